@@ -1,0 +1,138 @@
+// The WebAssembly binary format, as far as modules need it: sections, custom sections, the memory import.
+
+const MAGIC = [0x00, 0x61, 0x73, 0x6d];
+const VERSION = [0x01, 0x00, 0x00, 0x00];
+const SECTION_CUSTOM = 0;
+const SECTION_IMPORT = 2;
+
+/** A malformed binary; the message says where. */
+export class WasmFormatError extends Error {}
+
+export interface Section {
+  readonly id: number;
+  /** The custom section's name, for id 0. */
+  readonly name?: string;
+  /** The payload (after the custom name, for id 0). */
+  readonly payload: Uint8Array;
+}
+
+class Reader {
+  at = 0;
+  constructor(readonly bytes: Uint8Array) {}
+
+  byte(): number {
+    if (this.at >= this.bytes.length) throw new WasmFormatError(`unexpected end at offset ${this.at}`);
+    return this.bytes[this.at++]!;
+  }
+
+  u32(): number {
+    let result = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      const b = this.byte();
+      result += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) return result;
+    }
+    throw new WasmFormatError(`LEB128 too long at offset ${this.at}`);
+  }
+
+  take(n: number): Uint8Array {
+    if (this.at + n > this.bytes.length) throw new WasmFormatError(`section overruns the file at offset ${this.at}`);
+    const out = this.bytes.subarray(this.at, this.at + n);
+    this.at += n;
+    return out;
+  }
+
+  name(): string {
+    return new TextDecoder("utf-8", { fatal: true }).decode(this.take(this.u32()));
+  }
+}
+
+/** Split a binary into its sections, checking the header and every section's bounds. */
+export function readSections(bytes: Uint8Array): Section[] {
+  if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b)) throw new WasmFormatError("bad magic number");
+  if (VERSION.some((b, i) => bytes[4 + i] !== b)) throw new WasmFormatError("unsupported version");
+  const r = new Reader(bytes);
+  r.at = 8;
+  const sections: Section[] = [];
+  while (r.at < bytes.length) {
+    const id = r.byte();
+    const body = new Reader(r.take(r.u32()));
+    if (id !== SECTION_CUSTOM) {
+      sections.push({ id, payload: body.bytes });
+      continue;
+    }
+    const name = body.name();
+    sections.push({ id, name, payload: body.bytes.subarray(body.at) });
+  }
+  return sections;
+}
+
+/** The payloads of every custom section of that name, in file order. */
+export function customSections(sections: readonly Section[], name: string): Uint8Array[] {
+  return sections.filter((s) => s.id === SECTION_CUSTOM && s.name === name).map((s) => s.payload);
+}
+
+export interface MemoryImport {
+  readonly module: string;
+  readonly name: string;
+  readonly initial: number;
+  readonly maximum?: number;
+}
+
+/** The imported memory's limits, if the binary imports one. */
+export function memoryImport(sections: readonly Section[]): MemoryImport | undefined {
+  const section = sections.find((s) => s.id === SECTION_IMPORT);
+  if (!section) return undefined;
+  const r = new Reader(section.payload);
+  for (let n = r.u32(); n > 0; n--) {
+    const module = r.name();
+    const name = r.name();
+    const kind = r.byte();
+    if (kind === 0x02) {
+      const flags = r.byte();
+      const initial = r.u32();
+      return flags & 1 ? { module, name, initial, maximum: r.u32() } : { module, name, initial };
+    }
+    skipImportDesc(r, kind);
+  }
+  return undefined;
+}
+
+function skipImportDesc(r: Reader, kind: number): void {
+  if (kind === 0x00) r.u32();
+  else if (kind === 0x01) {
+    r.byte();
+    const flags = r.byte();
+    r.u32();
+    if (flags & 1) r.u32();
+  } else if (kind === 0x03) {
+    r.byte();
+    r.byte();
+  } else if (kind === 0x04) {
+    r.byte();
+    r.u32();
+  } else throw new WasmFormatError(`unknown import kind ${kind}`);
+}
+
+function leb128(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n = Math.floor(n / 128);
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+/** Append a custom section to a binary (a new array; the input is left alone). */
+export function appendCustomSection(binary: Uint8Array, name: string, payload: Uint8Array): Uint8Array {
+  const nameBytes = new TextEncoder().encode(name);
+  const body = [...leb128(nameBytes.length), ...nameBytes];
+  const header = [SECTION_CUSTOM, ...leb128(body.length + payload.length), ...body];
+  const out = new Uint8Array(binary.length + header.length + payload.length);
+  out.set(binary, 0);
+  out.set(header, binary.length);
+  out.set(payload, binary.length + header.length);
+  return out;
+}
