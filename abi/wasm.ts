@@ -136,3 +136,29 @@ export function appendCustomSection(binary: Uint8Array, name: string, payload: U
   out.set(payload, binary.length + header.length);
   return out;
 }
+
+function encodeSection(s: Section): number[] {
+  const body = s.id === SECTION_CUSTOM ? [...encodeName(s.name ?? ""), ...s.payload] : [...s.payload];
+  return [s.id, ...leb128(body.length), ...body];
+}
+
+function encodeName(name: string): number[] {
+  const bytes = new TextEncoder().encode(name);
+  return [...leb128(bytes.length), ...bytes];
+}
+
+/**
+ * Give the binary a module name in its "name" section (subsection 0), which V8 puts in the script URL of
+ * every stack frame (wasm://wasm/NAME-hash): that is how a trap's frames are traced to their module.
+ */
+export function setModuleName(binary: Uint8Array, moduleName: string): Uint8Array {
+  const sections = readSections(binary).map((s): Section => {
+    if (s.id !== SECTION_CUSTOM || s.name !== "name") return s;
+    const r = new Reader(s.payload);
+    if (s.payload.length > 0 && r.byte() === 0) r.take(r.u32());
+    else r.at = 0;
+    const sub = encodeName(moduleName);
+    return { id: s.id, name: s.name, payload: new Uint8Array([0, ...leb128(sub.length), ...sub, ...s.payload.subarray(r.at)]) };
+  });
+  return new Uint8Array([...MAGIC, ...VERSION, ...sections.flatMap(encodeSection)]);
+}

@@ -7,7 +7,7 @@ import {
   SECTION_VERSIONS, type ModinfoEntry,
 } from "../../abi/module.js";
 import { VERMAGIC } from "../../abi/version.js";
-import { appendCustomSection } from "../../abi/wasm.js";
+import { appendCustomSection, setModuleName } from "../../abi/wasm.js";
 import type { ModuleMeta } from "./transform.js";
 
 /** A compiled module on its way to being a .wasm kernel module. */
@@ -71,7 +71,7 @@ function withSections(obj: ModuleObject, depends: string[]): Uint8Array {
     [SECTION_KSYMTAB_GPL, ksymtab(true)],
     [SECTION_PARAM, encodeNamedU32(meta.decls.params.map((p) => ({ name: p.name, value: p.perm })))],
   ];
-  return sections.reduce((bin, [name, payload]) => appendCustomSection(bin, name, payload), obj.binary);
+  return sections.reduce((bin, [name, payload]) => appendCustomSection(bin, name, payload), setModuleName(obj.binary, obj.name));
 }
 
 /**

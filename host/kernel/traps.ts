@@ -1,0 +1,93 @@
+// The gate every call into module code passes: a wasm trap or a BUG() becomes an Oops, never a crash.
+//
+// The culprit is the module of the innermost wasm frame (modpost names each binary's "name" section after
+// its module, so V8's frames read wasm://wasm/NAME-hash); the module the call entered is the fallback.
+
+import { LOGLEVELS } from "../../abi/kern_levels.js";
+import { KernelError } from "./error.js";
+import type { Taint } from "./panic.js";
+import { UTS_RELEASE } from "../../abi/version.js";
+
+/** An AssemblyScript abort() inside a module: BUG(). */
+export class ModuleBug extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly line: number,
+  ) {
+    super(message);
+    this.name = "ModuleBug";
+  }
+}
+
+export interface WasmFrame {
+  readonly module: string;
+  readonly func: string;
+  /** wasm-function[N]:0xOFFSET */
+  readonly where: string;
+}
+
+const FRAME = /at (\S+) \(wasm:\/\/wasm\/([A-Za-z0-9_]+)-[0-9a-f]+:(wasm-function\[\d+\]:0x[0-9a-f]+)\)/;
+
+/** The wasm frames of an error's stack, innermost first, with asc's path-qualified names shortened. */
+export function wasmFrames(err: Error): WasmFrame[] {
+  const frames: WasmFrame[] = [];
+  for (const line of (err.stack ?? "").split("\n")) {
+    const m = FRAME.exec(line);
+    if (!m) continue;
+    const module = m[2]!;
+    const qualified = m[1]!.startsWith(`${module}.`) ? m[1]!.slice(module.length + 1) : m[1]!;
+    const func = qualified.split("<")[0]!.split("@")[0]!.split("/").pop()!;
+    frames.push({ module, func, where: m[3]! });
+  }
+  return frames;
+}
+
+/** A trap, a BUG() or a stack overflow from module code; anything else is the host's own bug. */
+export function isModuleFault(err: unknown): err is Error {
+  if (err instanceof WebAssembly.RuntimeError || err instanceof ModuleBug) return true;
+  return err instanceof RangeError && wasmFrames(err).length > 0;
+}
+
+/** What die() needs from the kernel. */
+export interface DieContext {
+  log(level: number, message: string): void;
+  readonly taint: Taint;
+  /** The task the fault happened in ("insmod", "rmmod", "cat"). */
+  readonly comm: string;
+  /** print_modules(): " name(flags)" for each loaded module. */
+  modulesLinkedIn(): string;
+  /** Oopses so far: the [#N] of the next one. */
+  dieCounter: number;
+}
+
+/** die(): log the Oops for a module fault and taint D. Returns the culprit's name and function. */
+export function die(ctx: DieContext, err: Error, entered: string): { module: string; func: string } {
+  const frames = wasmFrames(err);
+  const top = frames[0] ?? { module: entered, func: "?", where: "" };
+  const emerg = (m: string) => ctx.log(LOGLEVELS.KERN_EMERG, m);
+  const warn = (m: string) => ctx.log(LOGLEVELS.KERN_WARNING, m);
+  if (err instanceof ModuleBug) {
+    ctx.log(LOGLEVELS.KERN_CRIT, `kernel BUG at ${err.file ? `${err.file}:${err.line}` : `${top.func} [${top.module}]`}!`);
+    if (err.message) ctx.log(LOGLEVELS.KERN_CRIT, err.message);
+    emerg(`Oops: invalid opcode: 0000 [#${++ctx.dieCounter}]`);
+  } else {
+    ctx.log(LOGLEVELS.KERN_ALERT, `BUG: wasm trap in ${top.module}: ${err.message}`);
+    emerg(`Oops: 0000 [#${++ctx.dieCounter}]`);
+  }
+  warn(`CPU: 0 UID: 0 PID: 1 Comm: ${ctx.comm.slice(0, 20)} ${ctx.taint} ${UTS_RELEASE} #1`);
+  warn(`RIP: ${top.func} [${top.module}] ${top.where}`.trimEnd());
+  warn("Call Trace:");
+  warn(" <TASK>");
+  for (const f of frames) warn(`  ${f.func} [${f.module}] ${f.where}`);
+  warn(" </TASK>");
+  emerg(`Modules linked in:${ctx.modulesLinkedIn()}`);
+  warn("---[ end trace 0000000000000000 ]---");
+  ctx.taint.add("DIE");
+  return { module: top.module, func: top.func };
+}
+
+/** The error a caller sees when the module code it called died. */
+export function oopsError(module: string, func: string): KernelError {
+  return new KernelError("EFAULT", `${module}: Oops in ${func}`);
+}

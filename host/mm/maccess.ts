@@ -1,0 +1,60 @@
+// Bounds-checked access to a module's linear memory: the only way the host reads or writes it.
+//
+// Views are made afresh on every access, since a memory.grow inside the module detaches the old ones.
+
+import { KernelError } from "../kernel/error.js";
+
+/** An address inside one module's linear memory; never a bare number at a boundary. */
+export type ModPtr = number & { readonly __brand: "ModPtr" };
+
+export const NULL = 0 as ModPtr;
+
+/** The AssemblyScript runtime's class id of String (rtId in the object header at ptr - 8). */
+export const STRING_ID = 2;
+
+export class ModuleMemory {
+  constructor(
+    readonly owner: string,
+    readonly memory: WebAssembly.Memory,
+  ) {}
+
+  get size(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** Throws EFAULT unless [ptr, ptr + len) lies inside the memory. */
+  check(ptr: number, len: number): ModPtr {
+    if (!Number.isInteger(ptr) || ptr <= 0 || len < 0 || ptr + len > this.size) {
+      throw new KernelError("EFAULT", `${this.owner}: bad address ${hex(ptr)} (${len} bytes)`);
+    }
+    return ptr as ModPtr;
+  }
+
+  bytes(ptr: number, len: number): Uint8Array {
+    return new Uint8Array(this.memory.buffer, this.check(ptr, len), len);
+  }
+
+  view(ptr: number, len: number): DataView {
+    return new DataView(this.memory.buffer, this.check(ptr, len), len);
+  }
+
+  /** An AssemblyScript string: UTF-16LE whose byte length is the u32 at ptr - 4. */
+  readString(ptr: number): string {
+    const len = this.view(ptr - 4, 4).getUint32(0, true);
+    if (len % 2 !== 0) throw new KernelError("EFAULT", `${this.owner}: ${hex(ptr)} is not a string`);
+    const units = this.bytes(ptr, len);
+    return String.fromCharCode(...new Uint16Array(units.slice().buffer));
+  }
+
+  /** Write s as UTF-16LE at ptr, which must hold s.length * 2 bytes. */
+  writeString(ptr: ModPtr, s: string): void {
+    const view = this.view(ptr, s.length * 2);
+    for (let i = 0; i < s.length; i++) view.setUint16(i * 2, s.charCodeAt(i), true);
+  }
+}
+
+/** An 8-digit address, as %p prints it on wasm32. */
+export function hex(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, "0");
+}
+

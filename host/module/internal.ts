@@ -1,0 +1,61 @@
+// struct module and the states it passes through: the surface the files of host/module/ share.
+
+import type { ModinfoEntry } from "../../abi/module.js";
+import type { TaintName } from "../kernel/panic.js";
+import type { ModuleMemory } from "../mm/maccess.js";
+import type { KmallocCache } from "../mm/slab.js";
+import type { ModuleParam } from "./params.js";
+
+/** MODULE_STATE_*: UNFORMED modules are invisible; COMING runs init; GOING runs cleanup. */
+export type ModuleState = "UNFORMED" | "COMING" | "LIVE" | "GOING";
+
+/** THIS_MODULE as a module sees it: a small integer the kernel maps back to the module. */
+export type ModuleHandle = number & { readonly __brand: "ModuleHandle" };
+
+/** The wasm exports the kernel calls. */
+export interface ModuleExports {
+  readonly init?: () => number;
+  readonly cleanup?: () => void;
+  readonly start: () => void;
+  readonly heapAlloc: (size: number) => number;
+  readonly heapFree: (ptr: number) => void;
+  readonly newObject: (size: number, id: number) => number;
+  readonly pin: (ptr: number) => number;
+  readonly unpin: (ptr: number) => void;
+}
+
+export interface Module {
+  readonly handle: ModuleHandle;
+  readonly name: string;
+  /** Bytes as /proc/modules shows them: the binary, page-rounded. */
+  readonly size: number;
+  readonly modinfo: readonly ModinfoEntry[];
+  state: ModuleState;
+  /** module_refcount(): try_module_get references plus one per module using its symbols. */
+  refcnt: number;
+  /** Trapped: its code is not called again, and rmmod skips its cleanup. */
+  dead: boolean;
+  readonly taints: Set<TaintName>;
+  /** Modules whose symbols this one uses (Linux's target_list). */
+  readonly uses: Set<Module>;
+  /** Modules that use this one's symbols, newest first (source_list; lsmod's "Used by"). */
+  readonly usedBy: Module[];
+  /** Symbols this module exports: name → the wasm export. */
+  readonly syms: Map<string, WebAssembly.ExportValue>;
+  readonly params: ModuleParam[];
+  readonly memory: ModuleMemory;
+  readonly slab: KmallocCache;
+  exports?: ModuleExports;
+  /** Pinned strings the kernel made for charp parameters, unpinned when replaced. */
+  readonly pinned: Set<number>;
+}
+
+/** The first value of a .modinfo key, or undefined. */
+export function modinfoGet(modinfo: readonly ModinfoEntry[], key: string): string | undefined {
+  return modinfo.find(([k]) => k === key)?.[1];
+}
+
+/** Every value of a repeatable .modinfo key (alias, parm...). */
+export function modinfoAll(modinfo: readonly ModinfoEntry[], key: string): string[] {
+  return modinfo.filter(([k]) => k === key).map(([, v]) => v);
+}

@@ -1,0 +1,103 @@
+// The base kernel's exported functions, implemented: one binding per importing module.
+//
+// KernelFunctions is derived from abi/kernel.ts, so tsc refuses this file when a symbol is added there
+// or its prototype changes without the implementation following.
+
+import { KERNEL_SYMBOLS, STRUCTS } from "../../abi/kernel.js";
+import { layoutStruct } from "../../abi/types.js";
+import { KernelError } from "../kernel/error.js";
+import { vsprintf } from "../lib/vsprintf.js";
+import type { Module } from "./internal.js";
+
+/** The TypeScript value of an ABI type as it crosses the wasm boundary. */
+type HostValue<T> = T extends "void" ? void : T extends "i64" | "u64" ? bigint : T extends "bool" ? boolean : number;
+type HostParams<P> = { -readonly [K in keyof P]: P[K] extends readonly [string, infer T] ? HostValue<T> : never };
+type Symbols = typeof KERNEL_SYMBOLS;
+type FuncName = { [K in keyof Symbols]: Symbols[K] extends { kind: "func" } ? K : never }[keyof Symbols];
+
+/** The host implementation every base-kernel function symbol must have, typed from abi/. */
+export type KernelFunctions = {
+  [K in FuncName]: (...args: HostParams<Symbols[K]["params"]>) => HostValue<Symbols[K]["ret"]>;
+};
+
+/** What the implementations need from the kernel. */
+export interface KsymContext {
+  printk(message: string, level: number): number;
+  warn(message: string): void;
+  moduleByHandle(handle: number): Module | undefined;
+  /** Wall-clock time in nanoseconds. */
+  realtimeNs(): bigint;
+}
+
+const TIMESPEC64 = layoutStruct("timespec64", STRUCTS.timespec64);
+
+/** The base-kernel functions as module `mod` imports them. */
+export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
+  const efault = (sym: string, e: unknown): number => {
+    if (!(e instanceof KernelError)) throw e;
+    k.warn(`${mod.name}: ${sym}: ${e.message} (EFAULT)`);
+    return -e.errno;
+  };
+  return {
+    _printk(level, fmt, ...args) {
+      try {
+        const text = vsprintf(mod.memory.readString(fmt), args, (p) => safeString(mod, p));
+        return k.printk(text, level);
+      } catch (e) {
+        return efault("printk", e);
+      }
+    },
+    kmalloc: (size, flags) => mod.slab.kmalloc(size >>> 0, flags >>> 0),
+    kzalloc: (size, flags) => mod.slab.kmalloc(size >>> 0, (flags | 0x100) >>> 0),
+    kfree: (ptr) => mod.slab.kfree(ptr >>> 0),
+    ksize: (ptr) => mod.slab.ksize(ptr >>> 0),
+    try_module_get: (handle) => tryModuleGet(k.moduleByHandle(handle), handle),
+    module_put: (handle) => modulePut(k, mod, handle),
+    module_refcount: (handle) => {
+      const target = k.moduleByHandle(handle);
+      return target ? moduleRefcount(target) : -22;
+    },
+    ktime_get_real_ts64(ts) {
+      try {
+        const view = mod.memory.view(ts, TIMESPEC64.size);
+        const ns = k.realtimeNs();
+        view.setBigInt64(TIMESPEC64.fields[0]!.offset, ns / 1_000_000_000n, true);
+        view.setBigInt64(TIMESPEC64.fields[1]!.offset, ns % 1_000_000_000n, true);
+      } catch (e) {
+        efault("ktime_get_real_ts64", e);
+      }
+    },
+  };
+}
+
+function safeString(mod: Module, ptr: number): string | null {
+  try {
+    return mod.memory.readString(ptr);
+  } catch {
+    return null;
+  }
+}
+
+/** module_refcount() as lsmod shows it: -1 once unloading has begun. */
+export function moduleRefcount(mod: Module): number {
+  return mod.state === "GOING" ? -1 : mod.refcnt;
+}
+
+/** try_module_get(): NULL (0) always succeeds; a module going away or dead refuses. */
+export function tryModuleGet(mod: Module | undefined, handle: number): boolean {
+  if (handle === 0) return true;
+  if (!mod || mod.dead || mod.state === "GOING" || mod.state === "UNFORMED") return false;
+  mod.refcnt++;
+  return true;
+}
+
+function modulePut(k: KsymContext, caller: Module, handle: number): void {
+  if (handle === 0) return;
+  const target = k.moduleByHandle(handle);
+  if (!target || target.refcnt === 0) {
+    k.warn(`${caller.name}: module_put of ${target ? target.name : `unknown module ${handle}`} without a reference`);
+    return;
+  }
+  target.refcnt--;
+}
+

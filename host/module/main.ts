@@ -1,0 +1,471 @@
+// The module loader's hub (kernel/module/main.c): load, link, initialise, refcount and unload modules.
+//
+//   load:   parse ▶ check modinfo ▶ refuse duplicates ▶ resolve + version every import ▶ COMING
+//           ▶ instantiate ▶ _initialize ▶ parameters ▶ init_module ▶ LIVE ▶ publish exports
+//   unload: users? ▶ LIVE? ▶ refcount ▶ GOING ▶ cleanup_module ▶ reclaim leaks ▶ unpublish ▶ forget
+//
+// Every refusal happens before the kernel's state changes, or is undone completely: a failed insmod
+// leaves lsmod, kallsyms, refcounts and memory accounting exactly as they were.
+
+import { LOGLEVELS } from "../../abi/kern_levels.js";
+import { ENV_NAMESPACE, KERNEL_NAMESPACE, MODULE_EXPORTS } from "../../abi/module.js";
+import { isParamType } from "../../abi/moduleparam.js";
+import { sameMagic, VERMAGIC } from "../../abi/version.js";
+import { KernelError } from "../kernel/error.js";
+import type { Taint, TaintName } from "../kernel/panic.js";
+import { die, isModuleFault, ModuleBug, oopsError } from "../kernel/traps.js";
+import type { Kernfs } from "../fs/kernfs.js";
+import { hex, ModuleMemory, STRING_ID, type ModPtr } from "../mm/maccess.js";
+import { KmallocCache } from "../mm/slab.js";
+import { parseModule, type LoadInfo } from "./load_info.js";
+import type { Module, ModuleExports, ModuleHandle } from "./internal.js";
+import { modinfoGet } from "./internal.js";
+import { Kallsyms, type KernelSymbol } from "./kallsyms.js";
+import { kernelFunctions, type KsymContext } from "./ksyms.js";
+import { licenseIsGplCompatible } from "./license.js";
+import { paramEq, parseArgs, setParam, type ModuleParam, type StringMaker } from "./params.js";
+import { moduleFlags } from "./procfs.js";
+import { modSysfsSetup, modSysfsTeardown } from "./sysfs.js";
+import { checkVersion, type VersionContext } from "./version.js";
+
+/** What the loader needs from the rest of the kernel. */
+export interface LoaderContext extends KsymContext {
+  readonly taint: Taint;
+  readonly kernfs: Kernfs;
+  readonly kallsyms: Kallsyms;
+  /** The task on whose behalf module code runs, for Oops lines. */
+  readonly comm: string;
+  dieCounter: number;
+  /** Per-module limits. */
+  readonly limits: { readonly kmallocCap: number; readonly memoryMaxPages: number };
+}
+
+export interface LoadOptions {
+  /** The parameters, as insmod passes them: "who=kernel count=3". */
+  readonly args?: string;
+  /** insmod -f: ignore vermagic and symbol versions (MODULE_INIT_IGNORE_*), tainting F. */
+  readonly force?: boolean;
+  /** The file the bytes came from, named in errors before .modinfo has been read. */
+  readonly filename?: string;
+}
+
+/** A resolved import and the module that provides it (null: the base kernel). */
+interface Binding {
+  readonly module: string;
+  readonly name: string;
+  readonly value: WebAssembly.ImportValue;
+  readonly provider: Module | null;
+}
+
+export class ModuleLoader {
+  /** The module list, newest first, as /proc/modules shows it. */
+  private readonly modules: Module[] = [];
+  private nextHandle = 1;
+
+  constructor(private readonly k: LoaderContext) {}
+
+  list(): readonly Module[] {
+    return this.modules;
+  }
+
+  find(name: string): Module | undefined {
+    return this.modules.find((m) => m.name === name);
+  }
+
+  byHandle(handle: number): Module | undefined {
+    return this.modules.find((m) => m.handle === handle);
+  }
+
+  /**
+   * init_module(): load a module and run its init. Throws KernelError: ENOEXEC (malformed, wrong
+   * vermagic, duplicate export), EEXIST/EBUSY (name taken), ENOENT (unknown symbol), EINVAL (symbol
+   * version or parameter), ENOMEM, EFAULT (init trapped), or whatever init returned.
+   */
+  load(bytes: Uint8Array, opts: LoadOptions = {}): Module {
+    const info = parseModule(bytes, opts.filename ?? "module", opts.force ?? false);
+    const mod = this.allocate(info);
+    this.checkModinfo(mod, info, opts.force ?? false);
+    this.checkDuplicate(mod.name);
+    const bindings = this.resolveSymbols(mod, info);
+    this.checkExports(mod, info);
+    this.modules.unshift(mod);
+    mod.state = "COMING";
+    const targets = new Set(bindings.flatMap((b) => (b.provider ? [b.provider] : [])));
+    for (const t of targets) refModule(mod, t);
+    try {
+      this.instantiate(mod, info, bindings);
+      this.call(mod, () => mod.exports!.start());
+      this.applyParams(mod, opts.args ?? "");
+      modSysfsSetup(this.k.kernfs, mod, this.stringMaker(mod));
+      this.doInit(mod);
+    } catch (e) {
+      this.free(mod);
+      throw e;
+    }
+    mod.state = "LIVE";
+    this.k.kallsyms.publish(this.exportedSymbols(mod, info));
+    return mod;
+  }
+
+  /** layout_and_allocate(): the module record, its capped memory and its kmalloc cache; nothing is listed yet. */
+  private allocate(info: LoadInfo): Module {
+    const pages = Math.min(info.memory.maximum ?? this.k.limits.memoryMaxPages, this.k.limits.memoryMaxPages);
+    if (info.memory.initial > pages) {
+      throw new KernelError("ENOMEM", `${info.name}: needs ${info.memory.initial} pages of memory, the cap is ${pages}`);
+    }
+    const memory = new WebAssembly.Memory({ initial: info.memory.initial, maximum: pages });
+    const mod: Module = {
+      handle: this.nextHandle++ as ModuleHandle,
+      name: info.name,
+      size: Math.ceil(info.size / 4096) * 4096,
+      modinfo: info.modinfo,
+      state: "UNFORMED",
+      refcnt: 0,
+      dead: false,
+      taints: new Set(),
+      uses: new Set(),
+      usedBy: [],
+      syms: new Map(),
+      params: [],
+      memory: new ModuleMemory(info.name, memory),
+      slab: new KmallocCache(info.name, this.k.limits.kmallocCap, {
+        alloc: (size) => mod.exports!.heapAlloc(size) >>> 0,
+        free: (ptr) => this.call(mod, () => mod.exports!.heapFree(ptr)),
+        zero: (ptr, size) => mod.memory.bytes(ptr, size).fill(0),
+      }, (m) => this.warn(m)),
+      pinned: new Set(),
+    };
+    return mod;
+  }
+
+  private taint(mod: Module, name: TaintName): void {
+    mod.taints.add(name);
+    this.k.taint.add(name);
+  }
+
+  private pr(level: number, message: string): void {
+    this.k.printk(message, level);
+  }
+
+  private warn(message: string): void {
+    this.pr(LOGLEVELS.KERN_WARNING, message);
+  }
+
+  /** try_to_force_load(): the kernel allows it (CONFIG_MODULE_FORCE_LOAD) but taints F. */
+  private forceLoad(mod: Module, reason: string): void {
+    if (!this.k.taint.test("FORCED_MODULE")) this.warn(`${mod.name}: ${reason}: kernel tainted.`);
+    this.taint(mod, "FORCED_MODULE");
+  }
+
+  /** check_modinfo(): vermagic, intree and licence, in Linux's order; taints stay even if the load fails later. */
+  private checkModinfo(mod: Module, info: LoadInfo, force: boolean): void {
+    const magic = force ? undefined : modinfoGet(info.modinfo, "vermagic");
+    if (magic === undefined) this.forceLoad(mod, "bad vermagic");
+    else if (!sameMagic(magic, VERMAGIC, info.versions !== null)) {
+      this.pr(LOGLEVELS.KERN_ERR, `${mod.name}: version magic '${magic}' should be '${VERMAGIC}'`);
+      throw new KernelError("ENOEXEC", `${mod.name}: version magic '${magic}' should be '${VERMAGIC}'`);
+    }
+    if (modinfoGet(info.modinfo, "intree") === undefined) {
+      if (!this.k.taint.test("OOT_MODULE")) this.warn(`${mod.name}: loading out-of-tree module taints kernel.`);
+      this.taint(mod, "OOT_MODULE");
+    }
+    const license = modinfoGet(info.modinfo, "license") ?? "unspecified";
+    if (!licenseIsGplCompatible(license)) {
+      if (!this.k.taint.test("PROPRIETARY_MODULE")) {
+        this.warn(`${mod.name}: module license '${license}' taints kernel.`);
+        this.warn("Disabling lock debugging due to kernel taint");
+      }
+      this.taint(mod, "PROPRIETARY_MODULE");
+    }
+  }
+
+  /** add_unformed_module(): EEXIST for a live module of that name, EBUSY while it comes or goes. */
+  private checkDuplicate(name: string): void {
+    const old = this.find(name);
+    if (!old) return;
+    if (old.state === "LIVE") throw new KernelError("EEXIST", `${name}: a module of that name is already loaded`);
+    throw new KernelError("EBUSY", `${name}: a module of that name is ${old.state === "GOING" ? "unloading" : "loading"}`);
+  }
+
+  /** simplify_symbols(): bind every import, logging each that fails; the last failure is the result. */
+  private resolveSymbols(mod: Module, info: LoadInfo): Binding[] {
+    const version: VersionContext = {
+      mod,
+      versions: info.versions,
+      forceLoad: (reason) => this.forceLoad(mod, reason),
+      warn: (m) => this.warn(m),
+      warnedNoVersion: false,
+    };
+    const gplOk = licenseIsGplCompatible(modinfoGet(info.modinfo, "license") ?? "unspecified");
+    const kernelFns = kernelFunctions(this.k, mod) as unknown as Record<string, WebAssembly.ImportValue>;
+    const bindings: Binding[] = [];
+    let error: KernelError | undefined;
+    for (const imp of WebAssembly.Module.imports(info.wasm)) {
+      if (imp.module === ENV_NAMESPACE) {
+        const value = this.envImport(mod, imp.name);
+        if (value !== undefined || imp.kind === "memory") {
+          bindings.push({ module: imp.module, name: imp.name, value: value ?? mod.memory.memory, provider: null });
+          continue;
+        }
+      }
+      const result = imp.module === KERNEL_NAMESPACE ? this.resolveSymbol(mod, imp.name, gplOk, version) : "ENOENT";
+      if (typeof result === "string") {
+        const err = result === "EINVAL" ? -22 : -2;
+        const name = imp.module === KERNEL_NAMESPACE ? imp.name : `${imp.module}.${imp.name}`;
+        this.warn(`${mod.name}: Unknown symbol ${name} (err ${err})`);
+        error = new KernelError(result, `${mod.name}: Unknown symbol ${name} (err ${err})`);
+        continue;
+      }
+      const value = result.owner ? result.value! : this.kernelValue(mod, imp.name, kernelFns);
+      bindings.push({ module: imp.module, name: imp.name, value, provider: result.owner });
+    }
+    if (error) throw error;
+    return bindings;
+  }
+
+  /** resolve_symbol(): the symbol, or why not (GPL-only symbols are invisible to non-GPL modules). */
+  private resolveSymbol(mod: Module, name: string, gplOk: boolean, version: VersionContext): KernelSymbol | "ENOENT" | "EINVAL" {
+    const sym = this.k.kallsyms.find(name);
+    if (!sym || (sym.gpl && !gplOk)) return "ENOENT";
+    if (!checkVersion(version, name, sym.crc)) return "EINVAL";
+    if (sym.owner?.taints.has("PROPRIETARY_MODULE") && !mod.taints.has("PROPRIETARY_MODULE")) {
+      this.warn(`${mod.name}: module uses symbols ${name} from proprietary module ${sym.owner.name}, inheriting taint.`);
+      this.taint(mod, "PROPRIETARY_MODULE");
+    }
+    return sym;
+  }
+
+  private kernelValue(mod: Module, name: string, fns: Record<string, WebAssembly.ImportValue>): WebAssembly.ImportValue {
+    if (name === "__this_module") return new WebAssembly.Global({ value: "i32", mutable: false }, mod.handle);
+    return fns[name]!;
+  }
+
+  /** The AssemblyScript runtime's imports: abort() is BUG(), trace() a debug printk. */
+  private envImport(mod: Module, name: string): WebAssembly.ImportValue | undefined {
+    const str = (p: number) => (p === 0 ? "" : safeRead(mod, p));
+    switch (name) {
+      case "abort":
+        return (msg: number, file: number, line: number, col: number) => {
+          throw new ModuleBug(str(msg), str(file), line >>> 0);
+        };
+      case "trace":
+        return (msg: number, n: number, ...args: number[]) =>
+          void this.pr(LOGLEVELS.KERN_DEBUG, `${mod.name}: trace: ${str(msg)} ${args.slice(0, n).join(", ")}`.trimEnd());
+      case "seed":
+        return () => Date.now();
+      default:
+        return undefined;
+    }
+  }
+
+  /** ENOEXEC "exports duplicate symbol" when another module or the kernel already exports one of ours. */
+  private checkExports(mod: Module, info: LoadInfo): void {
+    for (const e of [...info.ksymtab, ...info.ksymtabGpl]) {
+      const owner = this.k.kallsyms.find(e.name)?.owner;
+      if (owner === undefined) continue;
+      const by = owner ? owner.name : "kernel";
+      this.pr(LOGLEVELS.KERN_ERR, `${mod.name}: exports duplicate symbol ${e.name} (owned by ${by})`);
+      throw new KernelError("ENOEXEC", `${mod.name}: exports duplicate symbol ${e.name} (owned by ${by})`);
+    }
+  }
+
+  private instantiate(mod: Module, info: LoadInfo, bindings: readonly Binding[]): void {
+    const imports: WebAssembly.Imports = {};
+    for (const b of bindings) (imports[b.module] ??= {})[b.name] = b.value;
+    let instance: WebAssembly.Instance;
+    try {
+      instance = new WebAssembly.Instance(info.wasm, imports);
+    } catch (e) {
+      throw new KernelError("ENOEXEC", `${mod.name}: ${(e as Error).message}`);
+    }
+    mod.exports = moduleExports(instance);
+    for (const e of [...info.ksymtab, ...info.ksymtabGpl]) mod.syms.set(e.name, instance.exports[e.name]!);
+    mod.params.push(...bindParams(mod, info, instance));
+  }
+
+  private stringMaker(mod: Module): StringMaker {
+    return {
+      memory: mod.memory,
+      newString: (s) => {
+        if (mod.dead) throw new KernelError("ENODEV", `${mod.name}: module is dead`);
+        const ex = mod.exports!;
+        const ptr = this.call(mod, () => ex.newObject(s.length * 2, STRING_ID) >>> 0);
+        this.call(mod, () => ex.pin(ptr));
+        mod.memory.writeString(ptr as ModPtr, s);
+        mod.pinned.add(ptr);
+        return ptr as ModPtr;
+      },
+    };
+  }
+
+  /** parse_args() over the module's parameters: unknown names are ignored with a warning, as Linux does. */
+  private applyParams(mod: Module, args: string): void {
+    const strings = this.stringMaker(mod);
+    for (const [name, value] of parseArgs(args)) {
+      const p = mod.params.find((q) => paramEq(q.name, name));
+      if (!p) {
+        this.warn(`${mod.name}: unknown parameter '${name}' ignored`);
+        continue;
+      }
+      const old = p.global.value as number;
+      try {
+        setParam(mod.name, p, value, strings);
+      } catch (e) {
+        if (e instanceof KernelError) this.pr(LOGLEVELS.KERN_ERR, e.message);
+        throw e;
+      }
+      if (p.type === "charp" && mod.pinned.has(old)) this.unpin(mod, old);
+    }
+  }
+
+  private unpin(mod: Module, ptr: number): void {
+    mod.pinned.delete(ptr);
+    this.call(mod, () => mod.exports!.unpin(ptr));
+  }
+
+  /** do_init_module(): a negative return fails the load with that errno; a positive one is only suspicious. */
+  private doInit(mod: Module): void {
+    const init = mod.exports!.init;
+    if (!init) return;
+    const ret = this.call(mod, init);
+    if (ret < 0) throw new KernelError(-ret, `${mod.name}: init_module returned ${ret}`);
+    if (ret > 0) {
+      this.warn(`do_init_module: '${mod.name}'->init suspiciously returned ${ret}, it should follow 0/-E convention`);
+      this.warn("do_init_module: loading module anyway...");
+    }
+  }
+
+  private exportedSymbols(mod: Module, info: LoadInfo): KernelSymbol[] {
+    const sym = (gpl: boolean) => (e: { name: string; value: number }): KernelSymbol => {
+      const value = mod.syms.get(e.name)!;
+      return { name: e.name, owner: mod, crc: e.value, gpl, type: typeof value === "function" ? "T" : "D", value };
+    };
+    return [...info.ksymtab.map(sym(false)), ...info.ksymtabGpl.map(sym(true))];
+  }
+
+  /**
+   * delete_module(): ENOENT not loaded; EWOULDBLOCK while other modules use it (even forced); EBUSY if
+   * not live, or if it has init but no exit (unless forced); EWOULDBLOCK while referenced (unless
+   * forced, which taints R). Then cleanup_module runs and whatever the module still holds is reclaimed.
+   */
+  unload(name: string, force = false): void {
+    const mod = this.find(name);
+    if (!mod) throw new KernelError("ENOENT", `${name}: module not loaded`);
+    if (mod.usedBy.length > 0) {
+      throw new KernelError("EAGAIN", `${name}: in use by ${mod.usedBy.map((u) => u.name).join(" ")}`);
+    }
+    if (mod.state !== "LIVE") throw new KernelError("EBUSY", `${name}: module is not live`);
+    if (mod.exports?.init && !mod.exports.cleanup && !mod.dead && !this.forceUnload(force)) {
+      throw new KernelError("EBUSY", `${name}: module has no cleanup_module and cannot be unloaded`);
+    }
+    if (mod.refcnt > 0 && !this.forceUnload(force)) {
+      throw new KernelError("EAGAIN", `${name}: module is in use (refcount ${mod.refcnt})`);
+    }
+    mod.state = "GOING";
+    const cleanup = mod.exports?.cleanup;
+    if (cleanup && !mod.dead) {
+      try {
+        this.call(mod, cleanup);
+      } catch (e) {
+        if (!(e instanceof KernelError)) throw e;
+      }
+    }
+    this.free(mod, true);
+  }
+
+  private forceUnload(force: boolean): boolean {
+    if (force) this.k.taint.add("FORCED_RMMOD");
+    return force;
+  }
+
+  /** free_module(): reclaim, unpublish, drop references and forget; `report` warns about each leak. */
+  private free(mod: Module, report = false): void {
+    for (const block of mod.slab.reclaim()) {
+      if (report) this.warn(`${mod.name}: leaked ${block.size} bytes of kmalloc memory at ${hex(block.ptr)}; reclaimed`);
+    }
+    this.k.kallsyms.unpublish(mod);
+    modSysfsTeardown(this.k.kernfs, mod);
+    for (const target of mod.uses) unrefModule(mod, target);
+    const at = this.modules.indexOf(mod);
+    if (at >= 0) this.modules.splice(at, 1);
+    mod.state = "UNFORMED";
+    mod.dead = true;
+  }
+
+  /** The gate: run module code; a trap or BUG() becomes an Oops, kills the culprit and throws EFAULT. */
+  call<T>(mod: Module, fn: () => T): T {
+    if (mod.dead) throw new KernelError("ENODEV", `${mod.name}: module is dead`);
+    try {
+      return fn();
+    } catch (e) {
+      if (!isModuleFault(e)) throw e;
+      const k = this.k;
+      const ctx = {
+        log: (level: number, m: string) => void k.printk(m, level),
+        taint: k.taint,
+        comm: k.comm,
+        modulesLinkedIn: () => this.modulesLinkedIn(),
+        dieCounter: k.dieCounter,
+      };
+      const culprit = die(ctx, e, mod.name);
+      k.dieCounter = ctx.dieCounter;
+      const dead = this.find(culprit.module) ?? mod;
+      dead.dead = true;
+      dead.slab.reclaim();
+      throw oopsError(culprit.module, culprit.func);
+    }
+  }
+
+  /** print_modules(): " name(flags)" for every module. */
+  modulesLinkedIn(): string {
+    return this.modules.map((m) => ` ${m.name}${moduleFlags(m)}`).join("");
+  }
+}
+
+function safeRead(mod: Module, ptr: number): string {
+  try {
+    return mod.memory.readString(ptr);
+  } catch {
+    return `<bad string ${hex(ptr)}>`;
+  }
+}
+
+/** ref_module(): the user holds a reference on the module whose symbols it uses. */
+function refModule(user: Module, target: Module): void {
+  user.uses.add(target);
+  target.usedBy.unshift(user);
+  target.refcnt++;
+}
+
+function unrefModule(user: Module, target: Module): void {
+  user.uses.delete(target);
+  target.usedBy.splice(target.usedBy.indexOf(user), 1);
+  target.refcnt--;
+}
+
+function moduleExports(instance: WebAssembly.Instance): ModuleExports {
+  const ex = instance.exports as Record<string, unknown>;
+  const fn = <F>(name: string) => ex[name] as F;
+  return {
+    init: fn<(() => number) | undefined>(MODULE_EXPORTS.init),
+    cleanup: fn<(() => void) | undefined>(MODULE_EXPORTS.cleanup),
+    start: fn<(() => void) | undefined>(MODULE_EXPORTS.start) ?? (() => undefined),
+    heapAlloc: fn(MODULE_EXPORTS.heapAlloc),
+    heapFree: fn(MODULE_EXPORTS.heapFree),
+    newObject: fn(MODULE_EXPORTS.newObject),
+    pin: fn(MODULE_EXPORTS.pin),
+    unpin: fn(MODULE_EXPORTS.unpin),
+  };
+}
+
+/** The exported global behind each module_param, as __param and parmtype= describe them. */
+function bindParams(mod: Module, info: LoadInfo, instance: WebAssembly.Instance): ModuleParam[] {
+  return info.params.map(({ name, value: perm }) => {
+    const type = info.modinfo.find(([k, v]) => k === "parmtype" && v.startsWith(`${name}:`))?.[1].slice(name.length + 1);
+    const global = instance.exports[name];
+    if (!type || !isParamType(type) || !(global instanceof WebAssembly.Global)) {
+      throw new KernelError("ENOEXEC", `${mod.name}: parameter ${name} has no ${type ? "exported global" : "parmtype"}`);
+    }
+    return { name, type, perm, global };
+  });
+}
