@@ -8,12 +8,11 @@ import { fileURLToPath } from "node:url";
 import { main as asc, type Transform } from "assemblyscript/asc";
 import { decodeNamedU32, SECTION_KSYMTAB, SECTION_KSYMTAB_GPL } from "../abi/module.js";
 import { customSections, readSections } from "../abi/wasm.js";
+import { BUILD_DIR, MODULES_DIR, ROOT } from "./paths.js";
+export { BUILD_DIR, MODULES_DIR, ROOT };
 import { modpost, type ModpostResult, type ModuleObject, type SymbolOwners } from "./mod/modpost.js";
 import { ModpostTransform } from "./mod/transform.js";
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-export const MODULES_DIR = join(ROOT, "modules");
-export const BUILD_DIR = join(ROOT, "build", "modules");
 const MOD_GLUE = join(ROOT, "abi", "include", "mod.ts");
 
 export class BuildError extends Error {}

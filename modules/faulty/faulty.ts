@@ -17,9 +17,9 @@ MODULE_PARM_DESC(size, "Bytes per allocation for leak and nomem");
 /** Blocks kept for the leak mode, never freed. */
 let leaked: usize = 0;
 
-function crash(addr: usize): i32 {
-  // The offset takes the effective address past 4 GiB: out of bounds whatever addr is.
-  return load<i32>(addr, 0xfffffff0);
+function crash(below: usize): i32 {
+  // Just below 4 GiB: far past the module's capped memory.
+  return load<i32>(<usize>0xfffffff0 - below);
 }
 
 function exhaust(): i32 {

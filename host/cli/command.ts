@@ -1,0 +1,48 @@
+// What every shell command is: a name, a one-line help, and a run() that prints and returns an exit status.
+
+import { Command, CommanderError } from "commander";
+import type { Kernel } from "../init/main.js";
+
+export interface CommandContext {
+  readonly kernel: Kernel;
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export interface CliCommand {
+  readonly name: string;
+  readonly usage: string;
+  readonly help: string;
+  run(args: readonly string[], ctx: CommandContext): number;
+}
+
+/** Thrown out of a command's argument parsing: the message is already printed, the status is 1. */
+class UsageError extends Error {}
+
+/**
+ * Parse a command's arguments with commander (a fresh Command per call, so nothing carries over);
+ * usage errors print as "name: error: ..." and end the command with status 1.
+ */
+export function parseArgs(name: string, args: readonly string[], ctx: CommandContext, define: (cmd: Command) => Command): Command {
+  const cmd = define(new Command(name))
+    .exitOverride()
+    .helpOption(false)
+    .configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(`${name}: ${s.replace(/^error: /, "ERROR: ")}`) });
+  try {
+    cmd.parse([...args], { from: "user" });
+  } catch (e) {
+    if (e instanceof CommanderError) throw new UsageError(e.message);
+    throw e;
+  }
+  return cmd;
+}
+
+/** Run a command body, turning a usage error into status 1. */
+export function withUsage(body: () => number): number {
+  try {
+    return body();
+  } catch (e) {
+    if (e instanceof UsageError) return 1;
+    throw e;
+  }
+}

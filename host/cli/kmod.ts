@@ -1,0 +1,53 @@
+// kmod's wording: how insmod, rmmod and modinfo turn an errno into a line, and where a MODULE is found.
+
+import { existsSync, readFileSync } from "node:fs";
+import { basename, resolve } from "node:path";
+import { errno, strerror } from "../../abi/errno.js";
+import { BUILD_DIR } from "../../scripts/paths.js";
+import { KernelError } from "../kernel/error.js";
+
+/** mod_strerror() of kmod's insmod: the load errors with their module-specific texts. */
+export function modStrerror(err: number): string {
+  switch (err) {
+    case errno("ENOEXEC"):
+      return "Invalid module format";
+    case errno("ENOENT"):
+      return "Unknown symbol in module";
+    case errno("ESRCH"):
+      return "Module has wrong symbol version";
+    case errno("EINVAL"):
+      return "Invalid parameters";
+    default:
+      return strerror(err);
+  }
+}
+
+/** MODULE as the tools take it: a path (with a '/' or ending in .wasm), else build/modules/NAME.wasm. */
+export function modulePath(module: string): string {
+  if (module.includes("/") || module.endsWith(".wasm")) return resolve(module);
+  return resolve(BUILD_DIR, `${module.replace(/-/g, "_")}.wasm`);
+}
+
+/** Read a module file; ENOENT when there is none. */
+export function readModule(module: string): Uint8Array {
+  const path = modulePath(module);
+  if (!existsSync(path)) throw new KernelError("ENOENT", `${module}: No such file or directory`);
+  return new Uint8Array(readFileSync(path));
+}
+
+/** rmmod's module name from what the user typed: a path loses its directory and .wasm. */
+export function moduleNameOf(arg: string): string {
+  return basename(arg, ".wasm").replace(/-/g, "_");
+}
+
+/** Run fn, printing a KernelError as "prog: ERROR: <what>: <text>" and returning 1. */
+export function reportErrors(prog: string, err: (s: string) => void, fn: () => void, what: (e: KernelError) => string): number {
+  try {
+    fn();
+    return 0;
+  } catch (e) {
+    if (!(e instanceof KernelError)) throw e;
+    err(`${prog}: ERROR: ${what(e)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,98 @@
+// A command session against one kernel: splits lines into words, dispatches, and keeps the exit status.
+//
+// Words split at blanks; '...' and "..." quote; an unquoted '>' is a word of its own; an unquoted '#'
+// at the start of a word begins a comment. A line starting with '-' may fail without failing the run,
+// as in a Makefile.
+
+import { Kernel } from "../init/main.js";
+import { cat } from "./cat.js";
+import type { CliCommand, CommandContext } from "./command.js";
+import { dmesg } from "./dmesg.js";
+import { echo } from "./echo.js";
+import { insmod } from "./insmod.js";
+import { lsmod } from "./lsmod.js";
+import { modinfo } from "./modinfo.js";
+import { modprobe } from "./modprobe.js";
+import { rmmod } from "./rmmod.js";
+
+const help: CliCommand = {
+  name: "help",
+  usage: "help",
+  help: "list the commands",
+  run: (_args, ctx) => {
+    ctx.out(COMMANDS.map((c) => `  ${c.usage.padEnd(52)}${c.help}\n`).join(""));
+    return 0;
+  },
+};
+
+export const COMMANDS: readonly CliCommand[] = [insmod, rmmod, lsmod, modinfo, modprobe, dmesg, cat, echo, help];
+
+export class SyntaxError extends Error {}
+
+/** Split a line into words; [] for a blank or comment line. Throws SyntaxError on an open quote. */
+export function splitWords(line: string): string[] {
+  const words: string[] = [];
+  let word: string | undefined;
+  let quote: string | undefined;
+  for (const ch of line) {
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      else word += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      word ??= "";
+    } else if (/\s/.test(ch) || ch === ">") {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+      if (ch === ">") words.push(">");
+    } else if (ch === "#" && word === undefined) {
+      break;
+    } else word = (word ?? "") + ch;
+  }
+  if (quote) throw new SyntaxError(`unterminated ${quote}`);
+  if (word !== undefined) words.push(word);
+  return words;
+}
+
+export class Session implements CommandContext {
+  /** Non-zero once any command (not marked with '-') has failed. */
+  status = 0;
+
+  constructor(
+    readonly kernel: Kernel,
+    readonly out: (text: string) => void,
+    readonly err: (text: string) => void,
+  ) {}
+
+  /** Run one line; returns that command's exit status. */
+  exec(line: string): number {
+    const trimmed = line.trim();
+    const tolerant = trimmed.startsWith("-");
+    let words: string[];
+    try {
+      words = splitWords(tolerant ? trimmed.slice(1) : trimmed);
+    } catch (e) {
+      if (!(e instanceof SyntaxError)) throw e;
+      this.err(`wasm-lkm: syntax error: ${e.message}\n`);
+      return this.record(2, tolerant);
+    }
+    return this.record(this.run(words), tolerant);
+  }
+
+  /** Run one command already split into words; returns its exit status. */
+  run(words: readonly string[]): number {
+    const [name, ...args] = words;
+    if (name === undefined) return 0;
+    const command = COMMANDS.find((c) => c.name === name);
+    if (!command) {
+      this.err(`wasm-lkm: ${name}: command not found\n`);
+      return 127;
+    }
+    return command.run(args, this);
+  }
+
+  private record(status: number, tolerant: boolean): number {
+    if (status !== 0 && !tolerant) this.status = status;
+    return status;
+  }
+}

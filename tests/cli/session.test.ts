@@ -1,0 +1,206 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { Kernel } from "../../host/init/main.js";
+import { lsmodRow } from "../../host/cli/lsmod.js";
+import { Session, splitWords } from "../../host/cli/session.js";
+import { ROOT } from "../../scripts/paths.js";
+
+function session(): { s: Session; out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  const s = new Session(new Kernel(), (t) => void out.push(t), (t) => void err.push(t));
+  return { s, out, err };
+}
+
+function run(lines: string[]): { out: string; err: string; status: number } {
+  const { s, out, err } = session();
+  for (const l of lines) s.exec(l);
+  return { out: out.join(""), err: err.join(""), status: s.status };
+}
+
+describe("splitWords", () => {
+  it("splits at blanks, keeps quoted blanks and makes > a word", () => {
+    expect(splitWords(`insmod hello who="big kernel" count=2`)).toEqual(["insmod", "hello", "who=big kernel", "count=2"]);
+    expect(splitWords("echo 1>/sys/x")).toEqual(["echo", "1", ">", "/sys/x"]);
+  });
+
+  it("treats # at the start of a word as a comment", () => {
+    expect(splitWords("  # nothing")).toEqual([]);
+    expect(splitWords("lsmod # list")).toEqual(["lsmod"]);
+    expect(splitWords("echo a#b")).toEqual(["echo", "a#b"]);
+  });
+
+  it("refuses an open quote", () => {
+    expect(() => splitWords(`echo "open`)).toThrow(/unterminated/);
+  });
+});
+
+describe("insmod and lsmod", () => {
+  it("loads with parameters and lists in kmod's format", () => {
+    const { s, out, err } = session();
+    for (const l of ["insmod hello who=kernel count=2", "insmod counter", "insmod counter_user", "lsmod"]) s.exec(l);
+    const size = (n: string) => String(s.kernel.modules.find(n)!.size).padStart(8);
+    expect(err.join("")).toBe("");
+    expect(out.join("")).toBe(
+      "Module                  Size  Used by\n" +
+        `counter_user        ${size("counter_user")}  0\n` +
+        `counter             ${size("counter")}  1 counter_user\n` +
+        `hello               ${size("hello")}  0\n`,
+    );
+  });
+
+  it("formats a row with several holders joined by commas", () => {
+    expect(lsmodRow("fat 86016 2 vfat,msdos, Live 0x0000000000000000")).toBe("fat                    86016  2 vfat,msdos\n");
+  });
+
+  it("prints kmod's error text and carries on", () => {
+    const r = run(["insmod counter_user", "insmod nosuchmodule", "insmod hello", "insmod hello", "lsmod"]);
+    expect(r.err).toBe(
+      "insmod: ERROR: could not insert module counter_user: Unknown symbol in module\n" +
+        "insmod: ERROR: could not load module nosuchmodule: No such file or directory\n" +
+        "insmod: ERROR: could not insert module hello: File exists\n",
+    );
+    expect(r.out).toMatch(/\nhello +\d+ {2}0\n$/);
+    expect(r.status).toBe(1);
+  });
+
+  it("reports a bad parameter as Invalid parameters", () => {
+    const r = run(["insmod hello count=many"]);
+    expect(r.err).toBe("insmod: ERROR: could not insert module hello: Invalid parameters\n");
+  });
+
+  it("passes a quoted value with blanks as one parameter", () => {
+    const { s, out } = session();
+    s.exec(`insmod hello who="big kernel"`);
+    s.exec("cat /sys/module/hello/parameters/who");
+    expect(out.join("")).toBe("big kernel\n");
+  });
+});
+
+describe("rmmod", () => {
+  it("names the holders, then unloads in order", () => {
+    const r = run(["insmod counter", "insmod counter_user", "rmmod counter", "rmmod counter_user", "rmmod counter", "lsmod"]);
+    expect(r.err).toBe("rmmod: ERROR: Module counter is in use by: counter_user\n");
+    expect(r.out).toBe("Module                  Size  Used by\n");
+  });
+
+  it("says when a module is not loaded, and accepts a path", () => {
+    const r = run(["rmmod hello", "insmod hello", "rmmod build/modules/hello.wasm", "lsmod"]);
+    expect(r.err).toBe("rmmod: ERROR: Module hello is not currently loaded\n");
+    expect(r.out).toBe("Module                  Size  Used by\n");
+  });
+
+  it("refuses a referenced module unless forced, and -f taints R", () => {
+    const { s, err } = session();
+    s.exec("insmod hello");
+    s.kernel.modules.find("hello")!.refcnt++;
+    s.exec("rmmod hello");
+    expect(err.join("")).toBe("rmmod: ERROR: Module hello is in use\n");
+    expect(s.exec("rmmod -f hello")).toBe(0);
+    expect(s.kernel.taint.test("FORCED_RMMOD")).toBe(true);
+  });
+
+  it("still refuses -f while other modules use it", () => {
+    const { s, err } = session();
+    s.exec("insmod counter");
+    s.exec("insmod counter_user");
+    expect(s.exec("rmmod -f counter")).toBe(1);
+    expect(err.join("")).toBe("rmmod: ERROR: could not remove module counter: Resource temporarily unavailable\n");
+  });
+});
+
+describe("modinfo and modprobe", () => {
+  it("prints fields from column 16 with parameters last", () => {
+    const r = run(["modinfo hello"]);
+    const lines = r.out.split("\n");
+    expect(lines[0]).toBe(`filename:       ${join(ROOT, "build/modules/hello.wasm")}`);
+    expect(lines).toContain("license:        GPL");
+    expect(lines).toContain("name:           hello");
+    expect(lines.slice(-3)).toEqual(["parm:           count:How many times to greet (int)", "parm:           who:Whom to greet (charp)", ""]);
+  });
+
+  it("prints one field with -F", () => {
+    expect(run(["modinfo -F license counter_proprietary"]).out).toBe("Proprietary\n");
+    expect(run(["modinfo -F depends counter_user"]).out).toBe("counter\n");
+  });
+
+  it("says when a module is not found", () => {
+    expect(run(["modinfo nosuch"]).err).toBe("modinfo: ERROR: Module nosuch not found.\n");
+  });
+
+  it("dumps the versions the module needs", () => {
+    const out = run(["modprobe --dump-modversions counter_user"]).out;
+    expect(out.split("\n").filter(Boolean).map((l) => l.split("\t")[1])).toEqual(["counter_add", "counter_get", "_printk"]);
+    expect(out).toMatch(/^(0x[0-9a-f]{8}\t\w+\n)+$/);
+  });
+});
+
+describe("dmesg, cat and echo", () => {
+  it("prints timestamps, filters by level and clears", () => {
+    const { s, out } = session();
+    s.exec("insmod hello");
+    s.exec("insmod counter_proprietary");
+    s.exec("dmesg");
+    expect(out.join("")).toMatch(/^\[ {4}\d\.\d{6}\] Hello, world!\n/);
+    out.length = 0;
+    s.exec("dmesg -t -l info");
+    expect(out.join("")).toBe("Hello, world!\n");
+    out.length = 0;
+    s.exec("dmesg -r -t -l warn");
+    expect(out.join("")).toMatch(/^<4>counter_proprietary: module license 'Proprietary' taints kernel\.\n/);
+    out.length = 0;
+    s.exec("dmesg -c");
+    s.exec("dmesg");
+    expect(out.join("")).not.toBe("");
+    out.length = 0;
+    s.exec("dmesg");
+    expect(out.join("")).toBe("");
+  });
+
+  it("writes a writable parameter and refuses a read-only one", () => {
+    const { s, out, err } = session();
+    s.exec("insmod hello count=1");
+    expect(s.exec("echo -n there > /sys/module/hello/parameters/who")).toBe(0);
+    expect(s.exec("echo 7 > /sys/module/hello/parameters/count")).toBe(1);
+    s.exec("cat /sys/module/hello/parameters/who /sys/module/hello/parameters/count");
+    expect(out.join("")).toBe("there\n1\n");
+    expect(err.join("")).toBe("echo: /sys/module/hello/parameters/count: Permission denied\n");
+  });
+
+  it("reads like coreutils on a missing file", () => {
+    expect(run(["cat /proc/nope"]).err).toBe("cat: /proc/nope: No such file or directory\n");
+  });
+
+  it("reports a refused value as a write error", () => {
+    const r = run(["echo nonsense > /proc/sys/kernel/printk"]);
+    expect(r.err).toBe("echo: write error: Invalid argument\n");
+  });
+});
+
+describe("wasm-lkm run", () => {
+  const cli = join(ROOT, "dist/host/cli/wasm-lkm.js");
+
+  it("reads standard input, tolerates '-' lines and exits 0", () => {
+    const r = spawnSync("node", [cli, "run", "-"], { input: "insmod hello\n-rmmod counter\nlsmod\n", encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^Module {18}Size {2}Used by\nhello +\d+ {2}0\n$/);
+    expect(r.stderr).toBe("rmmod: ERROR: Module counter is not currently loaded\n");
+  });
+
+  it("exits 1 when any command failed", () => {
+    const r = spawnSync("node", [cli, "run", "-"], { input: "bogus\nlsmod\n", encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("wasm-lkm: bogus: command not found\n");
+  });
+
+  it("runs the demo successfully", () => {
+    const out = execFileSync("node", [cli, "run", join(ROOT, "examples/demo.lkm")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    expect(out).toContain("counter                 ");
+    expect(out).toContain("Goodbye, wasm.");
+  });
+
+  it("runs modinfo as a one-shot command", () => {
+    expect(execFileSync("node", [cli, "modinfo", "-F", "author", "hello"], { encoding: "utf8" })).toBe("wasm-lkm developers\n");
+  });
+});
