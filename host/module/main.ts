@@ -347,6 +347,7 @@ export class ModuleLoader {
    * delete_module(): ENOENT not loaded; EWOULDBLOCK while other modules use it (even forced); EBUSY if
    * not live, or if it has init but no exit (unless forced); EWOULDBLOCK while referenced (unless
    * forced, which taints R). Then cleanup_module runs and whatever the module still holds is reclaimed.
+   * A cleanup that traps fails with EFAULT and leaves the module dead; removing it again skips cleanup.
    */
   unload(name: string, force = false): void {
     const mod = this.find(name);
@@ -367,7 +368,9 @@ export class ModuleLoader {
       try {
         this.call(mod, cleanup);
       } catch (e) {
-        if (!(e instanceof KernelError)) throw e;
+        // Linux would leave it stuck Unloading; here it stays listed as [dead] and the next rmmod removes it.
+        mod.state = "LIVE";
+        throw e;
       }
     }
     this.free(mod, true);
