@@ -1,5 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { join } from "node:path";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Kernel } from "../../host/init/main.js";
 import { lsmodRow } from "../../host/cli/lsmod.js";
@@ -202,5 +204,26 @@ describe("wasm-lkm run", () => {
 
   it("runs modinfo as a one-shot command", () => {
     expect(execFileSync("node", [cli, "modinfo", "-F", "author", "hello"], { encoding: "utf8" })).toBe("wasm-lkm developers\n");
+  });
+
+  it("builds an out-of-tree module that loads and taints O", () => {
+    const dir = mkdtempSync(join(tmpdir(), "wasm-lkm-oot-"));
+    try {
+      const header = relative(dir, join(ROOT, "abi/include/kernel"));
+      writeFileSync(
+        join(dir, "oot_hello.ts"),
+        `import { pr_info } from "${header}";\nMODULE_LICENSE("GPL");\n` +
+          `export function init_module(): i32 { pr_info("oot here\\n"); return 0; }\n` +
+          "export function cleanup_module(): void {}\n",
+      );
+      const out = join(dir, "out", "oot_hello.wasm");
+      expect(execFileSync("node", [cli, "build", join(dir, "oot_hello.ts"), "-o", out], { encoding: "utf8" })).toBe(`${out}\n`);
+      const r = spawnSync("node", [cli, "run", "-"], { input: `insmod ${out}\ncat /proc/modules\ndmesg -t\n`, encoding: "utf8" });
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toMatch(/^oot_hello \d+ 0 - Live 0x0000000000000000 \(O\)\n/);
+      expect(r.stdout).toContain("oot_hello: loading out-of-tree module taints kernel.\noot here\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
