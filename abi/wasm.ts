@@ -137,6 +137,11 @@ export function appendCustomSection(binary: Uint8Array, name: string, payload: U
   return out;
 }
 
+/** Re-encode a list of sections into a binary: the inverse of readSections. */
+export function encodeSections(sections: readonly Section[]): Uint8Array {
+  return new Uint8Array([...MAGIC, ...VERSION, ...sections.flatMap(encodeSection)]);
+}
+
 function encodeSection(s: Section): number[] {
   const body = s.id === SECTION_CUSTOM ? [...encodeName(s.name ?? ""), ...s.payload] : [...s.payload];
   return [s.id, ...leb128(body.length), ...body];
@@ -160,5 +165,5 @@ export function setModuleName(binary: Uint8Array, moduleName: string): Uint8Arra
     const sub = encodeName(moduleName);
     return { id: s.id, name: s.name, payload: new Uint8Array([0, ...leb128(sub.length), ...sub, ...s.payload.subarray(r.at)]) };
   });
-  return new Uint8Array([...MAGIC, ...VERSION, ...sections.flatMap(encodeSection)]);
+  return encodeSections(sections);
 }

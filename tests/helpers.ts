@@ -1,0 +1,153 @@
+// Shared test helpers: module binaries, section rewriting, kernel-state snapshots and dmesg.
+
+import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { expect } from "vitest";
+import { decodeModinfo, decodeNamedU32, encodeModinfo, encodeNamedU32, SECTION_MODINFO, type ModinfoEntry, type NamedU32 } from "../abi/module.js";
+import { customSections, encodeSections, readSections, type Section } from "../abi/wasm.js";
+import type { Kernel } from "../host/init/main.js";
+import { KernelError } from "../host/kernel/error.js";
+import { BUILD_DIR, ROOT } from "../scripts/paths.js";
+
+/** A built module binary from build/modules (run `npm run build` first). */
+export function loadBytes(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(join(BUILD_DIR, `${name}.wasm`)));
+}
+
+/** Rewrite a binary's sections; the edit gets a copy of the list it may change. */
+export function rewriteSections(bytes: Uint8Array, edit: (sections: Section[]) => Section[]): Uint8Array {
+  return encodeSections(edit(readSections(bytes)));
+}
+
+/** Drop every custom section of that name. */
+export function dropSection(bytes: Uint8Array, name: string): Uint8Array {
+  return rewriteSections(bytes, (ss) => ss.filter((s) => !(s.id === 0 && s.name === name)));
+}
+
+/** Replace one custom section's payload in place (it must exist exactly once). */
+export function replaceSection(bytes: Uint8Array, name: string, payload: Uint8Array): Uint8Array {
+  let found = 0;
+  const out = rewriteSections(bytes, (ss) =>
+    ss.map((s) => {
+      if (s.id !== 0 || s.name !== name) return s;
+      found++;
+      return { id: 0, name, payload };
+    }),
+  );
+  if (found !== 1) throw new Error(`replaceSection: ${found} sections named ${name}`);
+  return out;
+}
+
+export function readModinfo(bytes: Uint8Array): ModinfoEntry[] {
+  const [payload] = customSections(readSections(bytes), SECTION_MODINFO);
+  const entries = payload ? decodeModinfo(payload) : null;
+  if (!entries) throw new Error("readModinfo: no .modinfo");
+  return entries;
+}
+
+/** Rewrite .modinfo: the edit gets the entries and returns the new ones. */
+export function rewriteModinfo(bytes: Uint8Array, edit: (entries: ModinfoEntry[]) => ModinfoEntry[]): Uint8Array {
+  return replaceSection(bytes, SECTION_MODINFO, encodeModinfo(edit(readModinfo(bytes))));
+}
+
+/** Set (or add) a .modinfo key. */
+export function setModinfo(bytes: Uint8Array, key: string, value: string): Uint8Array {
+  return rewriteModinfo(bytes, (es) => {
+    const out: ModinfoEntry[] = es.map(([k, v]) => (k === key ? [k, value] : [k, v]));
+    if (!es.some(([k]) => k === key)) out.push([key, value]);
+    return out;
+  });
+}
+
+/** Remove a .modinfo key. */
+export function removeModinfo(bytes: Uint8Array, key: string): Uint8Array {
+  return rewriteModinfo(bytes, (es) => es.filter(([k]) => k !== key));
+}
+
+/** The records of a __versions/__ksymtab/__param section ([] when absent). */
+export function readRecords(bytes: Uint8Array, name: string): NamedU32[] {
+  const [payload] = customSections(readSections(bytes), name);
+  if (!payload) return [];
+  const records = decodeNamedU32(payload);
+  if (!records) throw new Error(`readRecords: malformed ${name}`);
+  return records;
+}
+
+export function rewriteRecords(bytes: Uint8Array, name: string, edit: (records: NamedU32[]) => NamedU32[]): Uint8Array {
+  return replaceSection(bytes, name, encodeNamedU32(edit(readRecords(bytes, name))));
+}
+
+/** The dmesg texts, oldest first. */
+export function dmesg(k: Kernel): string[] {
+  return k.log.read().map((r) => r.text);
+}
+
+/** Everything a refused operation must leave as it was. */
+export interface Snapshot {
+  readonly modules: string;
+  readonly kallsyms: string;
+  readonly refcnts: readonly (readonly [string, number])[];
+  readonly slabBytes: number;
+  readonly sysModule: readonly string[];
+}
+
+export function snapshot(k: Kernel): Snapshot {
+  const mods = k.modules.list();
+  return {
+    modules: k.read("/proc/modules"),
+    kallsyms: k.read("/proc/kallsyms"),
+    refcnts: mods.map((m) => [m.name, m.refcnt] as const),
+    slabBytes: mods.reduce((n, m) => n + m.slab.bytes, 0),
+    sysModule: k.kernfs.list("/sys/module"),
+  };
+}
+
+/**
+ * Run fn, which must throw a KernelError with that code (and message, if given), and check the
+ * kernel's state is exactly as before. Returns the error.
+ */
+export function expectRefused(k: Kernel, fn: () => unknown, code: string, message?: string | RegExp): KernelError {
+  const before = snapshot(k);
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(KernelError);
+  const err = caught as KernelError;
+  expect(err.code).toBe(code);
+  if (typeof message === "string") expect(err.message).toBe(message);
+  else if (message) expect(err.message).toMatch(message);
+  expect(snapshot(k)).toEqual(before);
+  return err;
+}
+
+/** A scratch folder inside the repository (compileModule resolves paths against ROOT), removed by cleanup(). */
+export function scratchDir(tag: string): { dir: string; cleanup: () => void } {
+  const parent = join(ROOT, "build", "tmp-tests");
+  const dir = join(parent, `${tag}-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const cleanup = () => {
+    rmSync(dir, { recursive: true, force: true });
+    try {
+      rmdirSync(parent);
+    } catch {
+      // another test file's scratch folder is still there
+    }
+  };
+  return { dir, cleanup };
+}
+
+/**
+ * Write an AssemblyScript module source to DIR/NAME/NAME.ts; `@abi/` and `@modules/` in its imports
+ * become relative paths to abi/ and modules/. Returns the entry path.
+ */
+export function writeModuleSource(dir: string, name: string, source: string): string {
+  const entry = join(dir, name, `${name}.ts`);
+  mkdirSync(dirname(entry), { recursive: true });
+  const rel = (to: string) => relative(dirname(entry), join(ROOT, to)).split("\\").join("/");
+  writeFileSync(entry, source.replaceAll('"@abi/', `"${rel("abi")}/`).replaceAll('"@modules/', `"${rel("modules")}/`));
+  return entry;
+}
