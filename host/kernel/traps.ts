@@ -23,11 +23,13 @@ export class ModuleBug extends Error {
 export interface WasmFrame {
   readonly module: string;
   readonly func: string;
-  /** wasm-function[N]:0xOFFSET */
+  /** wasm-function[N]:0xOFFSET, or 0xOFFSET when the stack's formatter dropped the function index */
   readonly where: string;
 }
 
-const FRAME = /at (\S+) \(wasm:\/\/wasm\/([A-Za-z0-9_]+)-[0-9a-f]+:(wasm-function\[\d+\]:0x[0-9a-f]+)\)/;
+// V8's own format is "at F (wasm://wasm/NAME-hash:wasm-function[N]:0xOFFSET)"; a custom Error.prepareStackTrace
+// (source-map-support, vitest) prints "at F (wasm://wasm/NAME-hash:1:COLUMN)" with COLUMN the byte offset + 1.
+const FRAME = /at (\S+) \(wasm:\/\/wasm\/([A-Za-z0-9_]+)-[0-9a-f]+:(?:(wasm-function\[\d+\]:0x[0-9a-f]+)|1:(\d+))\)/;
 
 /** The wasm frames of an error's stack, innermost first, with asc's path-qualified names shortened. */
 export function wasmFrames(err: Error): WasmFrame[] {
@@ -38,7 +40,8 @@ export function wasmFrames(err: Error): WasmFrame[] {
     const module = m[2]!;
     const qualified = m[1]!.startsWith(`${module}.`) ? m[1]!.slice(module.length + 1) : m[1]!;
     const func = qualified.split("<")[0]!.split("@")[0]!.split("/").pop()!;
-    frames.push({ module, func, where: m[3]! });
+    const where = m[3] ?? `0x${(Number(m[4]) - 1).toString(16)}`;
+    frames.push({ module, func, where });
   }
   return frames;
 }

@@ -50,6 +50,12 @@ export interface LoadOptions {
 }
 
 /** A resolved import and the module that provides it (null: the base kernel). */
+/** One module's symbol resolution so far (Linux keeps using_gplonly_symbols in struct module). */
+interface SymbolSearch {
+  usingGplOnly: boolean;
+  readonly version: VersionContext;
+}
+
 interface Binding {
   readonly module: string;
   readonly name: string;
@@ -61,6 +67,7 @@ export class ModuleLoader {
   /** The module list, newest first, as /proc/modules shows it. */
   private readonly modules: Module[] = [];
   private nextHandle = 1;
+  private warnedNoVersion = false;
 
   constructor(private readonly k: LoaderContext) {}
 
@@ -194,9 +201,12 @@ export class ModuleLoader {
       versions: info.versions,
       forceLoad: (reason) => this.forceLoad(mod, reason),
       warn: (m) => this.warn(m),
-      warnedNoVersion: false,
+      warnOnce: (m) => {
+        if (!this.warnedNoVersion) this.warn(m);
+        this.warnedNoVersion = true;
+      },
     };
-    const gplOk = licenseIsGplCompatible(modinfoGet(info.modinfo, "license") ?? "unspecified");
+    const search: SymbolSearch = { usingGplOnly: false, version };
     const kernelFns = kernelFunctions(this.k, mod) as unknown as Record<string, WebAssembly.ImportValue>;
     const bindings: Binding[] = [];
     let error: KernelError | undefined;
@@ -208,7 +218,7 @@ export class ModuleLoader {
           continue;
         }
       }
-      const result = imp.module === KERNEL_NAMESPACE ? this.resolveSymbol(mod, imp.name, gplOk, version) : "ENOENT";
+      const result = imp.module === KERNEL_NAMESPACE ? this.resolveSymbol(mod, imp.name, search) : "ENOENT";
       if (typeof result === "string") {
         const err = result === "EINVAL" ? -22 : -2;
         const name = imp.module === KERNEL_NAMESPACE ? imp.name : `${imp.module}.${imp.name}`;
@@ -223,16 +233,37 @@ export class ModuleLoader {
     return bindings;
   }
 
-  /** resolve_symbol(): the symbol, or why not (GPL-only symbols are invisible to non-GPL modules). */
-  private resolveSymbol(mod: Module, name: string, gplOk: boolean, version: VersionContext): KernelSymbol | "ENOENT" | "EINVAL" {
+  /**
+   * resolve_symbol(): the symbol, or why not. GPL-only symbols are invisible to a proprietary module,
+   * including one that became proprietary by using an earlier import from a proprietary module.
+   */
+  private resolveSymbol(mod: Module, name: string, search: SymbolSearch): KernelSymbol | "ENOENT" | "EINVAL" {
     const sym = this.k.kallsyms.find(name);
-    if (!sym || (sym.gpl && !gplOk)) return "ENOENT";
-    if (!checkVersion(version, name, sym.crc)) return "EINVAL";
-    if (sym.owner?.taints.has("PROPRIETARY_MODULE") && !mod.taints.has("PROPRIETARY_MODULE")) {
-      this.warn(`${mod.name}: module uses symbols ${name} from proprietary module ${sym.owner.name}, inheriting taint.`);
+    if (!sym || (sym.gpl && mod.taints.has("PROPRIETARY_MODULE"))) return "ENOENT";
+    if (sym.gpl) search.usingGplOnly = true;
+    if (!this.inheritTaint(mod, sym, search.usingGplOnly)) return "ENOENT";
+    if (!checkVersion(search.version, name, sym.crc)) return "EINVAL";
+    return sym;
+  }
+
+  /**
+   * inherit_taint(): using a proprietary module's symbols makes the user proprietary too, which a module
+   * already bound to GPL-only symbols may not become.
+   */
+  private inheritTaint(mod: Module, sym: KernelSymbol, usingGplOnly: boolean): boolean {
+    if (!sym.owner?.taints.has("PROPRIETARY_MODULE")) return true;
+    if (usingGplOnly) {
+      this.pr(
+        LOGLEVELS.KERN_ERR,
+        `${mod.name}: module using GPL-only symbols uses symbols ${sym.name} from proprietary module ${sym.owner.name}.`,
+      );
+      return false;
+    }
+    if (!mod.taints.has("PROPRIETARY_MODULE")) {
+      this.warn(`${mod.name}: module uses symbols ${sym.name} from proprietary module ${sym.owner.name}, inheriting taint.`);
       this.taint(mod, "PROPRIETARY_MODULE");
     }
-    return sym;
+    return true;
   }
 
   private kernelValue(mod: Module, name: string, fns: Record<string, WebAssembly.ImportValue>): WebAssembly.ImportValue {
@@ -295,6 +326,10 @@ export class ModuleLoader {
         mod.pinned.add(ptr);
         return ptr as ModPtr;
       },
+      release: (ptr) => {
+        if (!mod.pinned.delete(ptr)) return;
+        this.call(mod, () => mod.exports!.unpin(ptr));
+      },
     };
   }
 
@@ -307,20 +342,13 @@ export class ModuleLoader {
         this.warn(`${mod.name}: unknown parameter '${name}' ignored`);
         continue;
       }
-      const old = p.global.value as number;
       try {
         setParam(mod.name, p, value, strings);
       } catch (e) {
         if (e instanceof KernelError) this.pr(LOGLEVELS.KERN_ERR, e.message);
         throw e;
       }
-      if (p.type === "charp" && mod.pinned.has(old)) this.unpin(mod, old);
     }
-  }
-
-  private unpin(mod: Module, ptr: number): void {
-    mod.pinned.delete(ptr);
-    this.call(mod, () => mod.exports!.unpin(ptr));
   }
 
   /** do_init_module(): a negative return fails the load with that errno; a positive one is only suspicious. */
@@ -369,7 +397,9 @@ export class ModuleLoader {
         this.call(mod, cleanup);
       } catch (e) {
         // Linux would leave it stuck Unloading; here it stays listed as [dead] and the next rmmod removes it.
+        // Dead even when the fault was a provider's: its cleanup did not finish and must not run again.
         mod.state = "LIVE";
+        mod.dead = true;
         throw e;
       }
     }

@@ -1,7 +1,8 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LOGLEVELS } from "../../abi/kern_levels.js";
 import { UTS_RELEASE } from "../../abi/version.js";
 import { Kernel } from "../../host/init/main.js";
+import { wasmFrames } from "../../host/kernel/traps.js";
 import { compileModule } from "../../scripts/build.js";
 import { modpost } from "../../scripts/mod/modpost.js";
 import { dmesg, expectRefused, loadBytes, scratchDir, snapshot, writeModuleSource } from "../helpers.js";
@@ -28,6 +29,15 @@ export function init_module(): i32 { return trapper_crash(); }
 export function cleanup_module(): void {}
 `;
 
+const TRAPPER_CLEANUP_USER = `
+// @ts-ignore: decorator
+@external("kernel", "trapper_crash")
+declare function trapper_crash(): i32;
+MODULE_LICENSE("GPL");
+export function init_module(): i32 { return 0; }
+export function cleanup_module(): void { trapper_crash(); }
+`;
+
 const DEEP = `
 MODULE_LICENSE("GPL");
 let depth: i32 = 0;
@@ -44,7 +54,7 @@ const fixtures = new Map<string, Uint8Array>();
 const scratch = scratchDir("traps");
 
 beforeAll(async () => {
-  const sources: [string, string][] = [["trapper", TRAPPER], ["trapper_user", TRAPPER_USER], ["deep", DEEP]];
+  const sources: [string, string][] = [["trapper", TRAPPER], ["trapper_user", TRAPPER_USER], ["trapper_cleanup_user", TRAPPER_CLEANUP_USER], ["deep", DEEP]];
   const objs = [];
   for (const [name, source] of sources) objs.push(await compileModule(writeModuleSource(scratch.dir, name, source), true));
   for (const r of modpost(objs)) fixtures.set(r.name, r.binary);
@@ -54,20 +64,9 @@ afterAll(() => scratch.cleanup());
 
 const fixture = (name: string) => fixtures.get(name)!;
 
-// vitest installs an Error.prepareStackTrace that prints wasm frames as wasm://wasm/NAME-HASH:1:OFFSET, which
-// host/kernel/traps.ts does not parse (it expects V8's own wasm-function[N]:0xOFFSET); run these tests with V8's
-// formatting, as the CLI does.
-const errorClass = Error as { prepareStackTrace?: unknown };
-let savedPrepare: unknown;
 let k: Kernel;
 beforeEach(() => {
-  savedPrepare = errorClass.prepareStackTrace;
-  errorClass.prepareStackTrace = undefined;
   k = new Kernel();
-});
-
-afterEach(() => {
-  errorClass.prepareStackTrace = savedPrepare;
 });
 
 describe("a trap in init_module", () => {
@@ -86,7 +85,7 @@ describe("a trap in init_module", () => {
     expect(records[0]).toMatchObject({ level: LOGLEVELS.KERN_ALERT, text: "BUG: wasm trap in faulty: memory access out of bounds" });
     expect(records[1]).toMatchObject({ level: LOGLEVELS.KERN_EMERG, text: "Oops: 0000 [#1]" });
     expect(lines[2]).toBe(`CPU: 0 UID: 0 PID: 1 Comm: insmod Not tainted ${UTS_RELEASE} #1`);
-    expect(lines[3]).toMatch(/^RIP: init_module \[faulty\] wasm-function\[\d+\]:0x[0-9a-f]+$/);
+    expect(lines[3]).toMatch(/^RIP: init_module \[faulty\] (wasm-function\[\d+\]:)?0x[0-9a-f]+$/);
     expect(lines).toContain("Call Trace:");
     expect(lines.some((l) => /^ {2}init_module \[faulty\] /.test(l))).toBe(true);
     expect(lines).toContain("Modules linked in: faulty(+) hello");
@@ -192,5 +191,38 @@ describe("a trap in a provider's symbol", () => {
     k.rmmod("trapper");
     expect(dmesg(k)).toEqual([]);
     expect(k.read("/proc/kallsyms")).not.toContain("trapper_crash");
+  });
+});
+
+describe("a provider's trap inside a user's cleanup_module", () => {
+  it("fails rmmod with EFAULT, leaves both [dead], and the next rmmods remove them without another Oops", () => {
+    k.insmod(fixture("trapper"));
+    k.insmod(fixture("trapper_cleanup_user"));
+    expect(() => k.rmmod("trapper_cleanup_user")).toThrow(expect.objectContaining({ code: "EFAULT" }));
+    expect(k.read("/proc/modules")).toMatch(/^trapper_cleanup_user \d+ 0 \[dead\], Live .*\ntrapper \d+ 1 trapper_cleanup_user,\[dead\], Live /);
+    k.log.clear();
+    k.rmmod("trapper_cleanup_user");
+    k.rmmod("trapper");
+    expect(dmesg(k)).toEqual([]);
+    expect(k.modules.list()).toEqual([]);
+  });
+});
+
+describe("wasmFrames", () => {
+  const trap = (stack: string) => Object.assign(new WebAssembly.RuntimeError("unreachable"), { stack });
+
+  it("reads V8's own frame format", () => {
+    const err = trap(
+      "RuntimeError: unreachable\n    at faulty.modules/faulty/faulty/init_module (wasm://wasm/faulty-b450f86a:wasm-function[24]:0x106b)",
+    );
+    expect(wasmFrames(err)).toEqual([{ module: "faulty", func: "init_module", where: "wasm-function[24]:0x106b" }]);
+  });
+
+  it("reads a custom prepareStackTrace's line:column format, column being the byte offset + 1", () => {
+    const err = trap(
+      "RuntimeError: unreachable\n    at modules/faulty/faulty/init_module (wasm://wasm/faulty-b450f86a:1:4204)\n" +
+        "    at doInit (file:///x/host/module/main.js:295:26)",
+    );
+    expect(wasmFrames(err)).toEqual([{ module: "faulty", func: "init_module", where: "0x106b" }]);
   });
 });
