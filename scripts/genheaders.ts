@@ -3,6 +3,7 @@
 // `node dist/scripts/genheaders.js` writes it; `--check` exits 1 if the committed file is stale.
 
 import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ERRNO, type ErrnoName } from "../abi/errno.js";
 import { GFP } from "../abi/gfp.js";
@@ -10,8 +11,9 @@ import { KERN_SOH, LOGLEVELS, LOGLEVEL_DEFAULT } from "../abi/kern_levels.js";
 import { KERNEL_SYMBOLS, STRUCTS, type SymbolDef } from "../abi/kernel.js";
 import { KERNEL_NAMESPACE } from "../abi/module.js";
 import { isStructType, structName, type AbiType, type StructDef } from "../abi/types.js";
+import { ROOT } from "./paths.js";
 
-export const HEADER_PATH = fileURLToPath(new URL("../../abi/include/kernel.ts", import.meta.url));
+export const HEADER_PATH = join(ROOT, "abi", "include", "kernel.ts");
 
 /** The AssemblyScript spelling of an ABI type. */
 function asType(t: AbiType): string {

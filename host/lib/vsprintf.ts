@@ -1,7 +1,7 @@
 // vsprintf: the printf-like formatter behind printk, reading its arguments as 32-bit slots.
 //
 // Conversions: %d %i %u %x %X %o %c %s %p %px %% with the flags - 0 + space #, a width and a precision
-// (either may be *), and the length modifiers h hh l z t (all 32 bits wide on wasm32). %s takes an
+// (either may be *), and the length modifiers hh and h (char and short) and l ll z t (32 bits: one slot each). %s takes an
 // AssemblyScript string pointer; NULL prints "(null)" and a pointer outside the module's memory "(efault)",
 // as Linux prints them. %p prints the address as 8 hex digits (the sandbox has no address to hide).
 
@@ -12,6 +12,7 @@ interface Spec {
   flags: string;
   width: number | undefined;
   precision: number | undefined;
+  qualifier: string;
   conv: string;
 }
 
@@ -40,8 +41,8 @@ export function vsprintf(fmt: string, args: readonly number[], readString: Strin
     }
     const width = m[2] === "*" ? arg() | 0 : m[2] === undefined ? undefined : Number(m[2]);
     const precision = m[3] === "*" ? arg() | 0 : m[3] === undefined ? undefined : Number(m[3] || "0");
-    const spec: Spec = { flags: m[1] ?? "", width, precision, conv: m[5]! };
-    out += pad(convert(spec, arg(), readString), spec);
+    const spec: Spec = { flags: m[1] ?? "", width, precision, qualifier: m[4] ?? "", conv: m[5]! };
+    out += convert(spec, arg(), readString);
   }
   return out;
 }
@@ -50,22 +51,28 @@ function convert(spec: Spec, value: number, readString: StringReader): string {
   switch (spec.conv) {
     case "d":
     case "i":
-      return signed(value | 0, spec);
+      return number(spec, truncate(value, spec.qualifier, true), 10);
     case "u":
-      return unsigned((value >>> 0).toString(10), spec, "");
+      return number(spec, truncate(value, spec.qualifier, false), 10);
     case "x":
-      return unsigned((value >>> 0).toString(16), spec, "0x");
     case "X":
-      return unsigned((value >>> 0).toString(16).toUpperCase(), spec, "0X");
+      return number(spec, truncate(value, spec.qualifier, false), 16);
     case "o":
-      return unsigned((value >>> 0).toString(8), spec, "0");
+      return number(spec, truncate(value, spec.qualifier, false), 8);
     case "c":
-      return String.fromCharCode(value & 0xff);
+      return widen(String.fromCharCode(value & 0xff), spec);
     case "p":
-      return (value >>> 0).toString(16).padStart(8, "0");
+      return widen((value >>> 0).toString(16).padStart(8, "0"), spec);
     default:
-      return str(value, spec, readString);
+      return widen(str(value, spec, readString), spec);
   }
+}
+
+/** The h and hh qualifiers narrow the argument to short and char, as the C promotion is undone. */
+function truncate(value: number, qualifier: string, signed: boolean): number {
+  const bits = qualifier === "hh" ? 8 : qualifier === "h" ? 16 : 32;
+  const shift = 32 - bits;
+  return signed ? (value << shift) >> shift : (value << shift) >>> shift;
 }
 
 function str(ptr: number, spec: Spec, readString: StringReader): string {
@@ -73,30 +80,39 @@ function str(ptr: number, spec: Spec, readString: StringReader): string {
   return spec.precision === undefined ? s : s.slice(0, spec.precision);
 }
 
-function withPrecision(digits: string, spec: Spec): string {
-  if (spec.precision === undefined) return digits;
-  if (spec.precision === 0 && digits === "0") return "";
-  return digits.padStart(spec.precision, "0");
+/**
+ * number() from lib/vsprintf.c, whose rules differ from C's: a zero is always printed (even at precision
+ * 0), %#x of 0 is "0x0", and the 0 flag pads to the field width even when a precision is given.
+ */
+function number(spec: Spec, value: number, base: 8 | 10 | 16): string {
+  const left = spec.flags.includes("-") || (spec.width ?? 0) < 0;
+  const zeropad = spec.flags.includes("0") && !left;
+  let width = Math.abs(spec.width ?? 0);
+  let sign = "";
+  if (spec.conv === "d" || spec.conv === "i") {
+    if (value < 0) sign = "-";
+    else if (spec.flags.includes("+")) sign = "+";
+    else if (spec.flags.includes(" ")) sign = " ";
+  }
+  width -= sign.length;
+  const isZero = value === 0;
+  let digits = Math.abs(value).toString(base);
+  if (spec.conv === "X") digits = digits.toUpperCase();
+  const special = spec.flags.includes("#") && base !== 10;
+  const prefix = !special ? "" : base === 16 ? (spec.conv === "X" ? "0X" : "0x") : isZero ? "" : "0";
+  if (special) width -= base === 16 ? 2 : isZero ? 0 : 1;
+  const precision = Math.max(spec.precision ?? 0, digits.length);
+  width -= precision;
+  const fill = Math.max(width, 0);
+  const body = sign + prefix + (zeropad ? "0".repeat(fill) : "") + digits.padStart(precision, "0");
+  if (left) return body + " ".repeat(fill);
+  return zeropad ? body : " ".repeat(fill) + body;
 }
 
-function signed(n: number, spec: Spec): string {
-  const sign = n < 0 ? "-" : spec.flags.includes("+") ? "+" : spec.flags.includes(" ") ? " " : "";
-  return sign + withPrecision(Math.abs(n).toString(10), spec);
-}
-
-function unsigned(digits: string, spec: Spec, altPrefix: string): string {
-  const body = withPrecision(digits, spec);
-  return spec.flags.includes("#") && digits !== "0" ? altPrefix + body : body;
-}
-
-function pad(s: string, spec: Spec): string {
+/** widen_string(): pad to the field width with spaces (the 0 flag does not apply to %c, %s and %p). */
+function widen(s: string, spec: Spec): string {
   const width = spec.width ?? 0;
-  const left = spec.flags.includes("-") || width < 0;
   const w = Math.abs(width);
   if (s.length >= w) return s;
-  if (left) return s.padEnd(w);
-  const zero = spec.flags.includes("0") && spec.precision === undefined && !"cs".includes(spec.conv);
-  if (!zero) return s.padStart(w);
-  const sign = /^[-+ ]|^0[xX]/.exec(s)?.[0] ?? "";
-  return sign + s.slice(sign.length).padStart(w - sign.length, "0");
+  return spec.flags.includes("-") || width < 0 ? s.padEnd(w) : s.padStart(w);
 }

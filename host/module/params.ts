@@ -12,10 +12,12 @@ export interface ModuleParam {
   readonly global: WebAssembly.Global;
 }
 
-/** What setting a charp needs from the module: a fresh pinned string in its memory. */
+/** What setting a charp needs from the module: a fresh pinned string in its memory, and to drop the old one. */
 export interface StringMaker {
   readonly memory: ModuleMemory;
   newString(s: string): ModPtr;
+  /** Unpin a string newString made (a module's own initial value is left alone). */
+  release(ptr: number): void;
 }
 
 /** next_arg(): split a command line into name/value pairs, honouring double quotes. */
@@ -93,7 +95,9 @@ export function setParam(mod: string, p: ModuleParam, val: string | undefined, s
     if (val.length > CHARP_MAX) {
       throw new KernelError("ENOSPC", `${mod}: \`${val}' too large for parameter \`${p.name}'`);
     }
+    const old = p.global.value as number;
     p.global.value = strings.newString(val);
+    strings.release(old);
     return;
   }
   const n = parseInteger(val, type.range![0] < 0n);

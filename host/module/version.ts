@@ -10,8 +10,8 @@ export interface VersionContext {
   /** try_to_force_load(): taint F with "%s: %s: kernel tainted." once. */
   forceLoad(reason: string): void;
   warn(message: string): void;
-  /** pr_warn_once() for "no symbol version". */
-  warnedNoVersion: boolean;
+  /** pr_warn_once(): Linux's "no symbol version" is printed once per boot, not once per module. */
+  warnOnce(message: string): void;
 }
 
 /** check_version(): false for "disagrees about version of symbol", after logging it. */
@@ -22,8 +22,7 @@ export function checkVersion(ctx: VersionContext, symname: string, crc: number):
   }
   const theirs = ctx.versions.get(symname);
   if (theirs === undefined) {
-    if (!ctx.warnedNoVersion) ctx.warn(`${ctx.mod.name}: no symbol version for ${symname}`);
-    ctx.warnedNoVersion = true;
+    ctx.warnOnce(`${ctx.mod.name}: no symbol version for ${symname}`);
     return true;
   }
   if (theirs === crc) return true;

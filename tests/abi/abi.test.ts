@@ -7,7 +7,7 @@ import { ABI_VERSION, KERNEL_SYMBOLS } from "../../abi/kernel.js";
 import { UTS_RELEASE, VERMAGIC, WASM_LKM_VERSION } from "../../abi/version.js";
 import { Kernel } from "../../host/init/main.js";
 import { kernelFunctions } from "../../host/module/ksyms.js";
-import { generateHeader } from "../../scripts/genheaders.js";
+import { generateHeader, HEADER_PATH } from "../../scripts/genheaders.js";
 import { ROOT } from "../../scripts/paths.js";
 import { loadBytes } from "../helpers.js";
 
@@ -19,6 +19,10 @@ describe("abi/include/kernel.ts", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(readFileSync(join(ROOT, "abi", "include", "kernel.ts"), "utf8")).toBe(generateHeader());
+  });
+
+  it("is where genheaders writes, whether run from scripts/ or dist/scripts/", () => {
+    expect(HEADER_PATH).toBe(join(ROOT, "abi", "include", "kernel.ts"));
   });
 
   it("declares every kernel symbol as an import from the kernel namespace", () => {

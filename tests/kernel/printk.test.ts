@@ -51,6 +51,19 @@ describe("vsprintf", () => {
     expect(f("[%#010x]", 255)).toBe("[0x000000ff]");
   });
 
+  it("follows Linux's number() where it differs from C's printf", () => {
+    expect(f("%#x %#X %#o", 0, 0, 0)).toBe("0x0 0X0 0");
+    expect(f("[%.0d] [%.0x]", 0, 0)).toBe("[0] [0]");
+    expect(f("[%08.3d]", 7)).toBe("[00000007]");
+    expect(f("[%-#8x]", 255)).toBe("[0xff    ]");
+    expect(f("[%05s] [%03c]", 100, 0x41)).toBe("[kernel] [  A]");
+  });
+
+  it("narrows the argument with the h and hh qualifiers", () => {
+    expect(f("%hd %hu %hx", 0x18000, 0x18000, -1)).toBe("-32768 32768 ffff");
+    expect(f("%hhd %hhu %hhx", 0x1ff, 0x1ff, 0x1234)).toBe("-1 255 34");
+  });
+
   it("prints characters and strings with %c and %s", () => {
     expect(f("%c%c", 0x4f, 0x4b)).toBe("OK");
     expect(f("%s!", 100)).toBe("kernel!");

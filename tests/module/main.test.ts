@@ -22,12 +22,44 @@ export function init_module(): i32 {
   return 0;
 }
 `;
+/** A proprietary module exporting an ordinary symbol, and two GPL users of it that also use GPL-only counter_reset. */
+const PROP_EXPORTER = `
+MODULE_LICENSE("Proprietary");
+export function prop_value(): i32 { return 42; }
+EXPORT_SYMBOL(prop_value);
+export function init_module(): i32 { return 0; }
+export function cleanup_module(): void {}
+`;
+const declare = (name: string, type: string) => `
+// @ts-ignore: decorator
+@external("kernel", "${name}")
+declare function ${name}(): ${type};`;
+/** Binaryen orders imports by use count, and resolve_symbol sees them in import order: call the first one twice. */
+const mixedUser = (gplFirst: boolean) => `
+${declare("counter_reset", "void")}
+${declare("prop_value", "i32")}
+MODULE_LICENSE("GPL");
+export function init_module(): i32 {
+  ${gplFirst ? "counter_reset(); counter_reset();" : "counter_reset(); if (prop_value() != 42) return -22;"}
+  return prop_value() == 42 ? 0 : -22;
+}
+export function cleanup_module(): void {}
+`;
 let permanent: Uint8Array;
+const fixtures = new Map<string, Uint8Array>();
 const scratch = scratchDir("main");
 
 beforeAll(async () => {
-  const [r] = modpost([await compileModule(writeModuleSource(scratch.dir, "permanent", PERMANENT), true)]);
-  permanent = r!.binary;
+  const sources: [string, string][] = [
+    ["permanent", PERMANENT],
+    ["prop_exporter", PROP_EXPORTER],
+    ["gpl_then_prop", mixedUser(true)],
+    ["prop_then_gpl", mixedUser(false)],
+  ];
+  const objs = [];
+  for (const [name, source] of sources) objs.push(await compileModule(writeModuleSource(scratch.dir, name, source), true));
+  for (const r of modpost(objs)) fixtures.set(r.name, r.binary);
+  permanent = fixtures.get("permanent")!;
 });
 
 afterAll(() => scratch.cleanup());
@@ -36,6 +68,10 @@ let k: Kernel;
 beforeEach(() => {
   k = new Kernel();
 });
+
+function kernelImports(bytes: Uint8Array): string[] {
+  return WebAssembly.Module.imports(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>)).filter((i) => i.module === "kernel").map((i) => i.name);
+}
 
 /** Run fn with an empty log and return what it logged. */
 function logged(fn: () => unknown): string[] {
@@ -194,6 +230,33 @@ describe("symbol resolution", () => {
     expect(lines[0]).toMatch(/^counter_user: module uses symbols counter_(add|get) from proprietary module counter, inheriting taint\.$/);
     expect(lines.filter((l) => l.includes("inheriting taint"))).toHaveLength(1);
     expect(k.read("/sys/module/counter_user/taint")).toBe("P\n");
+  });
+
+  it("refuses a module using GPL-only symbols the symbols of a proprietary module", () => {
+    k.insmod(loadBytes("counter"));
+    k.insmod(fixtures.get("prop_exporter")!);
+    k.log.clear();
+    const user = fixtures.get("gpl_then_prop")!;
+    expect(kernelImports(user)).toEqual(["counter_reset", "prop_value"]);
+    const message = "gpl_then_prop: module using GPL-only symbols uses symbols prop_value from proprietary module prop_exporter.";
+    expectRefused(k, () => k.insmod(user), "ENOENT", "gpl_then_prop: Unknown symbol prop_value (err -2)");
+    expect(k.log.read().map((r) => [r.level, r.text])).toEqual([
+      [LOGLEVELS.KERN_ERR, message],
+      [LOGLEVELS.KERN_WARNING, "gpl_then_prop: Unknown symbol prop_value (err -2)"],
+    ]);
+  });
+
+  it("hides GPL-only symbols from a module once it inherits P from an earlier import", () => {
+    k.insmod(loadBytes("counter"));
+    k.insmod(fixtures.get("prop_exporter")!);
+    k.log.clear();
+    const user = fixtures.get("prop_then_gpl")!;
+    expect(kernelImports(user)).toEqual(["prop_value", "counter_reset"]);
+    expectRefused(k, () => k.insmod(user), "ENOENT", "prop_then_gpl: Unknown symbol counter_reset (err -2)");
+    expect(dmesg(k)).toEqual([
+      "prop_then_gpl: module uses symbols prop_value from proprietary module prop_exporter, inheriting taint.",
+      "prop_then_gpl: Unknown symbol counter_reset (err -2)",
+    ]);
   });
 
   it("taints O for a module without intree", () => {

@@ -18,6 +18,7 @@ const strings: StringMaker = {
     memory.writeString(20 as ModPtr, s);
     return 20 as ModPtr;
   },
+  release(): void {},
 };
 
 function param(type: ParamTypeName): ModuleParam {
@@ -249,6 +250,13 @@ describe("/sys/module/NAME/parameters", () => {
     k.log.clear();
     k.rmmod("hello");
     expect(dmesg(k)).toEqual(["Goodbye, sysfs."]);
+  });
+
+  it("keeps exactly one kernel-made string pinned for a charp, however often sysfs replaces it", () => {
+    const mod = k.modules.find("hello")!;
+    for (const who of ["a", "b", "c"]) k.write("/sys/module/hello/parameters/who", who);
+    const who = mod.params.find((p) => p.name === "who")!;
+    expect([...mod.pinned]).toEqual([who.global.value]);
   });
 
   it("refuses a write to a 0444 parameter with EACCES", () => {

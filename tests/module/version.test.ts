@@ -84,7 +84,7 @@ describe("check_version", () => {
     expect(k.taint.test("FORCED_MODULE")).toBe(true);
   });
 
-  it("warns once about symbols missing from __versions and loads anyway", () => {
+  it("warns once per boot about symbols missing from __versions and loads anyway", () => {
     k.insmod(loadBytes("counter"));
     const user = rewriteRecords(loadBytes("counter_user"), SECTION_VERSIONS, (vs) => vs.filter((v) => !v.name.startsWith("counter_")));
     k.log.clear();
@@ -93,6 +93,11 @@ describe("check_version", () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^counter_user: no symbol version for counter_(add|get)$/);
     expect(k.taint.value).toBe(0);
+    k.rmmod("counter_user");
+    k.log.clear();
+    k.insmod(user);
+    expect(dmesg(k).filter((l) => l.includes("no symbol version"))).toEqual([]);
+    expect(k.modules.find("counter_user")?.state).toBe("LIVE");
   });
 });
 
