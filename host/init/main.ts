@@ -1,7 +1,22 @@
 // start_kernel(): one kernel instance, its subsystems wired together and its /proc files registered.
 
 import { LOGLEVEL_DEFAULT } from "../../abi/kern_levels.js";
+import { O_WRONLY } from "../../abi/fcntl.js";
+import { devtmpfsFsType } from "../drivers/base/devtmpfs.js";
+import { CharDevices } from "../fs/char_dev.js";
+import type { FileSystemType } from "../fs/fs.js";
+import { initSpecialInode } from "../fs/inode.js";
 import { Kernfs } from "../fs/kernfs.js";
+import { procFsType } from "../fs/proc/root.js";
+import { sysfsFsType } from "../fs/sysfs.js";
+import { Vfs } from "../fs/vfs.js";
+import { Tasks } from "../kernel/fork.js";
+import type { Task } from "../kernel/sched.js";
+import { builtinSyscalls } from "../kernel/sys_call_table.js";
+import { SyscallTable } from "../kernel/syscalls.js";
+import { tryModuleGet } from "../module/ksyms.js";
+import { Libc } from "../user/nolibc.js";
+import { prepareNamespace, rootfsFsType } from "./do_mounts.js";
 import { Taint } from "../kernel/panic.js";
 import { LogBuffer, LOG_BUF_LEN, type LogRecord } from "../kernel/printk.js";
 import { registerKernelSysctls } from "../kernel/sysctl.js";
@@ -24,6 +39,10 @@ export interface KernelOptions {
   readonly console?: (record: LogRecord) => void;
 }
 
+function timespec(ns: bigint): { sec: number; nsec: number } {
+  return { sec: Number(ns / 1_000_000_000n), nsec: Number(ns % 1_000_000_000n) };
+}
+
 export const DEFAULT_KMALLOC_CAP = 8 << 20;
 export const DEFAULT_MEMORY_MAX_PAGES = 512;
 
@@ -34,6 +53,13 @@ export class Kernel implements LoaderContext {
   readonly kallsyms = new Kallsyms();
   readonly modules: ModuleLoader;
   readonly limits: LoaderContext["limits"];
+  readonly chrdevs = new CharDevices();
+  readonly vfs: Vfs;
+  readonly tasks: Tasks;
+  readonly syscalls: SyscallTable;
+  /** pid 1: the task the kernel's own reads and writes of /proc and /sys run as. */
+  readonly init: Task;
+  private readonly initLibc: Libc;
   /** The task name Oops lines report: the command being run. */
   comm = "swapper/0";
   dieCounter = 0;
@@ -48,6 +74,35 @@ export class Kernel implements LoaderContext {
     this.kernfs.add("/proc/modules", { mode: 0o444, show: () => procModules(this.modules.list()) });
     this.kernfs.add("/proc/kallsyms", { mode: 0o444, show: () => this.kallsyms.show() });
     registerKernelSysctls(this.kernfs, this.taint, this.log.levels);
+    this.vfs = new Vfs({
+      now: () => timespec(this.realtime()),
+      getOwner: (owner) => owner === null || tryModuleGet(owner, owner.handle),
+      putOwner: (owner) => void (owner && owner.refcnt--),
+    });
+    this.tasks = new Tasks(this.vfs);
+    this.syscalls = new SyscallTable(builtinSyscalls(this.vfs));
+    this.mountBootFilesystems();
+    this.init = this.tasks.spawn("init", null);
+    this.initLibc = new Libc(this.syscalls, this.init);
+  }
+
+  private mountBootFilesystems(): void {
+    const special = initSpecialInode(this.chrdevs);
+    const types: FileSystemType[] = [
+      sysfsFsType(this.kernfs), rootfsFsType(special), procFsType(this.kernfs, { find: (pid) => this.tasks.find(pid), pids: () => this.tasks.pids() }),
+      devtmpfsFsType(special),
+    ];
+    for (const t of types) this.vfs.filesystems.register(t);
+    this.kernfs.add("/proc/filesystems", { mode: 0o444, show: () => this.vfs.filesystems.show() });
+    this.kernfs.add("/proc/mounts", { mode: 0o444, show: () => this.vfs.ns.show() });
+    this.kernfs.add("/proc/devices", { mode: 0o444, show: () => this.chrdevs.show() });
+    for (const dir of ["/sys/module", "/sys/kernel", "/sys/fs"]) this.kernfs.addDir(dir);
+    prepareNamespace(this.vfs, [["devtmpfs", "devtmpfs", "/dev"], ["proc", "proc", "/proc"], ["sysfs", "sysfs", "/sys"]]);
+  }
+
+  /** A new task (a process) whose cwd is init's, with the small C library that drives its system calls. */
+  spawn(comm: string): Libc {
+    return new Libc(this.syscalls, this.tasks.spawn(comm, this.init));
   }
 
   /** printk with an explicit level (LOGLEVEL_DEFAULT: from the message's KERN_* prefix). */
@@ -77,14 +132,21 @@ export class Kernel implements LoaderContext {
     this.as("rmmod", () => this.modules.unload(name, force));
   }
 
-  /** Read a /proc or /sys file. */
+  /** Read a whole file as init, through the VFS (cat). */
   read(path: string): string {
-    return this.kernfs.read(path);
+    return new TextDecoder().decode(this.as("cat", () => this.initLibc.readFile(path)));
   }
 
-  /** Write a /proc or /sys file, as `echo VALUE > PATH` does (VALUE with its newline). */
+  /** Write a file as init in one write(2), as `echo VALUE > PATH` does for /proc and /sys (VALUE with its newline). */
   write(path: string, buf: string): void {
-    this.as("echo", () => this.kernfs.write(path, buf));
+    this.as("echo", () => {
+      const fd = this.initLibc.open(path, O_WRONLY);
+      try {
+        this.initLibc.write(fd, buf);
+      } finally {
+        this.initLibc.close(fd);
+      }
+    });
   }
 
   private as<T>(comm: string, fn: () => T): T {

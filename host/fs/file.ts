@@ -1,0 +1,69 @@
+// The descriptor table (fs/file.c): lowest free descriptor first, dup, dup2 and close.
+
+import { KernelError } from "../kernel/error.js";
+import type { File } from "./fs.js";
+
+/** RLIMIT_NOFILE's usual soft limit. */
+export const NR_OPEN_DEFAULT = 1024;
+
+export class FdTable {
+  private readonly fds: (File | null)[] = [];
+
+  constructor(
+    /** fput(): drop one reference to an open file description. */
+    private readonly put: (file: File) => void,
+    readonly max = NR_OPEN_DEFAULT,
+  ) {}
+
+  /** fdget(): EBADF for a descriptor that is not open. */
+  get(fd: number): File {
+    const file = Number.isInteger(fd) && fd >= 0 ? this.fds[fd] : undefined;
+    if (!file) throw new KernelError("EBADF", `${fd}: Bad file descriptor`);
+    return file;
+  }
+
+  /** fd_install at the lowest free descriptor; EMFILE when the table is full. */
+  install(file: File): number {
+    let fd = this.fds.indexOf(null);
+    if (fd < 0) fd = this.fds.length;
+    if (fd >= this.max) throw new KernelError("EMFILE", "Too many open files");
+    this.fds[fd] = file;
+    return fd;
+  }
+
+  close(fd: number): void {
+    const file = this.get(fd);
+    this.fds[fd] = null;
+    this.put(file);
+  }
+
+  dup(fd: number): number {
+    const file = this.get(fd);
+    const nfd = this.install(file);
+    file.count++;
+    return nfd;
+  }
+
+  /** dup2(): the same descriptor back when old == new; new is closed first, silently. */
+  dup2(oldfd: number, newfd: number): number {
+    const file = this.get(oldfd);
+    if (!Number.isInteger(newfd) || newfd < 0 || newfd >= this.max) throw new KernelError("EBADF", `${newfd}: Bad file descriptor`);
+    if (oldfd === newfd) return newfd;
+    const old = this.fds[newfd];
+    while (this.fds.length < newfd) this.fds.push(null);
+    this.fds[newfd] = file;
+    file.count++;
+    if (old) this.put(old);
+    return newfd;
+  }
+
+  /** The open descriptors, for /proc/PID/fd. */
+  entries(): [number, File][] {
+    return this.fds.flatMap((f, fd) => (f ? [[fd, f] as [number, File]] : []));
+  }
+
+  /** Close everything (exit_files). */
+  closeAll(): void {
+    for (const [fd] of this.entries()) this.close(fd);
+  }
+}

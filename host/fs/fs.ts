@@ -1,0 +1,153 @@
+// The VFS's objects and the operations a filesystem supplies (include/linux/fs.h).
+//
+// Inodes, dentries, files and superblocks belong to the host. A filesystem, built in or a module, fills in
+// the operations; the VFS does the path walk, the POSIX checks and the bookkeeping around them.
+
+import type { Module } from "../module/internal.js";
+import type { Dentry } from "./dcache.js";
+import type { Mount } from "./namespace.js";
+
+export interface Timespec {
+  sec: number;
+  nsec: number;
+}
+
+/** Attributes setattr may change (struct iattr); only the fields present change. */
+export interface Iattr {
+  size?: number;
+  mode?: number;
+}
+
+export interface SuperOperations {
+  /** Called when the last mount of the superblock goes away (kill_sb). */
+  killSb?(sb: SuperBlock): void;
+  /** The inode is gone: no links and no users left (evict_inode). */
+  evictInode?(inode: Inode): void;
+}
+
+/**
+ * Directory and inode operations. `lookup` finds a name the dcache does not hold; the create-style operations
+ * return the new inode, which the VFS puts in the dcache. Each throws a KernelError to refuse.
+ */
+export interface InodeOperations {
+  lookup?(dir: Inode, name: string): Inode | null;
+  /** d_revalidate: false when a cached name no longer holds this inode, so the walk looks it up again. */
+  revalidate?(dir: Inode, name: string, inode: Inode): boolean;
+  create?(dir: Inode, name: string, mode: number): Inode;
+  mkdir?(dir: Inode, name: string, mode: number): Inode;
+  mknod?(dir: Inode, name: string, mode: number, rdev: number): Inode;
+  symlink?(dir: Inode, name: string, target: string): Inode;
+  unlink?(dir: Inode, name: string, inode: Inode): void;
+  rmdir?(dir: Inode, name: string, inode: Inode): void;
+  /** Move oldName to newName, replacing what newName held (the VFS has checked the POSIX rules). */
+  rename?(oldDir: Inode, oldName: string, newDir: Inode, newName: string): void;
+  getLink?(inode: Inode): string;
+  setattr?(inode: Inode, attr: Iattr): void;
+}
+
+/** What a directory read emits, one entry at a time (struct dir_context). */
+export interface DirContext {
+  /** The position to resume from; the filesystem advances it past each entry it emits. */
+  pos: number;
+  /** dir_emit(): false when the caller's buffer is full, and the filesystem should stop. */
+  emit(name: string, ino: number, type: number): boolean;
+}
+
+/**
+ * File operations. read and write move bytes to and from the current task's memory at ubuf themselves
+ * (copy_to_user / copy_from_user), so a module's read can fill a user buffer as Linux's does.
+ */
+export interface FileOperations {
+  open?(inode: Inode, file: File): void;
+  release?(inode: Inode, file: File): void;
+  read?(file: File, ubuf: number, count: number, pos: number): number;
+  write?(file: File, ubuf: number, count: number, pos: number): number;
+  llseek?(file: File, offset: number, whence: number): number;
+  iterate?(file: File, ctx: DirContext): void;
+  fsync?(file: File): void;
+  ioctl?(file: File, cmd: number, arg: number): number;
+}
+
+export interface FileSystemType {
+  readonly name: string;
+  /** FS_REQUIRES_DEV: /proc/filesystems lists the others as "nodev". */
+  readonly requiresDev: boolean;
+  /** The module that registered it, which each superblock pins; null when built in. */
+  readonly owner: Module | null;
+  /** Make a superblock and return its root inode. */
+  mount(sb: SuperBlock, devName: string, data: string): Inode;
+}
+
+export class SuperBlock {
+  private nextIno = 1;
+  /** The mount(2) flags it was mounted with. */
+  flags = 0;
+  op: SuperOperations = {};
+  /** The filesystem's own state. */
+  fsInfo: unknown = null;
+
+  constructor(
+    readonly type: FileSystemType,
+    readonly dev: number,
+    readonly now: () => Timespec,
+  ) {}
+
+  /** new_inode(): a fresh inode number on this superblock, unless the filesystem keeps its own (iget). */
+  newInode(mode: number, iop: InodeOperations, fop: FileOperations, ino = this.nextIno++): Inode {
+    return new Inode(this, ino, mode, iop, fop);
+  }
+}
+
+export class Inode {
+  nlink = 1;
+  size = 0;
+  uid = 0;
+  gid = 0;
+  rdev = 0;
+  atime: Timespec;
+  mtime: Timespec;
+  ctime: Timespec;
+  /** Open files and cwds that use it: an unlinked inode lives until the last goes. */
+  users = 0;
+  /** The filesystem's own state for this inode. */
+  private: unknown = null;
+
+  constructor(
+    readonly sb: SuperBlock,
+    readonly ino: number,
+    public mode: number,
+    public op: InodeOperations,
+    public fop: FileOperations,
+  ) {
+    this.atime = this.mtime = this.ctime = sb.now();
+  }
+
+  touch(what: "m" | "c" | "mc"): void {
+    const now = this.sb.now();
+    if (what.includes("m")) this.mtime = now;
+    this.ctime = now;
+  }
+}
+
+/** A position in the tree: a dentry as seen through a mount (struct path). */
+export interface Path {
+  readonly mnt: Mount;
+  readonly dentry: Dentry;
+}
+
+/** An open file description (struct file): shared by dup'd descriptors. */
+export class File {
+  pos = 0;
+  /** Descriptors referring to it (fget/fput). */
+  count = 1;
+  /** The filesystem's own per-open state. */
+  private: unknown = null;
+
+  constructor(
+    readonly path: Path,
+    readonly inode: Inode,
+    public flags: number,
+    /** Replaceable, as chrdev_open() swaps in the driver's operations. */
+    public fop: FileOperations,
+  ) {}
+}

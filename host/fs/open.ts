@@ -1,0 +1,103 @@
+// open(2) and friends (fs/open.c): open, openat, close, truncate, ftruncate and chdir.
+
+import {
+  AT_FDCWD, MAXSYMLINKS, MS_RDONLY, O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_RDONLY, O_TRUNC, O_WRONLY,
+} from "../../abi/fcntl.js";
+import { S_ISDIR, S_ISLNK, S_ISREG } from "../../abi/stat.js";
+import { KernelError } from "../kernel/error.js";
+import type { Task } from "../kernel/sched.js";
+import { getname } from "../mm/uaccess.js";
+import type { File, Inode, Path } from "./fs.js";
+import { create, lookupLast, readLink, walk, walkParent, type WalkContext } from "./namei.js";
+import type { Vfs } from "./vfs.js";
+
+export const isWritable = (flags: number): boolean => (flags & O_ACCMODE) !== O_RDONLY;
+export const isReadable = (flags: number): boolean => (flags & O_ACCMODE) !== O_WRONLY;
+
+/** do_truncate(): the filesystem's setattr with the new size. */
+export function doTruncate(inode: Inode, length: number): void {
+  if (!Number.isSafeInteger(length) || length < 0) throw new KernelError("EINVAL", "truncate: Invalid argument");
+  if (S_ISDIR(inode.mode)) throw new KernelError("EISDIR", "truncate: Is a directory");
+  if (!S_ISREG(inode.mode)) throw new KernelError("EINVAL", "truncate: Invalid argument");
+  if (!inode.op.setattr) throw new KernelError("EPERM", "truncate: Operation not permitted");
+  inode.op.setattr(inode, { size: length });
+}
+
+/** path_openat()'s last step with O_CREAT: follow a final symlink (even a dangling one) and create what is missing. */
+function openCreate(ctx: WalkContext, path: string, flags: number, mode: number): Path {
+  for (let links = 0; ; links++) {
+    const p = walkParent(ctx, path);
+    if (p.kind !== "normal") throw new KernelError("EISDIR", `${path}: Is a directory`);
+    const found = lookupLast(ctx, p);
+    if (!found) {
+      if (p.trailingSlash) throw new KernelError("EISDIR", `${path}: Is a directory`);
+      return create(p, mode);
+    }
+    if (flags & O_EXCL) throw new KernelError("EEXIST", `${path}: File exists`);
+    if (!S_ISLNK(found.dentry.inode.mode)) return found;
+    if (flags & O_NOFOLLOW) throw new KernelError("ELOOP", `${path}: Too many levels of symbolic links`);
+    if (links >= MAXSYMLINKS) throw new KernelError("ELOOP", `${path}: Too many levels of symbolic links`);
+    ctx = { ...ctx, start: p.parent };
+    path = readLink(found.dentry.inode);
+  }
+}
+
+/** do_filp_open(): walk, create, check the type against the flags, open, truncate. */
+export function doFilpOpen(vfs: Vfs, ctx: WalkContext, path: string, flags: number, mode: number): File {
+  const target = flags & O_CREAT ? openCreate(ctx, path, flags, mode) : walk(ctx, path, !(flags & O_NOFOLLOW));
+  const inode = target.dentry.inode;
+  if (S_ISLNK(inode.mode)) throw new KernelError("ELOOP", `${path}: Too many levels of symbolic links`);
+  if (S_ISDIR(inode.mode) && (isWritable(flags) || flags & O_CREAT)) throw new KernelError("EISDIR", `${path}: Is a directory`);
+  if (flags & O_DIRECTORY && !S_ISDIR(inode.mode)) throw new KernelError("ENOTDIR", `${path}: Not a directory`);
+  if (isWritable(flags) && target.mnt.sb.flags & MS_RDONLY) throw new KernelError("EROFS", `${path}: Read-only file system`);
+  const file = vfs.openFile(target, flags);
+  if (flags & O_TRUNC && S_ISREG(inode.mode)) {
+    try {
+      doTruncate(inode, 0);
+    } catch (e) {
+      vfs.fput(file);
+      throw e;
+    }
+  }
+  return file;
+}
+
+export function sys_openat(vfs: Vfs, task: Task, dirfd: number, pathname: number, flags: number, mode: number): number {
+  const path = getname(task.mm, pathname);
+  const file = doFilpOpen(vfs, vfs.at(task, dirfd, path), path, flags, mode);
+  try {
+    return task.files.install(file);
+  } catch (e) {
+    vfs.fput(file);
+    throw e;
+  }
+}
+
+export function sys_close(task: Task, fd: number): number {
+  task.files.close(fd);
+  return 0;
+}
+
+export function sys_truncate(vfs: Vfs, task: Task, pathname: number, length: number): number {
+  const path = getname(task.mm, pathname);
+  doTruncate(walk(vfs.at(task, AT_FDCWD, path), path).dentry.inode, length);
+  return 0;
+}
+
+/** ftruncate(2): EINVAL unless open for writing (EBADF for a bad descriptor). */
+export function sys_ftruncate(task: Task, fd: number, length: number): number {
+  const file = task.files.get(fd);
+  if (!isWritable(file.flags) || !S_ISREG(file.inode.mode)) throw new KernelError("EINVAL", `${fd}: Invalid argument`);
+  doTruncate(file.inode, length);
+  return 0;
+}
+
+export function sys_chdir(vfs: Vfs, task: Task, pathname: number): number {
+  const path = getname(task.mm, pathname);
+  const target = walk(vfs.at(task, AT_FDCWD, path), path);
+  if (!S_ISDIR(target.dentry.inode.mode)) throw new KernelError("ENOTDIR", `${path}: Not a directory`);
+  vfs.pathGet(target);
+  vfs.pathPut(task.fs.pwd);
+  task.fs.pwd = target;
+  return 0;
+}

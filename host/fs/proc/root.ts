@@ -1,0 +1,10 @@
+// The proc filesystem type (fs/proc/root.c): the kernfs tree under /proc plus the tasks' directories.
+
+import type { FileSystemType } from "../fs.js";
+import type { Kernfs } from "../kernfs.js";
+import { kernfsFileSystem } from "../kernfs_mount.js";
+import { procTree, type TaskList } from "./base.js";
+
+export function procFsType(kernfs: Kernfs, tasks: TaskList): FileSystemType {
+  return kernfsFileSystem(procTree(kernfs, tasks), { name: "proc", top: "/proc", dirMode: 0o555, fileSize: 0 });
+}

@@ -1,0 +1,95 @@
+// The system call table (arch/x86/entry/syscall_64.c): a dense array indexed by the x86_64 numbers.
+//
+// Each slot holds a stack of handlers: the built-in one (if any) at the bottom, then the handlers modules
+// added or laid over it, newest on top. A call runs the top handler; a module's handler calls on with
+// syscall_call_next, which runs the handler directly below its own. Because "below" is looked up at call
+// time, modules can unload in any order: an unloading module's handlers leave the stack, and whoever was
+// above it now calls on to whatever is below (the HOWTO's warning about restoring sys_call_table out of
+// order does not apply).
+
+import { ERRNO } from "../../abi/errno.js";
+import { NR_SYSCALLS, SYSCALLS, syscallName, type SyscallName } from "../../abi/syscalls.js";
+import { KernelError } from "./error.js";
+import { runAs, type Task } from "./sched.js";
+
+/** Six argument registers, as 32-bit values (wasm32 is ILP32: long and pointers are 32 bits). */
+export type SyscallArgs = readonly [number, number, number, number, number, number];
+export type SyscallFn = (task: Task, args: SyscallArgs) => number;
+
+interface Handler {
+  /** The module that installed it; null for the base kernel's own. */
+  readonly owner: string | null;
+  readonly fn: SyscallFn;
+}
+
+const ENOSYS = ERRNO.ENOSYS[0];
+
+export class SyscallTable {
+  private readonly slots: Handler[][] = Array.from({ length: NR_SYSCALLS }, () => []);
+
+  constructor(builtins: Partial<Record<SyscallName, SyscallFn>>) {
+    for (const [name, fn] of Object.entries(builtins)) this.slots[SYSCALLS[name as SyscallName]]!.push({ owner: null, fn: fn! });
+  }
+
+  /** The syscall entry: run the top handler as `task`; a refusal becomes -errno, a hole -ENOSYS. */
+  call(task: Task, nr: number, args: SyscallArgs): number {
+    const slot = this.slots[nr];
+    const top = slot?.[slot.length - 1];
+    return top ? this.invoke(task, top, args) : -ENOSYS;
+  }
+
+  /** syscall_call_next: the handler below `owner`'s topmost one in slot nr; -ENOSYS when there is none. */
+  callNext(task: Task, owner: string, nr: number, args: SyscallArgs): number {
+    const slot = this.slots[nr] ?? [];
+    const at = slot.findLastIndex((h) => h.owner === owner);
+    const below = at > 0 ? slot[at - 1] : undefined;
+    return below ? this.invoke(task, below, args) : -ENOSYS;
+  }
+
+  private invoke(task: Task, handler: Handler, args: SyscallArgs): number {
+    return runAs(task, () => {
+      try {
+        return handler.fn(task, args);
+      } catch (e) {
+        if (e instanceof KernelError) return -e.errno;
+        throw e;
+      }
+    });
+  }
+
+  /** A new system call in an empty slot: EINVAL outside the table, EBUSY where a handler is already installed. */
+  add(owner: string, nr: number, fn: SyscallFn): void {
+    const slot = this.slot(nr);
+    if (slot.length > 0) throw new KernelError("EBUSY", `${owner}: system call ${nr} (${syscallName(nr) ?? "unnamed"}) is taken`);
+    slot.push({ owner, fn });
+  }
+
+  /** Lay a handler over whatever slot nr holds (it may be empty: calling on then gives -ENOSYS). */
+  override(owner: string, nr: number, fn: SyscallFn): void {
+    this.slot(nr).push({ owner, fn });
+  }
+
+  /** Take away every handler a module installed (at rmmod, or when it asks). */
+  removeOwner(owner: string, nr?: number): number {
+    let removed = 0;
+    this.slots.forEach((slot, i) => {
+      if (nr !== undefined && i !== nr) return;
+      for (let at = slot.findIndex((h) => h.owner === owner); at >= 0; at = slot.findIndex((h) => h.owner === owner)) {
+        slot.splice(at, 1);
+        removed++;
+      }
+    });
+    return removed;
+  }
+
+  /** Who handles slot nr, bottom first ("kernel" for the built-in handler). */
+  owners(nr: number): string[] {
+    return (this.slots[nr] ?? []).map((h) => h.owner ?? "kernel");
+  }
+
+  private slot(nr: number): Handler[] {
+    const slot = Number.isInteger(nr) ? this.slots[nr] : undefined;
+    if (!slot) throw new KernelError("EINVAL", `system call ${nr} is outside the table (0..${NR_SYSCALLS - 1})`);
+    return slot;
+  }
+}

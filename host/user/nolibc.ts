@@ -1,0 +1,294 @@
+// A small C library for tasks driven from TypeScript (the spirit of tools/include/nolibc): each call
+// marshals its strings and buffers into the task's own memory and enters the kernel by syscall number,
+// exactly as a task running wasm code would. A negative return becomes a KernelError naming the call.
+
+import { strerror } from "../../abi/errno.js";
+import { AT_FDCWD, AT_REMOVEDIR, O_DIRECTORY, O_RDONLY } from "../../abi/fcntl.js";
+import { DIRENT64_NAME_OFFSET, STAT_LAYOUT } from "../../abi/stat.js";
+import { SYSCALLS, type SyscallName } from "../../abi/syscalls.js";
+import { KernelError } from "../kernel/error.js";
+import type { Task } from "../kernel/sched.js";
+import type { SyscallArgs, SyscallTable } from "../kernel/syscalls.js";
+
+export interface Stat {
+  dev: number;
+  ino: number;
+  nlink: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  rdev: number;
+  size: number;
+  blksize: number;
+  blocks: number;
+  atime: number;
+  mtime: number;
+  ctime: number;
+}
+
+export interface Dirent {
+  readonly ino: number;
+  readonly type: number;
+  readonly name: string;
+}
+
+const encoder = new TextEncoder();
+
+export class Libc {
+  constructor(
+    private readonly table: SyscallTable,
+    readonly task: Task,
+  ) {}
+
+  /** syscall(2): the raw return, -errno on failure. */
+  syscall(nr: number, ...args: number[]): number {
+    const regs = [0, 0, 0, 0, 0, 0].map((z, i) => args[i] ?? z) as unknown as SyscallArgs;
+    return this.table.call(this.task, nr, regs);
+  }
+
+  /** Run fn with scratch memory that is given back afterwards (a stack frame's worth of alloca). */
+  private scratch<T>(fn: (alloc: (n: number) => number) => T): T {
+    const mark = this.task.mm.mark;
+    try {
+      return fn((n) => this.task.mm.sbrk(n));
+    } finally {
+      this.task.mm.release(mark);
+    }
+  }
+
+  private cstr(alloc: (n: number) => number, s: string): number {
+    const bytes = encoder.encode(`${s}\0`);
+    const ptr = alloc(bytes.length);
+    this.task.mm.bytes(ptr, bytes.length).set(bytes);
+    return ptr;
+  }
+
+  private sys(name: SyscallName, what: string, ...args: number[]): number {
+    const ret = this.syscall(SYSCALLS[name], ...args);
+    if (ret < 0) throw new KernelError(-ret, `${what}: ${strerror(-ret)}`);
+    return ret;
+  }
+
+  /** A call whose arguments are paths: each becomes a C string in the task's memory. */
+  private pathCall(name: SyscallName, paths: readonly string[], args: (ptrs: number[]) => number[]): number {
+    return this.scratch((alloc) => this.sys(name, paths[0]!, ...args(paths.map((p) => this.cstr(alloc, p)))));
+  }
+
+  open(path: string, flags: number, mode = 0o666): number {
+    return this.pathCall("openat", [path], ([p]) => [AT_FDCWD, p!, flags, mode]);
+  }
+
+  close(fd: number): void {
+    this.sys("close", String(fd), fd);
+  }
+
+  read(fd: number, count: number): Uint8Array {
+    return this.scratch((alloc) => {
+      const buf = alloc(count);
+      const n = this.sys("read", String(fd), fd, buf, count);
+      return this.task.mm.bytes(buf, n).slice();
+    });
+  }
+
+  write(fd: number, data: Uint8Array | string): number {
+    const bytes = typeof data === "string" ? encoder.encode(data) : data;
+    return this.scratch((alloc) => {
+      const buf = alloc(bytes.length);
+      if (bytes.length > 0) this.task.mm.bytes(buf, bytes.length).set(bytes);
+      return this.sys("write", String(fd), fd, buf, bytes.length);
+    });
+  }
+
+  pread(fd: number, count: number, pos: number): Uint8Array {
+    return this.scratch((alloc) => {
+      const buf = alloc(count);
+      const n = this.sys("pread64", String(fd), fd, buf, count, pos);
+      return this.task.mm.bytes(buf, n).slice();
+    });
+  }
+
+  pwrite(fd: number, data: Uint8Array | string, pos: number): number {
+    const bytes = typeof data === "string" ? encoder.encode(data) : data;
+    return this.scratch((alloc) => {
+      const buf = alloc(Math.max(bytes.length, 1));
+      this.task.mm.bytes(buf, bytes.length).set(bytes);
+      return this.sys("pwrite64", String(fd), fd, buf, bytes.length, pos);
+    });
+  }
+
+  lseek(fd: number, offset: number, whence: number): number {
+    return this.sys("lseek", String(fd), fd, offset, whence);
+  }
+
+  private statCall(name: "stat" | "lstat", path: string): Stat {
+    return this.scratch((alloc) => {
+      const buf = alloc(STAT_LAYOUT.size);
+      this.sys(name, path, this.cstr(alloc, path), buf);
+      return parseStat(this.task.mm.bytes(buf, STAT_LAYOUT.size));
+    });
+  }
+
+  stat(path: string): Stat {
+    return this.statCall("stat", path);
+  }
+
+  lstat(path: string): Stat {
+    return this.statCall("lstat", path);
+  }
+
+  fstat(fd: number): Stat {
+    return this.scratch((alloc) => {
+      const buf = alloc(STAT_LAYOUT.size);
+      this.sys("fstat", String(fd), fd, buf);
+      return parseStat(this.task.mm.bytes(buf, STAT_LAYOUT.size));
+    });
+  }
+
+  /** Every entry of an open directory, by getdents64 until it returns 0. */
+  getdents(fd: number, bufSize = 4096): Dirent[] {
+    const out: Dirent[] = [];
+    this.scratch((alloc) => {
+      const buf = alloc(bufSize);
+      for (let n = this.sys("getdents64", String(fd), fd, buf, bufSize); n > 0; n = this.sys("getdents64", String(fd), fd, buf, bufSize)) {
+        out.push(...parseDirents(this.task.mm.bytes(buf, n)));
+      }
+    });
+    return out;
+  }
+
+  /** opendir + readdir + closedir. */
+  readdir(path: string): Dirent[] {
+    const fd = this.open(path, O_RDONLY | O_DIRECTORY);
+    try {
+      return this.getdents(fd);
+    } finally {
+      this.close(fd);
+    }
+  }
+
+  mkdir(path: string, mode = 0o777): void {
+    this.pathCall("mkdirat", [path], ([p]) => [AT_FDCWD, p!, mode]);
+  }
+
+  rmdir(path: string): void {
+    this.pathCall("unlinkat", [path], ([p]) => [AT_FDCWD, p!, AT_REMOVEDIR]);
+  }
+
+  unlink(path: string): void {
+    this.pathCall("unlinkat", [path], ([p]) => [AT_FDCWD, p!, 0]);
+  }
+
+  rename(from: string, to: string): void {
+    this.pathCall("renameat", [from, to], ([a, b]) => [AT_FDCWD, a!, AT_FDCWD, b!]);
+  }
+
+  symlink(target: string, path: string): void {
+    this.scratch((alloc) => this.sys("symlinkat", path, this.cstr(alloc, target), AT_FDCWD, this.cstr(alloc, path)));
+  }
+
+  readlink(path: string): string {
+    return this.scratch((alloc) => {
+      const buf = alloc(4096);
+      const n = this.sys("readlink", path, this.cstr(alloc, path), buf, 4096);
+      return new TextDecoder().decode(this.task.mm.bytes(buf, n));
+    });
+  }
+
+  mknod(path: string, mode: number, dev = 0): void {
+    this.pathCall("mknodat", [path], ([p]) => [AT_FDCWD, p!, mode, dev]);
+  }
+
+  truncate(path: string, length: number): void {
+    this.pathCall("truncate", [path], ([p]) => [p!, length]);
+  }
+
+  ftruncate(fd: number, length: number): void {
+    this.sys("ftruncate", String(fd), fd, length);
+  }
+
+  fsync(fd: number): void {
+    this.sys("fsync", String(fd), fd);
+  }
+
+  dup(fd: number): number {
+    return this.sys("dup", String(fd), fd);
+  }
+
+  dup2(oldfd: number, newfd: number): number {
+    return this.sys("dup2", String(oldfd), oldfd, newfd);
+  }
+
+  getpid(): number {
+    return this.sys("getpid", "getpid");
+  }
+
+  getcwd(): string {
+    return this.scratch((alloc) => {
+      const buf = alloc(4096);
+      const n = this.sys("getcwd", "getcwd", buf, 4096);
+      return new TextDecoder().decode(this.task.mm.bytes(buf, n - 1));
+    });
+  }
+
+  chdir(path: string): void {
+    this.pathCall("chdir", [path], ([p]) => [p!]);
+  }
+
+  mount(source: string, target: string, type: string, flags = 0, data = ""): void {
+    this.scratch((alloc) =>
+      this.sys("mount", target, this.cstr(alloc, source), this.cstr(alloc, target), this.cstr(alloc, type), flags, this.cstr(alloc, data)),
+    );
+  }
+
+  umount(target: string, flags = 0): void {
+    this.pathCall("umount2", [target], ([p]) => [p!, flags]);
+  }
+
+  /** open + read to the end + close. */
+  readFile(path: string): Uint8Array {
+    const fd = this.open(path, O_RDONLY);
+    try {
+      const chunks: Uint8Array[] = [];
+      for (let chunk = this.read(fd, 65536); chunk.length > 0; chunk = this.read(fd, 65536)) chunks.push(chunk);
+      return concat(chunks);
+    } finally {
+      this.close(fd);
+    }
+  }
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+export function parseStat(bytes: Uint8Array): Stat {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const get = (field: string): number => {
+    const f = STAT_LAYOUT.fields.find((x) => x.name === field)!;
+    return f.size === 8 ? Number(view.getBigInt64(f.offset, true)) : view.getUint32(f.offset, true);
+  };
+  return {
+    dev: get("st_dev"), ino: get("st_ino"), nlink: get("st_nlink"), mode: get("st_mode"), uid: get("st_uid"),
+    gid: get("st_gid"), rdev: get("st_rdev"), size: get("st_size"), blksize: get("st_blksize"),
+    blocks: get("st_blocks"), atime: get("st_atime"), mtime: get("st_mtime"), ctime: get("st_ctime"),
+  };
+}
+
+export function parseDirents(bytes: Uint8Array): Dirent[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: Dirent[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    const reclen = view.getUint16(at + 16, true);
+    const nameBytes = bytes.subarray(at + DIRENT64_NAME_OFFSET, at + reclen);
+    const name = new TextDecoder().decode(nameBytes.subarray(0, nameBytes.indexOf(0)));
+    out.push({ ino: Number(view.getBigUint64(at, true)), type: view.getUint8(at + 18), name });
+    at += reclen;
+  }
+  return out;
+}
