@@ -7,9 +7,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ERRNO, type ErrnoName } from "../abi/errno.js";
 import { GFP } from "../abi/gfp.js";
+import * as FCNTL from "../abi/fcntl.js";
 import { KERN_SOH, LOGLEVELS, LOGLEVEL_DEFAULT } from "../abi/kern_levels.js";
 import { KERNEL_SYMBOLS, STRUCTS, type SymbolDef } from "../abi/kernel.js";
 import { KERNEL_NAMESPACE } from "../abi/module.js";
+import * as STAT from "../abi/stat.js";
+import { SYSCALLS } from "../abi/syscalls.js";
 import { isStructType, structName, type AbiType, type StructDef } from "../abi/types.js";
 import { ROOT } from "./paths.js";
 
@@ -66,6 +69,12 @@ function constants(): string {
   }
   lines.push("", "// allocation flags (gfp_types.h, Linux 6.1 values)");
   for (const [k, v] of Object.entries(GFP)) lines.push(`export const ${k}: u32 = 0x${v.toString(16)};`);
+  lines.push("", "// open flags, *at() and lseek constants (fcntl.h), file types (stat.h)");
+  // Sorted: a module namespace's key order differs between node and vitest's transform.
+  const flags = [...Object.entries(FCNTL), ...Object.entries(STAT)].sort(([a], [b]) => (a < b ? -1 : 1));
+  for (const [k, v] of flags) if (typeof v === "number") lines.push(`export const ${k}: i32 = ${v};`);
+  lines.push("", "// x86_64 system call numbers (asm/unistd_64.h)");
+  for (const [k, v] of Object.entries(SYSCALLS)) lines.push(`export const __NR_${k}: i32 = ${v};`);
   lines.push("", "/** kmalloc(0) returns this, as Linux does: not NULL, but not to be dereferenced. */");
   lines.push("export const ZERO_SIZE_PTR: usize = 16;");
   return lines.join("\n") + "\n";

@@ -114,6 +114,423 @@ export const GFP_NOWAIT: u32 = 0x800;
 export const GFP_NOIO: u32 = 0xc00;
 export const GFP_NOFS: u32 = 0xc40;
 
+// open flags, *at() and lseek constants (fcntl.h), file types (stat.h)
+export const AT_EMPTY_PATH: i32 = 4096;
+export const AT_FDCWD: i32 = -100;
+export const AT_REMOVEDIR: i32 = 512;
+export const AT_SYMLINK_FOLLOW: i32 = 1024;
+export const AT_SYMLINK_NOFOLLOW: i32 = 256;
+export const DIRENT64_NAME_OFFSET: i32 = 19;
+export const DT_BLK: i32 = 6;
+export const DT_CHR: i32 = 2;
+export const DT_DIR: i32 = 4;
+export const DT_FIFO: i32 = 1;
+export const DT_LNK: i32 = 10;
+export const DT_REG: i32 = 8;
+export const DT_SOCK: i32 = 12;
+export const DT_UNKNOWN: i32 = 0;
+export const MAXSYMLINKS: i32 = 40;
+export const MNT_DETACH: i32 = 2;
+export const MNT_FORCE: i32 = 1;
+export const MS_NODEV: i32 = 4;
+export const MS_NOEXEC: i32 = 8;
+export const MS_NOSUID: i32 = 2;
+export const MS_RDONLY: i32 = 1;
+export const NAME_MAX: i32 = 255;
+export const O_ACCMODE: i32 = 3;
+export const O_APPEND: i32 = 1024;
+export const O_CLOEXEC: i32 = 524288;
+export const O_CREAT: i32 = 64;
+export const O_DIRECTORY: i32 = 65536;
+export const O_EXCL: i32 = 128;
+export const O_NOCTTY: i32 = 256;
+export const O_NOFOLLOW: i32 = 131072;
+export const O_NONBLOCK: i32 = 2048;
+export const O_PATH: i32 = 2097152;
+export const O_RDONLY: i32 = 0;
+export const O_RDWR: i32 = 2;
+export const O_TRUNC: i32 = 512;
+export const O_WRONLY: i32 = 1;
+export const PATH_MAX: i32 = 4096;
+export const SEEK_CUR: i32 = 1;
+export const SEEK_DATA: i32 = 3;
+export const SEEK_END: i32 = 2;
+export const SEEK_HOLE: i32 = 4;
+export const SEEK_SET: i32 = 0;
+export const S_IFBLK: i32 = 24576;
+export const S_IFCHR: i32 = 8192;
+export const S_IFDIR: i32 = 16384;
+export const S_IFIFO: i32 = 4096;
+export const S_IFLNK: i32 = 40960;
+export const S_IFMT: i32 = 61440;
+export const S_IFREG: i32 = 32768;
+export const S_IFSOCK: i32 = 49152;
+export const UMOUNT_NOFOLLOW: i32 = 8;
+
+// x86_64 system call numbers (asm/unistd_64.h)
+export const __NR_read: i32 = 0;
+export const __NR_write: i32 = 1;
+export const __NR_open: i32 = 2;
+export const __NR_close: i32 = 3;
+export const __NR_stat: i32 = 4;
+export const __NR_fstat: i32 = 5;
+export const __NR_lstat: i32 = 6;
+export const __NR_poll: i32 = 7;
+export const __NR_lseek: i32 = 8;
+export const __NR_mmap: i32 = 9;
+export const __NR_mprotect: i32 = 10;
+export const __NR_munmap: i32 = 11;
+export const __NR_brk: i32 = 12;
+export const __NR_rt_sigaction: i32 = 13;
+export const __NR_rt_sigprocmask: i32 = 14;
+export const __NR_rt_sigreturn: i32 = 15;
+export const __NR_ioctl: i32 = 16;
+export const __NR_pread64: i32 = 17;
+export const __NR_pwrite64: i32 = 18;
+export const __NR_readv: i32 = 19;
+export const __NR_writev: i32 = 20;
+export const __NR_access: i32 = 21;
+export const __NR_pipe: i32 = 22;
+export const __NR_select: i32 = 23;
+export const __NR_sched_yield: i32 = 24;
+export const __NR_mremap: i32 = 25;
+export const __NR_msync: i32 = 26;
+export const __NR_mincore: i32 = 27;
+export const __NR_madvise: i32 = 28;
+export const __NR_shmget: i32 = 29;
+export const __NR_shmat: i32 = 30;
+export const __NR_shmctl: i32 = 31;
+export const __NR_dup: i32 = 32;
+export const __NR_dup2: i32 = 33;
+export const __NR_pause: i32 = 34;
+export const __NR_nanosleep: i32 = 35;
+export const __NR_getitimer: i32 = 36;
+export const __NR_alarm: i32 = 37;
+export const __NR_setitimer: i32 = 38;
+export const __NR_getpid: i32 = 39;
+export const __NR_sendfile: i32 = 40;
+export const __NR_socket: i32 = 41;
+export const __NR_connect: i32 = 42;
+export const __NR_accept: i32 = 43;
+export const __NR_sendto: i32 = 44;
+export const __NR_recvfrom: i32 = 45;
+export const __NR_sendmsg: i32 = 46;
+export const __NR_recvmsg: i32 = 47;
+export const __NR_shutdown: i32 = 48;
+export const __NR_bind: i32 = 49;
+export const __NR_listen: i32 = 50;
+export const __NR_getsockname: i32 = 51;
+export const __NR_getpeername: i32 = 52;
+export const __NR_socketpair: i32 = 53;
+export const __NR_setsockopt: i32 = 54;
+export const __NR_getsockopt: i32 = 55;
+export const __NR_clone: i32 = 56;
+export const __NR_fork: i32 = 57;
+export const __NR_vfork: i32 = 58;
+export const __NR_execve: i32 = 59;
+export const __NR_exit: i32 = 60;
+export const __NR_wait4: i32 = 61;
+export const __NR_kill: i32 = 62;
+export const __NR_uname: i32 = 63;
+export const __NR_semget: i32 = 64;
+export const __NR_semop: i32 = 65;
+export const __NR_semctl: i32 = 66;
+export const __NR_shmdt: i32 = 67;
+export const __NR_msgget: i32 = 68;
+export const __NR_msgsnd: i32 = 69;
+export const __NR_msgrcv: i32 = 70;
+export const __NR_msgctl: i32 = 71;
+export const __NR_fcntl: i32 = 72;
+export const __NR_flock: i32 = 73;
+export const __NR_fsync: i32 = 74;
+export const __NR_fdatasync: i32 = 75;
+export const __NR_truncate: i32 = 76;
+export const __NR_ftruncate: i32 = 77;
+export const __NR_getdents: i32 = 78;
+export const __NR_getcwd: i32 = 79;
+export const __NR_chdir: i32 = 80;
+export const __NR_fchdir: i32 = 81;
+export const __NR_rename: i32 = 82;
+export const __NR_mkdir: i32 = 83;
+export const __NR_rmdir: i32 = 84;
+export const __NR_creat: i32 = 85;
+export const __NR_link: i32 = 86;
+export const __NR_unlink: i32 = 87;
+export const __NR_symlink: i32 = 88;
+export const __NR_readlink: i32 = 89;
+export const __NR_chmod: i32 = 90;
+export const __NR_fchmod: i32 = 91;
+export const __NR_chown: i32 = 92;
+export const __NR_fchown: i32 = 93;
+export const __NR_lchown: i32 = 94;
+export const __NR_umask: i32 = 95;
+export const __NR_gettimeofday: i32 = 96;
+export const __NR_getrlimit: i32 = 97;
+export const __NR_getrusage: i32 = 98;
+export const __NR_sysinfo: i32 = 99;
+export const __NR_times: i32 = 100;
+export const __NR_ptrace: i32 = 101;
+export const __NR_getuid: i32 = 102;
+export const __NR_syslog: i32 = 103;
+export const __NR_getgid: i32 = 104;
+export const __NR_setuid: i32 = 105;
+export const __NR_setgid: i32 = 106;
+export const __NR_geteuid: i32 = 107;
+export const __NR_getegid: i32 = 108;
+export const __NR_setpgid: i32 = 109;
+export const __NR_getppid: i32 = 110;
+export const __NR_getpgrp: i32 = 111;
+export const __NR_setsid: i32 = 112;
+export const __NR_setreuid: i32 = 113;
+export const __NR_setregid: i32 = 114;
+export const __NR_getgroups: i32 = 115;
+export const __NR_setgroups: i32 = 116;
+export const __NR_setresuid: i32 = 117;
+export const __NR_getresuid: i32 = 118;
+export const __NR_setresgid: i32 = 119;
+export const __NR_getresgid: i32 = 120;
+export const __NR_getpgid: i32 = 121;
+export const __NR_setfsuid: i32 = 122;
+export const __NR_setfsgid: i32 = 123;
+export const __NR_getsid: i32 = 124;
+export const __NR_capget: i32 = 125;
+export const __NR_capset: i32 = 126;
+export const __NR_rt_sigpending: i32 = 127;
+export const __NR_rt_sigtimedwait: i32 = 128;
+export const __NR_rt_sigqueueinfo: i32 = 129;
+export const __NR_rt_sigsuspend: i32 = 130;
+export const __NR_sigaltstack: i32 = 131;
+export const __NR_utime: i32 = 132;
+export const __NR_mknod: i32 = 133;
+export const __NR_uselib: i32 = 134;
+export const __NR_personality: i32 = 135;
+export const __NR_ustat: i32 = 136;
+export const __NR_statfs: i32 = 137;
+export const __NR_fstatfs: i32 = 138;
+export const __NR_sysfs: i32 = 139;
+export const __NR_getpriority: i32 = 140;
+export const __NR_setpriority: i32 = 141;
+export const __NR_sched_setparam: i32 = 142;
+export const __NR_sched_getparam: i32 = 143;
+export const __NR_sched_setscheduler: i32 = 144;
+export const __NR_sched_getscheduler: i32 = 145;
+export const __NR_sched_get_priority_max: i32 = 146;
+export const __NR_sched_get_priority_min: i32 = 147;
+export const __NR_sched_rr_get_interval: i32 = 148;
+export const __NR_mlock: i32 = 149;
+export const __NR_munlock: i32 = 150;
+export const __NR_mlockall: i32 = 151;
+export const __NR_munlockall: i32 = 152;
+export const __NR_vhangup: i32 = 153;
+export const __NR_modify_ldt: i32 = 154;
+export const __NR_pivot_root: i32 = 155;
+export const __NR__sysctl: i32 = 156;
+export const __NR_prctl: i32 = 157;
+export const __NR_arch_prctl: i32 = 158;
+export const __NR_adjtimex: i32 = 159;
+export const __NR_setrlimit: i32 = 160;
+export const __NR_chroot: i32 = 161;
+export const __NR_sync: i32 = 162;
+export const __NR_acct: i32 = 163;
+export const __NR_settimeofday: i32 = 164;
+export const __NR_mount: i32 = 165;
+export const __NR_umount2: i32 = 166;
+export const __NR_swapon: i32 = 167;
+export const __NR_swapoff: i32 = 168;
+export const __NR_reboot: i32 = 169;
+export const __NR_sethostname: i32 = 170;
+export const __NR_setdomainname: i32 = 171;
+export const __NR_iopl: i32 = 172;
+export const __NR_ioperm: i32 = 173;
+export const __NR_create_module: i32 = 174;
+export const __NR_init_module: i32 = 175;
+export const __NR_delete_module: i32 = 176;
+export const __NR_get_kernel_syms: i32 = 177;
+export const __NR_query_module: i32 = 178;
+export const __NR_quotactl: i32 = 179;
+export const __NR_nfsservctl: i32 = 180;
+export const __NR_getpmsg: i32 = 181;
+export const __NR_putpmsg: i32 = 182;
+export const __NR_afs_syscall: i32 = 183;
+export const __NR_tuxcall: i32 = 184;
+export const __NR_security: i32 = 185;
+export const __NR_gettid: i32 = 186;
+export const __NR_readahead: i32 = 187;
+export const __NR_setxattr: i32 = 188;
+export const __NR_lsetxattr: i32 = 189;
+export const __NR_fsetxattr: i32 = 190;
+export const __NR_getxattr: i32 = 191;
+export const __NR_lgetxattr: i32 = 192;
+export const __NR_fgetxattr: i32 = 193;
+export const __NR_listxattr: i32 = 194;
+export const __NR_llistxattr: i32 = 195;
+export const __NR_flistxattr: i32 = 196;
+export const __NR_removexattr: i32 = 197;
+export const __NR_lremovexattr: i32 = 198;
+export const __NR_fremovexattr: i32 = 199;
+export const __NR_tkill: i32 = 200;
+export const __NR_time: i32 = 201;
+export const __NR_futex: i32 = 202;
+export const __NR_sched_setaffinity: i32 = 203;
+export const __NR_sched_getaffinity: i32 = 204;
+export const __NR_set_thread_area: i32 = 205;
+export const __NR_io_setup: i32 = 206;
+export const __NR_io_destroy: i32 = 207;
+export const __NR_io_getevents: i32 = 208;
+export const __NR_io_submit: i32 = 209;
+export const __NR_io_cancel: i32 = 210;
+export const __NR_get_thread_area: i32 = 211;
+export const __NR_lookup_dcookie: i32 = 212;
+export const __NR_epoll_create: i32 = 213;
+export const __NR_epoll_ctl_old: i32 = 214;
+export const __NR_epoll_wait_old: i32 = 215;
+export const __NR_remap_file_pages: i32 = 216;
+export const __NR_getdents64: i32 = 217;
+export const __NR_set_tid_address: i32 = 218;
+export const __NR_restart_syscall: i32 = 219;
+export const __NR_semtimedop: i32 = 220;
+export const __NR_fadvise64: i32 = 221;
+export const __NR_timer_create: i32 = 222;
+export const __NR_timer_settime: i32 = 223;
+export const __NR_timer_gettime: i32 = 224;
+export const __NR_timer_getoverrun: i32 = 225;
+export const __NR_timer_delete: i32 = 226;
+export const __NR_clock_settime: i32 = 227;
+export const __NR_clock_gettime: i32 = 228;
+export const __NR_clock_getres: i32 = 229;
+export const __NR_clock_nanosleep: i32 = 230;
+export const __NR_exit_group: i32 = 231;
+export const __NR_epoll_wait: i32 = 232;
+export const __NR_epoll_ctl: i32 = 233;
+export const __NR_tgkill: i32 = 234;
+export const __NR_utimes: i32 = 235;
+export const __NR_vserver: i32 = 236;
+export const __NR_mbind: i32 = 237;
+export const __NR_set_mempolicy: i32 = 238;
+export const __NR_get_mempolicy: i32 = 239;
+export const __NR_mq_open: i32 = 240;
+export const __NR_mq_unlink: i32 = 241;
+export const __NR_mq_timedsend: i32 = 242;
+export const __NR_mq_timedreceive: i32 = 243;
+export const __NR_mq_notify: i32 = 244;
+export const __NR_mq_getsetattr: i32 = 245;
+export const __NR_kexec_load: i32 = 246;
+export const __NR_waitid: i32 = 247;
+export const __NR_add_key: i32 = 248;
+export const __NR_request_key: i32 = 249;
+export const __NR_keyctl: i32 = 250;
+export const __NR_ioprio_set: i32 = 251;
+export const __NR_ioprio_get: i32 = 252;
+export const __NR_inotify_init: i32 = 253;
+export const __NR_inotify_add_watch: i32 = 254;
+export const __NR_inotify_rm_watch: i32 = 255;
+export const __NR_migrate_pages: i32 = 256;
+export const __NR_openat: i32 = 257;
+export const __NR_mkdirat: i32 = 258;
+export const __NR_mknodat: i32 = 259;
+export const __NR_fchownat: i32 = 260;
+export const __NR_futimesat: i32 = 261;
+export const __NR_newfstatat: i32 = 262;
+export const __NR_unlinkat: i32 = 263;
+export const __NR_renameat: i32 = 264;
+export const __NR_linkat: i32 = 265;
+export const __NR_symlinkat: i32 = 266;
+export const __NR_readlinkat: i32 = 267;
+export const __NR_fchmodat: i32 = 268;
+export const __NR_faccessat: i32 = 269;
+export const __NR_pselect6: i32 = 270;
+export const __NR_ppoll: i32 = 271;
+export const __NR_unshare: i32 = 272;
+export const __NR_set_robust_list: i32 = 273;
+export const __NR_get_robust_list: i32 = 274;
+export const __NR_splice: i32 = 275;
+export const __NR_tee: i32 = 276;
+export const __NR_sync_file_range: i32 = 277;
+export const __NR_vmsplice: i32 = 278;
+export const __NR_move_pages: i32 = 279;
+export const __NR_utimensat: i32 = 280;
+export const __NR_epoll_pwait: i32 = 281;
+export const __NR_signalfd: i32 = 282;
+export const __NR_timerfd_create: i32 = 283;
+export const __NR_eventfd: i32 = 284;
+export const __NR_fallocate: i32 = 285;
+export const __NR_timerfd_settime: i32 = 286;
+export const __NR_timerfd_gettime: i32 = 287;
+export const __NR_accept4: i32 = 288;
+export const __NR_signalfd4: i32 = 289;
+export const __NR_eventfd2: i32 = 290;
+export const __NR_epoll_create1: i32 = 291;
+export const __NR_dup3: i32 = 292;
+export const __NR_pipe2: i32 = 293;
+export const __NR_inotify_init1: i32 = 294;
+export const __NR_preadv: i32 = 295;
+export const __NR_pwritev: i32 = 296;
+export const __NR_rt_tgsigqueueinfo: i32 = 297;
+export const __NR_perf_event_open: i32 = 298;
+export const __NR_recvmmsg: i32 = 299;
+export const __NR_fanotify_init: i32 = 300;
+export const __NR_fanotify_mark: i32 = 301;
+export const __NR_prlimit64: i32 = 302;
+export const __NR_name_to_handle_at: i32 = 303;
+export const __NR_open_by_handle_at: i32 = 304;
+export const __NR_clock_adjtime: i32 = 305;
+export const __NR_syncfs: i32 = 306;
+export const __NR_sendmmsg: i32 = 307;
+export const __NR_setns: i32 = 308;
+export const __NR_getcpu: i32 = 309;
+export const __NR_process_vm_readv: i32 = 310;
+export const __NR_process_vm_writev: i32 = 311;
+export const __NR_kcmp: i32 = 312;
+export const __NR_finit_module: i32 = 313;
+export const __NR_sched_setattr: i32 = 314;
+export const __NR_sched_getattr: i32 = 315;
+export const __NR_renameat2: i32 = 316;
+export const __NR_seccomp: i32 = 317;
+export const __NR_getrandom: i32 = 318;
+export const __NR_memfd_create: i32 = 319;
+export const __NR_kexec_file_load: i32 = 320;
+export const __NR_bpf: i32 = 321;
+export const __NR_execveat: i32 = 322;
+export const __NR_userfaultfd: i32 = 323;
+export const __NR_membarrier: i32 = 324;
+export const __NR_mlock2: i32 = 325;
+export const __NR_copy_file_range: i32 = 326;
+export const __NR_preadv2: i32 = 327;
+export const __NR_pwritev2: i32 = 328;
+export const __NR_pkey_mprotect: i32 = 329;
+export const __NR_pkey_alloc: i32 = 330;
+export const __NR_pkey_free: i32 = 331;
+export const __NR_statx: i32 = 332;
+export const __NR_io_pgetevents: i32 = 333;
+export const __NR_rseq: i32 = 334;
+export const __NR_pidfd_send_signal: i32 = 424;
+export const __NR_io_uring_setup: i32 = 425;
+export const __NR_io_uring_enter: i32 = 426;
+export const __NR_io_uring_register: i32 = 427;
+export const __NR_open_tree: i32 = 428;
+export const __NR_move_mount: i32 = 429;
+export const __NR_fsopen: i32 = 430;
+export const __NR_fsconfig: i32 = 431;
+export const __NR_fsmount: i32 = 432;
+export const __NR_fspick: i32 = 433;
+export const __NR_pidfd_open: i32 = 434;
+export const __NR_clone3: i32 = 435;
+export const __NR_close_range: i32 = 436;
+export const __NR_openat2: i32 = 437;
+export const __NR_pidfd_getfd: i32 = 438;
+export const __NR_faccessat2: i32 = 439;
+export const __NR_process_madvise: i32 = 440;
+export const __NR_epoll_pwait2: i32 = 441;
+export const __NR_mount_setattr: i32 = 442;
+export const __NR_quotactl_fd: i32 = 443;
+export const __NR_landlock_create_ruleset: i32 = 444;
+export const __NR_landlock_add_rule: i32 = 445;
+export const __NR_landlock_restrict_self: i32 = 446;
+export const __NR_memfd_secret: i32 = 447;
+export const __NR_process_mrelease: i32 = 448;
+export const __NR_futex_waitv: i32 = 449;
+export const __NR_set_mempolicy_home_node: i32 = 450;
+
 /** kmalloc(0) returns this, as Linux does: not NULL, but not to be dereferenced. */
 export const ZERO_SIZE_PTR: usize = 16;
 
@@ -167,6 +584,51 @@ export declare function module_refcount(module: u32): i32;
 // @ts-ignore: decorator
 @external("kernel", "ktime_get_real_ts64")
 export declare function ktime_get_real_ts64(ts: timespec64): void;
+
+/** The pid of the task whose system call is running (task_pid_nr(current)); 0 outside a system call. */
+// @ts-ignore: decorator
+@external("kernel", "current_pid")
+export declare function current_pid(): i32;
+
+/** Copy n bytes from the module's memory to the current task's. Returns the bytes not copied (0 on success, n on a bad address). */
+// @ts-ignore: decorator
+@external("kernel", "copy_to_user")
+export declare function copy_to_user(to: usize, from: usize, n: usize): usize;
+
+/** Copy n bytes from the current task's memory into the module's. Returns the bytes not copied. */
+// @ts-ignore: decorator
+@external("kernel", "copy_from_user")
+export declare function copy_from_user(to: usize, from: usize, n: usize): usize;
+
+/** Copy a NUL-terminated string of at most count bytes from the current task. Returns its length without the NUL (count if it did not end), or -EFAULT. */
+// @ts-ignore: decorator
+@external("kernel", "strncpy_from_user")
+export declare function strncpy_from_user(dst: usize, src: usize, count: i32): i32;
+
+/** The absolute path a *at() call on (dirfd, pathname) acts on: the current task's pathname, its directory walked from dirfd with symlinks followed, the last component as given. Writes it without a NUL into buf; returns its length, -ERANGE if size is too small, or the walk's -errno. */
+// @ts-ignore: decorator
+@external("kernel", "user_path_resolve")
+export declare function user_path_resolve(dirfd: i32, pathname: usize, buf: usize, size: i32): i32;
+
+/** Put handler (fn.index of (a0..a5: i32) => i32) in the empty system call slot nr. -EINVAL outside the table or for a bad handler, -EBUSY if taken. (GPL-only) */
+// @ts-ignore: decorator
+@external("kernel", "syscall_register")
+export declare function syscall_register(nr: i32, handler: usize): i32;
+
+/** Lay handler over whatever slot nr holds; it calls on with syscall_call_next. -EINVAL outside the table or for a bad handler. (GPL-only) */
+// @ts-ignore: decorator
+@external("kernel", "syscall_override")
+export declare function syscall_override(nr: i32, handler: usize): i32;
+
+/** Call the handler below this module's in slot nr (the one it replaced, or whatever replaced that since); -ENOSYS when there is none. (GPL-only) */
+// @ts-ignore: decorator
+@external("kernel", "syscall_call_next")
+export declare function syscall_call_next(nr: i32, a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32): i32;
+
+/** Remove this module's handlers from slot nr. -ENOENT if it has none there. rmmod removes any left, with a warning. (GPL-only) */
+// @ts-ignore: decorator
+@external("kernel", "syscall_unregister")
+export declare function syscall_unregister(nr: i32): i32;
 
 /** The handle of the module that imports it, for try_module_get(THIS_MODULE) and friends. */
 // @ts-ignore: decorator

@@ -2,6 +2,7 @@
 
 import { LOGLEVEL_DEFAULT } from "../../abi/kern_levels.js";
 import { O_WRONLY } from "../../abi/fcntl.js";
+import { syscallName } from "../../abi/syscalls.js";
 import { devtmpfsFsType } from "../drivers/base/devtmpfs.js";
 import { CharDevices } from "../fs/char_dev.js";
 import type { FileSystemType } from "../fs/fs.js";
@@ -112,6 +113,16 @@ export class Kernel implements LoaderContext {
 
   warn(message: string): void {
     this.log.printk(message, 4);
+  }
+
+  reclaimResources(mod: Module): string[] {
+    return this.syscalls
+      .removeOwner(mod.name)
+      .map((nr) => `system call ${nr} (${syscallName(nr) ?? "unnamed"}) still installed at unload; removed`);
+  }
+
+  callModule<T>(mod: Module, fn: () => T): T {
+    return this.modules.call(mod, fn);
   }
 
   moduleByHandle(handle: number): Module | undefined {

@@ -30,6 +30,11 @@ export function current(): Task {
   return currentTask;
 }
 
+/** The running system call's task, or null outside one (a module's init, a timer). */
+export function currentOrNull(): Task | null {
+  return currentTask;
+}
+
 /** Run fn as `task` (a system call entry), restoring the caller's current afterwards. */
 export function runAs<T>(task: Task, fn: () => T): T {
   const saved = currentTask;

@@ -9,8 +9,12 @@
 
 import { ERRNO } from "../../abi/errno.js";
 import { NR_SYSCALLS, SYSCALLS, syscallName, type SyscallName } from "../../abi/syscalls.js";
+import type { Gate } from "../module/fnptr.js";
+import { moduleFunction } from "../module/fnptr.js";
+import type { Module } from "../module/internal.js";
+import type { KernelFunctions } from "../module/ksyms.js";
 import { KernelError } from "./error.js";
-import { runAs, type Task } from "./sched.js";
+import { current, runAs, type Task } from "./sched.js";
 
 /** Six argument registers, as 32-bit values (wasm32 is ILP32: long and pointers are 32 bits). */
 export type SyscallArgs = readonly [number, number, number, number, number, number];
@@ -69,17 +73,17 @@ export class SyscallTable {
     this.slot(nr).push({ owner, fn });
   }
 
-  /** Take away every handler a module installed (at rmmod, or when it asks). */
-  removeOwner(owner: string, nr?: number): number {
-    let removed = 0;
+  /** Take away the handlers a module installed (in slot nr, or everywhere); the slots it was in. */
+  removeOwner(owner: string, nr?: number): number[] {
+    const slots: number[] = [];
     this.slots.forEach((slot, i) => {
       if (nr !== undefined && i !== nr) return;
-      for (let at = slot.findIndex((h) => h.owner === owner); at >= 0; at = slot.findIndex((h) => h.owner === owner)) {
-        slot.splice(at, 1);
-        removed++;
-      }
+      const kept = slot.filter((h) => h.owner !== owner);
+      if (kept.length === slot.length) return;
+      slot.splice(0, slot.length, ...kept);
+      slots.push(i);
     });
-    return removed;
+    return slots;
   }
 
   /** Who handles slot nr, bottom first ("kernel" for the built-in handler). */
@@ -92,4 +96,31 @@ export class SyscallTable {
     if (!slot) throw new KernelError("EINVAL", `system call ${nr} is outside the table (0..${NR_SYSCALLS - 1})`);
     return slot;
   }
+}
+
+/** A module's system call handler, (a0..a5: i32) => i32, called through the gate. */
+type ModuleHandler = (a0: number, a1: number, a2: number, a3: number, a4: number, a5: number) => number;
+
+/** The syscall_* symbols as module `mod` imports them. */
+export function syscallSymbols(
+  table: SyscallTable,
+  mod: Module,
+  gate: Gate,
+): Pick<KernelFunctions, "syscall_register" | "syscall_override" | "syscall_call_next" | "syscall_unregister"> {
+  const install = (how: "add" | "override", nr: number, index: number): number => {
+    try {
+      const fn = moduleFunction<ModuleHandler>(mod, index >>> 0, `system call ${nr} handler`);
+      table[how](mod.name, nr, (_task, a) => gate(mod, () => fn(a[0], a[1], a[2], a[3], a[4], a[5])) | 0);
+      return 0;
+    } catch (e) {
+      if (e instanceof KernelError) return -e.errno;
+      throw e;
+    }
+  };
+  return {
+    syscall_register: (nr, handler) => install("add", nr, handler),
+    syscall_override: (nr, handler) => install("override", nr, handler),
+    syscall_call_next: (nr, ...a) => table.callNext(current(), mod.name, nr, a),
+    syscall_unregister: (nr) => (table.removeOwner(mod.name, nr).length > 0 ? 0 : -ERRNO.ENOENT[0]),
+  };
 }

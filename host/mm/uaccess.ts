@@ -2,8 +2,12 @@
 //
 // Every system call takes its pointers in the calling task's memory; a pointer outside it, or NULL, is EFAULT.
 
+import { ERRNO } from "../../abi/errno.js";
 import { PATH_MAX } from "../../abi/fcntl.js";
 import { KernelError } from "../kernel/error.js";
+import { current, currentOrNull } from "../kernel/sched.js";
+import type { Module } from "../module/internal.js";
+import type { KernelFunctions } from "../module/ksyms.js";
 
 const PAGE = 65536;
 
@@ -71,4 +75,37 @@ export function getname(mm: MmStruct, ptr: number, max = PATH_MAX): string {
     throw new KernelError("EFAULT", `unterminated string at 0x${ptr.toString(16)}`);
   }
   return new TextDecoder().decode(mem.subarray(ptr, ptr + nul));
+}
+
+/** The uaccess symbols as a module imports them: its memory on one side, the current task's on the other. */
+export function uaccessSymbols(mod: Module): Pick<KernelFunctions, "copy_to_user" | "copy_from_user" | "strncpy_from_user" | "current_pid"> {
+  const faulted = (n: number, fn: () => void): number => {
+    try {
+      fn();
+      return 0;
+    } catch (e) {
+      if (e instanceof KernelError) return n;
+      throw e;
+    }
+  };
+  return {
+    current_pid: () => currentOrNull()?.pid ?? 0,
+    copy_to_user: (to, from, n) => faulted(n >>> 0, () => copyToUser(current().mm, to >>> 0, mod.memory.bytes(from >>> 0, n >>> 0))),
+    copy_from_user: (to, from, n) => faulted(n >>> 0, () => mod.memory.bytes(to >>> 0, n >>> 0).set(current().mm.bytes(from >>> 0, n >>> 0))),
+    strncpy_from_user(dst, src, count) {
+      try {
+        const mm = current().mm;
+        mm.check(src >>> 0, 1);
+        const mem = new Uint8Array(mm.memory.buffer);
+        const window = mem.subarray(src >>> 0, Math.min(mem.length, (src >>> 0) + count));
+        const nul = window.indexOf(0);
+        const len = nul < 0 ? window.length : nul;
+        mod.memory.bytes(dst >>> 0, Math.min(len + 1, count)).set(mem.subarray(src >>> 0, (src >>> 0) + Math.min(len + 1, count)));
+        return nul < 0 && window.length < count ? -ERRNO.EFAULT[0] : len;
+      } catch (e) {
+        if (e instanceof KernelError) return -ERRNO.EFAULT[0];
+        throw e;
+      }
+    },
+  };
 }

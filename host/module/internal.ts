@@ -22,6 +22,8 @@ export interface ModuleExports {
   readonly newObject: (size: number, id: number) => number;
   readonly pin: (ptr: number) => number;
   readonly unpin: (ptr: number) => void;
+  /** The function table: what a function pointer (fn.index) indexes. */
+  readonly table: WebAssembly.Table | undefined;
 }
 
 export interface Module {

@@ -7,6 +7,11 @@ import { KERNEL_SYMBOLS, STRUCTS } from "../../abi/kernel.js";
 import { layoutStruct } from "../../abi/types.js";
 import { KernelError } from "../kernel/error.js";
 import { vsprintf } from "../lib/vsprintf.js";
+import { dPathSymbols } from "../fs/d_path.js";
+import type { Vfs } from "../fs/vfs.js";
+import { syscallSymbols, type SyscallTable } from "../kernel/syscalls.js";
+import { uaccessSymbols } from "../mm/uaccess.js";
+import type { Gate } from "./fnptr.js";
 import type { Module } from "./internal.js";
 
 /** The TypeScript value of an ABI type as it crosses the wasm boundary. */
@@ -22,6 +27,10 @@ export type KernelFunctions = {
 
 /** What the implementations need from the kernel. */
 export interface KsymContext {
+  readonly syscalls: SyscallTable;
+  readonly vfs: Vfs;
+  /** The loader's gate, for calls back into module code. */
+  callModule: Gate;
   printk(message: string, level: number): number;
   warn(message: string): void;
   moduleByHandle(handle: number): Module | undefined;
@@ -39,6 +48,9 @@ export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
     return -e.errno;
   };
   return {
+    ...uaccessSymbols(mod),
+    ...syscallSymbols(k.syscalls, mod, k.callModule.bind(k)),
+    ...dPathSymbols(k.vfs, mod),
     _printk(level, fmt, ...args) {
       try {
         const text = vsprintf(mod.memory.readString(fmt), args, (p) => safeString(mod, p));

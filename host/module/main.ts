@@ -38,6 +38,8 @@ export interface LoaderContext extends KsymContext {
   dieCounter: number;
   /** Per-module limits. */
   readonly limits: { readonly kmallocCap: number; readonly memoryMaxPages: number };
+  /** Take back what the module registered and did not unregister (system calls, filesystems...), one line each. */
+  reclaimResources(mod: Module): string[];
 }
 
 export interface LoadOptions {
@@ -416,6 +418,7 @@ export class ModuleLoader {
     for (const block of mod.slab.reclaim()) {
       if (report) this.warn(`${mod.name}: leaked ${block.size} bytes of kmalloc memory at ${hex(block.ptr)}; reclaimed`);
     }
+    for (const leak of this.k.reclaimResources(mod)) if (report) this.warn(`${mod.name}: ${leak}`);
     this.k.kallsyms.unpublish(mod);
     modSysfsTeardown(this.k.kernfs, mod);
     for (const target of mod.uses) unrefModule(mod, target);
@@ -488,6 +491,7 @@ function moduleExports(instance: WebAssembly.Instance): ModuleExports {
     newObject: fn(MODULE_EXPORTS.newObject),
     pin: fn(MODULE_EXPORTS.pin),
     unpin: fn(MODULE_EXPORTS.unpin),
+    table: fn<WebAssembly.Table | undefined>(MODULE_EXPORTS.table),
   };
 }
 
