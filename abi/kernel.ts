@@ -36,8 +36,35 @@ export type SymbolDef = FuncSymbol | GlobalSymbol;
 /** printk takes its arguments in six 32-bit slots read as the format says (%s: string pointer). */
 const PRINTK_ARGS = [["a0", "u32"], ["a1", "u32"], ["a2", "u32"], ["a3", "u32"], ["a4", "u32"], ["a5", "u32"]] as const;
 
+/** A function pointer field: fn.index of a module function, 0 for NULL. */
+const FN = "usize";
+
 export const STRUCTS = {
   timespec64: [["tv_sec", "i64"], ["tv_nsec", "i64"]],
+  /** mount(sb, flags): the root inode's handle or -errno. kill_sb(sb): the superblock goes away. */
+  file_system_type: [["name", "string"], ["fs_flags", "u32"], ["mount", FN], ["kill_sb", FN]],
+  /** evict_inode(inode): its last link and last user are gone; free what the filesystem keeps for it. */
+  super_operations: [["evict_inode", FN], ["put_super", FN]],
+  /**
+   * Directory operations take the name as (ptr, len) UTF-8 bytes in the module's memory, valid for the call.
+   * lookup(dir, name, len): inode handle, 0 for none, or -errno. create/mkdir(dir, name, len, mode),
+   * mknod(dir, name, len, mode, rdev), symlink(dir, name, len, target, tlen): the new inode or -errno.
+   * unlink/rmdir(dir, name, len, inode), rename(olddir, oldname, oldlen, newdir, newname, newlen),
+   * setattr(inode, size): 0 or -errno.
+   */
+  inode_operations: [
+    ["lookup", FN], ["create", FN], ["mkdir", FN], ["mknod", FN], ["symlink", FN], ["unlink", FN], ["rmdir", FN],
+    ["rename", FN], ["setattr", FN],
+  ],
+  /**
+   * read/write(file, ubuf, count, pos): bytes moved (with copy_to_user / copy_from_user) or -errno.
+   * llseek(file, offset, whence), iterate(file, ctx, pos) calling dir_emit, poll(file), unlocked_ioctl(file,
+   * cmd, arg), open(inode, file), release(inode, file), fsync(file): as in Linux, returning -errno on failure.
+   */
+  file_operations: [
+    ["owner", "u32"], ["llseek", FN], ["read", FN], ["write", FN], ["iterate", FN], ["poll", FN], ["unlocked_ioctl", FN],
+    ["open", FN], ["release", FN], ["fsync", FN],
+  ],
 } as const satisfies Record<string, StructDef>;
 
 export const KERNEL_SYMBOLS = {
@@ -166,6 +193,132 @@ export const KERNEL_SYMBOLS = {
     ret: "i32",
     gpl: true,
     doc: "Remove this module's handlers from slot nr. -ENOENT if it has none there. rmmod removes any left, with a warning.",
+  },
+  register_filesystem: {
+    kind: "func",
+    params: [["fs", "struct file_system_type"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Make a filesystem type mountable. -EBUSY if one of that name is registered, -EINVAL for a bad struct.",
+  },
+  unregister_filesystem: {
+    kind: "func",
+    params: [["fs", "struct file_system_type"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Withdraw a filesystem type. -EINVAL if this module did not register it. rmmod withdraws any left, with a warning.",
+  },
+  new_inode: {
+    kind: "func",
+    params: [["sb", "u32"], ["mode", "u32"]],
+    ret: "u32",
+    gpl: false,
+    doc: "A new inode on superblock sb with that mode (S_IFREG | 0644, say), nlink 1 (2 for a directory), size 0. Returns its handle, 0 on failure.",
+  },
+  sb_set_ops: {
+    kind: "func",
+    params: [["sb", "u32"], ["sops", "struct super_operations"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Set the superblock's operations. -EINVAL for a bad handle or struct.",
+  },
+  inode_set_ops: {
+    kind: "func",
+    params: [["inode", "u32"], ["iops", "struct inode_operations"], ["fops", "struct file_operations"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Set an inode's operations; 0 for either leaves the VFS's defaults. -EINVAL for a bad handle or struct.",
+  },
+  inode_set_link: {
+    kind: "func",
+    params: [["inode", "u32"], ["target", "usize"], ["len", "i32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Set a symlink's target (UTF-8 bytes), which the VFS keeps and follows (i_link). -EINVAL for a bad handle.",
+  },
+  inode_get_ino: {
+    kind: "func",
+    params: [["inode", "u32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "The inode number stat shows; -EINVAL for a bad handle.",
+  },
+  inode_get_mode: {
+    kind: "func",
+    params: [["inode", "u32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "The inode's mode (type and permission bits); -EINVAL for a bad handle.",
+  },
+  inode_get_size: {
+    kind: "func",
+    params: [["inode", "u32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "The inode's size in bytes; -EINVAL for a bad handle.",
+  },
+  inode_set_size: {
+    kind: "func",
+    params: [["inode", "u32"], ["size", "i32"]],
+    ret: "void",
+    gpl: false,
+    doc: "Set the size stat reports (i_size_write).",
+  },
+  inode_get_nlink: {
+    kind: "func",
+    params: [["inode", "u32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "The link count; -EINVAL for a bad handle.",
+  },
+  set_nlink: {
+    kind: "func",
+    params: [["inode", "u32"], ["nlink", "u32"]],
+    ret: "void",
+    gpl: false,
+    doc: "Set the link count.",
+  },
+  inc_nlink: {
+    kind: "func",
+    params: [["inode", "u32"]],
+    ret: "void",
+    gpl: false,
+    doc: "One more link (a new name, or a subdirectory's ..).",
+  },
+  drop_nlink: {
+    kind: "func",
+    params: [["inode", "u32"]],
+    ret: "void",
+    gpl: false,
+    doc: "One link fewer.",
+  },
+  inode_touch: {
+    kind: "func",
+    params: [["inode", "u32"], ["mtime", "bool"]],
+    ret: "void",
+    gpl: false,
+    doc: "Set ctime, and mtime too when asked, to now (after a change to the inode or its data).",
+  },
+  file_inode: {
+    kind: "func",
+    params: [["file", "u32"]],
+    ret: "u32",
+    gpl: false,
+    doc: "The inode of an open file; 0 for a bad handle.",
+  },
+  file_flags: {
+    kind: "func",
+    params: [["file", "u32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "The open file's flags (O_APPEND, O_NONBLOCK...); -EINVAL for a bad handle.",
+  },
+  dir_emit: {
+    kind: "func",
+    params: [["ctx", "u32"], ["name", "usize"], ["len", "i32"], ["ino", "i32"], ["type", "u32"]],
+    ret: "bool",
+    gpl: false,
+    doc: "Emit one directory entry (UTF-8 name bytes, DT_* type) from iterate; false when the reader's buffer is full and iterate should stop.",
   },
   __this_module: {
     kind: "global",

@@ -23,8 +23,14 @@ function asType(t: AbiType): string {
   return isStructType(t) ? structName(t) : t;
 }
 
+/** A field's value in a freshly made struct: NULL, zero, false or "". */
+function zeroValue(t: AbiType): string {
+  if (isStructType(t)) return `changetype<${structName(t)}>(0)`;
+  return t === "string" ? '""' : t === "bool" ? "false" : "0";
+}
+
 function structDecl(name: string, def: StructDef): string {
-  const fields = def.map(([f, t]) => `  ${f}: ${asType(t)};`).join("\n");
+  const fields = def.map(([f, t]) => `  ${f}: ${asType(t)} = ${zeroValue(t)};`).join("\n");
   return `// @ts-ignore: decorator\n@unmanaged export class ${name} {\n${fields}\n}\n`;
 }
 

@@ -536,8 +536,49 @@ export const ZERO_SIZE_PTR: usize = 16;
 
 // @ts-ignore: decorator
 @unmanaged export class timespec64 {
-  tv_sec: i64;
-  tv_nsec: i64;
+  tv_sec: i64 = 0;
+  tv_nsec: i64 = 0;
+}
+
+// @ts-ignore: decorator
+@unmanaged export class file_system_type {
+  name: string = "";
+  fs_flags: u32 = 0;
+  mount: usize = 0;
+  kill_sb: usize = 0;
+}
+
+// @ts-ignore: decorator
+@unmanaged export class super_operations {
+  evict_inode: usize = 0;
+  put_super: usize = 0;
+}
+
+// @ts-ignore: decorator
+@unmanaged export class inode_operations {
+  lookup: usize = 0;
+  create: usize = 0;
+  mkdir: usize = 0;
+  mknod: usize = 0;
+  symlink: usize = 0;
+  unlink: usize = 0;
+  rmdir: usize = 0;
+  rename: usize = 0;
+  setattr: usize = 0;
+}
+
+// @ts-ignore: decorator
+@unmanaged export class file_operations {
+  owner: u32 = 0;
+  llseek: usize = 0;
+  read: usize = 0;
+  write: usize = 0;
+  iterate: usize = 0;
+  poll: usize = 0;
+  unlocked_ioctl: usize = 0;
+  open: usize = 0;
+  release: usize = 0;
+  fsync: usize = 0;
 }
 
 /** Log a message. level is LOGLEVEL_DEFAULT (-1) to take it from a KERN_* prefix of fmt. Returns the length logged. */
@@ -629,6 +670,96 @@ export declare function syscall_call_next(nr: i32, a0: i32, a1: i32, a2: i32, a3
 // @ts-ignore: decorator
 @external("kernel", "syscall_unregister")
 export declare function syscall_unregister(nr: i32): i32;
+
+/** Make a filesystem type mountable. -EBUSY if one of that name is registered, -EINVAL for a bad struct. */
+// @ts-ignore: decorator
+@external("kernel", "register_filesystem")
+export declare function register_filesystem(fs: file_system_type): i32;
+
+/** Withdraw a filesystem type. -EINVAL if this module did not register it. rmmod withdraws any left, with a warning. */
+// @ts-ignore: decorator
+@external("kernel", "unregister_filesystem")
+export declare function unregister_filesystem(fs: file_system_type): i32;
+
+/** A new inode on superblock sb with that mode (S_IFREG | 0644, say), nlink 1 (2 for a directory), size 0. Returns its handle, 0 on failure. */
+// @ts-ignore: decorator
+@external("kernel", "new_inode")
+export declare function new_inode(sb: u32, mode: u32): u32;
+
+/** Set the superblock's operations. -EINVAL for a bad handle or struct. */
+// @ts-ignore: decorator
+@external("kernel", "sb_set_ops")
+export declare function sb_set_ops(sb: u32, sops: super_operations): i32;
+
+/** Set an inode's operations; 0 for either leaves the VFS's defaults. -EINVAL for a bad handle or struct. */
+// @ts-ignore: decorator
+@external("kernel", "inode_set_ops")
+export declare function inode_set_ops(inode: u32, iops: inode_operations, fops: file_operations): i32;
+
+/** Set a symlink's target (UTF-8 bytes), which the VFS keeps and follows (i_link). -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "inode_set_link")
+export declare function inode_set_link(inode: u32, target: usize, len: i32): i32;
+
+/** The inode number stat shows; -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "inode_get_ino")
+export declare function inode_get_ino(inode: u32): i32;
+
+/** The inode's mode (type and permission bits); -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "inode_get_mode")
+export declare function inode_get_mode(inode: u32): i32;
+
+/** The inode's size in bytes; -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "inode_get_size")
+export declare function inode_get_size(inode: u32): i32;
+
+/** Set the size stat reports (i_size_write). */
+// @ts-ignore: decorator
+@external("kernel", "inode_set_size")
+export declare function inode_set_size(inode: u32, size: i32): void;
+
+/** The link count; -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "inode_get_nlink")
+export declare function inode_get_nlink(inode: u32): i32;
+
+/** Set the link count. */
+// @ts-ignore: decorator
+@external("kernel", "set_nlink")
+export declare function set_nlink(inode: u32, nlink: u32): void;
+
+/** One more link (a new name, or a subdirectory's ..). */
+// @ts-ignore: decorator
+@external("kernel", "inc_nlink")
+export declare function inc_nlink(inode: u32): void;
+
+/** One link fewer. */
+// @ts-ignore: decorator
+@external("kernel", "drop_nlink")
+export declare function drop_nlink(inode: u32): void;
+
+/** Set ctime, and mtime too when asked, to now (after a change to the inode or its data). */
+// @ts-ignore: decorator
+@external("kernel", "inode_touch")
+export declare function inode_touch(inode: u32, mtime: bool): void;
+
+/** The inode of an open file; 0 for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "file_inode")
+export declare function file_inode(file: u32): u32;
+
+/** The open file's flags (O_APPEND, O_NONBLOCK...); -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "file_flags")
+export declare function file_flags(file: u32): i32;
+
+/** Emit one directory entry (UTF-8 name bytes, DT_* type) from iterate; false when the reader's buffer is full and iterate should stop. */
+// @ts-ignore: decorator
+@external("kernel", "dir_emit")
+export declare function dir_emit(ctx: u32, name: usize, len: i32, ino: i32, type: u32): bool;
 
 /** The handle of the module that imports it, for try_module_get(THIS_MODULE) and friends. */
 // @ts-ignore: decorator

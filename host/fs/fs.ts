@@ -122,6 +122,11 @@ export class Inode {
     this.atime = this.mtime = this.ctime = sb.now();
   }
 
+  /** iput()'s end: with no links and no users left, the filesystem frees the inode. */
+  evictIfUnused(): void {
+    if (this.nlink === 0 && this.users === 0) this.sb.op.evictInode?.(this);
+  }
+
   touch(what: "m" | "c" | "mc"): void {
     const now = this.sb.now();
     if (what.includes("m")) this.mtime = now;

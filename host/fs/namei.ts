@@ -224,6 +224,7 @@ export function unlink(ctx: WalkContext, path: string): void {
   const dir = p.parent.dentry.inode;
   dirOp(dir, "unlink")(dir, p.last, dentry.inode);
   p.parent.dentry.drop(p.last);
+  dentry.inode.evictIfUnused();
 }
 
 /** vfs_rmdir (do_rmdir): EINVAL for ".", ENOTEMPTY for "..", ENOTDIR, EBUSY for mount points. */
@@ -240,6 +241,7 @@ export function rmdir(ctx: WalkContext, path: string): void {
   const dir = p.parent.dentry.inode;
   dirOp(dir, "rmdir")(dir, p.last, dentry.inode);
   p.parent.dentry.drop(p.last);
+  dentry.inode.evictIfUnused();
 }
 
 /**
@@ -269,6 +271,7 @@ export function rename(ctx: WalkContext, from: string, to: string, toCtx: WalkCo
   const oldDir = op.parent.dentry.inode;
   dirOp(oldDir, "rename")(oldDir, op.last, np.parent.dentry.inode, np.last);
   old.move(np.parent.dentry, np.last);
+  victim?.inode.evictIfUnused();
 }
 
 /** The system calls of this file: each reads its paths from the task's memory and walks from its dirfd. */

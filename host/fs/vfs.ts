@@ -73,7 +73,8 @@ export class Vfs {
 
   /** The inode's last user went: evict it if it has no links left either. */
   private iput(inode: Inode): void {
-    if (--inode.users === 0 && inode.nlink === 0) inode.sb.op.evictInode?.(inode);
+    inode.users--;
+    inode.evictIfUnused();
   }
 
   /** do_dentry_open(): a file description on a path, opened by its file operations. */

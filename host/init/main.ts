@@ -10,6 +10,7 @@ import { initSpecialInode } from "../fs/inode.js";
 import { Kernfs } from "../fs/kernfs.js";
 import { procFsType } from "../fs/proc/root.js";
 import { sysfsFsType } from "../fs/sysfs.js";
+import { ModuleFilesystems } from "../fs/module_ops.js";
 import { Vfs } from "../fs/vfs.js";
 import { Tasks } from "../kernel/fork.js";
 import type { Task } from "../kernel/sched.js";
@@ -58,6 +59,7 @@ export class Kernel implements LoaderContext {
   readonly vfs: Vfs;
   readonly tasks: Tasks;
   readonly syscalls: SyscallTable;
+  readonly moduleFilesystems: ModuleFilesystems;
   /** pid 1: the task the kernel's own reads and writes of /proc and /sys run as. */
   readonly init: Task;
   private readonly initLibc: Libc;
@@ -82,6 +84,7 @@ export class Kernel implements LoaderContext {
     });
     this.tasks = new Tasks(this.vfs);
     this.syscalls = new SyscallTable(builtinSyscalls(this.vfs));
+    this.moduleFilesystems = new ModuleFilesystems(this.vfs.filesystems, this.callModule.bind(this), initSpecialInode(this.chrdevs));
     this.mountBootFilesystems();
     this.init = this.tasks.spawn("init", null);
     this.initLibc = new Libc(this.syscalls, this.init);
@@ -116,9 +119,10 @@ export class Kernel implements LoaderContext {
   }
 
   reclaimResources(mod: Module): string[] {
-    return this.syscalls
+    const syscalls = this.syscalls
       .removeOwner(mod.name)
       .map((nr) => `system call ${nr} (${syscallName(nr) ?? "unnamed"}) still installed at unload; removed`);
+    return [...syscalls, ...this.moduleFilesystems.reclaim(mod)];
   }
 
   callModule<T>(mod: Module, fn: () => T): T {

@@ -2,6 +2,7 @@
 //
 // Views are made afresh on every access, since a memory.grow inside the module detaches the old ones.
 
+import type { StructLayout } from "../../abi/types.js";
 import { KernelError } from "../kernel/error.js";
 
 /** An address inside one module's linear memory; never a bare number at a boundary. */
@@ -36,6 +37,17 @@ export class ModuleMemory {
 
   view(ptr: number, len: number): DataView {
     return new DataView(this.memory.buffer, this.check(ptr, len), len);
+  }
+
+  /** A struct's fields as numbers (pointers and 32-bit values; 64-bit fields as Number), laid out as abi/ says. */
+  readStruct(ptr: number, layout: StructLayout): Record<string, number> {
+    const view = this.view(ptr, layout.size);
+    const out: Record<string, number> = {};
+    for (const f of layout.fields) {
+      out[f.name] = f.size === 8 ? Number(view.getBigInt64(f.offset, true)) : f.size === 4 ? view.getUint32(f.offset, true)
+        : f.size === 2 ? view.getUint16(f.offset, true) : view.getUint8(f.offset);
+    }
+    return out;
   }
 
   /** An AssemblyScript string: UTF-16LE whose byte length is the u32 at ptr - 4. */

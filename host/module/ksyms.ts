@@ -8,6 +8,7 @@ import { layoutStruct } from "../../abi/types.js";
 import { KernelError } from "../kernel/error.js";
 import { vsprintf } from "../lib/vsprintf.js";
 import { dPathSymbols } from "../fs/d_path.js";
+import type { ModuleFilesystems } from "../fs/module_ops.js";
 import type { Vfs } from "../fs/vfs.js";
 import { syscallSymbols, type SyscallTable } from "../kernel/syscalls.js";
 import { uaccessSymbols } from "../mm/uaccess.js";
@@ -29,6 +30,7 @@ export type KernelFunctions = {
 export interface KsymContext {
   readonly syscalls: SyscallTable;
   readonly vfs: Vfs;
+  readonly moduleFilesystems: ModuleFilesystems;
   /** The loader's gate, for calls back into module code. */
   callModule: Gate;
   printk(message: string, level: number): number;
@@ -51,6 +53,7 @@ export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
     ...uaccessSymbols(mod),
     ...syscallSymbols(k.syscalls, mod, k.callModule.bind(k)),
     ...dPathSymbols(k.vfs, mod),
+    ...k.moduleFilesystems.symbols(mod),
     _printk(level, fmt, ...args) {
       try {
         const text = vsprintf(mod.memory.readString(fmt), args, (p) => safeString(mod, p));

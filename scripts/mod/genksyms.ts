@@ -2,7 +2,7 @@
 
 import binaryen from "binaryen";
 import { ElementKind } from "assemblyscript";
-import type { Class, Function as AsFunction, Global, Program, Property, Type } from "assemblyscript";
+import type { Class, DeclaredElement, Function as AsFunction, Global, Program, Property, PropertyPrototype, Type } from "assemblyscript";
 import { canonicalPrototype, crc32, type CanonicalType } from "../../abi/crc.js";
 import { KERNEL_NAMESPACE } from "../../abi/module.js";
 
@@ -26,13 +26,17 @@ function canonical(type: Type, symbol: string): CanonicalType {
   return structOf(cls, symbol);
 }
 
+/** A class member as its resolved field, if it is one (an initialised field may still be listed by its prototype). */
+function fieldOf(m: DeclaredElement): Property | null {
+  const p = m.kind === ElementKind.PropertyPrototype ? (m as PropertyPrototype).instance : m.kind === ElementKind.Property ? (m as Property) : null;
+  return p?.isField ? p : null;
+}
+
 function structOf(cls: Class, symbol: string): CanonicalType {
-  const fields = [...cls.members!.values()]
-    .filter((m) => m.kind === ElementKind.Property && (m as Property).isField)
-    .map((m) => {
-      const f = m as Property;
-      return { name: f.name, offset: f.memoryOffset, type: canonical(f.type, symbol) };
-    });
+  const fields = [...cls.members!.values()].flatMap((m) => {
+    const f = fieldOf(m);
+    return f ? [{ name: f.name, offset: f.memoryOffset, type: canonical(f.type, symbol) }] : [];
+  });
   return { name: cls.name, fields };
 }
 

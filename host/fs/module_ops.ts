@@ -1,0 +1,326 @@
+// Filesystems written as modules: file_system_type, super_operations, inode_operations and file_operations
+// structs that live in the module's memory, their function pointers called through the Oops gate, and the
+// accessor symbols through which module code reaches the host's superblocks, inodes and files by handle.
+//
+// Names cross as UTF-8 bytes copied into a kmalloc'd block of the module for the length of one call.
+
+import { ERRNO, strerror } from "../../abi/errno.js";
+import { STRUCTS } from "../../abi/kernel.js";
+import { S_ISDIR } from "../../abi/stat.js";
+import { layoutStruct } from "../../abi/types.js";
+import { KernelError } from "../kernel/error.js";
+import { Idr } from "../lib/idr.js";
+import type { Gate } from "../module/fnptr.js";
+import { moduleFunction } from "../module/fnptr.js";
+import type { Module } from "../module/internal.js";
+import type { KernelFunctions } from "../module/ksyms.js";
+import type { DirContext, File, FileOperations, FileSystemType, Inode, InodeOperations, SuperBlock } from "./fs.js";
+import type { Filesystems } from "./filesystems.js";
+
+const LAYOUT = {
+  fstype: layoutStruct("file_system_type", STRUCTS.file_system_type),
+  sops: layoutStruct("super_operations", STRUCTS.super_operations),
+  iops: layoutStruct("inode_operations", STRUCTS.inode_operations),
+  fops: layoutStruct("file_operations", STRUCTS.file_operations),
+};
+
+/** FS_REQUIRES_DEV in file_system_type.fs_flags. */
+const FS_REQUIRES_DEV = 1;
+
+type Fn = (...args: number[]) => number;
+type ModuleFsSymbols = Pick<
+  KernelFunctions,
+  | "register_filesystem" | "unregister_filesystem" | "new_inode" | "sb_set_ops" | "inode_set_ops" | "inode_set_link"
+  | "inode_get_ino" | "inode_get_mode" | "inode_get_size" | "inode_set_size" | "inode_get_nlink" | "set_nlink"
+  | "inc_nlink" | "drop_nlink" | "inode_touch" | "file_inode" | "file_flags" | "dir_emit"
+>;
+
+const encoder = new TextEncoder();
+
+/** -errno from module code becomes a KernelError; anything else is the value. */
+function check(ret: number, what: string): number {
+  if (ret < 0) throw new KernelError(-ret, `${what}: ${strerror(-ret)}`);
+  return ret;
+}
+
+function refusal(e: unknown): number {
+  if (e instanceof KernelError) return -e.errno;
+  throw e;
+}
+
+export class ModuleFilesystems {
+  readonly sbs = new Idr<SuperBlock>();
+  readonly inodes = new Idr<Inode>();
+  readonly files = new Idr<File>();
+  private readonly ctxs = new Idr<DirContext>();
+  private readonly links = new WeakMap<Inode, string>();
+  /** What each module registered: its struct's address → the type. */
+  private readonly registered = new Map<Module, Map<number, FileSystemType>>();
+
+  constructor(
+    private readonly filesystems: Filesystems,
+    private readonly gate: Gate,
+    /** init_special_inode(): what a device node the module makes opens to. */
+    private readonly special: (inode: Inode) => FileOperations,
+  ) {}
+
+  /** The function a struct field points at, bound to run through the gate; undefined for NULL. */
+  private fn(mod: Module, index: number, what: string): Fn | undefined {
+    if (index === 0) return undefined;
+    const f = moduleFunction<Fn>(mod, index, what);
+    return (...args) => this.gate(mod, () => f(...args) | 0);
+  }
+
+  /** Run fn with a name's UTF-8 bytes in the module's memory. */
+  private withName<T>(mod: Module, name: string, fn: (ptr: number, len: number) => T): T {
+    const bytes = encoder.encode(name);
+    const ptr = mod.slab.kmalloc(Math.max(bytes.length, 1), 0);
+    if (ptr === 0) throw new KernelError("ENOMEM", `${mod.name}: no memory for a name`);
+    try {
+      mod.memory.bytes(ptr, bytes.length).set(bytes);
+      return fn(ptr, bytes.length);
+    } finally {
+      mod.slab.kfree(ptr);
+    }
+  }
+
+  /** i_link: a symlink's target as inode_set_link recorded it. */
+  private readonly getLink = (inode: Inode): string => {
+    const target = this.links.get(inode);
+    if (target === undefined) throw new KernelError("EINVAL", "readlink: Invalid argument");
+    return target;
+  };
+
+  private inode(handle: number): Inode {
+    const inode = this.inodes.find(handle);
+    if (!inode) throw new KernelError("EINVAL", `bad inode handle ${handle}`);
+    return inode;
+  }
+
+  /** An inode a module's operation returned: it must be one of that superblock's. */
+  private returned(sb: SuperBlock, handle: number, what: string): Inode {
+    const inode = this.inodes.find(handle);
+    if (!inode || inode.sb !== sb) throw new KernelError("EIO", `${sb.type.name}: ${what} returned a bad inode ${handle}`);
+    return inode;
+  }
+
+  private fstype(mod: Module, ptr: number): FileSystemType {
+    const f = mod.memory.readStruct(ptr, LAYOUT.fstype);
+    const name = mod.memory.readString(f.name!);
+    const mount = this.fn(mod, f.mount!, `${name}.mount`);
+    const killSb = this.fn(mod, f.kill_sb!, `${name}.kill_sb`);
+    if (!mount) throw new KernelError("EINVAL", `${mod.name}: filesystem ${name} has no mount`);
+    return {
+      name,
+      requiresDev: (f.fs_flags! & FS_REQUIRES_DEV) !== 0,
+      owner: mod,
+      mount: (sb) => {
+        const handle = this.sbs.handle(sb);
+        sb.op = { killSb: () => this.killSb(sb, killSb) };
+        try {
+          return this.returned(sb, check(mount(handle, sb.flags), `${name}: mount`), "mount");
+        } catch (e) {
+          this.sbs.remove(sb);
+          throw e;
+        }
+      },
+    };
+  }
+
+  private killSb(sb: SuperBlock, killSb: Fn | undefined): void {
+    try {
+      killSb?.(this.sbs.handle(sb));
+    } finally {
+      for (const inode of this.sbInodes(sb)) this.inodes.remove(inode);
+      this.sbs.remove(sb);
+    }
+  }
+
+  private readonly bySb = new Map<SuperBlock, Set<Inode>>();
+
+  private sbInodes(sb: SuperBlock): Set<Inode> {
+    let set = this.bySb.get(sb);
+    if (!set) this.bySb.set(sb, (set = new Set()));
+    return set;
+  }
+
+  private inodeOps(mod: Module, ptr: number): InodeOperations {
+    const o = mod.memory.readStruct(ptr, LAYOUT.iops);
+    const f = (field: string) => this.fn(mod, o[field]!, `inode_operations.${field}`);
+    const [lookup, create, mkdir, mknod, symlink, unlink, rmdir, rename, setattr] =
+      ["lookup", "create", "mkdir", "mknod", "symlink", "unlink", "rmdir", "rename", "setattr"].map(f);
+    const h = (inode: Inode) => this.inodes.handle(inode);
+    const made = (dir: Inode, what: string, call: (p: number, l: number) => number, name: string) =>
+      this.returned(dir.sb, check(this.withName(mod, name, call), `${name}: ${what}`), what);
+    const ops: InodeOperations = { getLink: this.getLink };
+    if (lookup) {
+      ops.lookup = (dir, name) => {
+        const r = check(this.withName(mod, name, (p, l) => lookup(h(dir), p, l)), `${name}: lookup`);
+        return r === 0 ? null : this.returned(dir.sb, r, "lookup");
+      };
+    }
+    if (create) ops.create = (dir, name, mode) => made(dir, "create", (p, l) => create(h(dir), p, l, mode), name);
+    if (mkdir) ops.mkdir = (dir, name, mode) => made(dir, "mkdir", (p, l) => mkdir(h(dir), p, l, mode), name);
+    if (mknod) {
+      ops.mknod = (dir, name, mode, rdev) => {
+        const inode = made(dir, "mknod", (p, l) => mknod(h(dir), p, l, mode, rdev), name);
+        inode.rdev = rdev;
+        inode.fop = this.special(inode);
+        return inode;
+      };
+    }
+    if (symlink) {
+      ops.symlink = (dir, name, target) =>
+        this.withName(mod, target, (tp, tl) => made(dir, "symlink", (p, l) => symlink(h(dir), p, l, tp, tl), name));
+    }
+    if (unlink) ops.unlink = (dir, name, inode) => void check(this.withName(mod, name, (p, l) => unlink(h(dir), p, l, h(inode))), `${name}: unlink`);
+    if (rmdir) ops.rmdir = (dir, name, inode) => void check(this.withName(mod, name, (p, l) => rmdir(h(dir), p, l, h(inode))), `${name}: rmdir`);
+    if (rename) {
+      ops.rename = (od, on, nd, nn) =>
+        void check(this.withName(mod, on, (op, ol) => this.withName(mod, nn, (np, nl) => rename(h(od), op, ol, h(nd), np, nl))), `${on}: rename`);
+    }
+    if (setattr) ops.setattr = (inode, attr) => void (attr.size !== undefined && check(setattr(h(inode), attr.size), "setattr"));
+    return ops;
+  }
+
+  private fileOps(mod: Module, ptr: number): FileOperations {
+    const o = mod.memory.readStruct(ptr, LAYOUT.fops);
+    const f = (field: string) => this.fn(mod, o[field]!, `file_operations.${field}`);
+    const [llseek, read, write, iterate, ioctl, open, release, fsync] =
+      ["llseek", "read", "write", "iterate", "unlocked_ioctl", "open", "release", "fsync"].map(f);
+    const fh = (file: File) => this.files.handle(file);
+    const ih = (inode: Inode) => this.inodes.handle(inode);
+    const ops: FileOperations = {
+      release: (inode, file) => {
+        try {
+          if (release) check(release(ih(inode), fh(file)), "release");
+        } finally {
+          this.files.remove(file);
+        }
+      },
+    };
+    if (open) ops.open = (inode, file) => void check(open(ih(inode), fh(file)), "open");
+    if (read) ops.read = (file, ubuf, count, pos) => check(read(fh(file), ubuf, count, pos), "read");
+    if (write) ops.write = (file, ubuf, count, pos) => check(write(fh(file), ubuf, count, pos), "write");
+    if (llseek) ops.llseek = (file, offset, whence) => check(llseek(fh(file), offset, whence), "llseek");
+    if (fsync) ops.fsync = (file) => void check(fsync(fh(file)), "fsync");
+    if (ioctl) ops.ioctl = (file, cmd, arg) => check(ioctl(fh(file), cmd, arg), "ioctl");
+    if (iterate) {
+      ops.iterate = (file, ctx) => {
+        const handle = this.ctxs.handle(ctx);
+        try {
+          check(iterate(fh(file), handle, ctx.pos), "iterate");
+        } finally {
+          this.ctxs.remove(ctx);
+        }
+      };
+    }
+    return ops;
+  }
+
+  /** evict_inode: the module frees its side, then the handle goes. */
+  private evict(evictFn: Fn | undefined, inode: Inode): void {
+    try {
+      evictFn?.(this.inodes.handle(inode));
+    } finally {
+      this.inodes.remove(inode);
+      this.sbInodes(inode.sb).delete(inode);
+    }
+  }
+
+  /** The filesystem types a module left registered, withdrawn at rmmod. */
+  reclaim(mod: Module): string[] {
+    const types = [...(this.registered.get(mod)?.values() ?? [])];
+    this.registered.delete(mod);
+    for (const t of types) this.filesystems.unregister(t);
+    return types.map((t) => `filesystem ${t.name} still registered at unload; unregistered`);
+  }
+
+  /** The accessor and registration symbols as module `mod` imports them. */
+  symbols(mod: Module): ModuleFsSymbols {
+    const guarded = (fn: () => number): number => {
+      try {
+        return fn();
+      } catch (e) {
+        return refusal(e);
+      }
+    };
+    const inodeOr = <T>(handle: number, fallback: T, fn: (inode: Inode) => T): T => {
+      const inode = this.inodes.find(handle);
+      return inode ? fn(inode) : fallback;
+    };
+    const EINVAL = -ERRNO.EINVAL[0];
+    return {
+      register_filesystem: (ptr) =>
+        guarded(() => {
+          const type = this.fstype(mod, ptr);
+          this.filesystems.register(type);
+          const mine = this.registered.get(mod) ?? new Map<number, FileSystemType>();
+          mine.set(ptr, type);
+          this.registered.set(mod, mine);
+          return 0;
+        }),
+      unregister_filesystem: (ptr) =>
+        guarded(() => {
+          const type = this.registered.get(mod)?.get(ptr);
+          if (!type) return EINVAL;
+          this.filesystems.unregister(type);
+          this.registered.get(mod)!.delete(ptr);
+          return 0;
+        }),
+      new_inode: (sbHandle, mode) => {
+        const sb = this.sbs.find(sbHandle);
+        if (!sb) return 0;
+        const inode = sb.newInode(mode >>> 0, { getLink: this.getLink }, {});
+        if (S_ISDIR(inode.mode)) inode.nlink = 2;
+        this.sbInodes(sb).add(inode);
+        return this.inodes.handle(inode);
+      },
+      sb_set_ops: (sbHandle, ptr) =>
+        guarded(() => {
+          const sb = this.sbs.find(sbHandle);
+          if (!sb) return EINVAL;
+          const o = mod.memory.readStruct(ptr, LAYOUT.sops);
+          const evict = this.fn(mod, o.evict_inode!, "super_operations.evict_inode");
+          sb.op = { ...sb.op, evictInode: (inode) => this.evict(evict, inode) };
+          return 0;
+        }),
+      inode_set_ops: (handle, iops, fops) =>
+        guarded(() => {
+          const inode = this.inode(handle);
+          if (iops !== 0) inode.op = this.inodeOps(mod, iops);
+          if (fops !== 0) inode.fop = this.fileOps(mod, fops);
+          return 0;
+        }),
+      inode_set_link: (handle, target, len) =>
+        guarded(() => {
+          const inode = this.inode(handle);
+          const text = new TextDecoder().decode(mod.memory.bytes(target, len));
+          this.links.set(inode, text);
+          inode.size = len;
+          return 0;
+        }),
+      inode_get_ino: (h) => inodeOr(h, EINVAL, (i) => i.ino),
+      inode_get_mode: (h) => inodeOr(h, EINVAL, (i) => i.mode),
+      inode_get_size: (h) => inodeOr(h, EINVAL, (i) => i.size),
+      inode_set_size: (h, size) => inodeOr(h, undefined, (i) => void (i.size = Math.max(0, size))),
+      inode_get_nlink: (h) => inodeOr(h, EINVAL, (i) => i.nlink),
+      set_nlink: (h, n) => inodeOr(h, undefined, (i) => void (i.nlink = n >>> 0)),
+      inc_nlink: (h) => inodeOr(h, undefined, (i) => void i.nlink++),
+      drop_nlink: (h) => inodeOr(h, undefined, (i) => void (i.nlink = Math.max(0, i.nlink - 1))),
+      inode_touch: (h, mtime) => inodeOr(h, undefined, (i) => i.touch(mtime ? "mc" : "c")),
+      file_inode: (h) => {
+        const file = this.files.find(h);
+        return file ? this.inodes.handle(file.inode) : 0;
+      },
+      file_flags: (h) => this.files.find(h)?.flags ?? EINVAL,
+      dir_emit: (ctxHandle, name, len, ino, type) => {
+        const ctx = this.ctxs.find(ctxHandle);
+        if (!ctx) return false;
+        const ok = ctx.emit(new TextDecoder().decode(mod.memory.bytes(name, len)), ino >>> 0, type);
+        if (ok) ctx.pos++;
+        return ok;
+      },
+    };
+  }
+}
