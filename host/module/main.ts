@@ -25,7 +25,7 @@ import { kernelFunctions, type KsymContext } from "./ksyms.js";
 import { licenseIsGplCompatible } from "./license.js";
 import { paramEq, parseArgs, setParam, type ModuleParam, type StringMaker } from "./params.js";
 import { moduleFlags } from "./procfs.js";
-import { modSysfsSetup, modSysfsTeardown } from "./sysfs.js";
+import { addHolder, modSysfsSetup, modSysfsTeardown, removeHolder } from "./sysfs.js";
 import { checkVersion, type VersionContext } from "./version.js";
 
 /** What the loader needs from the rest of the kernel. */
@@ -100,7 +100,10 @@ export class ModuleLoader {
     this.modules.unshift(mod);
     mod.state = "COMING";
     const targets = new Set(bindings.flatMap((b) => (b.provider ? [b.provider] : [])));
-    for (const t of targets) refModule(mod, t);
+    for (const t of targets) {
+      refModule(mod, t);
+      addHolder(this.k.kernfs, t, mod);
+    }
     try {
       this.instantiate(mod, info, bindings);
       this.call(mod, () => mod.exports!.start());
@@ -421,7 +424,10 @@ export class ModuleLoader {
     for (const leak of this.k.reclaimResources(mod)) if (report) this.warn(`${mod.name}: ${leak}`);
     this.k.kallsyms.unpublish(mod);
     modSysfsTeardown(this.k.kernfs, mod);
-    for (const target of mod.uses) unrefModule(mod, target);
+    for (const target of mod.uses) {
+      unrefModule(mod, target);
+      removeHolder(this.k.kernfs, target, mod);
+    }
     const at = this.modules.indexOf(mod);
     if (at >= 0) this.modules.splice(at, 1);
     mod.state = "UNFORMED";

@@ -15,6 +15,7 @@ export function moduleSysfsDir(mod: Module): string {
 /** mod_sysfs_setup(): the module's directory, with a file per parameter whose permission is not 0. */
 export function modSysfsSetup(kernfs: Kernfs, mod: Module, strings: StringMaker): void {
   const dir = moduleSysfsDir(mod);
+  kernfs.addDir(`${dir}/holders`);
   kernfs.add(`${dir}/initstate`, { mode: 0o444, show: () => `${INITSTATE[mod.state]}\n` });
   kernfs.add(`${dir}/refcnt`, { mode: 0o444, show: () => `${moduleRefcount(mod)}\n` });
   kernfs.add(`${dir}/taint`, { mode: 0o444, show: () => `${moduleTaintLetters(mod.taints)}\n` });
@@ -30,6 +31,15 @@ export function modSysfsSetup(kernfs: Kernfs, mod: Module, strings: StringMaker)
       store: (buf) => setParam(mod.name, p, buf, strings),
     });
   }
+}
+
+/** add_usage_links(): /sys/module/TARGET/holders/USER, a link to the user's directory. */
+export function addHolder(kernfs: Kernfs, target: Module, user: Module): void {
+  kernfs.addLink(`${moduleSysfsDir(target)}/holders/${user.name}`, `../../${user.name}`);
+}
+
+export function removeHolder(kernfs: Kernfs, target: Module, user: Module): void {
+  kernfs.remove(`${moduleSysfsDir(target)}/holders/${user.name}`);
 }
 
 /** mod_sysfs_teardown(). */
