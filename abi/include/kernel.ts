@@ -761,6 +761,51 @@ export declare function file_flags(file: u32): i32;
 @external("kernel", "dir_emit")
 export declare function dir_emit(ctx: u32, name: usize, len: i32, ino: i32, type: u32): bool;
 
+/** Own minors 0-255 of a character major (0: a dynamic one) with these file operations. Returns 0 for a fixed major, the major for 0, or -EINVAL (major 512 or more), -EBUSY (taken, or no dynamic major left). */
+// @ts-ignore: decorator
+@external("kernel", "register_chrdev")
+export declare function register_chrdev(major: u32, name: string, fops: file_operations): i32;
+
+/** Give a major back. rmmod gives back any a module kept, with a warning. */
+// @ts-ignore: decorator
+@external("kernel", "unregister_chrdev")
+export declare function unregister_chrdev(major: u32, name: string): void;
+
+/** Make the device node /dev/name (character, 0600) for major:minor, as udev would. -EEXIST if the name is taken. */
+// @ts-ignore: decorator
+@external("kernel", "device_create")
+export declare function device_create(major: u32, minor: u32, name: string): i32;
+
+/** Remove the node device_create made for major:minor. */
+// @ts-ignore: decorator
+@external("kernel", "device_destroy")
+export declare function device_destroy(major: u32, minor: u32): void;
+
+/** The major number of a device inode; -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "imajor")
+export declare function imajor(inode: u32): i32;
+
+/** The minor number of a device inode; -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "iminor")
+export declare function iminor(inode: u32): i32;
+
+/** The open file's offset (f_pos), for llseek's SEEK_CUR; -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "file_pos")
+export declare function file_pos(file: u32): i32;
+
+/** Set the open file's private_data (a driver's per-open state). */
+// @ts-ignore: decorator
+@external("kernel", "file_set_private")
+export declare function file_set_private(file: u32, data: u32): void;
+
+/** The open file's private_data; 0 if unset or a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "file_get_private")
+export declare function file_get_private(file: u32): u32;
+
 /** The handle of the module that imports it, for try_module_get(THIS_MODULE) and friends. */
 // @ts-ignore: decorator
 @external("kernel", "__this_module")

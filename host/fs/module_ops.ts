@@ -6,7 +6,7 @@
 
 import { ERRNO, strerror } from "../../abi/errno.js";
 import { STRUCTS } from "../../abi/kernel.js";
-import { S_ISDIR } from "../../abi/stat.js";
+import { major, minor, S_ISDIR } from "../../abi/stat.js";
 import { layoutStruct } from "../../abi/types.js";
 import { KernelError } from "../kernel/error.js";
 import { Idr } from "../lib/idr.js";
@@ -32,7 +32,8 @@ type ModuleFsSymbols = Pick<
   KernelFunctions,
   | "register_filesystem" | "unregister_filesystem" | "new_inode" | "sb_set_ops" | "inode_set_ops" | "inode_set_link"
   | "inode_get_ino" | "inode_get_mode" | "inode_get_size" | "inode_set_size" | "inode_get_nlink" | "set_nlink"
-  | "inc_nlink" | "drop_nlink" | "inode_touch" | "file_inode" | "file_flags" | "dir_emit"
+  | "inc_nlink" | "drop_nlink" | "inode_touch" | "file_inode" | "file_flags" | "dir_emit" | "imajor" | "iminor"
+  | "file_set_private" | "file_get_private" | "file_pos"
 >;
 
 const encoder = new TextEncoder();
@@ -183,7 +184,8 @@ export class ModuleFilesystems {
     return ops;
   }
 
-  private fileOps(mod: Module, ptr: number): FileOperations {
+  /** A file_operations struct in the module's memory, as host file operations. */
+  fileOperations(mod: Module, ptr: number): FileOperations {
     const o = mod.memory.readStruct(ptr, LAYOUT.fops);
     const f = (field: string) => this.fn(mod, o[field]!, `file_operations.${field}`);
     const [llseek, read, write, iterate, ioctl, open, release, fsync] =
@@ -289,7 +291,7 @@ export class ModuleFilesystems {
         guarded(() => {
           const inode = this.inode(handle);
           if (iops !== 0) inode.op = this.inodeOps(mod, iops);
-          if (fops !== 0) inode.fop = this.fileOps(mod, fops);
+          if (fops !== 0) inode.fop = this.fileOperations(mod, fops);
           return 0;
         }),
       inode_set_link: (handle, target, len) =>
@@ -314,6 +316,17 @@ export class ModuleFilesystems {
         return file ? this.inodes.handle(file.inode) : 0;
       },
       file_flags: (h) => this.files.find(h)?.flags ?? EINVAL,
+      file_pos: (h) => this.files.find(h)?.pos ?? EINVAL,
+      imajor: (h) => inodeOr(h, EINVAL, (i) => major(i.rdev)),
+      iminor: (h) => inodeOr(h, EINVAL, (i) => minor(i.rdev)),
+      file_set_private: (h, data) => {
+        const file = this.files.find(h);
+        if (file) file.private = data >>> 0;
+      },
+      file_get_private: (h) => {
+        const data = this.files.find(h)?.private;
+        return typeof data === "number" ? data : 0;
+      },
       dir_emit: (ctxHandle, name, len, ino, type) => {
         const ctx = this.ctxs.find(ctxHandle);
         if (!ctx) return false;

@@ -4,7 +4,9 @@ import { LOGLEVEL_DEFAULT } from "../../abi/kern_levels.js";
 import { O_WRONLY } from "../../abi/fcntl.js";
 import { syscallName } from "../../abi/syscalls.js";
 import { devtmpfsFsType } from "../drivers/base/devtmpfs.js";
+import { Devices } from "../drivers/base/core.js";
 import { CharDevices } from "../fs/char_dev.js";
+import { mknod, unlink, type WalkContext } from "../fs/namei.js";
 import type { FileSystemType } from "../fs/fs.js";
 import { initSpecialInode } from "../fs/inode.js";
 import { Kernfs } from "../fs/kernfs.js";
@@ -55,11 +57,12 @@ export class Kernel implements LoaderContext {
   readonly kallsyms = new Kallsyms();
   readonly modules: ModuleLoader;
   readonly limits: LoaderContext["limits"];
-  readonly chrdevs = new CharDevices();
+  readonly chrdevs: CharDevices;
   readonly vfs: Vfs;
   readonly tasks: Tasks;
   readonly syscalls: SyscallTable;
   readonly moduleFilesystems: ModuleFilesystems;
+  readonly devices: Devices;
   /** pid 1: the task the kernel's own reads and writes of /proc and /sys run as. */
   readonly init: Task;
   private readonly initLibc: Libc;
@@ -77,17 +80,22 @@ export class Kernel implements LoaderContext {
     this.kernfs.add("/proc/modules", { mode: 0o444, show: () => procModules(this.modules.list()) });
     this.kernfs.add("/proc/kallsyms", { mode: 0o444, show: () => this.kallsyms.show() });
     registerKernelSysctls(this.kernfs, this.taint, this.log.levels);
-    this.vfs = new Vfs({
-      now: () => timespec(this.realtime()),
-      getOwner: (owner) => owner === null || tryModuleGet(owner, owner.handle),
-      putOwner: (owner) => void (owner && owner.refcnt--),
-    });
+    const owners = {
+      getOwner: (owner: Module | null) => owner === null || tryModuleGet(owner, owner.handle),
+      putOwner: (owner: Module | null) => void (owner && owner.refcnt--),
+    };
+    this.chrdevs = new CharDevices({ err: (m) => void this.printk(m, 3), ...owners });
+    this.vfs = new Vfs({ now: () => timespec(this.realtime()), ...owners });
     this.tasks = new Tasks(this.vfs);
     this.syscalls = new SyscallTable(builtinSyscalls(this.vfs));
     this.moduleFilesystems = new ModuleFilesystems(this.vfs.filesystems, this.callModule.bind(this), initSpecialInode(this.chrdevs));
     this.mountBootFilesystems();
     this.init = this.tasks.spawn("init", null);
     this.initLibc = new Libc(this.syscalls, this.init);
+    this.devices = new Devices({
+      mknod: (path, mode, dev) => void mknod(this.kernelWalk(), path, mode, dev),
+      unlink: (path) => unlink(this.kernelWalk(), path),
+    });
   }
 
   private mountBootFilesystems(): void {
@@ -102,6 +110,11 @@ export class Kernel implements LoaderContext {
     this.kernfs.add("/proc/devices", { mode: 0o444, show: () => this.chrdevs.show() });
     for (const dir of ["/sys/module", "/sys/kernel", "/sys/fs"]) this.kernfs.addDir(dir);
     prepareNamespace(this.vfs, [["devtmpfs", "devtmpfs", "/dev"], ["proc", "proc", "/proc"], ["sysfs", "sysfs", "/sys"]]);
+  }
+
+  /** Paths as the kernel itself walks them: from init's root, whatever the calling task's cwd. */
+  private kernelWalk(): WalkContext {
+    return { ns: this.vfs.ns, root: this.init.fs.root, start: this.init.fs.root };
   }
 
   /** A new task (a process) whose cwd is init's, with the small C library that drives its system calls. */
@@ -122,7 +135,11 @@ export class Kernel implements LoaderContext {
     const syscalls = this.syscalls
       .removeOwner(mod.name)
       .map((nr) => `system call ${nr} (${syscallName(nr) ?? "unnamed"}) still installed at unload; removed`);
-    return [...syscalls, ...this.moduleFilesystems.reclaim(mod)];
+    const majors = this.chrdevs.ownedBy(mod).map((d) => {
+      this.chrdevs.unregister(d.major, d.name);
+      return `character major ${d.major} (${d.name}) still registered at unload; unregistered`;
+    });
+    return [...syscalls, ...this.moduleFilesystems.reclaim(mod), ...majors, ...this.devices.reclaim(mod)];
   }
 
   callModule<T>(mod: Module, fn: () => T): T {

@@ -8,6 +8,8 @@ import { layoutStruct } from "../../abi/types.js";
 import { KernelError } from "../kernel/error.js";
 import { vsprintf } from "../lib/vsprintf.js";
 import { dPathSymbols } from "../fs/d_path.js";
+import type { Devices } from "../drivers/base/core.js";
+import { chrdevSymbols, type CharDevices } from "../fs/char_dev.js";
 import type { ModuleFilesystems } from "../fs/module_ops.js";
 import type { Vfs } from "../fs/vfs.js";
 import { syscallSymbols, type SyscallTable } from "../kernel/syscalls.js";
@@ -31,6 +33,8 @@ export interface KsymContext {
   readonly syscalls: SyscallTable;
   readonly vfs: Vfs;
   readonly moduleFilesystems: ModuleFilesystems;
+  readonly chrdevs: CharDevices;
+  readonly devices: Devices;
   /** The loader's gate, for calls back into module code. */
   callModule: Gate;
   printk(message: string, level: number): number;
@@ -54,6 +58,8 @@ export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
     ...syscallSymbols(k.syscalls, mod, k.callModule.bind(k)),
     ...dPathSymbols(k.vfs, mod),
     ...k.moduleFilesystems.symbols(mod),
+    ...chrdevSymbols(k.chrdevs, (m, p) => k.moduleFilesystems.fileOperations(m, p), mod),
+    ...k.devices.symbols(mod),
     _printk(level, fmt, ...args) {
       try {
         const text = vsprintf(mod.memory.readString(fmt), args, (p) => safeString(mod, p));
