@@ -1,0 +1,61 @@
+// The simulated machine's I/O: devices attached at port ranges, each with an interrupt line it can raise.
+//
+// This is the hardware side, below the kernel: drivers reach it only through inb/outb/inl/outl (after
+// request_region), and the kernel sees a device's interrupt line through the IRQ controller.
+
+/** A device's interrupt output, level-triggered as on the ISA bus: true while it asserts its IRQ. */
+export type IrqSink = (asserted: boolean) => void;
+
+/** A device on the port I/O bus. Offsets are relative to its base; width is 1, 2 or 4 bytes. */
+export interface IoDevice {
+  /** The model's name, as `hw attach` takes it ("uart16550", "pit"). */
+  readonly kind: string;
+  readonly base: number;
+  /** Ports it decodes, from base. */
+  readonly size: number;
+  read(offset: number, width: 1 | 2 | 4): number;
+  write(offset: number, value: number, width: 1 | 2 | 4): void;
+  /** The simulated clock advanced: devices that work over time (a timer, a UART's baud rate) act. */
+  tick?(ns: number): void;
+}
+
+/** The I/O bus: which device decodes which port. An unclaimed port reads as all ones, as on a PC. */
+export class IoBus {
+  private readonly devices: IoDevice[] = [];
+
+  attach(dev: IoDevice): void {
+    const clash = this.devices.find((d) => dev.base < d.base + d.size && d.base < dev.base + dev.size);
+    if (clash) throw new Error(`ports 0x${dev.base.toString(16)}-0x${(dev.base + dev.size - 1).toString(16)} overlap ${clash.kind} at 0x${clash.base.toString(16)}`);
+    this.devices.push(dev);
+  }
+
+  detach(dev: IoDevice): void {
+    const at = this.devices.indexOf(dev);
+    if (at >= 0) this.devices.splice(at, 1);
+  }
+
+  list(): readonly IoDevice[] {
+    return this.devices;
+  }
+
+  private at(port: number): IoDevice | undefined {
+    return this.devices.find((d) => port >= d.base && port < d.base + d.size);
+  }
+
+  read(port: number, width: 1 | 2 | 4): number {
+    const dev = this.at(port);
+    return dev ? dev.read(port - dev.base, width) : width === 4 ? 0xffffffff : width === 2 ? 0xffff : 0xff;
+  }
+
+  write(port: number, value: number, width: 1 | 2 | 4): void {
+    this.at(port)?.write(port - this.base(port), value, width);
+  }
+
+  private base(port: number): number {
+    return this.at(port)?.base ?? 0;
+  }
+
+  tick(ns: number): void {
+    for (const d of this.devices) d.tick?.(ns);
+  }
+}
