@@ -98,3 +98,6 @@ export function strerror(n: number): string {
 export function errnoName(n: number): ErrnoName | undefined {
   return byNumber.get(Math.abs(n))?.name;
 }
+
+/** Kernel-internal: "restart this system call" (include/linux/errno.h); it never reaches a task. */
+export const ERESTARTSYS = 512;

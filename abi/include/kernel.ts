@@ -114,7 +114,9 @@ export const GFP_NOWAIT: u32 = 0x800;
 export const GFP_NOIO: u32 = 0xc00;
 export const GFP_NOFS: u32 = 0xc40;
 
-// open flags, *at() and lseek constants (fcntl.h), file types (stat.h)
+export const ERESTARTSYS: i32 = 512;
+
+// open flags, *at() and lseek constants (fcntl.h), file types (stat.h), irq and poll (interrupt.h, poll.h)
 export const AT_EMPTY_PATH: i32 = 4096;
 export const AT_FDCWD: i32 = -100;
 export const AT_REMOVEDIR: i32 = 512;
@@ -129,6 +131,19 @@ export const DT_LNK: i32 = 10;
 export const DT_REG: i32 = 8;
 export const DT_SOCK: i32 = 12;
 export const DT_UNKNOWN: i32 = 0;
+export const HZ: i32 = 250;
+export const IRQF_ONESHOT: i32 = 8192;
+export const IRQF_PERCPU: i32 = 1024;
+export const IRQF_PROBE_SHARED: i32 = 256;
+export const IRQF_SHARED: i32 = 128;
+export const IRQF_TRIGGER_FALLING: i32 = 2;
+export const IRQF_TRIGGER_HIGH: i32 = 4;
+export const IRQF_TRIGGER_LOW: i32 = 8;
+export const IRQF_TRIGGER_MASK: i32 = 15;
+export const IRQF_TRIGGER_RISING: i32 = 1;
+export const IRQ_HANDLED: i32 = 1;
+export const IRQ_NONE: i32 = 0;
+export const IRQ_WAKE_THREAD: i32 = 2;
 export const MAXSYMLINKS: i32 = 40;
 export const MNT_DETACH: i32 = 2;
 export const MNT_FORCE: i32 = 1;
@@ -152,6 +167,14 @@ export const O_RDWR: i32 = 2;
 export const O_TRUNC: i32 = 512;
 export const O_WRONLY: i32 = 1;
 export const PATH_MAX: i32 = 4096;
+export const POLLERR: i32 = 8;
+export const POLLHUP: i32 = 16;
+export const POLLIN: i32 = 1;
+export const POLLNVAL: i32 = 32;
+export const POLLOUT: i32 = 4;
+export const POLLPRI: i32 = 2;
+export const POLLRDNORM: i32 = 64;
+export const POLLWRNORM: i32 = 256;
 export const SEEK_CUR: i32 = 1;
 export const SEEK_DATA: i32 = 3;
 export const SEEK_END: i32 = 2;
@@ -805,6 +828,106 @@ export declare function file_set_private(file: u32, data: u32): void;
 // @ts-ignore: decorator
 @external("kernel", "file_get_private")
 export declare function file_get_private(file: u32): u32;
+
+/** Claim I/O ports [start, start + n) for the driver (shown in /proc/ioports). False if any is taken. */
+// @ts-ignore: decorator
+@external("kernel", "request_region")
+export declare function request_region(start: u32, n: u32, name: string): bool;
+
+/** Give back a region from request_region. */
+// @ts-ignore: decorator
+@external("kernel", "release_region")
+export declare function release_region(start: u32, n: u32): void;
+
+/** Read a byte from a port the module requested (all ones, and a warning, outside its regions). */
+// @ts-ignore: decorator
+@external("kernel", "inb")
+export declare function inb(port: u32): u32;
+
+/** Read 16 bits from a requested port. */
+// @ts-ignore: decorator
+@external("kernel", "inw")
+export declare function inw(port: u32): u32;
+
+/** Read 32 bits from a requested port. */
+// @ts-ignore: decorator
+@external("kernel", "inl")
+export declare function inl(port: u32): u32;
+
+/** Write a byte to a requested port. */
+// @ts-ignore: decorator
+@external("kernel", "outb")
+export declare function outb(value: u32, port: u32): void;
+
+/** Write 16 bits to a requested port. */
+// @ts-ignore: decorator
+@external("kernel", "outw")
+export declare function outw(value: u32, port: u32): void;
+
+/** Write 32 bits to a requested port. */
+// @ts-ignore: decorator
+@external("kernel", "outl")
+export declare function outl(value: u32, port: u32): void;
+
+/** Install handler (fn.index of (irq: i32, dev_id: u32) => i32 returning IRQ_NONE or IRQ_HANDLED) on a line. -EINVAL for a bad line or handler, or IRQF_SHARED without dev_id; -EBUSY if the line cannot be shared. */
+// @ts-ignore: decorator
+@external("kernel", "request_irq")
+export declare function request_irq(irq: u32, handler: usize, flags: u32, name: string, dev_id: u32): i32;
+
+/** Remove the handler installed with that dev_id. */
+// @ts-ignore: decorator
+@external("kernel", "free_irq")
+export declare function free_irq(irq: u32, dev_id: u32): void;
+
+/** Mask a line (nesting); an edge meanwhile is held until enable_irq. */
+// @ts-ignore: decorator
+@external("kernel", "disable_irq")
+export declare function disable_irq(irq: u32): void;
+
+/** Undo one disable_irq. */
+// @ts-ignore: decorator
+@external("kernel", "enable_irq")
+export declare function enable_irq(irq: u32): void;
+
+/** Timer ticks since boot (HZ a second), starting 300 s before the 32-bit wrap as Linux's do. */
+// @ts-ignore: decorator
+@external("kernel", "get_jiffies")
+export declare function get_jiffies(): u32;
+
+/** A kernel timer calling callback (fn.index of (data: u32) => void) when it expires. Returns its handle, 0 for a bad callback. */
+// @ts-ignore: decorator
+@external("kernel", "timer_setup")
+export declare function timer_setup(callback: usize, data: u32): u32;
+
+/** Arm the timer for the jiffies value expires. Returns 1 if it was pending, 0 if not, -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "mod_timer")
+export declare function mod_timer(timer: u32, expires: u32): i32;
+
+/** Disarm the timer. Returns 1 if it was pending, 0 if not. */
+// @ts-ignore: decorator
+@external("kernel", "del_timer")
+export declare function del_timer(timer: u32): i32;
+
+/** A new wait queue; returns its handle. */
+// @ts-ignore: decorator
+@external("kernel", "init_waitqueue_head")
+export declare function init_waitqueue_head(): u32;
+
+/** Wake every task waiting on the queue: their system calls restart. */
+// @ts-ignore: decorator
+@external("kernel", "wake_up_interruptible")
+export declare function wake_up_interruptible(wq: u32): void;
+
+/** Put the current task on the queue and return -ERESTARTSYS, which the handler returns at once: the call restarts when the queue is woken. -EINVAL outside a system call. */
+// @ts-ignore: decorator
+@external("kernel", "wait_event_interruptible")
+export declare function wait_event_interruptible(wq: u32): i32;
+
+/** From a poll operation: wake the polling task when this queue is woken. */
+// @ts-ignore: decorator
+@external("kernel", "poll_wait")
+export declare function poll_wait(file: u32, wq: u32, pt: u32): void;
 
 /** The handle of the module that imports it, for try_module_get(THIS_MODULE) and friends. */
 // @ts-ignore: decorator

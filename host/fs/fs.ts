@@ -3,6 +3,7 @@
 // Inodes, dentries, files and superblocks belong to the host. A filesystem, built in or a module, fills in
 // the operations; the VFS does the path walk, the POSIX checks and the bookkeeping around them.
 
+import type { PollTable } from "../kernel/wait.js";
 import type { Module } from "../module/internal.js";
 import type { Dentry } from "./dcache.js";
 import type { Mount } from "./namespace.js";
@@ -66,6 +67,8 @@ export interface FileOperations {
   iterate?(file: File, ctx: DirContext): void;
   fsync?(file: File): void;
   ioctl?(file: File, cmd: number, arg: number): number;
+  /** The POLL* events ready now; the queues to wait on go to pt (poll_wait). */
+  poll?(file: File, pt: PollTable): number;
 }
 
 export interface FileSystemType {

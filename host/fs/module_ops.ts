@@ -12,6 +12,7 @@ import { KernelError } from "../kernel/error.js";
 import { Idr } from "../lib/idr.js";
 import type { Gate } from "../module/fnptr.js";
 import { moduleFunction } from "../module/fnptr.js";
+import type { PollTable } from "../kernel/wait.js";
 import type { Module } from "../module/internal.js";
 import type { KernelFunctions } from "../module/ksyms.js";
 import type { DirContext, File, FileOperations, FileSystemType, Inode, InodeOperations, SuperBlock } from "./fs.js";
@@ -63,6 +64,8 @@ export class ModuleFilesystems {
     private readonly gate: Gate,
     /** init_special_inode(): what a device node the module makes opens to. */
     private readonly special: (inode: Inode) => FileOperations,
+    /** poll_wait() finds the poll table of a running poll by this handle. */
+    private readonly pollTables: Idr<PollTable>,
   ) {}
 
   /** The function a struct field points at, bound to run through the gate; undefined for NULL. */
@@ -188,8 +191,8 @@ export class ModuleFilesystems {
   fileOperations(mod: Module, ptr: number): FileOperations {
     const o = mod.memory.readStruct(ptr, LAYOUT.fops);
     const f = (field: string) => this.fn(mod, o[field]!, `file_operations.${field}`);
-    const [llseek, read, write, iterate, ioctl, open, release, fsync] =
-      ["llseek", "read", "write", "iterate", "unlocked_ioctl", "open", "release", "fsync"].map(f);
+    const [llseek, read, write, iterate, ioctl, open, release, fsync, poll] =
+      ["llseek", "read", "write", "iterate", "unlocked_ioctl", "open", "release", "fsync", "poll"].map(f);
     const fh = (file: File) => this.files.handle(file);
     const ih = (inode: Inode) => this.inodes.handle(inode);
     const ops: FileOperations = {
@@ -207,6 +210,16 @@ export class ModuleFilesystems {
     if (llseek) ops.llseek = (file, offset, whence) => check(llseek(fh(file), offset, whence), "llseek");
     if (fsync) ops.fsync = (file) => void check(fsync(fh(file)), "fsync");
     if (ioctl) ops.ioctl = (file, cmd, arg) => check(ioctl(fh(file), cmd, arg), "ioctl");
+    if (poll) {
+      ops.poll = (file, pt) => {
+        const handle = this.pollTables.handle(pt);
+        try {
+          return check(poll(fh(file), handle), "poll");
+        } finally {
+          this.pollTables.remove(pt);
+        }
+      };
+    }
     if (iterate) {
       ops.iterate = (file, ctx) => {
         const handle = this.ctxs.handle(ctx);

@@ -5,6 +5,13 @@ import { O_WRONLY } from "../../abi/fcntl.js";
 import { syscallName } from "../../abi/syscalls.js";
 import { devtmpfsFsType } from "../drivers/base/devtmpfs.js";
 import { Devices } from "../drivers/base/core.js";
+import { IoBus } from "../hw/bus.js";
+import { IrqController } from "../irq/manage.js";
+import { IoPorts } from "../kernel/resource.js";
+import { HZ } from "../../abi/poll.js";
+import { Clock, type KernelTimer } from "../kernel/time/timer.js";
+import { WaitRegistry } from "../kernel/wait.js";
+import { Idr } from "../lib/idr.js";
 import { CharDevices } from "../fs/char_dev.js";
 import { mknod, unlink, type WalkContext } from "../fs/namei.js";
 import type { FileSystemType } from "../fs/fs.js";
@@ -43,6 +50,13 @@ export interface KernelOptions {
   readonly console?: (record: LogRecord) => void;
 }
 
+/** How long a synchronously driven task may idle waiting to be woken before its call is interrupted. */
+const IDLE_LIMIT_NS = 60e9;
+
+function hex4(n: number): string {
+  return n.toString(16).padStart(4, "0");
+}
+
 function timespec(ns: bigint): { sec: number; nsec: number } {
   return { sec: Number(ns / 1_000_000_000n), nsec: Number(ns % 1_000_000_000n) };
 }
@@ -63,6 +77,13 @@ export class Kernel implements LoaderContext {
   readonly syscalls: SyscallTable;
   readonly moduleFilesystems: ModuleFilesystems;
   readonly devices: Devices;
+  /** The simulated machine: its I/O bus, its clock, its interrupt controller. */
+  readonly bus = new IoBus();
+  readonly clock: Clock;
+  readonly irqs: IrqController;
+  readonly ioports: IoPorts;
+  readonly timers = new Idr<KernelTimer>();
+  readonly waits = new WaitRegistry();
   /** pid 1: the task the kernel's own reads and writes of /proc and /sys run as. */
   readonly init: Task;
   private readonly initLibc: Libc;
@@ -87,11 +108,16 @@ export class Kernel implements LoaderContext {
     this.chrdevs = new CharDevices({ err: (m) => void this.printk(m, 3), ...owners });
     this.vfs = new Vfs({ now: () => timespec(this.realtime()), ...owners });
     this.tasks = new Tasks(this.vfs);
-    this.syscalls = new SyscallTable(builtinSyscalls(this.vfs));
-    this.moduleFilesystems = new ModuleFilesystems(this.vfs.filesystems, this.callModule.bind(this), initSpecialInode(this.chrdevs));
+    this.clock = new Clock((ns) => this.bus.tick(ns));
+    this.irqs = new IrqController({ log: (level, m) => void this.printk(m, level) });
+    this.ioports = new IoPorts(this.bus, (m) => this.warn(m));
+    this.syscalls = new SyscallTable(builtinSyscalls(this.vfs, this.clock), (fn) => this.irqs.enter(fn));
+    this.moduleFilesystems = new ModuleFilesystems(
+      this.vfs.filesystems, this.callModule.bind(this), initSpecialInode(this.chrdevs), this.waits.tables,
+    );
     this.mountBootFilesystems();
     this.init = this.tasks.spawn("init", null);
-    this.initLibc = new Libc(this.syscalls, this.init);
+    this.initLibc = this.libcFor(this.init);
     this.devices = new Devices({
       mknod: (path, mode, dev) => void mknod(this.kernelWalk(), path, mode, dev),
       unlink: (path) => unlink(this.kernelWalk(), path),
@@ -108,6 +134,8 @@ export class Kernel implements LoaderContext {
     this.kernfs.add("/proc/filesystems", { mode: 0o444, show: () => this.vfs.filesystems.show() });
     this.kernfs.add("/proc/mounts", { mode: 0o444, show: () => this.vfs.ns.show() });
     this.kernfs.add("/proc/devices", { mode: 0o444, show: () => this.chrdevs.show() });
+    this.kernfs.add("/proc/interrupts", { mode: 0o444, show: () => this.irqs.show() });
+    this.kernfs.add("/proc/ioports", { mode: 0o444, show: () => this.ioports.show() });
     for (const dir of ["/sys/module", "/sys/kernel", "/sys/fs"]) this.kernfs.addDir(dir);
     prepareNamespace(this.vfs, [["devtmpfs", "devtmpfs", "/dev"], ["proc", "proc", "/proc"], ["sysfs", "sysfs", "/sys"]]);
   }
@@ -119,7 +147,30 @@ export class Kernel implements LoaderContext {
 
   /** A new task (a process) whose cwd is init's, with the small C library that drives its system calls. */
   spawn(comm: string): Libc {
-    return new Libc(this.syscalls, this.tasks.spawn(comm, this.init));
+    return this.libcFor(this.tasks.spawn(comm, this.init));
+  }
+
+  private libcFor(task: Task): Libc {
+    return new Libc(this.syscalls, task, (t) => this.idleUntilWoken(t));
+  }
+
+  /**
+   * The idle loop for a task driven synchronously: let simulated time run, a jiffy at a time, until the
+   * task is woken. False (the call then fails with EINTR, as if interrupted) when nothing could wake it:
+   * no device on the bus and no timer pending, or a minute of simulated time gone by.
+   */
+  idleUntilWoken(task: Task): boolean {
+    const jiffy = 1e9 / HZ;
+    for (let waited = 0; task.sleeping && waited < IDLE_LIMIT_NS; waited += jiffy) {
+      if (this.bus.list().length === 0 && this.clock.nextTimerNs() === null) return false;
+      this.irqs.enter(() => this.clock.advance(jiffy));
+    }
+    return !task.sleeping;
+  }
+
+  /** Let simulated time pass (the shell's `hw tick`): devices work, timers fire, interrupts are taken. */
+  tick(ns: number): void {
+    this.irqs.enter(() => this.clock.advance(ns));
   }
 
   /** printk with an explicit level (LOGLEVEL_DEFAULT: from the message's KERN_* prefix). */
@@ -139,7 +190,13 @@ export class Kernel implements LoaderContext {
       this.chrdevs.unregister(d.major, d.name);
       return `character major ${d.major} (${d.name}) still registered at unload; unregistered`;
     });
-    return [...syscalls, ...this.moduleFilesystems.reclaim(mod), ...majors, ...this.devices.reclaim(mod)];
+    const irqs = this.irqs.freeOwner(mod.name).map((irq) => `irq ${irq} handler still installed at unload; freed`);
+    const pending = this.clock.remove(mod.name);
+    const timers = pending > 0 ? [`${pending} timer(s) still pending at unload; deleted`] : [];
+    const ports = this.ioports.reclaim(mod.name).map((r) => `I/O ports ${hex4(r.start)}-${hex4(r.end)} (${r.name}) still requested at unload; released`);
+    return [
+      ...syscalls, ...this.moduleFilesystems.reclaim(mod), ...majors, ...this.devices.reclaim(mod), ...irqs, ...timers, ...ports,
+    ];
   }
 
   callModule<T>(mod: Module, fn: () => T): T {
@@ -185,7 +242,7 @@ export class Kernel implements LoaderContext {
     const saved = this.comm;
     this.comm = comm;
     try {
-      return fn();
+      return this.irqs.enter(fn);
     } finally {
       this.comm = saved;
     }

@@ -6,6 +6,7 @@
 import type { FdTable } from "../fs/file.js";
 import type { Path } from "../fs/fs.js";
 import type { MmStruct } from "../mm/uaccess.js";
+import type { WaitQueue } from "./wait.js";
 
 export interface FsStruct {
   root: Path;
@@ -13,6 +14,12 @@ export interface FsStruct {
 }
 
 export class Task {
+  /** TASK_INTERRUPTIBLE: on these wait queues until one wakes it. */
+  private readonly sleepingOn = new Set<WaitQueue>();
+  private wakers: (() => void)[] = [];
+  /** What a restarted call needs to carry over (restart_block): poll's deadline, say. */
+  restart: { readonly nr: number; readonly deadline: number } | null = null;
+
   constructor(
     readonly pid: number,
     public comm: string,
@@ -20,6 +27,34 @@ export class Task {
     readonly files: FdTable,
     readonly fs: FsStruct,
   ) {}
+
+  get sleeping(): boolean {
+    return this.sleepingOn.size > 0;
+  }
+
+  sleepOn(wq: WaitQueue): void {
+    this.sleepingOn.add(wq);
+  }
+
+  /** try_to_wake_up(): off every queue, and whoever awaits the restart goes on. */
+  wake(): void {
+    for (const wq of this.sleepingOn) wq.remove(this);
+    this.sleepingOn.clear();
+    const wakers = this.wakers;
+    this.wakers = [];
+    for (const w of wakers) w();
+  }
+
+  /** finish_wait() for a call that completed after all: off the queues, nobody to tell. */
+  finishWait(): void {
+    for (const wq of this.sleepingOn) wq.remove(this);
+    this.sleepingOn.clear();
+  }
+
+  /** Resolves at the next wake(). */
+  whenWoken(): Promise<void> {
+    return new Promise((resolve) => this.wakers.push(resolve));
+  }
 }
 
 let currentTask: Task | null = null;

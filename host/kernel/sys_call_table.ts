@@ -14,15 +14,18 @@ import { sys_lseek, sys_pread64, sys_pwrite64, sys_read, sys_write } from "../fs
 import { sys_getdents64 } from "../fs/readdir.js";
 import { sys_fstat, sys_lstat, sys_readlink, sys_stat } from "../fs/stat.js";
 import { sys_fsync, sys_sync } from "../fs/sync.js";
+import { sys_poll } from "../fs/select.js";
 import type { Vfs } from "../fs/vfs.js";
 import { sys_getpid } from "./sys.js";
 import type { SyscallFn } from "./syscalls.js";
+import type { Clock } from "./time/timer.js";
 
 const u = (n: number) => n >>> 0;
 const s = (n: number) => n | 0;
 
-export function builtinSyscalls(vfs: Vfs): Partial<Record<SyscallName, SyscallFn>> {
+export function builtinSyscalls(vfs: Vfs, clock: Clock): Partial<Record<SyscallName, SyscallFn>> {
   return {
+    poll: (t, a) => sys_poll(clock, t, u(a[0]), u(a[1]), s(a[2])),
     read: (t, a) => sys_read(t, s(a[0]), u(a[1]), u(a[2])),
     write: (t, a) => sys_write(t, s(a[0]), u(a[1]), u(a[2])),
     open: (t, a) => sys_openat(vfs, t, AT_FDCWD, u(a[0]), u(a[1]), u(a[2])),

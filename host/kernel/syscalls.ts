@@ -15,6 +15,7 @@ import type { Module } from "../module/internal.js";
 import type { KernelFunctions } from "../module/ksyms.js";
 import { KernelError } from "./error.js";
 import { current, runAs, type Task } from "./sched.js";
+import { ERESTARTSYS } from "../../abi/errno.js";
 
 /** Six argument registers, as 32-bit values (wasm32 is ILP32: long and pointers are 32 bits). */
 export type SyscallArgs = readonly [number, number, number, number, number, number];
@@ -31,7 +32,11 @@ const ENOSYS = ERRNO.ENOSYS[0];
 export class SyscallTable {
   private readonly slots: Handler[][] = Array.from({ length: NR_SYSCALLS }, () => []);
 
-  constructor(builtins: Partial<Record<SyscallName, SyscallFn>>) {
+  constructor(
+    builtins: Partial<Record<SyscallName, SyscallFn>>,
+    /** Kernel entry and exit: interrupts raised during the call are delivered when it returns. */
+    private readonly entry: <T>(fn: () => T) => T = (fn) => fn(),
+  ) {
     for (const [name, fn] of Object.entries(builtins)) this.slots[SYSCALLS[name as SyscallName]]!.push({ owner: null, fn: fn! });
   }
 
@@ -50,15 +55,21 @@ export class SyscallTable {
     return below ? this.invoke(task, below, args) : -ENOSYS;
   }
 
+  /** A call that returns anything but -ERESTARTSYS is done waiting, whatever queues it joined. */
   private invoke(task: Task, handler: Handler, args: SyscallArgs): number {
-    return runAs(task, () => {
-      try {
-        return handler.fn(task, args);
-      } catch (e) {
-        if (e instanceof KernelError) return -e.errno;
-        throw e;
-      }
-    });
+    return runAs(task, () =>
+      this.entry(() => {
+        let ret: number;
+        try {
+          ret = handler.fn(task, args);
+        } catch (e) {
+          if (!(e instanceof KernelError)) throw e;
+          ret = -e.errno;
+        }
+        if (ret !== -ERESTARTSYS) task.finishWait();
+        return ret;
+      }),
+    );
   }
 
   /** A new system call in an empty slot: EINVAL outside the table, EBUSY where a handler is already installed. */

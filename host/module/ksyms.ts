@@ -9,6 +9,11 @@ import { KernelError } from "../kernel/error.js";
 import { vsprintf } from "../lib/vsprintf.js";
 import { dPathSymbols } from "../fs/d_path.js";
 import type { Devices } from "../drivers/base/core.js";
+import { irqSymbols, type IrqController } from "../irq/manage.js";
+import type { IoPorts } from "../kernel/resource.js";
+import { timerSymbols, type Clock, type KernelTimer } from "../kernel/time/timer.js";
+import type { WaitRegistry } from "../kernel/wait.js";
+import type { Idr } from "../lib/idr.js";
 import { chrdevSymbols, type CharDevices } from "../fs/char_dev.js";
 import type { ModuleFilesystems } from "../fs/module_ops.js";
 import type { Vfs } from "../fs/vfs.js";
@@ -35,6 +40,11 @@ export interface KsymContext {
   readonly moduleFilesystems: ModuleFilesystems;
   readonly chrdevs: CharDevices;
   readonly devices: Devices;
+  readonly ioports: IoPorts;
+  readonly irqs: IrqController;
+  readonly clock: Clock;
+  readonly timers: Idr<KernelTimer>;
+  readonly waits: WaitRegistry;
   /** The loader's gate, for calls back into module code. */
   callModule: Gate;
   printk(message: string, level: number): number;
@@ -60,6 +70,10 @@ export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
     ...k.moduleFilesystems.symbols(mod),
     ...chrdevSymbols(k.chrdevs, (m, p) => k.moduleFilesystems.fileOperations(m, p), mod),
     ...k.devices.symbols(mod),
+    ...k.ioports.symbols(mod),
+    ...irqSymbols(k.irqs, mod, k.callModule.bind(k)),
+    ...timerSymbols(k.clock, k.timers, mod, k.callModule.bind(k)),
+    ...k.waits.symbols(),
     _printk(level, fmt, ...args) {
       try {
         const text = vsprintf(mod.memory.readString(fmt), args, (p) => safeString(mod, p));

@@ -2,7 +2,7 @@
 // marshals its strings and buffers into the task's own memory and enters the kernel by syscall number,
 // exactly as a task running wasm code would. A negative return becomes a KernelError naming the call.
 
-import { strerror } from "../../abi/errno.js";
+import { ERESTARTSYS, ERRNO, strerror } from "../../abi/errno.js";
 import { AT_FDCWD, AT_REMOVEDIR, O_DIRECTORY, O_RDONLY } from "../../abi/fcntl.js";
 import { DIRENT64_NAME_OFFSET, STAT_LAYOUT } from "../../abi/stat.js";
 import { SYSCALLS, type SyscallName } from "../../abi/syscalls.js";
@@ -38,12 +38,42 @@ export class Libc {
   constructor(
     private readonly table: SyscallTable,
     readonly task: Task,
+    /** Let time run until the task is woken; false if nothing can wake it. */
+    private readonly idle: (task: Task) => boolean = () => false,
   ) {}
 
-  /** syscall(2): the raw return, -errno on failure. */
-  syscall(nr: number, ...args: number[]): number {
+  private once(nr: number, args: readonly number[]): number {
     const regs = [0, 0, 0, 0, 0, 0].map((z, i) => args[i] ?? z) as unknown as SyscallArgs;
     return this.table.call(this.task, nr, regs);
+  }
+
+  /** The call did not finish and will not: off the wait queues, and EINTR as for a signal. */
+  private interrupted(): number {
+    this.task.finishWait();
+    this.task.restart = null;
+    return -ERRNO.EINTR[0];
+  }
+
+  /**
+   * syscall(2): the raw return, -errno on failure. A call that has to wait is restarted each time its task
+   * is woken, simulated time running meanwhile (see host/kernel/wait.ts); EINTR if nothing can wake it.
+   */
+  syscall(nr: number, ...args: number[]): number {
+    for (;;) {
+      const ret = this.once(nr, args);
+      if (ret !== -ERESTARTSYS) return ret;
+      if (!this.task.sleeping || !this.idle(this.task)) return this.interrupted();
+    }
+  }
+
+  /** syscall() for a caller that drives time itself: resolves once the call completes. */
+  async syscallAsync(nr: number, ...args: number[]): Promise<number> {
+    for (;;) {
+      const ret = this.once(nr, args);
+      if (ret !== -ERESTARTSYS) return ret;
+      if (!this.task.sleeping) return this.interrupted();
+      await this.task.whenWoken();
+    }
   }
 
   /** Run fn with scratch memory that is given back afterwards (a stack frame's worth of alloca). */

@@ -1,0 +1,245 @@
+// Interrupt lines and their handlers (kernel/irq/manage.c, kernel/irq/handle.c, kernel/irq/spurious.c).
+//
+// The simulated machine has a PC's two cascaded 8259s: 16 edge-triggered lines. A rising edge on a line
+// raises one interrupt; edges while the line is masked, or while the kernel is running (a system call, a
+// module's init), are held pending as in the PIC's IRR and delivered when the line is unmasked or the
+// kernel returns. Every handler on a shared line runs, as in handle_irq_event(): stopping at the first
+// that says IRQ_HANDLED would lose an interrupt another device raised on the same edge. note_interrupt()
+// counts the interrupts nobody handled.
+
+import {
+  IRQ_HANDLED, IRQ_NONE, IRQ_WAKE_THREAD, IRQF_ONESHOT, IRQF_PERCPU, IRQF_PROBE_SHARED, IRQF_SHARED, IRQF_TRIGGER_MASK,
+} from "../../abi/irq.js";
+import { KernelError } from "../kernel/error.js";
+import { moduleFunction, type Gate } from "../module/fnptr.js";
+import type { Module } from "../module/internal.js";
+import type { KernelFunctions } from "../module/ksyms.js";
+
+export const NR_IRQS = 16;
+
+export interface IrqAction {
+  readonly name: string;
+  readonly flags: number;
+  readonly devId: number;
+  /** The module that requested it, whose handler is removed if it faults. */
+  readonly owner: string;
+  /** Returns IRQ_NONE, IRQ_HANDLED or IRQ_WAKE_THREAD; throws a KernelError when the module faulted. */
+  readonly handler: (irq: number, devId: number) => number;
+}
+
+interface IrqDesc {
+  readonly actions: IrqAction[];
+  /** disable_irq() nesting: masked while above 0. */
+  depth: number;
+  /** The level the device drives, to find rising edges. */
+  level: boolean;
+  /** An edge came while masked or while the kernel ran (IRR). */
+  pending: boolean;
+  /** Interrupts taken, for /proc/interrupts. */
+  count: number;
+  /** note_interrupt()'s window: interrupts and unhandled ones since the last check. */
+  window: number;
+  unhandled: number;
+  /** Disabled by the spurious-interrupt detector. */
+  spurious: boolean;
+}
+
+/** What the controller needs from the kernel. */
+export interface IrqContext {
+  log(level: number, message: string): void;
+}
+
+const SPURIOUS_WINDOW = 100_000;
+const SPURIOUS_LIMIT = 99_900;
+
+export class IrqController {
+  private readonly descs: IrqDesc[] = Array.from({ length: NR_IRQS }, () => ({
+    actions: [], depth: 0, level: false, pending: false, count: 0, window: 0, unhandled: 0, spurious: false,
+  }));
+  /** Kernel code running: interrupts wait for it to return (a uniprocessor kernel with preemption off). */
+  private depth = 0;
+
+  constructor(private readonly ctx: IrqContext) {}
+
+  private desc(irq: number): IrqDesc {
+    const d = Number.isInteger(irq) ? this.descs[irq] : undefined;
+    if (!d) throw new KernelError("EINVAL", `irq ${irq}: no such interrupt line (0-${NR_IRQS - 1})`);
+    return d;
+  }
+
+  /** request_irq(): EINVAL for a bad line, a missing handler or SHARED without dev_id; EBUSY if it cannot share. */
+  request(irq: number, action: IrqAction): void {
+    const desc = this.desc(irq);
+    if (action.flags & IRQF_SHARED && action.devId === 0) throw new KernelError("EINVAL", `${action.name}: a shared irq needs a dev_id`);
+    const old = desc.actions[0];
+    if (old && !this.canShare(old, action)) {
+      if (!((old.flags | action.flags) & IRQF_PROBE_SHARED)) {
+        const hex = (n: number) => (n >>> 0).toString(16).padStart(8, "0");
+        this.ctx.log(3, `genirq: Flags mismatch irq ${irq}. ${hex(action.flags)} (${action.name}) vs. ${hex(old.flags)} (${old.name})`);
+      }
+      throw new KernelError("EBUSY", `${action.name}: irq ${irq} is busy`);
+    }
+    desc.actions.push(action);
+    if (desc.actions.length === 1) {
+      desc.spurious = false;
+      desc.window = desc.unhandled = 0;
+    }
+  }
+
+  private canShare(old: IrqAction, action: IrqAction): boolean {
+    const same = (mask: number) => (old.flags & mask) === (action.flags & mask);
+    return !!(old.flags & action.flags & IRQF_SHARED) && same(IRQF_TRIGGER_MASK) && same(IRQF_ONESHOT) && same(IRQF_PERCPU);
+  }
+
+  /** free_irq(): the action with that dev_id goes; WARN when there is none. */
+  free(irq: number, devId: number): boolean {
+    const desc = this.desc(irq);
+    const at = desc.actions.findIndex((a) => a.devId === devId);
+    if (at < 0) {
+      this.ctx.log(4, `Trying to free already-free IRQ ${irq}`);
+      return false;
+    }
+    desc.actions.splice(at, 1);
+    return true;
+  }
+
+  /** Every action a module requested, removed (its rmmod, or its death). */
+  freeOwner(owner: string): number[] {
+    const lines: number[] = [];
+    this.descs.forEach((d, irq) => {
+      const kept = d.actions.filter((a) => a.owner !== owner);
+      if (kept.length === d.actions.length) return;
+      d.actions.splice(0, d.actions.length, ...kept);
+      lines.push(irq);
+    });
+    return lines;
+  }
+
+  disable(irq: number): void {
+    this.desc(irq).depth++;
+  }
+
+  /** enable_irq(): WARN on an unbalanced enable; an edge held while masked is delivered now. */
+  enable(irq: number): void {
+    const desc = this.desc(irq);
+    if (desc.depth === 0) {
+      this.ctx.log(4, `Unbalanced enable for IRQ ${irq}`);
+      return;
+    }
+    if (--desc.depth === 0) this.deliverPending();
+  }
+
+  /** The device side: a line's level changed; a rising edge is an interrupt. */
+  setLevel(irq: number, asserted: boolean): void {
+    const desc = this.desc(irq);
+    const rising = asserted && !desc.level;
+    desc.level = asserted;
+    if (!rising) return;
+    desc.pending = true;
+    this.deliverPending();
+  }
+
+  /** Run fn as kernel code: interrupts raised meanwhile are delivered when it returns. */
+  enter<T>(fn: () => T): T {
+    this.depth++;
+    try {
+      return fn();
+    } finally {
+      this.depth--;
+      this.deliverPending();
+    }
+  }
+
+  private deliverPending(): void {
+    if (this.depth > 0) return;
+    for (let again = true; again; ) {
+      again = false;
+      this.descs.forEach((desc, irq) => {
+        if (!desc.pending || desc.depth > 0 || desc.spurious) return;
+        desc.pending = false;
+        this.enter(() => this.handle(irq, desc));
+        again = true;
+      });
+    }
+  }
+
+  /** handle_irq_event() and note_interrupt(). */
+  private handle(irq: number, desc: IrqDesc): void {
+    desc.count++;
+    let handled = false;
+    for (const action of [...desc.actions]) {
+      let ret: number;
+      try {
+        ret = action.handler(irq, action.devId);
+      } catch (e) {
+        if (!(e instanceof KernelError)) throw e;
+        desc.actions.splice(desc.actions.indexOf(action), 1);
+        continue;
+      }
+      if (ret !== IRQ_NONE && ret !== IRQ_HANDLED && ret !== IRQ_WAKE_THREAD) {
+        this.ctx.log(3, `irq event ${irq}: bogus return value ${(ret >>> 0).toString(16)}`);
+      }
+      if (ret & IRQ_HANDLED) handled = true;
+    }
+    this.noteInterrupt(irq, desc, handled);
+  }
+
+  private noteInterrupt(irq: number, desc: IrqDesc, handled: boolean): void {
+    if (!handled) desc.unhandled++;
+    if (++desc.window < SPURIOUS_WINDOW) return;
+    if (desc.unhandled > SPURIOUS_LIMIT) {
+      this.ctx.log(3, `irq ${irq}: nobody cared (try booting with the "irqpoll" option)`);
+      this.ctx.log(3, "handlers:");
+      for (const a of desc.actions) this.ctx.log(3, `[<0000000000000000>] ${a.name}`);
+      this.ctx.log(0, `Disabling IRQ #${irq}`);
+      desc.spurious = true;
+    }
+    desc.window = desc.unhandled = 0;
+  }
+
+  /** /proc/interrupts: lines with handlers, their counts on CPU0, the chip, the trigger and the handlers. */
+  show(): string {
+    const prec = Math.max(3, String(NR_IRQS - 1).length);
+    const rows = this.descs.flatMap((d, irq) => {
+      if (d.actions.length === 0) return [];
+      const names = d.actions.map((a) => a.name).join(", ");
+      return [`${String(irq).padStart(prec)}: ${String(d.count).padStart(10)}  ${"XT-PIC".padStart(8)} ${String(irq).padStart(prec)}-edge      ${names}\n`];
+    });
+    return `${" ".repeat(prec + 8)}CPU0       \n${rows.join("")}`;
+  }
+
+  /** Whether a line is disabled by the spurious detector or by disable_irq. */
+  isDisabled(irq: number): boolean {
+    const d = this.desc(irq);
+    return d.spurious || d.depth > 0;
+  }
+}
+
+/** request_irq and friends as module `mod` imports them. */
+export function irqSymbols(
+  irqs: IrqController,
+  mod: Module,
+  gate: Gate,
+): Pick<KernelFunctions, "request_irq" | "free_irq" | "disable_irq" | "enable_irq"> {
+  return {
+    request_irq(irq, handler, flags, name, devId) {
+      try {
+        const fn = moduleFunction<(irq: number, devId: number) => number>(mod, handler >>> 0, `irq ${irq} handler`);
+        irqs.request(irq >>> 0, {
+          name: mod.memory.readString(name),
+          flags: flags >>> 0,
+          devId: devId >>> 0,
+          owner: mod.name,
+          handler: (line, dev) => gate(mod, () => fn(line, dev)) | 0,
+        });
+        return 0;
+      } catch (e) {
+        if (e instanceof KernelError) return -e.errno;
+        throw e;
+      }
+    },
+    free_irq: (irq, devId) => void irqs.free(irq >>> 0, devId >>> 0),
+    disable_irq: (irq) => irqs.disable(irq >>> 0),
+    enable_irq: (irq) => irqs.enable(irq >>> 0),
+  };
+}

@@ -1,0 +1,105 @@
+// I/O port regions (kernel/resource.c) and port access (asm/io.h's inb/outb/inw/outw/inl/outl).
+//
+// A driver reaches a device's registers only through ports it claimed with request_region; an access
+// outside its regions is refused with a warning (reads see all ones), where Linux would let it through.
+
+import type { IoBus } from "../hw/bus.js";
+import type { Module } from "../module/internal.js";
+import type { KernelFunctions } from "../module/ksyms.js";
+
+/** IO_SPACE_LIMIT on x86. */
+const IO_SPACE_LIMIT = 0xffff;
+
+export interface IoRegion {
+  readonly start: number;
+  readonly end: number;
+  readonly name: string;
+  readonly owner: string;
+}
+
+export class IoPorts {
+  private readonly regions: IoRegion[] = [];
+  private readonly warned = new Set<string>();
+
+  constructor(
+    private readonly bus: IoBus,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  /** __request_region(): null when any port of [start, start + n) is taken or out of range. */
+  request(start: number, n: number, name: string, owner: string): IoRegion | null {
+    const end = start + n - 1;
+    if (n <= 0 || start < 0 || end > IO_SPACE_LIMIT) return null;
+    if (this.regions.some((r) => start <= r.end && r.start <= end)) return null;
+    const region = { start, end, name, owner };
+    this.regions.push(region);
+    this.regions.sort((a, b) => a.start - b.start);
+    return region;
+  }
+
+  /** __release_region(): WARN when nothing matches, as Linux's "Trying to free nonexistent resource". */
+  release(start: number, n: number, owner: string): void {
+    const at = this.regions.findIndex((r) => r.start === start && r.end === start + n - 1 && r.owner === owner);
+    if (at < 0) {
+      this.warn(`Trying to free nonexistent resource <${hex4(start)}-${hex4(start + n - 1)}>`);
+      return;
+    }
+    this.regions.splice(at, 1);
+  }
+
+  /** The regions a module kept, released now. */
+  reclaim(owner: string): IoRegion[] {
+    const kept = this.regions.filter((r) => r.owner === owner);
+    for (const r of kept) this.regions.splice(this.regions.indexOf(r), 1);
+    return kept;
+  }
+
+  /** /proc/ioports: "%04x-%04x : name" per region. */
+  show(): string {
+    return this.regions.map((r) => `${hex4(r.start)}-${hex4(r.end)} : ${r.name}\n`).join("");
+  }
+
+  private owns(owner: string, port: number, width: number): boolean {
+    return this.regions.some((r) => r.owner === owner && port >= r.start && port + width - 1 <= r.end);
+  }
+
+  private refuse(owner: string, port: number): void {
+    const key = `${owner}:${port}`;
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.warn(`${owner}: access to port ${hex4(port)} outside its requested regions refused`);
+  }
+
+  in(owner: string, port: number, width: 1 | 2 | 4): number {
+    if (!this.owns(owner, port, width)) {
+      this.refuse(owner, port);
+      return width === 4 ? 0xffffffff : (1 << (width * 8)) - 1;
+    }
+    return this.bus.read(port, width);
+  }
+
+  out(owner: string, value: number, port: number, width: 1 | 2 | 4): void {
+    if (!this.owns(owner, port, width)) return this.refuse(owner, port);
+    const mask = width === 4 ? 0xffffffff : (1 << (width * 8)) - 1;
+    this.bus.write(port, (value & mask) >>> 0, width);
+  }
+
+  symbols(mod: Module): Pick<KernelFunctions, "request_region" | "release_region" | "inb" | "outb" | "inw" | "outw" | "inl" | "outl"> {
+    const o = mod.name;
+    return {
+      request_region: (start, n, name) => this.request(start >>> 0, n >>> 0, mod.memory.readString(name), o) !== null,
+      release_region: (start, n) => this.release(start >>> 0, n >>> 0, o),
+      inb: (port) => this.in(o, port >>> 0, 1),
+      inw: (port) => this.in(o, port >>> 0, 2),
+      inl: (port) => this.in(o, port >>> 0, 4),
+      outb: (value, port) => this.out(o, value, port >>> 0, 1),
+      outw: (value, port) => this.out(o, value, port >>> 0, 2),
+      outl: (value, port) => this.out(o, value, port >>> 0, 4),
+    };
+  }
+}
+
+function hex4(n: number): string {
+  return n.toString(16).padStart(4, "0");
+}
+
