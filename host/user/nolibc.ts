@@ -22,8 +22,11 @@ export interface Stat {
   blksize: number;
   blocks: number;
   atime: number;
+  atimeNsec: number;
   mtime: number;
+  mtimeNsec: number;
   ctime: number;
+  ctimeNsec: number;
 }
 
 export interface Dirent {
@@ -40,10 +43,15 @@ export class Libc {
     readonly task: Task,
   ) {}
 
-  /** syscall(2): the raw return, -errno on failure. */
-  syscall(nr: number, ...args: number[]): number {
-    const regs = [0, 0, 0, 0, 0, 0].map((z, i) => args[i] ?? z) as unknown as SyscallArgs;
-    return this.table.call(this.task, nr, regs);
+  /** syscall(2): the raw return, -errno on failure. A string argument goes in as a pointer to a C string copy. */
+  syscall(nr: number, ...args: (number | string)[]): number {
+    return this.scratch((alloc) => {
+      const regs = [0, 0, 0, 0, 0, 0].map((z, i) => {
+        const arg = args[i] ?? z;
+        return typeof arg === "string" ? this.cstr(alloc, arg) : arg;
+      }) as unknown as SyscallArgs;
+      return this.table.call(this.task, nr, regs);
+    });
   }
 
   /** Run fn with scratch memory that is given back afterwards (a stack frame's worth of alloca). */
@@ -182,6 +190,11 @@ export class Libc {
     this.pathCall("renameat", [from, to], ([a, b]) => [AT_FDCWD, a!, AT_FDCWD, b!]);
   }
 
+  /** A hard link, by linkat(2). */
+  link(target: string, path: string): void {
+    this.pathCall("linkat", [path, target], ([p, t]) => [AT_FDCWD, t!, AT_FDCWD, p!, 0]);
+  }
+
   symlink(target: string, path: string): void {
     this.scratch((alloc) => this.sys("symlinkat", path, this.cstr(alloc, target), AT_FDCWD, this.cstr(alloc, path)));
   }
@@ -276,7 +289,8 @@ export function parseStat(bytes: Uint8Array): Stat {
   return {
     dev: get("st_dev"), ino: get("st_ino"), nlink: get("st_nlink"), mode: get("st_mode"), uid: get("st_uid"),
     gid: get("st_gid"), rdev: get("st_rdev"), size: get("st_size"), blksize: get("st_blksize"),
-    blocks: get("st_blocks"), atime: get("st_atime"), mtime: get("st_mtime"), ctime: get("st_ctime"),
+    blocks: get("st_blocks"), atime: get("st_atime"), atimeNsec: get("st_atime_nsec"), mtime: get("st_mtime"),
+    mtimeNsec: get("st_mtime_nsec"), ctime: get("st_ctime"), ctimeNsec: get("st_ctime_nsec"),
   };
 }
 
