@@ -1,7 +1,10 @@
-// coreutils' wording, shared by the file commands: how names are quoted and how a failed call becomes
-// "prog: what: strerror".
+// coreutils' wording and habits, shared by the file commands: how names are quoted, how a failed call
+// becomes "prog: what: strerror", and how an operand names a place in a directory.
 
+import { basename } from "node:path";
+import { S_ISDIR } from "../../abi/stat.js";
 import { KernelError } from "../kernel/error.js";
+import type { Libc } from "../user/nolibc.js";
 import type { CommandContext } from "./command.js";
 
 /** quoteaf(): a name in single quotes, always, as error lines show it ('it'\''s' for a quote inside). */
@@ -34,4 +37,33 @@ export function attempt(ctx: CommandContext, prog: string, what: string, fn: () 
 /** The exit status of a command that ran once per operand: 1 if any of them failed. */
 export function exitStatus(results: readonly boolean[]): number {
   return results.every(Boolean) ? 0 : 1;
+}
+
+/** Whether path is a directory, following a final symlink (stat(2)); false when it cannot be stat'ed. */
+export function isDirectory(libc: Libc, path: string): boolean {
+  try {
+    return S_ISDIR(libc.stat(path).mode);
+  } catch (e) {
+    if (e instanceof KernelError) return false;
+    throw e;
+  }
+}
+
+/** A name inside a directory, as fts builds it: "dir/name", without doubling a trailing slash. */
+export function pathIn(dir: string, name: string): string {
+  return dir.endsWith("/") ? `${dir}${name}` : `${dir}/${name}`;
+}
+
+/** Where an operand goes when moved or linked into DIR: DIR/its last component (trailing slashes ignored). */
+export function intoDir(dir: string, operand: string): string {
+  return pathIn(dir, basename(operand));
+}
+
+/** strtoumax(word, 0) as coreutils reads a number operand: decimal, 0x hex or 0 octal; undefined when not one. */
+export function parseNumber(word: string): number | undefined {
+  const m = /^(-?)(?:0x([0-9a-f]+)|0([0-7]*)|([1-9][0-9]*))$/i.exec(word);
+  if (!m) return undefined;
+  const [, sign, hex, octal, decimal] = m;
+  const n = hex !== undefined ? parseInt(hex, 16) : octal !== undefined ? parseInt(octal || "0", 8) : Number(decimal);
+  return sign ? -n : n;
 }

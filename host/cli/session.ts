@@ -10,13 +10,20 @@
 import { Kernel } from "../init/main.js";
 import type { Libc } from "../user/nolibc.js";
 import { cat } from "./cat.js";
+import { cd, pwd } from "./cd.js";
 import type { CliCommand, CommandContext } from "./command.js";
 import { dmesg } from "./dmesg.js";
 import { echo } from "./echo.js";
 import { insmod } from "./insmod.js";
+import { ln } from "./ln.js";
 import { lsmod } from "./lsmod.js";
+import { mkdir } from "./mkdir.js";
+import { mknod } from "./mknod.js";
 import { modinfo } from "./modinfo.js";
 import { modprobe } from "./modprobe.js";
+import { mv } from "./mv.js";
+import { rm } from "./rm.js";
+import { rmdir } from "./rmdir.js";
 import { rmmod } from "./rmmod.js";
 
 const help: CliCommand = {
@@ -29,7 +36,11 @@ const help: CliCommand = {
   },
 };
 
-export const COMMANDS: readonly CliCommand[] = [insmod, rmmod, lsmod, modinfo, modprobe, dmesg, cat, echo, help];
+export const COMMANDS: readonly CliCommand[] = [
+  insmod, rmmod, lsmod, modinfo, modprobe, dmesg,
+  cat, echo, mkdir, rmdir, rm, mv, ln, mknod, cd, pwd,
+  help,
+];
 
 export class SyntaxError extends Error {}
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { errno } from "../../abi/errno.js";
 import { makedev, S_IFCHR } from "../../abi/stat.js";
+import { SYSCALLS } from "../../abi/syscalls.js";
 import { Kernel } from "../../host/init/main.js";
 import { current } from "../../host/kernel/sched.js";
 import { copyToUser } from "../../host/mm/uaccess.js";
@@ -85,5 +87,160 @@ describe("echo and cat", () => {
     expect(run("cat /proc/self/comm")).toEqual(ok("cat\n"));
     expect(s.libc.task.comm).toBe("sh");
     expect(run(`cat /proc/${s.libc.task.pid}/comm`)).toEqual(ok("cat\n"));
+  });
+});
+
+describe("cd and pwd", () => {
+  it("keeps the working directory from line to line, so relative paths work", () => {
+    const { run } = shell();
+    expect(run("pwd")).toEqual(ok("/\n"));
+    expect(run("cd /tmp")).toEqual(ok());
+    expect(run("echo hi > rel")).toEqual(ok());
+    expect(run("pwd")).toEqual(ok("/tmp\n"));
+    expect(run("cat /tmp/rel")).toEqual(ok("hi\n"));
+    expect(run("cd")).toEqual(ok());
+    expect(run("pwd")).toEqual(ok("/\n"));
+    expect(run("cat tmp/rel")).toEqual(ok("hi\n"));
+  });
+
+  it("says why it cannot change directory", () => {
+    const { run } = shell();
+    run("echo x > /tmp/f");
+    expect(run("cd /nope")).toEqual(fail("cd: /nope: No such file or directory\n"));
+    expect(run("cd /tmp/f")).toEqual(fail("cd: /tmp/f: Not a directory\n"));
+    expect(run("pwd")).toEqual(ok("/\n"));
+  });
+});
+
+describe("mkdir and rmdir", () => {
+  it("makes a directory, and with -p its parents and none of the errors for existing ones", () => {
+    const { run } = shell();
+    expect(run("mkdir /tmp/a")).toEqual(ok());
+    expect(run("mkdir /tmp/a /tmp/b")).toEqual(fail("mkdir: cannot create directory '/tmp/a': File exists\n"));
+    expect(run("mkdir /tmp/x/y")).toEqual(fail("mkdir: cannot create directory '/tmp/x/y': No such file or directory\n"));
+    expect(run("mkdir -p /tmp/x/y/z /tmp/a")).toEqual(ok());
+    expect(run("cd /tmp/x/y/z")).toEqual(ok());
+    expect(run("mkdir -p /tmp")).toEqual(ok());
+  });
+
+  it("names the path that is in the way under -p", () => {
+    const { run } = shell();
+    run("echo x > /tmp/f");
+    expect(run("mkdir -p /tmp/f/g")).toEqual(fail("mkdir: cannot create directory '/tmp/f/g': Not a directory\n"));
+    expect(run("mkdir -p /tmp/f")).toEqual(fail("mkdir: cannot create directory '/tmp/f': File exists\n"));
+  });
+
+  it("removes only empty directories", () => {
+    const { run } = shell();
+    run("mkdir -p /tmp/x/y");
+    expect(run("rmdir /tmp/x")).toEqual(fail("rmdir: failed to remove '/tmp/x': Directory not empty\n"));
+    expect(run("rmdir /tmp/x/y /tmp/x")).toEqual(ok());
+    expect(run("rmdir /tmp/x")).toEqual(fail("rmdir: failed to remove '/tmp/x': No such file or directory\n"));
+    expect(run("rmdir /proc")).toEqual(fail("rmdir: failed to remove '/proc': Device or resource busy\n"));
+  });
+});
+
+describe("rm", () => {
+  it("removes files, directories only with -r, and missing ones quietly with -f", () => {
+    const { run } = shell();
+    run("mkdir -p /tmp/d/e");
+    run("echo x > /tmp/d/e/f");
+    run("echo x > /tmp/g");
+    expect(run("rm /tmp/d")).toEqual(fail("rm: cannot remove '/tmp/d': Is a directory\n"));
+    expect(run("rm /tmp/g /tmp/g")).toEqual(fail("rm: cannot remove '/tmp/g': No such file or directory\n"));
+    expect(run("rm -r /tmp/d")).toEqual(ok());
+    expect(run("cd /tmp/d")).toEqual(fail("cd: /tmp/d: No such file or directory\n"));
+    expect(run("rm -f /tmp/d /tmp/nope")).toEqual(ok());
+  });
+
+  it("removes a symlink, not what it points to", () => {
+    const { run } = shell();
+    run("mkdir /tmp/d");
+    run("echo kept > /tmp/d/f");
+    run("ln -s /tmp/d /tmp/l");
+    expect(run("rm -r /tmp/l")).toEqual(ok());
+    expect(run("cat /tmp/d/f")).toEqual(ok("kept\n"));
+  });
+
+  it("refuses '.', '..' and / under -r", () => {
+    const { run } = shell();
+    run("cd /tmp");
+    expect(run("rm -r . ..")).toEqual(
+      fail("rm: refusing to remove '.' or '..' directory: skipping '.'\nrm: refusing to remove '.' or '..' directory: skipping '..'\n"),
+    );
+    expect(run("rm -rf //")).toEqual(
+      fail("rm: it is dangerous to operate recursively on '//' (same as '/')\nrm: use --no-preserve-root to override this failsafe\n"),
+    );
+  });
+
+  it("goes through unlinkat, so a module that overrides it decides, and rm -r keeps the directory", () => {
+    const { k, run } = shell();
+    run("mkdir /tmp/d");
+    run("echo x > /tmp/d/f");
+    k.syscalls.override("unlink_guard", SYSCALLS.unlinkat, () => -errno("EPERM"));
+    expect(run("rm -r /tmp/d")).toEqual(fail("rm: cannot remove '/tmp/d/f': Operation not permitted\n"));
+    k.syscalls.removeOwner("unlink_guard");
+    expect(run("cat /tmp/d/f")).toEqual(ok("x\n"));
+  });
+});
+
+describe("mv", () => {
+  it("renames, and moves into a directory", () => {
+    const { run } = shell();
+    run("mkdir /tmp/d");
+    run("echo x > /tmp/a");
+    run("echo y > /tmp/b");
+    expect(run("mv /tmp/a /tmp/c")).toEqual(ok());
+    expect(run("mv /tmp/c /tmp/b /tmp/d")).toEqual(ok());
+    expect(run("cat /tmp/d/c /tmp/d/b")).toEqual(ok("x\ny\n"));
+  });
+
+  it("says which end is wrong", () => {
+    const { run } = shell();
+    run("echo x > /tmp/a");
+    expect(run("mv /tmp/nope /tmp/b")).toEqual(fail("mv: cannot stat '/tmp/nope': No such file or directory\n"));
+    expect(run("mv /tmp/a /tmp/b/c")).toEqual(fail("mv: cannot move '/tmp/a' to '/tmp/b/c': No such file or directory\n"));
+    expect(run("mv /tmp/a /proc/a")).toEqual(fail("mv: cannot move '/tmp/a' to '/proc/a': Invalid cross-device link\n"));
+    expect(run("mv /tmp/a /tmp/a /tmp/a")).toEqual(fail("mv: target '/tmp/a' is not a directory\n"));
+    expect(run("mv /tmp/a")).toEqual(fail("mv: missing destination file operand after '/tmp/a'\n"));
+  });
+});
+
+describe("ln", () => {
+  it("makes a symbolic link, into a directory when LINK is one", () => {
+    const { run } = shell();
+    run("echo x > /tmp/a");
+    run("mkdir /tmp/d");
+    expect(run("ln -s /tmp/a /tmp/l")).toEqual(ok());
+    expect(run("ln -s /tmp/a /tmp/d")).toEqual(ok());
+    expect(run("cat /tmp/l /tmp/d/a")).toEqual(ok("x\nx\n"));
+  });
+
+  it("fails as coreutils' ln does", () => {
+    const { run } = shell();
+    run("ln -s /tmp/a /tmp/l");
+    expect(run("ln -s /tmp/b /tmp/l")).toEqual(fail("ln: failed to create symbolic link '/tmp/l': File exists\n"));
+    expect(run("ln /tmp/a /tmp/h")).toEqual(fail("ln: failed to create hard link '/tmp/h' => '/tmp/a': Function not implemented\n"));
+  });
+});
+
+describe("mknod", () => {
+  it("makes device nodes and FIFOs", () => {
+    const { k, run } = shell();
+    registerTextDevice(k, "via mknod\n");
+    expect(run("mknod /dev/text c 240 0")).toEqual(ok());
+    expect(run("mknod /tmp/fifo p")).toEqual(ok());
+    expect(run("cat /dev/text")).toEqual(ok("via mknod\n"));
+    expect(run("cat /tmp/fifo")).toEqual(fail("cat: /tmp/fifo: No such device or address\n"));
+    expect(run("mknod /dev/text c 240 0")).toEqual(fail("mknod: /dev/text: File exists\n"));
+  });
+
+  it("checks its operands as coreutils' mknod does", () => {
+    const { run } = shell();
+    expect(run("mknod /dev/x p 1 2")).toEqual(fail("mknod: Fifos do not have major and minor device numbers.\n"));
+    expect(run("mknod /dev/x c 1")).toEqual(fail("mknod: missing operand after '1'\nSpecial files require major and minor device numbers.\n"));
+    expect(run("mknod /dev/x q")).toEqual(fail("mknod: invalid device type 'q'\n"));
+    expect(run("mknod /dev/x b 4096 0")).toEqual(fail("mknod: invalid major device number '4096'\n"));
+    expect(run("mknod /dev/x b 1 zero")).toEqual(fail("mknod: invalid minor device number 'zero'\n"));
   });
 });
