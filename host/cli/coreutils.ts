@@ -1,14 +1,19 @@
 // coreutils' wording and habits, shared by the file commands: how names are quoted, how a failed call
-// becomes "prog: what: strerror", and how an operand names a place in a directory.
+// becomes "prog: what: strerror", how an operand names a place in a directory, and how ls and stat show
+// a mode and an owner.
 
 import { basename } from "node:path";
-import { S_ISDIR } from "../../abi/stat.js";
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, S_ISDIR } from "../../abi/stat.js";
 import { KernelError } from "../kernel/error.js";
 import type { Libc } from "../user/nolibc.js";
 import type { CommandContext } from "./command.js";
 
-/** quoteaf(): a name in single quotes, always, as error lines show it ('it'\''s' for a quote inside). */
+/**
+ * quoteaf(): a name always quoted, as error lines show it: in single quotes, or in double quotes when it holds
+ * a single quote and nothing double quotes would expand ("it's"), else with each quote spelled '\''.
+ */
 export function quote(name: string): string {
+  if (name.includes("'") && !/["$`\\!]/.test(name)) return `"${name}"`;
   return `'${name.replace(/'/g, "'\\''")}'`;
 }
 
@@ -66,4 +71,26 @@ export function parseNumber(word: string): number | undefined {
   const [, sign, hex, octal, decimal] = m;
   const n = hex !== undefined ? parseInt(hex, 16) : octal !== undefined ? parseInt(octal || "0", 8) : Number(decimal);
   return sign ? -n : n;
+}
+
+const TYPE_LETTERS = new Map([
+  [S_IFREG, "-"], [S_IFDIR, "d"], [S_IFLNK, "l"], [S_IFCHR, "c"], [S_IFBLK, "b"], [S_IFIFO, "p"], [S_IFSOCK, "s"],
+]);
+
+/** One rwx triple; a set special bit (setuid, setgid, sticky) shows as `letter` over x, or its capital without x. */
+function triple(bits: number, special: boolean, letter: string): string {
+  const x = special ? (bits & 1 ? letter : letter.toUpperCase()) : bits & 1 ? "x" : "-";
+  return `${bits & 4 ? "r" : "-"}${bits & 2 ? "w" : "-"}${x}`;
+}
+
+/** filemodestring(): "drwxr-xr-x", the file type letter and the nine permission bits. */
+export function modeString(mode: number): string {
+  const type = TYPE_LETTERS.get(mode & S_IFMT) ?? "?";
+  const [user, group, other] = [triple(mode >> 6, (mode & 0o4000) !== 0, "s"), triple(mode >> 3, (mode & 0o2000) !== 0, "s"), triple(mode, (mode & 0o1000) !== 0, "t")];
+  return `${type}${user}${group}${other}`;
+}
+
+/** The name of a uid or gid. There is no /etc/passwd to ask: 0 is root by convention, any other id has no name. */
+export function idName(id: number): string | undefined {
+  return id === 0 ? "root" : undefined;
 }

@@ -16,6 +16,7 @@ import { dmesg } from "./dmesg.js";
 import { echo } from "./echo.js";
 import { insmod } from "./insmod.js";
 import { ln } from "./ln.js";
+import { ls } from "./ls.js";
 import { lsmod } from "./lsmod.js";
 import { mkdir } from "./mkdir.js";
 import { mknod } from "./mknod.js";
@@ -25,6 +26,7 @@ import { mv } from "./mv.js";
 import { rm } from "./rm.js";
 import { rmdir } from "./rmdir.js";
 import { rmmod } from "./rmmod.js";
+import { stat } from "./stat.js";
 
 const help: CliCommand = {
   name: "help",
@@ -38,7 +40,7 @@ const help: CliCommand = {
 
 export const COMMANDS: readonly CliCommand[] = [
   insmod, rmmod, lsmod, modinfo, modprobe, dmesg,
-  cat, echo, mkdir, rmdir, rm, mv, ln, mknod, cd, pwd,
+  ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, stat, cd, pwd,
   help,
 ];
 

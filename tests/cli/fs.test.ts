@@ -7,13 +7,14 @@ import { current } from "../../host/kernel/sched.js";
 import { copyToUser } from "../../host/mm/uaccess.js";
 import { cliSession } from "../helpers.js";
 
-/** 2023-11-23 02:13:00 UTC: the kernel's wall clock stands there until a test moves it. */
-const T0 = 1700705580;
+/** 2023-11-23 02:13:00.123456789 UTC: the kernel's wall clock stands there until a test moves it. */
+const T0 = 1700705580_123456789n;
+const DAY = 86400_000_000_000n;
 
 /** A session whose run() gives one line's stdout, stderr and exit status. */
 function shell() {
-  const clock = { sec: T0 };
-  const k = new Kernel({ realtimeNs: () => BigInt(clock.sec) * 1_000_000_000n });
+  const clock = { ns: T0 };
+  const k = new Kernel({ realtimeNs: () => clock.ns });
   const { s, out, err } = cliSession(k);
   const run = (line: string) => {
     out.length = 0;
@@ -242,5 +243,112 @@ describe("mknod", () => {
     expect(run("mknod /dev/x q")).toEqual(fail("mknod: invalid device type 'q'\n"));
     expect(run("mknod /dev/x b 4096 0")).toEqual(fail("mknod: invalid major device number '4096'\n"));
     expect(run("mknod /dev/x b 1 zero")).toEqual(fail("mknod: invalid minor device number 'zero'\n"));
+  });
+});
+
+describe("ls", () => {
+  /** /tmp/d holding one of each kind of file, and a dot file. */
+  function populated() {
+    const sh = shell();
+    for (const line of [
+      "mkdir -p /tmp/d/sub", "echo hello > /tmp/d/file", "echo > /tmp/d/.hidden", "ln -s file /tmp/d/link",
+      "mknod /tmp/d/null c 1 3", "mknod /tmp/d/disk b 259 12", "mknod /tmp/d/fifo p",
+    ]) expect(sh.run(line).status).toBe(0);
+    return sh;
+  }
+
+  it("lists sorted names one a line, dot entries only with -a", () => {
+    const { run } = populated();
+    expect(run("ls /")).toEqual(ok("dev\nmnt\nproc\nsys\ntmp\n"));
+    expect(run("ls /tmp/d")).toEqual(ok("disk\nfifo\nfile\nlink\nnull\nsub\n"));
+    expect(run("ls -a /tmp/d/sub")).toEqual(ok(".\n..\n"));
+    expect(run("ls -a /tmp/d").out).toBe(".\n..\n.hidden\ndisk\nfifo\nfile\nlink\nnull\nsub\n");
+  });
+
+  it("lists the working directory by default, and a file by its name", () => {
+    const { run } = populated();
+    run("cd /tmp/d");
+    expect(run("ls").out).toBe("disk\nfifo\nfile\nlink\nnull\nsub\n");
+    expect(run("ls file")).toEqual(ok("file\n"));
+  });
+
+  it("gives -l in coreutils' long format, with device numbers and link targets", () => {
+    const { run } = populated();
+    expect(run("ls -l /tmp/d")).toEqual(
+      ok(
+        "total 8\n" +
+          "brw-r--r-- 1 root root 259, 12 Nov 23 02:13 disk\n" +
+          "prw-r--r-- 1 root root       0 Nov 23 02:13 fifo\n" +
+          "-rw-r--r-- 1 root root       6 Nov 23 02:13 file\n" +
+          "lrwxrwxrwx 1 root root       4 Nov 23 02:13 link -> file\n" +
+          "crw-r--r-- 1 root root   1,  3 Nov 23 02:13 null\n" +
+          "drwxr-xr-x 2 root root       0 Nov 23 02:13 sub\n",
+      ),
+    );
+    expect(run("ls -l /tmp/d/link")).toEqual(ok("lrwxrwxrwx 1 root root 4 Nov 23 02:13 /tmp/d/link -> file\n"));
+  });
+
+  it("shows the year for a date over six months old or in the future", () => {
+    const { clock, run } = populated();
+    clock.ns = T0 + 200n * DAY;
+    expect(run("ls -l /tmp/d/file").out).toBe("-rw-r--r-- 1 root root 6 Nov 23  2023 /tmp/d/file\n");
+    clock.ns = T0 + 100n * DAY;
+    expect(run("ls -l /tmp/d/file").out).toBe("-rw-r--r-- 1 root root 6 Nov 23 02:13 /tmp/d/file\n");
+    clock.ns = T0 - DAY;
+    expect(run("ls -l /tmp/d/file").out).toBe("-rw-r--r-- 1 root root 6 Nov 23  2023 /tmp/d/file\n");
+  });
+
+  it("lists files first, then each directory under its name, and goes on past a missing one", () => {
+    const { run } = populated();
+    expect(run("ls /tmp/d/sub /nope /tmp/d/file /dev")).toEqual(
+      fail("ls: cannot access '/nope': No such file or directory\n", "/tmp/d/file\n\n/dev:\n\n/tmp/d/sub:\n"),
+    );
+  });
+
+  it("follows a symlink to a directory it is given, unless -l", () => {
+    const { run } = populated();
+    run("ln -s /tmp/d/sub /tmp/s");
+    run("echo x > /tmp/d/sub/inside");
+    expect(run("ls /tmp/s")).toEqual(ok("inside\n"));
+    expect(run("ls -l /tmp/s")).toEqual(ok("lrwxrwxrwx 1 root root 10 Nov 23 02:13 /tmp/s -> /tmp/d/sub\n"));
+  });
+});
+
+describe("stat", () => {
+  it("prints coreutils' layout for a regular file", () => {
+    const { run } = shell();
+    run("echo hello > /tmp/f");
+    expect(run("stat /tmp/f")).toEqual(
+      ok(
+        "  File: /tmp/f\n" +
+          "  Size: 6         \tBlocks: 8          IO Block: 4096   regular file\n" +
+          "Device: 0,1\tInode: 7           Links: 1\n" +
+          "Access: (0644/-rw-r--r--)  Uid: (    0/    root)   Gid: (    0/    root)\n" +
+          "Access: 2023-11-23 02:13:00.123456789 +0000\n" +
+          "Modify: 2023-11-23 02:13:00.123456789 +0000\n" +
+          "Change: 2023-11-23 02:13:00.123456789 +0000\n" +
+          " Birth: -\n",
+      ),
+    );
+  });
+
+  it("names the kind of file, shows a symlink's target and a device's numbers", () => {
+    const { run } = shell();
+    run("echo -n > /tmp/empty");
+    run("ln -s empty /tmp/l");
+    run("mknod /tmp/n c 1 3");
+    const lines = (path: string) => run(`stat ${path}`).out.split("\n");
+    expect(lines("/tmp/empty")[1]).toBe("  Size: 0         \tBlocks: 0          IO Block: 4096   regular empty file");
+    expect(lines("/tmp/l").slice(0, 2)).toEqual(["  File: /tmp/l -> empty", "  Size: 5         \tBlocks: 8          IO Block: 4096   symbolic link"]);
+    expect(lines("/tmp/n")[2]).toBe("Device: 0,1\tInode: 9           Links: 1     Device type: 1,3");
+    expect(lines("/tmp")[1]).toBe("  Size: 0         \tBlocks: 0          IO Block: 4096   directory");
+  });
+
+  it("fails as coreutils' stat does, and goes on to the next file", () => {
+    const { run } = shell();
+    const r = run(`stat "/it's" /`);
+    expect(r.err).toBe(`stat: cannot statx "/it's": No such file or directory\n`);
+    expect(r.out).toMatch(/^ {2}File: \/\n/);
+    expect(r.status).toBe(1);
   });
 });
