@@ -22,11 +22,13 @@ import { mkdir } from "./mkdir.js";
 import { mknod } from "./mknod.js";
 import { modinfo } from "./modinfo.js";
 import { modprobe } from "./modprobe.js";
+import { mount } from "./mount.js";
 import { mv } from "./mv.js";
 import { rm } from "./rm.js";
 import { rmdir } from "./rmdir.js";
 import { rmmod } from "./rmmod.js";
 import { stat } from "./stat.js";
+import { umount } from "./umount.js";
 
 const help: CliCommand = {
   name: "help",
@@ -40,7 +42,7 @@ const help: CliCommand = {
 
 export const COMMANDS: readonly CliCommand[] = [
   insmod, rmmod, lsmod, modinfo, modprobe, dmesg,
-  ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, stat, cd, pwd,
+  ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, stat, mount, umount, cd, pwd,
   help,
 ];
 

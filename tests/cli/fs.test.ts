@@ -352,3 +352,50 @@ describe("stat", () => {
     expect(r.status).toBe(1);
   });
 });
+
+describe("mount and umount", () => {
+  const BOOT_MOUNTS =
+    "rootfs on / type rootfs (rw,relatime)\n" +
+    "devtmpfs on /dev type devtmpfs (rw,relatime)\n" +
+    "proc on /proc type proc (rw,relatime)\n" +
+    "sysfs on /sys type sysfs (rw,relatime)\n";
+
+  it("lists the mounts as util-linux does, all or of one type", () => {
+    const { run } = shell();
+    expect(run("mount")).toEqual(ok(BOOT_MOUNTS));
+    expect(run("mount -t proc")).toEqual(ok("proc on /proc type proc (rw,relatime)\n"));
+  });
+
+  it("mounts a new filesystem, and unmounts it", () => {
+    const { run } = shell();
+    run(`mkdir "/tmp/a b"`);
+    expect(run(`mount -t devtmpfs none "/tmp/a b"`)).toEqual(ok());
+    expect(run(`mknod "/tmp/a b/null" c 1 3`)).toEqual(ok());
+    expect(run(`ls "/tmp/a b"`)).toEqual(ok("null\n"));
+    expect(run("mount -t devtmpfs")).toEqual(ok("devtmpfs on /dev type devtmpfs (rw,relatime)\nnone on /tmp/a b type devtmpfs (rw,relatime)\n"));
+    expect(run(`umount "/tmp/a b"`)).toEqual(ok());
+    expect(run(`ls "/tmp/a b"`)).toEqual(ok());
+    expect(run("mount")).toEqual(ok(BOOT_MOUNTS));
+  });
+
+  it("words a refused mount as util-linux does", () => {
+    const { run } = shell();
+    run("echo x > /tmp/f");
+    expect(run("mount -t foo none /mnt")).toEqual(fail("mount: /mnt: unknown filesystem type 'foo'.\n"));
+    expect(run("mount -t devtmpfs none /mnt/x")).toEqual(fail("mount: /mnt/x: mount point does not exist.\n"));
+    expect(run("mount -t devtmpfs none /tmp/f")).toEqual(fail("mount: /tmp/f: mount point is not a directory.\n"));
+    expect(run("mount /mnt")).toEqual(fail("mount: /mnt: can't find in /etc/fstab.\n"));
+    expect(run("mount none /mnt")).toEqual(fail("mount: /mnt: no filesystem type specified.\n"));
+  });
+
+  it("refuses to unmount while the shell's cwd is inside, as any user would", () => {
+    const { run } = shell();
+    run("mount -t devtmpfs devtmpfs /mnt");
+    run("cd /mnt");
+    expect(run("umount /mnt")).toEqual(fail("umount: /mnt: target is busy.\n"));
+    run("cd /");
+    expect(run("umount /mnt")).toEqual(ok());
+    expect(run("umount /mnt")).toEqual(fail("umount: /mnt: not mounted.\n"));
+    expect(run("umount /nope")).toEqual(fail("umount: /nope: no mount point specified.\n"));
+  });
+});
