@@ -28,6 +28,7 @@ import { rm } from "./rm.js";
 import { rmdir } from "./rmdir.js";
 import { rmmod } from "./rmmod.js";
 import { stat } from "./stat.js";
+import { syscall } from "./syscall.js";
 import { umount } from "./umount.js";
 
 const help: CliCommand = {
@@ -42,7 +43,7 @@ const help: CliCommand = {
 
 export const COMMANDS: readonly CliCommand[] = [
   insmod, rmmod, lsmod, modinfo, modprobe, dmesg,
-  ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, stat, mount, umount, cd, pwd,
+  ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, stat, mount, umount, cd, pwd, syscall,
   help,
 ];
 

@@ -399,3 +399,34 @@ describe("mount and umount", () => {
     expect(run("umount /nope")).toEqual(fail("umount: /nope: no mount point specified.\n"));
   });
 });
+
+describe("syscall", () => {
+  it("calls by name or number, as the shell's task", () => {
+    const { s, run } = shell();
+    expect(run("syscall getpid")).toEqual(ok(`syscall(getpid) = ${s.libc.task.pid}\n`));
+    expect(run("syscall 39")).toEqual(ok(`syscall(getpid) = ${s.libc.task.pid}\n`));
+  });
+
+  it("passes numbers as they are and other words as C strings", () => {
+    const { run } = shell();
+    expect(run("syscall mkdir /tmp/d 0700")).toEqual(ok("syscall(mkdir) = 0\n"));
+    expect(run("syscall openat -100 /tmp/d/f 0x41 0644")).toEqual(ok("syscall(openat) = 0\n"));
+    expect(run("syscall write 0 hello 5")).toEqual(ok("syscall(write) = 5\n"));
+    expect(run("syscall close 0")).toEqual(ok("syscall(close) = 0\n"));
+    expect(run("cat /tmp/d/f")).toEqual(ok("hello"));
+    expect(run("ls -l /tmp")).toEqual(ok("total 0\ndrwx------ 2 root root 0 Nov 23 02:13 d\n"));
+  });
+
+  it("prints a refusal strace-style and fails", () => {
+    const { run } = shell();
+    expect(run("syscall unlink /nope")).toEqual(fail("", "syscall(unlink) = -1 ENOENT (No such file or directory)\n"));
+    expect(run("syscall 400")).toEqual(fail("", "syscall(400) = -1 ENOSYS (Function not implemented)\n"));
+    expect(run("syscall nosuch 1")).toEqual(fail("syscall: ERROR: unknown system call 'nosuch'\n"));
+  });
+
+  it("reaches a handler a module laid over the built-in one", () => {
+    const { k, run } = shell();
+    k.syscalls.override("fake_pid", SYSCALLS.getpid, () => 1234);
+    expect(run("syscall getpid")).toEqual(ok("syscall(getpid) = 1234\n"));
+  });
+});
