@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lsmodRow } from "../../host/cli/lsmod.js";
-import { splitWords } from "../../host/cli/session.js";
+import { COMMANDS, splitWords } from "../../host/cli/session.js";
 import { ROOT } from "../../scripts/paths.js";
 import { cliSession } from "../helpers.js";
 
@@ -179,6 +179,18 @@ describe("dmesg, cat and echo", () => {
   });
 });
 
+describe("help", () => {
+  it("lists every command with its usage, the file commands after the module ones", () => {
+    const out = run(["help"]).out;
+    expect(out.split("\n").filter(Boolean).map((l) => l.trim().split(" ")[0])).toEqual([
+      "insmod", "rmmod", "lsmod", "modinfo", "modprobe", "dmesg",
+      "ls", "cat", "echo", "mkdir", "rmdir", "rm", "mv", "ln", "mknod", "stat", "mount", "umount", "cd", "pwd", "syscall",
+      "help",
+    ]);
+    for (const c of COMMANDS) expect(out).toContain(`  ${c.usage.padEnd(52)}${c.help}\n`);
+  });
+});
+
 describe("wasm-lkm run", () => {
   const cli = join(ROOT, "dist/host/cli/wasm-lkm.js");
 
@@ -199,6 +211,15 @@ describe("wasm-lkm run", () => {
     const out = execFileSync("node", [cli, "run", join(ROOT, "examples/demo.lkm")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     expect(out).toContain("counter                 ");
     expect(out).toContain("Goodbye, wasm.");
+  });
+
+  it("runs the file-commands example successfully, its two refusals tolerated", () => {
+    const r = spawnSync("node", [cli, "run", join(ROOT, "examples/fs.lkm")], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe("rmdir: failed to remove 'sub': Directory not empty\numount: /mnt: target is busy.\n");
+    expect(r.stdout).toMatch(/^\/tmp\/demo\nhello\nworld\nhello\nworld\ntotal 4\nlrwxrwxrwx 1 root root 12 .* link -> sub\/greeting\n/);
+    expect(r.stdout).toContain("devtmpfs on /mnt type devtmpfs (rw,relatime)\n");
+    expect(r.stdout).toMatch(/\nsyscall\(getpid\) = 2\nsyscall\(unlink\) = -1 ENOENT \(No such file or directory\)\n$/);
   });
 
   it("runs modinfo as a one-shot command", () => {
