@@ -79,6 +79,7 @@ export function splitWords(line: string): string[] {
 export class Session implements CommandContext {
   /** Non-zero once any command (not marked with '-') has failed. */
   status = 0;
+  /** The shell's task (comm sh), made once: its cwd and open descriptors last the whole session. */
   readonly libc: Libc;
 
   constructor(

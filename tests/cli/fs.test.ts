@@ -118,6 +118,7 @@ describe("mkdir and rmdir", () => {
     const { run } = shell();
     expect(run("mkdir /tmp/a")).toEqual(ok());
     expect(run("mkdir /tmp/a /tmp/b")).toEqual(fail("mkdir: cannot create directory '/tmp/a': File exists\n"));
+    expect(run("mkdir /tmp")).toEqual(fail("mkdir: cannot create directory '/tmp': File exists\n"));
     expect(run("mkdir /tmp/x/y")).toEqual(fail("mkdir: cannot create directory '/tmp/x/y': No such file or directory\n"));
     expect(run("mkdir -p /tmp/x/y/z /tmp/a")).toEqual(ok());
     expect(run("cd /tmp/x/y/z")).toEqual(ok());
@@ -346,8 +347,8 @@ describe("stat", () => {
 
   it("fails as coreutils' stat does, and goes on to the next file", () => {
     const { run } = shell();
-    const r = run(`stat "/it's" /`);
-    expect(r.err).toBe(`stat: cannot statx "/it's": No such file or directory\n`);
+    const r = run(`stat /nope "/it's" /`);
+    expect(r.err).toBe(`stat: cannot statx '/nope': No such file or directory\nstat: cannot statx "/it's": No such file or directory\n`);
     expect(r.out).toMatch(/^ {2}File: \/\n/);
     expect(r.status).toBe(1);
   });
