@@ -5,7 +5,8 @@ import { dirname, join, relative } from "node:path";
 import { expect } from "vitest";
 import { decodeModinfo, decodeNamedU32, encodeModinfo, encodeNamedU32, SECTION_MODINFO, type ModinfoEntry, type NamedU32 } from "../abi/module.js";
 import { customSections, encodeSections, readSections, type Section } from "../abi/wasm.js";
-import type { Kernel } from "../host/init/main.js";
+import { Session } from "../host/cli/session.js";
+import { Kernel } from "../host/init/main.js";
 import { KernelError } from "../host/kernel/error.js";
 import { BUILD_DIR, ROOT } from "../scripts/paths.js";
 
@@ -75,6 +76,14 @@ export function readRecords(bytes: Uint8Array, name: string): NamedU32[] {
 
 export function rewriteRecords(bytes: Uint8Array, name: string, edit: (records: NamedU32[]) => NamedU32[]): Uint8Array {
   return replaceSection(bytes, name, encodeNamedU32(edit(readRecords(bytes, name))));
+}
+
+/** A command session on a kernel (a fresh one by default), with what it prints to stdout and stderr. */
+export function cliSession(k: Kernel = new Kernel()): { s: Session; out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  const s = new Session(k, (t) => void out.push(t), (t) => void err.push(t));
+  return { s, out, err };
 }
 
 /** The dmesg texts, oldest first. */

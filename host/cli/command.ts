@@ -2,9 +2,12 @@
 
 import { Command, CommanderError } from "commander";
 import type { Kernel } from "../init/main.js";
+import type { Libc } from "../user/nolibc.js";
 
 export interface CommandContext {
   readonly kernel: Kernel;
+  /** The shell's task: commands make their system calls through it, so they share its cwd. */
+  readonly libc: Libc;
   out(text: string): void;
   err(text: string): void;
 }

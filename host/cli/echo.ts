@@ -1,19 +1,43 @@
-// echo [-n] TEXT [> PATH]: print text, or write it (with its newline unless -n) to a /proc or /sys file.
+// echo [-n] TEXT [> PATH | >> PATH]: print text, or write it (with its newline unless -n) to a file in one write(2).
 
-import { KernelError } from "../kernel/error.js";
-import type { CliCommand } from "./command.js";
+import { O_APPEND, O_CREAT, O_TRUNC, O_WRONLY } from "../../abi/fcntl.js";
+import type { CliCommand, CommandContext } from "./command.js";
+import { report } from "./coreutils.js";
 
-/** Errors opening the file read like the shell's; a value the file refuses is echo's write error. */
-const OPEN_ERRORS = new Set(["ENOENT", "EACCES", "EISDIR"]);
+/** The shell's redirections and the open(2) flags each opens its file with. */
+const REDIRECTS = new Map([
+  [">", O_WRONLY | O_CREAT | O_TRUNC],
+  [">>", O_WRONLY | O_CREAT | O_APPEND],
+]);
+
+/** The redirection: errors opening the file read like the shell's, a refused write is echo's write error. */
+function writeFile(ctx: CommandContext, path: string, text: string, flags: number): number {
+  let fd: number;
+  try {
+    fd = ctx.libc.open(path, flags, 0o666);
+  } catch (e) {
+    report(ctx, "echo", path, e);
+    return 1;
+  }
+  try {
+    ctx.libc.write(fd, text);
+    return 0;
+  } catch (e) {
+    report(ctx, "echo", "write error", e);
+    return 1;
+  } finally {
+    ctx.libc.close(fd);
+  }
+}
 
 export const echo: CliCommand = {
   name: "echo",
-  usage: "echo [-n] TEXT [> PATH]",
-  help: "print TEXT, or write it to a file with > PATH",
+  usage: "echo [-n] TEXT [> PATH | >> PATH]",
+  help: "print TEXT, or write it to a file (> truncates, >> appends)",
   run(allArgs, ctx) {
     const noNewline = allArgs[0] === "-n";
     const args = noNewline ? allArgs.slice(1) : allArgs;
-    const at = args.indexOf(">");
+    const at = args.findIndex((a) => REDIRECTS.has(a));
     const text = `${args.slice(0, at < 0 ? undefined : at).join(" ")}${noNewline ? "" : "\n"}`;
     if (at < 0) {
       ctx.out(text);
@@ -21,16 +45,9 @@ export const echo: CliCommand = {
     }
     const path = args[at + 1];
     if (path === undefined || args.length > at + 2) {
-      ctx.err("echo: ERROR: expected one path after '>'\n");
+      ctx.err(`echo: ERROR: expected one path after '${args[at]}'\n`);
       return 1;
     }
-    try {
-      ctx.kernel.write(path, text);
-      return 0;
-    } catch (e) {
-      if (!(e instanceof KernelError)) throw e;
-      ctx.err(e.code && OPEN_ERRORS.has(e.code) ? `echo: ${path}: ${e.strerror}\n` : `echo: write error: ${e.strerror}\n`);
-      return 1;
-    }
+    return writeFile(ctx, path, text, REDIRECTS.get(args[at]!)!);
   },
 };

@@ -1,19 +1,35 @@
 // A command session against one kernel: splits lines into words, dispatches, and keeps the exit status.
 //
-// Words split at blanks; '...' and "..." quote; an unquoted '>' is a word of its own; an unquoted '#'
-// at the start of a word begins a comment. A line starting with '-' may fail without failing the run,
+// Words split at blanks; '...' and "..." quote; an unquoted '>' or '>>' is a word of its own; an unquoted
+// '#' at the start of a word begins a comment. A line starting with '-' may fail without failing the run,
 // as in a Makefile.
+//
+// The session is one shell task for its whole life: every command makes its system calls as that task,
+// so `cd` lasts from line to line and a module that overrides a system call sees the shell's calls.
 
 import { Kernel } from "../init/main.js";
+import type { Libc } from "../user/nolibc.js";
 import { cat } from "./cat.js";
+import { cd, pwd } from "./cd.js";
 import type { CliCommand, CommandContext } from "./command.js";
 import { dmesg } from "./dmesg.js";
 import { echo } from "./echo.js";
 import { insmod } from "./insmod.js";
+import { ln } from "./ln.js";
+import { ls } from "./ls.js";
 import { lsmod } from "./lsmod.js";
+import { mkdir } from "./mkdir.js";
+import { mknod } from "./mknod.js";
 import { modinfo } from "./modinfo.js";
 import { modprobe } from "./modprobe.js";
+import { mount } from "./mount.js";
+import { mv } from "./mv.js";
+import { rm } from "./rm.js";
+import { rmdir } from "./rmdir.js";
 import { rmmod } from "./rmmod.js";
+import { stat } from "./stat.js";
+import { syscall } from "./syscall.js";
+import { umount } from "./umount.js";
 
 const help: CliCommand = {
   name: "help",
@@ -25,7 +41,11 @@ const help: CliCommand = {
   },
 };
 
-export const COMMANDS: readonly CliCommand[] = [insmod, rmmod, lsmod, modinfo, modprobe, dmesg, cat, echo, help];
+export const COMMANDS: readonly CliCommand[] = [
+  insmod, rmmod, lsmod, modinfo, modprobe, dmesg,
+  ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, stat, mount, umount, cd, pwd, syscall,
+  help,
+];
 
 export class SyntaxError extends Error {}
 
@@ -34,6 +54,7 @@ export function splitWords(line: string): string[] {
   const words: string[] = [];
   let word: string | undefined;
   let quote: string | undefined;
+  let prev = "";
   for (const ch of line) {
     if (quote) {
       if (ch === quote) quote = undefined;
@@ -44,10 +65,11 @@ export function splitWords(line: string): string[] {
     } else if (/\s/.test(ch) || ch === ">") {
       if (word !== undefined) words.push(word);
       word = undefined;
-      if (ch === ">") words.push(">");
+      if (ch === ">") words.push(prev === ">" && words.at(-1) === ">" ? `${words.pop()}>` : ">");
     } else if (ch === "#" && word === undefined) {
       break;
     } else word = (word ?? "") + ch;
+    prev = ch;
   }
   if (quote) throw new SyntaxError(`unterminated ${quote}`);
   if (word !== undefined) words.push(word);
@@ -57,12 +79,16 @@ export function splitWords(line: string): string[] {
 export class Session implements CommandContext {
   /** Non-zero once any command (not marked with '-') has failed. */
   status = 0;
+  /** The shell's task (comm sh), made once: its cwd and open descriptors last the whole session. */
+  readonly libc: Libc;
 
   constructor(
     readonly kernel: Kernel,
     readonly out: (text: string) => void,
     readonly err: (text: string) => void,
-  ) {}
+  ) {
+    this.libc = kernel.spawn("sh");
+  }
 
   /** Run one line; returns that command's exit status. */
   exec(line: string): number {
@@ -88,7 +114,20 @@ export class Session implements CommandContext {
       this.err(`wasm-lkm: ${name}: command not found\n`);
       return 127;
     }
-    return command.run(args, this);
+    return this.as(name, () => command.run(args, this));
+  }
+
+  /** Run fn named `comm`, in Oops lines and /proc/PID/comm, as the program the shell would have run. */
+  private as(comm: string, fn: () => number): number {
+    const task = this.libc.task;
+    const [kernelComm, taskComm] = [this.kernel.comm, task.comm];
+    this.kernel.comm = task.comm = comm;
+    try {
+      return fn();
+    } finally {
+      this.kernel.comm = kernelComm;
+      task.comm = taskComm;
+    }
   }
 
   private record(status: number, tolerant: boolean): number {

@@ -55,6 +55,8 @@ function inodeFor(sb: SuperBlock, node: KernfsNode): Inode {
   const inode = sb.newInode(mode, iop, fop, ino);
   inode.private = node;
   inode.size = node.kind === "file" ? fi.opts.fileSize : node.kind === "link" ? node.target.length : 0;
+  // A directory's link count is its own two plus each subdirectory's "..", as kernfs keeps it.
+  if (node.kind === "dir") inode.nlink = 2 + fi.tree.list(node.path).filter((n) => fi.tree.node(`${node.path}/${n}`)?.kind === "dir").length;
   return inode;
 }
 

@@ -14,13 +14,15 @@ import type { Vfs } from "./vfs.js";
 export const isWritable = (flags: number): boolean => (flags & O_ACCMODE) !== O_RDONLY;
 export const isReadable = (flags: number): boolean => (flags & O_ACCMODE) !== O_WRONLY;
 
-/** do_truncate(): the filesystem's setattr with the new size. */
+/**
+ * do_truncate(): the filesystem's setattr with the new size. A file without one keeps its size, as a
+ * sysfs attribute or a /proc file does when a shell opens it with O_TRUNC (kernfs_iop_setattr, proc_setattr).
+ */
 export function doTruncate(inode: Inode, length: number): void {
   if (!Number.isSafeInteger(length) || length < 0) throw new KernelError("EINVAL", "truncate: Invalid argument");
   if (S_ISDIR(inode.mode)) throw new KernelError("EISDIR", "truncate: Is a directory");
   if (!S_ISREG(inode.mode)) throw new KernelError("EINVAL", "truncate: Invalid argument");
-  if (!inode.op.setattr) throw new KernelError("EPERM", "truncate: Operation not permitted");
-  inode.op.setattr(inode, { size: length });
+  inode.op.setattr?.(inode, { size: length });
 }
 
 /** path_openat()'s last step with O_CREAT: follow a final symlink (even a dangling one) and create what is missing. */

@@ -22,8 +22,11 @@ export interface Stat {
   blksize: number;
   blocks: number;
   atime: number;
+  atimeNsec: number;
   mtime: number;
+  mtimeNsec: number;
   ctime: number;
+  ctimeNsec: number;
 }
 
 export interface Dirent {
@@ -55,15 +58,19 @@ export class Libc {
   }
 
   /**
-   * syscall(2): the raw return, -errno on failure. A call that has to wait is restarted each time its task
-   * is woken, simulated time running meanwhile (see host/kernel/wait.ts); EINTR if nothing can wake it.
+   * syscall(2): the raw return, -errno on failure. A string argument goes in as a pointer to a C string
+   * copy. A call that has to wait is restarted each time its task is woken, simulated time running
+   * meanwhile (see host/kernel/wait.ts); EINTR if nothing can wake it.
    */
-  syscall(nr: number, ...args: number[]): number {
-    for (;;) {
-      const ret = this.once(nr, args);
-      if (ret !== -ERESTARTSYS) return ret;
-      if (!this.task.sleeping || !this.idle(this.task)) return this.interrupted();
-    }
+  syscall(nr: number, ...args: (number | string)[]): number {
+    return this.scratch((alloc) => {
+      const regs = args.map((arg) => (typeof arg === "string" ? this.cstr(alloc, arg) : arg));
+      for (;;) {
+        const ret = this.once(nr, regs);
+        if (ret !== -ERESTARTSYS) return ret;
+        if (!this.task.sleeping || !this.idle(this.task)) return this.interrupted();
+      }
+    });
   }
 
   /** syscall() for a caller that drives time itself: resolves once the call completes. */
@@ -212,6 +219,11 @@ export class Libc {
     this.pathCall("renameat", [from, to], ([a, b]) => [AT_FDCWD, a!, AT_FDCWD, b!]);
   }
 
+  /** A hard link, by linkat(2). */
+  link(target: string, path: string): void {
+    this.pathCall("linkat", [path, target], ([p, t]) => [AT_FDCWD, t!, AT_FDCWD, p!, 0]);
+  }
+
   symlink(target: string, path: string): void {
     this.scratch((alloc) => this.sys("symlinkat", path, this.cstr(alloc, target), AT_FDCWD, this.cstr(alloc, path)));
   }
@@ -306,7 +318,8 @@ export function parseStat(bytes: Uint8Array): Stat {
   return {
     dev: get("st_dev"), ino: get("st_ino"), nlink: get("st_nlink"), mode: get("st_mode"), uid: get("st_uid"),
     gid: get("st_gid"), rdev: get("st_rdev"), size: get("st_size"), blksize: get("st_blksize"),
-    blocks: get("st_blocks"), atime: get("st_atime"), mtime: get("st_mtime"), ctime: get("st_ctime"),
+    blocks: get("st_blocks"), atime: get("st_atime"), atimeNsec: get("st_atime_nsec"), mtime: get("st_mtime"),
+    mtimeNsec: get("st_mtime_nsec"), ctime: get("st_ctime"), ctimeNsec: get("st_ctime_nsec"),
   };
 }
 

@@ -3,20 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Kernel } from "../../host/init/main.js";
 import { lsmodRow } from "../../host/cli/lsmod.js";
-import { Session, splitWords } from "../../host/cli/session.js";
+import { COMMANDS, splitWords } from "../../host/cli/session.js";
 import { ROOT } from "../../scripts/paths.js";
-
-function session(): { s: Session; out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  const s = new Session(new Kernel(), (t) => void out.push(t), (t) => void err.push(t));
-  return { s, out, err };
-}
+import { cliSession } from "../helpers.js";
 
 function run(lines: string[]): { out: string; err: string; status: number } {
-  const { s, out, err } = session();
+  const { s, out, err } = cliSession();
   for (const l of lines) s.exec(l);
   return { out: out.join(""), err: err.join(""), status: s.status };
 }
@@ -25,6 +18,12 @@ describe("splitWords", () => {
   it("splits at blanks, keeps quoted blanks and makes > a word", () => {
     expect(splitWords(`insmod hello who="big kernel" count=2`)).toEqual(["insmod", "hello", "who=big kernel", "count=2"]);
     expect(splitWords("echo 1>/sys/x")).toEqual(["echo", "1", ">", "/sys/x"]);
+  });
+
+  it("makes >> one word, but not > > or a quoted >", () => {
+    expect(splitWords("echo a>>/tmp/x")).toEqual(["echo", "a", ">>", "/tmp/x"]);
+    expect(splitWords("echo a > > b")).toEqual(["echo", "a", ">", ">", "b"]);
+    expect(splitWords(`echo '>'> x`)).toEqual(["echo", ">", ">", "x"]);
   });
 
   it("treats # at the start of a word as a comment", () => {
@@ -40,7 +39,7 @@ describe("splitWords", () => {
 
 describe("insmod and lsmod", () => {
   it("loads with parameters and lists in kmod's format", () => {
-    const { s, out, err } = session();
+    const { s, out, err } = cliSession();
     for (const l of ["insmod hello who=kernel count=2", "insmod counter", "insmod counter_user", "lsmod"]) s.exec(l);
     const size = (n: string) => String(s.kernel.modules.find(n)!.size).padStart(8);
     expect(err.join("")).toBe("");
@@ -73,7 +72,7 @@ describe("insmod and lsmod", () => {
   });
 
   it("passes a quoted value with blanks as one parameter", () => {
-    const { s, out } = session();
+    const { s, out } = cliSession();
     s.exec(`insmod hello who="big kernel"`);
     s.exec("cat /sys/module/hello/parameters/who");
     expect(out.join("")).toBe("big kernel\n");
@@ -94,7 +93,7 @@ describe("rmmod", () => {
   });
 
   it("refuses a referenced module unless forced, and -f taints R", () => {
-    const { s, err } = session();
+    const { s, err } = cliSession();
     s.exec("insmod hello");
     s.kernel.modules.find("hello")!.refcnt++;
     s.exec("rmmod hello");
@@ -104,7 +103,7 @@ describe("rmmod", () => {
   });
 
   it("still refuses -f while other modules use it", () => {
-    const { s, err } = session();
+    const { s, err } = cliSession();
     s.exec("insmod counter");
     s.exec("insmod counter_user");
     expect(s.exec("rmmod -f counter")).toBe(1);
@@ -140,7 +139,7 @@ describe("modinfo and modprobe", () => {
 
 describe("dmesg, cat and echo", () => {
   it("prints timestamps, filters by level and clears", () => {
-    const { s, out } = session();
+    const { s, out } = cliSession();
     s.exec("insmod hello");
     s.exec("insmod counter_proprietary");
     s.exec("dmesg");
@@ -161,7 +160,7 @@ describe("dmesg, cat and echo", () => {
   });
 
   it("writes a writable parameter and refuses a read-only one", () => {
-    const { s, out, err } = session();
+    const { s, out, err } = cliSession();
     s.exec("insmod hello count=1");
     expect(s.exec("echo -n there > /sys/module/hello/parameters/who")).toBe(0);
     expect(s.exec("echo 7 > /sys/module/hello/parameters/count")).toBe(1);
@@ -177,6 +176,18 @@ describe("dmesg, cat and echo", () => {
   it("reports a refused value as a write error", () => {
     const r = run(["echo nonsense > /proc/sys/kernel/printk"]);
     expect(r.err).toBe("echo: write error: Invalid argument\n");
+  });
+});
+
+describe("help", () => {
+  it("lists every command with its usage, the file commands after the module ones", () => {
+    const out = run(["help"]).out;
+    expect(out.split("\n").filter(Boolean).map((l) => l.trim().split(" ")[0])).toEqual([
+      "insmod", "rmmod", "lsmod", "modinfo", "modprobe", "dmesg",
+      "ls", "cat", "echo", "mkdir", "rmdir", "rm", "mv", "ln", "mknod", "stat", "mount", "umount", "cd", "pwd", "syscall",
+      "help",
+    ]);
+    for (const c of COMMANDS) expect(out).toContain(`  ${c.usage.padEnd(52)}${c.help}\n`);
   });
 });
 
@@ -200,6 +211,15 @@ describe("wasm-lkm run", () => {
     const out = execFileSync("node", [cli, "run", join(ROOT, "examples/demo.lkm")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     expect(out).toContain("counter                 ");
     expect(out).toContain("Goodbye, wasm.");
+  });
+
+  it("runs the file-commands example successfully, its two refusals tolerated", () => {
+    const r = spawnSync("node", [cli, "run", join(ROOT, "examples/fs.lkm")], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe("rmdir: failed to remove 'sub': Directory not empty\numount: /mnt: target is busy.\n");
+    expect(r.stdout).toMatch(/^\/tmp\/demo\nhello\nworld\nhello\nworld\ntotal 0\nlrwxrwxrwx 1 root root 12 .* link -> sub\/greeting\n/);
+    expect(r.stdout).toContain("devtmpfs on /mnt type devtmpfs (rw,relatime)\n");
+    expect(r.stdout).toMatch(/\nsyscall\(getpid\) = 2\nsyscall\(unlink\) = -1 ENOENT \(No such file or directory\)\n$/);
   });
 
   it("runs modinfo as a one-shot command", () => {

@@ -1,6 +1,6 @@
 // /proc/PID and /proc/self (fs/proc/base.c, fs/proc/self.c, fs/proc/fd.c): per-task entries made on demand.
 
-import { current, type Task } from "../../kernel/sched.js";
+import { currentOrNull, type Task } from "../../kernel/sched.js";
 import { dPath } from "../d_path.js";
 import type { KernfsNode } from "../kernfs.js";
 import type { KernfsTree } from "../kernfs_mount.js";
@@ -24,7 +24,10 @@ export function procTree(static_: KernfsTree, tasks: TaskList): KernfsTree {
 function pidNode(tasks: TaskList, path: string): KernfsNode | null {
   const m = /^\/proc\/(self|\d+)((?:\/[^/]+)*)$/.exec(path);
   if (!m) return null;
-  if (m[1] === "self") return m[2] ? null : { kind: "link", path, target: String(current().pid) };
+  if (m[1] === "self") {
+    const task = currentOrNull();
+    return m[2] || !task ? null : { kind: "link", path, target: String(task.pid) };
+  }
   const task = tasks.find(Number(m[1]));
   if (!task) return null;
   const rest = m[2]!.split("/").filter(Boolean);

@@ -1,0 +1,431 @@
+import { describe, expect, it } from "vitest";
+import { errno } from "../../abi/errno.js";
+import { makedev, S_IFCHR } from "../../abi/stat.js";
+import { SYSCALLS } from "../../abi/syscalls.js";
+import type { FileOperations } from "../../host/fs/fs.js";
+import { Kernel } from "../../host/init/main.js";
+import { current } from "../../host/kernel/sched.js";
+import { copyToUser } from "../../host/mm/uaccess.js";
+import { cliSession } from "../helpers.js";
+
+/** 2023-11-23 02:13:00.123456789 UTC: the kernel's wall clock stands there until a test moves it. */
+const T0 = 1700705580_123456789n;
+const DAY = 86400_000_000_000n;
+
+/** A session whose run() gives one line's stdout, stderr and exit status. */
+function shell() {
+  const clock = { ns: T0 };
+  const k = new Kernel({ realtimeNs: () => clock.ns });
+  const { s, out, err } = cliSession(k);
+  const run = (line: string) => {
+    out.length = 0;
+    err.length = 0;
+    const status = s.exec(line);
+    return { out: out.join(""), err: err.join(""), status };
+  };
+  return { k, s, clock, run };
+}
+
+const ok = (out = "") => ({ out, err: "", status: 0 });
+const fail = (err: string, out = "") => ({ out, err, status: 1 });
+
+/** A character device whose reads give `text`, on major 240. */
+function registerTextDevice(k: Kernel, text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  const fops: FileOperations = {
+    read(_file, ubuf, count, pos) {
+      const chunk = bytes.subarray(pos, pos + count);
+      copyToUser(current().mm, ubuf, chunk);
+      return chunk.length;
+    },
+  };
+  k.chrdevs.register(240, "text", fops, null);
+}
+
+describe("echo and cat", () => {
+  it("creates with >, truncates with > again and appends with >>", () => {
+    const { run } = shell();
+    expect(run("echo hello > /tmp/a")).toEqual(ok());
+    expect(run("cat /tmp/a")).toEqual(ok("hello\n"));
+    expect(run("echo -n hi > /tmp/a")).toEqual(ok());
+    expect(run("echo there>>/tmp/a")).toEqual(ok());
+    expect(run("cat /tmp/a /tmp/a")).toEqual(ok("hithere\nhithere\n"));
+  });
+
+  it("still writes /proc and /sys files in one write", () => {
+    const { run } = shell();
+    expect(run("echo 3 > /proc/sys/kernel/printk")).toEqual(ok());
+    expect(run("cat /proc/sys/kernel/printk")).toEqual(ok("3\t4\t1\t7\n"));
+  });
+
+  it("prints the shell's error for a file it cannot open, and echo's own for a refused write", () => {
+    const { run } = shell();
+    expect(run("echo x > /nope/a")).toEqual(fail("echo: /nope/a: No such file or directory\n"));
+    expect(run("echo x >> /tmp")).toEqual(fail("echo: /tmp: Is a directory\n"));
+    expect(run("echo x > /proc/sys/kernel/printk")).toEqual(fail("echo: write error: Invalid argument\n"));
+    expect(run("echo x >>")).toEqual(fail("echo: ERROR: expected one path after '>>'\n"));
+  });
+
+  it("reads a device node through its driver, and says when there is none", () => {
+    const { k, s, run } = shell();
+    registerTextDevice(k, "from the driver\n");
+    s.libc.mknod("/dev/text", S_IFCHR | 0o666, makedev(240, 0));
+    s.libc.mknod("/dev/none", S_IFCHR | 0o666, makedev(241, 0));
+    expect(run("cat /dev/text")).toEqual(ok("from the driver\n"));
+    expect(run("cat /dev/none /dev/text")).toEqual(fail("cat: /dev/none: No such device or address\n", "from the driver\n"));
+  });
+
+  it("reads like coreutils on a missing file or a directory, quoting a name only when it must", () => {
+    const { run } = shell();
+    expect(run("cat /nope /tmp")).toEqual(fail("cat: /nope: No such file or directory\ncat: /tmp: Is a directory\n"));
+    expect(run(`cat "/no such"`)).toEqual(fail("cat: '/no such': No such file or directory\n"));
+  });
+
+  it("runs each command as the shell's task, named after the command", () => {
+    const { s, run } = shell();
+    expect(run("cat /proc/self/comm")).toEqual(ok("cat\n"));
+    expect(s.libc.task.comm).toBe("sh");
+    expect(run(`cat /proc/${s.libc.task.pid}/comm`)).toEqual(ok("cat\n"));
+  });
+});
+
+describe("cd and pwd", () => {
+  it("keeps the working directory from line to line, so relative paths work", () => {
+    const { run } = shell();
+    expect(run("pwd")).toEqual(ok("/\n"));
+    expect(run("cd /tmp")).toEqual(ok());
+    expect(run("echo hi > rel")).toEqual(ok());
+    expect(run("pwd")).toEqual(ok("/tmp\n"));
+    expect(run("cat /tmp/rel")).toEqual(ok("hi\n"));
+    expect(run("cd")).toEqual(ok());
+    expect(run("pwd")).toEqual(ok("/\n"));
+    expect(run("cat tmp/rel")).toEqual(ok("hi\n"));
+  });
+
+  it("says why it cannot change directory", () => {
+    const { run } = shell();
+    run("echo x > /tmp/f");
+    expect(run("cd /nope")).toEqual(fail("cd: /nope: No such file or directory\n"));
+    expect(run("cd /tmp/f")).toEqual(fail("cd: /tmp/f: Not a directory\n"));
+    expect(run("pwd")).toEqual(ok("/\n"));
+  });
+});
+
+describe("mkdir and rmdir", () => {
+  it("makes a directory, and with -p its parents and none of the errors for existing ones", () => {
+    const { run } = shell();
+    expect(run("mkdir /tmp/a")).toEqual(ok());
+    expect(run("mkdir /tmp/a /tmp/b")).toEqual(fail("mkdir: cannot create directory '/tmp/a': File exists\n"));
+    expect(run("mkdir /tmp")).toEqual(fail("mkdir: cannot create directory '/tmp': File exists\n"));
+    expect(run("mkdir /tmp/x/y")).toEqual(fail("mkdir: cannot create directory '/tmp/x/y': No such file or directory\n"));
+    expect(run("mkdir -p /tmp/x/y/z /tmp/a")).toEqual(ok());
+    expect(run("cd /tmp/x/y/z")).toEqual(ok());
+    expect(run("mkdir -p /tmp")).toEqual(ok());
+  });
+
+  it("names the path that is in the way under -p", () => {
+    const { run } = shell();
+    run("echo x > /tmp/f");
+    expect(run("mkdir -p /tmp/f/g")).toEqual(fail("mkdir: cannot create directory '/tmp/f/g': Not a directory\n"));
+    expect(run("mkdir -p /tmp/f")).toEqual(fail("mkdir: cannot create directory '/tmp/f': File exists\n"));
+  });
+
+  it("removes only empty directories", () => {
+    const { run } = shell();
+    run("mkdir -p /tmp/x/y");
+    expect(run("rmdir /tmp/x")).toEqual(fail("rmdir: failed to remove '/tmp/x': Directory not empty\n"));
+    expect(run("rmdir /tmp/x/y /tmp/x")).toEqual(ok());
+    expect(run("rmdir /tmp/x")).toEqual(fail("rmdir: failed to remove '/tmp/x': No such file or directory\n"));
+    expect(run("rmdir /proc")).toEqual(fail("rmdir: failed to remove '/proc': Device or resource busy\n"));
+  });
+});
+
+describe("rm", () => {
+  it("removes files, directories only with -r, and missing ones quietly with -f", () => {
+    const { run } = shell();
+    run("mkdir -p /tmp/d/e");
+    run("echo x > /tmp/d/e/f");
+    run("echo x > /tmp/g");
+    expect(run("rm /tmp/d")).toEqual(fail("rm: cannot remove '/tmp/d': Is a directory\n"));
+    expect(run("rm /tmp/g /tmp/g")).toEqual(fail("rm: cannot remove '/tmp/g': No such file or directory\n"));
+    expect(run("rm -r /tmp/d")).toEqual(ok());
+    expect(run("cd /tmp/d")).toEqual(fail("cd: /tmp/d: No such file or directory\n"));
+    expect(run("rm -f /tmp/d /tmp/nope")).toEqual(ok());
+  });
+
+  it("removes a symlink, not what it points to", () => {
+    const { run } = shell();
+    run("mkdir /tmp/d");
+    run("echo kept > /tmp/d/f");
+    run("ln -s /tmp/d /tmp/l");
+    expect(run("rm -r /tmp/l")).toEqual(ok());
+    expect(run("cat /tmp/d/f")).toEqual(ok("kept\n"));
+  });
+
+  it("refuses '.', '..' and / under -r", () => {
+    const { run } = shell();
+    run("cd /tmp");
+    expect(run("rm -r . ..")).toEqual(
+      fail("rm: refusing to remove '.' or '..' directory: skipping '.'\nrm: refusing to remove '.' or '..' directory: skipping '..'\n"),
+    );
+    expect(run("rm -rf //")).toEqual(
+      fail("rm: it is dangerous to operate recursively on '//' (same as '/')\nrm: use --no-preserve-root to override this failsafe\n"),
+    );
+  });
+
+  it("goes through unlinkat, so a module that overrides it decides, and rm -r keeps the directory", () => {
+    const { k, run } = shell();
+    run("mkdir /tmp/d");
+    run("echo x > /tmp/d/f");
+    k.syscalls.override("unlink_guard", SYSCALLS.unlinkat, () => -errno("EPERM"));
+    expect(run("rm -r /tmp/d")).toEqual(fail("rm: cannot remove '/tmp/d/f': Operation not permitted\n"));
+    k.syscalls.removeOwner("unlink_guard");
+    expect(run("cat /tmp/d/f")).toEqual(ok("x\n"));
+  });
+});
+
+describe("mv", () => {
+  it("renames, and moves into a directory", () => {
+    const { run } = shell();
+    run("mkdir /tmp/d");
+    run("echo x > /tmp/a");
+    run("echo y > /tmp/b");
+    expect(run("mv /tmp/a /tmp/c")).toEqual(ok());
+    expect(run("mv /tmp/c /tmp/b /tmp/d")).toEqual(ok());
+    expect(run("cat /tmp/d/c /tmp/d/b")).toEqual(ok("x\ny\n"));
+  });
+
+  it("says which end is wrong", () => {
+    const { run } = shell();
+    run("echo x > /tmp/a");
+    expect(run("mv /tmp/nope /tmp/b")).toEqual(fail("mv: cannot stat '/tmp/nope': No such file or directory\n"));
+    expect(run("mv /tmp/a /tmp/b/c")).toEqual(fail("mv: cannot move '/tmp/a' to '/tmp/b/c': No such file or directory\n"));
+    expect(run("mv /tmp/a /proc/a")).toEqual(fail("mv: cannot move '/tmp/a' to '/proc/a': Invalid cross-device link\n"));
+    expect(run("mv /tmp/a /tmp/a /tmp/a")).toEqual(fail("mv: target '/tmp/a' is not a directory\n"));
+    expect(run("mv /tmp/a")).toEqual(fail("mv: missing destination file operand after '/tmp/a'\n"));
+  });
+});
+
+describe("ln", () => {
+  it("makes a symbolic link, into a directory when LINK is one", () => {
+    const { run } = shell();
+    run("echo x > /tmp/a");
+    run("mkdir /tmp/d");
+    expect(run("ln -s /tmp/a /tmp/l")).toEqual(ok());
+    expect(run("ln -s /tmp/a /tmp/d")).toEqual(ok());
+    expect(run("cat /tmp/l /tmp/d/a")).toEqual(ok("x\nx\n"));
+  });
+
+  it("fails as coreutils' ln does", () => {
+    const { run } = shell();
+    run("ln -s /tmp/a /tmp/l");
+    expect(run("ln -s /tmp/b /tmp/l")).toEqual(fail("ln: failed to create symbolic link '/tmp/l': File exists\n"));
+    expect(run("ln /tmp/a /tmp/h")).toEqual(fail("ln: failed to create hard link '/tmp/h' => '/tmp/a': Function not implemented\n"));
+  });
+});
+
+describe("mknod", () => {
+  it("makes device nodes and FIFOs", () => {
+    const { k, run } = shell();
+    registerTextDevice(k, "via mknod\n");
+    expect(run("mknod /dev/text c 240 0")).toEqual(ok());
+    expect(run("mknod /tmp/fifo p")).toEqual(ok());
+    expect(run("cat /dev/text")).toEqual(ok("via mknod\n"));
+    expect(run("cat /tmp/fifo")).toEqual(fail("cat: /tmp/fifo: No such device or address\n"));
+    expect(run("mknod /dev/text c 240 0")).toEqual(fail("mknod: /dev/text: File exists\n"));
+  });
+
+  it("checks its operands as coreutils' mknod does", () => {
+    const { run } = shell();
+    expect(run("mknod /dev/x p 1 2")).toEqual(fail("mknod: Fifos do not have major and minor device numbers.\n"));
+    expect(run("mknod /dev/x c 1")).toEqual(fail("mknod: missing operand after '1'\nSpecial files require major and minor device numbers.\n"));
+    expect(run("mknod /dev/x q")).toEqual(fail("mknod: invalid device type 'q'\n"));
+    expect(run("mknod /dev/x b 4096 0")).toEqual(fail("mknod: invalid major device number '4096'\n"));
+    expect(run("mknod /dev/x b 1 zero")).toEqual(fail("mknod: invalid minor device number 'zero'\n"));
+  });
+});
+
+describe("ls", () => {
+  /** /tmp/d holding one of each kind of file, and a dot file. */
+  function populated() {
+    const sh = shell();
+    for (const line of [
+      "mkdir -p /tmp/d/sub", "echo hello > /tmp/d/file", "echo > /tmp/d/.hidden", "ln -s file /tmp/d/link",
+      "mknod /tmp/d/null c 1 3", "mknod /tmp/d/disk b 259 12", "mknod /tmp/d/fifo p",
+    ]) expect(sh.run(line).status).toBe(0);
+    return sh;
+  }
+
+  it("lists sorted names one a line, dot entries only with -a", () => {
+    const { run } = populated();
+    expect(run("ls /")).toEqual(ok("dev\nmnt\nproc\nsys\ntmp\n"));
+    expect(run("ls /tmp/d")).toEqual(ok("disk\nfifo\nfile\nlink\nnull\nsub\n"));
+    expect(run("ls -a /tmp/d/sub")).toEqual(ok(".\n..\n"));
+    expect(run("ls -a /tmp/d").out).toBe(".\n..\n.hidden\ndisk\nfifo\nfile\nlink\nnull\nsub\n");
+  });
+
+  it("lists the working directory by default, and a file by its name", () => {
+    const { run } = populated();
+    run("cd /tmp/d");
+    expect(run("ls").out).toBe("disk\nfifo\nfile\nlink\nnull\nsub\n");
+    expect(run("ls file")).toEqual(ok("file\n"));
+  });
+
+  it("gives -l in coreutils' long format, with device numbers and link targets", () => {
+    const { run } = populated();
+    expect(run("ls -l /tmp/d")).toEqual(
+      ok(
+        "total 4\n" +
+          "brw-r--r-- 1 root root 259, 12 Nov 23 02:13 disk\n" +
+          "prw-r--r-- 1 root root       0 Nov 23 02:13 fifo\n" +
+          "-rw-r--r-- 1 root root       6 Nov 23 02:13 file\n" +
+          "lrwxrwxrwx 1 root root       4 Nov 23 02:13 link -> file\n" +
+          "crw-r--r-- 1 root root   1,  3 Nov 23 02:13 null\n" +
+          "drwxr-xr-x 2 root root       0 Nov 23 02:13 sub\n",
+      ),
+    );
+    expect(run("ls -l /tmp/d/link")).toEqual(ok("lrwxrwxrwx 1 root root 4 Nov 23 02:13 /tmp/d/link -> file\n"));
+  });
+
+  it("shows the year for a date over six months old or in the future", () => {
+    const { clock, run } = populated();
+    clock.ns = T0 + 200n * DAY;
+    expect(run("ls -l /tmp/d/file").out).toBe("-rw-r--r-- 1 root root 6 Nov 23  2023 /tmp/d/file\n");
+    clock.ns = T0 + 100n * DAY;
+    expect(run("ls -l /tmp/d/file").out).toBe("-rw-r--r-- 1 root root 6 Nov 23 02:13 /tmp/d/file\n");
+    clock.ns = T0 - DAY;
+    expect(run("ls -l /tmp/d/file").out).toBe("-rw-r--r-- 1 root root 6 Nov 23  2023 /tmp/d/file\n");
+  });
+
+  it("lists files first, then each directory under its name, and goes on past a missing one", () => {
+    const { run } = populated();
+    expect(run("ls /tmp/d/sub /nope /tmp/d/file /dev")).toEqual(
+      fail("ls: cannot access '/nope': No such file or directory\n", "/tmp/d/file\n\n/dev:\n\n/tmp/d/sub:\n"),
+    );
+  });
+
+  it("follows a symlink to a directory it is given, unless -l", () => {
+    const { run } = populated();
+    run("ln -s /tmp/d/sub /tmp/s");
+    run("echo x > /tmp/d/sub/inside");
+    expect(run("ls /tmp/s")).toEqual(ok("inside\n"));
+    expect(run("ls -l /tmp/s")).toEqual(ok("lrwxrwxrwx 1 root root 10 Nov 23 02:13 /tmp/s -> /tmp/d/sub\n"));
+  });
+});
+
+describe("stat", () => {
+  it("prints coreutils' layout for a regular file", () => {
+    const { run } = shell();
+    run("echo hello > /tmp/f");
+    expect(run("stat /tmp/f")).toEqual(
+      ok(
+        "  File: /tmp/f\n" +
+          "  Size: 6         \tBlocks: 8          IO Block: 4096   regular file\n" +
+          "Device: 0,1\tInode: 7           Links: 1\n" +
+          "Access: (0644/-rw-r--r--)  Uid: (    0/    root)   Gid: (    0/    root)\n" +
+          "Access: 2023-11-23 02:13:00.123456789 +0000\n" +
+          "Modify: 2023-11-23 02:13:00.123456789 +0000\n" +
+          "Change: 2023-11-23 02:13:00.123456789 +0000\n" +
+          " Birth: -\n",
+      ),
+    );
+  });
+
+  it("names the kind of file, shows a symlink's target and a device's numbers", () => {
+    const { run } = shell();
+    run("echo -n > /tmp/empty");
+    run("ln -s empty /tmp/l");
+    run("mknod /tmp/n c 1 3");
+    const lines = (path: string) => run(`stat ${path}`).out.split("\n");
+    expect(lines("/tmp/empty")[1]).toBe("  Size: 0         \tBlocks: 0          IO Block: 4096   regular empty file");
+    expect(lines("/tmp/l").slice(0, 2)).toEqual(["  File: /tmp/l -> empty", "  Size: 5         \tBlocks: 0          IO Block: 4096   symbolic link"]);
+    expect(lines("/tmp/n")[2]).toBe("Device: 0,1\tInode: 9           Links: 1     Device type: 1,3");
+    expect(lines("/tmp")[1]).toBe("  Size: 0         \tBlocks: 0          IO Block: 4096   directory");
+  });
+
+  it("fails as coreutils' stat does, and goes on to the next file", () => {
+    const { run } = shell();
+    const r = run(`stat /nope "/it's" /`);
+    expect(r.err).toBe(`stat: cannot statx '/nope': No such file or directory\nstat: cannot statx "/it's": No such file or directory\n`);
+    expect(r.out).toMatch(/^ {2}File: \/\n/);
+    expect(r.status).toBe(1);
+  });
+});
+
+describe("mount and umount", () => {
+  const BOOT_MOUNTS =
+    "rootfs on / type rootfs (rw,relatime)\n" +
+    "devtmpfs on /dev type devtmpfs (rw,relatime)\n" +
+    "proc on /proc type proc (rw,relatime)\n" +
+    "sysfs on /sys type sysfs (rw,relatime)\n";
+
+  it("lists the mounts as util-linux does, all or of one type", () => {
+    const { run } = shell();
+    expect(run("mount")).toEqual(ok(BOOT_MOUNTS));
+    expect(run("mount -t proc")).toEqual(ok("proc on /proc type proc (rw,relatime)\n"));
+  });
+
+  it("mounts a new filesystem, and unmounts it", () => {
+    const { run } = shell();
+    run(`mkdir "/tmp/a b"`);
+    expect(run(`mount -t devtmpfs none "/tmp/a b"`)).toEqual(ok());
+    expect(run(`mknod "/tmp/a b/null" c 1 3`)).toEqual(ok());
+    expect(run(`ls "/tmp/a b"`)).toEqual(ok("null\n"));
+    expect(run("mount -t devtmpfs")).toEqual(ok("devtmpfs on /dev type devtmpfs (rw,relatime)\nnone on /tmp/a b type devtmpfs (rw,relatime)\n"));
+    expect(run(`umount "/tmp/a b"`)).toEqual(ok());
+    expect(run(`ls "/tmp/a b"`)).toEqual(ok());
+    expect(run("mount")).toEqual(ok(BOOT_MOUNTS));
+  });
+
+  it("words a refused mount as util-linux does", () => {
+    const { run } = shell();
+    run("echo x > /tmp/f");
+    expect(run("mount -t foo none /mnt")).toEqual(fail("mount: /mnt: unknown filesystem type 'foo'.\n"));
+    expect(run("mount -t devtmpfs none /mnt/x")).toEqual(fail("mount: /mnt/x: mount point does not exist.\n"));
+    expect(run("mount -t devtmpfs none /tmp/f")).toEqual(fail("mount: /tmp/f: mount point is not a directory.\n"));
+    expect(run("mount /mnt")).toEqual(fail("mount: /mnt: can't find in /etc/fstab.\n"));
+    expect(run("mount none /mnt")).toEqual(fail("mount: /mnt: no filesystem type specified.\n"));
+  });
+
+  it("refuses to unmount while the shell's cwd is inside, as any user would", () => {
+    const { run } = shell();
+    run("mount -t devtmpfs devtmpfs /mnt");
+    run("cd /mnt");
+    expect(run("umount /mnt")).toEqual(fail("umount: /mnt: target is busy.\n"));
+    run("cd /");
+    expect(run("umount /mnt")).toEqual(ok());
+    expect(run("umount /mnt")).toEqual(fail("umount: /mnt: not mounted.\n"));
+    expect(run("umount /nope")).toEqual(fail("umount: /nope: no mount point specified.\n"));
+  });
+});
+
+describe("syscall", () => {
+  it("calls by name or number, as the shell's task", () => {
+    const { s, run } = shell();
+    expect(run("syscall getpid")).toEqual(ok(`syscall(getpid) = ${s.libc.task.pid}\n`));
+    expect(run("syscall 39")).toEqual(ok(`syscall(getpid) = ${s.libc.task.pid}\n`));
+  });
+
+  it("passes numbers as they are and other words as C strings", () => {
+    const { run } = shell();
+    expect(run("syscall mkdir /tmp/d 0700")).toEqual(ok("syscall(mkdir) = 0\n"));
+    expect(run("syscall openat -100 /tmp/d/f 0x41 0644")).toEqual(ok("syscall(openat) = 0\n"));
+    expect(run("syscall write 0 hello 5")).toEqual(ok("syscall(write) = 5\n"));
+    expect(run("syscall close 0")).toEqual(ok("syscall(close) = 0\n"));
+    expect(run("cat /tmp/d/f")).toEqual(ok("hello"));
+    expect(run("ls -l /tmp")).toEqual(ok("total 0\ndrwx------ 2 root root 0 Nov 23 02:13 d\n"));
+  });
+
+  it("prints a refusal strace-style and fails", () => {
+    const { run } = shell();
+    expect(run("syscall unlink /nope")).toEqual(fail("", "syscall(unlink) = -1 ENOENT (No such file or directory)\n"));
+    expect(run("syscall 400")).toEqual(fail("", "syscall(400) = -1 ENOSYS (Function not implemented)\n"));
+    expect(run("syscall nosuch 1")).toEqual(fail("syscall: ERROR: unknown system call 'nosuch'\n"));
+  });
+
+  it("reaches a handler a module laid over the built-in one", () => {
+    const { k, run } = shell();
+    k.syscalls.override("fake_pid", SYSCALLS.getpid, () => 1234);
+    expect(run("syscall getpid")).toEqual(ok("syscall(getpid) = 1234\n"));
+  });
+});
