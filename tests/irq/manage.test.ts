@@ -1,0 +1,130 @@
+// The interrupt controller on its own: edges, masking, sharing, the kernel's own running, spurious lines.
+
+import { beforeEach, describe, expect, it } from "vitest";
+import { IRQ_HANDLED, IRQ_NONE, IRQF_SHARED } from "../../abi/irq.js";
+import { Kernel } from "../../host/init/main.js";
+import { type IrqAction } from "../../host/irq/manage.js";
+import { KernelError } from "../../host/kernel/error.js";
+import { dmesg } from "../helpers.js";
+
+let k: Kernel;
+beforeEach(() => {
+  k = new Kernel();
+});
+
+function action(name: string, handler: IrqAction["handler"], flags = 0, devId = 1): IrqAction {
+  return { name, flags, devId, owner: name, handler };
+}
+
+/** A handler that counts its calls and answers `ret`. */
+function counter(ret: number): { calls: number; fn: IrqAction["handler"] } {
+  const c = { calls: 0, fn: (() => 0) as IrqAction["handler"] };
+  c.fn = () => {
+    c.calls++;
+    return ret;
+  };
+  return c;
+}
+
+const edge = (irq: number) => {
+  k.irqs.setLevel(irq, true);
+  k.irqs.setLevel(irq, false);
+};
+
+describe("interrupt delivery", () => {
+  it("takes one interrupt per rising edge, not per level", () => {
+    const h = counter(IRQ_HANDLED);
+    k.irqs.request(4, action("serial", h.fn));
+    k.irqs.setLevel(4, true);
+    k.irqs.setLevel(4, true);
+    expect(h.calls).toBe(1);
+    k.irqs.setLevel(4, false);
+    k.irqs.setLevel(4, true);
+    expect(h.calls).toBe(2);
+  });
+
+  it("holds an edge while the line is disabled and delivers it on enable, once", () => {
+    const h = counter(IRQ_HANDLED);
+    k.irqs.request(3, action("x", h.fn));
+    k.irqs.disable(3);
+    k.irqs.disable(3);
+    edge(3);
+    edge(3);
+    k.irqs.enable(3);
+    expect(h.calls).toBe(0);
+    k.irqs.enable(3);
+    expect(h.calls).toBe(1);
+    k.irqs.enable(3);
+    expect(dmesg(k)).toContain("Unbalanced enable for IRQ 3");
+  });
+
+  it("waits while kernel code runs and delivers when it returns", () => {
+    const h = counter(IRQ_HANDLED);
+    k.irqs.request(5, action("x", h.fn));
+    k.irqs.enter(() => {
+      edge(5);
+      expect(h.calls).toBe(0);
+    });
+    expect(h.calls).toBe(1);
+  });
+
+  it("calls every handler on a shared line and counts the interrupt once", () => {
+    const a = counter(IRQ_HANDLED);
+    const b = counter(IRQ_NONE);
+    k.irqs.request(7, action("a", a.fn, IRQF_SHARED, 1));
+    k.irqs.request(7, action("b", b.fn, IRQF_SHARED, 2));
+    edge(7);
+    expect([a.calls, b.calls]).toEqual([1, 1]);
+    expect(k.read("/proc/interrupts")).toBe("           CPU0       \n  7:          1    XT-PIC   7-edge      a, b\n");
+  });
+
+  it("refuses to share without IRQF_SHARED on both, with Linux's message, and SHARED without dev_id", () => {
+    k.irqs.request(9, action("first", () => IRQ_HANDLED, IRQF_SHARED, 1));
+    expect(() => k.irqs.request(9, action("second", () => IRQ_HANDLED, 0, 2))).toThrow(expect.objectContaining({ code: "EBUSY" }));
+    expect(dmesg(k)).toContain("genirq: Flags mismatch irq 9. 00000000 (second) vs. 00000080 (first)");
+    expect(() => k.irqs.request(10, action("x", () => 1, IRQF_SHARED, 0))).toThrow(expect.objectContaining({ code: "EINVAL" }));
+    expect(() => k.irqs.request(16, action("x", () => 1))).toThrow(expect.objectContaining({ code: "EINVAL" }));
+  });
+
+  it("removes a handler that faults and keeps the line for the others", () => {
+    const good = counter(IRQ_HANDLED);
+    k.irqs.request(6, action("bad", () => { throw new KernelError("EFAULT", "bad: Oops"); }, IRQF_SHARED, 1));
+    k.irqs.request(6, action("good", good.fn, IRQF_SHARED, 2));
+    edge(6);
+    edge(6);
+    expect(good.calls).toBe(2);
+    expect(k.read("/proc/interrupts")).toContain("6-edge      good\n");
+  });
+
+  it("warns on a bogus return value and on freeing an irq twice", () => {
+    k.irqs.request(11, action("odd", () => 7));
+    edge(11);
+    expect(dmesg(k)).toContain("irq event 11: bogus return value 7");
+    expect(k.irqs.free(11, 1)).toBe(true);
+    expect(k.irqs.free(11, 1)).toBe(false);
+    expect(dmesg(k)).toContain("Trying to free already-free IRQ 11");
+  });
+
+  it("disables a line nobody handles after 99,900 of 100,000 interrupts: irq N: nobody cared", () => {
+    const h = counter(IRQ_NONE);
+    k.irqs.request(12, action("deaf", h.fn));
+    for (let i = 0; i < 100_000; i++) edge(12);
+    expect(dmesg(k)).toEqual([
+      'irq 12: nobody cared (try booting with the "irqpoll" option)',
+      "handlers:",
+      "[<0000000000000000>] deaf",
+      "Disabling IRQ #12",
+    ]);
+    expect(k.irqs.isDisabled(12)).toBe(true);
+    edge(12);
+    expect(h.calls).toBe(100_000);
+  });
+
+  it("leaves a line alone when enough of its interrupts are handled", () => {
+    let n = 0;
+    k.irqs.request(13, action("sometimes", () => (++n % 500 === 0 ? IRQ_HANDLED : IRQ_NONE)));
+    for (let i = 0; i < 100_000; i++) edge(13);
+    expect(k.irqs.isDisabled(13)).toBe(false);
+    expect(dmesg(k)).toEqual([]);
+  });
+});
