@@ -14,13 +14,15 @@ import { callChart } from "./chart.js";
 import { buildBenchModules } from "./kbuild.js";
 import type { BenchContext, BenchPath, CallCheck, Figure, Finding, LoopKind, Skip, Stats } from "./path.js";
 import { intra } from "./paths/intra.js";
+import { js } from "./paths/js.js";
 import { kernel } from "./paths/kernel.js";
 import { load } from "./paths/load.js";
 import { module } from "./paths/module.js";
+import { native } from "./paths/native.js";
 import { reportLines } from "./report.js";
 import { evaluateTargets, type TargetResult } from "./targets.js";
 
-export const PATHS: readonly BenchPath[] = [intra, kernel, module, load];
+export const PATHS: readonly BenchPath[] = [native, js, intra, kernel, module, load];
 
 export const RESULTS_DIR = join(ROOT, "bench", "results");
 
