@@ -13,7 +13,9 @@ import { ROOT } from "../scripts/paths.js";
 import { callChart } from "./chart.js";
 import { buildBenchModules } from "./kbuild.js";
 import type { BenchContext, BenchPath, CallCheck, Figure, Finding, LoopKind, Skip, Stats } from "./path.js";
+import { extism } from "./paths/extism.js";
 import { intra } from "./paths/intra.js";
+import { jco } from "./paths/jco.js";
 import { js } from "./paths/js.js";
 import { kernel } from "./paths/kernel.js";
 import { load } from "./paths/load.js";
@@ -22,7 +24,7 @@ import { native } from "./paths/native.js";
 import { reportLines } from "./report.js";
 import { evaluateTargets, type TargetResult } from "./targets.js";
 
-export const PATHS: readonly BenchPath[] = [native, js, intra, kernel, module, load];
+export const PATHS: readonly BenchPath[] = [native, js, intra, kernel, module, extism, jco, load];
 
 export const RESULTS_DIR = join(ROOT, "bench", "results");
 
