@@ -21,10 +21,11 @@ import { kernel } from "./paths/kernel.js";
 import { load } from "./paths/load.js";
 import { module } from "./paths/module.js";
 import { native } from "./paths/native.js";
+import { scale } from "./paths/scale.js";
 import { reportLines } from "./report.js";
 import { evaluateTargets, type TargetResult } from "./targets.js";
 
-export const PATHS: readonly BenchPath[] = [native, js, intra, kernel, module, extism, jco, load];
+export const PATHS: readonly BenchPath[] = [native, js, intra, kernel, module, extism, jco, load, scale];
 
 export const RESULTS_DIR = join(ROOT, "bench", "results");
 
