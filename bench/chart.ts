@@ -35,7 +35,7 @@ export function callChart(figures: readonly ReportedFigure[], title: string): st
       const tx = x(t).toFixed(1);
       const bottom = TOP + calls.length * ROW;
       return `<line x1="${tx}" y1="${TOP - 4}" x2="${tx}" y2="${bottom}" stroke="#ddd"/>` +
-        `<text x="${tx}" y="${bottom + 16}" text-anchor="middle" fill="#555">${fmt(t)}</text>`;
+        `<text x="${tx}" y="${bottom + 16}" text-anchor="middle" fill="#555">${t.toLocaleString("en-US", { maximumFractionDigits: 3 })}</text>`;
     }),
     ...calls.map((f, i) => bar(f, TOP + i * ROW, x(10 ** lo), x)),
     "</svg>",

@@ -30,13 +30,17 @@ function figureRow(f: ReportedFigure): string[] {
 function targetLine(t: TargetResult): string {
   const mark = t.met === null ? "·" : t.met ? "✓" : "✗";
   const value = t.value === null ? t.note ?? "not measured" : `${fmt(t.value)} ${t.unit} (limit ${t.limit} ${t.unit}: ${t.formula})`;
-  return `  ${mark} ${t.label}: ${value}`;
+  return `${mark} ${t.label}: ${value}`;
+}
+
+function runLine(r: BenchResults): string {
+  return `${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.os}, load average ${fmt(r.machine.loadAverage)}; ` +
+    `Node ${r.node}, V8 ${r.v8}; ${r.date}${r.quick ? " (quick)" : ""}`;
 }
 
 export function reportLines(r: BenchResults): string[] {
   const out = [
-    `wasm-lkm bench: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.os}, load average ${fmt(r.machine.loadAverage)}; ` +
-      `Node ${r.node}, V8 ${r.v8}; ${r.date}${r.quick ? " (quick)" : ""}`,
+    `wasm-lkm bench: ${runLine(r)}`,
     "",
     ...table(["figure", "median", "min", "max", "net", "unit", "id"], r.figures.map(figureRow)),
     "",
@@ -47,6 +51,27 @@ export function reportLines(r: BenchResults): string[] {
   ];
   if (r.skips.length) out.push("", "skipped:", ...r.skips.map((s) => `  ${s.id}: ${s.reason}`));
   if (r.findings.length) out.push("", "found:", ...r.findings.map((f) => `  ${f.label}: ${f.value}`));
-  out.push("", "targets:", ...r.targets.map(targetLine));
+  out.push("", "targets:", ...r.targets.map((t) => `  ${targetLine(t)}`));
   return out;
+}
+
+/** The same in Markdown, for the block of bench/README.md that a full run rewrites. */
+export function markdownLines(r: BenchResults): string[] {
+  const cells = (row: readonly string[]) => `| ${row.join(" | ")} |`;
+  return [
+    `From \`npm run bench\` on ${runLine(r)}.`,
+    "",
+    cells(["figure", "median", "min", "max", "net", "unit"]),
+    cells(["---", "---:", "---:", "---:", "---:", "---"]),
+    ...r.figures.map((f) => cells(figureRow(f).slice(0, 6).map((c) => c.replace(/\|/g, "\\|")))),
+    "",
+    "Targets:",
+    "",
+    ...r.targets.map((t) => `- ${targetLine(t)}`),
+    "",
+    "Found:",
+    "",
+    ...r.findings.map((f) => `- ${f.label}: ${f.value}`),
+    ...r.skips.map((s) => `- skipped ${s.id}: ${s.reason}`),
+  ];
 }

@@ -5,7 +5,7 @@
 //
 // A new path is one file in bench/paths/ exporting a BenchPath, added to PATHS below.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { arch, cpus, loadavg, release, tmpdir, totalmem, type as osType } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,7 +22,7 @@ import { load } from "./paths/load.js";
 import { module } from "./paths/module.js";
 import { native } from "./paths/native.js";
 import { scale } from "./paths/scale.js";
-import { reportLines } from "./report.js";
+import { markdownLines, reportLines } from "./report.js";
 import { evaluateTargets, type TargetResult } from "./targets.js";
 
 export const PATHS: readonly BenchPath[] = [native, js, intra, kernel, module, extism, jco, load, scale];
@@ -132,6 +132,16 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
   };
 }
 
+const README = join(ROOT, "bench", "README.md");
+const LATEST = /(<!-- latest:begin -->\n)[\s\S]*?(<!-- latest:end -->)/;
+
+/** Rewrite the latest figures' block of bench/README.md, so what it quotes is what latest.json holds. */
+export function updateReadme(r: BenchResults, path: string = README): void {
+  const text = readFileSync(path, "utf8");
+  if (!LATEST.test(text)) throw new Error(`${path}: no <!-- latest:begin --> … <!-- latest:end --> block`);
+  writeFileSync(path, text.replace(LATEST, (_m, begin: string, end: string) => `${begin}${markdownLines(r).join("\n")}\n${end}`));
+}
+
 /** Write latest.json and calls.svg into dir. */
 export function writeResults(r: BenchResults, dir: string = RESULTS_DIR): void {
   mkdirSync(dir, { recursive: true });
@@ -149,5 +159,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const opts = parseArgs(process.argv.slice(2));
   const results = await runBench({ ...opts, log: (line) => console.error(line) });
   console.log(reportLines(results).join("\n"));
-  if (!opts.quick && !opts.only) writeResults(results);
+  if (!opts.quick && !opts.only) {
+    writeResults(results);
+    updateReadme(results);
+  }
 }

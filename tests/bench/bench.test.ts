@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runBench, writeResults, type BenchResults } from "../../bench/run.js";
+import { runBench, updateReadme, writeResults, type BenchResults } from "../../bench/run.js";
 
 /** Every call path that exists today; native.* may be skipped instead, on a machine without cc. */
 const CALL_PATHS = [
@@ -72,5 +72,18 @@ describe("writeResults", () => {
     const svg = readFileSync(join(out, "calls.svg"), "utf8");
     expect(svg.startsWith("<svg")).toBe(true);
     for (const f of results.figures.filter((f) => f.call)) expect(svg).toContain(f.label.replace(/"/g, "&quot;"));
+  });
+});
+
+describe("updateReadme", () => {
+  it("rewrites the latest-figures block and nothing else", () => {
+    const readme = join(out, "README.md");
+    writeFileSync(readme, "before\n<!-- latest:begin -->\nold figures\n<!-- latest:end -->\nafter\n");
+    updateReadme(results, readme);
+    const text = readFileSync(readme, "utf8");
+    expect(text.startsWith("before\n<!-- latest:begin -->\nFrom `npm run bench` on ")).toBe(true);
+    expect(text.endsWith("<!-- latest:end -->\nafter\n")).toBe(true);
+    expect(text).not.toContain("old figures");
+    expect(text).toMatch(/^\| intra-module direct call \| [\d.,]+ \|/m);
   });
 });
