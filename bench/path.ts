@@ -61,9 +61,25 @@ export interface Finding {
   readonly detail: Readonly<Record<string, string | number | null>>;
 }
 
+/**
+ * A wasm loop whose emitted code must still make its call. The driver checks them all after the last
+ * figure is timed: printing a binary (a large wasm program of its own) changes how V8 tiers up the code
+ * that runs next, and made module_put's JS implementation stay unoptimised in some runs.
+ */
+export interface LoopCall {
+  readonly id: string;
+  readonly binary: Uint8Array;
+  /** The function whose loop makes the call (its short name). */
+  readonly func: string;
+  /** "call NAME" or "call_indirect". */
+  readonly instruction: string;
+}
+
 export interface PathResult {
   readonly figures: Figure[];
+  /** Checks the path made itself (native code, JS). */
   readonly checks: CallCheck[];
+  readonly loops: LoopCall[];
   readonly skips: Skip[];
   readonly findings: Finding[];
 }

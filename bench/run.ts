@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { ROOT } from "../scripts/paths.js";
 import { callChart } from "./chart.js";
 import { buildBenchModules } from "./kbuild.js";
-import type { BenchContext, BenchPath, CallCheck, Figure, Finding, LoopKind, Skip, Stats } from "./path.js";
+import type { BenchContext, BenchPath, CallCheck, Figure, Finding, LoopCall, LoopKind, Skip, Stats } from "./path.js";
 import { extism } from "./paths/extism.js";
 import { intra } from "./paths/intra.js";
 import { jco } from "./paths/jco.js";
@@ -24,6 +24,7 @@ import { native } from "./paths/native.js";
 import { scale } from "./paths/scale.js";
 import { markdownLines, reportLines } from "./report.js";
 import { evaluateTargets, type TargetResult } from "./targets.js";
+import { checkLoops } from "./wat.js";
 
 export const PATHS: readonly BenchPath[] = [native, js, intra, kernel, module, extism, jco, load, scale];
 
@@ -111,6 +112,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
   const ctx = context(quick, tmp, log);
   const figures: Figure[] = [];
   const checks: CallCheck[] = [];
+  const loops: LoopCall[] = [];
   const skips: Skip[] = [];
   const findings: Finding[] = [];
   try {
@@ -119,9 +121,11 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
       const r = await path.run(ctx);
       figures.push(...(r.figures ?? []));
       checks.push(...(r.checks ?? []));
+      loops.push(...(r.loops ?? []));
       skips.push(...(r.skips ?? []));
       findings.push(...(r.findings ?? []));
     }
+    checks.push(...(await checkLoops(loops)));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

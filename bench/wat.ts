@@ -4,10 +4,10 @@
 // the name section (`$bench/modules/bench_intra/bench_intra_direct`; here by the last path segment).
 
 import { print } from "@bytecodealliance/jco";
-import type { CallCheck } from "./path.js";
+import type { CallCheck, LoopCall } from "./path.js";
 
 /** A binary's functions as text: their bodies by short name, and every function's short name by index. */
-export interface FunctionTexts {
+interface FunctionTexts {
   readonly bodies: ReadonlyMap<string, readonly string[]>;
   /** Imports print without a $name (binaryen keeps none), so calls to them read `call 3`. */
   readonly byIndex: ReadonlyMap<string, string>;
@@ -21,7 +21,7 @@ function shortName(name: string): string {
   return name.slice(name.lastIndexOf("/") + 1);
 }
 
-export async function functionTexts(binary: Uint8Array): Promise<FunctionTexts> {
+async function functionTexts(binary: Uint8Array): Promise<FunctionTexts> {
   const bodies = new Map<string, string[]>();
   const byIndex = new Map<string, string>();
   let body: string[] | null = null;
@@ -40,7 +40,7 @@ export async function functionTexts(binary: Uint8Array): Promise<FunctionTexts> 
 }
 
 /** The instructions inside each loop of a function body, nested blocks included. */
-export function loops(body: readonly string[]): string[][] {
+function loops(body: readonly string[]): string[][] {
   return body.flatMap((line, at) => (line.startsWith("loop") ? [blockBody(body.slice(at + 1))] : []));
 }
 
@@ -66,12 +66,20 @@ function matches(texts: FunctionTexts, line: string, op: string, callee: string 
   return name === callee;
 }
 
-/**
- * Check that a loop of `func` contains `instruction`: "call NAME" (matched on the callee's short name) or
- * "call_indirect".
- */
-export function checkLoop(texts: FunctionTexts, id: string, func: string, instruction: string): CallCheck {
-  const [op, callee] = instruction.split(" ") as [string, string | undefined];
-  const kept = loops(texts.bodies.get(func) ?? []).some((loop) => loop.some((line) => matches(texts, line, op, callee)));
-  return { id, where: func, instruction, kept };
+/** Whether a loop of the function contains the instruction (a call matched on the callee's short name). */
+function checkLoop(texts: FunctionTexts, l: LoopCall): CallCheck {
+  const [op, callee] = l.instruction.split(" ") as [string, string | undefined];
+  const kept = loops(texts.bodies.get(l.func) ?? []).some((loop) => loop.some((line) => matches(texts, line, op, callee)));
+  return { id: l.id, where: l.func, instruction: l.instruction, kept };
+}
+
+/** Check every loop, printing each binary once. */
+export async function checkLoops(calls: readonly LoopCall[]): Promise<CallCheck[]> {
+  const texts = new Map<Uint8Array, FunctionTexts>();
+  const out: CallCheck[] = [];
+  for (const l of calls) {
+    if (!texts.has(l.binary)) texts.set(l.binary, await functionTexts(l.binary));
+    out.push(checkLoop(texts.get(l.binary)!, l));
+  }
+  return out;
 }

@@ -7,7 +7,6 @@ import { join } from "node:path";
 import { ROOT } from "../../scripts/paths.js";
 import { perCall } from "../measure.js";
 import type { BenchPath, Figure } from "../path.js";
-import { checkLoop, functionTexts } from "../wat.js";
 
 const GUESTS = join("bench", "guests");
 
@@ -41,13 +40,12 @@ export const extism: BenchPath = {
     const call = await perCall(ctx, async (n) => {
       for (let i = 0; i < n; i++) await plugin.call("bench_noop", "");
     }, { start: 10 });
-    const texts = await functionTexts(binary);
     const figures: Figure[] = [
       { id: "extism.host_fn", label: "Extism plugin → host function (i32)", unit: "ns", call: { family: "peer", loop: "wasm" }, ...host },
       // The loop is here in JS: each iteration is a whole call into the plugin, nothing a compiler could drop.
       { id: "extism.call", label: "Extism plugin.call (host → plugin, empty)", unit: "ns", call: { family: "peer" }, ...call },
     ];
     await plugin.close();
-    return { figures, checks: [checkLoop(texts, "extism.host_fn", "bench_host", "call bench_add_one")] };
+    return { figures, loops: [{ id: "extism.host_fn", binary, func: "bench_host", instruction: "call bench_add_one" }] };
   },
 };

@@ -3,7 +3,6 @@
 import { benchKernel, symbolFn } from "../lkm.js";
 import { perCallEach } from "../measure.js";
 import type { BenchPath } from "../path.js";
-import { checkLoop, functionTexts } from "../wat.js";
 
 type Loop = (n: number) => number;
 
@@ -19,16 +18,16 @@ export const intra: BenchPath = {
       indirect: (n: number) => indirect(n, callee),
     });
     const call = { family: "wasm-lkm", loop: "wasm" } as const;
-    const texts = await functionTexts(await ctx.benchModule("bench_intra"));
+    const binary = await ctx.benchModule("bench_intra");
     return {
       figures: [
         { id: "intra.empty", label: "wasm empty loop (per iteration)", unit: "ns", ...timed.empty },
         { id: "intra.direct", label: "intra-module direct call", unit: "ns", call, ...timed.direct },
         { id: "intra.indirect", label: "intra-module call_indirect (table)", unit: "ns", call, ...timed.indirect },
       ],
-      checks: [
-        checkLoop(texts, "intra.direct", "bench_intra_direct", "call bench_callee"),
-        checkLoop(texts, "intra.indirect", "bench_intra_indirect", "call_indirect"),
+      loops: [
+        { id: "intra.direct", binary, func: "bench_intra_direct", instruction: "call bench_callee" },
+        { id: "intra.indirect", binary, func: "bench_intra_indirect", instruction: "call_indirect" },
       ],
     };
   },

@@ -8,7 +8,6 @@ import { pathToFileURL } from "node:url";
 import { ROOT } from "../../scripts/paths.js";
 import { perCallEach } from "../measure.js";
 import type { BenchPath } from "../path.js";
-import { checkLoop, functionTexts } from "../wat.js";
 
 const GUESTS = join(ROOT, "bench", "guests");
 const NAME = "bench_component";
@@ -50,7 +49,6 @@ export const jco: BenchPath = {
     const dir = join(ctx.tmp, "jco");
     const core = await transpileComponent(dir);
     const component = await instantiate(dir);
-    const texts = await functionTexts(core);
     const timed = await perCallEach(ctx, { u32: (n: number) => component.loopU32(n), string: (n: number) => component.loopString(n) }, { start: 10 });
     const call = { family: "peer", loop: "wasm" } as const;
     return {
@@ -58,9 +56,9 @@ export const jco: BenchPath = {
         { id: "jco.u32", label: "jco component → import (u32)", unit: "ns", call, ...timed.u32 },
         { id: "jco.string", label: "jco component → import (string)", unit: "ns", call, ...timed.string },
       ],
-      checks: [
-        checkLoop(texts, "jco.u32", "loop-u32", "call add-one"),
-        checkLoop(texts, "jco.string", "loop-string", "call str-len"),
+      loops: [
+        { id: "jco.u32", binary: core, func: "loop-u32", instruction: "call add-one" },
+        { id: "jco.string", binary: core, func: "loop-string", instruction: "call str-len" },
       ],
     };
   },

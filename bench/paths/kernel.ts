@@ -3,7 +3,6 @@
 import { benchKernel, symbolFn } from "../lkm.js";
 import { perCallEach } from "../measure.js";
 import type { BenchPath, Figure } from "../path.js";
-import { checkLoop, functionTexts } from "../wat.js";
 
 type Loop = (n: number) => number;
 
@@ -18,7 +17,7 @@ export const kernel: BenchPath = {
   name: "kernel",
   async run(ctx) {
     const k = await benchKernel(ctx, ["bench_ksym"]);
-    const texts = await functionTexts(await ctx.benchModule("bench_ksym"));
+    const binary = await ctx.benchModule("bench_ksym");
     const loops = Object.fromEntries(LOOPS.map((l) => [l.id, symbolFn<Loop>(k, l.fn)]));
     const timed = await perCallEach(ctx, loops, { start: 100 });
     const figures: Figure[] = LOOPS.map((l) => ({
@@ -26,9 +25,9 @@ export const kernel: BenchPath = {
     }));
     return {
       figures,
-      checks: [
-        ...LOOPS.map((l) => checkLoop(texts, l.id, l.fn, `call ${l.sym}`)),
-        checkLoop(texts, "kernel.kmalloc", "bench_ksym_kmalloc", "call kfree"),
+      loops: [
+        ...LOOPS.map((l) => ({ id: l.id, binary, func: l.fn, instruction: `call ${l.sym}` })),
+        { id: "kernel.kmalloc", binary, func: "bench_ksym_kmalloc", instruction: "call kfree" },
       ],
     };
   },

@@ -6,7 +6,6 @@ import { memoryImport, readSections } from "../../abi/wasm.js";
 import { benchKernel, symbolFn } from "../lkm.js";
 import { perCallEach } from "../measure.js";
 import type { BenchPath } from "../path.js";
-import { checkLoop, functionTexts } from "../wat.js";
 
 type Loop = (n: number) => number;
 type Target = (x: number) => number;
@@ -37,7 +36,6 @@ export const module: BenchPath = {
   async run(ctx) {
     const k = await benchKernel(ctx, ["bench_provider", "bench_user"]);
     const user = await ctx.benchModule("bench_user");
-    const texts = await functionTexts(user);
     const timed = await perCallEach(ctx, {
       direct: symbolFn<Loop>(k, "bench_user_call"),
       trampoline: withTrampoline(user, symbolFn<Target>(k, "bench_target")),
@@ -48,7 +46,7 @@ export const module: BenchPath = {
         { id: "module.direct", label: "module → module (export bound as the import)", unit: "ns", call, ...timed.direct },
         { id: "module.trampoline", label: "module → module through a JS trampoline", unit: "ns", call, ...timed.trampoline },
       ],
-      checks: ["module.direct", "module.trampoline"].map((id) => checkLoop(texts, id, "bench_user_call", "call bench_target")),
+      loops: ["module.direct", "module.trampoline"].map((id) => ({ id, binary: user, func: "bench_user_call", instruction: "call bench_target" })),
     };
   },
 };
