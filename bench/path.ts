@@ -33,6 +33,11 @@ export interface Figure {
   readonly iterations: number;
   /** A call figure: drawn on the chart, and its empty loop subtracted for `net`. */
   readonly call?: { readonly family: Family; readonly loop?: LoopKind };
+  /**
+   * This figure's median over that of another figure's loop timed alongside it (runs alternating), for
+   * the targets: a ratio of two figures timed seconds apart carries whatever the machine did in between.
+   */
+  readonly paired?: { readonly id: string; readonly ratio: number };
   readonly note?: string;
 }
 

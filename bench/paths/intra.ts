@@ -1,6 +1,6 @@
 // Calls inside one module: a direct call and call_indirect through the function table, and the empty loop.
 
-import { benchKernel, symbolFn } from "../lkm.js";
+import { benchKernel, REFERENCE, symbolFn } from "../lkm.js";
 import { perCallEach } from "../measure.js";
 import type { BenchPath } from "../path.js";
 
@@ -9,12 +9,12 @@ type Loop = (n: number) => number;
 export const intra: BenchPath = {
   name: "intra",
   async run(ctx) {
-    const k = await benchKernel(ctx, ["bench_intra"]);
+    const k = await benchKernel(ctx, [REFERENCE.module]);
     const indirect = symbolFn<(n: number, fn: number) => number>(k, "bench_intra_indirect");
     const callee = symbolFn<() => number>(k, "bench_intra_callee_index")();
     const timed = await perCallEach(ctx, {
       empty: symbolFn<Loop>(k, "bench_intra_empty"),
-      direct: symbolFn<Loop>(k, "bench_intra_direct"),
+      direct: symbolFn<Loop>(k, REFERENCE.loop),
       indirect: (n: number) => indirect(n, callee),
     });
     const call = { family: "wasm-lkm", loop: "wasm" } as const;
@@ -22,7 +22,7 @@ export const intra: BenchPath = {
     return {
       figures: [
         { id: "intra.empty", label: "wasm empty loop (per iteration)", unit: "ns", ...timed.empty },
-        { id: "intra.direct", label: "intra-module direct call", unit: "ns", call, ...timed.direct },
+        { id: REFERENCE.id, label: "intra-module direct call", unit: "ns", call, ...timed.direct },
         { id: "intra.indirect", label: "intra-module call_indirect (table)", unit: "ns", call, ...timed.indirect },
       ],
       loops: [

@@ -1,6 +1,6 @@
 // Module to kernel: base-kernel symbols called from a module, bound as the loader binds them (JS functions).
 
-import { benchKernel, symbolFn } from "../lkm.js";
+import { benchKernel, pairedWithReference, REFERENCE, symbolFn } from "../lkm.js";
 import { perCallEach } from "../measure.js";
 import type { BenchPath, Figure } from "../path.js";
 
@@ -16,12 +16,17 @@ const LOOPS = [
 export const kernel: BenchPath = {
   name: "kernel",
   async run(ctx) {
-    const k = await benchKernel(ctx, ["bench_ksym"]);
+    const k = await benchKernel(ctx, [REFERENCE.module, "bench_ksym"]);
     const binary = await ctx.benchModule("bench_ksym");
-    const loops = Object.fromEntries(LOOPS.map((l) => [l.id, symbolFn<Loop>(k, l.fn)]));
+    const loops = Object.fromEntries([[REFERENCE.id, symbolFn<Loop>(k, REFERENCE.loop)], ...LOOPS.map((l) => [l.id, symbolFn<Loop>(k, l.fn)])]);
     const timed = await perCallEach(ctx, loops, { start: 100 });
     const figures: Figure[] = LOOPS.map((l) => ({
-      id: l.id, label: l.label, unit: "ns", call: { family: "wasm-lkm", loop: "wasm" }, ...timed[l.id]!,
+      id: l.id,
+      label: l.label,
+      unit: "ns",
+      call: { family: "wasm-lkm", loop: "wasm" },
+      paired: pairedWithReference(timed[l.id]!, timed[REFERENCE.id]!),
+      ...timed[l.id]!,
     }));
     return {
       figures,

@@ -3,7 +3,7 @@
 
 import { ENV_NAMESPACE, KERNEL_NAMESPACE, MODULE_EXPORTS } from "../../abi/module.js";
 import { memoryImport, readSections } from "../../abi/wasm.js";
-import { benchKernel, symbolFn } from "../lkm.js";
+import { benchKernel, pairedWithReference, REFERENCE, symbolFn } from "../lkm.js";
 import { perCallEach } from "../measure.js";
 import type { BenchPath } from "../path.js";
 
@@ -34,16 +34,24 @@ function withTrampoline(binary: Uint8Array, target: Target): Loop {
 export const module: BenchPath = {
   name: "module",
   async run(ctx) {
-    const k = await benchKernel(ctx, ["bench_provider", "bench_user"]);
+    const k = await benchKernel(ctx, [REFERENCE.module, "bench_provider", "bench_user"]);
     const user = await ctx.benchModule("bench_user");
     const timed = await perCallEach(ctx, {
+      reference: symbolFn<Loop>(k, REFERENCE.loop),
       direct: symbolFn<Loop>(k, "bench_user_call"),
       trampoline: withTrampoline(user, symbolFn<Target>(k, "bench_target")),
     });
     const call = { family: "wasm-lkm", loop: "wasm" } as const;
     return {
       figures: [
-        { id: "module.direct", label: "module → module (export bound as the import)", unit: "ns", call, ...timed.direct },
+        {
+          id: "module.direct",
+          label: "module → module (export bound as the import)",
+          unit: "ns",
+          call,
+          paired: pairedWithReference(timed.direct, timed.reference),
+          ...timed.direct,
+        },
         { id: "module.trampoline", label: "module → module through a JS trampoline", unit: "ns", call, ...timed.trampoline },
       ],
       loops: ["module.direct", "module.trampoline"].map((id) => ({ id, binary: user, func: "bench_user_call", instruction: "call bench_target" })),
