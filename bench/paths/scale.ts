@@ -173,7 +173,8 @@ function findLimit(ctx: BenchContext, templatePath: string, flags: readonly stri
   if (child.status !== 0 || !last.startsWith("{")) {
     const progress = /^loaded (\d+)/.exec(last)?.[1] ?? "0";
     const how = child.signal ? `killed by ${child.signal}` : `exited with ${child.status}`;
-    const why = child.stderr.trim().split("\n").find((l) => /fatal|error|out of memory/i.test(l))?.trim();
+    const stderr = child.stderr.trim().split("\n").map((l) => l.trim()).filter(Boolean);
+    const why = stderr.find((l) => /fatal|error|out of memory/i.test(l)) ?? stderr.at(-1);
     const error = `${how} after more than ${progress} modules${why ? ` (${why})` : ""}`;
     return finding(config, { loaded: Number(progress), error, seconds: NaN, vmSizeGiB: null });
   }
