@@ -155,7 +155,7 @@ function searchLimit(template: Uint8Array): LimitReport {
       return report(i, (e as Error).message);
     }
     // A process killed outright (SIGSEGV past vm.max_map_count) reports nothing else: the parent reads this.
-    if (i % 500 === 0) console.log(`loaded ${i}`);
+    if ((i + 1) % 100 === 0) console.log(`loaded ${i + 1}`);
   }
   return report(LIMIT_CAP.modules, null);
 }
@@ -175,16 +175,17 @@ function findLimit(ctx: BenchContext, templatePath: string, flags: readonly stri
     const how = child.signal ? `killed by ${child.signal}` : `exited with ${child.status}`;
     const stderr = child.stderr.trim().split("\n").map((l) => l.trim()).filter(Boolean);
     const why = stderr.find((l) => /fatal|error|out of memory/i.test(l)) ?? stderr.at(-1);
-    const error = `${how} after more than ${progress} modules${why ? ` (${why})` : ""}`;
-    return finding(config, { loaded: Number(progress), error, seconds: NaN, vmSizeGiB: null });
+    const error = `${how}${why ? ` (${why})` : ""}`;
+    return finding(config, { loaded: Number(progress), error, seconds: NaN, vmSizeGiB: null }, true);
   }
   ctx.log(`  limit (${config}): ${last}`);
   return finding(config, JSON.parse(last) as LimitReport);
 }
 
-function finding(config: string, r: LimitReport): Finding {
+/** `lowerBound`: the child died, and its last progress line is all that is known of the count. */
+function finding(config: string, r: LimitReport, lowerBound = false): Finding {
   const value = r.error
-    ? `${r.loaded} live modules, then: ${r.error}`
+    ? `${lowerBound ? "more than " : ""}${r.loaded} live modules, then: ${r.error}`
     : `no failure up to ${r.loaded} modules (the search's cap: ${LIMIT_CAP.modules} modules or ${LIMIT_CAP.seconds} s)`;
   return {
     id: `scale.limit${config === "default flags" ? "" : "_no_trap_handler"}`,
