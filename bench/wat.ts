@@ -1,9 +1,9 @@
 // Proof that a loop still makes its call: the loop's instructions, read from the binary printed as text.
 //
-// jco's print is wasm-tools' printer: one instruction a line, blocks closed by `end`, functions named from
+// jco's print (from jco-transpile, the library jco itself uses) is wasm-tools' printer: one instruction a line, blocks closed by `end`, functions named from
 // the name section (`$bench/modules/bench_intra/bench_intra_direct`; here by the last path segment).
 
-import { print } from "@bytecodealliance/jco";
+import { print } from "@bytecodealliance/jco-transpile/wasm-tools";
 import type { CallCheck, LoopCall } from "./path.js";
 
 /** A binary's functions as text: their bodies by short name, and every function's short name by index. */

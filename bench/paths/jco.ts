@@ -1,7 +1,11 @@
 // The Component Model peer: bench/guests/component.wat made a component for component.wit with jco
 // (embed, new) and transpiled to JS; import calls from the component with a u32 and with a string argument.
+//
+// jco's library, @bytecodealliance/jco-transpile, is what jco 1.35's transpile and wasm-tools commands
+// call; the jco CLI package itself also pulls in bundlers whose native builds the registry here lacks.
 
-import { componentEmbed, componentNew, parse, transpile } from "@bytecodealliance/jco";
+import { transpileBytes } from "@bytecodealliance/jco-transpile";
+import { componentEmbed, componentNew, parse } from "@bytecodealliance/jco-transpile/wasm-tools";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -27,7 +31,7 @@ async function transpileComponent(dir: string): Promise<Uint8Array> {
   const core = await parse(readFileSync(join(GUESTS, "component.wat"), "utf8"));
   const witSource = readFileSync(join(GUESTS, "component.wit"), "utf8");
   const embedded = await componentEmbed({ binary: core, witSource, world: "bench", stringEncoding: "utf8" });
-  const { files } = await transpile(await componentNew(embedded), { name: NAME, instantiation: "async" });
+  const { files } = await transpileBytes(await componentNew(embedded), { name: NAME, instantiation: "async" });
   for (const [file, data] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, file)), { recursive: true });
     writeFileSync(join(dir, file), data);
