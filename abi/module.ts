@@ -7,6 +7,8 @@
 //   __ksymtab_gpl  per GPL-only exported symbol, same encoding
 //   __param        per module_param: u32 sysfs permission bits, then the NUL-terminated parameter name
 
+import { concat } from "./wasm.js";
+
 export const SECTION_MODINFO = ".modinfo";
 export const SECTION_VERSIONS = "__versions";
 export const SECTION_KSYMTAB = "__ksymtab";
@@ -73,13 +75,7 @@ export function encodeNamedU32(entries: readonly NamedU32[]): Uint8Array {
     rec.set(name, 4);
     return rec;
   });
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 /** Decode __versions, __ksymtab(_gpl) or __param records; a truncated record is malformed (null). */

@@ -4,6 +4,7 @@ const MAGIC = [0x00, 0x61, 0x73, 0x6d];
 const VERSION = [0x01, 0x00, 0x00, 0x00];
 const SECTION_CUSTOM = 0;
 const SECTION_IMPORT = 2;
+const SECTION_EXPORT = 7;
 
 /** A malformed binary; the message says where. */
 export class WasmFormatError extends Error {}
@@ -139,12 +140,24 @@ export function appendCustomSection(binary: Uint8Array, name: string, payload: U
 
 /** Re-encode a list of sections into a binary: the inverse of readSections. */
 export function encodeSections(sections: readonly Section[]): Uint8Array {
-  return new Uint8Array([...MAGIC, ...VERSION, ...sections.flatMap(encodeSection)]);
+  return concat([new Uint8Array([...MAGIC, ...VERSION]), ...sections.flatMap(encodeSection)]);
 }
 
-function encodeSection(s: Section): number[] {
-  const body = s.id === SECTION_CUSTOM ? [...encodeName(s.name ?? ""), ...s.payload] : [...s.payload];
-  return [s.id, ...leb128(body.length), ...body];
+// Payloads are copied as typed arrays: spreading them into number arrays made a large binary slow to edit.
+function encodeSection(s: Section): Uint8Array[] {
+  const name = new Uint8Array(s.id === SECTION_CUSTOM ? encodeName(s.name ?? "") : []);
+  return [new Uint8Array([s.id, ...leb128(name.length + s.payload.length)]), name, s.payload];
+}
+
+/** The parts one after the other, in one new array. */
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 function encodeName(name: string): number[] {
@@ -164,6 +177,22 @@ export function setModuleName(binary: Uint8Array, moduleName: string): Uint8Arra
     else r.at = 0;
     const sub = encodeName(moduleName);
     return { id: s.id, name: s.name, payload: new Uint8Array([0, ...leb128(sub.length), ...sub, ...s.payload.subarray(r.at)]) };
+  });
+  return encodeSections(sections);
+}
+
+/** Rename a binary's exports (the export section only; custom sections that name them are the caller's). */
+export function renameExports(binary: Uint8Array, rename: (name: string) => string): Uint8Array {
+  const sections = readSections(binary).map((s): Section => {
+    if (s.id !== SECTION_EXPORT) return s;
+    const r = new Reader(s.payload);
+    const out = [...leb128(r.u32())];
+    while (r.at < s.payload.length) {
+      const name = encodeName(rename(r.name()));
+      const kind = r.byte();
+      out.push(...name, kind, ...leb128(r.u32()));
+    }
+    return { id: s.id, payload: new Uint8Array(out) };
   });
   return encodeSections(sections);
 }

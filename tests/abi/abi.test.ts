@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { ERRNO, errno, errnoName, EWOULDBLOCK, strerror } from "../../abi/errno.js";
 import { ABI_VERSION, KERNEL_SYMBOLS } from "../../abi/kernel.js";
 import { UTS_RELEASE, VERMAGIC, WASM_LKM_VERSION } from "../../abi/version.js";
+import { encodeSections, readSections, renameExports } from "../../abi/wasm.js";
 import { Kernel } from "../../host/init/main.js";
 import { kernelFunctions } from "../../host/module/ksyms.js";
 import { generateHeader, HEADER_PATH } from "../../scripts/genheaders.js";
@@ -90,5 +91,23 @@ describe("errno", () => {
   it("has no number twice", () => {
     const numbers = Object.values(ERRNO).map(([n]) => n);
     expect(new Set(numbers).size).toBe(numbers.length);
+  });
+});
+
+describe("abi/wasm.ts", () => {
+  it("encodeSections undoes readSections byte for byte", () => {
+    const bytes = loadBytes("counter");
+    expect(encodeSections(readSections(bytes))).toEqual(bytes);
+  });
+
+  it("renameExports renames the exports and leaves the rest", () => {
+    const bytes = renameExports(loadBytes("counter"), (name) => (name === "counter_add" ? "renamed_add" : name));
+    const exports = WebAssembly.Module.exports(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>)).map((e) => e.name);
+    expect(exports).toContain("renamed_add");
+    expect(exports).not.toContain("counter_add");
+    expect(exports).toContain("counter_get");
+    expect(readSections(bytes).filter((s) => s.id === 0).map((s) => s.name)).toEqual(
+      readSections(loadBytes("counter")).filter((s) => s.id === 0).map((s) => s.name),
+    );
   });
 });

@@ -1,0 +1,87 @@
+// Timing of call loops: sized to a run length, a warm-up run, then the spread over several timed runs.
+
+import type { BenchContext, Stats } from "./path.js";
+
+/** What timing needs of a run's context. */
+export type TimingContext = Pick<BenchContext, "runs" | "runMs">;
+
+/** A loop that makes n calls of the thing measured (in wasm, in one call from here, where it can). */
+export type Loop = (n: number) => unknown;
+
+export interface Timed {
+  readonly stats: Stats;
+  readonly runs: number;
+  readonly iterations: number;
+}
+
+export function stats(samples: readonly number[]): Stats {
+  if (samples.length === 0) throw new Error("stats: no samples");
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { min: sorted[0]!, median, max: sorted[sorted.length - 1]! };
+}
+
+/** The process's CPU time in milliseconds. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/**
+ * CPU time, not wall time: on a machine shared with other work, a run that was preempted would count
+ * time spent running someone else. The loops are single-threaded and warm, so the CPU time is theirs.
+ */
+async function timeMs(loop: Loop, n: number): Promise<number> {
+  const t0 = cpuMs();
+  await loop(n);
+  return cpuMs() - t0;
+}
+
+/** The iteration count that makes one run last about `ms`, found by growing n from `start`. */
+async function calibrate(loop: Loop, ms: number, start: number): Promise<number> {
+  let n = start;
+  for (;;) {
+    const t = await timeMs(loop, n);
+    if (t >= ms / 8 || n >= 2 ** 30) return Math.max(1, Math.round((n * ms) / Math.max(t, 0.001)));
+    n *= 8;
+  }
+}
+
+export interface LoopOptions {
+  /** The iteration count calibration starts from (small for slow calls). */
+  readonly start?: number;
+}
+
+/**
+ * Nanoseconds per iteration of `loop`: calibrated to ctx.runMs per run, one warm-up run so V8 has
+ * tiered the code up, then ctx.runs timed runs.
+ */
+export async function perCall(ctx: TimingContext, loop: Loop, opts: LoopOptions = {}): Promise<Timed> {
+  return (await perCallEach(ctx, { loop }, opts)).loop;
+}
+
+/**
+ * perCall for several loops whose figures are compared with each other: their timed runs alternate, so a
+ * burst of load from elsewhere on the machine falls on all of them rather than on one.
+ */
+export async function perCallEach<K extends string>(
+  ctx: TimingContext,
+  loops: Readonly<Record<K, Loop>>,
+  opts: LoopOptions = {},
+): Promise<Record<K, Timed>> {
+  const keys = Object.keys(loops) as K[];
+  const n = {} as Record<K, number>;
+  const samples = {} as Record<K, number[]>;
+  for (const key of keys) {
+    n[key] = await calibrate(loops[key], ctx.runMs, opts.start ?? 1000);
+    await loops[key](n[key]);
+    samples[key] = [];
+  }
+  for (let r = 0; r < ctx.runs; r++) {
+    for (const key of keys) samples[key].push(((await timeMs(loops[key], n[key])) * 1e6) / n[key]);
+  }
+  const out = {} as Record<K, Timed>;
+  for (const key of keys) out[key] = { stats: stats(samples[key]), runs: ctx.runs, iterations: n[key] };
+  return out;
+}

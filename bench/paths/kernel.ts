@@ -1,0 +1,39 @@
+// Module to kernel: base-kernel symbols called from a module, bound as the loader binds them (JS functions).
+
+import { benchKernel, pairedWithReference, REFERENCE, symbolFn } from "../lkm.js";
+import { perCallEach } from "../measure.js";
+import type { BenchPath, Figure } from "../path.js";
+
+type Loop = (n: number) => number;
+
+/** Each loop, the kernel symbol it calls and what the row says. */
+const LOOPS = [
+  { id: "kernel.trivial", fn: "bench_ksym_trivial", sym: "module_put", label: "module → kernel: module_put(NULL)" },
+  { id: "kernel.printk", fn: "bench_ksym_printk", sym: "_printk", label: 'module → kernel: printk("bench\\n")' },
+  { id: "kernel.kmalloc", fn: "bench_ksym_kmalloc", sym: "kmalloc", label: "module → kernel: kmalloc(64) + kfree" },
+] as const;
+
+export const kernel: BenchPath = {
+  name: "kernel",
+  async run(ctx) {
+    const k = await benchKernel(ctx, [REFERENCE.module, "bench_ksym"]);
+    const binary = await ctx.benchModule("bench_ksym");
+    const loops = Object.fromEntries([[REFERENCE.id, symbolFn<Loop>(k, REFERENCE.loop)], ...LOOPS.map((l) => [l.id, symbolFn<Loop>(k, l.fn)])]);
+    const timed = await perCallEach(ctx, loops, { start: 100 });
+    const figures: Figure[] = LOOPS.map((l) => ({
+      id: l.id,
+      label: l.label,
+      unit: "ns",
+      call: { family: "wasm-lkm", loop: "wasm" },
+      paired: pairedWithReference(timed[l.id]!, timed[REFERENCE.id]!),
+      ...timed[l.id]!,
+    }));
+    return {
+      figures,
+      loops: [
+        ...LOOPS.map((l) => ({ id: l.id, binary, func: l.fn, instruction: `call ${l.sym}` })),
+        { id: "kernel.kmalloc", binary, func: "bench_ksym_kmalloc", instruction: "call kfree" },
+      ],
+    };
+  },
+};
