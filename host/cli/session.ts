@@ -14,6 +14,7 @@ import { cd, pwd } from "./cd.js";
 import type { CliCommand, CommandContext } from "./command.js";
 import { dmesg } from "./dmesg.js";
 import { echo } from "./echo.js";
+import { hw } from "./hw.js";
 import { insmod } from "./insmod.js";
 import { ln } from "./ln.js";
 import { ls } from "./ls.js";
@@ -44,7 +45,7 @@ const help: CliCommand = {
 export const COMMANDS: readonly CliCommand[] = [
   insmod, rmmod, lsmod, modinfo, modprobe, dmesg,
   ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, stat, mount, umount, cd, pwd, syscall,
-  help,
+  hw, help,
 ];
 
 export class SyntaxError extends Error {}

@@ -6,6 +6,8 @@ import { syscallName } from "../../abi/syscalls.js";
 import { devtmpfsFsType } from "../drivers/base/devtmpfs.js";
 import { Devices } from "../drivers/base/core.js";
 import { IoBus } from "../hw/bus.js";
+import { Machine } from "../hw/machine.js";
+import { HW_MODELS } from "../hw/models.js";
 import { IrqController } from "../irq/manage.js";
 import { IoPorts } from "../kernel/resource.js";
 import { HZ } from "../../abi/poll.js";
@@ -51,7 +53,7 @@ export interface KernelOptions {
 }
 
 /** How long a synchronously driven task may idle waiting to be woken before its call is interrupted. */
-const IDLE_LIMIT_NS = 60e9;
+const IDLE_LIMIT_NS = 10e9;
 
 function hex4(n: number): string {
   return n.toString(16).padStart(4, "0");
@@ -82,6 +84,7 @@ export class Kernel implements LoaderContext {
   readonly clock: Clock;
   readonly irqs: IrqController;
   readonly ioports: IoPorts;
+  readonly machine: Machine;
   readonly timers = new Idr<KernelTimer>();
   readonly waits = new WaitRegistry();
   /** pid 1: the task the kernel's own reads and writes of /proc and /sys run as. */
@@ -108,9 +111,10 @@ export class Kernel implements LoaderContext {
     this.chrdevs = new CharDevices({ err: (m) => void this.printk(m, 3), ...owners });
     this.vfs = new Vfs({ now: () => timespec(this.realtime()), ...owners });
     this.tasks = new Tasks(this.vfs);
-    this.clock = new Clock((ns) => this.bus.tick(ns));
+    this.clock = new Clock((ns) => this.bus.tick(ns), (fn) => this.irqs.enter(fn));
     this.irqs = new IrqController({ log: (level, m) => void this.printk(m, level) });
     this.ioports = new IoPorts(this.bus, (m) => this.warn(m));
+    this.machine = new Machine(this.bus, (irq, asserted) => this.irqs.setLevel(irq, asserted), HW_MODELS);
     this.syscalls = new SyscallTable(builtinSyscalls(this.vfs, this.clock), (fn) => this.irqs.enter(fn));
     this.moduleFilesystems = new ModuleFilesystems(
       this.vfs.filesystems, this.callModule.bind(this), initSpecialInode(this.chrdevs), this.waits.tables,
@@ -157,20 +161,23 @@ export class Kernel implements LoaderContext {
   /**
    * The idle loop for a task driven synchronously: let simulated time run, a jiffy at a time, until the
    * task is woken. False (the call then fails with EINTR, as if interrupted) when nothing could wake it:
-   * no device on the bus and no timer pending, or a minute of simulated time gone by.
+   * no device on the bus and no timer pending, or ten seconds of simulated time gone by.
    */
   idleUntilWoken(task: Task): boolean {
     const jiffy = 1e9 / HZ;
     for (let waited = 0; task.sleeping && waited < IDLE_LIMIT_NS; waited += jiffy) {
       if (this.bus.list().length === 0 && this.clock.nextTimerNs() === null) return false;
-      this.irqs.enter(() => this.clock.advance(jiffy));
+      this.clock.advance(jiffy);
     }
     return !task.sleeping;
   }
 
-  /** Let simulated time pass (the shell's `hw tick`): devices work, timers fire, interrupts are taken. */
+  /**
+   * Let simulated time pass (the shell's `hw tick`): devices work and interrupt as they go (the hardware
+   * runs beside the kernel), and timers fire as kernel code.
+   */
   tick(ns: number): void {
-    this.irqs.enter(() => this.clock.advance(ns));
+    this.clock.advance(ns);
   }
 
   /** printk with an explicit level (LOGLEVEL_DEFAULT: from the message's KERN_* prefix). */

@@ -185,6 +185,7 @@ describe("help", () => {
     expect(out.split("\n").filter(Boolean).map((l) => l.trim().split(" ")[0])).toEqual([
       "insmod", "rmmod", "lsmod", "modinfo", "modprobe", "dmesg",
       "ls", "cat", "echo", "mkdir", "rmdir", "rm", "mv", "ln", "mknod", "stat", "mount", "umount", "cd", "pwd", "syscall",
+      "hw",
       "help",
     ]);
     for (const c of COMMANDS) expect(out).toContain(`  ${c.usage.padEnd(52)}${c.help}\n`);
@@ -220,6 +221,18 @@ describe("wasm-lkm run", () => {
     expect(r.stdout).toMatch(/^\/tmp\/demo\nhello\nworld\nhello\nworld\ntotal 0\nlrwxrwxrwx 1 root root 12 .* link -> sub\/greeting\n/);
     expect(r.stdout).toContain("devtmpfs on /mnt type devtmpfs (rw,relatime)\n");
     expect(r.stdout).toMatch(/\nsyscall\(getpid\) = 2\nsyscall\(unlink\) = -1 ENOENT \(No such file or directory\)\n$/);
+  });
+
+  it("runs the drivers example: the UART's bytes reach cat through its interrupt, the timer ticks", () => {
+    const r = spawnSync("node", [cli, "run", join(ROOT, "examples/drivers.lkm")], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe("echo: write error: No space left on device\n");
+    expect(r.stdout).toContain("uart0: uart16550 at 0x3f8 irq 4\npit0: pit at 0x40 irq 0\n");
+    expect(r.stdout).toContain("0040-0043 : timer0\n03f8-03ff : serial\n");
+    expect(r.stdout).toContain("hello from the other end\nhello back\n");
+    const [before, after] = [...r.stdout.matchAll(/^(\d+)$/gm)].map((m) => Number(m[1]));
+    expect(after! - before!).toBe(100);
+    expect(r.stdout).toMatch(/ {2}0: +\d+ +XT-PIC +0-edge +ticker\n {2}4: +\d+ +XT-PIC +4-edge +serial\n/);
   });
 
   it("runs modinfo as a one-shot command", () => {

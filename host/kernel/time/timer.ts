@@ -34,6 +34,8 @@ export class Clock {
   constructor(
     /** Called as time passes, before timers due by then fire: devices work over time. */
     private readonly onAdvance: (ns: number) => void,
+    /** Runs a timer's function as kernel code (run_timer_softirq): interrupts wait for it. */
+    private readonly asKernel: (fn: () => void) => void = (fn) => fn(),
   ) {}
 
   get nowNs(): number {
@@ -117,7 +119,7 @@ export class Clock {
     for (const t of due) {
       if (t.expires === null || timeAfter(t.expires, this.jiffies)) continue;
       t.expires = null;
-      t.fn();
+      this.asKernel(t.fn);
     }
   }
 }

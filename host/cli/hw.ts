@@ -1,0 +1,75 @@
+// hw: the simulated machine. attach a device model at a port and line, list what is attached, type into a
+// serial line's far end or read what it sent, and let simulated time pass.
+
+import { Command } from "commander";
+import type { Kernel } from "../init/main.js";
+import { parseArgs, withUsage, type CliCommand, type CommandContext } from "./command.js";
+
+/** port=0x3f8 irq=4 as `hw attach` takes them. */
+function options(words: readonly string[]): { port?: number; irq?: number } {
+  const opts: { port?: number; irq?: number } = {};
+  for (const w of words) {
+    const m = /^(port|irq)=(0x[0-9a-fA-F]+|\d+)$/.exec(w);
+    if (!m) throw new Error(`bad option '${w}' (port=N or irq=N)`);
+    opts[m[1] as "port" | "irq"] = Number(m[2]);
+  }
+  return opts;
+}
+
+/** A duration for `hw tick`: a number of jiffies, or with a unit (ns, us, ms, s). */
+function duration(word: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ns|us|ms|s)?$/.exec(word);
+  if (!m) throw new Error(`bad duration '${word}' (jiffies, or a number with ns, us, ms or s)`);
+  const n = Number(m[1]);
+  const unit = { ns: 1, us: 1e3, ms: 1e6, s: 1e9 }[m[2] ?? ""] ?? 1e9 / 250;
+  return n * unit;
+}
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+function subcommand(k: Kernel, ctx: CommandContext, sub: string, rest: readonly string[]): void {
+  const m = k.machine;
+  switch (sub) {
+    case "attach": {
+      const [kind, ...opts] = rest;
+      if (!kind) throw new Error("attach: which model? (uart16550, pit)");
+      const att = m.attach(kind, options(opts));
+      ctx.out(`${att.name}: ${att.device.kind} at ${hex(att.device.base)} irq ${att.irq}\n`);
+      return;
+    }
+    case "detach":
+      return m.detach(rest[0] ?? "");
+    case "list":
+      for (const a of m.list()) ctx.out(`${a.name}\t${a.device.kind}\t${hex(a.device.base)}-${hex(a.device.base + a.device.size - 1)}\tirq ${a.irq}\n`);
+      return;
+    case "type":
+      m.line(rest[0] ?? "").type(`${rest.slice(1).join(" ")}\n`);
+      return;
+    case "read":
+      ctx.out(new TextDecoder().decode(m.line(rest[0] ?? "").readOutput()));
+      return;
+    case "tick":
+      k.tick(duration(rest[0] ?? "1"));
+      return;
+    default:
+      throw new Error(`unknown subcommand '${sub}' (attach, detach, list, type, read, tick)`);
+  }
+}
+
+export const hw: CliCommand = {
+  name: "hw",
+  usage: "hw attach MODEL [port=N] [irq=N] | list | type DEV TEXT | read DEV | tick N",
+  help: "the simulated machine: attach devices, type into a UART, read what it sent, let time pass",
+  run: (args, ctx) =>
+    withUsage(() => {
+      const cmd: Command = parseArgs("hw", args, ctx, (c) => c.argument("<subcommand>").argument("[args...]"));
+      const [sub, rest] = cmd.processedArgs as [string, string[]];
+      try {
+        subcommand(ctx.kernel, ctx, sub, rest ?? []);
+        return 0;
+      } catch (e) {
+        ctx.err(`hw: ${(e as Error).message}\n`);
+        return 1;
+      }
+    }),
+};
