@@ -12,6 +12,8 @@ import type { DirContext, File, FileOperations, Iattr, Inode, InodeOperations, S
 import { dtType } from "../../abi/stat.js";
 
 export const PAGE_SIZE = 4096;
+/** st_blocks counts the pages that exist, as simple_getattr() does (nrpages << (PAGE_SHIFT - 9)). */
+const SECTORS_PER_PAGE = PAGE_SIZE / 512;
 
 interface DirData {
   readonly entries: Map<string, Inode>;
@@ -71,6 +73,7 @@ function writePages(inode: Inode, pos: number, data: Uint8Array): void {
     done += n;
   }
   inode.size = Math.max(inode.size, pos + data.length);
+  inode.blocks = pages.size * SECTORS_PER_PAGE;
 }
 
 /** truncate_pagecache(): drop whole pages past the new end and zero the tail of the last one. */
@@ -80,6 +83,7 @@ function truncatePages(inode: Inode, size: number): void {
   const tail = pages.get(Math.floor(size / PAGE_SIZE));
   tail?.fill(0, size % PAGE_SIZE);
   inode.size = size;
+  inode.blocks = pages.size * SECTORS_PER_PAGE;
 }
 
 /** The largest file the page-backed files take (MAX_LFS_FILESIZE would be 8 EiB; JS numbers stop earlier). */

@@ -9,7 +9,7 @@ import type { Inode } from "./fs.js";
 import { readLink, walk } from "./namei.js";
 import type { Vfs } from "./vfs.js";
 
-/** The block size stat reports, and the unit of st_blocks' count (512-byte sectors of 4 KiB pages). */
+/** The block size stat reports (st_blocks counts 512-byte sectors whatever it is). */
 const BLKSIZE = 4096;
 
 /** generic_fillattr() into a struct stat. */
@@ -30,7 +30,7 @@ export function fillStat(inode: Inode): Uint8Array {
   set("st_rdev", inode.rdev);
   set("st_size", inode.size);
   set("st_blksize", BLKSIZE);
-  set("st_blocks", Math.ceil(inode.size / BLKSIZE) * (BLKSIZE / 512));
+  set("st_blocks", inode.blocks);
   for (const [name, t] of [["atime", inode.atime], ["mtime", inode.mtime], ["ctime", inode.ctime]] as const) {
     set(`st_${name}`, t.sec);
     set(`st_${name}_nsec`, t.nsec);
