@@ -144,9 +144,16 @@ function dirOp<K extends keyof InodeOperations>(dir: Inode, op: K): NonNullable<
   return fn.bind(dir.op) as NonNullable<InodeOperations[K]>;
 }
 
+/** IS_DEADDIR: a directory that was removed (its dentry unhashed) takes no new entries; ENOENT. */
+function checkAlive(p: ParentWalk, path: string): void {
+  if (p.parent.dentry.unhashed) throw enoent(path);
+}
+
 function mustCreate(ctx: WalkContext, path: string): ParentWalk {
   const p = walkParent(ctx, path);
-  if (p.kind !== "normal" || lookupLast(ctx, p)) throw new KernelError("EEXIST", `${path}: File exists`);
+  if (p.kind !== "normal") throw new KernelError("EEXIST", `${path}: File exists`);
+  checkAlive(p, path);
+  if (lookupLast(ctx, p)) throw new KernelError("EEXIST", `${path}: File exists`);
   return p;
 }
 
@@ -179,8 +186,9 @@ export function mknod(ctx: WalkContext, path: string, mode: number, dev: number)
   return inode;
 }
 
-/** Create the last component as a regular file for open(O_CREAT). */
+/** Create the last component as a regular file for open(O_CREAT); ENOENT in a removed directory. */
 export function create(p: ParentWalk, mode: number): Path {
+  checkAlive(p, p.last);
   checkWritable(p.parent);
   const dir = p.parent.dentry.inode;
   const inode = dirOp(dir, "create")(dir, p.last, S_IFREG | ((mode & 0o7777) & ~0o022));

@@ -6,10 +6,10 @@ import type { Task } from "../kernel/sched.js";
 import { copyToUser } from "../mm/uaccess.js";
 import type { DirContext, File } from "./fs.js";
 
-/** iterate_dir(): run the filesystem's iterate from the file's position; ENOTDIR without one. */
+/** iterate_dir(): run the filesystem's iterate from the file's position; ENOTDIR without one, ENOENT once removed. */
 export function iterateDir(file: File, emit: DirContext["emit"]): void {
   if (!S_ISDIR(file.inode.mode) || !file.fop.iterate) throw new KernelError("ENOTDIR", "Not a directory");
-  if (file.path.dentry.unhashed) return;
+  if (file.path.dentry.unhashed) throw new KernelError("ENOENT", "No such file or directory");
   const ctx: DirContext = { pos: file.pos, emit };
   file.fop.iterate(file, ctx);
   file.pos = ctx.pos;
