@@ -23,16 +23,16 @@ export function doTruncate(inode: Inode, length: number): void {
   inode.op.setattr(inode, { size: length });
 }
 
-/** path_openat()'s last step with O_CREAT: follow a final symlink (even a dangling one) and create what is missing. */
+/**
+ * path_openat()'s last step with O_CREAT: follow a final symlink (even a dangling one) and create what is
+ * missing. A last component of ".", ".." or "/" or one with a trailing slash is EISDIR whether it exists or not.
+ */
 function openCreate(ctx: WalkContext, path: string, flags: number, mode: number): Path {
   for (let links = 0; ; links++) {
     const p = walkParent(ctx, path);
-    if (p.kind !== "normal") throw new KernelError("EISDIR", `${path}: Is a directory`);
+    if (p.kind !== "normal" || p.trailingSlash) throw new KernelError("EISDIR", `${path}: Is a directory`);
     const found = lookupLast(ctx, p);
-    if (!found) {
-      if (p.trailingSlash) throw new KernelError("EISDIR", `${path}: Is a directory`);
-      return create(p, mode);
-    }
+    if (!found) return create(p, mode);
     if (flags & O_EXCL) throw new KernelError("EEXIST", `${path}: File exists`);
     if (!S_ISLNK(found.dentry.inode.mode)) return found;
     if (flags & O_NOFOLLOW) throw new KernelError("ELOOP", `${path}: Too many levels of symbolic links`);
@@ -42,14 +42,18 @@ function openCreate(ctx: WalkContext, path: string, flags: number, mode: number)
   }
 }
 
-/** do_filp_open(): walk, create, check the type against the flags, open, truncate. */
+/**
+ * do_filp_open(): walk, create, check the type against the flags, open, truncate. O_TRUNC asks for write
+ * access as O_WRONLY does (build_open_flags), so it too is EISDIR on a directory and EROFS on a read-only mount.
+ */
 export function doFilpOpen(vfs: Vfs, ctx: WalkContext, path: string, flags: number, mode: number): File {
   const target = flags & O_CREAT ? openCreate(ctx, path, flags, mode) : walk(ctx, path, !(flags & O_NOFOLLOW));
   const inode = target.dentry.inode;
+  const mayWrite = isWritable(flags) || (flags & O_TRUNC) !== 0;
   if (S_ISLNK(inode.mode)) throw new KernelError("ELOOP", `${path}: Too many levels of symbolic links`);
-  if (S_ISDIR(inode.mode) && (isWritable(flags) || flags & O_CREAT)) throw new KernelError("EISDIR", `${path}: Is a directory`);
+  if (S_ISDIR(inode.mode) && (mayWrite || flags & O_CREAT)) throw new KernelError("EISDIR", `${path}: Is a directory`);
   if (flags & O_DIRECTORY && !S_ISDIR(inode.mode)) throw new KernelError("ENOTDIR", `${path}: Not a directory`);
-  if (isWritable(flags) && target.mnt.sb.flags & MS_RDONLY) throw new KernelError("EROFS", `${path}: Read-only file system`);
+  if (mayWrite && target.mnt.sb.flags & MS_RDONLY) throw new KernelError("EROFS", `${path}: Read-only file system`);
   const file = vfs.openFile(target, flags);
   if (flags & O_TRUNC && S_ISREG(inode.mode)) {
     try {
