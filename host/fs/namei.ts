@@ -195,10 +195,11 @@ export function create(p: ParentWalk, mode: number): Path {
   return { mnt: p.parent.mnt, dentry: p.parent.dentry.add(p.last, inode) };
 }
 
-/** vfs_symlink (do_symlinkat): ENOENT for an empty target. */
+/** vfs_symlink (do_symlinkat): ENOENT for an empty target, and for a new name with a trailing slash. */
 export function symlink(ctx: WalkContext, target: string, path: string): void {
   if (target === "") throw new KernelError("ENOENT", `${path}: No such file or directory`);
   const p = mustCreate(ctx, path);
+  if (p.trailingSlash) throw enoent(path);
   checkWritable(p.parent);
   const dir = p.parent.dentry.inode;
   p.parent.dentry.add(p.last, dirOp(dir, "symlink")(dir, p.last, target));
