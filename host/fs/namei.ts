@@ -220,32 +220,32 @@ function underMounts(p: ParentWalk): Dentry {
   return p.parent.dentry.children.get(p.last)!;
 }
 
-/** vfs_unlink (do_unlinkat): EISDIR for directories, EBUSY for mount points. */
+/** vfs_unlink (do_unlinkat): EISDIR for directories, EBUSY for mount points, EROFS before the name is looked up. */
 export function unlink(ctx: WalkContext, path: string): void {
   const p = walkParent(ctx, path);
   if (p.kind !== "normal") throw new KernelError("EISDIR", `${path}: Is a directory`);
+  checkWritable(p.parent);
   const victim = existing(ctx, p, path);
   const dentry = underMounts(p);
   if (isDir(dentry.inode)) throw new KernelError("EISDIR", `${path}: Is a directory`);
   if (p.trailingSlash) throw new KernelError("ENOTDIR", `${path}: Not a directory`);
   if (busy(ctx, victim)) throw new KernelError("EBUSY", `${path}: Device or resource busy`);
-  checkWritable(p.parent);
   const dir = p.parent.dentry.inode;
   dirOp(dir, "unlink")(dir, p.last, dentry.inode);
   p.parent.dentry.drop(p.last);
 }
 
-/** vfs_rmdir (do_rmdir): EINVAL for ".", ENOTEMPTY for "..", ENOTDIR, EBUSY for mount points. */
+/** vfs_rmdir (do_rmdir): EINVAL for ".", ENOTEMPTY for "..", EROFS, then ENOTDIR and EBUSY for mount points. */
 export function rmdir(ctx: WalkContext, path: string): void {
   const p = walkParent(ctx, path);
   if (p.kind === "dot") throw new KernelError("EINVAL", `${path}: Invalid argument`);
   if (p.kind === "dotdot") throw new KernelError("ENOTEMPTY", `${path}: Directory not empty`);
   if (p.kind === "root") throw new KernelError("EBUSY", `${path}: Device or resource busy`);
+  checkWritable(p.parent);
   const victim = existing(ctx, p, path);
   const dentry = underMounts(p);
   if (!isDir(dentry.inode)) throw new KernelError("ENOTDIR", `${path}: Not a directory`);
   if (busy(ctx, victim)) throw new KernelError("EBUSY", `${path}: Device or resource busy`);
-  checkWritable(p.parent);
   const dir = p.parent.dentry.inode;
   dirOp(dir, "rmdir")(dir, p.last, dentry.inode);
   p.parent.dentry.drop(p.last);
@@ -260,8 +260,9 @@ export function rmdir(ctx: WalkContext, path: string): void {
 export function rename(ctx: WalkContext, from: string, to: string, toCtx: WalkContext = ctx): void {
   const op = walkParent(ctx, from);
   const np = walkParent(toCtx, to);
-  if (op.kind !== "normal" || np.kind !== "normal") throw new KernelError("EBUSY", `${from}: Device or resource busy`);
   if (op.parent.mnt !== np.parent.mnt) throw new KernelError("EXDEV", `${from}: Invalid cross-device link`);
+  if (op.kind !== "normal" || np.kind !== "normal") throw new KernelError("EBUSY", `${from}: Device or resource busy`);
+  checkWritable(op.parent);
   const oldPath = existing(ctx, op, from);
   const old = underMounts(op);
   const target = lookupChild(ctx, np.parent, np.last);
@@ -274,7 +275,6 @@ export function rename(ctx: WalkContext, from: string, to: string, toCtx: WalkCo
   if (victim && oldIsDir && !isDir(victim.inode)) throw new KernelError("ENOTDIR", `${to}: Not a directory`);
   if (victim && !oldIsDir && isDir(victim.inode)) throw new KernelError("EISDIR", `${to}: Is a directory`);
   if (busy(ctx, oldPath) || (target && busy(ctx, target))) throw new KernelError("EBUSY", `${from}: Device or resource busy`);
-  checkWritable(op.parent);
   const oldDir = op.parent.dentry.inode;
   dirOp(oldDir, "rename")(oldDir, op.last, np.parent.dentry.inode, np.last);
   old.move(np.parent.dentry, np.last);

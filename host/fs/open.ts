@@ -82,14 +82,20 @@ export function sys_close(task: Task, fd: number): number {
   return 0;
 }
 
+/** truncate(2): EINVAL for a negative length before the walk; EROFS for a file on a read-only mount. */
 export function sys_truncate(vfs: Vfs, task: Task, pathname: number, length: number): number {
+  if (length < 0) throw new KernelError("EINVAL", "truncate: Invalid argument");
   const path = getname(task.mm, pathname);
-  doTruncate(walk(vfs.at(task, AT_FDCWD, path), path).dentry.inode, length);
+  const target = walk(vfs.at(task, AT_FDCWD, path), path);
+  const inode = target.dentry.inode;
+  if (S_ISREG(inode.mode) && target.mnt.sb.flags & MS_RDONLY) throw new KernelError("EROFS", `${path}: Read-only file system`);
+  doTruncate(inode, length);
   return 0;
 }
 
-/** ftruncate(2): EINVAL unless open for writing (EBADF for a bad descriptor). */
+/** ftruncate(2): EINVAL for a negative length (before EBADF) and unless open for writing. */
 export function sys_ftruncate(task: Task, fd: number, length: number): number {
+  if (length < 0) throw new KernelError("EINVAL", `${fd}: Invalid argument`);
   const file = task.files.get(fd);
   if (!isWritable(file.flags) || !S_ISREG(file.inode.mode)) throw new KernelError("EINVAL", `${fd}: Invalid argument`);
   doTruncate(file.inode, length);
