@@ -138,8 +138,11 @@ export function lookupLast(ctx: WalkContext, p: ParentWalk): Path | null {
   return lookupChild(ctx, p.parent, p.last);
 }
 
+/** A directory's operation; a filesystem without it refuses as Linux does: EACCES to create a file
+ *  (vfs_create, lookup_open), EPERM for the others (vfs_mkdir, vfs_mknod, vfs_unlink...). */
 function dirOp<K extends keyof InodeOperations>(dir: Inode, op: K): NonNullable<InodeOperations[K]> {
   const fn = dir.op[op];
+  if (!fn && op === "create") throw new KernelError("EACCES", `${op}: Permission denied`);
   if (!fn) throw new KernelError("EPERM", `${op}: Operation not permitted`);
   return fn.bind(dir.op) as NonNullable<InodeOperations[K]>;
 }
