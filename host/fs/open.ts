@@ -66,8 +66,10 @@ export function doFilpOpen(vfs: Vfs, ctx: WalkContext, path: string, flags: numb
   return file;
 }
 
+/** openat(2): EMFILE before the walk, so that a full table creates and truncates nothing (get_unused_fd_flags). */
 export function sys_openat(vfs: Vfs, task: Task, dirfd: number, pathname: number, flags: number, mode: number): number {
   const path = getname(task.mm, pathname);
+  task.files.unused();
   const file = doFilpOpen(vfs, vfs.at(task, dirfd, path), path, flags, mode);
   try {
     return task.files.install(file);
