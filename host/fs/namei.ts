@@ -164,12 +164,12 @@ function checkWritable(p: Path): void {
   if (p.mnt.sb.flags & MS_RDONLY) throw new KernelError("EROFS", "Read-only file system");
 }
 
-/** vfs_mkdir (do_mkdirat). */
+/** vfs_mkdir (do_mkdirat): the permission bits and the sticky bit of mode, less the umask; never set-id bits. */
 export function mkdir(ctx: WalkContext, path: string, mode: number): void {
   const p = mustCreate(ctx, path);
   checkWritable(p.parent);
   const dir = p.parent.dentry.inode;
-  const inode = dirOp(dir, "mkdir")(dir, p.last, (mode & 0o7777) & ~0o022);
+  const inode = dirOp(dir, "mkdir")(dir, p.last, (mode & 0o1777) & ~0o022);
   p.parent.dentry.add(p.last, inode);
 }
 
