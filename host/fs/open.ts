@@ -66,8 +66,12 @@ export function doFilpOpen(vfs: Vfs, ctx: WalkContext, path: string, flags: numb
   return file;
 }
 
-/** openat(2): EMFILE before the walk, so that a full table creates and truncates nothing (get_unused_fd_flags). */
+/**
+ * openat(2): EINVAL for O_CREAT|O_DIRECTORY (build_open_flags, since Linux 6.4: it used to create a regular
+ * file and then fail), and EMFILE before the walk, so that a full table creates and truncates nothing.
+ */
 export function sys_openat(vfs: Vfs, task: Task, dirfd: number, pathname: number, flags: number, mode: number): number {
+  if ((flags & (O_CREAT | O_DIRECTORY)) === (O_CREAT | O_DIRECTORY)) throw new KernelError("EINVAL", "open: Invalid argument");
   const path = getname(task.mm, pathname);
   task.files.unused();
   const file = doFilpOpen(vfs, vfs.at(task, dirfd, path), path, flags, mode);

@@ -111,6 +111,11 @@ describe("flags", () => {
     expectErrno(() => libc.open("/tmp/d/f", O_RDONLY | O_DIRECTORY), "ENOTDIR");
   });
 
+  it("refuses O_CREAT|O_DIRECTORY with EINVAL, creating nothing", () => {
+    expectRefused(libc, "/tmp/d", () => libc.open("/tmp/d/new", O_CREAT | O_DIRECTORY | O_RDONLY), "EINVAL");
+    expectRefused(libc, "/tmp/d", () => libc.open("/tmp/d", O_CREAT | O_DIRECTORY | O_RDONLY), "EINVAL");
+  });
+
   it("O_NOFOLLOW refuses a final symlink with ELOOP but follows one earlier in the path", () => {
     expectErrno(() => libc.open("/tmp/ld", O_RDONLY | O_NOFOLLOW), "ELOOP");
     expect(text(libc.read(libc.open("/tmp/ld/f", O_RDONLY | O_NOFOLLOW), 8))).toBe("contents");
