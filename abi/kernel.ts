@@ -264,6 +264,20 @@ export const KERNEL_SYMBOLS = {
     gpl: false,
     doc: "Set the size stat reports (i_size_write).",
   },
+  inode_set_blocks: {
+    kind: "func",
+    params: [["inode", "u32"], ["blocks", "u32"]],
+    ret: "void",
+    gpl: false,
+    doc: "Set the 512-byte sectors the inode's data takes (i_blocks, stat's st_blocks): a hole takes none.",
+  },
+  dir_ctx_set_pos: {
+    kind: "func",
+    params: [["ctx", "u32"], ["pos", "i32"]],
+    ret: "void",
+    gpl: false,
+    doc: "From iterate: the position a later read of the directory resumes at (ctx->pos), set after each entry emitted.",
+  },
   inode_get_nlink: {
     kind: "func",
     params: [["inode", "u32"]],
@@ -318,7 +332,7 @@ export const KERNEL_SYMBOLS = {
     params: [["ctx", "u32"], ["name", "usize"], ["len", "i32"], ["ino", "i32"], ["type", "u32"]],
     ret: "bool",
     gpl: false,
-    doc: "Emit one directory entry (UTF-8 name bytes, DT_* type) from iterate; false when the reader's buffer is full and iterate should stop.",
+    doc: "Emit one directory entry (UTF-8 name bytes, DT_* type) from iterate; false when the reader's buffer is full and iterate should stop. Then move ctx's position past it with dir_ctx_set_pos.",
   },
   register_chrdev: {
     kind: "func",

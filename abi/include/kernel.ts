@@ -744,6 +744,16 @@ export declare function inode_get_size(inode: u32): i32;
 @external("kernel", "inode_set_size")
 export declare function inode_set_size(inode: u32, size: i32): void;
 
+/** Set the 512-byte sectors the inode's data takes (i_blocks, stat's st_blocks): a hole takes none. */
+// @ts-ignore: decorator
+@external("kernel", "inode_set_blocks")
+export declare function inode_set_blocks(inode: u32, blocks: u32): void;
+
+/** From iterate: the position a later read of the directory resumes at (ctx->pos), set after each entry emitted. */
+// @ts-ignore: decorator
+@external("kernel", "dir_ctx_set_pos")
+export declare function dir_ctx_set_pos(ctx: u32, pos: i32): void;
+
 /** The link count; -EINVAL for a bad handle. */
 // @ts-ignore: decorator
 @external("kernel", "inode_get_nlink")
@@ -779,7 +789,7 @@ export declare function file_inode(file: u32): u32;
 @external("kernel", "file_flags")
 export declare function file_flags(file: u32): i32;
 
-/** Emit one directory entry (UTF-8 name bytes, DT_* type) from iterate; false when the reader's buffer is full and iterate should stop. */
+/** Emit one directory entry (UTF-8 name bytes, DT_* type) from iterate; false when the reader's buffer is full and iterate should stop. Then move ctx's position past it with dir_ctx_set_pos. */
 // @ts-ignore: decorator
 @external("kernel", "dir_emit")
 export declare function dir_emit(ctx: u32, name: usize, len: i32, ino: i32, type: u32): bool;

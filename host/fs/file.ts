@@ -22,11 +22,17 @@ export class FdTable {
     return file;
   }
 
+  /** get_unused_fd_flags(): the lowest free descriptor; EMFILE when the table is full. */
+  unused(): number {
+    const fd = this.fds.indexOf(null);
+    if (fd >= 0) return fd;
+    if (this.fds.length >= this.max) throw new KernelError("EMFILE", "Too many open files");
+    return this.fds.length;
+  }
+
   /** fd_install at the lowest free descriptor; EMFILE when the table is full. */
   install(file: File): number {
-    let fd = this.fds.indexOf(null);
-    if (fd < 0) fd = this.fds.length;
-    if (fd >= this.max) throw new KernelError("EMFILE", "Too many open files");
+    const fd = this.unused();
     this.fds[fd] = file;
     return fd;
   }

@@ -104,6 +104,8 @@ export class SuperBlock {
 export class Inode {
   nlink = 1;
   size = 0;
+  /** i_blocks: 512-byte sectors the data takes (a hole takes none); stat's st_blocks. */
+  blocks = 0;
   uid = 0;
   gid = 0;
   rdev = 0;

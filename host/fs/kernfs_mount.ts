@@ -8,8 +8,8 @@ import { dtType, S_IFDIR, S_IFLNK, S_IFREG } from "../../abi/stat.js";
 import { KernelError } from "../kernel/error.js";
 import { current } from "../kernel/sched.js";
 import { copyFromUser, copyToUser } from "../mm/uaccess.js";
-import type { FileOperations, FileSystemType, Inode, InodeOperations, SuperBlock } from "./fs.js";
-import type { KernfsNode } from "./kernfs.js";
+import type { File, FileOperations, FileSystemType, Inode, InodeOperations, SuperBlock } from "./fs.js";
+import type { KernfsAttr, KernfsNode } from "./kernfs.js";
 import { dirEmitDots } from "./libfs.js";
 
 /** The tree a kernfs mount shows: nodes by absolute path, and a directory's names. */
@@ -92,6 +92,13 @@ const dirFops: FileOperations = {
 
 type AttrNode = Extract<KernfsNode, { kind: "file" }>;
 
+/** kernfs_get_active(): the attribute a descriptor was opened on, while the tree still holds it; ENODEV once removed. */
+function activeAttr(file: File): KernfsAttr {
+  const node = nodeOf(file.inode) as AttrNode;
+  if (!sameNode(node, info(file.inode.sb).tree.node(node.path))) throw new KernelError("ENODEV", `${node.path}: No such device`);
+  return node.attr;
+}
+
 /** kernfs_fop_open(): EACCES to write an attribute without store, or to read one that is not readable. */
 const fileFops: FileOperations = {
   open(inode, file) {
@@ -103,17 +110,17 @@ const fileFops: FileOperations = {
   },
   /** seq_file: show() runs when a read starts at 0, and later reads continue from that snapshot. */
   read(file, ubuf, count, pos) {
-    if (pos === 0 || !(file.private instanceof Uint8Array)) {
-      file.private = new TextEncoder().encode((nodeOf(file.inode) as AttrNode).attr.show());
-    }
+    const attr = activeAttr(file);
+    if (pos === 0 || !(file.private instanceof Uint8Array)) file.private = new TextEncoder().encode(attr.show());
     const data = (file.private as Uint8Array).subarray(pos, pos + count);
     copyToUser(current().mm, ubuf, data);
     return data.length;
   },
   /** Each write(2) is one store() of its bytes, as sysfs and proc sysctls take them. */
   write(file, ubuf, count) {
+    const attr = activeAttr(file);
     const text = new TextDecoder().decode(copyFromUser(current().mm, ubuf, count));
-    (nodeOf(file.inode) as AttrNode).attr.store!(text);
+    attr.store!(text);
     return count;
   },
 };

@@ -3,6 +3,10 @@
 //
 // File data lives in 4 KiB pages allocated on first write, so a hole (from truncate or a write past the end)
 // takes no memory and reads as zeros, as a page-cache filesystem's does.
+//
+// Each directory entry keeps the readdir position it was given when linked (the stable offsets of
+// fs/libfs.c's simple_offset_*, as tmpfs has them), so removing entries while a reader is part way through
+// a listing neither skips nor repeats the others.
 
 import { S_IFDIR, S_IFLNK, S_ISDIR } from "../../abi/stat.js";
 import { KernelError } from "../kernel/error.js";
@@ -12,9 +16,21 @@ import type { DirContext, File, FileOperations, Iattr, Inode, InodeOperations, S
 import { dtType } from "../../abi/stat.js";
 
 export const PAGE_SIZE = 4096;
+/** st_blocks counts the pages that exist, as simple_getattr() does (nrpages << (PAGE_SHIFT - 9)). */
+const SECTORS_PER_PAGE = PAGE_SIZE / 512;
+
+/** The first readdir position after "." (0) and ".." (1). */
+const DIR_OFFSET_MIN = 2;
+
+interface DirEntry {
+  readonly inode: Inode;
+  /** Its readdir position; entries iterate in insertion order, which is offset order. */
+  readonly offset: number;
+}
 
 interface DirData {
-  readonly entries: Map<string, Inode>;
+  readonly entries: Map<string, DirEntry>;
+  nextOffset: number;
 }
 
 interface FileData {
@@ -27,6 +43,13 @@ function dirData(inode: Inode): DirData {
 
 function fileData(inode: Inode): FileData {
   return inode.private as FileData;
+}
+
+/** Link a name at a new offset past every other (a replaced name goes to the end, as a new one does). */
+function addEntry(dir: Inode, name: string, inode: Inode): void {
+  const data = dirData(dir);
+  data.entries.delete(name);
+  data.entries.set(name, { inode, offset: data.nextOffset++ });
 }
 
 /** dir_emit_dots(): "." and ".." at positions 0 and 1. */
@@ -71,6 +94,7 @@ function writePages(inode: Inode, pos: number, data: Uint8Array): void {
     done += n;
   }
   inode.size = Math.max(inode.size, pos + data.length);
+  inode.blocks = pages.size * SECTORS_PER_PAGE;
 }
 
 /** truncate_pagecache(): drop whole pages past the new end and zero the tail of the last one. */
@@ -80,6 +104,7 @@ function truncatePages(inode: Inode, size: number): void {
   const tail = pages.get(Math.floor(size / PAGE_SIZE));
   tail?.fill(0, size % PAGE_SIZE);
   inode.size = size;
+  inode.blocks = pages.size * SECTORS_PER_PAGE;
 }
 
 /** The largest file the page-backed files take (MAX_LFS_FILESIZE would be 8 EiB; JS numbers stop earlier). */
@@ -104,11 +129,10 @@ export const simpleFileOperations: FileOperations = {
 export const simpleDirOperations: FileOperations = {
   iterate(file, ctx) {
     if (!dirEmitDots(file, ctx)) return;
-    const entries = [...dirData(file.inode).entries];
-    for (let i = ctx.pos - 2; i < entries.length; i++) {
-      const [name, inode] = entries[i]!;
+    for (const [name, { inode, offset }] of dirData(file.inode).entries) {
+      if (offset < ctx.pos) continue;
       if (!ctx.emit(name, inode.ino, dtType(inode.mode))) return;
-      ctx.pos = i + 3;
+      ctx.pos = offset + 1;
     }
   },
   fsync() {},
@@ -125,19 +149,19 @@ export class SimpleDirOps implements InodeOperations {
 
   private newDir(sb: SuperBlock, mode: number): Inode {
     const inode = sb.newInode(S_IFDIR | (mode & 0o7777), this, simpleDirOperations);
-    inode.private = { entries: new Map() } satisfies DirData;
+    inode.private = { entries: new Map(), nextOffset: DIR_OFFSET_MIN } satisfies DirData;
     inode.nlink = 2;
     return inode;
   }
 
   private link(dir: Inode, name: string, inode: Inode): Inode {
-    dirData(dir).entries.set(name, inode);
+    addEntry(dir, name, inode);
     dir.touch("mc");
     return inode;
   }
 
   lookup(dir: Inode, name: string): Inode | null {
-    return dirData(dir).entries.get(name) ?? null;
+    return dirData(dir).entries.get(name)?.inode ?? null;
   }
 
   create(dir: Inode, name: string, mode: number): Inode {
@@ -182,8 +206,8 @@ export class SimpleDirOps implements InodeOperations {
 
   /** simple_rename(): ENOTEMPTY over a non-empty directory; link counts follow the moved directory. */
   rename(oldDir: Inode, oldName: string, newDir: Inode, newName: string): void {
-    const inode = dirData(oldDir).entries.get(oldName)!;
-    const victim = dirData(newDir).entries.get(newName);
+    const inode = dirData(oldDir).entries.get(oldName)!.inode;
+    const victim = dirData(newDir).entries.get(newName)?.inode;
     if (victim && S_ISDIR(victim.mode)) {
       if (dirData(victim).entries.size > 0) throw new KernelError("ENOTEMPTY", `${newName}: Directory not empty`);
       victim.nlink = 0;
@@ -194,7 +218,7 @@ export class SimpleDirOps implements InodeOperations {
       newDir.nlink++;
     }
     dirData(oldDir).entries.delete(oldName);
-    dirData(newDir).entries.set(newName, inode);
+    addEntry(newDir, newName, inode);
     oldDir.touch("mc");
     newDir.touch("mc");
     inode.touch("c");

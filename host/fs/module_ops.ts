@@ -34,7 +34,7 @@ type ModuleFsSymbols = Pick<
   | "register_filesystem" | "unregister_filesystem" | "new_inode" | "sb_set_ops" | "inode_set_ops" | "inode_set_link"
   | "inode_get_ino" | "inode_get_mode" | "inode_get_size" | "inode_set_size" | "inode_get_nlink" | "set_nlink"
   | "inc_nlink" | "drop_nlink" | "inode_touch" | "file_inode" | "file_flags" | "dir_emit" | "imajor" | "iminor"
-  | "file_set_private" | "file_get_private" | "file_pos"
+  | "file_set_private" | "file_get_private" | "file_pos" | "inode_set_blocks" | "dir_ctx_set_pos"
 >;
 
 const encoder = new TextEncoder();
@@ -343,10 +343,13 @@ export class ModuleFilesystems {
       dir_emit: (ctxHandle, name, len, ino, type) => {
         const ctx = this.ctxs.find(ctxHandle);
         if (!ctx) return false;
-        const ok = ctx.emit(new TextDecoder().decode(mod.memory.bytes(name, len)), ino >>> 0, type);
-        if (ok) ctx.pos++;
-        return ok;
+        return ctx.emit(new TextDecoder().decode(mod.memory.bytes(name, len)), ino >>> 0, type);
       },
+      dir_ctx_set_pos: (ctxHandle, pos) => {
+        const ctx = this.ctxs.find(ctxHandle);
+        if (ctx && pos >= 0) ctx.pos = pos;
+      },
+      inode_set_blocks: (h, blocks) => inodeOr(h, undefined, (i) => void (i.blocks = blocks >>> 0)),
     };
   }
 }

@@ -138,15 +138,25 @@ export function lookupLast(ctx: WalkContext, p: ParentWalk): Path | null {
   return lookupChild(ctx, p.parent, p.last);
 }
 
+/** A directory's operation; a filesystem without it refuses as Linux does: EACCES to create a file
+ *  (vfs_create, lookup_open), EPERM for the others (vfs_mkdir, vfs_mknod, vfs_unlink...). */
 function dirOp<K extends keyof InodeOperations>(dir: Inode, op: K): NonNullable<InodeOperations[K]> {
   const fn = dir.op[op];
+  if (!fn && op === "create") throw new KernelError("EACCES", `${op}: Permission denied`);
   if (!fn) throw new KernelError("EPERM", `${op}: Operation not permitted`);
   return fn.bind(dir.op) as NonNullable<InodeOperations[K]>;
 }
 
+/** IS_DEADDIR: a directory that was removed (its dentry unhashed) takes no new entries; ENOENT. */
+function checkAlive(p: ParentWalk, path: string): void {
+  if (p.parent.dentry.unhashed) throw enoent(path);
+}
+
 function mustCreate(ctx: WalkContext, path: string): ParentWalk {
   const p = walkParent(ctx, path);
-  if (p.kind !== "normal" || lookupLast(ctx, p)) throw new KernelError("EEXIST", `${path}: File exists`);
+  if (p.kind !== "normal") throw new KernelError("EEXIST", `${path}: File exists`);
+  checkAlive(p, path);
+  if (lookupLast(ctx, p)) throw new KernelError("EEXIST", `${path}: File exists`);
   return p;
 }
 
@@ -154,12 +164,12 @@ function checkWritable(p: Path): void {
   if (p.mnt.sb.flags & MS_RDONLY) throw new KernelError("EROFS", "Read-only file system");
 }
 
-/** vfs_mkdir (do_mkdirat). */
+/** vfs_mkdir (do_mkdirat): the permission bits and the sticky bit of mode, less the umask; never set-id bits. */
 export function mkdir(ctx: WalkContext, path: string, mode: number): void {
   const p = mustCreate(ctx, path);
   checkWritable(p.parent);
   const dir = p.parent.dentry.inode;
-  const inode = dirOp(dir, "mkdir")(dir, p.last, (mode & 0o7777) & ~0o022);
+  const inode = dirOp(dir, "mkdir")(dir, p.last, (mode & 0o1777) & ~0o022);
   p.parent.dentry.add(p.last, inode);
 }
 
@@ -179,18 +189,20 @@ export function mknod(ctx: WalkContext, path: string, mode: number, dev: number)
   return inode;
 }
 
-/** Create the last component as a regular file for open(O_CREAT). */
+/** Create the last component as a regular file for open(O_CREAT); ENOENT in a removed directory. */
 export function create(p: ParentWalk, mode: number): Path {
+  checkAlive(p, p.last);
   checkWritable(p.parent);
   const dir = p.parent.dentry.inode;
   const inode = dirOp(dir, "create")(dir, p.last, S_IFREG | ((mode & 0o7777) & ~0o022));
   return { mnt: p.parent.mnt, dentry: p.parent.dentry.add(p.last, inode) };
 }
 
-/** vfs_symlink (do_symlinkat): ENOENT for an empty target. */
+/** vfs_symlink (do_symlinkat): ENOENT for an empty target, and for a new name with a trailing slash. */
 export function symlink(ctx: WalkContext, target: string, path: string): void {
   if (target === "") throw new KernelError("ENOENT", `${path}: No such file or directory`);
   const p = mustCreate(ctx, path);
+  if (p.trailingSlash) throw enoent(path);
   checkWritable(p.parent);
   const dir = p.parent.dentry.inode;
   p.parent.dentry.add(p.last, dirOp(dir, "symlink")(dir, p.last, target));
@@ -211,33 +223,33 @@ function underMounts(p: ParentWalk): Dentry {
   return p.parent.dentry.children.get(p.last)!;
 }
 
-/** vfs_unlink (do_unlinkat): EISDIR for directories, EBUSY for mount points. */
+/** vfs_unlink (do_unlinkat): EISDIR for directories, EBUSY for mount points, EROFS before the name is looked up. */
 export function unlink(ctx: WalkContext, path: string): void {
   const p = walkParent(ctx, path);
   if (p.kind !== "normal") throw new KernelError("EISDIR", `${path}: Is a directory`);
+  checkWritable(p.parent);
   const victim = existing(ctx, p, path);
   const dentry = underMounts(p);
   if (isDir(dentry.inode)) throw new KernelError("EISDIR", `${path}: Is a directory`);
   if (p.trailingSlash) throw new KernelError("ENOTDIR", `${path}: Not a directory`);
   if (busy(ctx, victim)) throw new KernelError("EBUSY", `${path}: Device or resource busy`);
-  checkWritable(p.parent);
   const dir = p.parent.dentry.inode;
   dirOp(dir, "unlink")(dir, p.last, dentry.inode);
   p.parent.dentry.drop(p.last);
   dentry.inode.evictIfUnused();
 }
 
-/** vfs_rmdir (do_rmdir): EINVAL for ".", ENOTEMPTY for "..", ENOTDIR, EBUSY for mount points. */
+/** vfs_rmdir (do_rmdir): EINVAL for ".", ENOTEMPTY for "..", EROFS, then ENOTDIR and EBUSY for mount points. */
 export function rmdir(ctx: WalkContext, path: string): void {
   const p = walkParent(ctx, path);
   if (p.kind === "dot") throw new KernelError("EINVAL", `${path}: Invalid argument`);
   if (p.kind === "dotdot") throw new KernelError("ENOTEMPTY", `${path}: Directory not empty`);
   if (p.kind === "root") throw new KernelError("EBUSY", `${path}: Device or resource busy`);
+  checkWritable(p.parent);
   const victim = existing(ctx, p, path);
   const dentry = underMounts(p);
   if (!isDir(dentry.inode)) throw new KernelError("ENOTDIR", `${path}: Not a directory`);
   if (busy(ctx, victim)) throw new KernelError("EBUSY", `${path}: Device or resource busy`);
-  checkWritable(p.parent);
   const dir = p.parent.dentry.inode;
   dirOp(dir, "rmdir")(dir, p.last, dentry.inode);
   p.parent.dentry.drop(p.last);
@@ -253,8 +265,9 @@ export function rmdir(ctx: WalkContext, path: string): void {
 export function rename(ctx: WalkContext, from: string, to: string, toCtx: WalkContext = ctx): void {
   const op = walkParent(ctx, from);
   const np = walkParent(toCtx, to);
-  if (op.kind !== "normal" || np.kind !== "normal") throw new KernelError("EBUSY", `${from}: Device or resource busy`);
   if (op.parent.mnt !== np.parent.mnt) throw new KernelError("EXDEV", `${from}: Invalid cross-device link`);
+  if (op.kind !== "normal" || np.kind !== "normal") throw new KernelError("EBUSY", `${from}: Device or resource busy`);
+  checkWritable(op.parent);
   const oldPath = existing(ctx, op, from);
   const old = underMounts(op);
   const target = lookupChild(ctx, np.parent, np.last);
@@ -267,7 +280,6 @@ export function rename(ctx: WalkContext, from: string, to: string, toCtx: WalkCo
   if (victim && oldIsDir && !isDir(victim.inode)) throw new KernelError("ENOTDIR", `${to}: Not a directory`);
   if (victim && !oldIsDir && isDir(victim.inode)) throw new KernelError("EISDIR", `${to}: Is a directory`);
   if (busy(ctx, oldPath) || (target && busy(ctx, target))) throw new KernelError("EBUSY", `${from}: Device or resource busy`);
-  checkWritable(op.parent);
   const oldDir = op.parent.dentry.inode;
   dirOp(oldDir, "rename")(oldDir, op.last, np.parent.dentry.inode, np.last);
   old.move(np.parent.dentry, np.last);

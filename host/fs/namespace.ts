@@ -98,9 +98,7 @@ export class MountNamespace {
 
   /** /proc/mounts: "DEV DIR TYPE OPTS 0 0" per mount, in mount order. */
   show(): string {
-    return this.mounts
-      .map((m) => `${m.devName} ${escapeMountPath(this.pathOf(m))} ${m.sb.type.name} ${m.sb.flags & MS_RDONLY ? "ro" : "rw"},relatime 0 0\n`)
-      .join("");
+    return this.mounts.map((m) => `${escapeMountPath(m.devName)} ${escapeMountPath(this.pathOf(m))} ${m.sb.type.name} ${mountOptions(m.sb.flags)} 0 0\n`).join("");
   }
 
   list(): readonly Mount[] {
@@ -108,7 +106,14 @@ export class MountNamespace {
   }
 }
 
-/** mangle(): /proc/mounts escapes space, tab, newline and backslash as octal. */
+/** show_vfsmnt()'s options: ro or rw, then show_mnt_opts()'s flags in its table's order, then relatime. */
+function mountOptions(flags: number): string {
+  const opts = [flags & MS_RDONLY ? "ro" : "rw"];
+  for (const [flag, name] of [[MS_NOSUID, "nosuid"], [MS_NODEV, "nodev"], [MS_NOEXEC, "noexec"]] as const) if (flags & flag) opts.push(name);
+  return [...opts, "relatime"].join(",");
+}
+
+/** mangle(): /proc/mounts escapes space, tab, newline and backslash as octal, in the device name and the path. */
 function escapeMountPath(p: string): string {
   return p.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, "0")}`);
 }

@@ -25,16 +25,16 @@ export function doTruncate(inode: Inode, length: number): void {
   inode.op.setattr?.(inode, { size: length });
 }
 
-/** path_openat()'s last step with O_CREAT: follow a final symlink (even a dangling one) and create what is missing. */
+/**
+ * path_openat()'s last step with O_CREAT: follow a final symlink (even a dangling one) and create what is
+ * missing. A last component of ".", ".." or "/" or one with a trailing slash is EISDIR whether it exists or not.
+ */
 function openCreate(ctx: WalkContext, path: string, flags: number, mode: number): Path {
   for (let links = 0; ; links++) {
     const p = walkParent(ctx, path);
-    if (p.kind !== "normal") throw new KernelError("EISDIR", `${path}: Is a directory`);
+    if (p.kind !== "normal" || p.trailingSlash) throw new KernelError("EISDIR", `${path}: Is a directory`);
     const found = lookupLast(ctx, p);
-    if (!found) {
-      if (p.trailingSlash) throw new KernelError("EISDIR", `${path}: Is a directory`);
-      return create(p, mode);
-    }
+    if (!found) return create(p, mode);
     if (flags & O_EXCL) throw new KernelError("EEXIST", `${path}: File exists`);
     if (!S_ISLNK(found.dentry.inode.mode)) return found;
     if (flags & O_NOFOLLOW) throw new KernelError("ELOOP", `${path}: Too many levels of symbolic links`);
@@ -44,14 +44,18 @@ function openCreate(ctx: WalkContext, path: string, flags: number, mode: number)
   }
 }
 
-/** do_filp_open(): walk, create, check the type against the flags, open, truncate. */
+/**
+ * do_filp_open(): walk, create, check the type against the flags, open, truncate. O_TRUNC asks for write
+ * access as O_WRONLY does (build_open_flags), so it too is EISDIR on a directory and EROFS on a read-only mount.
+ */
 export function doFilpOpen(vfs: Vfs, ctx: WalkContext, path: string, flags: number, mode: number): File {
   const target = flags & O_CREAT ? openCreate(ctx, path, flags, mode) : walk(ctx, path, !(flags & O_NOFOLLOW));
   const inode = target.dentry.inode;
+  const mayWrite = isWritable(flags) || (flags & O_TRUNC) !== 0;
   if (S_ISLNK(inode.mode)) throw new KernelError("ELOOP", `${path}: Too many levels of symbolic links`);
-  if (S_ISDIR(inode.mode) && (isWritable(flags) || flags & O_CREAT)) throw new KernelError("EISDIR", `${path}: Is a directory`);
+  if (S_ISDIR(inode.mode) && (mayWrite || flags & O_CREAT)) throw new KernelError("EISDIR", `${path}: Is a directory`);
   if (flags & O_DIRECTORY && !S_ISDIR(inode.mode)) throw new KernelError("ENOTDIR", `${path}: Not a directory`);
-  if (isWritable(flags) && target.mnt.sb.flags & MS_RDONLY) throw new KernelError("EROFS", `${path}: Read-only file system`);
+  if (mayWrite && target.mnt.sb.flags & MS_RDONLY) throw new KernelError("EROFS", `${path}: Read-only file system`);
   const file = vfs.openFile(target, flags);
   if (flags & O_TRUNC && S_ISREG(inode.mode)) {
     try {
@@ -64,8 +68,14 @@ export function doFilpOpen(vfs: Vfs, ctx: WalkContext, path: string, flags: numb
   return file;
 }
 
+/**
+ * openat(2): EINVAL for O_CREAT|O_DIRECTORY (build_open_flags, since Linux 6.4: it used to create a regular
+ * file and then fail), and EMFILE before the walk, so that a full table creates and truncates nothing.
+ */
 export function sys_openat(vfs: Vfs, task: Task, dirfd: number, pathname: number, flags: number, mode: number): number {
+  if ((flags & (O_CREAT | O_DIRECTORY)) === (O_CREAT | O_DIRECTORY)) throw new KernelError("EINVAL", "open: Invalid argument");
   const path = getname(task.mm, pathname);
+  task.files.unused();
   const file = doFilpOpen(vfs, vfs.at(task, dirfd, path), path, flags, mode);
   try {
     return task.files.install(file);
@@ -80,14 +90,20 @@ export function sys_close(task: Task, fd: number): number {
   return 0;
 }
 
+/** truncate(2): EINVAL for a negative length before the walk; EROFS for a file on a read-only mount. */
 export function sys_truncate(vfs: Vfs, task: Task, pathname: number, length: number): number {
+  if (length < 0) throw new KernelError("EINVAL", "truncate: Invalid argument");
   const path = getname(task.mm, pathname);
-  doTruncate(walk(vfs.at(task, AT_FDCWD, path), path).dentry.inode, length);
+  const target = walk(vfs.at(task, AT_FDCWD, path), path);
+  const inode = target.dentry.inode;
+  if (S_ISREG(inode.mode) && target.mnt.sb.flags & MS_RDONLY) throw new KernelError("EROFS", `${path}: Read-only file system`);
+  doTruncate(inode, length);
   return 0;
 }
 
-/** ftruncate(2): EINVAL unless open for writing (EBADF for a bad descriptor). */
+/** ftruncate(2): EINVAL for a negative length (before EBADF) and unless open for writing. */
 export function sys_ftruncate(task: Task, fd: number, length: number): number {
+  if (length < 0) throw new KernelError("EINVAL", `${fd}: Invalid argument`);
   const file = task.files.get(fd);
   if (!isWritable(file.flags) || !S_ISREG(file.inode.mode)) throw new KernelError("EINVAL", `${fd}: Invalid argument`);
   doTruncate(file.inode, length);

@@ -39,12 +39,12 @@ export function sys_read(task: Task, fd: number, buf: number, count: number): nu
   return n;
 }
 
-/** write(2): with O_APPEND each write goes to the end of the file, whatever the offset was. */
+/** write(2): with O_APPEND each write goes to the end of the file, whatever the offset was; a failed write moves nothing. */
 export function sys_write(task: Task, fd: number, buf: number, count: number): number {
   const file = task.files.get(fd);
-  if (file.flags & O_APPEND) file.pos = file.inode.size;
-  const n = vfsWrite(file, buf, count, file.pos);
-  file.pos += n;
+  const pos = file.flags & O_APPEND ? file.inode.size : file.pos;
+  const n = vfsWrite(file, buf, count, pos);
+  file.pos = pos + n;
   return n;
 }
 
@@ -52,16 +52,17 @@ function checkOffset(pos: number): void {
   if (!Number.isSafeInteger(pos) || pos < 0) throw new KernelError("EINVAL", "Invalid argument");
 }
 
+/** pread64(2): EINVAL for a negative offset, before EBADF (ksys_pread64). */
 export function sys_pread64(task: Task, fd: number, buf: number, count: number, pos: number): number {
-  const file = task.files.get(fd);
   checkOffset(pos);
+  const file = task.files.get(fd);
   return vfsRead(file, buf, count, pos);
 }
 
 /** pwrite64(2): as on Linux, a file opened O_APPEND is appended to whatever the offset says. */
 export function sys_pwrite64(task: Task, fd: number, buf: number, count: number, pos: number): number {
-  const file = task.files.get(fd);
   checkOffset(pos);
+  const file = task.files.get(fd);
   return vfsWrite(file, buf, count, file.flags & O_APPEND ? file.inode.size : pos);
 }
 

@@ -1,7 +1,7 @@
 // stat(2), fstat(2), lstat(2) and readlink(2) (fs/stat.c): struct stat as x86_64 lays it out.
 
 import { AT_FDCWD } from "../../abi/fcntl.js";
-import { S_ISLNK, S_ISREG, STAT_LAYOUT } from "../../abi/stat.js";
+import { S_ISLNK, STAT_LAYOUT } from "../../abi/stat.js";
 import { KernelError } from "../kernel/error.js";
 import type { Task } from "../kernel/sched.js";
 import { copyToUser, getname } from "../mm/uaccess.js";
@@ -9,7 +9,7 @@ import type { Inode } from "./fs.js";
 import { readLink, walk } from "./namei.js";
 import type { Vfs } from "./vfs.js";
 
-/** The block size stat reports, and the unit of st_blocks' count (512-byte sectors of 4 KiB pages). */
+/** The block size stat reports (st_blocks counts 512-byte sectors whatever it is). */
 const BLKSIZE = 4096;
 
 /** generic_fillattr() into a struct stat. */
@@ -30,8 +30,7 @@ export function fillStat(inode: Inode): Uint8Array {
   set("st_rdev", inode.rdev);
   set("st_size", inode.size);
   set("st_blksize", BLKSIZE);
-  // Only regular files' data takes pages here; symlinks, directories and device nodes take none (as on tmpfs).
-  set("st_blocks", S_ISREG(inode.mode) ? Math.ceil(inode.size / BLKSIZE) * (BLKSIZE / 512) : 0);
+  set("st_blocks", inode.blocks);
   for (const [name, t] of [["atime", inode.atime], ["mtime", inode.mtime], ["ctime", inode.ctime]] as const) {
     set(`st_${name}`, t.sec);
     set(`st_${name}_nsec`, t.nsec);

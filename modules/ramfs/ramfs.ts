@@ -3,11 +3,13 @@
 // The VFS owns inodes and dentries and checks the POSIX rules; ramfs keeps what only it knows: each
 // directory's entries, each file's data in 4 KiB pages (a page never written is a hole and reads as
 // zeros), and which superblock each inode belongs to, so an unmount frees exactly that mount's data.
+// Each entry keeps the readdir position it was made at, so a reader that unlinks as it lists (rm -r)
+// misses nothing.
 
 import {
-  copy_from_user, copy_to_user, dir_emit, drop_nlink, EFAULT, EFBIG, ENOMEM, ENOTEMPTY, file_inode, file_operations,
+  copy_from_user, copy_to_user, dir_ctx_set_pos, dir_emit, drop_nlink, EFAULT, EFBIG, ENOMEM, ENOTEMPTY, file_inode, file_operations,
   file_system_type, inc_nlink, inode_get_ino, inode_get_mode, inode_get_size, inode_operations, inode_set_link,
-  inode_set_ops, inode_set_size, inode_touch, new_inode, pr_info, register_filesystem, S_IFDIR, S_IFLNK, S_IFMT,
+  inode_set_blocks, inode_set_ops, inode_set_size, inode_touch, new_inode, pr_info, register_filesystem, S_IFDIR, S_IFLNK, S_IFMT,
   sb_set_ops, set_nlink, super_operations, unregister_filesystem,
 } from "../../abi/include/kernel";
 
@@ -20,7 +22,39 @@ const PAGE: i32 = 4096;
 /** Files stop where i32 offsets do. */
 const MAX_SIZE: i64 = 0x7fffffff;
 
-const dirs = new Map<u32, Map<string, u32>>();
+/** A name in a directory: its inode, and its readdir position (2 onwards, after "." and ".."). */
+class Entry {
+  constructor(public inode: u32, public offset: i32) {}
+}
+
+class Dir {
+  entries: Map<string, Entry> = new Map<string, Entry>();
+  nextOffset: i32 = 2;
+
+  /** Link a name at a position past every other; a replaced name goes to the end too, as a new one does. */
+  link(name: string, inode: u32): void {
+    this.entries.delete(name);
+    this.entries.set(name, new Entry(inode, this.nextOffset++));
+  }
+
+  has(name: string): bool {
+    return this.entries.has(name);
+  }
+
+  get(name: string): u32 {
+    return this.entries.get(name).inode;
+  }
+
+  delete(name: string): void {
+    this.entries.delete(name);
+  }
+
+  get size(): i32 {
+    return this.entries.size;
+  }
+}
+
+const dirs = new Map<u32, Dir>();
 const parents = new Map<u32, u32>();
 const pages = new Map<u32, Map<i32, Uint8Array>>();
 const superOf = new Map<u32, u32>();
@@ -47,14 +81,14 @@ function make(dir: u32, name: string, mode: u32): u32 {
   const inode = new_inode(sb, mode);
   if (inode == 0) return 0;
   superOf.set(inode, sb);
-  dirs.get(dir).set(name, inode);
+  dirs.get(dir).link(name, inode);
   inode_touch(dir, true);
   return inode;
 }
 
 function newDirectory(inode: u32, parent: u32): void {
   inode_set_ops(inode, dirIops, dirFops);
-  dirs.set(inode, new Map<string, u32>());
+  dirs.set(inode, new Dir());
   parents.set(inode, parent);
 }
 
@@ -154,7 +188,7 @@ function ramfs_rename(olddir: u32, oldname: usize, oldlen: i32, newdir: u32, new
     parents.set(inode, newdir);
   }
   dirs.get(olddir).delete(from);
-  target.set(to, inode);
+  target.link(to, inode);
   inode_touch(olddir, true);
   inode_touch(newdir, true);
   inode_touch(inode, false);
@@ -169,6 +203,7 @@ function ramfs_setattr(inode: u32, size: i32): i32 {
   const last = size / PAGE;
   if (map.has(last)) map.get(last).fill(0, size % PAGE);
   inode_set_size(inode, size);
+  setBlocks(inode);
   inode_touch(inode, true);
   return 0;
 }
@@ -205,8 +240,14 @@ function ramfs_write(file: u32, ubuf: usize, count: i32, pos: i32): i32 {
   }
   if (done == 0 && count > 0) return -EFAULT;
   if (pos + done > inode_get_size(inode)) inode_set_size(inode, pos + done);
+  setBlocks(inode);
   inode_touch(inode, true);
   return done;
+}
+
+/** st_blocks: the pages that hold data, in 512-byte sectors (a hole takes none). */
+function setBlocks(inode: u32): void {
+  inode_set_blocks(inode, <u32>pages.get(inode).size * <u32>(PAGE / 512));
 }
 
 function emit(ctx: u32, name: string, inode: u32): bool {
@@ -214,15 +255,24 @@ function emit(ctx: u32, name: string, inode: u32): bool {
   return dir_emit(ctx, changetype<usize>(bytes), bytes.byteLength, inode_get_ino(inode), (inode_get_mode(inode) & S_IFMT) >> 12);
 }
 
-/** dcache_readdir's order: ".", "..", then the entries as they were made; pos counts entries emitted. */
+/** dcache_readdir's order: "." at 0, ".." at 1, then the entries by the positions they were made at. */
 function ramfs_iterate(file: u32, ctx: u32, pos: i32): i32 {
   const dir = file_inode(file);
-  if (pos == 0 && !emit(ctx, ".", dir)) return 0;
-  if (pos <= 1 && !emit(ctx, "..", parents.get(dir))) return 0;
-  const entries = dirs.get(dir);
+  if (pos == 0) {
+    if (!emit(ctx, ".", dir)) return 0;
+    dir_ctx_set_pos(ctx, (pos = 1));
+  }
+  if (pos == 1) {
+    if (!emit(ctx, "..", parents.get(dir))) return 0;
+    dir_ctx_set_pos(ctx, (pos = 2));
+  }
+  const entries = dirs.get(dir).entries;
   const names = entries.keys();
-  for (let i = max(pos - 2, 0); i < names.length; i++) {
-    if (!emit(ctx, names[i], entries.get(names[i]))) return 0;
+  for (let i = 0; i < names.length; i++) {
+    const e = entries.get(names[i]);
+    if (e.offset < pos) continue;
+    if (!emit(ctx, names[i], e.inode)) return 0;
+    dir_ctx_set_pos(ctx, e.offset + 1);
   }
   return 0;
 }

@@ -1,50 +1,88 @@
-// /sys/module through the VFS: parameters, refcnt and holders as Linux lays them out.
+// sysfs (host/fs/sysfs.ts, host/fs/kernfs_mount.ts) as a task sees it through the VFS:
+// /sys/module/NAME/{parameters,refcnt} as modules come and go.
 
 import { beforeEach, describe, expect, it } from "vitest";
-import { O_WRONLY } from "../../abi/fcntl.js";
-import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "../../abi/stat.js";
-import { Kernel } from "../../host/init/main.js";
+import { O_RDONLY, O_WRONLY } from "../../abi/fcntl.js";
+import { S_IFDIR, S_IFREG } from "../../abi/stat.js";
+import type { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
 import { loadBytes } from "../helpers.js";
+import { boot, expectErrno, names, text } from "../vfs_helpers.js";
 
 let k: Kernel;
-let sh: Libc;
+let libc: Libc;
 beforeEach(() => {
-  k = new Kernel();
-  sh = k.spawn("sh");
-  k.insmod(loadBytes("counter"));
-  k.insmod(loadBytes("counter_user"));
+  ({ k, libc } = boot());
 });
 
-const names = (path: string) => sh.readdir(path).map((d) => d.name).filter((n) => !n.startsWith(".")).sort();
+const read = (path: string) => text(libc.readFile(path));
 
-describe("/sys/module", () => {
-  it("has a directory per module with holders, initstate, refcnt and taint", () => {
-    expect(names("/sys/module")).toEqual(["counter", "counter_user"]);
-    expect(names("/sys/module/counter")).toEqual(["holders", "initstate", "refcnt", "srcversion", "taint", "version"]);
-    expect(sh.stat("/sys/module/counter/holders").mode & S_IFMT).toBe(S_IFDIR);
-    expect(sh.stat("/sys/module/counter/refcnt").mode).toBe(S_IFREG | 0o444);
-    expect(sh.stat("/sys/module/counter/refcnt").size).toBe(4096);
+/** echo VALUE > PATH from the test task. */
+function echo(path: string, value: string): void {
+  const fd = libc.open(path, O_WRONLY);
+  try {
+    libc.write(fd, value);
+  } finally {
+    libc.close(fd);
+  }
+}
+
+describe("/sys/module/NAME", () => {
+  it("appears with the module's attributes at insmod and goes at rmmod", () => {
+    expect(names(libc, "/sys/module")).toEqual([]);
+    k.insmod(loadBytes("hello"));
+    expect(names(libc, "/sys/module")).toEqual(["hello"]);
+    expect(names(libc, "/sys/module/hello")).toEqual(["holders", "initstate", "parameters", "refcnt", "srcversion", "taint", "version"]);
+    expect(libc.stat("/sys/module/hello/parameters").mode).toBe(S_IFDIR | 0o755);
+    expect(read("/sys/module/hello/initstate")).toBe("live\n");
+    k.rmmod("hello");
+    expect(names(libc, "/sys/module")).toEqual([]);
+    expectErrno(() => libc.stat("/sys/module/hello"), "ENOENT");
   });
 
-  it("links each user under the provider's holders", () => {
-    expect(names("/sys/module/counter/holders")).toEqual(["counter_user"]);
-    expect(sh.lstat("/sys/module/counter/holders/counter_user").mode & S_IFMT).toBe(S_IFLNK);
-    expect(sh.readlink("/sys/module/counter/holders/counter_user")).toBe("../../counter_user");
-    expect(names("/sys/module/counter/holders/counter_user")).toContain("refcnt");
-    expect(names("/sys/module/counter_user/holders")).toEqual([]);
-    expect(k.read("/sys/module/counter/refcnt")).toBe("1\n");
-  });
-
-  it("drops the holder link and the directory as modules go, even for a cached lookup", () => {
-    expect(k.read("/sys/module/counter_user/initstate")).toBe("live\n");
+  it("counts in refcnt the modules that use this one", () => {
+    k.insmod(loadBytes("counter"));
+    expect(read("/sys/module/counter/refcnt")).toBe("0\n");
+    k.insmod(loadBytes("counter_user"));
+    expect(read("/sys/module/counter/refcnt")).toBe("1\n");
     k.rmmod("counter_user");
-    expect(names("/sys/module/counter/holders")).toEqual([]);
-    expect(() => sh.stat("/sys/module/counter_user/initstate")).toThrow(expect.objectContaining({ code: "ENOENT" }));
-    expect(k.read("/sys/module/counter/refcnt")).toBe("0\n");
+    expect(read("/sys/module/counter/refcnt")).toBe("0\n");
+  });
+});
+
+describe("/sys/module/NAME/parameters", () => {
+  beforeEach(() => {
+    k.insmod(loadBytes("hello"), { args: "who=kernel count=3" });
   });
 
-  it("refuses to open a read-only attribute for writing with EACCES", () => {
-    expect(() => sh.open("/sys/module/counter/refcnt", O_WRONLY)).toThrow(expect.objectContaining({ code: "EACCES" }));
+  it("shows each parameter as a page-sized file with its permission, taking no blocks", () => {
+    expect(names(libc, "/sys/module/hello/parameters")).toEqual(["count", "who"]);
+    expect(libc.stat("/sys/module/hello/parameters/who")).toMatchObject({ mode: S_IFREG | 0o644, size: 4096, blocks: 0 });
+    expect(libc.stat("/sys/module/hello/parameters/count").mode).toBe(S_IFREG | 0o444);
+    expect(read("/sys/module/hello/parameters/who")).toBe("kernel\n");
+    expect(read("/sys/module/hello/parameters/count")).toBe("3\n");
+  });
+
+  it("takes a new value written to a writable parameter (a charp keeps a newline, as Linux's does)", () => {
+    echo("/sys/module/hello/parameters/who", "sysfs");
+    expect(read("/sys/module/hello/parameters/who")).toBe("sysfs\n");
+    echo("/sys/module/hello/parameters/who", "echo\n");
+    expect(read("/sys/module/hello/parameters/who")).toBe("echo\n\n");
+  });
+
+  it("refuses to open a read-only parameter for writing (EACCES) and a charp longer than 1024 bytes (ENOSPC)", () => {
+    expectErrno(() => libc.open("/sys/module/hello/parameters/count", O_WRONLY), "EACCES");
+    expectErrno(() => echo("/sys/module/hello/parameters/who", "x".repeat(1025)), "ENOSPC");
+    expect(read("/sys/module/hello/parameters/who")).toBe("kernel\n");
+  });
+
+  it("answers ENODEV on a descriptor opened before the module was removed", () => {
+    const r = libc.open("/sys/module/hello/parameters/who", O_RDONLY);
+    const w = libc.open("/sys/module/hello/parameters/who", O_WRONLY);
+    k.rmmod("hello");
+    expectErrno(() => libc.read(r, 100), "ENODEV");
+    expectErrno(() => libc.write(w, "late\n"), "ENODEV");
+    libc.close(r);
+    libc.close(w);
   });
 });

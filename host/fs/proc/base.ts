@@ -2,7 +2,7 @@
 
 import { currentOrNull, type Task } from "../../kernel/sched.js";
 import { dPath } from "../d_path.js";
-import type { KernfsNode } from "../kernfs.js";
+import type { KernfsAttr, KernfsNode } from "../kernfs.js";
 import type { KernfsTree } from "../kernfs_mount.js";
 
 /** What /proc needs to know about tasks. */
@@ -12,6 +12,15 @@ export interface TaskList {
 }
 
 const PID_ENTRIES = ["comm", "cwd", "fd"];
+
+/** Each task's /proc/PID/comm attribute, made once so that its descriptors stay valid (see activeAttr). */
+const commAttrs = new WeakMap<Task, KernfsAttr>();
+
+function commAttr(task: Task): KernfsAttr {
+  let attr = commAttrs.get(task);
+  if (!attr) commAttrs.set(task, (attr = { mode: 0o644, show: () => `${task.comm}\n` }));
+  return attr;
+}
 
 /** The kernfs tree under /proc with the tasks' directories and /proc/self laid over it. */
 export function procTree(static_: KernfsTree, tasks: TaskList): KernfsTree {
@@ -32,7 +41,7 @@ function pidNode(tasks: TaskList, path: string): KernfsNode | null {
   if (!task) return null;
   const rest = m[2]!.split("/").filter(Boolean);
   if (rest.length === 0) return { kind: "dir", path };
-  if (rest[0] === "comm" && rest.length === 1) return { kind: "file", path, attr: { mode: 0o644, show: () => `${task.comm}\n` } };
+  if (rest[0] === "comm" && rest.length === 1) return { kind: "file", path, attr: commAttr(task) };
   if (rest[0] === "cwd" && rest.length === 1) return { kind: "link", path, target: dPath(task.fs.pwd) };
   if (rest[0] !== "fd") return null;
   if (rest.length === 1) return { kind: "dir", path };
