@@ -1,6 +1,8 @@
 // ticker end to end: the emulated 8254 raising IRQ 0, the driver counting, /dev/ticker showing it.
 
 import { beforeEach, describe, expect, it } from "vitest";
+import { O_RDWR } from "../../abi/fcntl.js";
+import { SYSCALLS } from "../../abi/syscalls.js";
 import { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
 import { dmesg, loadBytes } from "../helpers.js";
@@ -43,6 +45,13 @@ describe("ticker", () => {
     expect(k.read("/proc/ioports")).toBe("");
     expect(sh.readdir("/dev").map((d) => d.name)).not.toContain("ticker");
     expect(dmesg(k).at(-1)).toMatch(/^ticker: stopped after \d+ ticks$/);
+  });
+
+  it("treats the operations it leaves empty as Linux does: write EINVAL, ioctl ENOTTY", () => {
+    k.insmod(loadBytes("ticker"));
+    const fd = sh.open("/dev/ticker", O_RDWR);
+    expect(() => sh.write(fd, "1")).toThrow(expect.objectContaining({ code: "EINVAL" }));
+    expect(sh.syscall(SYSCALLS.ioctl, fd, 0x5401, 0)).toBe(-25);
   });
 
   it("refuses a rate the PIT cannot make, leaving nothing behind", () => {
