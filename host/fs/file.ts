@@ -8,6 +8,8 @@ export const NR_OPEN_DEFAULT = 1024;
 
 export class FdTable {
   private readonly fds: (File | null)[] = [];
+  /** FD_CLOEXEC: the descriptors an exec would close (O_CLOEXEC, FIOCLEX); dup never copies it. */
+  private readonly cloexec = new Set<number>();
 
   constructor(
     /** fput(): drop one reference to an open file description. */
@@ -31,15 +33,26 @@ export class FdTable {
   }
 
   /** fd_install at the lowest free descriptor; EMFILE when the table is full. */
-  install(file: File): number {
+  install(file: File, cloexec = false): number {
     const fd = this.unused();
     this.fds[fd] = file;
+    this.setCloexec(fd, cloexec);
     return fd;
+  }
+
+  setCloexec(fd: number, on: boolean): void {
+    if (on) this.cloexec.add(fd);
+    else this.cloexec.delete(fd);
+  }
+
+  isCloexec(fd: number): boolean {
+    return this.cloexec.has(fd);
   }
 
   close(fd: number): void {
     const file = this.get(fd);
     this.fds[fd] = null;
+    this.cloexec.delete(fd);
     this.put(file);
   }
 
@@ -58,6 +71,7 @@ export class FdTable {
     const old = this.fds[newfd];
     while (this.fds.length < newfd) this.fds.push(null);
     this.fds[newfd] = file;
+    this.cloexec.delete(newfd);
     file.count++;
     if (old) this.put(old);
     return newfd;

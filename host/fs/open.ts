@@ -1,7 +1,7 @@
 // open(2) and friends (fs/open.c): open, openat, close, truncate, ftruncate and chdir.
 
 import {
-  AT_FDCWD, MAXSYMLINKS, MS_RDONLY, O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_RDONLY, O_TRUNC, O_WRONLY,
+  AT_FDCWD, MAXSYMLINKS, MS_RDONLY, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_RDONLY, O_TRUNC, O_WRONLY,
 } from "../../abi/fcntl.js";
 import { S_ISDIR, S_ISLNK, S_ISREG } from "../../abi/stat.js";
 import { KernelError } from "../kernel/error.js";
@@ -78,7 +78,7 @@ export function sys_openat(vfs: Vfs, task: Task, dirfd: number, pathname: number
   task.files.unused();
   const file = doFilpOpen(vfs, vfs.at(task, dirfd, path), path, flags, mode);
   try {
-    return task.files.install(file);
+    return task.files.install(file, (flags & O_CLOEXEC) !== 0);
   } catch (e) {
     vfs.fput(file);
     throw e;

@@ -1,7 +1,7 @@
 // dup(2), dup2(2), ioctl(2), fsync(2), sync(2) and getpid(2).
 
 import { beforeEach, describe, expect, it } from "vitest";
-import { O_APPEND, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR } from "../../abi/fcntl.js";
+import { O_APPEND, O_CLOEXEC, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR } from "../../abi/fcntl.js";
 import { makedev, S_IFCHR } from "../../abi/stat.js";
 import type { File } from "../../host/fs/fs.js";
 import { NR_OPEN_DEFAULT } from "../../host/fs/file.js";
@@ -94,6 +94,24 @@ describe("ioctl", () => {
     const fd = libc.open("/dev/demo", O_RDWR);
     expect(sys(libc, "ioctl", fd, 0x80045401, 1234)).toBe(7);
     expect(seen).toEqual([[0x80045401, 1234]]);
+  });
+
+  it("answers the generic commands itself: FIOCLEX/FIONCLEX, FIONBIO and FIONREAD on a regular file", () => {
+    const fd = libc.open("/tmp/f", O_RDONLY | O_CLOEXEC);
+    expect(libc.task.files.isCloexec(fd)).toBe(true);
+    expect(sys(libc, "ioctl", fd, 0x5450, 0)).toBe(0);
+    expect(libc.task.files.isCloexec(fd)).toBe(false);
+    expect(sys(libc, "ioctl", fd, 0x5451, 0)).toBe(0);
+    expect(libc.task.files.isCloexec(fd)).toBe(true);
+    const box = libc.task.mm.sbrk(4);
+    const view = () => new DataView(libc.task.mm.memory.buffer);
+    view().setInt32(box, 1, true);
+    expect(sys(libc, "ioctl", fd, 0x5421, box)).toBe(0);
+    expect(libc.task.files.get(fd).flags & O_NONBLOCK).toBe(O_NONBLOCK);
+    libc.lseek(fd, 2, 0);
+    expect(sys(libc, "ioctl", fd, 0x541b, box)).toBe(0);
+    expect(view().getInt32(box, true)).toBe(libc.fstat(fd).size - 2);
+    expect(sys(libc, "ioctl", fd, 0x541b, 0xfffff000)).toBe(neg("EFAULT"));
   });
 
   it("gives ENOTTY where nothing handles ioctl, EBADF for a descriptor that is not open", () => {
