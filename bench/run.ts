@@ -22,11 +22,12 @@ import { load } from "./paths/load.js";
 import { module } from "./paths/module.js";
 import { native } from "./paths/native.js";
 import { scale } from "./paths/scale.js";
+import { vfs } from "./paths/vfs.js";
 import { markdownLines, reportLines } from "./report.js";
 import { evaluateTargets, type TargetResult } from "./targets.js";
 import { checkLoops } from "./wat.js";
 
-export const PATHS: readonly BenchPath[] = [native, js, intra, kernel, module, extism, jco, load, scale];
+export const PATHS: readonly BenchPath[] = [native, js, intra, kernel, module, vfs, extism, jco, load, scale];
 
 export const RESULTS_DIR = join(ROOT, "bench", "results");
 

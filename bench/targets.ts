@@ -45,7 +45,6 @@ const TARGETS: readonly TargetDef[] = [
     limit: 3,
     unit: "×",
     of: ["fops.read", "intra.direct"],
-    missing: "not measured yet: there is no VFS (file_operations) to call through",
   },
   { id: "hello_cold", label: "hello insmod + init ≤ 2 ms cold", limit: 2, unit: "ms", of: ["load.hello_cold"] },
   { id: "scale_load", label: "1,000 modules ≤ 3 s to load", limit: 3, unit: "s", of: ["scale.load_1000"] },

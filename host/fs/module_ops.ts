@@ -10,8 +10,7 @@ import { major, minor, S_ISDIR } from "../../abi/stat.js";
 import { layoutStruct } from "../../abi/types.js";
 import { KernelError } from "../kernel/error.js";
 import { Idr } from "../lib/idr.js";
-import type { Gate } from "../module/fnptr.js";
-import { moduleFunction } from "../module/fnptr.js";
+import { moduleFunction, type Guard, type ModuleFn } from "../module/fnptr.js";
 import type { PollTable } from "../kernel/wait.js";
 import type { Module } from "../module/internal.js";
 import type { KernelFunctions } from "../module/ksyms.js";
@@ -28,7 +27,7 @@ const LAYOUT = {
 /** FS_REQUIRES_DEV in file_system_type.fs_flags. */
 const FS_REQUIRES_DEV = 1;
 
-type Fn = (...args: number[]) => number;
+type Fn = ModuleFn;
 type ModuleFsSymbols = Pick<
   KernelFunctions,
   | "register_filesystem" | "unregister_filesystem" | "new_inode" | "sb_set_ops" | "inode_set_ops" | "inode_set_link"
@@ -61,18 +60,16 @@ export class ModuleFilesystems {
 
   constructor(
     private readonly filesystems: Filesystems,
-    private readonly gate: Gate,
+    private readonly guard: Guard,
     /** init_special_inode(): what a device node the module makes opens to. */
     private readonly special: (inode: Inode) => FileOperations,
     /** poll_wait() finds the poll table of a running poll by this handle. */
     private readonly pollTables: Idr<PollTable>,
   ) {}
 
-  /** The function a struct field points at, bound to run through the gate; undefined for NULL. */
+  /** The function a struct field points at, with the gate built in; undefined for NULL. */
   private fn(mod: Module, index: number, what: string): Fn | undefined {
-    if (index === 0) return undefined;
-    const f = moduleFunction<Fn>(mod, index, what);
-    return (...args) => this.gate(mod, () => f(...args) | 0);
+    return index === 0 ? undefined : this.guard(mod, moduleFunction<Fn>(mod, index, what));
   }
 
   /** Run fn with a name's UTF-8 bytes in the module's memory. */

@@ -115,9 +115,9 @@ export class Kernel implements LoaderContext {
     this.irqs = new IrqController({ log: (level, m) => void this.printk(m, level) });
     this.ioports = new IoPorts(this.bus, (m) => this.warn(m));
     this.machine = new Machine(this.bus, (irq, asserted) => this.irqs.setLevel(irq, asserted), HW_MODELS);
-    this.syscalls = new SyscallTable(builtinSyscalls(this.vfs, this.clock), (fn) => this.irqs.enter(fn));
+    this.syscalls = new SyscallTable(builtinSyscalls(this.vfs, this.clock), this.irqs);
     this.moduleFilesystems = new ModuleFilesystems(
-      this.vfs.filesystems, this.callModule.bind(this), initSpecialInode(this.chrdevs), this.waits.tables,
+      this.vfs.filesystems, (mod, f) => this.modules.guard(mod, f), initSpecialInode(this.chrdevs), this.waits.tables,
     );
     this.mountBootFilesystems();
     this.init = this.tasks.spawn("init", null);

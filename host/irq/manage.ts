@@ -58,6 +58,8 @@ export class IrqController {
   }));
   /** Kernel code running: interrupts wait for it to return (a uniprocessor kernel with preemption off). */
   private depth = 0;
+  /** Lines with an edge waiting, so a kernel exit with none (nearly every system call) costs nothing. */
+  private pendingCount = 0;
 
   constructor(private readonly ctx: IrqContext) {}
 
@@ -135,28 +137,40 @@ export class IrqController {
     const rising = asserted && !desc.level;
     desc.level = asserted;
     if (!rising) return;
+    if (!desc.pending) this.pendingCount++;
     desc.pending = true;
     this.deliverPending();
   }
 
   /** Run fn as kernel code: interrupts raised meanwhile are delivered when it returns. */
   enter<T>(fn: () => T): T {
-    this.depth++;
+    this.begin();
     try {
       return fn();
     } finally {
-      this.depth--;
-      this.deliverPending();
+      this.end();
     }
   }
 
+  /** Kernel entry, for the system call path, which brackets its handler itself rather than in a closure. */
+  begin(): void {
+    this.depth++;
+  }
+
+  /** Kernel exit: interrupts that came meanwhile are taken now. */
+  end(): void {
+    this.depth--;
+    this.deliverPending();
+  }
+
   private deliverPending(): void {
-    if (this.depth > 0) return;
+    if (this.depth > 0 || this.pendingCount === 0) return;
     for (let again = true; again; ) {
       again = false;
       this.descs.forEach((desc, irq) => {
         if (!desc.pending || desc.depth > 0 || desc.spurious) return;
         desc.pending = false;
+        this.pendingCount--;
         this.enter(() => this.handle(irq, desc));
         again = true;
       });

@@ -47,6 +47,7 @@ export class Task {
 
   /** finish_wait() for a call that completed after all: off the queues, nobody to tell. */
   finishWait(): void {
+    if (this.sleepingOn.size === 0) return;
     for (const wq of this.sleepingOn) wq.remove(this);
     this.sleepingOn.clear();
   }
@@ -70,13 +71,9 @@ export function currentOrNull(): Task | null {
   return currentTask;
 }
 
-/** Run fn as `task` (a system call entry), restoring the caller's current afterwards. */
-export function runAs<T>(task: Task, fn: () => T): T {
+/** Make `task` current (or none) for a system call; returns the one it replaces, to switch back to. */
+export function switchTo(task: Task | null): Task | null {
   const saved = currentTask;
   currentTask = task;
-  try {
-    return fn();
-  } finally {
-    currentTask = saved;
-  }
+  return saved;
 }

@@ -14,12 +14,18 @@ import { moduleFunction } from "../module/fnptr.js";
 import type { Module } from "../module/internal.js";
 import type { KernelFunctions } from "../module/ksyms.js";
 import { KernelError } from "./error.js";
-import { current, runAs, type Task } from "./sched.js";
+import { current, switchTo, type Task } from "./sched.js";
 import { ERESTARTSYS } from "../../abi/errno.js";
 
 /** Six argument registers, as 32-bit values (wasm32 is ILP32: long and pointers are 32 bits). */
 export type SyscallArgs = readonly [number, number, number, number, number, number];
 export type SyscallFn = (task: Task, args: SyscallArgs) => number;
+
+/** Kernel entry and exit around a system call (the interrupt controller's begin and end). */
+export interface KernelEntry {
+  begin(): void;
+  end(): void;
+}
 
 interface Handler {
   /** The module that installed it; null for the base kernel's own. */
@@ -35,7 +41,7 @@ export class SyscallTable {
   constructor(
     builtins: Partial<Record<SyscallName, SyscallFn>>,
     /** Kernel entry and exit: interrupts raised during the call are delivered when it returns. */
-    private readonly entry: <T>(fn: () => T) => T = (fn) => fn(),
+    private readonly entry: KernelEntry = { begin: () => {}, end: () => {} },
   ) {
     for (const [name, fn] of Object.entries(builtins)) this.slots[SYSCALLS[name as SyscallName]]!.push({ owner: null, fn: fn! });
   }
@@ -55,21 +61,25 @@ export class SyscallTable {
     return below ? this.invoke(task, below, args) : -ENOSYS;
   }
 
-  /** A call that returns anything but -ERESTARTSYS is done waiting, whatever queues it joined. */
+  /**
+   * A call that returns anything but -ERESTARTSYS is done waiting, whatever queues it joined. The entry,
+   * current and the handler are bracketed here without closures: this is every system call's path.
+   */
   private invoke(task: Task, handler: Handler, args: SyscallArgs): number {
-    return runAs(task, () =>
-      this.entry(() => {
-        let ret: number;
-        try {
-          ret = handler.fn(task, args);
-        } catch (e) {
-          if (!(e instanceof KernelError)) throw e;
-          ret = -e.errno;
-        }
-        if (ret !== -ERESTARTSYS) task.finishWait();
-        return ret;
-      }),
-    );
+    const saved = switchTo(task);
+    this.entry.begin();
+    let ret: number;
+    try {
+      ret = handler.fn(task, args);
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e;
+      ret = -e.errno;
+    } finally {
+      this.entry.end();
+      switchTo(saved);
+    }
+    if (ret !== -ERESTARTSYS) task.finishWait();
+    return ret;
   }
 
   /** A new system call in an empty slot: EINVAL outside the table, EBUSY where a handler is already installed. */

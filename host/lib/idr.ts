@@ -1,16 +1,20 @@
 // ID allocation (lib/idr.c): small integer handles for host objects that module code refers to.
+//
+// The handle is kept on the object under a symbol of its own Idr, so looking it up on a hot path (a file
+// operation, a poll) is a property read rather than a map lookup.
 
-export class Idr<T> {
+export class Idr<T extends object> {
   private readonly objects = new Map<number, T>();
-  private readonly ids = new Map<T, number>();
+  private readonly key = Symbol("idr");
   private next = 1;
 
   /** The object's handle, allocating one the first time. */
   handle(obj: T): number {
-    let id = this.ids.get(obj);
+    const tagged = obj as unknown as Record<symbol, number | undefined>;
+    let id = tagged[this.key];
     if (id === undefined) {
       id = this.next++;
-      this.ids.set(obj, id);
+      tagged[this.key] = id;
       this.objects.set(id, obj);
     }
     return id;
@@ -21,9 +25,10 @@ export class Idr<T> {
   }
 
   remove(obj: T): void {
-    const id = this.ids.get(obj);
+    const tagged = obj as unknown as Record<symbol, number | undefined>;
+    const id = tagged[this.key];
     if (id === undefined) return;
-    this.ids.delete(obj);
+    tagged[this.key] = undefined;
     this.objects.delete(id);
   }
 }

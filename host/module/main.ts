@@ -25,6 +25,7 @@ import { kernelFunctions, type KsymContext } from "./ksyms.js";
 import { licenseIsGplCompatible } from "./license.js";
 import { paramEq, parseArgs, setParam, type ModuleParam, type StringMaker } from "./params.js";
 import { moduleFlags } from "./procfs.js";
+import type { ModuleFn } from "./fnptr.js";
 import { addHolder, modSysfsSetup, modSysfsTeardown, removeHolder } from "./sysfs.js";
 import { checkVersion, type VersionContext } from "./version.js";
 
@@ -440,22 +441,43 @@ export class ModuleLoader {
     try {
       return fn();
     } catch (e) {
-      if (!isModuleFault(e)) throw e;
-      const k = this.k;
-      const ctx = {
-        log: (level: number, m: string) => void k.printk(m, level),
-        taint: k.taint,
-        comm: k.comm,
-        modulesLinkedIn: () => this.modulesLinkedIn(),
-        dieCounter: k.dieCounter,
-      };
-      const culprit = die(ctx, e, mod.name);
-      k.dieCounter = ctx.dieCounter;
-      const dead = this.find(culprit.module) ?? mod;
-      dead.dead = true;
-      dead.slab.reclaim();
-      throw oopsError(culprit.module, culprit.func);
+      throw this.fault(mod, e);
     }
+  }
+
+  /**
+   * The gate built into a function pointer: `f` called with up to six i32 arguments, as call() would
+   * call it, without a closure per call, for the paths the kernel takes often (file operations, IRQ
+   * handlers, system calls).
+   */
+  guard(mod: Module, f: ModuleFn): ModuleFn {
+    return (a0, a1, a2, a3, a4, a5) => {
+      if (mod.dead) throw new KernelError("ENODEV", `${mod.name}: module is dead`);
+      try {
+        return f(a0, a1, a2, a3, a4, a5) | 0;
+      } catch (e) {
+        throw this.fault(mod, e);
+      }
+    };
+  }
+
+  /** A module fault as the gate handles it: the Oops, the culprit dead, EFAULT for the caller. */
+  private fault(mod: Module, e: unknown): unknown {
+    if (!isModuleFault(e)) return e;
+    const k = this.k;
+    const ctx = {
+      log: (level: number, m: string) => void k.printk(m, level),
+      taint: k.taint,
+      comm: k.comm,
+      modulesLinkedIn: () => this.modulesLinkedIn(),
+      dieCounter: k.dieCounter,
+    };
+    const culprit = die(ctx, e, mod.name);
+    k.dieCounter = ctx.dieCounter;
+    const dead = this.find(culprit.module) ?? mod;
+    dead.dead = true;
+    dead.slab.reclaim();
+    return oopsError(culprit.module, culprit.func);
   }
 
   /** print_modules(): " name(flags)" for every module. */
