@@ -3,8 +3,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { errno, strerror } from "../../abi/errno.js";
-import { BUILD_DIR } from "../../scripts/paths.js";
+import { BUILD_DIR, ROOT } from "../../scripts/paths.js";
 import { KernelError } from "../kernel/error.js";
+import { findModule, releaseDir } from "../kmod/depmod.js";
 
 /** mod_strerror() of kmod's insmod: the load errors with their module-specific texts. */
 export function modStrerror(err: number): string {
@@ -22,10 +23,14 @@ export function modStrerror(err: number): string {
   }
 }
 
-/** MODULE as the tools take it: a path (with a '/' or ending in .wasm), else build/modules/NAME.wasm. */
+/**
+ * MODULE as the tools take it: a path (with a '/' or ending in .wasm); else a name, looked up in the
+ * module directory's modules.dep as modinfo and modprobe do, then as build/modules/NAME.wasm.
+ */
 export function modulePath(module: string): string {
   if (module.includes("/") || module.endsWith(".wasm")) return resolve(module);
-  return resolve(BUILD_DIR, `${module.replace(/-/g, "_")}.wasm`);
+  const name = module.replace(/-/g, "_");
+  return findModule(releaseDir(ROOT), name) ?? resolve(BUILD_DIR, `${name}.wasm`);
 }
 
 /** Read a module file; ENOENT when there is none. */

@@ -12,6 +12,7 @@ import type { Libc } from "../user/nolibc.js";
 import { cat } from "./cat.js";
 import { cd, pwd } from "./cd.js";
 import type { CliCommand, CommandContext } from "./command.js";
+import { depmod } from "./depmod.js";
 import { dmesg } from "./dmesg.js";
 import { echo } from "./echo.js";
 import { hw } from "./hw.js";
@@ -43,7 +44,7 @@ const help: CliCommand = {
 };
 
 export const COMMANDS: readonly CliCommand[] = [
-  insmod, rmmod, lsmod, modinfo, modprobe, dmesg,
+  insmod, rmmod, lsmod, modinfo, modprobe, depmod, dmesg,
   ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, stat, mount, umount, cd, pwd, syscall,
   hw, help,
 ];

@@ -5,6 +5,7 @@ import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lsmodRow } from "../../host/cli/lsmod.js";
 import { COMMANDS, splitWords } from "../../host/cli/session.js";
+import { releaseDir } from "../../host/kmod/depmod.js";
 import { ROOT } from "../../scripts/paths.js";
 import { cliSession } from "../helpers.js";
 
@@ -115,7 +116,7 @@ describe("modinfo and modprobe", () => {
   it("prints fields from column 16 with parameters last", () => {
     const r = run(["modinfo hello"]);
     const lines = r.out.split("\n");
-    expect(lines[0]).toBe(`filename:       ${join(ROOT, "build/modules/hello.wasm")}`);
+    expect(lines[0]).toBe(`filename:       ${join(releaseDir(ROOT), "kernel/hello.wasm")}`);
     expect(lines).toContain("license:        GPL");
     expect(lines).toContain("name:           hello");
     expect(lines.slice(-3)).toEqual(["parm:           count:How many times to greet (int)", "parm:           who:Whom to greet (charp)", ""]);
@@ -183,7 +184,7 @@ describe("help", () => {
   it("lists every command with its usage, the file commands after the module ones", () => {
     const out = run(["help"]).out;
     expect(out.split("\n").filter(Boolean).map((l) => l.trim().split(" ")[0])).toEqual([
-      "insmod", "rmmod", "lsmod", "modinfo", "modprobe", "dmesg",
+      "insmod", "rmmod", "lsmod", "modinfo", "modprobe", "depmod", "dmesg",
       "ls", "cat", "echo", "mkdir", "rmdir", "rm", "mv", "ln", "mknod", "stat", "mount", "umount", "cd", "pwd", "syscall",
       "hw",
       "help",

@@ -1,0 +1,92 @@
+// depmod: the module directory's index files in kmod's formats, dependencies found from symbols.
+
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UTS_RELEASE } from "../../abi/version.js";
+import { depmod, depmodFiles, findModule, releaseDir, type ModuleIndexEntry } from "../../host/kmod/depmod.js";
+import { BUILD_DIR } from "../../scripts/paths.js";
+import { cliSession, scratchDir } from "../helpers.js";
+
+const scratch = scratchDir("depmod");
+let dir: string;
+
+beforeAll(() => {
+  dir = releaseDir(scratch.dir);
+  mkdirSync(join(dir, "kernel", "misc"), { recursive: true });
+  for (const m of ["counter", "counter_user", "hello"]) copyFileSync(join(BUILD_DIR, `${m}.wasm`), join(dir, "kernel", `${m}.wasm`));
+  for (const m of ["memdev", "ramfs"]) copyFileSync(join(BUILD_DIR, `${m}.wasm`), join(dir, "kernel", "misc", `${m}.wasm`));
+});
+
+afterAll(() => scratch.cleanup());
+
+const read = (f: string) => readFileSync(join(dir, f), "utf8");
+
+describe("depmod", () => {
+  it("puts the release directory at lib/modules/<release>", () => {
+    expect(releaseDir("/b")).toBe(`/b/lib/modules/${UTS_RELEASE}`);
+  });
+
+  it("writes modules.dep with each module's dependencies found from the symbols it binds", () => {
+    depmod(dir);
+    expect(read("modules.dep")).toBe(
+      "kernel/counter.wasm:\nkernel/counter_user.wasm: kernel/counter.wasm\nkernel/hello.wasm:\n" +
+        "kernel/misc/memdev.wasm:\nkernel/misc/ramfs.wasm:\n",
+    );
+  });
+
+  it("writes modules.alias, modules.symbols and modules.softdep with kmod's headers", () => {
+    depmod(dir);
+    expect(read("modules.alias")).toBe("# Aliases extracted from modules themselves.\nalias char-major-1-* memdev\nalias fs-ramfs ramfs\n");
+    expect(read("modules.symbols")).toBe(
+      "# Aliases for symbols, used by symbol_request().\nalias symbol:counter_add counter\n" +
+        "alias symbol:counter_get counter\nalias symbol:counter_reset counter\n",
+    );
+    expect(read("modules.softdep")).toBe("# Soft dependencies extracted from modules themselves.\n");
+  });
+
+  it("lists dependencies transitively and sorted, and warns about a symbol nobody exports", () => {
+    const entry = (path: string, needs: string[], exports: string[]): ModuleIndexEntry =>
+      ({ path, name: path.replace(/\.wasm$/, ""), needs, exports, aliases: [], softdeps: [] });
+    const warnings: string[] = [];
+    const files = depmodFiles(
+      [entry("c.wasm", ["b1", "ghost"], []), entry("b.wasm", ["a1"], ["b1"]), entry("a.wasm", [], ["a1"]), entry("z.wasm", ["a1"], [])],
+      (w) => warnings.push(w),
+    );
+    expect(files["modules.dep"]).toBe("c.wasm: a.wasm b.wasm\nb.wasm: a.wasm\na.wasm:\nz.wasm: a.wasm\n");
+    expect(warnings).toEqual(["depmod: WARNING: c.wasm needs unknown symbol ghost"]);
+  });
+
+  it("finds a module by name from modules.dep, '-' and '_' alike", () => {
+    depmod(dir);
+    expect(findModule(dir, "counter_user")).toBe(join(dir, "kernel/counter_user.wasm"));
+    expect(findModule(dir, "memdev")).toBe(join(dir, "kernel/misc/memdev.wasm"));
+    expect(findModule(dir, "nope")).toBeUndefined();
+    expect(findModule(join(dir, "missing"), "hello")).toBeUndefined();
+  });
+});
+
+describe("the depmod command", () => {
+  it("writes the index under -b, or prints modules.dep with -n", () => {
+    rmSync(join(dir, "modules.dep"), { force: true });
+    const { s, out, err } = cliSession();
+    expect(s.exec(`depmod -b ${scratch.dir} -n`)).toBe(0);
+    expect(out.join("")).toContain("kernel/counter_user.wasm: kernel/counter.wasm\n");
+    expect(() => read("modules.dep")).toThrow();
+    expect(s.exec(`depmod -b ${scratch.dir}`)).toBe(0);
+    expect(read("modules.dep")).toContain("kernel/hello.wasm:\n");
+    expect(err).toEqual([]);
+  });
+
+  it("says when there is no module directory", () => {
+    const { s, err } = cliSession();
+    expect(s.exec(`depmod -b ${join(scratch.dir, "none")}`)).toBe(1);
+    expect(err.join("")).toBe(`depmod: ERROR: could not open directory ${releaseDir(join(scratch.dir, "none"))}: No such file or directory\n`);
+  });
+
+  it("lets modinfo find a module by name in the installed directory", () => {
+    const { s, out } = cliSession();
+    expect(s.exec("modinfo -F filename counter_user")).toBe(0);
+    expect(out.join("")).toBe(`${join(releaseDir(join(BUILD_DIR, "..", "..")), "kernel", "counter_user.wasm")}\n`);
+  });
+});
