@@ -1,4 +1,4 @@
-// modprobe --dump-modversions MODULE: the CRCs a module was built against (loading by modprobe needs depmod).
+// modprobe --dump-modversions MODULE: the CRCs a module was built against (loading by modprobe is still to come).
 
 import { KernelError } from "../kernel/error.js";
 import { parseArgs, withUsage, type CliCommand } from "./command.js";
@@ -15,7 +15,7 @@ export const modprobe: CliCommand = {
       );
       const module = cmd.processedArgs[0] as string;
       if (cmd.opts().dumpModversions !== true) {
-        ctx.err("modprobe: ERROR: only --dump-modversions is supported until depmod and the module directory exist\n");
+        ctx.err("modprobe: ERROR: only --dump-modversions is supported so far: loading by modprobe is still to come\n");
         return 1;
       }
       try {
