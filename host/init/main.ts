@@ -55,10 +55,6 @@ export interface KernelOptions {
 /** How long a synchronously driven task may idle waiting to be woken before its call is interrupted. */
 const IDLE_LIMIT_NS = 10e9;
 
-function hex4(n: number): string {
-  return n.toString(16).padStart(4, "0");
-}
-
 function timespec(ns: bigint): { sec: number; nsec: number } {
   return { sec: Number(ns / 1_000_000_000n), nsec: Number(ns % 1_000_000_000n) };
 }
@@ -200,7 +196,7 @@ export class Kernel implements LoaderContext {
     const irqs = this.irqs.freeOwner(mod.name).map((irq) => `irq ${irq} handler still installed at unload; freed`);
     const pending = this.clock.remove(mod.name);
     const timers = pending > 0 ? [`${pending} timer(s) still pending at unload; deleted`] : [];
-    const ports = this.ioports.reclaim(mod.name).map((r) => `I/O ports ${hex4(r.start)}-${hex4(r.end)} (${r.name}) still requested at unload; released`);
+    const ports = this.ioports.reclaim(mod.name);
     return [
       ...syscalls, ...this.moduleFilesystems.reclaim(mod), ...majors, ...this.devices.reclaim(mod), ...irqs, ...timers, ...ports,
     ];

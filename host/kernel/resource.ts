@@ -47,11 +47,11 @@ export class IoPorts {
     this.regions.splice(at, 1);
   }
 
-  /** The regions a module kept, released now. */
-  reclaim(owner: string): IoRegion[] {
+  /** The regions a module kept, released now: a line for each. */
+  reclaim(owner: string): string[] {
     const kept = this.regions.filter((r) => r.owner === owner);
     for (const r of kept) this.regions.splice(this.regions.indexOf(r), 1);
-    return kept;
+    return kept.map((r) => `I/O ports ${hex4(r.start)}-${hex4(r.end)} (${r.name}) still requested at unload; released`);
   }
 
   /** /proc/ioports: "%04x-%04x : name" per region. */
