@@ -22,14 +22,14 @@ export const insmod: CliCommand = {
       const [module, params] = cmd.processedArgs as [string, string[]];
       let bytes: Uint8Array;
       try {
-        bytes = readModule(module);
+        bytes = readModule(module, ctx.kernel.moduleDir);
       } catch (e) {
         if (!(e instanceof KernelError)) throw e;
         ctx.err(`insmod: ERROR: could not load module ${module}: ${e.strerror}\n`);
         return 1;
       }
       try {
-        ctx.kernel.insmod(bytes, { args: params.map(quoteParam).join(" "), force: cmd.opts().force === true, filename: modulePath(module) });
+        ctx.kernel.insmod(bytes, { args: params.map(quoteParam).join(" "), force: cmd.opts().force === true, filename: modulePath(module, ctx.kernel.moduleDir) });
         return 0;
       } catch (e) {
         if (!(e instanceof KernelError)) throw e;

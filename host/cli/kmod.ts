@@ -3,9 +3,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { errno, strerror } from "../../abi/errno.js";
-import { BUILD_DIR, ROOT } from "../../scripts/paths.js";
+import { BUILD_DIR } from "../../scripts/paths.js";
 import { KernelError } from "../kernel/error.js";
-import { findModule, releaseDir } from "../kmod/depmod.js";
+import { findModule } from "../kmod/depmod.js";
 
 /** mod_strerror() of kmod's insmod: the load errors with their module-specific texts. */
 export function modStrerror(err: number): string {
@@ -25,17 +25,17 @@ export function modStrerror(err: number): string {
 
 /**
  * MODULE as the tools take it: a path (with a '/' or ending in .wasm); else a name, looked up in the
- * module directory's modules.dep as modinfo and modprobe do, then as build/modules/NAME.wasm.
+ * module directory's (`dir`'s) modules.dep as modinfo and modprobe do, then as build/modules/NAME.wasm.
  */
-export function modulePath(module: string): string {
+export function modulePath(module: string, dir: string): string {
   if (module.includes("/") || module.endsWith(".wasm")) return resolve(module);
   const name = module.replace(/-/g, "_");
-  return findModule(releaseDir(ROOT), name) ?? resolve(BUILD_DIR, `${name}.wasm`);
+  return findModule(dir, name) ?? resolve(BUILD_DIR, `${name}.wasm`);
 }
 
-/** Read a module file; ENOENT when there is none. */
-export function readModule(module: string): Uint8Array {
-  const path = modulePath(module);
+/** Read a module file found as modulePath finds it; ENOENT when there is none. */
+export function readModule(module: string, dir: string): Uint8Array {
+  const path = modulePath(module, dir);
   if (!existsSync(path)) throw new KernelError("ENOENT", `${module}: No such file or directory`);
   return new Uint8Array(readFileSync(path));
 }

@@ -7,8 +7,8 @@ import { parseArgs, withUsage, type CliCommand } from "./command.js";
 import { modulePath, readModule } from "./kmod.js";
 
 /** A module file's section payload; ENOEXEC when the file is not a module. */
-export function readModuleSection(module: string, section: string): Uint8Array | undefined {
-  const bytes = readModule(module);
+export function readModuleSection(module: string, dir: string, section: string): Uint8Array | undefined {
+  const bytes = readModule(module, dir);
   try {
     return customSections(readSections(bytes), section)[0];
   } catch (e) {
@@ -17,15 +17,15 @@ export function readModuleSection(module: string, section: string): Uint8Array |
   }
 }
 
-export function readModinfo(module: string): ModinfoEntry[] {
-  const payload = readModuleSection(module, SECTION_MODINFO);
+export function readModinfo(module: string, dir: string): ModinfoEntry[] {
+  const payload = readModuleSection(module, dir, SECTION_MODINFO);
   const entries = payload ? decodeModinfo(payload) : null;
   if (!entries) throw new KernelError("ENOEXEC", `${module}: no valid .modinfo`);
   return entries;
 }
 
-export function readVersions(module: string): NamedU32[] {
-  const payload = readModuleSection(module, SECTION_VERSIONS);
+export function readVersions(module: string, dir: string): NamedU32[] {
+  const payload = readModuleSection(module, dir, SECTION_VERSIONS);
   const entries = payload ? decodeNamedU32(payload) : [];
   if (!entries) throw new KernelError("ENOEXEC", `${module}: malformed __versions`);
   return entries;
@@ -72,7 +72,8 @@ export const modinfo: CliCommand = {
       const cmd = parseArgs("modinfo", args, ctx, (c) => c.option("-F, --field <field>", "only this field").argument("<module>"));
       const module = cmd.processedArgs[0] as string;
       try {
-        ctx.out(formatModinfo(modulePath(module), readModinfo(module), cmd.opts().field as string | undefined));
+        const dir = ctx.kernel.moduleDir;
+        ctx.out(formatModinfo(modulePath(module, dir), readModinfo(module, dir), cmd.opts().field as string | undefined));
         return 0;
       } catch (e) {
         if (!(e instanceof KernelError)) throw e;

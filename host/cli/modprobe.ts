@@ -19,7 +19,7 @@ export const modprobe: CliCommand = {
         return 1;
       }
       try {
-        ctx.out(readVersions(module).map((v) => `0x${v.value.toString(16).padStart(8, "0")}\t${v.name}\n`).join(""));
+        ctx.out(readVersions(module, ctx.kernel.moduleDir).map((v) => `0x${v.value.toString(16).padStart(8, "0")}\t${v.name}\n`).join(""));
         return 0;
       } catch (e) {
         if (!(e instanceof KernelError)) throw e;

@@ -6,7 +6,12 @@
 //
 // The session is one shell task for its whole life: every command makes its system calls as that task,
 // so `cd` lasts from line to line and a module that overrides a system call sees the shell's calls.
+//
+// The commands are also this system's programs: the first session gives the kernel its usermode helper,
+// so request_module's /sbin/modprobe is the modprobe command here, run in a session of its own.
 
+import { basename } from "node:path";
+import { errno } from "../../abi/errno.js";
 import { Kernel } from "../init/main.js";
 import type { Libc } from "../user/nolibc.js";
 import { cat } from "./cat.js";
@@ -51,6 +56,22 @@ export const COMMANDS: readonly CliCommand[] = [
 
 export class SyntaxError extends Error {}
 
+/**
+ * Run a program to completion as user space would, in a session of its own: argv[0]'s basename names
+ * the command (/sbin/modprobe is modprobe). Its exit status, or -ENOENT when there is no such program.
+ */
+export function runProgram(kernel: Kernel, argv: readonly string[], out: (t: string) => void, err: (t: string) => void): number {
+  const [path = "", ...args] = argv;
+  const name = basename(path);
+  if (!COMMANDS.some((c) => c.name === name)) return -errno("ENOENT");
+  const session = new Session(kernel, out, err);
+  try {
+    return session.run([name, ...args]);
+  } finally {
+    session.close();
+  }
+}
+
 /** Split a line into words; [] for a blank or comment line. Throws SyntaxError on an open quote. */
 export function splitWords(line: string): string[] {
   const words: string[] = [];
@@ -90,6 +111,12 @@ export class Session implements CommandContext {
     readonly err: (text: string) => void,
   ) {
     this.libc = kernel.spawn("sh");
+    kernel.kmod.usermodehelper ??= (argv) => runProgram(kernel, argv, () => {}, () => {});
+  }
+
+  /** The shell exits: its descriptors close (letting go of whatever they pinned), its cwd is released. */
+  close(): void {
+    if (this.kernel.tasks.find(this.libc.task.pid) === this.libc.task) this.kernel.tasks.exit(this.libc.task);
   }
 
   /** Run one line; returns that command's exit status. */

@@ -1,7 +1,7 @@
 // Character device numbers (fs/char_dev.c): register_chrdev with Linux's dynamic major search,
 // /proc/devices, and chrdev_open, which hands an opened node to its driver and pins the driver's module.
 
-import { major } from "../../abi/stat.js";
+import { major, minor } from "../../abi/stat.js";
 import { KernelError } from "../kernel/error.js";
 import type { Module } from "../module/internal.js";
 import type { KernelFunctions } from "../module/ksyms.js";
@@ -29,6 +29,8 @@ export interface CharDevContext {
   err(message: string): void;
   getOwner(owner: Module | null): boolean;
   putOwner(owner: Module | null): void;
+  /** request_module(): modprobe's exit status, or -errno (host/kernel/kmod.ts). */
+  requestModule(name: string): number;
 }
 
 export class CharDevices {
@@ -81,13 +83,26 @@ export class CharDevices {
   }
 
   /**
-   * def_chr_fops: open finds the driver by major (ENXIO when none), pins its module (ENXIO while it goes
-   * away), and hands the file to the driver's operations; the last close lets the module go.
+   * kobj_lookup() with base_probe(): the driver of a major, asking for "char-major-M-m" when there is
+   * none, and for the 2.4-style "char-major-M" if modprobe failed on that.
+   */
+  private lookup(rdev: number): CharDevice | undefined {
+    const [maj, min] = [major(rdev), minor(rdev)];
+    const dev = this.find(maj);
+    if (dev) return dev;
+    if (this.ctx.requestModule(`char-major-${maj}-${min}`) > 0) this.ctx.requestModule(`char-major-${maj}`);
+    return this.find(maj);
+  }
+
+  /**
+   * def_chr_fops: open finds the driver by major (loading it on demand; ENXIO when there is none), pins
+   * its module (ENXIO while it goes away), and hands the file to the driver's operations; the last close
+   * lets the module go.
    */
   fileOperations(): FileOperations {
     return {
       open: (inode, file) => {
-        const dev = this.find(major(inode.rdev));
+        const dev = this.lookup(inode.rdev);
         if (!dev || !this.ctx.getOwner(dev.owner)) throw new KernelError("ENXIO", `char-major-${major(inode.rdev)}: No such device or address`);
         file.fop = this.pinned(dev);
         try {

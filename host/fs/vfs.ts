@@ -17,6 +17,9 @@ export interface VfsContext {
   /** try_module_get on the module behind a filesystem type; false while it unloads. */
   getOwner(owner: FileSystemType["owner"]): boolean;
   putOwner(owner: FileSystemType["owner"]): void;
+  /** request_module(): modprobe's exit status, or -errno (host/kernel/kmod.ts). */
+  requestModule(name: string): number;
+  warn(message: string): void;
 }
 
 export class Vfs {
@@ -24,6 +27,7 @@ export class Vfs {
   readonly ns: MountNamespace;
   /** Anonymous device numbers (get_anon_bdev): major 0, minors from 1. */
   private nextAnonDev = 1;
+  private warnedStillNoFs = false;
 
   constructor(private readonly ctx: VfsContext) {
     this.ns = new MountNamespace({
@@ -44,10 +48,22 @@ export class Vfs {
     return sb;
   }
 
-  /** get_fs_type(): ENODEV for a type nobody registered (the place request_module("fs-TYPE") will go). */
+  /**
+   * get_fs_type(): a type nobody registered is asked for as "fs-TYPE" (the name cut at a '.'), then looked
+   * up again; ENODEV if it is still missing. A "TYPE.SUBTYPE" name is ENODEV: no filesystem here has
+   * subtypes (FS_HAS_SUBTYPE).
+   */
   getFsType(name: string): FileSystemType {
-    const type = this.filesystems.find(name);
-    if (!type) throw new KernelError("ENODEV", `${name}: No such device`);
+    const base = name.split(".")[0]!;
+    let type = this.filesystems.find(base);
+    if (!type && this.ctx.requestModule(`fs-${base}`) === 0) {
+      type = this.filesystems.find(base);
+      if (!type && !this.warnedStillNoFs) {
+        this.warnedStillNoFs = true;
+        this.ctx.warn(`request_module fs-${base} succeeded, but still no fs?`);
+      }
+    }
+    if (!type || base !== name) throw new KernelError("ENODEV", `${name}: No such device`);
     return type;
   }
 

@@ -34,6 +34,9 @@ import { Taint } from "../kernel/panic.js";
 import { LogBuffer, LOG_BUF_LEN, type LogRecord } from "../kernel/printk.js";
 import { registerKernelSysctls } from "../kernel/sysctl.js";
 import { Kallsyms } from "../module/kallsyms.js";
+import { Kmod } from "../kernel/kmod.js";
+import { releaseDir } from "../kmod/depmod.js";
+import { ROOT } from "../../scripts/paths.js";
 import type { Module } from "../module/internal.js";
 import { ModuleLoader, type LoaderContext, type LoadOptions } from "../module/main.js";
 import { procModules } from "../module/procfs.js";
@@ -50,6 +53,11 @@ export interface KernelOptions {
   readonly logBufLen?: number;
   /** The console: sees each record below the console log level as it is logged. */
   readonly console?: (record: LogRecord) => void;
+  /**
+   * This system's /lib/modules/<release>: where insmod, modinfo and modprobe find a module by name, and
+   * so where request_module's modprobe looks (default: the tree's lib/modules/<release>, which npm ci fills).
+   */
+  readonly moduleDir?: string;
 }
 
 /** How long a synchronously driven task may idle waiting to be woken before its call is interrupted. */
@@ -83,6 +91,8 @@ export class Kernel implements LoaderContext {
   readonly machine: Machine;
   readonly timers = new Idr<KernelTimer>();
   readonly waits = new WaitRegistry();
+  readonly kmod: Kmod;
+  readonly moduleDir: string;
   /** pid 1: the task the kernel's own reads and writes of /proc and /sys run as. */
   readonly init: Task;
   private readonly initLibc: Libc;
@@ -97,15 +107,18 @@ export class Kernel implements LoaderContext {
     this.realtime = opts.realtimeNs ?? (() => BigInt(Date.now()) * 1_000_000n);
     this.limits = { kmallocCap: opts.kmallocCap ?? DEFAULT_KMALLOC_CAP, memoryMaxPages: opts.memoryMaxPages ?? DEFAULT_MEMORY_MAX_PAGES };
     this.modules = new ModuleLoader(this);
+    this.moduleDir = opts.moduleDir ?? releaseDir(ROOT);
+    this.kmod = new Kmod({ kernfs: this.kernfs, err: (m) => void this.printk(m, 3), modules: () => this.modules.list() });
     this.kernfs.add("/proc/modules", { mode: 0o444, show: () => procModules(this.modules.list()) });
     this.kernfs.add("/proc/kallsyms", { mode: 0o444, show: () => this.kallsyms.show() });
     registerKernelSysctls(this.kernfs, this.taint, this.log.levels);
     const owners = {
       getOwner: (owner: Module | null) => owner === null || tryModuleGet(owner, owner.handle),
       putOwner: (owner: Module | null) => void (owner && owner.refcnt--),
+      requestModule: (name: string) => this.kmod.request(name),
     };
     this.chrdevs = new CharDevices({ err: (m) => void this.printk(m, 3), ...owners });
-    this.vfs = new Vfs({ now: () => timespec(this.realtime()), ...owners });
+    this.vfs = new Vfs({ now: () => timespec(this.realtime()), warn: (m) => this.warn(m), ...owners });
     this.tasks = new Tasks(this.vfs);
     this.clock = new Clock((ns) => this.bus.tick(ns), (fn) => this.irqs.enter(fn));
     this.irqs = new IrqController({ log: (level, m) => void this.printk(m, level) });

@@ -37,6 +37,10 @@ export interface Module {
   refcnt: number;
   /** Trapped: its code is not called again, and rmmod skips its cleanup. */
   dead: boolean;
+  /** Loaded on demand (MOD_AUTOCLEAN): the idle sweep removes it once it is unused. */
+  autoclean: boolean;
+  /** Used since the last idle sweep (MOD_VISITED): a reference taken or dropped, its code called. */
+  visited: boolean;
   readonly taints: Set<TaintName>;
   /** Modules whose symbols this one uses (Linux's target_list). */
   readonly uses: Set<Module>;

@@ -135,6 +135,8 @@ export class ModuleLoader {
       state: "UNFORMED",
       refcnt: 0,
       dead: false,
+      autoclean: false,
+      visited: true,
       taints: new Set(),
       uses: new Set(),
       usedBy: [],

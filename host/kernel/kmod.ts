@@ -1,0 +1,83 @@
+// Demand loading (kernel/module/kmod.c): request_module() runs modprobe in user space and waits for it.
+//
+// The kernel does not know where modules live or what an alias means: it asks user space, as Linux runs
+// modprobe_path (/proc/sys/kernel/modprobe) with "-q -- NAME" through a usermode helper. Here the helper
+// is the kernel daemon the seeds call kerneld: whoever boots the kernel gives it one (host/cli's user
+// space runs the shell's own modprobe). Modules that appear during a request were loaded on demand and
+// are marked autoclean, as kerneld's "modprobe -k" marked them, so the idle sweep may take them back.
+
+import { errno } from "../../abi/errno.js";
+import type { Module } from "../module/internal.js";
+import type { Kernfs } from "../fs/kernfs.js";
+import { KernelError } from "./error.js";
+
+/** MODULE_NAME_LEN on a 64-bit kernel: a request's name, with its NUL, must fit. */
+export const MODULE_NAME_LEN = 56;
+/** How many requests may be in flight at once (max_modprobes); past it the requests are a runaway loop. */
+export const MAX_KMOD_CONCURRENT = 50;
+/** The runaway-loop message is printed at most this many times per boot. */
+const MAX_LOOP_MESSAGES = 5;
+
+/** call_usermodehelper(): run a user-space program to completion; its exit status, or -errno if it cannot run. */
+export type UsermodeHelper = (argv: readonly string[]) => number;
+
+/** What request_module needs from the kernel. */
+export interface KmodContext {
+  readonly kernfs: Kernfs;
+  /** KERN_ERR messages. */
+  err(message: string): void;
+  /** The module list, to see which modules a request brought in. */
+  modules(): readonly Module[];
+}
+
+export class Kmod {
+  /** /proc/sys/kernel/modprobe: the program request_module runs; empty disables demand loading. */
+  modprobePath = "/sbin/modprobe";
+  /** The kernel daemon that runs it; until user space provides one, requests fail with ENOENT. */
+  usermodehelper: UsermodeHelper | null = null;
+  private inFlight = 0;
+  private loopMessages = 0;
+
+  constructor(private readonly ctx: KmodContext) {
+    ctx.kernfs.add("/proc/sys/kernel/modprobe", {
+      mode: 0o644,
+      show: () => `${this.modprobePath}\n`,
+      store: (buf) => this.storeModprobePath(buf),
+    });
+  }
+
+  /** proc_dostring: the value up to the first newline; longer than a path may be is EINVAL. */
+  private storeModprobePath(buf: string): void {
+    const path = buf.split("\n")[0]!;
+    if (path.length >= 256) throw new KernelError("EINVAL", "/proc/sys/kernel/modprobe: path too long");
+    this.modprobePath = path;
+  }
+
+  /**
+   * __request_module(): run `modprobe -q -- NAME` and wait. Returns modprobe's exit status (0: loaded or
+   * already there; positive: modprobe failed) or a negative errno: ENOENT when there is no modprobe to
+   * run, ENAMETOOLONG for a name past MODULE_NAME_LEN, ENOMEM for a runaway loop of nested requests.
+   * Callers still look for what they wanted afterwards: success does not promise it arrived.
+   */
+  request(name: string): number {
+    if (this.modprobePath === "" || !this.usermodehelper) return -errno("ENOENT");
+    if (new TextEncoder().encode(name).length >= MODULE_NAME_LEN) return -errno("ENAMETOOLONG");
+    if (this.inFlight >= MAX_KMOD_CONCURRENT) {
+      // The kernel is single-threaded: every request in flight is a caller of this one, so none can finish
+      // first, and waiting for a slot (as current kernels do) could only time out. Old kernels' answer fits.
+      if (this.loopMessages < MAX_LOOP_MESSAGES) {
+        this.loopMessages++;
+        this.ctx.err(`request_module: runaway loop modprobe ${name}`);
+      }
+      return -errno("ENOMEM");
+    }
+    const before = new Set(this.ctx.modules());
+    this.inFlight++;
+    try {
+      return this.usermodehelper([this.modprobePath, "-q", "--", name]);
+    } finally {
+      this.inFlight--;
+      for (const m of this.ctx.modules()) if (!before.has(m)) m.autoclean = true;
+    }
+  }
+}
