@@ -2,6 +2,7 @@
 
 import { errno, ERRNO, strerror, type ErrnoName } from "../../abi/errno.js";
 import { ROOT } from "../../scripts/paths.js";
+import { KernelError } from "../kernel/error.js";
 import { depmod as runDepmod, depmodFiles, releaseDir, scan } from "../kmod/depmod.js";
 import { parseArgs, withUsage, type CliCommand } from "./command.js";
 
@@ -21,6 +22,10 @@ export const depmod: CliCommand = {
         else runDepmod(dir, (m) => ctx.err(`${m}\n`));
         return 0;
       } catch (e) {
+        if (e instanceof KernelError) {
+          ctx.err(`depmod: FATAL: could not load modules: ${e.strerror}\n`);
+          return 1;
+        }
         const code = (e as NodeJS.ErrnoException).code;
         if (code === undefined || !(code in ERRNO)) throw e;
         ctx.err(`depmod: ERROR: could not open directory ${dir}: ${strerror(errno(code as ErrnoName))}\n`);

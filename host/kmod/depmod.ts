@@ -8,6 +8,7 @@ import { KERNEL_SYMBOLS } from "../../abi/kernel.js";
 import { decodeModinfo, decodeNamedU32, SECTION_KSYMTAB, SECTION_KSYMTAB_GPL, SECTION_MODINFO, SECTION_VERSIONS } from "../../abi/module.js";
 import { UTS_RELEASE } from "../../abi/version.js";
 import { customSections, readSections } from "../../abi/wasm.js";
+import { KernelError } from "../kernel/error.js";
 
 /** What depmod needs from one module file. */
 export interface ModuleIndexEntry {
@@ -64,20 +65,70 @@ export function scan(dir: string): ModuleIndexEntry[] {
   return wasmFiles(dir).flatMap((f) => indexModule(dir, f) ?? []);
 }
 
-/** Each module's dependencies, transitively, by path; warnings for symbols nobody exports. */
-function dependencies(mods: readonly ModuleIndexEntry[], warn: (m: string) => void): Map<ModuleIndexEntry, ModuleIndexEntry[]> {
+/** Each module's direct dependencies, in the order its symbols name them; warnings for symbols nobody exports. */
+function directDependencies(mods: readonly ModuleIndexEntry[], warn: (m: string) => void): Map<ModuleIndexEntry, ModuleIndexEntry[]> {
   const owner = new Map<string, ModuleIndexEntry>();
   for (const m of mods) for (const s of m.exports) if (!owner.has(s)) owner.set(s, m);
-  const direct = new Map(mods.map((m) => [m, [...new Set(m.needs.flatMap((s) => {
+  return new Map(mods.map((m) => [m, [...new Set(m.needs.flatMap((s) => {
     const o = owner.get(s);
     if (!o) warn(`depmod: WARNING: ${m.path} needs unknown symbol ${s}`);
     return o && o !== m ? [o] : [];
   }))]] as const));
+}
+
+/** A module and the modules it depends on make a cycle: the cycle from `start`, as "a -> b -> a". */
+function cycleFrom(start: ModuleIndexEntry, direct: ReadonlyMap<ModuleIndexEntry, readonly ModuleIndexEntry[]>, inCycle: ReadonlySet<ModuleIndexEntry>): string {
+  const path: ModuleIndexEntry[] = [];
+  let m = start;
+  while (!path.includes(m)) {
+    path.push(m);
+    m = direct.get(m)!.find((d) => inCycle.has(d))!;
+  }
+  return [...path.slice(path.indexOf(m)), m].map((x) => x.name).join(" -> ");
+}
+
+/**
+ * depmod_calculate_dependencies(): a topological order in which every module comes before the modules it
+ * depends on (modules nobody uses first). EINVAL, after reporting them, when modules depend on each other.
+ */
+function sortIndex(mods: readonly ModuleIndexEntry[], direct: ReadonlyMap<ModuleIndexEntry, readonly ModuleIndexEntry[]>, warn: (m: string) => void): Map<ModuleIndexEntry, number> {
+  const users = new Map(mods.map((m) => [m, 0]));
+  for (const deps of direct.values()) for (const d of deps) users.set(d, users.get(d)! + 1);
+  const roots = mods.filter((m) => users.get(m) === 0);
+  const index = new Map<ModuleIndexEntry, number>();
+  while (roots.length > 0) {
+    const src = roots.pop()!;
+    index.set(src, index.size);
+    for (const d of direct.get(src)!) {
+      users.set(d, users.get(d)! - 1);
+      if (users.get(d) === 0) roots.push(d);
+    }
+  }
+  if (index.size === mods.length) return index;
+  const inCycle = new Set(mods.filter((m) => !index.has(m) && users.get(m)! > 0));
+  warn(`depmod: ERROR: Found ${inCycle.size} modules in dependency cycles!`);
+  const reported = new Set<string>();
+  for (const m of inCycle) {
+    const cycle = cycleFrom(m, direct, inCycle);
+    const key = [...new Set(cycle.split(" -> "))].sort().join(" ");
+    if (!reported.has(key)) warn(`depmod: ERROR: Cycle detected: ${cycle}`);
+    reported.add(key);
+  }
+  throw new KernelError("EINVAL", "depmod: could not load modules: modules in dependency cycles");
+}
+
+/**
+ * Each module's dependencies, transitively, as modules.dep lists them: the nearest first (kmod's
+ * dep_sort_idx order), so loading them from the last to the first loads every module after what it needs.
+ */
+function dependencies(mods: readonly ModuleIndexEntry[], warn: (m: string) => void): Map<ModuleIndexEntry, ModuleIndexEntry[]> {
+  const direct = directDependencies(mods, warn);
+  const index = sortIndex(mods, direct, warn);
   const closure = (m: ModuleIndexEntry, seen = new Set<ModuleIndexEntry>()): Set<ModuleIndexEntry> => {
-    for (const d of direct.get(m) ?? []) if (!seen.has(d)) closure(d, seen.add(d));
+    for (const d of direct.get(m)!) if (!seen.has(d)) closure(d, seen.add(d));
     return seen;
   };
-  return new Map(mods.map((m) => [m, [...closure(m)].filter((d) => d !== m).sort((a, b) => (a.path < b.path ? -1 : 1))]));
+  return new Map(mods.map((m) => [m, [...closure(m)].sort((a, b) => index.get(a)! - index.get(b)!)]));
 }
 
 /** The four index files in kmod's formats. */

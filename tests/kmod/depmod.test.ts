@@ -21,6 +21,8 @@ beforeAll(() => {
 afterAll(() => scratch.cleanup());
 
 const read = (f: string) => readFileSync(join(dir, f), "utf8");
+const entry = (path: string, needs: string[], exports: string[]): ModuleIndexEntry =>
+  ({ path, name: path.replace(/\.wasm$/, ""), needs, exports, aliases: [], softdeps: [] });
 
 describe("depmod", () => {
   it("puts the release directory at lib/modules/<release>", () => {
@@ -45,16 +47,29 @@ describe("depmod", () => {
     expect(read("modules.softdep")).toBe("# Soft dependencies extracted from modules themselves.\n");
   });
 
-  it("lists dependencies transitively and sorted, and warns about a symbol nobody exports", () => {
-    const entry = (path: string, needs: string[], exports: string[]): ModuleIndexEntry =>
-      ({ path, name: path.replace(/\.wasm$/, ""), needs, exports, aliases: [], softdeps: [] });
+  it("lists dependencies transitively, nearest first (kmod's order), and warns about a symbol nobody exports", () => {
     const warnings: string[] = [];
     const files = depmodFiles(
       [entry("c.wasm", ["b1", "ghost"], []), entry("b.wasm", ["a1"], ["b1"]), entry("a.wasm", [], ["a1"]), entry("z.wasm", ["a1"], [])],
       (w) => warnings.push(w),
     );
-    expect(files["modules.dep"]).toBe("c.wasm: a.wasm b.wasm\nb.wasm: a.wasm\na.wasm:\nz.wasm: a.wasm\n");
+    expect(files["modules.dep"]).toBe("c.wasm: b.wasm a.wasm\nb.wasm: a.wasm\na.wasm:\nz.wasm: a.wasm\n");
     expect(warnings).toEqual(["depmod: WARNING: c.wasm needs unknown symbol ghost"]);
+  });
+
+  it("orders a diamond so that every module comes before what it needs", () => {
+    const files = depmodFiles([
+      entry("top.wasm", ["l1", "r1"], []), entry("left.wasm", ["b1"], ["l1"]), entry("right.wasm", ["b1", "l1"], ["r1"]),
+      entry("base.wasm", [], ["b1"]),
+    ]);
+    expect(files["modules.dep"]!.split("\n")[0]).toBe("top.wasm: right.wasm left.wasm base.wasm");
+  });
+
+  it("refuses modules that depend on each other, naming the cycle", () => {
+    const warnings: string[] = [];
+    expect(() => depmodFiles([entry("a.wasm", ["b1"], ["a1"]), entry("b.wasm", ["a1"], ["b1"]), entry("c.wasm", [], [])], (w) => warnings.push(w)))
+      .toThrow(/dependency cycles/);
+    expect(warnings).toEqual(["depmod: ERROR: Found 2 modules in dependency cycles!", "depmod: ERROR: Cycle detected: a -> b -> a"]);
   });
 
   it("finds a module by name from modules.dep, '-' and '_' alike", () => {
