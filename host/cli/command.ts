@@ -10,6 +10,8 @@ export interface CommandContext {
   readonly libc: Libc;
   out(text: string): void;
   err(text: string): void;
+  /** system(3): run a command line in a shell of its own on this kernel, printing where this command prints. */
+  system(line: string): number;
 }
 
 export interface CliCommand {

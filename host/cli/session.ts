@@ -1,8 +1,5 @@
-// A command session against one kernel: splits lines into words, dispatches, and keeps the exit status.
-//
-// Words split at blanks; '...' and "..." quote; an unquoted '>' or '>>' is a word of its own; an unquoted
-// '#' at the start of a word begins a comment. A line starting with '-' may fail without failing the run,
-// as in a Makefile.
+// A command session against one kernel: splits lines into commands (host/cli/words.ts), dispatches, and
+// keeps the exit status. A line starting with '-' may fail without failing the run, as in a Makefile.
 //
 // The session is one shell task for its whole life: every command makes its system calls as that task,
 // so `cd` lasts from line to line and a module that overrides a system call sees the shell's calls.
@@ -10,7 +7,7 @@
 // The commands are also this system's programs: the first session gives the kernel its usermode helper,
 // so request_module's /sbin/modprobe is the modprobe command here, run in a session of its own.
 
-import { basename } from "node:path";
+import { basename, dirname } from "node:path";
 import { errno } from "../../abi/errno.js";
 import { Kernel } from "../init/main.js";
 import type { Libc } from "../user/nolibc.js";
@@ -36,7 +33,9 @@ import { rmdir } from "./rmdir.js";
 import { rmmod } from "./rmmod.js";
 import { stat } from "./stat.js";
 import { syscall } from "./syscall.js";
+import { falseCommand, trueCommand } from "./true.js";
 import { umount } from "./umount.js";
+import { splitCommands, SyntaxError, type ListCommand } from "./words.js";
 
 const help: CliCommand = {
   name: "help",
@@ -51,52 +50,30 @@ const help: CliCommand = {
 export const COMMANDS: readonly CliCommand[] = [
   insmod, rmmod, lsmod, modinfo, modprobe, depmod, dmesg,
   ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, stat, mount, umount, cd, pwd, syscall,
-  hw, help,
+  hw, trueCommand, falseCommand, help,
 ];
 
-export class SyntaxError extends Error {}
+/** Where this system keeps its programs: each command is also /bin/NAME, /sbin/NAME..., as busybox's applets are. */
+const BIN_DIRS = ["/bin", "/sbin", "/usr/bin", "/usr/sbin"];
+
+/** The command a program name or path stands for: a bare name, or a path in one of the bin directories. */
+function findCommand(name: string): CliCommand | undefined {
+  const bare = name.includes("/") ? (BIN_DIRS.includes(dirname(name)) ? basename(name) : undefined) : name;
+  return COMMANDS.find((c) => c.name === bare);
+}
 
 /**
- * Run a program to completion as user space would, in a session of its own: argv[0]'s basename names
- * the command (/sbin/modprobe is modprobe). Its exit status, or -ENOENT when there is no such program.
+ * Run a program to completion as user space would, in a session of its own (/sbin/modprobe is the
+ * modprobe command). Its exit status, or -ENOENT when there is no such program.
  */
 export function runProgram(kernel: Kernel, argv: readonly string[], out: (t: string) => void, err: (t: string) => void): number {
-  const [path = "", ...args] = argv;
-  const name = basename(path);
-  if (!COMMANDS.some((c) => c.name === name)) return -errno("ENOENT");
+  if (!findCommand(argv[0] ?? "")) return -errno("ENOENT");
   const session = new Session(kernel, out, err);
   try {
-    return session.run([name, ...args]);
+    return session.run(argv);
   } finally {
     session.close();
   }
-}
-
-/** Split a line into words; [] for a blank or comment line. Throws SyntaxError on an open quote. */
-export function splitWords(line: string): string[] {
-  const words: string[] = [];
-  let word: string | undefined;
-  let quote: string | undefined;
-  let prev = "";
-  for (const ch of line) {
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      else word += ch;
-    } else if (ch === "'" || ch === '"') {
-      quote = ch;
-      word ??= "";
-    } else if (/\s/.test(ch) || ch === ">") {
-      if (word !== undefined) words.push(word);
-      word = undefined;
-      if (ch === ">") words.push(prev === ">" && words.at(-1) === ">" ? `${words.pop()}>` : ">");
-    } else if (ch === "#" && word === undefined) {
-      break;
-    } else word = (word ?? "") + ch;
-    prev = ch;
-  }
-  if (quote) throw new SyntaxError(`unterminated ${quote}`);
-  if (word !== undefined) words.push(word);
-  return words;
 }
 
 export class Session implements CommandContext {
@@ -119,31 +96,50 @@ export class Session implements CommandContext {
     if (this.kernel.tasks.find(this.libc.task.pid) === this.libc.task) this.kernel.tasks.exit(this.libc.task);
   }
 
+  system(line: string): number {
+    const shell = new Session(this.kernel, this.out, this.err);
+    try {
+      return shell.exec(line);
+    } finally {
+      shell.close();
+    }
+  }
+
   /** Run one line; returns that command's exit status. */
   exec(line: string): number {
     const trimmed = line.trim();
     const tolerant = trimmed.startsWith("-");
-    let words: string[];
+    let commands: ListCommand[];
     try {
-      words = splitWords(tolerant ? trimmed.slice(1) : trimmed);
+      commands = splitCommands(tolerant ? trimmed.slice(1) : trimmed);
     } catch (e) {
       if (!(e instanceof SyntaxError)) throw e;
       this.err(`wasm-lkm: syntax error: ${e.message}\n`);
       return this.record(2, tolerant);
     }
-    return this.record(this.run(words), tolerant);
+    return this.record(this.runList(commands), tolerant);
+  }
+
+  /** A list: each command runs after `;`, after `&&` only if the one before succeeded, after `||` only if it failed. */
+  private runList(commands: readonly ListCommand[]): number {
+    let status = 0;
+    commands.forEach((c, i) => {
+      const joined = i === 0 ? ";" : commands[i - 1]!.connector;
+      if (joined === ";" || (joined === "&&") === (status === 0)) status = this.run(c.words);
+    });
+    return status;
   }
 
   /** Run one command already split into words; returns its exit status. */
   run(words: readonly string[]): number {
     const [name, ...args] = words;
     if (name === undefined) return 0;
-    const command = COMMANDS.find((c) => c.name === name);
+    const command = findCommand(name);
     if (!command) {
       this.err(`wasm-lkm: ${name}: command not found\n`);
       return 127;
     }
-    return this.as(name, () => command.run(args, this));
+    return this.as(command.name, () => command.run(args, this));
   }
 
   /** Run fn named `comm`, in Oops lines and /proc/PID/comm, as the program the shell would have run. */

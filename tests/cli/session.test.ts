@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lsmodRow } from "../../host/cli/lsmod.js";
-import { COMMANDS, splitWords } from "../../host/cli/session.js";
+import { COMMANDS } from "../../host/cli/session.js";
+import { splitCommands, splitWords } from "../../host/cli/words.js";
 import { releaseDir } from "../../host/kmod/depmod.js";
 import { ROOT } from "../../scripts/paths.js";
 import { cliSession } from "../helpers.js";
@@ -35,6 +36,41 @@ describe("splitWords", () => {
 
   it("refuses an open quote", () => {
     expect(() => splitWords(`echo "open`)).toThrow(/unterminated/);
+  });
+});
+
+describe("splitCommands", () => {
+  it("ends a command at an unquoted ;, && or ||, and keeps a quoted one in its word", () => {
+    expect(splitCommands(`lsmod; echo "a;b" && true || false`)).toEqual([
+      { words: ["lsmod"], connector: ";" },
+      { words: ["echo", "a;b"], connector: "&&" },
+      { words: ["true"], connector: "||" },
+      { words: ["false"], connector: ";" },
+    ]);
+    expect(splitCommands("lsmod;")).toEqual([{ words: ["lsmod"], connector: ";" }]);
+  });
+
+  it("refuses an empty command between connectors, a dangling && and a pipe or background job", () => {
+    expect(() => splitCommands("lsmod;; lsmod")).toThrow("near unexpected token `;'");
+    expect(() => splitCommands("&& lsmod")).toThrow("near unexpected token `&&'");
+    expect(() => splitCommands("lsmod &&")).toThrow("unexpected end of line");
+    expect(() => splitCommands("lsmod | cat")).toThrow("pipes are not supported");
+    expect(() => splitCommands("lsmod &")).toThrow("background jobs are not supported");
+  });
+});
+
+describe("lists", () => {
+  it("runs after ; always, after && on success, after || on failure; the last command run gives the status", () => {
+    const r = run(["echo a; false && echo b || echo c; true || echo d"]);
+    expect(r.out).toBe("a\nc\n");
+    expect(r.status).toBe(0);
+    expect(run(["true && false"]).status).toBe(1);
+  });
+
+  it("runs /bin/NAME and /sbin/NAME as the command NAME, and nothing from other directories", () => {
+    const r = run(["/bin/echo hi", "/sbin/lsmod", "/opt/echo no"]);
+    expect(r.out).toBe("hi\nModule                  Size  Used by\n");
+    expect(r.err).toBe("wasm-lkm: /opt/echo: command not found\n");
   });
 });
 
@@ -186,7 +222,7 @@ describe("help", () => {
     expect(out.split("\n").filter(Boolean).map((l) => l.trim().split(" ")[0])).toEqual([
       "insmod", "rmmod", "lsmod", "modinfo", "modprobe", "depmod", "dmesg",
       "ls", "cat", "echo", "mkdir", "rmdir", "rm", "mv", "ln", "mknod", "stat", "mount", "umount", "cd", "pwd", "syscall",
-      "hw",
+      "hw", "true", "false",
       "help",
     ]);
     for (const c of COMMANDS) expect(out).toContain(`  ${c.usage.padEnd(52)}${c.help}\n`);
