@@ -36,6 +36,7 @@ import { registerKernelSysctls } from "../kernel/sysctl.js";
 import { Kallsyms } from "../module/kallsyms.js";
 import { Kmod } from "../kernel/kmod.js";
 import { releaseDir } from "../kmod/depmod.js";
+import { join } from "node:path";
 import { ROOT } from "../../scripts/paths.js";
 import type { Module } from "../module/internal.js";
 import { ModuleLoader, type LoaderContext, type LoadOptions } from "../module/main.js";
@@ -58,6 +59,8 @@ export interface KernelOptions {
    * so where request_module's modprobe looks (default: the tree's lib/modules/<release>, which npm ci fills).
    */
   readonly moduleDir?: string;
+  /** Where modprobe reads modprobe.d configuration, most important first (default: the tree's etc/, run/ and lib/modprobe.d). */
+  readonly modprobeConfig?: readonly string[];
 }
 
 /** How long a synchronously driven task may idle waiting to be woken before its call is interrupted. */
@@ -93,6 +96,7 @@ export class Kernel implements LoaderContext {
   readonly waits = new WaitRegistry();
   readonly kmod: Kmod;
   readonly moduleDir: string;
+  readonly modprobeConfig: readonly string[];
   /** pid 1: the task the kernel's own reads and writes of /proc and /sys run as. */
   readonly init: Task;
   private readonly initLibc: Libc;
@@ -108,6 +112,7 @@ export class Kernel implements LoaderContext {
     this.limits = { kmallocCap: opts.kmallocCap ?? DEFAULT_KMALLOC_CAP, memoryMaxPages: opts.memoryMaxPages ?? DEFAULT_MEMORY_MAX_PAGES };
     this.modules = new ModuleLoader(this);
     this.moduleDir = opts.moduleDir ?? releaseDir(ROOT);
+    this.modprobeConfig = opts.modprobeConfig ?? ["etc", "run", "lib"].map((d) => join(ROOT, d, "modprobe.d"));
     this.kmod = new Kmod({ kernfs: this.kernfs, err: (m) => void this.printk(m, 3), modules: () => this.modules.list() });
     this.kernfs.add("/proc/modules", { mode: 0o444, show: () => procModules(this.modules.list()) });
     this.kernfs.add("/proc/kallsyms", { mode: 0o444, show: () => this.kallsyms.show() });

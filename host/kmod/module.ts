@@ -1,0 +1,295 @@
+// libkmod-module.c: modules as modprobe sees them. Lookup of a name or alias, a module's dependencies
+// from modules.dep, the probe list with softdeps, and insertion and removal against the running kernel.
+// The library returns -errno and prints nothing itself: its complaints go to the log it is given.
+
+import { existsSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { errno } from "../../abi/errno.js";
+import type { Kernel } from "../init/main.js";
+import { KernelError } from "../kernel/error.js";
+import { aliasNormalize, underscores, type KmodConfig } from "./config.js";
+import { fnmatch } from "./fnmatch.js";
+
+/** A module found by a lookup. */
+export interface KmodModule {
+  readonly name: string;
+  /** A module named by its file (modprobe /path/to/x.wasm) rather than found in modules.dep. */
+  readonly path?: string;
+  /** The alias it was found by, if any (options may be given for an alias). */
+  readonly alias?: string;
+  /** The install/remove command a lookup found it by, overriding the configuration's. */
+  readonly installCommand?: string;
+  readonly removeCommand?: string;
+}
+
+/** KMOD_PROBE_*: how probeInsert treats loaded, blacklisted and configured modules. */
+export interface ProbeFlags {
+  /** -f: ignore vermagic and symbol versions. */
+  readonly force?: boolean;
+  /** -i: ignore install commands and softdeps. */
+  readonly ignoreCommand?: boolean;
+  /** -D: act as if nothing were loaded. */
+  readonly ignoreLoaded?: boolean;
+  /** -n: say what would be done, do nothing. */
+  readonly dryRun?: boolean;
+  /** --first-time: EEXIST if the module is loaded already. */
+  readonly failOnLoaded?: boolean;
+  /** -b: the blacklist applies to the name asked for too, not only to aliases. */
+  readonly applyBlacklist?: boolean;
+}
+
+/** What probeInsert calls back for: show each action as kmod's print_action words it (-v, -n), run an install command. */
+export interface ProbeHooks {
+  show?(line: string): void;
+  runInstall(mod: KmodModule, command: string): number;
+}
+
+/** KMOD_PROBE_APPLY_BLACKLIST*: the module asked for is blacklisted, and nothing was done. */
+export const PROBE_BLACKLISTED = 1;
+
+interface DepEntry {
+  readonly path: string;
+  readonly deps: readonly string[];
+}
+
+/** path_to_modname(): a file's module name, '-' as '_'. */
+export function pathToModname(path: string): string {
+  return underscores(basename(path).replace(/\.wasm$/, ""));
+}
+
+/** One modprobe run's view of the module directory, its configuration and the running kernel (a kmod_ctx). */
+export class KmodContext {
+  private depIndex: Map<string, DepEntry> | null = null;
+  private aliasIndex: { pattern: string; modname: string }[] | null = null;
+
+  constructor(
+    readonly dirname: string,
+    readonly config: KmodConfig,
+    private readonly kernel: Kernel,
+    private readonly err: (message: string) => void,
+  ) {}
+
+  private readIndex(file: string): string[] {
+    const path = join(this.dirname, file);
+    if (!existsSync(path)) {
+      if (file === "modules.dep") this.err(`could not open moddep file '${path}'`);
+      return [];
+    }
+    return readFileSync(path, "utf8").split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+  }
+
+  private deps(): Map<string, DepEntry> {
+    this.depIndex ??= new Map(this.readIndex("modules.dep").map((line) => {
+      const [path, rest = ""] = line.split(":");
+      const deps = rest.split(/\s+/).filter((d) => d !== "").map((d) => (d.startsWith("/") ? d : join(this.dirname, d)));
+      return [pathToModname(path!), { path: path!.startsWith("/") ? path! : join(this.dirname, path!), deps }] as const;
+    }));
+    return this.depIndex;
+  }
+
+  /** modules.alias and modules.symbols lines "alias KEY MODNAME". */
+  private aliasLines(file: string): { pattern: string; modname: string }[] {
+    return this.readIndex(file).flatMap((line) => {
+      const [kw, key, modname] = line.split(/\s+/);
+      return kw === "alias" && key && modname ? [{ pattern: aliasNormalize(key) ?? key, modname: underscores(modname) }] : [];
+    });
+  }
+
+  /** An alias index as kmod_dump_index prints it: "alias KEY MODULE", the key normalized. */
+  indexLines(file: "modules.alias" | "modules.symbols"): string[] {
+    return this.aliasLines(file).map((a) => `alias ${a.pattern} ${a.modname}`);
+  }
+
+  /**
+   * kmod_module_new_from_lookup(): the modules a name or alias stands for, looked up as kmod does, the
+   * first source with an answer winning: the configuration's aliases (wildcards), a module of that name
+   * in modules.dep, modules.symbols for "symbol:NAME", the install and remove commands, modules.alias
+   * (wildcards). EINVAL for an alias with unbalanced brackets.
+   */
+  lookup(given: string): KmodModule[] {
+    const alias = aliasNormalize(given);
+    if (alias === null) throw new KernelError("EINVAL", `invalid alias: ${given}`);
+    const fromConfig = this.config.aliases.filter((a) => fnmatch(a.pattern, alias)).map((a) => ({ name: a.modname, alias: a.pattern }));
+    if (fromConfig.length > 0) return fromConfig;
+    if (!alias.includes(":") && this.deps().has(alias)) return [{ name: alias }];
+    if (alias.startsWith("symbol:")) {
+      const owners = this.aliasLines("modules.symbols").filter((a) => a.pattern === alias);
+      if (owners.length > 0) return owners.map((a) => ({ name: a.modname, alias }));
+    }
+    const install = this.config.install.find((c) => c.modname === alias);
+    if (install) return [{ name: alias, installCommand: install.command }];
+    const remove = this.config.remove.find((c) => c.modname === alias);
+    if (remove) return [{ name: alias, removeCommand: remove.command }];
+    this.aliasIndex ??= this.aliasLines("modules.alias");
+    return this.aliasIndex.filter((a) => fnmatch(a.pattern, alias)).map((a) => ({ name: a.modname, alias }));
+  }
+
+  /** The module file modules.dep names, or undefined. */
+  path(mod: KmodModule): string | undefined {
+    return mod.path ?? this.deps().get(mod.name)?.path;
+  }
+
+  /** kmod_module_get_dependencies(): every module it depends on, in the order to load them. */
+  dependencies(mod: KmodModule): KmodModule[] {
+    const entry = this.deps().get(mod.name);
+    return entry ? entry.deps.map((p) => ({ name: pathToModname(p) })).reverse() : [];
+  }
+
+  /** The configuration's options for the module (by name, or by the alias it was found through). */
+  options(mod: KmodModule): string {
+    return this.config.options.filter((o) => o.modname === mod.name || o.modname === mod.alias).map((o) => o.options).join(" ");
+  }
+
+  installCommand(mod: KmodModule): string | undefined {
+    return mod.installCommand ?? this.config.install.find((c) => fnmatch(c.modname, mod.name))?.command;
+  }
+
+  removeCommand(mod: KmodModule): string | undefined {
+    return mod.removeCommand ?? this.config.remove.find((c) => fnmatch(c.modname, mod.name))?.command;
+  }
+
+  blacklisted(mod: KmodModule): boolean {
+    return this.config.blacklist.includes(mod.name);
+  }
+
+  /** kmod_module_get_softdeps(): the first softdep line matching the module, each name looked up. */
+  softdeps(mod: KmodModule): { pre: KmodModule[]; post: KmodModule[] } {
+    const dep = this.config.softdeps.find((s) => fnmatch(s.name, mod.name));
+    const look = (names: readonly string[]) => names.flatMap((n) => {
+      try {
+        return this.lookup(n);
+      } catch {
+        this.err(`failed to lookup dependency '${n}', continuing anyway.`);
+        return [];
+      }
+    });
+    return { pre: look(dep?.pre ?? []), post: look(dep?.post ?? []) };
+  }
+
+  /** /sys/module/NAME/initstate: whether the kernel has it live. */
+  inKernel(mod: KmodModule): boolean {
+    return this.kernel.modules.find(mod.name)?.state === "LIVE";
+  }
+
+  /** /sys/module/NAME/refcnt, or null when it is not loaded. */
+  refcnt(mod: KmodModule): number | null {
+    const m = this.kernel.modules.find(mod.name);
+    return m ? m.refcnt : null;
+  }
+
+  /** /sys/module/NAME/holders. */
+  holders(mod: KmodModule): KmodModule[] {
+    return (this.kernel.modules.find(mod.name)?.usedBy ?? []).map((m) => ({ name: m.name }));
+  }
+
+  /** kmod_module_insert_module(): init_module with the file modules.dep names; 0 or -errno. */
+  insert(mod: KmodModule, options: string, force: boolean): number {
+    const path = this.path(mod);
+    if (path === undefined) {
+      this.err(`could not find module by name='${mod.name}'`);
+      return -errno("ENOENT");
+    }
+    if (!existsSync(path)) return -errno("ENOENT");
+    try {
+      this.kernel.insmod(new Uint8Array(readFileSync(path)), { args: options, force, filename: path });
+      return 0;
+    } catch (e) {
+      if (e instanceof KernelError) return -e.errno;
+      throw e;
+    }
+  }
+
+  /** kmod_module_remove_module(): delete_module, O_NONBLOCK as kmod always asks; 0 or -errno. */
+  remove(mod: KmodModule, force: boolean, log = true): number {
+    try {
+      this.kernel.rmmod(mod.name, force);
+      return 0;
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e;
+      if (log) this.err(`could not remove '${mod.name}': ${e.strerror}`);
+      return -e.errno;
+    }
+  }
+
+  /** The names of the modules loaded now, newest first. */
+  loaded(): string[] {
+    return this.kernel.modules.list().map((m) => m.name);
+  }
+}
+
+interface ProbeEntry {
+  readonly mod: KmodModule;
+  /** The module asked for or one of its dependencies (a softdep's failure is ignored). */
+  required: boolean;
+  /** Its install command and softdeps were dealt with already (or -i said to ignore them). */
+  ignorecmd: boolean;
+}
+
+/** kmod_module_get_probe_list(): dependencies first, each with its softdeps around it, then the module. */
+export function probeList(ctx: KmodContext, mod: KmodModule, ignoreCommand: boolean): ProbeEntry[] {
+  const list: ProbeEntry[] = [];
+  const visited = new Set<string>();
+  const entries = new Map<string, ProbeEntry>();
+  const entry = (m: KmodModule): ProbeEntry => {
+    const e = entries.get(m.name) ?? { mod: m, required: false, ignorecmd: false };
+    entries.set(m.name, e);
+    return e;
+  };
+  const fillSoftdep = (e: ProbeEntry): void => {
+    const { pre, post } = ctx.softdeps(e.mod);
+    for (const p of pre) visit(p, false, false);
+    list.push(e);
+    e.ignorecmd = pre.length > 0 || post.length > 0;
+    for (const p of post) visit(p, false, false);
+  };
+  const visit = (m: KmodModule, required: boolean, ignorecmd: boolean): void => {
+    if (visited.has(m.name)) return;
+    visited.add(m.name);
+    const self = entry(m);
+    const deps = ctx.dependencies(m).map(entry);
+    if (required) for (const e of [self, ...deps]) e.required = true;
+    for (const d of deps) fillSoftdep(d);
+    if (ignorecmd) {
+      list.push(self);
+      self.ignorecmd = true;
+    } else fillSoftdep(self);
+  };
+  visit(mod, true, ignoreCommand);
+  return list;
+}
+
+/**
+ * kmod_module_probe_insert_module(): load a module with everything it needs, in order. Returns 0 (done,
+ * or already loaded), PROBE_BLACKLISTED, or -errno. Unlike kmod, a failure part-way unloads what this
+ * call loaded (dependencies, softdeps, what install commands loaded), newest first, and nothing else.
+ */
+export function probeInsert(ctx: KmodContext, mod: KmodModule, flags: ProbeFlags, extraOptions: string, hooks: ProbeHooks): number {
+  if (!flags.ignoreLoaded && ctx.inKernel(mod)) return flags.failOnLoaded ? -errno("EEXIST") : 0;
+  if (ctx.blacklisted(mod) && (mod.alias !== undefined || flags.applyBlacklist)) return PROBE_BLACKLISTED;
+  const before = new Set(ctx.loaded());
+  let err = 0;
+  for (const e of probeList(ctx, mod, flags.ignoreCommand ?? false)) {
+    err = probeOne(ctx, e, e.mod === mod ? extraOptions : "", flags, hooks);
+    if (err === -errno("EEXIST") && e.mod === mod && flags.failOnLoaded) break;
+    if (err === -errno("EEXIST") || !e.required) err = 0;
+    else if (err < 0) break;
+  }
+  if (err < 0 && !flags.dryRun) {
+    for (const name of ctx.loaded().filter((n) => !before.has(n))) ctx.remove({ name }, false, false);
+  }
+  return err;
+}
+
+/** One entry of the probe list: its install command, or init_module with its options. */
+function probeOne(ctx: KmodContext, e: ProbeEntry, extra: string, flags: ProbeFlags, hooks: ProbeHooks): number {
+  if (!flags.ignoreLoaded && ctx.inKernel(e.mod)) return -errno("EEXIST");
+  const options = [ctx.options(e.mod), extra].filter((o) => o !== "").join(" ");
+  const command = ctx.installCommand(e.mod);
+  if (command !== undefined && !e.ignorecmd) {
+    hooks.show?.(`install ${command} ${options}`);
+    return flags.dryRun ? 0 : hooks.runInstall(e.mod, command.replaceAll("$CMDLINE_OPTS", options));
+  }
+  const path = ctx.path(e.mod);
+  if (path !== undefined) hooks.show?.(`insmod ${path} ${options}`);
+  return flags.dryRun ? 0 : ctx.insert(e.mod, options, flags.force ?? false);
+}
