@@ -27,14 +27,15 @@ import { Tasks } from "../kernel/fork.js";
 import type { Task } from "../kernel/sched.js";
 import { builtinSyscalls } from "../kernel/sys_call_table.js";
 import { SyscallTable } from "../kernel/syscalls.js";
-import { tryModuleGet } from "../module/ksyms.js";
+import { moduleRelease, tryModuleGet } from "../module/ksyms.js";
 import { Libc } from "../user/nolibc.js";
 import { prepareNamespace, rootfsFsType } from "./do_mounts.js";
 import { Taint } from "../kernel/panic.js";
 import { LogBuffer, LOG_BUF_LEN, type LogRecord } from "../kernel/printk.js";
 import { registerKernelSysctls } from "../kernel/sysctl.js";
 import { Kallsyms } from "../module/kallsyms.js";
-import { Kmod } from "../kernel/kmod.js";
+import { DEFAULT_AUTOCLEAN_DELAY, Kmod } from "../kernel/kmod.js";
+import { autoclean } from "../module/autoclean.js";
 import { releaseDir } from "../kmod/depmod.js";
 import { join } from "node:path";
 import { ROOT } from "../../scripts/paths.js";
@@ -61,6 +62,8 @@ export interface KernelOptions {
   readonly moduleDir?: string;
   /** Where modprobe reads modprobe.d configuration, most important first (default: the tree's etc/, run/ and lib/modprobe.d). */
   readonly modprobeConfig?: readonly string[];
+  /** Seconds of simulated time between autoclean sweeps of modules loaded on demand (default 60, kerneld's). */
+  readonly autocleanDelay?: number;
 }
 
 /** How long a synchronously driven task may idle waiting to be woken before its call is interrupted. */
@@ -113,13 +116,12 @@ export class Kernel implements LoaderContext {
     this.modules = new ModuleLoader(this);
     this.moduleDir = opts.moduleDir ?? releaseDir(ROOT);
     this.modprobeConfig = opts.modprobeConfig ?? ["etc", "run", "lib"].map((d) => join(ROOT, d, "modprobe.d"));
-    this.kmod = new Kmod({ kernfs: this.kernfs, err: (m) => void this.printk(m, 3), modules: () => this.modules.list() });
     this.kernfs.add("/proc/modules", { mode: 0o444, show: () => procModules(this.modules.list()) });
     this.kernfs.add("/proc/kallsyms", { mode: 0o444, show: () => this.kallsyms.show() });
     registerKernelSysctls(this.kernfs, this.taint, this.log.levels);
     const owners = {
       getOwner: (owner: Module | null) => owner === null || tryModuleGet(owner, owner.handle),
-      putOwner: (owner: Module | null) => void (owner && owner.refcnt--),
+      putOwner: (owner: Module | null) => void (owner && moduleRelease(owner)),
       requestModule: (name: string) => this.kmod.request(name),
     };
     this.chrdevs = new CharDevices({ err: (m) => void this.printk(m, 3), ...owners });
@@ -127,6 +129,14 @@ export class Kernel implements LoaderContext {
     this.tasks = new Tasks(this.vfs);
     this.clock = new Clock((ns) => this.bus.tick(ns), (fn) => this.irqs.enter(fn));
     this.irqs = new IrqController({ log: (level, m) => void this.printk(m, level) });
+    this.kmod = new Kmod({
+      kernfs: this.kernfs,
+      err: (m) => void this.printk(m, 3),
+      modules: () => this.modules.list(),
+      clock: this.clock,
+      autocleanDelay: opts.autocleanDelay ?? DEFAULT_AUTOCLEAN_DELAY,
+      autoclean: () => void autoclean(this.modules),
+    });
     this.ioports = new IoPorts(this.bus, (m) => this.warn(m));
     this.machine = new Machine(this.bus, (irq, asserted) => this.irqs.setLevel(irq, asserted), HW_MODELS);
     this.syscalls = new SyscallTable(builtinSyscalls(this.vfs, this.clock), this.irqs);

@@ -7,9 +7,11 @@
 // are marked autoclean, as kerneld's "modprobe -k" marked them, so the idle sweep may take them back.
 
 import { errno } from "../../abi/errno.js";
+import { HZ } from "../../abi/poll.js";
 import type { Module } from "../module/internal.js";
 import type { Kernfs } from "../fs/kernfs.js";
 import { KernelError } from "./error.js";
+import type { Clock, KernelTimer } from "./time/timer.js";
 
 /** MODULE_NAME_LEN on a 64-bit kernel: a request's name, with its NUL, must fit. */
 export const MODULE_NAME_LEN = 56;
@@ -17,6 +19,8 @@ export const MODULE_NAME_LEN = 56;
 export const MAX_KMOD_CONCURRENT = 50;
 /** The runaway-loop message is printed at most this many times per boot. */
 const MAX_LOOP_MESSAGES = 5;
+/** kerneld's default delay between autoclean sweeps, in seconds (its `delay=` argument). */
+export const DEFAULT_AUTOCLEAN_DELAY = 60;
 
 /** call_usermodehelper(): run a user-space program to completion; its exit status, or -errno if it cannot run. */
 export type UsermodeHelper = (argv: readonly string[]) => number;
@@ -28,6 +32,11 @@ export interface KmodContext {
   err(message: string): void;
   /** The module list, to see which modules a request brought in. */
   modules(): readonly Module[];
+  readonly clock: Clock;
+  /** Seconds of (simulated) time between autoclean sweeps. */
+  readonly autocleanDelay: number;
+  /** One autoclean sweep (host/module/autoclean.ts). */
+  autoclean(): void;
 }
 
 export class Kmod {
@@ -37,8 +46,11 @@ export class Kmod {
   usermodehelper: UsermodeHelper | null = null;
   private inFlight = 0;
   private loopMessages = 0;
+  /** kerneld's idle timer: deferrable, so it never keeps an idle kernel awake on its own. */
+  private readonly sweepTimer: KernelTimer;
 
   constructor(private readonly ctx: KmodContext) {
+    this.sweepTimer = ctx.clock.setup("kerneld", () => this.sweep(), true);
     ctx.kernfs.add("/proc/sys/kernel/modprobe", {
       mode: 0o644,
       show: () => `${this.modprobePath}\n`,
@@ -78,6 +90,18 @@ export class Kmod {
     } finally {
       this.inFlight--;
       for (const m of this.ctx.modules()) if (!before.has(m)) m.autoclean = true;
+      this.armSweep();
     }
+  }
+
+  /** While any module is autoclean, the idle timer is pending. */
+  private armSweep(): void {
+    if (this.sweepTimer.expires !== null || !this.ctx.modules().some((m) => m.autoclean)) return;
+    this.ctx.clock.mod(this.sweepTimer, this.ctx.clock.jiffies + this.ctx.autocleanDelay * HZ);
+  }
+
+  private sweep(): void {
+    this.ctx.autoclean();
+    this.armSweep();
   }
 }

@@ -118,12 +118,19 @@ export function moduleRefcount(mod: Module): number {
   return mod.state === "GOING" ? -1 : mod.refcnt;
 }
 
-/** try_module_get(): NULL (0) always succeeds; a module going away or dead refuses. */
+/** try_module_get(): NULL (0) always succeeds; a module going away or dead refuses. Taking it is a use. */
 export function tryModuleGet(mod: Module | undefined, handle: number): boolean {
   if (handle === 0) return true;
   if (!mod || mod.dead || mod.state === "GOING" || mod.state === "UNFORMED") return false;
   mod.refcnt++;
+  mod.visited = true;
   return true;
+}
+
+/** module_put() of a reference known to be held: dropping it is a use too (MOD_VISITED). */
+export function moduleRelease(mod: Module): void {
+  mod.refcnt--;
+  mod.visited = true;
 }
 
 function modulePut(k: KsymContext, caller: Module, handle: number): void {
@@ -133,6 +140,6 @@ function modulePut(k: KsymContext, caller: Module, handle: number): void {
     k.warn(`${caller.name}: module_put of ${target ? target.name : `unknown module ${handle}`} without a reference`);
     return;
   }
-  target.refcnt--;
+  moduleRelease(target);
 }
 

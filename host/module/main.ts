@@ -21,7 +21,7 @@ import { parseModule, type LoadInfo } from "./load_info.js";
 import type { Module, ModuleExports, ModuleHandle } from "./internal.js";
 import { modinfoGet } from "./internal.js";
 import { Kallsyms, type KernelSymbol } from "./kallsyms.js";
-import { kernelFunctions, type KsymContext } from "./ksyms.js";
+import { kernelFunctions, moduleRelease, type KsymContext } from "./ksyms.js";
 import { licenseIsGplCompatible } from "./license.js";
 import { paramEq, parseArgs, setParam, type ModuleParam, type StringMaker } from "./params.js";
 import { moduleFlags } from "./procfs.js";
@@ -437,9 +437,10 @@ export class ModuleLoader {
     mod.dead = true;
   }
 
-  /** The gate: run module code; a trap or BUG() becomes an Oops, kills the culprit and throws EFAULT. */
+  /** The gate: run module code (a use of it); a trap or BUG() becomes an Oops, kills the culprit and throws EFAULT. */
   call<T>(mod: Module, fn: () => T): T {
     if (mod.dead) throw new KernelError("ENODEV", `${mod.name}: module is dead`);
+    mod.visited = true;
     try {
       return fn();
     } catch (e) {
@@ -455,6 +456,7 @@ export class ModuleLoader {
   guard(mod: Module, f: ModuleFn): ModuleFn {
     return (a0, a1, a2, a3, a4, a5) => {
       if (mod.dead) throw new KernelError("ENODEV", `${mod.name}: module is dead`);
+      mod.visited = true;
       try {
         return f(a0, a1, a2, a3, a4, a5) | 0;
       } catch (e) {
@@ -501,12 +503,13 @@ function refModule(user: Module, target: Module): void {
   user.uses.add(target);
   target.usedBy.unshift(user);
   target.refcnt++;
+  target.visited = true;
 }
 
 function unrefModule(user: Module, target: Module): void {
   user.uses.delete(target);
   target.usedBy.splice(target.usedBy.indexOf(user), 1);
-  target.refcnt--;
+  moduleRelease(target);
 }
 
 function moduleExports(instance: WebAssembly.Instance): ModuleExports {

@@ -19,6 +19,8 @@ export interface KernelTimer {
   /** The expiry in jiffies while pending, or null. */
   expires: number | null;
   readonly fn: () => void;
+  /** TIMER_DEFERRABLE: housekeeping that runs when time passes anyway, but is no reason for an idle CPU to wake. */
+  readonly deferrable: boolean;
 }
 
 /** time_after(a, b) on 32-bit jiffies: true when a is later than b, across a wrap. */
@@ -47,8 +49,8 @@ export class Clock {
   }
 
   /** timer_setup(): a timer that calls fn when it expires; not pending until mod_timer. */
-  setup(owner: string, fn: () => void): KernelTimer {
-    const timer: KernelTimer = { owner, expires: null, fn };
+  setup(owner: string, fn: () => void, deferrable = false): KernelTimer {
+    const timer: KernelTimer = { owner, expires: null, fn, deferrable };
     this.timers.add(timer);
     return timer;
   }
@@ -88,11 +90,11 @@ export class Clock {
     return pending;
   }
 
-  /** The nanoseconds from now until the next pending timer, or null with none pending. */
+  /** The nanoseconds from now until the next pending timer that would wake an idle CPU, or null with none. */
   nextTimerNs(): number | null {
     let best: number | null = null;
     for (const t of this.timers) {
-      if (t.expires === null) continue;
+      if (t.expires === null || t.deferrable) continue;
       const delta = ((t.expires - this.jiffies) | 0) * NS_PER_JIFFY;
       const wait = Math.max(0, delta - (this.ns % NS_PER_JIFFY));
       best = best === null ? wait : Math.min(best, wait);
