@@ -249,6 +249,9 @@ describe("wasm-lkm run", () => {
     const out = execFileSync("node", [cli, "run", join(ROOT, "examples/demo.lkm")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     expect(out).toContain("counter                 ");
     expect(out).toContain("Goodbye, wasm.");
+    const dir = releaseDir(ROOT);
+    expect(out).toContain(`insmod ${dir}/kernel/counter.wasm \ninsmod ${dir}/kernel/counter_user.wasm step=2\nrmmod counter_user\nrmmod counter\n`);
+    expect(out).toMatch(/Used by\nramfs +\d+ {2}1\nhello +\d+ {2}0\nModule +Size {2}Used by\nhello +\d+ {2}0\n/);
   });
 
   it("runs the file-commands example successfully, its two refusals tolerated", () => {
