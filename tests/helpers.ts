@@ -1,7 +1,7 @@
 // Shared test helpers: module binaries, section rewriting, kernel-state snapshots and dmesg.
 
-import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { mkdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { expect } from "vitest";
 import { decodeModinfo, decodeNamedU32, encodeModinfo, encodeNamedU32, SECTION_MODINFO, type ModinfoEntry, type NamedU32 } from "../abi/module.js";
 import { customSections, encodeSections, readSections, type Section } from "../abi/wasm.js";
@@ -149,14 +149,4 @@ export function scratchDir(tag: string): { dir: string; cleanup: () => void } {
   return { dir, cleanup };
 }
 
-/**
- * Write an AssemblyScript module source to DIR/NAME/NAME.ts; `@abi/` and `@modules/` in its imports
- * become relative paths to abi/ and modules/. Returns the entry path.
- */
-export function writeModuleSource(dir: string, name: string, source: string): string {
-  const entry = join(dir, name, `${name}.ts`);
-  mkdirSync(dirname(entry), { recursive: true });
-  const rel = (to: string) => relative(dirname(entry), join(ROOT, to)).split("\\").join("/");
-  writeFileSync(entry, source.replaceAll('"@abi/', `"${rel("abi")}/`).replaceAll('"@modules/', `"${rel("modules")}/`));
-  return entry;
-}
+export { writeModuleSource } from "../scripts/mod/source.js";

@@ -1,15 +1,23 @@
-// Loading: insmod (compile, link, instantiate, init) and rmmod of the example module hello, cold and warm.
+// Loading: insmod (compile, link, instantiate, init) and rmmod of the example module hello, cold and warm;
+// and modprobe of the top of a 10-deep dependency chain (lookup, then ten insmods in dependency order),
+// with modprobe -r taking the chain back.
 //
 // V8 caches compiled modules by their bytes within a process, so a cold load gets bytes no load has
-// seen: hello with a custom section holding a fresh nonce, which the loader ignores.
+// seen: the module with a custom section holding a fresh nonce, which the loader ignores.
 
 import { appendCustomSection } from "../../abi/wasm.js";
+import { Session } from "../../host/cli/session.js";
 import { Kernel } from "../../host/init/main.js";
+import { depmod, releaseDir } from "../../host/kmod/depmod.js";
 import { BUILD_DIR } from "../../scripts/paths.js";
 import { stats } from "../measure.js";
-import type { BenchPath, Figure } from "../path.js";
-import { readFileSync } from "node:fs";
+import type { BenchContext, BenchPath, Figure } from "../path.js";
+import { buildStack } from "../stack.js";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+
+/** How deep the modprobe chain is: stack0 ... stack9, each using the one below. */
+const CHAIN = 10;
 
 interface Cycles {
   readonly insmod: number[];
@@ -32,6 +40,51 @@ function cycles(count: number, bytesFor: (i: number) => Uint8Array): Cycles {
   return out;
 }
 
+/** The nonce'd copy of a module's bytes for cycle i, so each cold cycle compiles afresh. */
+function fresh(bytes: Uint8Array, nonce: string, i: number): Uint8Array {
+  return appendCustomSection(bytes, "bench.nonce", new TextEncoder().encode(`${nonce}-${i}`));
+}
+
+/** A module directory holding the chain, indexed by depmod; returns it with each level's file and bytes. */
+async function chainDir(ctx: BenchContext): Promise<{ dir: string; files: [string, Uint8Array][] }> {
+  const base = join(ctx.tmp, "chain");
+  const dir = releaseDir(base);
+  const into = join(dir, "kernel");
+  mkdirSync(into, { recursive: true });
+  await buildStack(join(base, "src"), into, CHAIN);
+  depmod(dir);
+  const files = Array.from({ length: CHAIN }, (_, k) => join(into, `stack${k}.wasm`));
+  return { dir, files: files.map((f) => [f, new Uint8Array(readFileSync(f))]) };
+}
+
+/** count cycles of `modprobe stackN` and `modprobe -r stackN`; `prepare` runs untimed before each. */
+function chainCycles(dir: string, count: number, prepare: (i: number) => void): Cycles {
+  const k = new Kernel({ moduleDir: dir, modprobeConfig: [] });
+  const shell = new Session(k, () => {}, (t) => {
+    throw new Error(`bench: modprobe failed: ${t}`);
+  });
+  const out: Cycles = { insmod: [], rmmod: [] };
+  for (let i = 0; i < count; i++) {
+    prepare(i);
+    const t0 = performance.now();
+    shell.exec(`modprobe stack${CHAIN - 1}`);
+    const t1 = performance.now();
+    shell.exec(`modprobe -r stack${CHAIN - 1}`);
+    out.insmod.push(t1 - t0);
+    out.rmmod.push(performance.now() - t1);
+  }
+  if (k.modules.list().length > 0) throw new Error("bench: modprobe -r left modules behind");
+  return out;
+}
+
+function chainFigures(kind: "cold" | "warm", c: Cycles): Figure[] {
+  const common = { unit: "ms", runs: c.insmod.length, iterations: 1 } as const;
+  return [
+    { id: `load.modprobe_chain_${kind}`, label: `modprobe of a ${CHAIN}-deep chain (${kind})`, stats: stats(c.insmod), ...common },
+    { id: `load.modprobe_chain_${kind}_remove`, label: `modprobe -r of the chain (${kind})`, stats: stats(c.rmmod), ...common },
+  ];
+}
+
 function figures(kind: "cold" | "warm", c: Cycles): Figure[] {
   const common = { unit: "ms", runs: c.insmod.length, iterations: 1 } as const;
   return [
@@ -46,11 +99,21 @@ export const load: BenchPath = {
     const hello = new Uint8Array(readFileSync(join(BUILD_DIR, "hello.wasm")));
     const count = ctx.quick ? 3 : 50;
     const nonce = `${process.pid}-${Date.now()}`;
-    const cold = cycles(count, (i) => appendCustomSection(hello, "bench.nonce", new TextEncoder().encode(`${nonce}-${i}`)));
+    const cold = cycles(count, (i) => fresh(hello, nonce, i));
     const warm = cycles(count + 1, () => hello);
     // The first warm cycle compiled hello's bytes for the first time: it was cold.
     warm.insmod.shift();
     warm.rmmod.shift();
-    return { figures: [...figures("cold", cold), ...figures("warm", warm)] };
+    const chain = await chainDir(ctx);
+    const chainCount = ctx.quick ? 2 : 20;
+    const chainCold = chainCycles(chain.dir, chainCount, (i) => {
+      for (const [file, bytes] of chain.files) writeFileSync(file, fresh(bytes, nonce, i));
+    });
+    const chainWarm = chainCycles(chain.dir, chainCount + 1, () => {});
+    chainWarm.insmod.shift();
+    chainWarm.rmmod.shift();
+    return {
+      figures: [...figures("cold", cold), ...figures("warm", warm), ...chainFigures("cold", chainCold), ...chainFigures("warm", chainWarm)],
+    };
   },
 };

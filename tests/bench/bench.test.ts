@@ -37,6 +37,14 @@ describe("runBench (quick)", () => {
     for (const s of results.skips) expect(s.reason).not.toBe("");
   });
 
+  it("times modprobe of the ten-deep chain and its removal, cold and warm", () => {
+    const ids = new Set(results.figures.map((f) => f.id));
+    for (const kind of ["cold", "warm"]) {
+      expect(ids.has(`load.modprobe_chain_${kind}`), kind).toBe(true);
+      expect(ids.has(`load.modprobe_chain_${kind}_remove`), kind).toBe(true);
+    }
+  });
+
   it("gives every figure min ≤ median ≤ max over its runs", () => {
     for (const f of results.figures) {
       expect(f.stats.min, f.id).toBeLessThanOrEqual(f.stats.median);
