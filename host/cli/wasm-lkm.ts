@@ -1,15 +1,23 @@
 #!/usr/bin/env node
-// wasm-lkm: the command-line front end. `run` and `shell` drive one kernel; modinfo and build are one-shot.
+// wasm-lkm: the command-line front end. `run` and `shell` drive a kernel of their own; `boot` starts the
+// kernel daemon, every shell command (insmod, lsmod, cat...) is also a command that runs in it, and `halt`
+// stops it; build is one-shot.
 
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { WASM_LKM_VERSION } from "../../abi/version.js";
 import { Kernel } from "../init/main.js";
+import { boot } from "./boot.js";
+import { forward, NoKernelError } from "./client.js";
 import { COMMANDS, Session } from "./session.js";
+import { socketPath, SOCKET_ENV } from "./socket.js";
 
 const stdout = (s: string) => void process.stdout.write(s);
 const stderr = (s: string) => void process.stderr.write(s);
+const io = { out: stdout, err: stderr };
+/** Commands that only read files: without a running kernel they run in a kernel of their own. */
+const LOCAL_WITHOUT_DAEMON = new Set(["modinfo", "depmod"]);
 
 /** `wasm-lkm run FILE|-`: every line against one kernel; exits 1 if any command failed. */
 function runScript(file: string, echoLines: boolean): void {
@@ -35,15 +43,28 @@ function shell(): void {
   rl.on("close", () => stdout("\n"));
 }
 
-/** A single kernel command run once (modinfo needs no running kernel). */
-function oneShot(name: string, args: string[]): void {
+/** A single kernel command run once in a kernel of its own (modinfo and depmod need no running kernel). */
+function oneShot(name: string, args: readonly string[]): void {
   const session = new Session(new Kernel(), stdout, stderr);
   process.exitCode = session.run([name, ...args]) === 0 ? 0 : 1;
 }
 
+/** `wasm-lkm NAME ARGS...`: NAME run in the running kernel, exiting with its status. */
+async function client(name: string, args: readonly string[], socket?: string): Promise<void> {
+  try {
+    process.exitCode = await forward([name, ...args], socketPath(socket), io);
+  } catch (e) {
+    if (!(e instanceof NoKernelError)) throw e;
+    if (LOCAL_WITHOUT_DAEMON.has(name)) return oneShot(name, args);
+    stderr(`${e.message}\n`);
+    process.exitCode = 1;
+  }
+}
+
 const program = new Command("wasm-lkm")
   .description("A Linux-like kernel that loads WebAssembly kernel modules")
-  .version(WASM_LKM_VERSION);
+  .version(WASM_LKM_VERSION)
+  .enablePositionalOptions();
 
 program
   .command("run")
@@ -54,13 +75,36 @@ program
 
 program.command("shell").description("an interactive session against one kernel").action(shell);
 
+const socketHelp = `the kernel's socket (default: $${SOCKET_ENV}, else $XDG_RUNTIME_DIR/wasm-lkm/kernel.sock or <tmpdir>/wasm-lkm-<uid>/kernel.sock)`;
+
 program
-  .command("modinfo")
-  .description("show a module file's information")
-  .allowUnknownOption()
-  .helpOption(false)
-  .argument("[args...]")
-  .action((args: string[]) => oneShot("modinfo", args));
+  .command("boot")
+  .description("start a kernel that runs until halted, serving the commands below on a Unix socket")
+  .option("--socket <path>", socketHelp)
+  .option("--modules <dir>", "the module directory (lib/modules/<release>, with modules.dep) the kernel uses")
+  .addOption(new Option("--foreground", "serve in this process").hideHelp())
+  .action(async (opts: { socket?: string; modules?: string; foreground?: boolean }) => {
+    process.exitCode = await boot(opts, io, [process.execPath, ...process.execArgv, process.argv[1]!]);
+  });
+
+program
+  .command("halt")
+  .description("stop the running kernel: unmount, unload every module in order, halt")
+  .option("--socket <path>", socketHelp)
+  .action((opts: { socket?: string }) => client("halt", [], opts.socket));
+
+// Each shell command runs in the running kernel (help is commander's own). Its words go over as typed,
+// "--" included, so the command's own parser sees them.
+for (const c of COMMANDS.filter((c) => c.name !== "help")) {
+  program
+    .command(c.name)
+    .description(c.help)
+    .allowUnknownOption()
+    .helpOption(false)
+    .passThroughOptions()
+    .argument("[args...]")
+    .action(() => client(c.name, process.argv.slice(3)));
+}
 
 program
   .command("build")
@@ -78,6 +122,6 @@ program
     }
   });
 
-program.addHelpText("after", `\nCommands inside run and shell:\n${COMMANDS.map((c) => `  ${c.usage}`).join("\n")}\n`);
+program.addHelpText("after", `\nCommands inside run and shell, and as \`wasm-lkm NAME ...\` in the kernel boot started:\n${COMMANDS.map((c) => `  ${c.usage}`).join("\n")}\n`);
 
 await program.parseAsync();

@@ -36,6 +36,8 @@ import { registerKernelSysctls } from "../kernel/sysctl.js";
 import { Kallsyms } from "../module/kallsyms.js";
 import { DEFAULT_AUTOCLEAN_DELAY, Kmod } from "../kernel/kmod.js";
 import { autoclean } from "../module/autoclean.js";
+import { kernelHalt } from "../kernel/reboot.js";
+import type { Mount } from "../fs/namespace.js";
 import { releaseDir } from "../kmod/depmod.js";
 import { join } from "node:path";
 import { ROOT } from "../../scripts/paths.js";
@@ -100,6 +102,8 @@ export class Kernel implements LoaderContext {
   readonly kmod: Kmod;
   readonly moduleDir: string;
   readonly modprobeConfig: readonly string[];
+  /** The mounts made at boot (/, /dev, /proc, /sys): halt leaves them. */
+  readonly bootMounts: ReadonlySet<Mount>;
   /** pid 1: the task the kernel's own reads and writes of /proc and /sys run as. */
   readonly init: Task;
   private readonly initLibc: Libc;
@@ -144,6 +148,7 @@ export class Kernel implements LoaderContext {
       this.vfs.filesystems, (mod, f) => this.modules.guard(mod, f), initSpecialInode(this.chrdevs), this.waits.tables,
     );
     this.mountBootFilesystems();
+    this.bootMounts = new Set(this.vfs.ns.list());
     this.init = this.tasks.spawn("init", null);
     this.initLibc = this.libcFor(this.init);
     this.devices = new Devices({
@@ -202,6 +207,11 @@ export class Kernel implements LoaderContext {
    */
   tick(ns: number): void {
     this.clock.advance(ns);
+  }
+
+  /** Halt in order (kernel_halt, host/kernel/reboot.ts): unmount, unload every module, "reboot: System halted". */
+  halt(): void {
+    this.as("halt", () => kernelHalt(this));
   }
 
   /** printk with an explicit level (LOGLEVEL_DEFAULT: from the message's KERN_* prefix). */

@@ -1,0 +1,288 @@
+// boot: the kernel daemon. One long-lived kernel on a Unix socket, running the commands its clients send.
+//
+// `boot` starts itself again, detached, as `boot --foreground`, waits until that process listens and
+// prints its line. The server gives each connection a shell session of its own and runs every request
+// as one command, one at a time for all clients (the kernel is single-threaded and a command runs to its
+// end), sending what the command prints back to that connection alone. A client that goes away takes its
+// session with it: its task exits and its descriptors close, so nothing it opened stays pinned. While it
+// runs, the kernel's simulated clock follows the wall clock, so timers fire and devices work as time
+// passes. `halt` (or SIGINT, SIGTERM) closes every session and halts the kernel in order.
+
+import { spawn } from "node:child_process";
+import { chmodSync, closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { errno, strerror } from "../../abi/errno.js";
+import { LOGLEVELS } from "../../abi/kern_levels.js";
+import { UTS_RELEASE } from "../../abi/version.js";
+import { Kernel } from "../init/main.js";
+import { Session } from "./session.js";
+import { connect, frame, LineDecoder, parseRequest, socketPath, type Output, type Reply, type Request } from "./socket.js";
+
+export interface BootOptions {
+  readonly socket?: string;
+  /** The module directory (lib/modules/<release>) the kernel finds modules in. */
+  readonly modules?: string;
+  /** Serve in this process rather than in a detached one. */
+  readonly foreground?: boolean;
+}
+
+/** How often the daemon moves the simulated clock on to the wall clock's time. */
+const CLOCK_PERIOD_MS = 10;
+
+/**
+ * `wasm-lkm boot`: 0 once a kernel listens on the socket (with --foreground: once it has halted);
+ * 1, with the reason on err, when the module directory is missing, a kernel already runs on the
+ * socket, or the kernel cannot start.
+ */
+export async function boot(opts: BootOptions, io: Output, self: readonly string[]): Promise<number> {
+  const path = socketPath(opts.socket);
+  if (opts.modules !== undefined) {
+    const problem = notADirectory(opts.modules);
+    if (problem) {
+      io.err(`wasm-lkm boot: cannot use module directory ${opts.modules}: ${problem}\n`);
+      return 1;
+    }
+  }
+  const moduleDir = opts.modules === undefined ? undefined : resolve(opts.modules);
+  return opts.foreground ? serve(path, moduleDir, io) : daemonize(path, moduleDir, io, self);
+}
+
+/** Why dir cannot be a module directory (strerror's words), or undefined when it can. */
+function notADirectory(dir: string): string | undefined {
+  try {
+    return statSync(dir).isDirectory() ? undefined : strerror(errno("ENOTDIR"));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === "ENOENT" ? strerror(errno("ENOENT")) : (e as Error).message;
+  }
+}
+
+/**
+ * Start `boot --foreground` detached, its stderr in a scratch file, and wait for its "booted" message
+ * (sent when it listens) or its exit, whose reason is what it wrote to stderr.
+ */
+async function daemonize(path: string, moduleDir: string | undefined, io: Output, self: readonly string[]): Promise<number> {
+  const scratch = mkdtempSync(join(tmpdir(), "wasm-lkm-boot-"));
+  const errFile = join(scratch, "stderr");
+  const errFd = openSync(errFile, "w", 0o600);
+  const [node = process.execPath, ...script] = self;
+  const args = [...script, "boot", "--foreground", "--socket", path, ...(moduleDir === undefined ? [] : ["--modules", moduleDir])];
+  const child = spawn(node, args, { detached: true, stdio: ["ignore", "ignore", errFd, "ipc"] });
+  closeSync(errFd);
+  try {
+    const outcome = await new Promise<{ booted: string } | { exit: string }>((done) => {
+      child.once("message", (m: { booted?: unknown }) => done({ booted: String(m.booted) }));
+      child.once("exit", (code, signal) => done({ exit: signal ? `killed by ${signal}` : `status ${code}` }));
+      child.once("error", (e) => done({ exit: e.message }));
+    });
+    if ("booted" in outcome) {
+      io.out(outcome.booted);
+      if (child.connected) child.disconnect();
+      child.unref();
+      return 0;
+    }
+    io.err(readFileSync(errFile, "utf8") || `wasm-lkm boot: the kernel exited (${outcome.exit}) before it was ready\n`);
+    return 1;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Make the socket's directory (0700) and make sure the path is free: a socket nobody listens on is
+ * stale and removed. The refusal line, or undefined when the path may be used.
+ */
+async function claim(path: string): Promise<string | undefined> {
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    if (!lstatSync(path, { throwIfNoEntry: false })) return undefined;
+  } catch (e) {
+    return `wasm-lkm boot: cannot use ${path}: ${(e as Error).message}`;
+  }
+  if (!lstatSync(path).isSocket()) return `wasm-lkm boot: ${path} exists and is not a socket`;
+  try {
+    (await connect(path)).destroy();
+    return `wasm-lkm boot: a kernel is already running on ${path}`;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ECONNREFUSED") return `wasm-lkm boot: cannot use ${path}: ${(e as Error).message}`;
+    rmSync(path, { force: true });
+    return undefined;
+  }
+}
+
+/** The server: boot a kernel, listen, announce, and run until halted; the exit status. */
+async function serve(path: string, moduleDir: string | undefined, io: Output): Promise<number> {
+  const refusal = await claim(path);
+  if (refusal) {
+    io.err(`${refusal}\n`);
+    return 1;
+  }
+  // A daemon keeps no directory busy; each request runs from its client's working directory.
+  process.chdir("/");
+  const daemon = new Kerneld(new Kernel(moduleDir === undefined ? {} : { moduleDir }), path, io);
+  try {
+    await daemon.listen();
+  } catch (e) {
+    io.err(`wasm-lkm boot: cannot listen on ${path}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const line = `wasm-lkm: kernel ${UTS_RELEASE} booted (pid ${process.pid}), listening on ${path}\n`;
+  if (process.send) {
+    process.send({ booted: line });
+    process.disconnect();
+  } else io.out(line);
+  return daemon.halted;
+}
+
+/** One client: its socket and its shell session, which lasts as long as the connection. */
+class Connection {
+  readonly session: Session;
+  private readonly lines = new LineDecoder();
+  private sessionOpen = true;
+
+  constructor(
+    private readonly sock: Socket,
+    kernel: Kernel,
+    onRequest: (conn: Connection, line: string) => void,
+    onClose: (conn: Connection) => void,
+  ) {
+    this.session = new Session(kernel, (text) => this.send({ out: text }), (text) => this.send({ err: text }));
+    sock.setEncoding("utf8");
+    sock.on("data", (chunk: string) => {
+      for (const line of this.lines.push(chunk)) if (this.sessionOpen) onRequest(this, line);
+    });
+    // EPIPE, ECONNRESET: the client has gone. 'close' follows, and ends the session.
+    sock.on("error", () => {});
+    sock.on("close", () => {
+      this.closeSession();
+      onClose(this);
+    });
+  }
+
+  send(reply: Reply): void {
+    if (this.sock.writable) this.sock.write(frame(reply));
+  }
+
+  /** The shell exits: its task's descriptors close and its cwd is let go. Later requests are ignored. */
+  closeSession(): void {
+    if (!this.sessionOpen) return;
+    this.sessionOpen = false;
+    this.session.close();
+  }
+
+  /** Send the last replies, then close the connection. */
+  finish(replies: readonly Reply[]): void {
+    if (!this.sock.writable) return void this.sock.destroy();
+    this.sock.end(replies.map(frame).join(""), () => this.sock.destroy());
+  }
+
+  drop(): void {
+    this.sock.destroy();
+  }
+}
+
+/** The daemon's state: the kernel, the listening socket, the clients, the clock. */
+class Kerneld {
+  /** Settles with the exit status once the kernel has halted. */
+  readonly halted: Promise<number>;
+  private settle: (status: number) => void = () => {};
+  private readonly server: Server;
+  private readonly connections = new Set<Connection>();
+  private stopClock: () => void = () => {};
+  private halting = false;
+
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly path: string,
+    private readonly io: Output,
+  ) {
+    this.halted = new Promise((settle) => (this.settle = settle));
+    this.server = createServer((sock) => this.accept(sock));
+  }
+
+  /** Listen (the socket chmod 0600), start the clock, and halt on SIGINT and SIGTERM. */
+  listen(): Promise<void> {
+    return new Promise((listening, refused) => {
+      this.server.once("error", refused);
+      this.server.listen(this.path, () => {
+        this.server.off("error", refused);
+        this.server.on("error", (e) => void this.kernel.printk(`kerneld: ${e.message}\n`, LOGLEVELS.KERN_ERR));
+        chmodSync(this.path, 0o600);
+        this.stopClock = followWallClock(this.kernel);
+        for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => this.halt(null));
+        listening();
+      });
+    });
+  }
+
+  private accept(sock: Socket): void {
+    if (this.halting) return void sock.destroy();
+    const conn = new Connection(sock, this.kernel, (c, line) => this.request(c, line), (c) => this.connections.delete(c));
+    this.connections.add(conn);
+  }
+
+  /** One request line: a command in the connection's session, or halt. */
+  private request(conn: Connection, line: string): void {
+    const req = parseRequest(line);
+    if (!req) {
+      conn.send({ err: "wasm-lkm: malformed request\n" });
+      conn.send({ status: 2 });
+      return;
+    }
+    if (req.argv.length === 1 && req.argv[0] === "halt") return this.halt(conn);
+    conn.send({ status: this.run(conn.session, req) });
+  }
+
+  /** Run a command from its client's directory; a bug in a command fails that command, not the daemon. */
+  private run(session: Session, req: Request): number {
+    try {
+      process.chdir(req.cwd ?? "/");
+    } catch {
+      // A directory the daemon cannot enter: host paths are taken from /.
+    }
+    try {
+      return session.run(req.argv);
+    } catch (e) {
+      session.err(`wasm-lkm: ${req.argv[0]}: internal error: ${(e as Error).message}\n`);
+      return 1;
+    } finally {
+      process.chdir("/");
+    }
+  }
+
+  /**
+   * Stop accepting, close every session, halt the kernel in order and send what it logged meanwhile to
+   * the client that asked (or to this process's output, on a signal). The socket file goes first, so
+   * once the client hears the status no kernel is to be found there.
+   */
+  private halt(requester: Connection | null): void {
+    if (this.halting) return;
+    this.halting = true;
+    this.server.close();
+    rmSync(this.path, { force: true });
+    this.stopClock();
+    for (const conn of this.connections) {
+      conn.closeSession();
+      if (conn !== requester) conn.drop();
+    }
+    const last = this.kernel.log.read().at(-1)?.seq ?? -1;
+    this.kernel.halt();
+    const log = this.kernel.log.read().filter((r) => r.seq > last).map((r) => `${r.text}\n`).join("");
+    if (requester) requester.finish([{ out: log }, { status: 0 }]);
+    else this.io.out(log);
+    this.settle(0);
+  }
+}
+
+/** A booted kernel is a running system: every CLOCK_PERIOD_MS, simulated time catches up with wall time. */
+function followWallClock(kernel: Kernel): () => void {
+  let last = process.hrtime.bigint();
+  const timer = setInterval(() => {
+    const now = process.hrtime.bigint();
+    kernel.tick(Number(now - last));
+    last = now;
+  }, CLOCK_PERIOD_MS);
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,361 @@
+// The kernel daemon: `wasm-lkm boot` serving the CLI's commands on a Unix socket, many clients at once,
+// clients that vanish, --modules, time passing in a booted kernel, and `wasm-lkm halt`.
+
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UTS_RELEASE } from "../../abi/version.js";
+import { defaultSocketPath, frame, LineDecoder, parseReply, parseRequest, socketPath, type Reply } from "../../host/cli/socket.js";
+import { depmod } from "../../host/kmod/depmod.js";
+import { BUILD_DIR, ROOT } from "../../scripts/paths.js";
+
+const CLI = join(ROOT, "dist/host/cli/wasm-lkm.js");
+const base = mkdtempSync(join(tmpdir(), "wasm-lkm-daemon-"));
+const sock = (name: string) => join(base, "run", `${name}.sock`);
+/** Daemons started by the tests: foreground children, and the pids of detached ones. */
+const children: ChildProcess[] = [];
+const detached: number[] = [];
+
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGTERM");
+  for (const pid of detached) {
+    try {
+      process.kill(pid, "SIGTERM");
+    } catch {
+      // already halted
+    }
+  }
+  rmSync(base, { recursive: true, force: true });
+});
+
+interface Result {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The real CLI, as a user runs it, against the kernel at socket. */
+function wasmLkm(socket: string, args: readonly string[], cwd = ROOT): Promise<Result> {
+  return new Promise((done) => {
+    execFile("node", [CLI, ...args], { cwd, env: { ...process.env, WASM_LKM_SOCKET: socket } }, (error, stdout, stderr) => {
+      const status = error ? Number((error as { code?: unknown }).code) : 0;
+      done({ status, stdout, stderr });
+    });
+  });
+}
+
+const ok = (stdout: string): Result => ({ status: 0, stdout, stderr: "" });
+const bootLine = (pid: number, socket: string) => `wasm-lkm: kernel ${UTS_RELEASE} booted (pid ${pid}), listening on ${socket}\n`;
+
+/** `boot --foreground` as a child; resolves with its first line of output, once it listens. */
+function bootForeground(socket: string, extra: readonly string[] = []): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn("node", [CLI, "boot", "--socket", socket, "--foreground", ...extra], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  return new Promise((done, fail) => {
+    let out = "";
+    let err = "";
+    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+      out += chunk;
+      if (out.includes("\n")) done({ child, line: out });
+    });
+    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (err += chunk));
+    child.once("exit", (code) => fail(new Error(`boot exited (${code}) before listening: ${err}`)));
+  });
+}
+
+/** A raw protocol client: sends `data`, collects every reply until `count` statuses have come. */
+function converse(socket: string, data: string, count: number): Promise<Reply[]> {
+  return new Promise((done, fail) => {
+    const conn = createConnection(socket);
+    const replies: Reply[] = [];
+    const lines = new LineDecoder();
+    conn.setEncoding("utf8");
+    conn.on("data", (chunk: string) => {
+      for (const line of lines.push(chunk)) replies.push(parseReply(line)!);
+      if (replies.filter((r) => "status" in r).length === count) {
+        conn.end();
+        done(replies);
+      }
+    });
+    conn.on("error", fail);
+    conn.write(data);
+  });
+}
+
+/** A client that sends data and is gone at once, before any answer. */
+function sendAndVanish(socket: string, data: string): Promise<void> {
+  return new Promise((done, fail) => {
+    const conn = createConnection(socket, () => conn.write(data, () => (conn.destroy(), done())));
+    conn.on("error", fail);
+  });
+}
+
+const request = (...argv: string[]) => frame({ argv });
+
+describe("the socket path", () => {
+  it("is under $XDG_RUNTIME_DIR when it is set, else a per-user folder in the temporary directory", () => {
+    expect(defaultSocketPath({ XDG_RUNTIME_DIR: "/run/user/1000" })).toBe("/run/user/1000/wasm-lkm/kernel.sock");
+    expect(defaultSocketPath({})).toBe(join(tmpdir(), `wasm-lkm-${process.getuid!()}`, "kernel.sock"));
+  });
+
+  it("comes from --socket, else $WASM_LKM_SOCKET, else the default, made absolute", () => {
+    const env = { WASM_LKM_SOCKET: "/srv/k.sock", XDG_RUNTIME_DIR: "/run/user/7" };
+    expect(socketPath("/x/named.sock", env)).toBe("/x/named.sock");
+    expect(socketPath(undefined, env)).toBe("/srv/k.sock");
+    expect(socketPath(undefined, { XDG_RUNTIME_DIR: "/run/user/7" })).toBe("/run/user/7/wasm-lkm/kernel.sock");
+    expect(socketPath("rel.sock", env)).toBe(join(process.cwd(), "rel.sock"));
+  });
+});
+
+describe("the wire protocol", () => {
+  it("cuts the stream into lines, keeping a line until its newline arrives", () => {
+    const d = new LineDecoder();
+    expect(d.push('{"argv":')).toEqual([]);
+    expect(d.push('["ls"]}\n{"argv":["pwd"]}\n{"ar')).toEqual(['{"argv":["ls"]}', '{"argv":["pwd"]}']);
+    expect(d.push('gv":["cat"]}\n')).toEqual(['{"argv":["cat"]}']);
+  });
+
+  it("takes a request only with a non-empty argv of strings", () => {
+    expect(parseRequest('{"argv":["cat","/x"],"cwd":"/tmp"}')).toEqual({ argv: ["cat", "/x"], cwd: "/tmp" });
+    for (const bad of ['{"argv":[]}', '{"argv":["syscall",1]}', '{"argv":"ls"}', '{"argv":["ls"],"cwd":3}', "ls", "null"]) {
+      expect(parseRequest(bad)).toBeUndefined();
+    }
+  });
+});
+
+describe("boot", () => {
+  it("daemonizes, prints its line once the socket listens, and makes the socket 0600 in a 0700 folder", async () => {
+    const socket = sock("detached");
+    const r = await wasmLkm(socket, ["boot", "--socket", socket]);
+    const pid = Number(/\(pid (\d+)\)/.exec(r.stdout)?.[1]);
+    detached.push(pid);
+    expect(r).toEqual(ok(bootLine(pid, socket)));
+    expect(statSync(socket).mode & 0o777).toBe(0o600);
+    expect(statSync(join(base, "run")).mode & 0o777).toBe(0o700);
+    expect(await wasmLkm(socket, ["lsmod"])).toEqual(ok("Module                  Size  Used by\n"));
+  });
+
+  it("refuses a second kernel on a socket where one is running", async () => {
+    const socket = sock("detached");
+    expect(await wasmLkm(socket, ["boot", "--socket", socket])).toEqual({
+      status: 1, stdout: "", stderr: `wasm-lkm boot: a kernel is already running on ${socket}\n`,
+    });
+    expect(await wasmLkm(socket, ["halt", "--socket", socket])).toEqual(ok("reboot: System halted\n"));
+    expect(existsSync(socket)).toBe(false);
+  });
+
+  it("takes over a stale socket that nobody listens on", async () => {
+    const socket = sock("stale");
+    // A server that dies without closing leaves its socket file behind.
+    await new Promise((done) => {
+      const code = `require("net").createServer().listen(${JSON.stringify(socket)}, () => process.kill(process.pid, "SIGKILL"))`;
+      spawn("node", ["-e", code]).once("exit", done);
+    });
+    expect(statSync(socket).isSocket()).toBe(true);
+    expect(await wasmLkm(socket, ["lsmod"])).toEqual({
+      status: 1, stdout: "", stderr: `wasm-lkm: no kernel is running (nothing listening on ${socket}); start one with: wasm-lkm boot\n`,
+    });
+    const { child, line } = await bootForeground(socket);
+    expect(line).toBe(bootLine(child.pid!, socket));
+    expect(await wasmLkm(socket, ["pwd"])).toEqual(ok("/\n"));
+    expect(await wasmLkm(socket, ["halt"])).toEqual(ok("reboot: System halted\n"));
+  });
+
+  it("refuses a module directory that does not exist, and starts nothing", async () => {
+    const socket = sock("nodir");
+    const missing = join(base, "no-such-dir");
+    expect(await wasmLkm(socket, ["boot", "--socket", socket, "--modules", missing])).toEqual({
+      status: 1, stdout: "", stderr: `wasm-lkm boot: cannot use module directory ${missing}: No such file or directory\n`,
+    });
+    expect(existsSync(socket)).toBe(false);
+  });
+});
+
+describe("without a kernel running", () => {
+  const socket = sock("none");
+  const none = `wasm-lkm: no kernel is running (no socket at ${socket}); start one with: wasm-lkm boot\n`;
+
+  it("says so for every command that needs the kernel, and for halt", async () => {
+    for (const args of [["lsmod"], ["insmod", "hello"], ["cat", "/proc/modules"], ["halt"]]) {
+      expect(await wasmLkm(socket, args)).toEqual({ status: 1, stdout: "", stderr: none });
+    }
+  });
+
+  it("still runs modinfo and depmod, which only read files, on their own", async () => {
+    expect(await wasmLkm(socket, ["modinfo", "-F", "author", "hello"])).toEqual(ok("wasm-lkm developers\n"));
+    const dep = await wasmLkm(socket, ["depmod", "-n"]);
+    expect(dep.status).toBe(0);
+    expect(dep.stdout).toMatch(/^kernel\/counter\.wasm:\n/m);
+    expect(dep.stdout).toContain("kernel/counter_user.wasm: kernel/counter.wasm\n");
+  });
+});
+
+describe("clients of one kernel", () => {
+  const socket = sock("main");
+  const cli = (...args: string[]) => wasmLkm(socket, args);
+  let daemon: ChildProcess;
+
+  beforeAll(async () => {
+    const { child, line } = await bootForeground(socket);
+    daemon = child;
+    expect(line).toBe(bootLine(child.pid!, socket));
+  });
+
+  it("runs insmod, lsmod and rmmod with each command's output and status, and keeps state between clients", async () => {
+    expect(await cli("insmod", "counter")).toEqual(ok(""));
+    expect(await cli("insmod", "counter_user", "step=3")).toEqual(ok(""));
+    expect((await cli("lsmod")).stdout).toMatch(/^Module {18}Size {2}Used by\ncounter_user +\d+ {2}0\ncounter +\d+ {2}1 counter_user\n$/);
+    expect(await cli("rmmod", "counter")).toEqual({ status: 1, stdout: "", stderr: "rmmod: ERROR: Module counter is in use by: counter_user\n" });
+    expect(await cli("insmod", "nosuchmodule")).toEqual({
+      status: 1, stdout: "", stderr: "insmod: ERROR: could not load module nosuchmodule: No such file or directory\n",
+    });
+    expect(await cli("rmmod", "counter_user")).toEqual(ok(""));
+    expect(await cli("rmmod", "counter")).toEqual(ok(""));
+    expect(await cli("dmesg", "-t")).toEqual(ok(
+      "counter: ready at 0\ncounter_user: added 3, counter_add returned 3, counter_get says 3\n" +
+        "counter_user: leaving the counter at 3\ncounter: unloading at 3\n",
+    ));
+    expect(await cli("cat", "/proc/modules")).toEqual(ok(""));
+    expect(await cli("cat", "/nope")).toEqual({ status: 1, stdout: "", stderr: "cat: /nope: No such file or directory\n" });
+  });
+
+  it("writes with echo, its '>' passed as a word of its own", async () => {
+    expect(await cli("echo", "3", ">", "/proc/sys/kernel/printk")).toEqual(ok(""));
+    expect(await cli("cat", "/proc/sys/kernel/printk")).toEqual(ok("3\t4\t1\t7\n"));
+    expect(await cli("echo", "-n", "7", ">", "/proc/sys/kernel/printk")).toEqual(ok(""));
+    expect(await cli("echo", "one", ">", "/tmp/log")).toEqual(ok(""));
+    expect(await cli("echo", "two", ">>", "/tmp/log")).toEqual(ok(""));
+    expect(await cli("cat", "/proc/sys/kernel/printk", "/tmp/log")).toEqual(ok("7\t4\t1\t7\none\ntwo\n"));
+    expect(await cli("echo", "to", "the", "terminal")).toEqual(ok("to the terminal\n"));
+  });
+
+  it("takes a module path from the client's own working directory", async () => {
+    expect(await wasmLkm(socket, ["modinfo", "-F", "name", "./memdev.wasm"], BUILD_DIR)).toEqual(ok("memdev\n"));
+    expect(await wasmLkm(socket, ["insmod", "./memdev.wasm"], BUILD_DIR)).toEqual(ok(""));
+    expect(await cli("rmmod", "memdev")).toEqual(ok(""));
+  });
+
+  it("gives each of twelve clients at once exactly its own output", async () => {
+    const text = (i: number) => `${String.fromCharCode(97 + i)}${i}`.repeat(2000);
+    const results = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const wrote = await cli("echo", text(i), ">", `/tmp/c${i}`);
+        const read = await cli("cat", `/tmp/c${i}`);
+        const missing = await cli("cat", `/tmp/none${i}`);
+        return [wrote, read, missing];
+      }),
+    );
+    results.forEach(([wrote, read, missing], i) => {
+      expect(wrote).toEqual(ok(""));
+      expect(read).toEqual(ok(`${text(i)}\n`));
+      expect(missing).toEqual({ status: 1, stdout: "", stderr: `cat: /tmp/none${i}: No such file or directory\n` });
+    });
+  });
+
+  it("runs the requests of one connection in order, in one session", async () => {
+    const replies = await converse(socket, request("cd", "/tmp") + request("pwd") + request("cat", "nothing") + '{"argv": 1}\n', 4);
+    expect(replies).toEqual([
+      { status: 0 },
+      { out: "/tmp\n" },
+      { status: 0 },
+      { err: "cat: nothing: No such file or directory\n" },
+      { status: 1 },
+      { err: "wasm-lkm: malformed request\n" },
+      { status: 2 },
+    ]);
+  });
+
+  it("is left as it was by clients that vanish mid-command or mid-request, and serves on", async () => {
+    expect(await cli("hw", "attach", "uart16550")).toEqual(ok("uart0: uart16550 at 0x3f8 irq 4\n"));
+    expect(await cli("insmod", "serial16550")).toEqual(ok(""));
+    // A command that leaves the device open in its shell, another that waits on it: both clients gone first.
+    await sendAndVanish(socket, request("mkdir", "/tmp/gone1") + request("syscall", "open", "/dev/ttyS0", "2"));
+    await sendAndVanish(socket, request("mkdir", "/tmp/gone2") + request("cat", "/dev/ttyS0"));
+    await sendAndVanish(socket, '{"argv": ["mkdir", "/tmp/gone3"');
+    expect(await cli("ls", "/tmp/gone1", "/tmp/gone2", "/tmp/gone3")).toEqual({
+      status: 1, stdout: "/tmp/gone1:\n\n/tmp/gone2:\n", stderr: "ls: cannot access '/tmp/gone3': No such file or directory\n",
+    });
+    expect(await cli("cat", "/sys/module/serial16550/refcnt")).toEqual(ok("0\n"));
+    const pids = (await cli("ls", "/proc")).stdout.split("\n").filter((n) => /^\d+$/.test(n));
+    expect(pids).toHaveLength(2);
+    expect(pids[0]).toBe("1");
+    expect(await cli("rmmod", "serial16550")).toEqual(ok(""));
+    expect(await cli("hw", "detach", "uart0")).toEqual(ok(""));
+  });
+
+  it("lets simulated time pass with wall time, so kernel timers fire without a command", async () => {
+    expect(await cli("insmod", "ticker")).toEqual(ok(""));
+    // The ticker's watchdog is a kernel timer that fires each second; with no PIT attached it complains.
+    let warned = "";
+    for (let i = 0; i < 100 && warned === ""; i++) {
+      const [out] = await converse(socket, request("dmesg", "-t", "-l", "warn"), 1);
+      warned = out && "out" in out ? out.out : "";
+      if (warned === "") await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(warned).toMatch(/^(ticker: no interrupt from the PIT for a second\n)+$/);
+    expect(await cli("rmmod", "ticker")).toEqual(ok(""));
+  });
+
+  it("still serves after all that, and has not gone down", async () => {
+    expect(await cli("pwd")).toEqual(ok("/\n"));
+    expect(daemon.exitCode).toBe(null);
+  });
+});
+
+describe("a kernel booted with --modules DIR", () => {
+  const socket = sock("moddir");
+  const dir = join(base, "lib", "modules", UTS_RELEASE);
+
+  beforeAll(async () => {
+    mkdirSync(join(dir, "kernel"), { recursive: true });
+    for (const m of ["counter", "counter_user", "hello"]) copyFileSync(join(BUILD_DIR, `${m}.wasm`), join(dir, "kernel", `${m}.wasm`));
+    depmod(dir);
+    await bootForeground(socket, ["--modules", dir]);
+  });
+
+  it("finds modules by name in DIR's modules.dep", async () => {
+    expect(await wasmLkm(socket, ["modinfo", "-F", "filename", "hello"])).toEqual(ok(`${join(dir, "kernel", "hello.wasm")}\n`));
+    expect(await wasmLkm(socket, ["insmod", "hello", "who=dir"])).toEqual(ok(""));
+    expect(await wasmLkm(socket, ["dmesg", "-t"])).toEqual(ok("Hello, dir!\n"));
+  });
+});
+
+describe("halt", () => {
+  const socket = sock("halt");
+  const cli = (...args: string[]) => wasmLkm(socket, args);
+
+  it("closes every client, unmounts and unloads in order, removes the socket and exits 0", async () => {
+    const { child } = await bootForeground(socket);
+    for (const args of [
+      ["insmod", "counter"], ["insmod", "ramfs"], ["insmod", "counter_user"],
+      ["mount", "-t", "ramfs", "none", "/mnt"], ["mkdir", "/mnt/d"], ["mount", "-t", "devtmpfs", "dev", "/mnt/d"],
+    ]) {
+      expect(await cli(...args)).toEqual(ok(""));
+    }
+    // A client that is connected, idle, its shell's cwd inside the mount: halt ends its session first.
+    const idle = createConnection(socket);
+    const idleClosed = new Promise((done) => idle.once("close", done));
+    idle.write(request("cd", "/mnt"));
+    const exited = new Promise((done) => child.once("exit", (code, signal) => done({ code, signal })));
+    await new Promise((r) => idle.once("data", r));
+    expect(await cli("halt")).toEqual(ok(
+      "reboot: Unmounting /mnt/d (devtmpfs)\n" +
+        "reboot: Unmounting /mnt (ramfs)\n" +
+        "reboot: Unloading module counter_user\n" +
+        "counter_user: leaving the counter at 5\n" +
+        "reboot: Unloading module ramfs\n" +
+        "reboot: Unloading module counter\n" +
+        "counter: unloading at 5\n" +
+        "reboot: System halted\n",
+    ));
+    expect(existsSync(socket)).toBe(false);
+    await idleClosed;
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(await cli("lsmod")).toEqual({
+      status: 1, stdout: "", stderr: `wasm-lkm: no kernel is running (no socket at ${socket}); start one with: wasm-lkm boot\n`,
+    });
+  });
+});
