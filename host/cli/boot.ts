@@ -24,6 +24,8 @@ export interface BootOptions {
   readonly socket?: string;
   /** The module directory (lib/modules/<release>) the kernel finds modules in. */
   readonly modules?: string;
+  /** Seconds between autoclean sweeps (kerneld's delay=), as given on the command line. */
+  readonly delay?: string;
   /** Serve in this process rather than in a detached one. */
   readonly foreground?: boolean;
 }
@@ -45,8 +47,27 @@ export async function boot(opts: BootOptions, io: Output, self: readonly string[
       return 1;
     }
   }
-  const moduleDir = opts.modules === undefined ? undefined : resolve(opts.modules);
-  return opts.foreground ? serve(path, moduleDir, io) : daemonize(path, moduleDir, io, self);
+  const delay = opts.delay === undefined ? undefined : Number(opts.delay);
+  if (delay !== undefined && !(Number.isFinite(delay) && delay > 0)) {
+    io.err(`wasm-lkm boot: invalid delay '${opts.delay}': seconds, more than 0\n`);
+    return 1;
+  }
+  const kernel: BootKernel = { moduleDir: opts.modules === undefined ? undefined : resolve(opts.modules), autocleanDelay: delay };
+  return opts.foreground ? serve(path, kernel, io) : daemonize(path, kernel, io, self);
+}
+
+/** What the booted kernel is given: its module directory and kerneld's sweep delay (defaults where undefined). */
+interface BootKernel {
+  readonly moduleDir: string | undefined;
+  readonly autocleanDelay: number | undefined;
+}
+
+/** The kernel's options again as `boot` arguments, for the detached server. */
+function bootArgs(kernel: BootKernel): string[] {
+  return [
+    ...(kernel.moduleDir === undefined ? [] : ["--modules", kernel.moduleDir]),
+    ...(kernel.autocleanDelay === undefined ? [] : ["--delay", String(kernel.autocleanDelay)]),
+  ];
 }
 
 /** Why dir cannot be a module directory (strerror's words), or undefined when it can. */
@@ -63,12 +84,12 @@ function notADirectory(dir: string): string | undefined {
  * Start `boot --foreground` detached, its stderr in a scratch file, and wait for its "booted" message
  * (sent when it listens) or its exit, whose reason is what it wrote to stderr.
  */
-async function daemonize(path: string, moduleDir: string | undefined, io: Output, self: readonly string[]): Promise<number> {
+async function daemonize(path: string, kernel: BootKernel, io: Output, self: readonly string[]): Promise<number> {
   const scratch = mkdtempSync(join(tmpdir(), "wasm-lkm-boot-"));
   const errFile = join(scratch, "stderr");
   const errFd = openSync(errFile, "w", 0o600);
   const [node = process.execPath, ...script] = self;
-  const args = [...script, "boot", "--foreground", "--socket", path, ...(moduleDir === undefined ? [] : ["--modules", moduleDir])];
+  const args = [...script, "boot", "--foreground", "--socket", path, ...bootArgs(kernel)];
   const child = spawn(node, args, { detached: true, stdio: ["ignore", "ignore", errFd, "ipc"] });
   closeSync(errFd);
   try {
@@ -113,7 +134,7 @@ async function claim(path: string): Promise<string | undefined> {
 }
 
 /** The server: boot a kernel, listen, announce, and run until halted; the exit status. */
-async function serve(path: string, moduleDir: string | undefined, io: Output): Promise<number> {
+async function serve(path: string, kernel: BootKernel, io: Output): Promise<number> {
   const refusal = await claim(path);
   if (refusal) {
     io.err(`${refusal}\n`);
@@ -121,7 +142,7 @@ async function serve(path: string, moduleDir: string | undefined, io: Output): P
   }
   // A daemon keeps no directory busy; each request runs from its client's working directory.
   process.chdir("/");
-  const daemon = new Kerneld(new Kernel(moduleDir === undefined ? {} : { moduleDir }), path, io);
+  const daemon = new Kerneld(new Kernel({ moduleDir: kernel.moduleDir, autocleanDelay: kernel.autocleanDelay }), path, io);
   try {
     await daemon.listen();
   } catch (e) {

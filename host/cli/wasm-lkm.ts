@@ -82,8 +82,9 @@ program
   .description("start a kernel that runs until halted, serving the commands below on a Unix socket")
   .option("--socket <path>", socketHelp)
   .option("--modules <dir>", "the module directory (lib/modules/<release>, with modules.dep) the kernel uses")
+  .option("--delay <seconds>", "seconds between autoclean sweeps of modules loaded on demand (default 60)")
   .addOption(new Option("--foreground", "serve in this process").hideHelp())
-  .action(async (opts: { socket?: string; modules?: string; foreground?: boolean }) => {
+  .action(async (opts: { socket?: string; modules?: string; delay?: string; foreground?: boolean }) => {
     process.exitCode = await boot(opts, io, [process.execPath, ...process.execArgv, process.argv[1]!]);
   });
 

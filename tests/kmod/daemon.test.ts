@@ -172,6 +172,37 @@ describe("boot", () => {
     });
     expect(existsSync(socket)).toBe(false);
   });
+
+  it("refuses a delay that is not a number of seconds above 0", async () => {
+    const socket = sock("baddelay");
+    expect(await wasmLkm(socket, ["boot", "--socket", socket, "--delay", "soon"])).toEqual({
+      status: 1, stdout: "", stderr: "wasm-lkm boot: invalid delay 'soon': seconds, more than 0\n",
+    });
+    expect(existsSync(socket)).toBe(false);
+  });
+});
+
+describe("demand loading in a booted kernel", () => {
+  const socket = sock("demand");
+  const cli = (...args: string[]) => wasmLkm(socket, args);
+
+  beforeAll(async () => {
+    await bootForeground(socket, ["--delay", "1"]);
+  });
+
+  it("loads a filesystem's module when a client mounts it, and autoclean takes it back once unused", async () => {
+    expect(await cli("mount", "-t", "ramfs", "none", "/mnt")).toEqual(ok(""));
+    expect((await cli("lsmod")).stdout).toMatch(/^Module +Size {2}Used by\nramfs +\d+ {2}1\n$/);
+    expect(await cli("umount", "/mnt")).toEqual(ok(""));
+    // kerneld's sweep runs every second of wall time here: the module goes within two or three of them.
+    let rows = "";
+    for (let i = 0; i < 100; i++) {
+      rows = (await cli("lsmod")).stdout;
+      if (!rows.includes("ramfs")) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(rows).toBe("Module                  Size  Used by\n");
+  });
 });
 
 describe("without a kernel running", () => {
