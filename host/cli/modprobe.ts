@@ -3,8 +3,7 @@
 
 import { join } from "node:path";
 import { errno, strerror } from "../../abi/errno.js";
-import { SECTION_KSYMTAB, SECTION_KSYMTAB_GPL } from "../../abi/module.js";
-import { decodeNamedU32, type NamedU32 } from "../../abi/module.js";
+import { decodeNamedU32, SECTION_KSYMTAB, SECTION_KSYMTAB_GPL, type NamedU32 } from "../../abi/module.js";
 import { UTS_RELEASE } from "../../abi/version.js";
 import { KernelError } from "../kernel/error.js";
 import { loadConfig, showConfig } from "../kmod/config.js";
