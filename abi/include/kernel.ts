@@ -116,12 +116,13 @@ export const GFP_NOFS: u32 = 0xc40;
 
 export const ERESTARTSYS: i32 = 512;
 
-// open flags, *at() and lseek constants (fcntl.h), file types (stat.h), irq and poll (interrupt.h, poll.h)
+// open flags, *at() and lseek constants (fcntl.h), file types (stat.h), irq and poll (interrupt.h, poll.h), binfmts.h
 export const AT_EMPTY_PATH: i32 = 4096;
 export const AT_FDCWD: i32 = -100;
 export const AT_REMOVEDIR: i32 = 512;
 export const AT_SYMLINK_FOLLOW: i32 = 1024;
 export const AT_SYMLINK_NOFOLLOW: i32 = 256;
+export const BINPRM_BUF_SIZE: i32 = 256;
 export const DIRENT64_NAME_OFFSET: i32 = 19;
 export const DT_BLK: i32 = 6;
 export const DT_CHR: i32 = 2;
@@ -145,6 +146,8 @@ export const IRQ_HANDLED: i32 = 1;
 export const IRQ_NONE: i32 = 0;
 export const IRQ_WAKE_THREAD: i32 = 2;
 export const MAXSYMLINKS: i32 = 40;
+export const MAX_ARG_STRINGS: i32 = 2147483647;
+export const MAX_ARG_STRLEN: i32 = 131072;
 export const MNT_DETACH: i32 = 2;
 export const MNT_FORCE: i32 = 1;
 export const MS_NODEV: i32 = 4;

@@ -22,6 +22,9 @@ import { Kernfs } from "../fs/kernfs.js";
 import { procFsType } from "../fs/proc/root.js";
 import { sysfsFsType } from "../fs/sysfs.js";
 import { ModuleFilesystems } from "../fs/module_ops.js";
+import { BinfmtScript } from "../fs/binfmt_script.js";
+import { BinfmtWasm } from "../fs/binfmt_wasm.js";
+import { Exec } from "../fs/exec.js";
 import { Vfs } from "../fs/vfs.js";
 import { Tasks } from "../kernel/fork.js";
 import type { Task } from "../kernel/sched.js";
@@ -82,6 +85,8 @@ export class Kernel implements LoaderContext {
   readonly tasks: Tasks;
   readonly syscalls: SyscallTable;
   readonly moduleFilesystems: ModuleFilesystems;
+  /** execve and the binary formats: binfmt_script and binfmt_wasm built in. */
+  readonly exec: Exec;
   readonly devices: Devices;
   /** The simulated machine: its I/O bus, its clock, its interrupt controller. */
   readonly bus = new IoBus();
@@ -124,7 +129,10 @@ export class Kernel implements LoaderContext {
     this.irqs = new IrqController({ log: (level, m) => void this.printk(m, level) });
     this.ioports = new IoPorts(this.bus, (m) => this.warn(m));
     this.machine = new Machine(this.bus, (irq, asserted) => this.irqs.setLevel(irq, asserted), HW_MODELS);
-    this.syscalls = new SyscallTable(builtinSyscalls(this.vfs, this.clock), this.irqs);
+    this.exec = new Exec({ vfs: this.vfs, tasks: this.tasks, ...owners, warn: (m) => this.warn(m), userMode: (fn) => this.irqs.leave(fn) });
+    this.exec.formats.register(new BinfmtScript(this.exec));
+    this.exec.formats.register(new BinfmtWasm(this.exec, { tasks: this.tasks, entry: (t) => this.entry(t), info: (m) => void this.printk(m, 6) }));
+    this.syscalls = new SyscallTable(builtinSyscalls(this.vfs, this.clock, this.exec, this.tasks), this.irqs);
     this.moduleFilesystems = new ModuleFilesystems(
       this.vfs.filesystems, (mod, f) => this.modules.guard(mod, f), initSpecialInode(this.chrdevs), this.waits.tables,
     );
@@ -163,8 +171,19 @@ export class Kernel implements LoaderContext {
     return this.libcFor(this.tasks.spawn(comm, this.init));
   }
 
+  /** fork(2) of a TypeScript-driven task: a child with the parent's memory, descriptors, root and cwd. */
+  fork(parent: Libc): Libc {
+    return this.libcFor(this.tasks.fork(parent.task));
+  }
+
   private libcFor(task: Task): Libc {
     return new Libc(this.syscalls, task, (t) => this.idleUntilWoken(t));
+  }
+
+  /** A program's system call entry (binfmt_wasm): nolibc's, which restarts a call that has to wait. */
+  private entry(task: Task): (nr: number, args: readonly number[]) => number {
+    const libc = this.libcFor(task);
+    return (nr, args) => libc.syscall(nr, ...args);
   }
 
   /**
