@@ -27,10 +27,15 @@ export function install(libc: Libc, path: string, content: Uint8Array | string, 
   }
 }
 
-/** A booted kernel whose test task writes its standard output and error to a file; `stdout` reads it back. */
+/**
+ * A booted kernel whose test task writes its standard output and error to a file (`stdout` reads it back),
+ * with ECHO installed as /tmp/echo.
+ */
 export function bootWithStdout(): { k: Kernel; libc: Libc; stdout: () => string } {
   const { k, libc } = boot();
-  return { k, libc, stdout: captureStdout(libc) };
+  const stdout = captureStdout(libc);
+  install(libc, "/tmp/echo", ECHO);
+  return { k, libc, stdout };
 }
 
 /** Give a task with no open files /tmp/stdout on descriptors 0, 1 and 2; returns what has been written there. */

@@ -24,6 +24,7 @@ import { sysfsFsType } from "../fs/sysfs.js";
 import { ModuleFilesystems } from "../fs/module_ops.js";
 import { BinfmtScript } from "../fs/binfmt_script.js";
 import { BinfmtWasm } from "../fs/binfmt_wasm.js";
+import { ModuleBinfmts } from "../fs/binfmt_module.js";
 import { Exec } from "../fs/exec.js";
 import { Vfs } from "../fs/vfs.js";
 import { Tasks } from "../kernel/fork.js";
@@ -85,8 +86,9 @@ export class Kernel implements LoaderContext {
   readonly tasks: Tasks;
   readonly syscalls: SyscallTable;
   readonly moduleFilesystems: ModuleFilesystems;
-  /** execve and the binary formats: binfmt_script and binfmt_wasm built in. */
+  /** execve and the binary formats: binfmt_script and binfmt_wasm built in, then what modules register. */
   readonly exec: Exec;
+  readonly moduleBinfmts: ModuleBinfmts;
   readonly devices: Devices;
   /** The simulated machine: its I/O bus, its clock, its interrupt controller. */
   readonly bus = new IoBus();
@@ -132,6 +134,7 @@ export class Kernel implements LoaderContext {
     this.exec = new Exec({ vfs: this.vfs, tasks: this.tasks, ...owners, warn: (m) => this.warn(m), userMode: (fn) => this.irqs.leave(fn) });
     this.exec.formats.register(new BinfmtScript(this.exec));
     this.exec.formats.register(new BinfmtWasm(this.exec, { tasks: this.tasks, entry: (t) => this.entry(t), info: (m) => void this.printk(m, 6) }));
+    this.moduleBinfmts = new ModuleBinfmts(this.exec, (mod, f) => this.modules.guard(mod, f), (m) => this.warn(m));
     this.syscalls = new SyscallTable(builtinSyscalls(this.vfs, this.clock, this.exec, this.tasks), this.irqs);
     this.moduleFilesystems = new ModuleFilesystems(
       this.vfs.filesystems, (mod, f) => this.modules.guard(mod, f), initSpecialInode(this.chrdevs), this.waits.tables,
@@ -231,6 +234,7 @@ export class Kernel implements LoaderContext {
     const ports = this.ioports.reclaim(mod.name);
     return [
       ...syscalls, ...this.moduleFilesystems.reclaim(mod), ...majors, ...this.devices.reclaim(mod), ...irqs, ...timers, ...ports,
+      ...this.moduleBinfmts.reclaim(mod),
     ];
   }
 

@@ -13,10 +13,7 @@ import { expectErrno, neg, sys, userString } from "../vfs_helpers.js";
 let k: Kernel;
 let libc: Libc;
 let stdout: () => string;
-beforeEach(() => {
-  ({ k, libc, stdout } = bootWithStdout());
-  install(libc, "/tmp/echo", ECHO);
-});
+beforeEach(() => ({ k, libc, stdout } = bootWithStdout()));
 
 /** Run /tmp/s holding `script` with argv; the interpreter's argv, or the errno. */
 function argvOf(script: string | Uint8Array, argv = ["s", "a"], path = "/tmp/s"): string[] {

@@ -13,9 +13,7 @@ import { expectErrno } from "../vfs_helpers.js";
 let k: Kernel;
 let libc: Libc;
 let stdout: () => string;
-beforeEach(() => {
-  ({ k, libc, stdout } = bootWithStdout());
-});
+beforeEach(() => ({ k, libc, stdout } = bootWithStdout()));
 
 /** Install a program and run it in a child of the test task; its wait status. */
 function run(bytes: Uint8Array, argv: string[] = ["prog"], envp: string[] = []): number {
@@ -117,7 +115,6 @@ describe("traps", () => {
     expect([WIFSIGNALED(status), WTERMSIG(status)]).toEqual([true, SIGNALS[sig][0]]);
     expect(dmesg(k)).toContain(line.replace("PID", String(child.task.pid)));
     expect(k.taint.toString()).toBe("Not tainted");
-    install(libc, "/tmp/echo", ECHO);
     expect(k.fork(libc).execve("/tmp/echo", ["after"])).toBe(W_EXITCODE(1));
     expect(stdout()).toBe("after\n");
   });

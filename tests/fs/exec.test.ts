@@ -18,10 +18,7 @@ import { BAD_PTR, expectErrno, neg, sys, userBuffer, userString } from "../vfs_h
 let k: Kernel;
 let libc: Libc;
 let stdout: () => string;
-beforeEach(() => {
-  ({ k, libc, stdout } = bootWithStdout());
-  install(libc, "/tmp/echo", ECHO);
-});
+beforeEach(() => ({ k, libc, stdout } = bootWithStdout()));
 
 /** A NULL-terminated pointer array in the task's memory. */
 function userVector(...ptrs: number[]): number {
