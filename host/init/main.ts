@@ -26,6 +26,7 @@ import { BinfmtScript } from "../fs/binfmt_script.js";
 import { BinfmtWasm } from "../fs/binfmt_wasm.js";
 import { ModuleBinfmts } from "../fs/binfmt_module.js";
 import { Exec } from "../fs/exec.js";
+import { Ptys } from "../drivers/tty/pty.js";
 import { Vfs } from "../fs/vfs.js";
 import { Tasks } from "../kernel/fork.js";
 import type { Task } from "../kernel/sched.js";
@@ -89,6 +90,8 @@ export class Kernel implements LoaderContext {
   /** execve and the binary formats: binfmt_script and binfmt_wasm built in, then what modules register. */
   readonly exec: Exec;
   readonly moduleBinfmts: ModuleBinfmts;
+  /** The terminals shell sessions give their tasks. */
+  readonly ptys: Ptys;
   readonly devices: Devices;
   /** The simulated machine: its I/O bus, its clock, its interrupt controller. */
   readonly bus = new IoBus();
@@ -127,6 +130,7 @@ export class Kernel implements LoaderContext {
     this.chrdevs = new CharDevices({ err: (m) => void this.printk(m, 3), ...owners });
     this.vfs = new Vfs({ now: () => timespec(this.realtime()), warn: (m) => this.warn(m), ...owners });
     this.tasks = new Tasks(this.vfs);
+    this.ptys = new Ptys(this.vfs, () => timespec(this.realtime()));
     this.clock = new Clock((ns) => this.bus.tick(ns), (fn) => this.irqs.enter(fn));
     this.irqs = new IrqController({ log: (level, m) => void this.printk(m, level) });
     this.ioports = new IoPorts(this.bus, (m) => this.warn(m));
