@@ -12,7 +12,7 @@ import { KernelError } from "../../host/kernel/error.js";
 import type { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
 import { bootWithStdout, ECHO, install, program, sys as call, wat, writeAndExit } from "../exec_helpers.js";
-import { dmesg } from "../helpers.js";
+import { dmesg, loadBytes } from "../helpers.js";
 import { BAD_PTR, expectErrno, neg, sys, userBuffer, userString } from "../vfs_helpers.js";
 
 let k: Kernel;
@@ -57,6 +57,15 @@ describe("running a program", () => {
     libc.chdir("/tmp");
     expect(libc.execve("link", ["link"])).toBe(W_EXITCODE(1));
     expect(stdout()).toBe("link\n");
+  });
+
+  it("reads the program through its filesystem's read operation, a module's too", () => {
+    k.insmod(loadBytes("ramfs"));
+    libc.mkdir("/mnt/r");
+    libc.mount("none", "/mnt/r", "ramfs");
+    install(libc, "/mnt/r/echo", ECHO);
+    expect(k.fork(libc).execve("/mnt/r/echo", ["echo", "ramfs"])).toBe(W_EXITCODE(2));
+    expect(stdout()).toBe("echo\nramfs\n");
   });
 
   it("adds an empty argv[0] for a NULL argv, warning once", () => {
@@ -169,7 +178,7 @@ describe("arguments and environment", () => {
     expect(sys(libc, "execve", userString(libc, "/tmp/nope"), BAD_PTR, BAD_PTR)).toBe(neg("ENOENT"));
   });
 
-  it(`E2BIG for a string of ${MAX_ARG_STRLEN} bytes or more with its NUL, and past ${ARG_SPACE} bytes in all`, () => {
+  it(`E2BIG for a string longer than ${MAX_ARG_STRLEN} bytes with its NUL, and past ${ARG_SPACE} bytes in all`, () => {
     refused(() => libc.execve("/tmp/echo", ["echo", "x".repeat(MAX_ARG_STRLEN)]), "E2BIG");
     refused(() => libc.execve("/tmp/echo", ["echo"], ["X=".padEnd(MAX_ARG_STRLEN, "x")]), "E2BIG");
     const big = "y".repeat(MAX_ARG_STRLEN - 1);
