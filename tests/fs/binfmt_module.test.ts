@@ -13,7 +13,8 @@ import { expectErrno } from "../vfs_helpers.js";
 
 // A format for files whose third byte is '@': it runs `target` (a parameter) with argv[0] replaced by "probe",
 // logging what it sees. `mode` makes it misbehave: trap, error (-EPERM), zero (0 and no interpreter),
-// leak (cleanup forgets to unregister), head (insert_binfmt: ahead of binfmt_script).
+// badptr (hands the accessors bad pointers, then -ENOEXEC), leak (cleanup forgets to unregister); with
+// head it is registered with insert_binfmt, ahead of binfmt_script.
 const PROBE = `
 import {
   bprm_change_interp, bprm_get_buf, bprm_get_filename, bprm_get_interp, copy_string_kernel, EPERM, ENOEXEC,
@@ -40,6 +41,12 @@ function probe_load(bprm: u32): i32 {
   pr_info("probe: interp %s\\n", text(bprm_get_interp(bprm, buf.dataStart, buf.length)));
   pr_info("probe: short buffer %d\\n", bprm_get_interp(bprm, buf.dataStart, 2));
   if (mode == "trap") return load<i32>(<usize>0xfffffff0);
+  if (mode.startsWith("badptr")) {
+    const bad = <usize>0xfffffff0;
+    pr_info("probe: bad pointers %d %d %d %d\\n", bprm_get_buf(bprm, bad, 3), copy_string_kernel(bad, 4, bprm),
+      bprm_change_interp(bad, 4, bprm), open_exec(bad, 4, bprm));
+    return -ENOEXEC;
+  }
   if (mode == "error") return -EPERM;
   if (mode == "zero") return 0;
   const name = String.UTF8.encode("probe");
@@ -58,7 +65,7 @@ export function init_module(): i32 {
   pr_info("probe: bad pointer %d\\n", register_binfmt(changetype<linux_binfmt>(<usize>0xfffffff0)));
   pr_info("probe: no bprm %d\\n", remove_arg_zero(1));
   fmt.load_binary = probe_load.index;
-  const err = mode == "head" ? insert_binfmt(fmt) : register_binfmt(fmt);
+  const err = mode.includes("head") ? insert_binfmt(fmt) : register_binfmt(fmt);
   pr_info("probe: twice %d\\n", register_binfmt(fmt));
   return err;
 }
@@ -125,6 +132,17 @@ describe("register_binfmt", () => {
     k.write("/sys/module/binfmt_probe/parameters/mode", "open");
     expectErrno(() => libc.execve("/tmp/p", ["p"]), "ENOENT");
     expect(libc.task.exitCode).toBe(null);
+  });
+
+  it("gets EFAULT for a bad pointer into its own memory, and the bprm is left alone", () => {
+    // A script whose interpreter, relative to the cwd, is "@echo": the probe sees it first, then binfmt_script.
+    install(libc, "/tmp/@echo", ECHO);
+    install(libc, "/tmp/p", "#!@echo x\n");
+    libc.chdir("/tmp");
+    k.insmod(fixtures.get("binfmt_probe")!, { args: "mode=badptr,head" });
+    expect(k.fork(libc).execve("/tmp/p", ["p"])).toBe(W_EXITCODE(3));
+    expect(probeLines()).toContain("probe: bad pointers -14 -14 -14 -14");
+    expect(stdout()).toBe("@echo\nx\n/tmp/p\n");
   });
 
   it("skips a format that returns 0 without naming an interpreter, with a warning", () => {

@@ -155,6 +155,21 @@ describe("open_exec's checks", () => {
   });
 });
 
+describe("what an exec holds", () => {
+  it("lets go of the program and its interpreters, whether the exec runs or is refused", () => {
+    libc.mkdir("/mnt/x");
+    libc.mount("none", "/mnt/x", "devtmpfs");
+    install(libc, "/mnt/x/echo", ECHO);
+    install(libc, "/mnt/x/text", "no format takes this");
+    install(libc, "/mnt/x/script", "#!/mnt/x/echo\n");
+    install(libc, "/mnt/x/broken", "#!/mnt/x/text\n");
+    expect(k.fork(libc).execve("/mnt/x/script", ["script"])).toBe(W_EXITCODE(2));
+    refused(() => libc.execve("/mnt/x/text", ["text"]), "ENOEXEC");
+    refused(() => libc.execve("/mnt/x/broken", ["broken"]), "ENOEXEC");
+    libc.umount("/mnt/x");
+  });
+});
+
 describe("arguments and environment", () => {
   it("EFAULT for a bad name, array or string, before anything changes", () => {
     const path = userString(libc, "/tmp/echo");
