@@ -31,6 +31,8 @@ import type { File } from "./fs.js";
 const MAGIC = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 const I32 = 0x7f;
 const READ_CHUNK = 65536;
+/** What a program may import from "linux", and of which kind. */
+const PROGRAM_IMPORTS = new Map<string, WebAssembly.ImportExportKind>([["memory", "memory"], ["syscall", "function"]]);
 
 /** What running a program needs from the kernel. */
 export interface WasmContext {
@@ -108,7 +110,7 @@ export class BinfmtWasm implements LinuxBinfmt {
   /** Imports only linux.memory (unshared, 32-bit) and linux.syscall of the right type; _start exported. */
   private checkAbi(bprm: LinuxBinprm, bytes: Uint8Array, module: WebAssembly.Module): { initial: number; maximum?: number } {
     for (const imp of WebAssembly.Module.imports(module)) {
-      const expected = imp.module === "linux" && ((imp.name === "memory" && imp.kind === "memory") || (imp.name === "syscall" && imp.kind === "function"));
+      const expected = imp.module === "linux" && PROGRAM_IMPORTS.get(imp.name) === imp.kind;
       if (!expected) throw noexec(bprm, `imports ${imp.module}.${imp.name}, which is not linux.memory or linux.syscall`);
     }
     try {

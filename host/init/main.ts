@@ -135,9 +135,12 @@ export class Kernel implements LoaderContext {
     this.irqs = new IrqController({ log: (level, m) => void this.printk(m, level) });
     this.ioports = new IoPorts(this.bus, (m) => this.warn(m));
     this.machine = new Machine(this.bus, (irq, asserted) => this.irqs.setLevel(irq, asserted), HW_MODELS);
-    this.exec = new Exec({ vfs: this.vfs, tasks: this.tasks, ...owners, warn: (m) => this.warn(m), userMode: (fn) => this.irqs.leave(fn) });
+    this.exec = new Exec({
+      vfs: this.vfs, tasks: this.tasks, ...owners, warn: (m) => this.warn(m), userMode: (fn) => this.irqs.leave(fn),
+    });
     this.exec.formats.register(new BinfmtScript(this.exec));
-    this.exec.formats.register(new BinfmtWasm(this.exec, { tasks: this.tasks, entry: (t) => this.entry(t), info: (m) => void this.printk(m, 6) }));
+    const programs = { tasks: this.tasks, entry: (t: Task) => this.entry(t), info: (m: string) => void this.printk(m, 6) };
+    this.exec.formats.register(new BinfmtWasm(this.exec, programs));
     this.moduleBinfmts = new ModuleBinfmts(this.exec, (mod, f) => this.modules.guard(mod, f), (m) => this.warn(m));
     this.syscalls = new SyscallTable(builtinSyscalls(this.vfs, this.clock, this.exec, this.tasks), this.irqs);
     this.moduleFilesystems = new ModuleFilesystems(
