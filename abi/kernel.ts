@@ -65,6 +65,13 @@ export const STRUCTS = {
     ["owner", "u32"], ["llseek", FN], ["read", FN], ["write", FN], ["iterate", FN], ["poll", FN], ["unlocked_ioctl", FN],
     ["open", FN], ["release", FN], ["fsync", FN],
   ],
+  /**
+   * A binary format (include/linux/binfmts.h). module: THIS_MODULE, by convention; the kernel pins the
+   * module that registered the format while its load_binary runs. load_binary(bprm): 0 once it has set the
+   * interpreter to run instead (open_exec), -ENOEXEC when the file is not of its format (the search goes on
+   * to the next format), any other -errno to fail the exec with it.
+   */
+  linux_binfmt: [["module", "u32"], ["load_binary", FN]],
 } as const satisfies Record<string, StructDef>;
 
 export const KERNEL_SYMBOLS = {
@@ -544,6 +551,76 @@ export const KERNEL_SYMBOLS = {
     perModule: true,
     sourceName: "THIS_MODULE",
     doc: "The handle of the module that imports it, for try_module_get(THIS_MODULE) and friends.",
+  },
+  register_binfmt: {
+    kind: "func",
+    params: [["fmt", "struct linux_binfmt"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Add a binary format at the end of the list execve searches. -EINVAL for a bad struct or no load_binary, -EBUSY if it is registered already.",
+  },
+  insert_binfmt: {
+    kind: "func",
+    params: [["fmt", "struct linux_binfmt"]],
+    ret: "i32",
+    gpl: false,
+    doc: "register_binfmt at the front of the list, ahead of the built-in formats (as binfmt_misc does).",
+  },
+  unregister_binfmt: {
+    kind: "func",
+    params: [["fmt", "struct linux_binfmt"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Withdraw a binary format. -EINVAL if this module did not register it. rmmod withdraws any left, with a warning.",
+  },
+  bprm_get_buf: {
+    kind: "func",
+    params: [["bprm", "u32"], ["buf", "usize"], ["size", "i32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "From load_binary: copy the first min(size, BINPRM_BUF_SIZE = 256) bytes of the file (bprm->buf, zero-padded past its end) into buf. Returns the bytes copied, -EINVAL for a bad handle.",
+  },
+  bprm_get_filename: {
+    kind: "func",
+    params: [["bprm", "u32"], ["buf", "usize"], ["size", "i32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "From load_binary: the name execve was given (bprm->filename), UTF-8 without a NUL, into buf. Returns its length, -ERANGE if size is too small, -EINVAL for a bad handle.",
+  },
+  bprm_get_interp: {
+    kind: "func",
+    params: [["bprm", "u32"], ["buf", "usize"], ["size", "i32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "From load_binary: the name of the file being loaded (bprm->interp: the filename, or the interpreter an earlier format chose), the argument an interpreter gets for it. Returns its length, -ERANGE, -EINVAL.",
+  },
+  remove_arg_zero: {
+    kind: "func",
+    params: [["bprm", "u32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Drop argv[0] (nothing when argv is empty). 0, or -EINVAL for a bad handle.",
+  },
+  copy_string_kernel: {
+    kind: "func",
+    params: [["arg", "usize"], ["len", "i32"], ["bprm", "u32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Push the len bytes at arg (up to a NUL) in front of argv, and count it (Linux's callers do bprm->argc++ themselves). 0, -E2BIG past the argument space, -EFAULT for a bad buffer, -EINVAL for a bad handle.",
+  },
+  bprm_change_interp: {
+    kind: "func",
+    params: [["interp", "usize"], ["len", "i32"], ["bprm", "u32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Set bprm->interp to the len bytes at interp: the name the next format sees (bprm_get_interp). 0, -EFAULT, -EINVAL.",
+  },
+  open_exec: {
+    kind: "func",
+    params: [["name", "usize"], ["len", "i32"], ["bprm", "u32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Open the file named by the len bytes at name as execve opens a program (a regular file with an execute bit, on a mount without noexec) and make it bprm->interpreter: execve searches the formats again for it once load_binary returns 0. 0, or open_exec's -errno (ENOENT, EACCES, ELOOP...).",
   },
 } as const satisfies Record<string, SymbolDef>;
 

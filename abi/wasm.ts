@@ -3,7 +3,9 @@
 const MAGIC = [0x00, 0x61, 0x73, 0x6d];
 const VERSION = [0x01, 0x00, 0x00, 0x00];
 const SECTION_CUSTOM = 0;
+const SECTION_TYPE = 1;
 const SECTION_IMPORT = 2;
+const SECTION_FUNCTION = 3;
 const SECTION_EXPORT = 7;
 
 /** A malformed binary; the message says where. */
@@ -78,6 +80,8 @@ export interface MemoryImport {
   readonly name: string;
   readonly initial: number;
   readonly maximum?: number;
+  /** The limits' flags beyond the maximum bit: 2 shared, 4 memory64. */
+  readonly flags?: number;
 }
 
 /** The imported memory's limits, if the binary imports one. */
@@ -92,17 +96,80 @@ export function memoryImport(sections: readonly Section[]): MemoryImport | undef
     if (kind === 0x02) {
       const flags = r.byte();
       const initial = r.u32();
-      return flags & 1 ? { module, name, initial, maximum: r.u32() } : { module, name, initial };
+      const extra = flags & ~1 ? { flags: flags & ~1 } : {};
+      return flags & 1 ? { module, name, initial, maximum: r.u32(), ...extra } : { module, name, initial, ...extra };
     }
     skipImportDesc(r, kind);
   }
   return undefined;
 }
 
+/** A function's type: its parameter and result value types (0x7f i32, 0x7e i64, 0x7d f32, 0x7c f64...). */
+export interface FuncType {
+  readonly params: readonly number[];
+  readonly results: readonly number[];
+}
+
+/** The types of the functions a binary imports ("module.name") and exports (by export name). */
+export function functionTypes(sections: readonly Section[]): { imports: Map<string, FuncType>; exports: Map<string, FuncType> } {
+  const payload = (id: number) => sections.find((s) => s.id === id)?.payload;
+  const types: FuncType[] = [];
+  const typeSection = payload(SECTION_TYPE);
+  if (typeSection) {
+    const r = new Reader(typeSection);
+    const vec = () => Array.from({ length: r.u32() }, () => r.byte());
+    for (let n = r.u32(); n > 0; n--) {
+      if (r.byte() !== 0x60) throw new WasmFormatError("a type that is not a function type");
+      types.push({ params: vec(), results: vec() });
+    }
+  }
+  const typeOf = (index: number) => {
+    const t = types[index];
+    if (!t) throw new WasmFormatError(`type index ${index} out of range`);
+    return t;
+  };
+  const funcs: FuncType[] = [];
+  const imports = new Map<string, FuncType>();
+  const importSection = payload(SECTION_IMPORT);
+  if (importSection) {
+    const r = new Reader(importSection);
+    for (let n = r.u32(); n > 0; n--) {
+      const key = `${r.name()}.${r.name()}`;
+      const kind = r.byte();
+      if (kind !== 0x00) skipImportDesc(r, kind);
+      else {
+        const t = typeOf(r.u32());
+        funcs.push(t);
+        imports.set(key, t);
+      }
+    }
+  }
+  const functionSection = payload(SECTION_FUNCTION);
+  if (functionSection) {
+    const r = new Reader(functionSection);
+    for (let n = r.u32(); n > 0; n--) funcs.push(typeOf(r.u32()));
+  }
+  const exports = new Map<string, FuncType>();
+  const exportSection = payload(SECTION_EXPORT);
+  if (exportSection) {
+    const r = new Reader(exportSection);
+    for (let n = r.u32(); n > 0; n--) {
+      const name = r.name();
+      const kind = r.byte();
+      const index = r.u32();
+      if (kind !== 0x00) continue;
+      const t = funcs[index];
+      if (!t) throw new WasmFormatError(`function index ${index} out of range`);
+      exports.set(name, t);
+    }
+  }
+  return { imports, exports };
+}
+
 function skipImportDesc(r: Reader, kind: number): void {
   if (kind === 0x00) r.u32();
-  else if (kind === 0x01) {
-    r.byte();
+  else if (kind === 0x01 || kind === 0x02) {
+    if (kind === 0x01) r.byte();
     const flags = r.byte();
     r.u32();
     if (flags & 1) r.u32();

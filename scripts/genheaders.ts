@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ERESTARTSYS, ERRNO, type ErrnoName } from "../abi/errno.js";
 import { GFP } from "../abi/gfp.js";
+import * as BINFMTS from "../abi/binfmts.js";
 import * as FCNTL from "../abi/fcntl.js";
 import * as IRQ from "../abi/irq.js";
 import * as POLL from "../abi/poll.js";
@@ -78,9 +79,9 @@ function constants(): string {
   lines.push("", "// allocation flags (gfp_types.h, Linux 6.1 values)");
   for (const [k, v] of Object.entries(GFP)) lines.push(`export const ${k}: u32 = 0x${v.toString(16)};`);
   lines.push("", `export const ERESTARTSYS: i32 = ${ERESTARTSYS};`);
-  lines.push("", "// open flags, *at() and lseek constants (fcntl.h), file types (stat.h), irq and poll (interrupt.h, poll.h)");
+  lines.push("", "// open flags, *at() and lseek constants (fcntl.h), file types (stat.h), irq and poll (interrupt.h, poll.h), binfmts.h");
   // Sorted: a module namespace's key order differs between node and vitest's transform.
-  const flags = [...Object.entries(FCNTL), ...Object.entries(STAT), ...Object.entries(IRQ), ...Object.entries(POLL)]
+  const flags = [...Object.entries(FCNTL), ...Object.entries(STAT), ...Object.entries(IRQ), ...Object.entries(POLL), ...Object.entries(BINFMTS)]
     .sort(([a], [b]) => (a < b ? -1 : 1));
   for (const [k, v] of flags) if (typeof v === "number") lines.push(`export const ${k}: i32 = ${v};`);
   lines.push("", "// x86_64 system call numbers (asm/unistd_64.h)");

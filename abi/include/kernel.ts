@@ -116,12 +116,13 @@ export const GFP_NOFS: u32 = 0xc40;
 
 export const ERESTARTSYS: i32 = 512;
 
-// open flags, *at() and lseek constants (fcntl.h), file types (stat.h), irq and poll (interrupt.h, poll.h)
+// open flags, *at() and lseek constants (fcntl.h), file types (stat.h), irq and poll (interrupt.h, poll.h), binfmts.h
 export const AT_EMPTY_PATH: i32 = 4096;
 export const AT_FDCWD: i32 = -100;
 export const AT_REMOVEDIR: i32 = 512;
 export const AT_SYMLINK_FOLLOW: i32 = 1024;
 export const AT_SYMLINK_NOFOLLOW: i32 = 256;
+export const BINPRM_BUF_SIZE: i32 = 256;
 export const DIRENT64_NAME_OFFSET: i32 = 19;
 export const DT_BLK: i32 = 6;
 export const DT_CHR: i32 = 2;
@@ -145,6 +146,8 @@ export const IRQ_HANDLED: i32 = 1;
 export const IRQ_NONE: i32 = 0;
 export const IRQ_WAKE_THREAD: i32 = 2;
 export const MAXSYMLINKS: i32 = 40;
+export const MAX_ARG_STRINGS: i32 = 2147483647;
+export const MAX_ARG_STRLEN: i32 = 131072;
 export const MNT_DETACH: i32 = 2;
 export const MNT_FORCE: i32 = 1;
 export const MS_NODEV: i32 = 4;
@@ -604,6 +607,12 @@ export const ZERO_SIZE_PTR: usize = 16;
   fsync: usize = 0;
 }
 
+// @ts-ignore: decorator
+@unmanaged export class linux_binfmt {
+  module: u32 = 0;
+  load_binary: usize = 0;
+}
+
 /** Log a message. level is LOGLEVEL_DEFAULT (-1) to take it from a KERN_* prefix of fmt. Returns the length logged. */
 // @ts-ignore: decorator
 @external("kernel", "_printk")
@@ -943,6 +952,56 @@ export declare function poll_wait(file: u32, wq: u32, pt: u32): void;
 // @ts-ignore: decorator
 @external("kernel", "__this_module")
 export declare const THIS_MODULE: u32;
+
+/** Add a binary format at the end of the list execve searches. -EINVAL for a bad struct or no load_binary, -EBUSY if it is registered already. */
+// @ts-ignore: decorator
+@external("kernel", "register_binfmt")
+export declare function register_binfmt(fmt: linux_binfmt): i32;
+
+/** register_binfmt at the front of the list, ahead of the built-in formats (as binfmt_misc does). */
+// @ts-ignore: decorator
+@external("kernel", "insert_binfmt")
+export declare function insert_binfmt(fmt: linux_binfmt): i32;
+
+/** Withdraw a binary format. -EINVAL if this module did not register it. rmmod withdraws any left, with a warning. */
+// @ts-ignore: decorator
+@external("kernel", "unregister_binfmt")
+export declare function unregister_binfmt(fmt: linux_binfmt): i32;
+
+/** From load_binary: copy the first min(size, BINPRM_BUF_SIZE = 256) bytes of the file (bprm->buf, zero-padded past its end) into buf. Returns the bytes copied, -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "bprm_get_buf")
+export declare function bprm_get_buf(bprm: u32, buf: usize, size: i32): i32;
+
+/** From load_binary: the name execve was given (bprm->filename), UTF-8 without a NUL, into buf. Returns its length, -ERANGE if size is too small, -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "bprm_get_filename")
+export declare function bprm_get_filename(bprm: u32, buf: usize, size: i32): i32;
+
+/** From load_binary: the name of the file being loaded (bprm->interp: the filename, or the interpreter an earlier format chose), the argument an interpreter gets for it. Returns its length, -ERANGE, -EINVAL. */
+// @ts-ignore: decorator
+@external("kernel", "bprm_get_interp")
+export declare function bprm_get_interp(bprm: u32, buf: usize, size: i32): i32;
+
+/** Drop argv[0] (nothing when argv is empty). 0, or -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "remove_arg_zero")
+export declare function remove_arg_zero(bprm: u32): i32;
+
+/** Push the len bytes at arg (up to a NUL) in front of argv, and count it (Linux's callers do bprm->argc++ themselves). 0, -E2BIG past the argument space, -EFAULT for a bad buffer, -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "copy_string_kernel")
+export declare function copy_string_kernel(arg: usize, len: i32, bprm: u32): i32;
+
+/** Set bprm->interp to the len bytes at interp: the name the next format sees (bprm_get_interp). 0, -EFAULT, -EINVAL. */
+// @ts-ignore: decorator
+@external("kernel", "bprm_change_interp")
+export declare function bprm_change_interp(interp: usize, len: i32, bprm: u32): i32;
+
+/** Open the file named by the len bytes at name as execve opens a program (a regular file with an execute bit, on a mount without noexec) and make it bprm->interpreter: execve searches the formats again for it once load_binary returns 0. 0, or open_exec's -errno (ENOENT, EACCES, ELOOP...). */
+// @ts-ignore: decorator
+@external("kernel", "open_exec")
+export declare function open_exec(name: usize, len: i32, bprm: u32): i32;
 
 /** A printk argument as its 32-bit slot: strings and other references by address. */
 // @ts-ignore: decorator

@@ -2,7 +2,9 @@
 // keeps the exit status. A line starting with '-' may fail without failing the run, as in a Makefile.
 //
 // The session is one shell task for its whole life: every command makes its system calls as that task,
-// so `cd` lasts from line to line and a module that overrides a system call sees the shell's calls.
+// so `cd` lasts from line to line and a module that overrides a system call sees the shell's calls. The
+// task has a terminal on descriptors 0, 1 and 2 whose output is the session's; a command word with a '/'
+// runs that file as a program on it (host/cli/execute.ts).
 //
 // The commands are also this system's programs: the first session gives the kernel its usermode helper,
 // so request_module's /sbin/modprobe is the modprobe command here, run in a session of its own.
@@ -17,6 +19,7 @@ import type { CliCommand, CommandContext } from "./command.js";
 import { depmod } from "./depmod.js";
 import { dmesg } from "./dmesg.js";
 import { echo } from "./echo.js";
+import { execute } from "./execute.js";
 import { hw } from "./hw.js";
 import { insmod } from "./insmod.js";
 import { ln } from "./ln.js";
@@ -88,6 +91,10 @@ export class Session implements CommandContext {
     readonly err: (text: string) => void,
   ) {
     this.libc = kernel.spawn("sh");
+    const files = this.libc.task.files;
+    files.install(kernel.ptys.open((text) => this.out(text)));
+    files.dup(0);
+    files.dup(0);
     kernel.kmod.usermodehelper ??= (argv) => runProgram(kernel, argv, () => {}, () => {});
   }
 
@@ -135,6 +142,7 @@ export class Session implements CommandContext {
     const [name, ...args] = words;
     if (name === undefined) return 0;
     const command = findCommand(name);
+    if (!command && name.includes("/")) return this.as(basename(name), () => execute(this, words));
     if (!command) {
       this.err(`wasm-lkm: ${name}: command not found\n`);
       return 127;

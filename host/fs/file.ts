@@ -77,6 +77,21 @@ export class FdTable {
     return newfd;
   }
 
+  /** dup_fd() for fork: the other table's open files on the same descriptors (one more reference each), FD_CLOEXEC too. */
+  copyFrom(other: FdTable): void {
+    for (const [fd, file] of other.entries()) {
+      while (this.fds.length < fd) this.fds.push(null);
+      this.fds[fd] = file;
+      file.count++;
+      this.setCloexec(fd, other.isCloexec(fd));
+    }
+  }
+
+  /** do_close_on_exec(): close every descriptor marked FD_CLOEXEC. */
+  closeOnExec(): void {
+    for (const fd of [...this.cloexec]) this.close(fd);
+  }
+
   /** The open descriptors, for /proc/PID/fd. */
   entries(): [number, File][] {
     return this.fds.flatMap((f, fd) => (f ? [[fd, f] as [number, File]] : []));

@@ -3,7 +3,8 @@
 import { O_APPEND, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET } from "../../abi/fcntl.js";
 import { S_ISDIR } from "../../abi/stat.js";
 import { KernelError } from "../kernel/error.js";
-import type { Task } from "../kernel/sched.js";
+import { current, type Task } from "../kernel/sched.js";
+import type { MmStruct } from "../mm/uaccess.js";
 import type { File } from "./fs.js";
 import { isReadable, isWritable } from "./open.js";
 
@@ -97,4 +98,23 @@ export function sys_lseek(task: Task, fd: number, offset: number, whence: number
   const pos = (file.fop.llseek ?? genericFileLlseek)(file, offset, whence);
   file.pos = pos;
   return pos;
+}
+
+/**
+ * kernel_read(): up to count bytes of the file from pos, into the kernel. A file's read copies to the
+ * current task's memory, so for the length of the call the task's user copies reach `bounce` instead, as
+ * set_fs(KERNEL_DS) once pointed them at kernel memory; the task's own memory is left alone.
+ */
+export function kernelRead(bounce: MmStruct, file: File, count: number, pos: number): Uint8Array {
+  const task = current();
+  const [saved, mark] = [task.mm, bounce.mark];
+  task.mm = bounce;
+  try {
+    const buf = bounce.sbrk(count);
+    const n = vfsRead(file, buf, count, pos);
+    return bounce.bytes(buf, n).slice();
+  } finally {
+    task.mm = saved;
+    bounce.release(mark);
+  }
 }

@@ -22,6 +22,11 @@ import { Kernfs } from "../fs/kernfs.js";
 import { procFsType } from "../fs/proc/root.js";
 import { sysfsFsType } from "../fs/sysfs.js";
 import { ModuleFilesystems } from "../fs/module_ops.js";
+import { BinfmtScript } from "../fs/binfmt_script.js";
+import { BinfmtWasm } from "../fs/binfmt_wasm.js";
+import { ModuleBinfmts } from "../fs/binfmt_module.js";
+import { Exec } from "../fs/exec.js";
+import { Ptys } from "../drivers/tty/pty.js";
 import { Vfs } from "../fs/vfs.js";
 import { Tasks } from "../kernel/fork.js";
 import type { Task } from "../kernel/sched.js";
@@ -90,6 +95,11 @@ export class Kernel implements LoaderContext {
   readonly tasks: Tasks;
   readonly syscalls: SyscallTable;
   readonly moduleFilesystems: ModuleFilesystems;
+  /** execve and the binary formats: binfmt_script and binfmt_wasm built in, then what modules register. */
+  readonly exec: Exec;
+  readonly moduleBinfmts: ModuleBinfmts;
+  /** The terminals shell sessions give their tasks. */
+  readonly ptys: Ptys;
   readonly devices: Devices;
   /** The simulated machine: its I/O bus, its clock, its interrupt controller. */
   readonly bus = new IoBus();
@@ -131,6 +141,7 @@ export class Kernel implements LoaderContext {
     this.chrdevs = new CharDevices({ err: (m) => void this.printk(m, 3), ...owners });
     this.vfs = new Vfs({ now: () => timespec(this.realtime()), warn: (m) => this.warn(m), ...owners });
     this.tasks = new Tasks(this.vfs);
+    this.ptys = new Ptys(this.vfs, () => timespec(this.realtime()));
     this.clock = new Clock((ns) => this.bus.tick(ns), (fn) => this.irqs.enter(fn));
     this.irqs = new IrqController({ log: (level, m) => void this.printk(m, level) });
     this.kmod = new Kmod({
@@ -143,7 +154,14 @@ export class Kernel implements LoaderContext {
     });
     this.ioports = new IoPorts(this.bus, (m) => this.warn(m));
     this.machine = new Machine(this.bus, (irq, asserted) => this.irqs.setLevel(irq, asserted), HW_MODELS);
-    this.syscalls = new SyscallTable(builtinSyscalls(this.vfs, this.clock), this.irqs);
+    this.exec = new Exec({
+      vfs: this.vfs, tasks: this.tasks, ...owners, warn: (m) => this.warn(m), userMode: (fn) => this.irqs.leave(fn),
+    });
+    this.exec.formats.register(new BinfmtScript(this.exec));
+    const programs = { tasks: this.tasks, entry: (t: Task) => this.entry(t), info: (m: string) => void this.printk(m, 6) };
+    this.exec.formats.register(new BinfmtWasm(this.exec, programs));
+    this.moduleBinfmts = new ModuleBinfmts(this.exec, (mod, f) => this.modules.guard(mod, f), (m) => this.warn(m));
+    this.syscalls = new SyscallTable(builtinSyscalls(this.vfs, this.clock, this.exec, this.tasks), this.irqs);
     this.moduleFilesystems = new ModuleFilesystems(
       this.vfs.filesystems, (mod, f) => this.modules.guard(mod, f), initSpecialInode(this.chrdevs), this.waits.tables,
     );
@@ -183,8 +201,19 @@ export class Kernel implements LoaderContext {
     return this.libcFor(this.tasks.spawn(comm, this.init));
   }
 
+  /** fork(2) of a TypeScript-driven task: a child with the parent's memory, descriptors, root and cwd. */
+  fork(parent: Libc): Libc {
+    return this.libcFor(this.tasks.fork(parent.task));
+  }
+
   private libcFor(task: Task): Libc {
     return new Libc(this.syscalls, task, (t) => this.idleUntilWoken(t));
+  }
+
+  /** A program's system call entry (binfmt_wasm): nolibc's, which restarts a call that has to wait. */
+  private entry(task: Task): (nr: number, args: readonly number[]) => number {
+    const libc = this.libcFor(task);
+    return (nr, args) => libc.syscall(nr, ...args);
   }
 
   /**
@@ -237,6 +266,7 @@ export class Kernel implements LoaderContext {
     const ports = this.ioports.reclaim(mod.name);
     return [
       ...syscalls, ...this.moduleFilesystems.reclaim(mod), ...majors, ...this.devices.reclaim(mod), ...irqs, ...timers, ...ports,
+      ...this.moduleBinfmts.reclaim(mod),
     ];
   }
 

@@ -152,6 +152,19 @@ export class IrqController {
     }
   }
 
+  /**
+   * Run fn as user code from inside a system call (a program execve started): interrupts are taken as they
+   * come, as in user mode, and the call's kernel entry resumes afterwards.
+   */
+  leave(fn: () => void): void {
+    this.end();
+    try {
+      fn();
+    } finally {
+      this.begin();
+    }
+  }
+
   /** Kernel entry, for the system call path, which brackets its handler itself rather than in a closure. */
   begin(): void {
     this.depth++;

@@ -3,7 +3,7 @@
 import { FdTable } from "../fs/file.js";
 import type { Path } from "../fs/fs.js";
 import type { Vfs } from "../fs/vfs.js";
-import { MmStruct } from "../mm/uaccess.js";
+import { MmStruct, TASK_SIZE_PAGES, WASM_PAGE } from "../mm/uaccess.js";
 import { Task } from "./sched.js";
 
 export class Tasks {
@@ -23,8 +23,23 @@ export class Tasks {
     return task;
   }
 
-  /** do_exit(): close its files, let go of its root and cwd. */
-  exit(task: Task): void {
+  /**
+   * copy_process() for fork(2): a child with a copy of the parent's memory (dup_mm), the parent's open
+   * files on the same descriptors, close-on-exec flags included (dup_fd), and its root and cwd (copy_fs).
+   */
+  fork(parent: Task): Task {
+    const memory = parent.mm.memory;
+    const copy = new WebAssembly.Memory({ initial: memory.buffer.byteLength / WASM_PAGE, maximum: TASK_SIZE_PAGES });
+    new Uint8Array(copy.buffer).set(new Uint8Array(memory.buffer));
+    const child = this.spawn(parent.comm, parent, new MmStruct(copy, parent.mm.mark));
+    child.files.copyFrom(parent.files);
+    return child;
+  }
+
+  /** do_exit(): record the wait status (abi/signal.ts), close its files, let go of its root and cwd. */
+  exit(task: Task, status = 0): void {
+    if (task.exitCode !== null) return;
+    task.exitCode = status;
     task.files.closeAll();
     this.vfs.pathPut(task.fs.pwd);
     this.vfs.pathPut(task.fs.root);

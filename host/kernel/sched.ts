@@ -19,11 +19,14 @@ export class Task {
   private wakers: (() => void)[] = [];
   /** What a restarted call needs to carry over (restart_block): poll's deadline, say. */
   restart: { readonly nr: number; readonly deadline: number } | null = null;
+  /** Once the task has ended (do_exit): its wait status, as a parent's wait4 would read it (abi/signal.ts). */
+  exitCode: number | null = null;
 
   constructor(
     readonly pid: number,
     public comm: string,
-    readonly mm: MmStruct,
+    /** Replaced by a successful execve (exec_mmap). */
+    public mm: MmStruct,
     readonly files: FdTable,
     readonly fs: FsStruct,
   ) {}

@@ -16,6 +16,9 @@ import { sys_fstat, sys_lstat, sys_readlink, sys_stat } from "../fs/stat.js";
 import { sys_fsync, sys_sync } from "../fs/sync.js";
 import { sys_poll } from "../fs/select.js";
 import type { Vfs } from "../fs/vfs.js";
+import type { Exec } from "../fs/exec.js";
+import { sys_exit } from "./exit.js";
+import type { Tasks } from "./fork.js";
 import { sys_getpid } from "./sys.js";
 import type { SyscallFn } from "./syscalls.js";
 import type { Clock } from "./time/timer.js";
@@ -23,8 +26,12 @@ import type { Clock } from "./time/timer.js";
 const u = (n: number) => n >>> 0;
 const s = (n: number) => n | 0;
 
-export function builtinSyscalls(vfs: Vfs, clock: Clock): Partial<Record<SyscallName, SyscallFn>> {
+export function builtinSyscalls(vfs: Vfs, clock: Clock, exec: Exec, tasks: Tasks): Partial<Record<SyscallName, SyscallFn>> {
   return {
+    execve: (t, a) => exec.execveat(t, AT_FDCWD, u(a[0]), u(a[1]), u(a[2]), 0),
+    execveat: (t, a) => exec.execveat(t, s(a[0]), u(a[1]), u(a[2]), u(a[3]), s(a[4])),
+    exit: (t, a) => sys_exit(tasks, t, s(a[0])),
+    exit_group: (t, a) => sys_exit(tasks, t, s(a[0])),
     poll: (t, a) => sys_poll(clock, t, u(a[0]), u(a[1]), s(a[2])),
     read: (t, a) => sys_read(t, s(a[0]), u(a[1]), u(a[2])),
     write: (t, a) => sys_write(t, s(a[0]), u(a[1]), u(a[2])),

@@ -9,7 +9,10 @@ import { current, currentOrNull } from "../kernel/sched.js";
 import type { Module } from "../module/internal.js";
 import type { KernelFunctions } from "../module/ksyms.js";
 
-const PAGE = 65536;
+/** A WebAssembly page. */
+export const WASM_PAGE = 65536;
+/** The most a task's address space may grow to, in pages (16 MiB: TASK_SIZE here). */
+export const TASK_SIZE_PAGES = 256;
 
 /** A user address space (struct mm_struct): a WebAssembly.Memory, shared with the task's code when it has any. */
 export class MmStruct {
@@ -17,7 +20,7 @@ export class MmStruct {
   private brk: number;
 
   constructor(
-    readonly memory: WebAssembly.Memory = new WebAssembly.Memory({ initial: 1, maximum: 256 }),
+    readonly memory: WebAssembly.Memory = new WebAssembly.Memory({ initial: 1, maximum: TASK_SIZE_PAGES }),
     brk = 16,
   ) {
     this.brk = brk;
@@ -28,7 +31,7 @@ export class MmStruct {
     const at = this.brk;
     this.brk = Math.ceil((at + n) / 8) * 8;
     const need = this.brk - this.memory.buffer.byteLength;
-    if (need > 0) this.memory.grow(Math.ceil(need / PAGE));
+    if (need > 0) this.memory.grow(Math.ceil(need / WASM_PAGE));
     return at;
   }
 

@@ -16,6 +16,7 @@ import type { WaitRegistry } from "../kernel/wait.js";
 import type { Idr } from "../lib/idr.js";
 import { chrdevSymbols, type CharDevices } from "../fs/char_dev.js";
 import type { ModuleFilesystems } from "../fs/module_ops.js";
+import type { ModuleBinfmts } from "../fs/binfmt_module.js";
 import type { Vfs } from "../fs/vfs.js";
 import { syscallSymbols, type SyscallTable } from "../kernel/syscalls.js";
 import { uaccessSymbols } from "../mm/uaccess.js";
@@ -38,6 +39,7 @@ export interface KsymContext {
   readonly syscalls: SyscallTable;
   readonly vfs: Vfs;
   readonly moduleFilesystems: ModuleFilesystems;
+  readonly moduleBinfmts: ModuleBinfmts;
   readonly chrdevs: CharDevices;
   readonly devices: Devices;
   readonly ioports: IoPorts;
@@ -68,6 +70,7 @@ export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
     ...syscallSymbols(k.syscalls, mod, k.callModule.bind(k)),
     ...dPathSymbols(k.vfs, mod),
     ...k.moduleFilesystems.symbols(mod),
+    ...k.moduleBinfmts.symbols(mod),
     ...chrdevSymbols(k.chrdevs, (m, p) => k.moduleFilesystems.fileOperations(m, p), mod),
     ...k.devices.symbols(mod),
     ...k.ioports.symbols(mod),

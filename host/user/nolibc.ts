@@ -286,6 +286,35 @@ export class Libc {
     this.pathCall("umount2", [target], ([p]) => [p!, flags]);
   }
 
+  /**
+   * execve(2). The kernel is single-threaded, so a program the exec starts runs to its end before this
+   * returns (Linux's execve does not return at all): what comes back is the task's wait status
+   * (abi/signal.ts's WIFEXITED, WEXITSTATUS, WTERMSIG), and the task has ended. A refused exec throws and
+   * leaves the task as it was; one that failed past the point of no return has killed it (SIGSEGV).
+   */
+  execve(path: string, argv: readonly string[], envp: readonly string[] = []): number {
+    const ret = this.scratch((alloc) =>
+      this.syscall(SYSCALLS.execve, this.cstr(alloc, path), this.vector(alloc, argv), this.vector(alloc, envp)),
+    );
+    if (this.task.exitCode !== null) return this.task.exitCode;
+    throw new KernelError(-ret, `${path}: ${strerror(-ret)}`);
+  }
+
+  /** exit(2): the task ends with that status. */
+  exit(code: number): void {
+    this.syscall(SYSCALLS.exit, code);
+  }
+
+  /** A NULL-terminated array of pointers to C string copies of strs. */
+  private vector(alloc: (n: number) => number, strs: readonly string[]): number {
+    const ptrs = strs.map((s) => this.cstr(alloc, s));
+    const vec = alloc(4 * (ptrs.length + 1));
+    const view = new DataView(this.task.mm.memory.buffer, vec, 4 * (ptrs.length + 1));
+    ptrs.forEach((p, i) => view.setUint32(4 * i, p, true));
+    view.setUint32(4 * ptrs.length, 0, true);
+    return vec;
+  }
+
   /** open + read to the end + close. */
   readFile(path: string): Uint8Array {
     const fd = this.open(path, O_RDONLY);

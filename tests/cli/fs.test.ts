@@ -409,9 +409,9 @@ describe("syscall", () => {
   it("passes numbers as they are and other words as C strings", () => {
     const { run } = shell();
     expect(run("syscall mkdir /tmp/d 0700")).toEqual(ok("syscall(mkdir) = 0\n"));
-    expect(run("syscall openat -100 /tmp/d/f 0x41 0644")).toEqual(ok("syscall(openat) = 0\n"));
-    expect(run("syscall write 0 hello 5")).toEqual(ok("syscall(write) = 5\n"));
-    expect(run("syscall close 0")).toEqual(ok("syscall(close) = 0\n"));
+    expect(run("syscall openat -100 /tmp/d/f 0x41 0644")).toEqual(ok("syscall(openat) = 3\n"));
+    expect(run("syscall write 3 hello 5")).toEqual(ok("syscall(write) = 5\n"));
+    expect(run("syscall close 3")).toEqual(ok("syscall(close) = 0\n"));
     expect(run("cat /tmp/d/f")).toEqual(ok("hello"));
     expect(run("ls -l /tmp")).toEqual(ok("total 0\ndrwx------ 2 root root 0 Nov 23 02:13 d\n"));
   });
