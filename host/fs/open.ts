@@ -1,9 +1,9 @@
-// open(2) and friends (fs/open.c): open, openat, close, truncate, ftruncate and chdir.
+// open(2) and friends (fs/open.c): open, openat, close, truncate, ftruncate, chdir, chmod, fchmod and fchmodat.
 
 import {
   AT_FDCWD, MAXSYMLINKS, MS_RDONLY, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_RDONLY, O_TRUNC, O_WRONLY,
 } from "../../abi/fcntl.js";
-import { S_ISDIR, S_ISLNK, S_ISREG } from "../../abi/stat.js";
+import { S_IFMT, S_ISDIR, S_ISLNK, S_ISREG } from "../../abi/stat.js";
 import { KernelError } from "../kernel/error.js";
 import type { Task } from "../kernel/sched.js";
 import { getname } from "../mm/uaccess.js";
@@ -118,4 +118,26 @@ export function sys_chdir(vfs: Vfs, task: Task, pathname: number): number {
   vfs.pathPut(task.fs.pwd);
   task.fs.pwd = target;
   return 0;
+}
+
+/** S_IALLUGO: the bits chmod sets, permissions with set-user-ID, set-group-ID and sticky. */
+const S_IALLUGO = 0o7777;
+
+/** chmod_common(): mode's S_IALLUGO bits replace the inode's, and its ctime moves; EROFS on a read-only mount. */
+function chmodCommon(path: Path, mode: number): number {
+  if (path.mnt.sb.flags & MS_RDONLY) throw new KernelError("EROFS", "chmod: Read-only file system");
+  const inode = path.dentry.inode;
+  inode.mode = (inode.mode & S_IFMT) | (mode & S_IALLUGO);
+  inode.touch("c");
+  return 0;
+}
+
+/** fchmodat(2) (and chmod(2), at AT_FDCWD): the walk follows a final symlink, so the link's target changes. */
+export function sys_fchmodat(vfs: Vfs, task: Task, dirfd: number, pathname: number, mode: number): number {
+  const path = getname(task.mm, pathname);
+  return chmodCommon(walk(vfs.at(task, dirfd, path), path), mode);
+}
+
+export function sys_fchmod(task: Task, fd: number, mode: number): number {
+  return chmodCommon(task.files.get(fd).path, mode);
 }

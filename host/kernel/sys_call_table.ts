@@ -9,7 +9,7 @@ import { sys_getcwd } from "../fs/d_path.js";
 import { sys_ioctl } from "../fs/ioctl.js";
 import { namei } from "../fs/namei.js";
 import { sys_mount, sys_umount2 } from "../fs/namespace.js";
-import { sys_chdir, sys_close, sys_ftruncate, sys_openat, sys_truncate } from "../fs/open.js";
+import { sys_chdir, sys_close, sys_fchmod, sys_fchmodat, sys_ftruncate, sys_openat, sys_truncate } from "../fs/open.js";
 import { sys_lseek, sys_pread64, sys_pwrite64, sys_read, sys_write } from "../fs/read_write.js";
 import { sys_getdents64 } from "../fs/readdir.js";
 import { sys_fstat, sys_lstat, sys_readlink, sys_stat } from "../fs/stat.js";
@@ -66,6 +66,9 @@ export function builtinSyscalls(vfs: Vfs, clock: Clock, exec: Exec, tasks: Tasks
     mknodat: (t, a) => namei.mknodat(vfs, t, s(a[0]), u(a[1]), u(a[2]), u(a[3])),
     truncate: (t, a) => sys_truncate(vfs, t, u(a[0]), s(a[1])),
     ftruncate: (t, a) => sys_ftruncate(t, s(a[0]), s(a[1])),
+    chmod: (t, a) => sys_fchmodat(vfs, t, AT_FDCWD, u(a[0]), u(a[1])),
+    fchmod: (t, a) => sys_fchmod(t, s(a[0]), u(a[1])),
+    fchmodat: (t, a) => sys_fchmodat(vfs, t, s(a[0]), u(a[1]), u(a[2])),
     fsync: (t, a) => sys_fsync(t, s(a[0])),
     sync: () => sys_sync(),
     mount: (t, a) => sys_mount(vfs, t, u(a[0]), u(a[1]), u(a[2]), u(a[3]), u(a[4])),

@@ -240,6 +240,10 @@ export class Libc {
     this.pathCall("mknodat", [path], ([p]) => [AT_FDCWD, p!, mode, dev]);
   }
 
+  chmod(path: string, mode: number): void {
+    this.pathCall("chmod", [path], ([p]) => [p!, mode]);
+  }
+
   truncate(path: string, length: number): void {
     this.pathCall("truncate", [path], ([p]) => [p!, length]);
   }

@@ -10,7 +10,7 @@ import { DT_CHR, DT_DIR, DT_LNK, DT_REG, makedev, S_IFCHR, S_IFDIR, S_IFREG } fr
 import type { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
 import { loadBytes } from "../helpers.js";
-import { boot, expectErrno, expectRefused, getdentsOnce, names, text, tree, writeFile } from "../vfs_helpers.js";
+import { boot, expectErrno, expectRefused, getdentsOnce, names, sys as sysCall, text, tree, writeFile } from "../vfs_helpers.js";
 
 export interface TestFilesystem {
   readonly name: string;
@@ -234,6 +234,21 @@ export function posixSuite(fs: TestFilesystem): void {
       libc.pwrite(fd, "!", 10);
       expect(text(libc.pread(fd, 100, 0))).toBe("still here!");
       libc.close(fd);
+    });
+
+    it("changes permission bits with chmod (through a symlink to its target) and fchmod, keeping the type", () => {
+      writeFile(libc, at("f"), "x");
+      libc.symlink("f", at("l"));
+      libc.mkdir(at("d"));
+      libc.chmod(at("l"), 0o4755);
+      expect(libc.stat(at("f")).mode).toBe(S_IFREG | 0o4755);
+      expect(libc.lstat(at("l")).mode & 0o777).toBe(0o777);
+      libc.chmod(at("d"), 0o1700 | S_IFREG);
+      expect(libc.stat(at("d")).mode).toBe(S_IFDIR | 0o1700);
+      const fd = libc.open(at("f"), O_RDONLY);
+      expect(sysCall(libc, "fchmod", fd, 0o600)).toBe(0);
+      expect(libc.fstat(fd).mode).toBe(S_IFREG | 0o600);
+      expectErrno(() => libc.chmod(at("missing"), 0o600), "ENOENT");
     });
   });
 

@@ -1,7 +1,7 @@
 // stat(2), lstat(2), fstat(2) and readlink(2): x86_64's struct stat and its fields, links, and errno.
 
 import { beforeEach, describe, expect, it } from "vitest";
-import { O_CREAT, O_RDONLY, O_WRONLY } from "../../abi/fcntl.js";
+import { MS_RDONLY, O_CREAT, O_RDONLY, O_WRONLY } from "../../abi/fcntl.js";
 import { makedev, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, STAT_LAYOUT } from "../../abi/stat.js";
 import { parseStat, type Libc } from "../../host/user/nolibc.js";
 import { boot, expectErrno, neg, sys, text, userBuffer, userString, writeFile } from "../vfs_helpers.js";
@@ -94,5 +94,27 @@ describe("readlink", () => {
     expect(readlinkRaw("/tmp/missing", -1)[0]).toBe(neg("EINVAL"));
     expect(readlinkRaw("/tmp/f", 64)[0]).toBe(neg("EINVAL"));
     expect(readlinkRaw("/tmp/missing", 64)[0]).toBe(neg("ENOENT"));
+  });
+});
+
+describe("chmod, fchmod and fchmodat", () => {
+  it("moves the ctime and leaves the mtime", async () => {
+    const before = libc.stat("/tmp/f");
+    await new Promise((r) => setTimeout(r, 5));
+    libc.chmod("/tmp/f", 0o700);
+    const after = libc.stat("/tmp/f");
+    expect(after.ctime * 1e9 + after.ctimeNsec).toBeGreaterThan(before.ctime * 1e9 + before.ctimeNsec);
+    expect([after.mtime, after.mtimeNsec]).toEqual([before.mtime, before.mtimeNsec]);
+  });
+
+  it("is EROFS on a read-only mount, EBADF for a descriptor not open, and takes a path relative to dirfd", () => {
+    libc.mkdir("/mnt/x");
+    libc.mount("none", "/mnt/x", "devtmpfs", MS_RDONLY);
+    expectErrno(() => libc.chmod("/mnt/x", 0o700), "EROFS");
+    expect(libc.stat("/mnt/x").mode & 0o777).toBe(0o755);
+    expect(sys(libc, "fchmod", 99, 0o700)).toBe(neg("EBADF"));
+    const dirfd = libc.open("/tmp", O_RDONLY);
+    expect(sys(libc, "fchmodat", dirfd, userString(libc, "f"), 0o640)).toBe(0);
+    expect(libc.stat("/tmp/f").mode).toBe(S_IFREG | 0o640);
   });
 });

@@ -19,7 +19,7 @@ const BUILTIN: readonly SyscallName[] = [
   "read", "write", "open", "close", "stat", "fstat", "lstat", "lseek", "ioctl", "pread64", "pwrite64", "dup", "dup2",
   "getpid", "rename", "mkdir", "rmdir", "creat", "unlink", "symlink", "readlink", "mknod", "truncate", "ftruncate",
   "fsync", "getdents64", "getcwd", "chdir", "sync", "mount", "umount2", "openat", "mkdirat", "mknodat", "unlinkat",
-  "renameat", "symlinkat", "poll", "execve", "execveat", "exit", "exit_group",
+  "renameat", "symlinkat", "poll", "execve", "execveat", "exit", "exit_group", "chmod", "fchmod", "fchmodat",
 ];
 
 describe("the table", () => {
@@ -104,6 +104,8 @@ describe("EFAULT", () => {
     ["mknod", (p) => [p, S_IFREG | 0o644, 0]],
     ["mknodat", (p) => [AT_FDCWD, p, S_IFREG | 0o644, 0]],
     ["truncate", (p) => [p, 0]],
+    ["chmod", (p) => [p, 0o700]],
+    ["fchmodat", (p) => [AT_FDCWD, p, 0o700]],
     ["mount", (p) => [userString(libc, "none"), p, userString(libc, "devtmpfs"), 0, 0]],
     ["mount", (p) => [userString(libc, "none"), userString(libc, "/mnt"), p, 0, 0]],
     ["umount2", (p) => [p, 0]],
