@@ -1,4 +1,5 @@
-// echo [-n] TEXT [> PATH | >> PATH]: print text, or write it (with its newline unless -n) to a file in one write(2).
+// echo [-neE] TEXT [> PATH | >> PATH]: print text, or write it (with its newline unless -n) to a file in one
+// write(2); with -e, backslash escapes as coreutils' echo reads them, so any byte can be written.
 
 import { O_APPEND, O_CREAT, O_TRUNC, O_WRONLY } from "../../abi/fcntl.js";
 import type { CliCommand, CommandContext } from "./command.js";
@@ -10,8 +11,48 @@ const REDIRECTS = new Map([
   [">>", O_WRONLY | O_CREAT | O_APPEND],
 ]);
 
+const encoder = new TextEncoder();
+const SIMPLE_ESCAPES: Record<string, number> = { "\\": 0x5c, a: 7, b: 8, e: 0x1b, f: 0xc, n: 0xa, r: 0xd, t: 9, v: 0xb };
+
+/**
+ * -e's escapes: \\ \a \b \e \f \n \r \t \v, \0NNN (octal, up to three digits), \xHH (hex, one or two),
+ * and \c, which ends the output there (no newline either). Other backslashes stay as they are.
+ */
+function unescape(text: string): { bytes: Uint8Array; stop: boolean } {
+  const out: number[] = [];
+  const re = /\\(?:([\\abefnrtv])|0([0-7]{0,3})|x([0-9a-fA-F]{1,2})|(c))/g;
+  let last = 0;
+  for (const m of text.matchAll(re)) {
+    out.push(...encoder.encode(text.slice(last, m.index)));
+    last = m.index + m[0].length;
+    if (m[4]) return { bytes: Uint8Array.from(out), stop: true };
+    out.push(m[1] ? SIMPLE_ESCAPES[m[1]]! : m[2] !== undefined ? parseInt(m[2] || "0", 8) & 0xff : parseInt(m[3]!, 16));
+  }
+  out.push(...encoder.encode(text.slice(last)));
+  return { bytes: Uint8Array.from(out), stop: false };
+}
+
+/** The leading option words: each all of n, e and E after its '-', as coreutils' echo takes them. */
+function options(args: readonly string[]): { newline: boolean; escapes: boolean; rest: readonly string[] } {
+  let [newline, escapes, i] = [true, false, 0];
+  for (; i < args.length && /^-[neE]+$/.test(args[i]!); i++) {
+    for (const c of args[i]!.slice(1)) {
+      if (c === "n") newline = false;
+      else escapes = c === "e";
+    }
+  }
+  return { newline, escapes, rest: args.slice(i) };
+}
+
+/** The bytes echo writes for its words. */
+function output(words: readonly string[], newline: boolean, escapes: boolean): Uint8Array {
+  const text = words.join(" ");
+  const { bytes, stop } = escapes ? unescape(text) : { bytes: encoder.encode(text), stop: false };
+  return newline && !stop ? Uint8Array.from([...bytes, 0x0a]) : bytes;
+}
+
 /** The redirection: errors opening the file read like the shell's, a refused write is echo's write error. */
-function writeFile(ctx: CommandContext, path: string, text: string, flags: number): number {
+function writeFile(ctx: CommandContext, path: string, text: Uint8Array, flags: number): number {
   let fd: number;
   try {
     fd = ctx.libc.open(path, flags, 0o666);
@@ -32,15 +73,14 @@ function writeFile(ctx: CommandContext, path: string, text: string, flags: numbe
 
 export const echo: CliCommand = {
   name: "echo",
-  usage: "echo [-n] TEXT [> PATH | >> PATH]",
-  help: "print TEXT, or write it to a file (> truncates, >> appends)",
+  usage: "echo [-neE] TEXT [> PATH | >> PATH]",
+  help: "print TEXT, or write it to a file (> truncates, >> appends); -e reads \\xHH and other escapes",
   run(allArgs, ctx) {
-    const noNewline = allArgs[0] === "-n";
-    const args = noNewline ? allArgs.slice(1) : allArgs;
+    const { newline, escapes, rest: args } = options(allArgs);
     const at = args.findIndex((a) => REDIRECTS.has(a));
-    const text = `${args.slice(0, at < 0 ? undefined : at).join(" ")}${noNewline ? "" : "\n"}`;
+    const text = output(args.slice(0, at < 0 ? undefined : at), newline, escapes);
     if (at < 0) {
-      ctx.out(text);
+      ctx.out(new TextDecoder().decode(text));
       return 0;
     }
     const path = args[at + 1];

@@ -15,6 +15,7 @@ import { Kernel } from "../init/main.js";
 import type { Libc } from "../user/nolibc.js";
 import { cat } from "./cat.js";
 import { cd, pwd } from "./cd.js";
+import { chmod } from "./chmod.js";
 import type { CliCommand, CommandContext } from "./command.js";
 import { depmod } from "./depmod.js";
 import { dmesg } from "./dmesg.js";
@@ -52,7 +53,7 @@ const help: CliCommand = {
 
 export const COMMANDS: readonly CliCommand[] = [
   insmod, rmmod, lsmod, modinfo, modprobe, depmod, dmesg,
-  ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, stat, mount, umount, cd, pwd, syscall,
+  ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, chmod, stat, mount, umount, cd, pwd, syscall,
   hw, trueCommand, falseCommand, help,
 ];
 

@@ -42,6 +42,49 @@ function registerTextDevice(k: Kernel, text: string): void {
   k.chrdevs.register(240, "text", fops, null);
 }
 
+describe("echo -e", () => {
+  it("writes any byte with \\xHH and \\0NNN, reads \\t \\n \\\\, and stops at \\c", () => {
+    const { s, run } = shell();
+    expect(run("echo -e '\\xca\\xfe\\0101\\tA\\\\' > /tmp/b")).toEqual(ok());
+    expect([...s.libc.readFile("/tmp/b")]).toEqual([0xca, 0xfe, 0x41, 0x09, 0x41, 0x5c, 0x0a]);
+    expect(run("echo -ne 'x\\cy'")).toEqual(ok("x"));
+    expect(run("echo -e -E '\\tz'")).toEqual(ok("\\tz\n"));
+    expect(run("echo -x '\\t'")).toEqual(ok("-x \\t\n"));
+  });
+});
+
+describe("chmod", () => {
+  it("takes octal and symbolic modes, clauses joined by commas", () => {
+    const { s, run } = shell();
+    run("echo x > /tmp/f");
+    const mode = () => s.libc.stat("/tmp/f").mode & 0o7777;
+    expect(run("chmod 4750 /tmp/f")).toEqual(ok());
+    expect(mode()).toBe(0o4750);
+    expect(run("chmod u-s,g+w,o=r /tmp/f")).toEqual(ok());
+    expect(mode()).toBe(0o774);
+    expect(run("chmod a-x,g=u /tmp/f")).toEqual(ok());
+    expect(mode()).toBe(0o664);
+    expect(run("chmod +x /tmp/f")).toEqual(ok());
+    expect(mode()).toBe(0o775);
+    run("mkdir /tmp/d");
+    run("chmod a-x /tmp/d");
+    expect(run("chmod a+X /tmp/d /tmp/f")).toEqual(ok());
+    expect(s.libc.stat("/tmp/d").mode & 0o777).toBe(0o755);
+  });
+
+  it("words its errors as coreutils does", () => {
+    const { run } = shell();
+    expect(run("chmod")).toEqual(fail("chmod: missing operand\n"));
+    expect(run("chmod 755")).toEqual(fail("chmod: missing operand after '755'\n"));
+    expect(run("chmod u+q /tmp")).toEqual(fail("chmod: invalid mode: 'u+q'\n"));
+    expect(run("chmod 8 /tmp")).toEqual(fail("chmod: invalid mode: '8'\n"));
+    expect(run("chmod 644 /nope")).toEqual(fail("chmod: cannot access '/nope': No such file or directory\n"));
+    run("mkdir /mnt/ro");
+    run("syscall mount none /mnt/ro devtmpfs 1 0");
+    expect(run("chmod 700 /mnt/ro")).toEqual(fail("chmod: changing permissions of '/mnt/ro': Read-only file system\n"));
+  });
+});
+
 describe("echo and cat", () => {
   it("creates with >, truncates with > again and appends with >>", () => {
     const { run } = shell();

@@ -23,4 +23,17 @@ describe("demand loading on exec", () => {
     expect([out.join(""), err.join("")]).toEqual(["/usr/bin/java\nHello\na\n", ""]);
     expect(k.modules.find("binfmt_java")!.autoclean).toBe(true);
   });
+
+  it("does it from the shell alone: echo -e writes the class file, chmod makes it executable", () => {
+    const k = new Kernel();
+    const { s, out, err } = cliSession(k);
+    for (const line of ["echo -e '\\xca\\xfe\\xba\\xbe\\0\\0\\0\\x34' > /tmp/Hello.class", "chmod +x /tmp/Hello.class"]) {
+      expect(s.exec(line)).toBe(0);
+    }
+    // No java VM is installed in the kernel's filesystem: the format is found and loaded, its interpreter is not.
+    expect(s.exec("/tmp/Hello.class")).toBe(127);
+    expect(err.join("")).toBe("wasm-lkm: /tmp/Hello.class: No such file or directory\n");
+    expect(out.join("")).toBe("");
+    expect(k.modules.list().map((m) => [m.name, m.autoclean])).toEqual([["binfmt_java", true]]);
+  });
 });
