@@ -1,11 +1,11 @@
 // kmod's wording: how insmod, rmmod and modinfo turn an errno into a line, and where a MODULE is found.
 
 import { existsSync, readFileSync } from "node:fs";
-import { basename, resolve } from "node:path";
+import { resolve } from "node:path";
 import { errno, strerror } from "../../abi/errno.js";
 import { BUILD_DIR } from "../../scripts/paths.js";
 import { KernelError } from "../kernel/error.js";
-import { findModule } from "../kmod/depmod.js";
+import { findModule, pathToModname } from "../kmod/depmod.js";
 
 /** mod_strerror() of kmod's insmod: the load errors with their module-specific texts. */
 export function modStrerror(err: number): string {
@@ -29,7 +29,7 @@ export function modStrerror(err: number): string {
  */
 export function modulePath(module: string, dir: string): string {
   if (module.includes("/") || module.endsWith(".wasm")) return resolve(module);
-  const name = module.replace(/-/g, "_");
+  const name = pathToModname(module);
   return findModule(dir, name) ?? resolve(BUILD_DIR, `${name}.wasm`);
 }
 
@@ -38,11 +38,6 @@ export function readModule(module: string, dir: string): Uint8Array {
   const path = modulePath(module, dir);
   if (!existsSync(path)) throw new KernelError("ENOENT", `${module}: No such file or directory`);
   return new Uint8Array(readFileSync(path));
-}
-
-/** rmmod's module name from what the user typed: a path loses its directory and .wasm. */
-export function moduleNameOf(arg: string): string {
-  return basename(arg, ".wasm").replace(/-/g, "_");
 }
 
 /** Run fn, printing a KernelError as "prog: ERROR: <what>: <text>" and returning 1. */

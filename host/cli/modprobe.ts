@@ -7,7 +7,8 @@ import { decodeNamedU32, SECTION_KSYMTAB, SECTION_KSYMTAB_GPL, type NamedU32 } f
 import { UTS_RELEASE } from "../../abi/version.js";
 import { KernelError } from "../kernel/error.js";
 import { loadConfig, showConfig } from "../kmod/config.js";
-import { KmodContext, pathToModname, probeInsert, type KmodModule } from "../kmod/module.js";
+import { pathToModname } from "../kmod/depmod.js";
+import { KmodContext, probeInsert, type KmodModule } from "../kmod/module.js";
 import { parseArgs, withUsage, type CliCommand, type CommandContext } from "./command.js";
 import { readModuleSection, readVersions } from "./modinfo.js";
 

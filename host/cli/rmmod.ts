@@ -3,7 +3,7 @@
 import { KernelError } from "../kernel/error.js";
 import { moduleRefcount } from "../module/ksyms.js";
 import { parseArgs, withUsage, type CliCommand } from "./command.js";
-import { moduleNameOf } from "./kmod.js";
+import { pathToModname } from "../kmod/depmod.js";
 
 export const rmmod: CliCommand = {
   name: "rmmod",
@@ -12,7 +12,7 @@ export const rmmod: CliCommand = {
   run: (args, ctx) =>
     withUsage(() => {
       const cmd = parseArgs("rmmod", args, ctx, (c) => c.option("-f, --force", "unload even while referenced").argument("<module>"));
-      const name = moduleNameOf(cmd.processedArgs[0] as string);
+      const name = pathToModname(cmd.processedArgs[0] as string);
       const force = cmd.opts().force === true;
       const mod = ctx.kernel.modules.find(name);
       if (!mod) {

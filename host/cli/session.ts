@@ -72,9 +72,14 @@ function findCommand(name: string): CliCommand | undefined {
  */
 export function runProgram(kernel: Kernel, argv: readonly string[], out: (t: string) => void, err: (t: string) => void): number {
   if (!findCommand(argv[0] ?? "")) return -errno("ENOENT");
+  return inOwnSession(kernel, out, err, (s) => s.run(argv));
+}
+
+/** fn in a new shell on the kernel, which exits afterwards (its task and descriptors gone). */
+function inOwnSession(kernel: Kernel, out: (t: string) => void, err: (t: string) => void, fn: (s: Session) => number): number {
   const session = new Session(kernel, out, err);
   try {
-    return session.run(argv);
+    return fn(session);
   } finally {
     session.close();
   }
@@ -105,12 +110,7 @@ export class Session implements CommandContext {
   }
 
   system(line: string): number {
-    const shell = new Session(this.kernel, this.out, this.err);
-    try {
-      return shell.exec(line);
-    } finally {
-      shell.close();
-    }
+    return inOwnSession(this.kernel, this.out, this.err, (s) => s.exec(line));
   }
 
   /** Run one line; returns that command's exit status. */

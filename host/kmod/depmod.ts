@@ -141,16 +141,38 @@ export function depmodFiles(mods: readonly ModuleIndexEntry[], warn: (m: string)
   return { "modules.dep": dep, "modules.alias": alias, "modules.symbols": symbols, "modules.softdep": softdep };
 }
 
+/** path_to_modname(): a module file's name, without its directory and .wasm, '-' as '_'. */
+export function pathToModname(path: string): string {
+  return basename(path, ".wasm").replace(/-/g, "_");
+}
+
+/** One module in modules.dep: its file and its dependencies' files (absolute), nearest first. */
+export interface DepEntry {
+  readonly path: string;
+  readonly deps: readonly string[];
+}
+
+/** modules.dep read back, by module name (the first line of a name wins); null when the directory has none. */
+export function readModulesDep(dir: string): Map<string, DepEntry> | null {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, "modules.dep"), "utf8");
+  } catch {
+    return null;
+  }
+  const abs = (p: string) => (p.startsWith("/") ? p : join(dir, p));
+  const index = new Map<string, DepEntry>();
+  for (const line of text.split("\n")) {
+    const [path = "", rest = ""] = line.split(":");
+    if (path === "" || path.startsWith("#") || index.has(pathToModname(path))) continue;
+    index.set(pathToModname(path), { path: abs(path), deps: rest.split(/\s+/).filter((d) => d !== "").map(abs) });
+  }
+  return index;
+}
+
 /** A module's file by name, from the release directory's modules.dep; undefined if it is not listed. */
 export function findModule(dir: string, name: string): string | undefined {
-  let dep: string;
-  try {
-    dep = readFileSync(join(dir, "modules.dep"), "utf8");
-  } catch {
-    return undefined;
-  }
-  const path = dep.split("\n").map((l) => l.split(":")[0]!).find((p) => p !== "" && basename(p, ".wasm").replace(/-/g, "_") === name);
-  return path === undefined ? undefined : join(dir, path);
+  return readModulesDep(dir)?.get(name)?.path;
 }
 
 /** depmod: scan a release directory and write its index files; returns the modules found. */

@@ -3,11 +3,12 @@
 // The library returns -errno and prints nothing itself: its complaints go to the log it is given.
 
 import { existsSync, readFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { errno } from "../../abi/errno.js";
 import type { Kernel } from "../init/main.js";
 import { KernelError } from "../kernel/error.js";
 import { aliasNormalize, underscores, type KmodConfig } from "./config.js";
+import { pathToModname, readModulesDep, type DepEntry } from "./depmod.js";
 import { fnmatch } from "./fnmatch.js";
 
 /** A module found by a lookup. */
@@ -47,16 +48,6 @@ export interface ProbeHooks {
 /** KMOD_PROBE_APPLY_BLACKLIST*: the module asked for is blacklisted, and nothing was done. */
 export const PROBE_BLACKLISTED = 1;
 
-interface DepEntry {
-  readonly path: string;
-  readonly deps: readonly string[];
-}
-
-/** path_to_modname(): a file's module name, '-' as '_'. */
-export function pathToModname(path: string): string {
-  return underscores(basename(path).replace(/\.wasm$/, ""));
-}
-
 /** One modprobe run's view of the module directory, its configuration and the running kernel (a kmod_ctx). */
 export class KmodContext {
   private depIndex: Map<string, DepEntry> | null = null;
@@ -69,27 +60,20 @@ export class KmodContext {
     private readonly err: (message: string) => void,
   ) {}
 
-  private readIndex(file: string): string[] {
-    const path = join(this.dirname, file);
-    if (!existsSync(path)) {
-      if (file === "modules.dep") this.err(`could not open moddep file '${path}'`);
-      return [];
-    }
-    return readFileSync(path, "utf8").split("\n").filter((l) => l !== "" && !l.startsWith("#"));
-  }
-
   private deps(): Map<string, DepEntry> {
-    this.depIndex ??= new Map(this.readIndex("modules.dep").map((line) => {
-      const [path, rest = ""] = line.split(":");
-      const deps = rest.split(/\s+/).filter((d) => d !== "").map((d) => (d.startsWith("/") ? d : join(this.dirname, d)));
-      return [pathToModname(path!), { path: path!.startsWith("/") ? path! : join(this.dirname, path!), deps }] as const;
-    }));
+    if (this.depIndex === null) {
+      this.depIndex = readModulesDep(this.dirname);
+      if (this.depIndex === null) this.err(`could not open moddep file '${join(this.dirname, "modules.dep")}'`);
+      this.depIndex ??= new Map();
+    }
     return this.depIndex;
   }
 
   /** modules.alias and modules.symbols lines "alias KEY MODNAME". */
   private aliasLines(file: string): { pattern: string; modname: string }[] {
-    return this.readIndex(file).flatMap((line) => {
+    const path = join(this.dirname, file);
+    if (!existsSync(path)) return [];
+    return readFileSync(path, "utf8").split("\n").flatMap((line) => {
       const [kw, key, modname] = line.split(/\s+/);
       return kw === "alias" && key && modname ? [{ pattern: aliasNormalize(key) ?? key, modname: underscores(modname) }] : [];
     });
