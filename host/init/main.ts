@@ -47,6 +47,7 @@ import { releaseDir } from "../kmod/depmod.js";
 import { join } from "node:path";
 import { ROOT } from "../../scripts/paths.js";
 import type { Module } from "../module/internal.js";
+import type { ModuleFn } from "../module/fnptr.js";
 import { ModuleLoader, type LoaderContext, type LoadOptions } from "../module/main.js";
 import { procModules } from "../module/procfs.js";
 
@@ -133,15 +134,17 @@ export class Kernel implements LoaderContext {
     this.kernfs.add("/proc/modules", { mode: 0o444, show: () => procModules(this.modules.list()) });
     this.kernfs.add("/proc/kallsyms", { mode: 0o444, show: () => this.kallsyms.show() });
     registerKernelSysctls(this.kernfs, this.taint, this.log.levels);
+    const now = () => timespec(this.realtime());
+    const guard = (mod: Module, f: ModuleFn) => this.modules.guard(mod, f);
     const owners = {
       getOwner: (owner: Module | null) => owner === null || tryModuleGet(owner, owner.handle),
       putOwner: (owner: Module | null) => void (owner && moduleRelease(owner)),
       requestModule: (name: string) => this.kmod.request(name),
     };
     this.chrdevs = new CharDevices({ err: (m) => void this.printk(m, 3), ...owners });
-    this.vfs = new Vfs({ now: () => timespec(this.realtime()), warn: (m) => this.warn(m), ...owners });
+    this.vfs = new Vfs({ now, warn: (m) => this.warn(m), ...owners });
     this.tasks = new Tasks(this.vfs);
-    this.ptys = new Ptys(this.vfs, () => timespec(this.realtime()));
+    this.ptys = new Ptys(this.vfs, now);
     this.clock = new Clock((ns) => this.bus.tick(ns), (fn) => this.irqs.enter(fn));
     this.irqs = new IrqController({ log: (level, m) => void this.printk(m, level) });
     this.kmod = new Kmod({
@@ -160,10 +163,10 @@ export class Kernel implements LoaderContext {
     this.exec.formats.register(new BinfmtScript(this.exec));
     const programs = { tasks: this.tasks, entry: (t: Task) => this.entry(t), info: (m: string) => void this.printk(m, 6) };
     this.exec.formats.register(new BinfmtWasm(this.exec, programs));
-    this.moduleBinfmts = new ModuleBinfmts(this.exec, (mod, f) => this.modules.guard(mod, f), (m) => this.warn(m));
+    this.moduleBinfmts = new ModuleBinfmts(this.exec, guard, (m) => this.warn(m));
     this.syscalls = new SyscallTable(builtinSyscalls(this.vfs, this.clock, this.exec, this.tasks), this.irqs);
     this.moduleFilesystems = new ModuleFilesystems(
-      this.vfs.filesystems, (mod, f) => this.modules.guard(mod, f), initSpecialInode(this.chrdevs), this.waits.tables,
+      this.vfs.filesystems, guard, initSpecialInode(this.chrdevs), this.waits.tables,
     );
     this.mountBootFilesystems();
     this.bootMounts = new Set(this.vfs.ns.list());
