@@ -3,10 +3,15 @@
 
 /** name → [number, strsignal text, as glibc and bash word it]. */
 export const SIGNALS = {
+  SIGHUP: [1, "Hangup"],
+  SIGINT: [2, "Interrupt"],
+  SIGQUIT: [3, "Quit"],
   SIGILL: [4, "Illegal instruction"],
   SIGFPE: [8, "Floating point exception"],
   SIGKILL: [9, "Killed"],
   SIGSEGV: [11, "Segmentation fault"],
+  SIGPIPE: [13, "Broken pipe"],
+  SIGTERM: [15, "Terminated"],
 } as const;
 
 export type SignalName = keyof typeof SIGNALS;

@@ -1,12 +1,14 @@
 // boot: the kernel daemon. One long-lived kernel on a Unix socket, running the commands its clients send.
 //
 // `boot` starts itself again, detached, as `boot --foreground`, waits until that process listens and
-// prints its line. The server gives each connection a shell session of its own and runs every request
-// as one command, one at a time for all clients (the kernel is single-threaded and a command runs to its
-// end), sending what the command prints back to that connection alone. A client that goes away takes its
-// session with it: its task exits and its descriptors close, so nothing it opened stays pinned. While it
-// runs, the kernel's simulated clock follows the wall clock, so timers fire and devices work as time
-// passes. `halt` (or SIGINT, SIGTERM) closes every session and halts the kernel in order.
+// prints its line. The server gives each connection a shell session of its own and runs its requests one
+// after another, sending what each command prints back to that connection alone. Commands of different
+// clients interleave at their system calls (each call is atomic, as on one CPU), so a client streaming
+// without end delays another's lsmod by one call; output waits for its client to take it. A client's Ctrl-C
+// reaches its command as SIGINT; a client that goes away hangs it up (SIGHUP) and takes its session with
+// it: its task exits and its descriptors close, so nothing it opened stays pinned. While it runs, the
+// kernel's simulated clock follows the wall clock, so timers fire and devices work as time passes.
+// `halt` (or SIGINT, SIGTERM) ends every client's command, closes every session and halts the kernel in order.
 
 import { spawn } from "node:child_process";
 import { chmodSync, closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -18,7 +20,8 @@ import { LOGLEVELS } from "../../abi/kern_levels.js";
 import { UTS_RELEASE } from "../../abi/version.js";
 import { Kernel } from "../init/main.js";
 import { Session } from "./session.js";
-import { connect, frame, LineDecoder, parseRequest, socketPath, type Output, type Reply, type Request } from "./socket.js";
+import { signo } from "../../abi/signal.js";
+import { connect, frame, LineDecoder, parseRequest, parseSignal, socketPath, type Output, type Reply, type Request } from "./socket.js";
 
 export interface BootOptions {
   readonly socket?: string;
@@ -162,17 +165,25 @@ class Connection {
   readonly session: Session;
   private readonly lines = new LineDecoder();
   private sessionOpen = true;
+  /** The requests so far, run one after another; settles once the last has been answered. */
+  private queue: Promise<void> = Promise.resolve();
+  private running = false;
 
   constructor(
     private readonly sock: Socket,
     kernel: Kernel,
-    onRequest: (conn: Connection, line: string) => void,
+    onRequest: (conn: Connection, line: string) => Promise<void>,
     onClose: (conn: Connection) => void,
   ) {
-    this.session = new Session(kernel, (text) => this.send({ out: text }), (text) => this.send({ err: text }));
+    const io = { drained: () => drained(sock), realtime: true };
+    this.session = new Session(kernel, (text) => this.send({ out: text }), (text) => this.send({ err: text }), io);
     sock.setEncoding("utf8");
     sock.on("data", (chunk: string) => {
-      for (const line of this.lines.push(chunk)) if (this.sessionOpen) onRequest(this, line);
+      for (const line of this.lines.push(chunk)) {
+        const sig = parseSignal(line);
+        if (sig !== undefined) this.signal(sig);
+        else if (this.sessionOpen) this.queue = this.queue.then(() => this.serve(onRequest, line));
+      }
     });
     // EPIPE, ECONNRESET: the client has gone. 'close' follows, and ends the session.
     sock.on("error", () => {});
@@ -182,15 +193,36 @@ class Connection {
     });
   }
 
+  private async serve(onRequest: (conn: Connection, line: string) => Promise<void>, line: string): Promise<void> {
+    if (!this.sessionOpen) return;
+    this.running = true;
+    try {
+      await onRequest(this, line);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** A signal for the command running, if one is (a signal between commands would kill the next one). */
+  signal(sig: number): void {
+    if (this.running) this.session.kill(sig);
+  }
+
   send(reply: Reply): void {
     if (this.sock.writable) this.sock.write(frame(reply));
   }
 
-  /** The shell exits: its task's descriptors close and its cwd is let go. Later requests are ignored. */
-  closeSession(): void {
-    if (!this.sessionOpen) return;
-    this.sessionOpen = false;
-    this.session.close();
+  /**
+   * The shell exits, once the command running (sent SIGHUP, as a terminal's hang-up sends it) has ended:
+   * its task's descriptors close and its cwd is let go. Later requests are ignored. Settles then.
+   */
+  closeSession(): Promise<void> {
+    if (this.sessionOpen) {
+      this.sessionOpen = false;
+      this.signal(signo("SIGHUP"));
+      this.queue = this.queue.then(() => this.session.close());
+    }
+    return this.queue;
   }
 
   /** Send the last replies, then close the connection. */
@@ -202,6 +234,20 @@ class Connection {
   drop(): void {
     this.sock.destroy();
   }
+}
+
+/** Undefined while the socket takes more; else settles once it has drained, or closed. */
+function drained(sock: Socket): Promise<void> | undefined {
+  if (!sock.writableNeedDrain || sock.destroyed) return undefined;
+  return new Promise((resolve) => {
+    const done = () => {
+      sock.off("drain", done);
+      sock.off("close", done);
+      resolve();
+    };
+    sock.on("drain", done);
+    sock.on("close", done);
+  });
 }
 
 /** The daemon's state: the kernel, the listening socket, the clients, the clock. */
@@ -232,7 +278,7 @@ class Kerneld {
         this.server.on("error", (e) => void this.kernel.printk(`kerneld: ${e.message}\n`, LOGLEVELS.KERN_ERR));
         chmodSync(this.path, 0o600);
         this.stopClock = followWallClock(this.kernel);
-        for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => this.halt(null));
+        for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void this.halt(null));
         listening();
       });
     });
@@ -245,7 +291,7 @@ class Kerneld {
   }
 
   /** One request line: a command in the connection's session, or halt. */
-  private request(conn: Connection, line: string): void {
+  private async request(conn: Connection, line: string): Promise<void> {
     const req = parseRequest(line);
     if (!req) {
       conn.send({ err: "wasm-lkm: malformed request\n" });
@@ -253,41 +299,39 @@ class Kerneld {
       return;
     }
     if (req.argv.length === 1 && req.argv[0] === "halt") return this.halt(conn);
-    conn.send({ status: this.run(conn.session, req) });
+    conn.send({ status: await this.run(conn.session, req) });
   }
 
-  /** Run a command from its client's directory; a bug in a command fails that command, not the daemon. */
-  private run(session: Session, req: Request): number {
+  /**
+   * Run a command from its client's directory, interleaved with other clients' commands at its system
+   * calls; a bug in a command fails that command, not the daemon.
+   */
+  private async run(session: Session, req: Request): Promise<number> {
+    session.hostCwd = req.cwd ?? "/";
     try {
-      process.chdir(req.cwd ?? "/");
-    } catch {
-      // A directory the daemon cannot enter: host paths are taken from /.
-    }
-    try {
-      return session.run(req.argv);
+      return await session.runAsync(req.argv);
     } catch (e) {
       session.err(`wasm-lkm: ${req.argv[0]}: internal error: ${(e as Error).message}\n`);
       return 1;
-    } finally {
-      process.chdir("/");
     }
   }
 
   /**
-   * Stop accepting, close every session, halt the kernel in order and send what it logged meanwhile to
-   * the client that asked (or to this process's output, on a signal). The socket file goes first, so
-   * once the client hears the status no kernel is to be found there.
+   * Stop accepting, end every other client's command (SIGHUP, as their terminals hang up) and close their
+   * sessions, halt the kernel in order and send what it logged meanwhile to the client that asked (or to
+   * this process's output, on a signal). The socket file goes first, so once the client hears the status
+   * no kernel is to be found there.
    */
-  private halt(requester: Connection | null): void {
+  private async halt(requester: Connection | null): Promise<void> {
     if (this.halting) return;
     this.halting = true;
     this.server.close();
     rmSync(this.path, { force: true });
     this.stopClock();
-    for (const conn of this.connections) {
-      conn.closeSession();
-      if (conn !== requester) conn.drop();
-    }
+    const others = [...this.connections].filter((c) => c !== requester);
+    await Promise.all(others.map((c) => c.closeSession()));
+    for (const conn of others) conn.drop();
+    requester?.session.close();
     const last = this.kernel.log.read().at(-1)?.seq ?? -1;
     this.kernel.halt();
     const log = this.kernel.log.read().filter((r) => r.seq > last).map((r) => `${r.text}\n`).join("");

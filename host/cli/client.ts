@@ -1,6 +1,7 @@
 // The kernel daemon's client: one command sent to the running kernel, its output and exit status back.
 
 import type { Socket } from "node:net";
+import { signo } from "../../abi/signal.js";
 import { connect, frame, LineDecoder, parseReply, type Output } from "./socket.js";
 
 /** Nobody listens on the socket; the message says so, and how to start a kernel. */
@@ -20,11 +21,14 @@ async function reach(path: string): Promise<Socket> {
 
 /**
  * Run argv in the kernel listening at path, from this process's working directory, printing what it
- * prints as it comes. The command's exit status; 1 if the kernel goes away before it finishes.
- * Throws NoKernelError when no kernel runs there.
+ * prints as it comes (taking no more while standard output is backed up, so the kernel's command waits).
+ * Ctrl-C is sent on to the command as SIGINT. The command's exit status; 1 if the kernel goes away before
+ * it finishes. Throws NoKernelError when no kernel runs there.
  */
-export async function forward(argv: readonly string[], path: string, io: Output): Promise<number> {
+export async function forward(argv: readonly string[], path: string, io: Output, drained?: () => Promise<void> | undefined): Promise<number> {
   const sock = await reach(path);
+  const interrupt = () => void sock.write(frame({ signal: signo("SIGINT") }));
+  process.on("SIGINT", interrupt);
   return new Promise((done) => {
     const lines = new LineDecoder();
     let status: number | undefined;
@@ -40,10 +44,16 @@ export async function forward(argv: readonly string[], path: string, io: Output)
           sock.end();
         }
       }
+      const backedUp = drained?.();
+      if (backedUp) {
+        sock.pause();
+        void backedUp.then(() => sock.resume());
+      }
     });
     // ECONNRESET and the like: 'close' follows, and says what was lost.
     sock.on("error", () => {});
     sock.on("close", () => {
+      process.off("SIGINT", interrupt);
       if (status === undefined) io.err("wasm-lkm: the kernel closed the connection before the command finished\n");
       done(status ?? 1);
     });

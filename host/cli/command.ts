@@ -2,7 +2,7 @@
 
 import { Command, CommanderError } from "commander";
 import type { Kernel } from "../init/main.js";
-import type { Libc } from "../user/nolibc.js";
+import type { Libc, Wait } from "../user/nolibc.js";
 
 export interface CommandContext {
   readonly kernel: Kernel;
@@ -14,11 +14,22 @@ export interface CommandContext {
   system(line: string): number;
 }
 
+/**
+ * A step of a command that loops over system calls yields SCHEDULE each time it returns to user space
+ * (whoever drives it may let other work run, wait for its output to drain, and deliver signals there),
+ * or WAIT while a system call waits to be woken (nolibc's Libc.call).
+ */
+export const SCHEDULE = "schedule";
+export type Step = Wait | typeof SCHEDULE;
+/** A command running in steps; its return value is the exit status. */
+export type CommandSteps = Generator<Step, number, void>;
+
 export interface CliCommand {
   readonly name: string;
   readonly usage: string;
   readonly help: string;
-  run(args: readonly string[], ctx: CommandContext): number;
+  /** The exit status, or, for a command that may run long (cat, hw tick), its steps. */
+  run(args: readonly string[], ctx: CommandContext): number | CommandSteps;
 }
 
 /** Thrown out of a command's argument parsing: the message is already printed, the status is 1. */
@@ -43,7 +54,7 @@ export function parseArgs(name: string, args: readonly string[], ctx: CommandCon
 }
 
 /** Run a command body, turning a usage error into status 1. */
-export function withUsage(body: () => number): number {
+export function withUsage<R extends number | CommandSteps>(body: () => R): R | 1 {
   try {
     return body();
   } catch (e) {

@@ -3,7 +3,7 @@
 
 import { Command } from "commander";
 import type { Kernel } from "../init/main.js";
-import { parseArgs, withUsage, type CliCommand, type CommandContext } from "./command.js";
+import { parseArgs, SCHEDULE, withUsage, type CliCommand, type CommandContext, type CommandSteps } from "./command.js";
 
 /** port=0x3f8 irq=4 as `hw attach` takes them. */
 function options(words: readonly string[]): { port?: number; irq?: number } {
@@ -27,7 +27,19 @@ function duration(word: string): number {
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
-function subcommand(k: Kernel, ctx: CommandContext, sub: string, rest: readonly string[]): void {
+/** How much simulated time `hw tick` lets pass in one step, between which others run and Ctrl-C is heard. */
+const TICK_SLICE_NS = 1e9;
+
+/** Let ns of simulated time pass, a slice at a time. */
+function* tick(k: Kernel, ns: number): CommandSteps {
+  for (let left = ns; left > 0; left -= TICK_SLICE_NS) {
+    k.tick(Math.min(left, TICK_SLICE_NS));
+    yield SCHEDULE;
+  }
+  return 0;
+}
+
+function subcommand(k: Kernel, ctx: CommandContext, sub: string, rest: readonly string[]): CommandSteps | void {
   const m = k.machine;
   switch (sub) {
     case "attach": {
@@ -49,8 +61,7 @@ function subcommand(k: Kernel, ctx: CommandContext, sub: string, rest: readonly 
       ctx.out(new TextDecoder().decode(m.line(rest[0] ?? "").readOutput()));
       return;
     case "tick":
-      k.tick(duration(rest[0] ?? "1"));
-      return;
+      return tick(k, duration(rest[0] ?? "1"));
     default:
       throw new Error(`unknown subcommand '${sub}' (attach, detach, list, type, read, tick)`);
   }
@@ -65,8 +76,7 @@ export const hw: CliCommand = {
       const cmd: Command = parseArgs("hw", args, ctx, (c) => c.argument("<subcommand>").argument("[args...]"));
       const [sub, rest] = cmd.processedArgs as [string, string[]];
       try {
-        subcommand(ctx.kernel, ctx, sub, rest ?? []);
-        return 0;
+        return subcommand(ctx.kernel, ctx, sub, rest ?? []) ?? 0;
       } catch (e) {
         ctx.err(`hw: ${(e as Error).message}\n`);
         return 1;

@@ -11,12 +11,13 @@
 
 import { basename, dirname } from "node:path";
 import { errno } from "../../abi/errno.js";
-import { Kernel } from "../init/main.js";
-import type { Libc } from "../user/nolibc.js";
+import { IDLE_LIMIT_NS, Kernel } from "../init/main.js";
+import { firstPending, flushSignals, sendSignal, signalPending } from "../kernel/signal.js";
+import { WAIT, type Libc } from "../user/nolibc.js";
 import { cat } from "./cat.js";
 import { cd, pwd } from "./cd.js";
 import { chmod } from "./chmod.js";
-import type { CliCommand, CommandContext } from "./command.js";
+import type { CliCommand, CommandContext, CommandSteps, Step } from "./command.js";
 import { depmod } from "./depmod.js";
 import { dmesg } from "./dmesg.js";
 import { echo } from "./echo.js";
@@ -85,16 +86,37 @@ function inOwnSession(kernel: Kernel, out: (t: string) => void, err: (t: string)
   }
 }
 
+/** Where a session's output goes, and how the drivers learn that it is backed up. */
+export interface SessionOptions {
+  /** Undefined while the output takes more; else settles once it has drained (or gone). */
+  readonly drained?: () => Promise<void> | undefined;
+  /**
+   * The kernel's clock follows the wall clock (the daemon): a waiting command waits in real time, for
+   * another client or the hardware to wake it. Otherwise the driver lets simulated time run itself.
+   */
+  readonly realtime?: boolean;
+}
+
+/** The simulated time a waiting command's driver lets pass between turns of the event loop. */
+const IDLE_SLICE_NS = 100e6;
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** A wait that does not keep the process alive by itself. */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
 export class Session implements CommandContext {
   /** Non-zero once any command (not marked with '-') has failed. */
   status = 0;
   /** The shell's task (comm sh), made once: its cwd and open descriptors last the whole session. */
   readonly libc: Libc;
+  /** The host directory host paths are taken from while this session's command runs (the daemon's client's). */
+  hostCwd: string | undefined;
 
   constructor(
     readonly kernel: Kernel,
     readonly out: (text: string) => void,
     readonly err: (text: string) => void,
+    private readonly opts: SessionOptions = {},
   ) {
     this.libc = kernel.spawn("sh");
     const files = this.libc.task.files;
@@ -113,8 +135,32 @@ export class Session implements CommandContext {
     return inOwnSession(this.kernel, this.out, this.err, (s) => s.exec(line));
   }
 
-  /** Run one line; returns that command's exit status. */
+  /** Run one line to its end, now; returns its exit status. */
   exec(line: string): number {
+    return this.drive(this.line(line));
+  }
+
+  /** Run one line, letting the event loop turn between its system calls; resolves to its exit status. */
+  execAsync(line: string): Promise<number> {
+    return this.driveAsync(this.line(line));
+  }
+
+  /** Run one command already split into words, to its end, now; returns its exit status. */
+  run(words: readonly string[]): number {
+    return this.drive(this.command(words));
+  }
+
+  /** run(), letting the event loop turn between the command's system calls. */
+  runAsync(words: readonly string[]): Promise<number> {
+    return this.driveAsync(this.command(words));
+  }
+
+  /** Send the running command's task a signal (Ctrl-C is SIGINT): it ends at its next return to user space. */
+  kill(sig: number): void {
+    sendSignal(this.libc.task, sig);
+  }
+
+  private *line(line: string): CommandSteps {
     const trimmed = line.trim();
     const tolerant = trimmed.startsWith("-");
     let commands: ListCommand[];
@@ -125,47 +171,125 @@ export class Session implements CommandContext {
       this.err(`wasm-lkm: syntax error: ${e.message}\n`);
       return this.record(2, tolerant);
     }
-    return this.record(this.runList(commands), tolerant);
+    return this.record(yield* this.list(commands), tolerant);
   }
 
   /** A list: each command runs after `;`, after `&&` only if the one before succeeded, after `||` only if it failed. */
-  private runList(commands: readonly ListCommand[]): number {
+  private *list(commands: readonly ListCommand[]): CommandSteps {
     let status = 0;
-    commands.forEach((c, i) => {
+    for (const [i, c] of commands.entries()) {
       const joined = i === 0 ? ";" : commands[i - 1]!.connector;
-      if (joined === ";" || (joined === "&&") === (status === 0)) status = this.run(c.words);
-    });
+      if (joined === ";" || (joined === "&&") === (status === 0)) status = yield* this.command(c.words);
+    }
     return status;
   }
 
-  /** Run one command already split into words; returns its exit status. */
-  run(words: readonly string[]): number {
+  /** One command, named `comm` in Oops lines and /proc/PID/comm while it runs, as the program the shell would run. */
+  private *command(words: readonly string[]): CommandSteps {
     const [name, ...args] = words;
     if (name === undefined) return 0;
     const command = findCommand(name);
-    if (!command && name.includes("/")) return this.as(basename(name), () => execute(this, words));
-    if (!command) {
+    if (!command && !name.includes("/")) {
       this.err(`wasm-lkm: ${name}: command not found\n`);
       return 127;
     }
-    return this.as(command.name, () => command.run(args, this));
+    const task = this.libc.task;
+    const saved = task.comm;
+    task.comm = command?.name ?? basename(name);
+    try {
+      const result = command ? command.run(args, this) : execute(this, words);
+      return typeof result === "number" ? result : yield* result;
+    } finally {
+      task.comm = saved;
+    }
   }
 
-  /** Run fn named `comm`, in Oops lines and /proc/PID/comm, as the program the shell would have run. */
-  private as(comm: string, fn: () => number): number {
-    const task = this.libc.task;
-    const [kernelComm, taskComm] = [this.kernel.comm, task.comm];
-    this.kernel.comm = task.comm = comm;
+  /**
+   * One step of a line, as its task: the kernel's comm is the task's for Oops lines, and host paths are
+   * taken from the client's directory while it runs.
+   */
+  private step(steps: CommandSteps): IteratorResult<Step, number> {
+    return this.asTask(() => steps.next());
+  }
+
+  private asTask<T>(fn: () => T): T {
+    const comm = this.kernel.comm;
+    this.kernel.comm = this.libc.task.comm;
+    if (this.hostCwd !== undefined) chdirOrRoot(this.hostCwd);
     try {
       return fn();
     } finally {
-      this.kernel.comm = kernelComm;
-      task.comm = taskComm;
+      this.kernel.comm = comm;
+      if (this.hostCwd !== undefined) process.chdir("/");
+    }
+  }
+
+  /**
+   * The synchronous driver: a waiting call lets simulated time run until its task is woken; nothing else
+   * can run meanwhile, so nothing else can send a signal either.
+   */
+  private drive(steps: CommandSteps): number {
+    for (let s = this.step(steps); ; s = this.step(steps)) {
+      if (s.done) return this.reap(s.value);
+      if (s.value === WAIT) this.kernel.idleUntilWoken(this.libc.task);
+    }
+  }
+
+  /**
+   * The asynchronous driver: between steps the event loop turns (other clients, timers, Ctrl-C) and the
+   * output drains; a pending signal ends the line there, as it kills a process on its return to user space.
+   */
+  private async driveAsync(steps: CommandSteps): Promise<number> {
+    const task = this.libc.task;
+    for (let s = this.step(steps); ; s = this.step(steps)) {
+      if (s.done) return this.reap(s.value);
+      await (s.value === WAIT ? this.waitWoken() : this.schedule());
+      if (signalPending(task)) {
+        this.asTask(() => steps.return(0));
+        return this.reap(0);
+      }
+    }
+  }
+
+  /** The line's status: 128 + the signal that ended it, if one is pending (then it is taken), else its own. */
+  private reap(status: number): number {
+    const task = this.libc.task;
+    const sig = firstPending(task);
+    if (sig === 0) return status;
+    flushSignals(task);
+    return 128 + sig;
+  }
+
+  /** A return to user space: the event loop turns, and a backed-up output drains first. */
+  private async schedule(): Promise<void> {
+    await turn();
+    const drained = this.opts.drained?.();
+    if (drained) await drained;
+  }
+
+  /** The task sleeps: wake-ups, signals and the give-up limit, in real or simulated time. */
+  private async waitWoken(): Promise<void> {
+    const task = this.libc.task;
+    const clock = this.kernel.clock;
+    const start = clock.nowNs;
+    while (task.sleeping && !signalPending(task) && clock.nowNs - start < IDLE_LIMIT_NS) {
+      if (this.opts.realtime) await Promise.race([task.whenWoken(), sleep((IDLE_LIMIT_NS - (clock.nowNs - start)) / 1e6)]);
+      else if (!this.kernel.idle(task, IDLE_SLICE_NS)) return;
+      else await turn();
     }
   }
 
   private record(status: number, tolerant: boolean): number {
     if (status !== 0 && !tolerant) this.status = status;
     return status;
+  }
+}
+
+/** A client's directory, or / when the daemon cannot enter it. */
+function chdirOrRoot(dir: string): void {
+  try {
+    process.chdir(dir);
+  } catch {
+    process.chdir("/");
   }
 }

@@ -4,6 +4,7 @@
 // (cwd: where the client runs, so a module path is taken as the user typed it); the daemon answers with
 // {"out": "..."} and {"err": "..."} chunks as the command prints them, then {"status": N}. A connection
 // may carry any number of requests, answered in order; it is one shell session from first to last.
+// {"signal": N} sends signal N to the command the connection is running (the client's Ctrl-C is 2).
 
 import { createConnection, type Socket } from "node:net";
 import { tmpdir, userInfo } from "node:os";
@@ -35,10 +36,15 @@ export interface Request {
   readonly cwd?: string;
 }
 
+/** A signal from the client for the command its connection runs: {"signal": 2} is its Ctrl-C. */
+export interface SignalMessage {
+  readonly signal: number;
+}
+
 export type Reply = { readonly out: string } | { readonly err: string } | { readonly status: number };
 
 /** One message as a line on the wire. */
-export function frame(message: Request | Reply): string {
+export function frame(message: Request | SignalMessage | Reply): string {
   return `${JSON.stringify(message)}\n`;
 }
 
@@ -69,6 +75,13 @@ export function parseRequest(line: string): Request | undefined {
   if (!m.argv.every((w) => typeof w === "string")) return undefined;
   if (m.cwd !== undefined && typeof m.cwd !== "string") return undefined;
   return m.cwd === undefined ? { argv: m.argv as string[] } : { argv: m.argv as string[], cwd: m.cwd };
+}
+
+/** The signal a signal line carries (1 to 31), or undefined when the line is not one. */
+export function parseSignal(line: string): number | undefined {
+  const m = parse(line) as { signal?: unknown } | undefined;
+  const sig = typeof m === "object" && m !== null ? m.signal : undefined;
+  return typeof sig === "number" && Number.isInteger(sig) && sig >= 1 && sig <= 31 ? sig : undefined;
 }
 
 /** A reply line, or undefined when it is not one. */

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { Command, Option } from "commander";
+import { signo } from "../../abi/signal.js";
 import { WASM_LKM_VERSION } from "../../abi/version.js";
 import { Kernel } from "../init/main.js";
 import { boot } from "./boot.js";
@@ -19,28 +20,80 @@ const io = { out: stdout, err: stderr };
 /** Commands that only read files: without a running kernel they run in a kernel of their own. */
 const LOCAL_WITHOUT_DAEMON = new Set(["modinfo", "depmod"]);
 
-/** `wasm-lkm run FILE|-`: every line against one kernel; exits 1 if any command failed. */
-function runScript(file: string, echoLines: boolean): void {
+/** Undefined while standard output takes more; else settles once it has drained (or closed). */
+function stdoutDrained(): Promise<void> | undefined {
+  if (!process.stdout.writableNeedDrain) return undefined;
+  return new Promise((resolve) => {
+    process.stdout.once("drain", resolve);
+    process.stdout.once("close", resolve);
+  });
+}
+
+/**
+ * A reader that has gone (`| head -c 1M`) ends the run as SIGPIPE ends a process that writes to it:
+ * quietly, with status 128 + 13.
+ */
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code !== "EPIPE") throw e;
+  process.exit(128 + signo("SIGPIPE"));
+});
+
+/** A kernel and one session on it whose output is this process's, drained before the session runs on. */
+function localSession(): Session {
+  return new Session(new Kernel(), stdout, stderr, { drained: stdoutDrained });
+}
+
+/** `wasm-lkm run FILE|-`: every line against one kernel; exits 1 if any command failed. Ctrl-C interrupts the line running. */
+async function runScript(file: string, echoLines: boolean): Promise<void> {
   const text = readFileSync(file === "-" ? 0 : file, "utf8");
-  const session = new Session(new Kernel(), stdout, stderr);
+  const session = localSession();
+  process.on("SIGINT", () => session.kill(signo("SIGINT")));
   for (const line of text.split("\n")) {
     const trimmed = line.trim();
     if (echoLines) stdout(`${trimmed === "" || trimmed.startsWith("#") ? trimmed : `$ ${trimmed}`}\n`);
-    session.exec(line);
+    await session.execAsync(line);
   }
   process.exitCode = session.status === 0 ? 0 : 1;
+  process.removeAllListeners("SIGINT");
 }
 
+/**
+ * `wasm-lkm shell`: lines run one after another as they come. Ctrl-C sends SIGINT to the command running
+ * (at an empty prompt it only gives a fresh prompt, as bash does); Ctrl-D or `exit` leaves.
+ */
 function shell(): void {
-  const session = new Session(new Kernel(), stdout, stderr);
+  const session = localSession();
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: "wasm-lkm# " });
-  rl.prompt();
-  rl.on("line", (line) => {
-    if (/^\s*(exit|quit)\s*$/.test(line)) return rl.close();
-    session.exec(line);
+  const lines: string[] = [];
+  let running = false;
+  let closed = false;
+  const next = async (): Promise<void> => {
+    running = true;
+    for (let line = lines.shift(); line !== undefined; line = lines.shift()) {
+      if (/^\s*(exit|quit)\s*$/.test(line)) return rl.close();
+      await session.execAsync(line);
+      if (!closed) rl.prompt();
+    }
+    running = false;
+  };
+  const interrupt = () => {
+    if (running) return session.kill(signo("SIGINT"));
+    rl.write(null, { ctrl: true, name: "u" });
+    stdout("^C\n");
     rl.prompt();
+  };
+  rl.on("SIGINT", interrupt);
+  process.on("SIGINT", interrupt);
+  rl.on("line", (line) => {
+    lines.push(line);
+    if (!running) void next();
   });
-  rl.on("close", () => stdout("\n"));
+  rl.on("close", () => {
+    closed = true;
+    stdout("\n");
+    process.removeListener("SIGINT", interrupt);
+  });
+  rl.prompt();
 }
 
 /** A single kernel command run once in a kernel of its own (modinfo and depmod need no running kernel). */
@@ -52,7 +105,7 @@ function oneShot(name: string, args: readonly string[]): void {
 /** `wasm-lkm NAME ARGS...`: NAME run in the running kernel, exiting with its status. */
 async function client(name: string, args: readonly string[], socket?: string): Promise<void> {
   try {
-    process.exitCode = await forward([name, ...args], socketPath(socket), io);
+    process.exitCode = await forward([name, ...args], socketPath(socket), io, stdoutDrained);
   } catch (e) {
     if (!(e instanceof NoKernelError)) throw e;
     if (LOCAL_WITHOUT_DAEMON.has(name)) return oneShot(name, args);

@@ -65,7 +65,24 @@ export class ModuleFilesystems {
     private readonly special: (inode: Inode) => FileOperations,
     /** poll_wait() finds the poll table of a running poll by this handle. */
     private readonly pollTables: Idr<PollTable>,
+    private readonly err: (message: string) => void,
   ) {}
+
+  /** The operations each module has been reported for claiming more bytes than it was given. */
+  private readonly overran = new WeakMap<Module, Set<string>>();
+
+  /**
+   * A read or write that claims more bytes than it was asked to move is the driver's bug: believing it
+   * would copy past the caller's buffer. -EIO, reported once per module and operation; the data is not used.
+   */
+  private moved(mod: Module, op: "read" | "write", n: number, count: number): number {
+    if (n <= count) return n;
+    const reported = this.overran.get(mod) ?? new Set<string>();
+    this.overran.set(mod, reported);
+    if (!reported.has(op)) this.err(`${mod.name}: file_operations.${op} returned ${n} for a ${op} of ${count} bytes`);
+    reported.add(op);
+    throw new KernelError("EIO", `${mod.name}: file_operations.${op}: ${strerror(ERRNO.EIO[0])}`);
+  }
 
   /** The function a struct field points at, with the gate built in; undefined for NULL. */
   private fn(mod: Module, index: number, what: string): Fn | undefined {
@@ -202,8 +219,8 @@ export class ModuleFilesystems {
       },
     };
     if (open) ops.open = (inode, file) => void check(open(ih(inode), fh(file)), "open");
-    if (read) ops.read = (file, ubuf, count, pos) => check(read(fh(file), ubuf, count, pos), "read");
-    if (write) ops.write = (file, ubuf, count, pos) => check(write(fh(file), ubuf, count, pos), "write");
+    if (read) ops.read = (file, ubuf, count, pos) => this.moved(mod, "read", check(read(fh(file), ubuf, count, pos), "read"), count);
+    if (write) ops.write = (file, ubuf, count, pos) => this.moved(mod, "write", check(write(fh(file), ubuf, count, pos), "write"), count);
     if (llseek) ops.llseek = (file, offset, whence) => check(llseek(fh(file), offset, whence), "llseek");
     if (fsync) ops.fsync = (file) => void check(fsync(fh(file)), "fsync");
     if (ioctl) ops.ioctl = (file, cmd, arg) => check(ioctl(fh(file), cmd, arg), "ioctl");

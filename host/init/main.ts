@@ -74,8 +74,8 @@ export interface KernelOptions {
   readonly autocleanDelay?: number;
 }
 
-/** How long a synchronously driven task may idle waiting to be woken before its call is interrupted. */
-const IDLE_LIMIT_NS = 10e9;
+/** How long a task may idle waiting to be woken before its call is interrupted (simulated time). */
+export const IDLE_LIMIT_NS = 10e9;
 
 function timespec(ns: bigint): { sec: number; nsec: number } {
   return { sec: Number(ns / 1_000_000_000n), nsec: Number(ns % 1_000_000_000n) };
@@ -166,7 +166,7 @@ export class Kernel implements LoaderContext {
     this.moduleBinfmts = new ModuleBinfmts(this.exec, guard, (m) => this.warn(m));
     this.syscalls = new SyscallTable(builtinSyscalls(this.vfs, this.clock, this.exec, this.tasks), this.irqs);
     this.moduleFilesystems = new ModuleFilesystems(
-      this.vfs.filesystems, guard, initSpecialInode(this.chrdevs), this.waits.tables,
+      this.vfs.filesystems, guard, initSpecialInode(this.chrdevs), this.waits.tables, (m) => void this.printk(m, 3),
     );
     this.mountBootFilesystems();
     this.bootMounts = new Set(this.vfs.ns.list());
@@ -225,12 +225,20 @@ export class Kernel implements LoaderContext {
    * no device on the bus and no timer pending, or ten seconds of simulated time gone by.
    */
   idleUntilWoken(task: Task): boolean {
+    return this.idle(task, IDLE_LIMIT_NS) && !task.sleeping;
+  }
+
+  /**
+   * Let simulated time run for up to ns while the task sleeps, a jiffy at a time; false as soon as nothing
+   * could wake it (no device on the bus and no timer pending).
+   */
+  idle(task: Task, ns: number): boolean {
     const jiffy = 1e9 / HZ;
-    for (let waited = 0; task.sleeping && waited < IDLE_LIMIT_NS; waited += jiffy) {
+    for (let waited = 0; task.sleeping && waited < ns; waited += jiffy) {
       if (this.bus.list().length === 0 && this.clock.nextTimerNs() === null) return false;
       this.clock.advance(jiffy);
     }
-    return !task.sleeping;
+    return true;
   }
 
   /**

@@ -19,6 +19,8 @@ export class Task {
   private wakers: (() => void)[] = [];
   /** What a restarted call needs to carry over (restart_block): poll's deadline, say. */
   restart: { readonly nr: number; readonly deadline: number } | null = null;
+  /** Pending signals, bit (sig - 1) each (host/kernel/signal.ts). */
+  sigpending = 0;
   /** Once the task has ended (do_exit): its wait status, as a parent's wait4 would read it (abi/signal.ts). */
   exitCode: number | null = null;
 

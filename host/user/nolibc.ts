@@ -8,6 +8,7 @@ import { DIRENT64_NAME_OFFSET, STAT_LAYOUT } from "../../abi/stat.js";
 import { SYSCALLS, type SyscallName } from "../../abi/syscalls.js";
 import { KernelError } from "../kernel/error.js";
 import type { Task } from "../kernel/sched.js";
+import { signalPending } from "../kernel/signal.js";
 import type { SyscallArgs, SyscallTable } from "../kernel/syscalls.js";
 
 export interface Stat {
@@ -37,6 +38,10 @@ export interface Dirent {
 
 const encoder = new TextEncoder();
 
+/** What a driven task's step yields while its system call waits to be woken. */
+export const WAIT = "wait";
+export type Wait = typeof WAIT;
+
 export class Libc {
   constructor(
     private readonly table: SyscallTable,
@@ -58,6 +63,22 @@ export class Libc {
   }
 
   /**
+   * One system call as a step of a task that others drive: it yields WAIT each time the call has to
+   * wait (see host/kernel/wait.ts), and whoever drives it lets time run until the task is woken. It is
+   * restarted then; EINTR when it was not woken, or a signal is pending (signal_pending() in the
+   * restart path of a call that returned -ERESTARTSYS).
+   */
+  *call(nr: number, args: readonly number[]): Generator<Wait, number, void> {
+    for (;;) {
+      const ret = this.once(nr, args);
+      if (ret !== -ERESTARTSYS) return ret;
+      if (!this.task.sleeping || signalPending(this.task)) return this.interrupted();
+      yield WAIT;
+      if (this.task.sleeping || signalPending(this.task)) return this.interrupted();
+    }
+  }
+
+  /**
    * syscall(2): the raw return, -errno on failure. A string argument goes in as a pointer to a C string
    * copy. A call that has to wait is restarted each time its task is woken, simulated time running
    * meanwhile (see host/kernel/wait.ts); EINTR if nothing can wake it.
@@ -65,21 +86,33 @@ export class Libc {
   syscall(nr: number, ...args: (number | string)[]): number {
     return this.scratch((alloc) => {
       const regs = args.map((arg) => (typeof arg === "string" ? this.cstr(alloc, arg) : arg));
-      for (;;) {
-        const ret = this.once(nr, regs);
-        if (ret !== -ERESTARTSYS) return ret;
-        if (!this.task.sleeping || !this.idle(this.task)) return this.interrupted();
+      const steps = this.call(nr, regs);
+      for (let step = steps.next(); ; step = steps.next()) {
+        if (step.done) return step.value;
+        this.idle(this.task);
       }
     });
   }
 
   /** syscall() for a caller that drives time itself: resolves once the call completes. */
   async syscallAsync(nr: number, ...args: number[]): Promise<number> {
-    for (;;) {
-      const ret = this.once(nr, args);
-      if (ret !== -ERESTARTSYS) return ret;
-      if (!this.task.sleeping) return this.interrupted();
+    const steps = this.call(nr, args);
+    for (let step = steps.next(); ; step = steps.next()) {
+      if (step.done) return step.value;
       await this.task.whenWoken();
+    }
+  }
+
+  /** read(2) as a step of a driven task (see call()): the bytes read, an empty array at end of file. */
+  *readSteps(fd: number, count: number): Generator<Wait, Uint8Array, void> {
+    const mark = this.task.mm.mark;
+    try {
+      const buf = this.task.mm.sbrk(count);
+      const n = yield* this.call(SYSCALLS.read, [fd, buf, count]);
+      if (n < 0) throw new KernelError(-n, `${fd}: ${strerror(-n)}`);
+      return this.task.mm.bytes(buf, n).slice();
+    } finally {
+      this.task.mm.release(mark);
     }
   }
 
