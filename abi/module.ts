@@ -19,6 +19,11 @@ export const SECTION_PARAM = "__param";
 export const KERNEL_NAMESPACE = "kernel";
 /** The AssemblyScript runtime's own imports (memory, abort). */
 export const ENV_NAMESPACE = "env";
+/**
+ * The import the loader adds to every module and program it runs (host/module/instrument.ts): the budget
+ * checks in its code call it, () -> i32, when their budget has run out (host/kernel/watchdog.ts).
+ */
+export const WATCHDOG_TICK = { module: "watchdog", name: "tick" } as const;
 
 /** Exports the loader looks for by name. */
 export const MODULE_EXPORTS = {

@@ -1,7 +1,7 @@
 // Bench modules in a real kernel: loaded with insmod, so every binding is the loader's own, and their loops
 // reached through kallsyms (EXPORT_SYMBOL), as another module would reach them.
 
-import { Kernel } from "../host/init/main.js";
+import { Kernel, type KernelOptions } from "../host/init/main.js";
 import type { Timed } from "./measure.js";
 import type { BenchContext, Figure } from "./path.js";
 
@@ -9,8 +9,8 @@ import type { BenchContext, Figure } from "./path.js";
 export const REFERENCE = { id: "intra.direct", module: "bench_intra", loop: "bench_intra_direct" } as const;
 
 /** A fresh kernel with the named bench modules loaded, in order (providers first). */
-export async function benchKernel(ctx: BenchContext, names: readonly string[]): Promise<Kernel> {
-  const k = new Kernel();
+export async function benchKernel(ctx: BenchContext, names: readonly string[], opts: KernelOptions = {}): Promise<Kernel> {
+  const k = new Kernel(opts);
   for (const name of names) k.insmod(await ctx.benchModule(name));
   return k;
 }

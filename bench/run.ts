@@ -23,11 +23,12 @@ import { module } from "./paths/module.js";
 import { native } from "./paths/native.js";
 import { scale } from "./paths/scale.js";
 import { vfs } from "./paths/vfs.js";
+import { watchdog } from "./paths/watchdog.js";
 import { markdownLines, reportLines } from "./report.js";
 import { evaluateTargets, type TargetResult } from "./targets.js";
 import { checkLoops } from "./wat.js";
 
-export const PATHS: readonly BenchPath[] = [native, js, intra, kernel, module, vfs, extism, jco, load, scale];
+export const PATHS: readonly BenchPath[] = [native, js, intra, kernel, module, watchdog, vfs, extism, jco, load, scale];
 
 export const RESULTS_DIR = join(ROOT, "bench", "results");
 

@@ -46,6 +46,20 @@ const TARGETS: readonly TargetDef[] = [
     unit: "×",
     of: ["fops.read", "intra.direct"],
   },
+  {
+    id: "watchdog_intra",
+    label: "budget checks cost ≤ 10% on an intra-module call",
+    limit: 1.1,
+    unit: "×",
+    of: ["watchdog.intra", "watchdog.intra_bare"],
+  },
+  {
+    id: "watchdog_module",
+    label: "budget checks cost ≤ 10% on a module-to-module call",
+    limit: 1.1,
+    unit: "×",
+    of: ["watchdog.module", "watchdog.module_bare"],
+  },
   { id: "hello_cold", label: "hello insmod + init ≤ 2 ms cold", limit: 2, unit: "ms", of: ["load.hello_cold"] },
   { id: "scale_load", label: "1,000 modules ≤ 3 s to load", limit: 3, unit: "s", of: ["scale.load_1000"] },
 ];

@@ -12,7 +12,10 @@
 import { basename, dirname } from "node:path";
 import { errno } from "../../abi/errno.js";
 import { IDLE_LIMIT_NS, Kernel } from "../init/main.js";
+import { signo } from "../../abi/signal.js";
+import type { Task } from "../kernel/sched.js";
 import { firstPending, flushSignals, sendSignal, signalPending } from "../kernel/signal.js";
+import { SoftLockup } from "../kernel/watchdog.js";
 import { WAIT, type Libc } from "../user/nolibc.js";
 import { cat } from "./cat.js";
 import { cd, pwd } from "./cd.js";
@@ -225,13 +228,37 @@ export class Session implements CommandContext {
   }
 
   /**
-   * The synchronous driver: a waiting call lets simulated time run until its task is woken; nothing else
-   * can run meanwhile, so nothing else can send a signal either.
+   * The synchronous driver: a waiting call lets simulated time run until its task is woken. Nothing else
+   * runs meanwhile, so nothing else can send a signal either: the watchdog is what bounds it. A command
+   * that runs past the soft-lockup threshold is reported and killed (SIGKILL) at its next step.
    */
   private drive(steps: CommandSteps): number {
-    for (let s = this.step(steps); ; s = this.step(steps)) {
-      if (s.done) return this.reap(s.value);
-      if (s.value === WAIT) this.kernel.idleUntilWoken(this.libc.task);
+    const task = this.libc.task;
+    const watchdog = this.kernel.watchdog;
+    watchdog.enter();
+    try {
+      for (let s = this.step(steps); ; s = this.step(steps)) {
+        if (s.done) return this.reap(s.value);
+        if (s.value === WAIT) this.kernel.idleUntilWoken(task);
+        this.checkLockup(task);
+        if (signalPending(task)) {
+          this.asTask(() => steps.return(0));
+          return this.reap(0);
+        }
+      }
+    } finally {
+      watchdog.leave();
+    }
+  }
+
+  private checkLockup(task: Task): void {
+    try {
+      this.kernel.watchdog.tick();
+    } catch (e) {
+      if (!(e instanceof SoftLockup)) throw e;
+      this.kernel.softLockup(task, e);
+      this.kernel.watchdog.touch();
+      sendSignal(task, signo("SIGKILL"));
     }
   }
 

@@ -18,12 +18,18 @@
 // exit (60) and exit_group (231) end it with a status; returning from _start is exit(0), as in WASI. A
 // trap kills the task alone: SIGSEGV for a bad access or a stack overflow, SIGFPE for an integer divide
 // by zero or overflow, SIGILL for `unreachable`, logged as Linux logs an unhandled fatal signal.
+//
+// The program runs with the watchdog's budget checks put into its code (host/module/instrument.ts), since
+// nothing can preempt it: one that runs past the soft-lockup threshold is reported and killed (SIGKILL).
 
 import { signo, W_EXITCODE, type SignalName } from "../../abi/signal.js";
 import { functionTypes, memoryImport, readSections, WasmFormatError, type FuncType } from "../../abi/wasm.js";
+import { WATCHDOG_TICK } from "../../abi/module.js";
 import { KernelError } from "../kernel/error.js";
 import type { Tasks } from "../kernel/fork.js";
 import type { Task } from "../kernel/sched.js";
+import { SoftLockup, type Watchdog } from "../kernel/watchdog.js";
+import { instrument } from "../module/instrument.js";
 import { MmStruct, TASK_SIZE_PAGES, WASM_PAGE } from "../mm/uaccess.js";
 import type { Exec, LinuxBinfmt, LinuxBinprm } from "./exec.js";
 import type { File } from "./fs.js";
@@ -41,6 +47,10 @@ export interface WasmContext {
   entry(task: Task): (nr: number, args: readonly number[]) => number;
   /** KERN_INFO: the line for a task killed by a trap. */
   info(message: string): void;
+  /** The soft-lockup detector the program's budget checks call. */
+  readonly watchdog: Watchdog;
+  /** Report a soft lockup of the task's program (the watchdog's line, taint L). */
+  softLockup(task: Task, lockup: SoftLockup): void;
 }
 
 /** Thrown through the program's frames when its image is gone (it exited, or exec'd another). */
@@ -84,6 +94,7 @@ export class BinfmtWasm implements LinuxBinfmt {
       throw e;
     }
     const limits = this.checkAbi(bprm, bytes, module);
+    const runnable = this.withBudgetChecks(bprm, bytes);
     const stack = stackLayout(bprm);
     const pages = limits.initial + Math.ceil(stack.size / WASM_PAGE);
     const maximum = Math.min(limits.maximum ?? TASK_SIZE_PAGES, TASK_SIZE_PAGES);
@@ -92,7 +103,18 @@ export class BinfmtWasm implements LinuxBinfmt {
     this.exec.beginNewExec(bprm, new MmStruct(memory, pages * WASM_PAGE));
     const args = stack.write(memory, pages * WASM_PAGE);
     const task = bprm.task;
-    bprm.start = () => this.run(task, module, memory, args);
+    bprm.start = () => this.run(task, runnable, memory, args);
+  }
+
+  /** The program as it runs: the watchdog's budget checks in its code. */
+  private withBudgetChecks(bprm: LinuxBinprm, bytes: Uint8Array): WebAssembly.Module {
+    const name = bprm.task.comm.replace(/[^A-Za-z0-9_]/g, "_") || "program";
+    try {
+      return new WebAssembly.Module(instrument(bytes, { tick: WATCHDOG_TICK, moduleName: name }) as Uint8Array<ArrayBuffer>);
+    } catch (e) {
+      if (e instanceof WasmFormatError || e instanceof WebAssembly.CompileError) throw noexec(bprm, e.message);
+      throw e;
+    }
   }
 
   private readAll(file: File): Uint8Array<ArrayBuffer> {
@@ -142,17 +164,26 @@ export class BinfmtWasm implements LinuxBinfmt {
       if (gone()) throw new ImageGone();
       return ret;
     };
+    const watchdog = this.ctx.watchdog;
+    watchdog.enter();
     try {
-      const instance = new WebAssembly.Instance(module, { linux: { memory, syscall } });
+      const instance = new WebAssembly.Instance(module, { linux: { memory, syscall }, [WATCHDOG_TICK.module]: { [WATCHDOG_TICK.name]: watchdog.tick } });
       (instance.exports._start as (...a: number[]) => void)(...args);
       if (!gone()) this.ctx.tasks.exit(task, W_EXITCODE(0));
     } catch (e) {
       if (gone()) return;
+      if (e instanceof SoftLockup) {
+        this.ctx.softLockup(task, e);
+        watchdog.touch();
+        return this.ctx.tasks.exit(task, signo("SIGKILL"));
+      }
       if (!(e instanceof WebAssembly.RuntimeError || e instanceof WebAssembly.LinkError || e instanceof RangeError)) throw e;
       const [sig, what] = e instanceof WebAssembly.RuntimeError ? trapSignal(e.message) : (["SIGSEGV", "segfault"] as const);
       const line = what === "segfault" ? `${task.comm}[${task.pid}]: segfault` : `traps: ${task.comm}[${task.pid}] ${what}`;
       this.ctx.info(`${line} (wasm: ${e.message})`);
       this.ctx.tasks.exit(task, signo(sig));
+    } finally {
+      watchdog.leave();
     }
   }
 }

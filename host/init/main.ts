@@ -38,6 +38,7 @@ import { prepareNamespace, rootfsFsType } from "./do_mounts.js";
 import { Taint } from "../kernel/panic.js";
 import { LogBuffer, LOG_BUF_LEN, type LogRecord } from "../kernel/printk.js";
 import { registerKernelSysctls } from "../kernel/sysctl.js";
+import { softLockupLine, Watchdog, type SoftLockup } from "../kernel/watchdog.js";
 import { Kallsyms } from "../module/kallsyms.js";
 import { DEFAULT_AUTOCLEAN_DELAY, Kmod } from "../kernel/kmod.js";
 import { autoclean } from "../module/autoclean.js";
@@ -72,6 +73,11 @@ export interface KernelOptions {
   readonly modprobeConfig?: readonly string[];
   /** Seconds of simulated time between autoclean sweeps of modules loaded on demand (default 60, kerneld's). */
   readonly autocleanDelay?: number;
+  /**
+   * CONFIG_SOFTLOCKUP_DETECTOR (default true): modules get the watchdog's budget checks. False only to
+   * measure what they cost (the benchmarks): module code that never ends then holds the kernel forever.
+   */
+  readonly softlockupDetector?: boolean;
 }
 
 /** How long a task may idle waiting to be woken before its call is interrupted (simulated time). */
@@ -87,6 +93,8 @@ export const DEFAULT_MEMORY_MAX_PAGES = 512;
 export class Kernel implements LoaderContext {
   readonly log: LogBuffer;
   readonly taint = new Taint();
+  /** The soft-lockup detector every module's and program's budget checks call. */
+  readonly watchdog: Watchdog;
   readonly kernfs = new Kernfs();
   readonly kallsyms = new Kallsyms();
   readonly modules: ModuleLoader;
@@ -125,6 +133,7 @@ export class Kernel implements LoaderContext {
 
   constructor(opts: KernelOptions = {}) {
     const boot = performance.now();
+    this.watchdog = new Watchdog(undefined, opts.softlockupDetector ?? true);
     this.log = new LogBuffer(opts.clockUsec ?? (() => (performance.now() - boot) * 1000), opts.logBufLen ?? LOG_BUF_LEN, opts.console);
     this.realtime = opts.realtimeNs ?? (() => BigInt(Date.now()) * 1_000_000n);
     this.limits = { kmallocCap: opts.kmallocCap ?? DEFAULT_KMALLOC_CAP, memoryMaxPages: opts.memoryMaxPages ?? DEFAULT_MEMORY_MAX_PAGES };
@@ -133,7 +142,7 @@ export class Kernel implements LoaderContext {
     this.modprobeConfig = opts.modprobeConfig ?? ["etc", "run", "lib"].map((d) => join(ROOT, d, "modprobe.d"));
     this.kernfs.add("/proc/modules", { mode: 0o444, show: () => procModules(this.modules.list()) });
     this.kernfs.add("/proc/kallsyms", { mode: 0o444, show: () => this.kallsyms.show() });
-    registerKernelSysctls(this.kernfs, this.taint, this.log.levels);
+    registerKernelSysctls(this.kernfs, this.taint, this.log.levels, this.watchdog);
     const now = () => timespec(this.realtime());
     const guard = (mod: Module, f: ModuleFn) => this.modules.guard(mod, f);
     const owners = {
@@ -161,7 +170,10 @@ export class Kernel implements LoaderContext {
       vfs: this.vfs, tasks: this.tasks, ...owners, warn: (m) => this.warn(m), userMode: (fn) => this.irqs.leave(fn),
     });
     this.exec.formats.register(new BinfmtScript(this.exec));
-    const programs = { tasks: this.tasks, entry: (t: Task) => this.entry(t), info: (m: string) => void this.printk(m, 6) };
+    const programs = {
+      tasks: this.tasks, entry: (t: Task) => this.entry(t), info: (m: string) => void this.printk(m, 6), watchdog: this.watchdog,
+      softLockup: (t: Task, lockup: SoftLockup) => this.softLockup(t, lockup),
+    };
     this.exec.formats.register(new BinfmtWasm(this.exec, programs));
     this.moduleBinfmts = new ModuleBinfmts(this.exec, guard, (m) => this.warn(m));
     this.syscalls = new SyscallTable(builtinSyscalls(this.vfs, this.clock, this.exec, this.tasks), this.irqs);
@@ -247,6 +259,15 @@ export class Kernel implements LoaderContext {
    */
   tick(ns: number): void {
     this.clock.advance(ns);
+  }
+
+  /**
+   * A task's own code ran past the soft-lockup threshold without the kernel scheduling (a wasm program, or
+   * a command driven synchronously): the watchdog's line, and taint L. Its caller kills the task.
+   */
+  softLockup(task: Task, lockup: SoftLockup): void {
+    this.printk(softLockupLine(lockup.seconds, task.comm, task.pid), 0);
+    this.taint.add("SOFTLOCKUP");
   }
 
   /** Halt in order (kernel_halt, host/kernel/reboot.ts): unmount, unload every module, "reboot: System halted". */

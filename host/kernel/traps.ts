@@ -7,6 +7,7 @@ import { LOGLEVELS } from "../../abi/kern_levels.js";
 import { KernelError } from "./error.js";
 import type { Taint } from "./panic.js";
 import { UTS_RELEASE } from "../../abi/version.js";
+import { SoftLockup, softLockupLine } from "./watchdog.js";
 
 /** An AssemblyScript abort() inside a module: BUG(). */
 export class ModuleBug extends Error {
@@ -46,9 +47,9 @@ export function wasmFrames(err: Error): WasmFrame[] {
   return frames;
 }
 
-/** A trap, a BUG() or a stack overflow from module code; anything else is the host's own bug. */
+/** A trap, a BUG(), a soft lockup or a stack overflow from module code; anything else is the host's own bug. */
 export function isModuleFault(err: unknown): err is Error {
-  if (err instanceof WebAssembly.RuntimeError || err instanceof ModuleBug) return true;
+  if (err instanceof WebAssembly.RuntimeError || err instanceof ModuleBug || err instanceof SoftLockup) return true;
   return err instanceof RangeError && wasmFrames(err).length > 0;
 }
 
@@ -56,20 +57,30 @@ export function isModuleFault(err: unknown): err is Error {
 export interface DieContext {
   log(level: number, message: string): void;
   readonly taint: Taint;
-  /** The task the fault happened in ("insmod", "rmmod", "cat"). */
+  /** The task the fault happened in ("insmod", "rmmod", "cat") and its pid (1 outside a system call). */
   readonly comm: string;
+  readonly pid: number;
   /** print_modules(): " name(flags)" for each loaded module. */
   modulesLinkedIn(): string;
   /** Oopses so far: the [#N] of the next one. */
   dieCounter: number;
 }
 
-/** die(): log the Oops for a module fault and taint D. Returns the culprit's name and function. */
+/**
+ * die(): log the Oops for a module fault and taint D; for a soft lockup, the watchdog's report instead and
+ * taint L (watchdog_timer_fn). Returns the culprit's name and function.
+ */
 export function die(ctx: DieContext, err: Error, entered: string): { module: string; func: string } {
   const frames = wasmFrames(err);
   const top = frames[0] ?? { module: entered, func: "?", where: "" };
   const emerg = (m: string) => ctx.log(LOGLEVELS.KERN_EMERG, m);
-  const warn = (m: string) => ctx.log(LOGLEVELS.KERN_WARNING, m);
+  if (err instanceof SoftLockup) {
+    emerg(softLockupLine(err.seconds, ctx.comm, ctx.pid));
+    emerg(`Modules linked in:${ctx.modulesLinkedIn()}`);
+    showRegs(ctx, top, frames);
+    ctx.taint.add("SOFTLOCKUP");
+    return { module: top.module, func: top.func };
+  }
   if (err instanceof ModuleBug) {
     ctx.log(LOGLEVELS.KERN_CRIT, `kernel BUG at ${err.file ? `${err.file}:${err.line}` : `${top.func} [${top.module}]`}!`);
     if (err.message) ctx.log(LOGLEVELS.KERN_CRIT, err.message);
@@ -78,19 +89,29 @@ export function die(ctx: DieContext, err: Error, entered: string): { module: str
     ctx.log(LOGLEVELS.KERN_ALERT, `BUG: wasm trap in ${top.module}: ${err.message}`);
     emerg(`Oops: 0000 [#${++ctx.dieCounter}]`);
   }
-  warn(`CPU: 0 UID: 0 PID: 1 Comm: ${ctx.comm.slice(0, 20)} ${ctx.taint} ${UTS_RELEASE} #1`);
+  showRegs(ctx, top, frames);
+  emerg(`Modules linked in:${ctx.modulesLinkedIn()}`);
+  ctx.log(LOGLEVELS.KERN_WARNING, "---[ end trace 0000000000000000 ]---");
+  ctx.taint.add("DIE");
+  return { module: top.module, func: top.func };
+}
+
+/** show_regs(): the task line, where it was and the call trace. */
+function showRegs(ctx: DieContext, top: WasmFrame, frames: readonly WasmFrame[]): void {
+  const warn = (m: string) => ctx.log(LOGLEVELS.KERN_WARNING, m);
+  warn(`CPU: 0 UID: 0 PID: ${ctx.pid} Comm: ${ctx.comm.slice(0, 20)} ${ctx.taint} ${UTS_RELEASE} #1`);
   warn(`RIP: ${top.func} [${top.module}] ${top.where}`.trimEnd());
   warn("Call Trace:");
   warn(" <TASK>");
   for (const f of frames) warn(`  ${f.func} [${f.module}] ${f.where}`);
   warn(" </TASK>");
-  emerg(`Modules linked in:${ctx.modulesLinkedIn()}`);
-  warn("---[ end trace 0000000000000000 ]---");
-  ctx.taint.add("DIE");
-  return { module: top.module, func: top.func };
 }
 
-/** The error a caller sees when the module code it called died. */
-export function oopsError(module: string, func: string): KernelError {
+/**
+ * The error a caller sees when the module code it called died: EFAULT for an Oops, ETIME ("Timer
+ * expired") when the watchdog stopped it.
+ */
+export function oopsError(err: Error, module: string, func: string): KernelError {
+  if (err instanceof SoftLockup) return new KernelError("ETIME", `${module}: soft lockup in ${func}, stopped by the watchdog`);
   return new KernelError("EFAULT", `${module}: Oops in ${func}`);
 }

@@ -39,9 +39,15 @@ function records(sections: readonly Section[], name: string, culprit: string): N
 /**
  * Check a binary is a module and read its sections. ENOEXEC (culprit: the file) when it is not wasm,
  * does not compile, or lacks .modinfo, a name, the memory import or the runtime exports the kernel calls.
- * `force` drops __versions, as insmod -f (MODULE_INIT_IGNORE_MODVERSIONS) does.
+ * `force` drops __versions, as insmod -f (MODULE_INIT_IGNORE_MODVERSIONS) does. `rewrite` turns the
+ * checked binary into the one compiled (the watchdog's budget checks), given the module's name.
  */
-export function parseModule(bytes: Uint8Array, filename: string, force: boolean): LoadInfo {
+export function parseModule(
+  bytes: Uint8Array,
+  filename: string,
+  force: boolean,
+  rewrite: (bytes: Uint8Array, name: string) => Uint8Array = (b) => b,
+): LoadInfo {
   let sections: Section[];
   try {
     sections = readSections(bytes);
@@ -62,9 +68,10 @@ export function parseModule(bytes: Uint8Array, filename: string, force: boolean)
   if (!memory) throw noexec(name, "no imported memory");
   let wasm: WebAssembly.Module;
   try {
-    wasm = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    wasm = new WebAssembly.Module(rewrite(bytes, name) as Uint8Array<ArrayBuffer>);
   } catch (e) {
-    throw noexec(name, (e as Error).message);
+    if (!(e instanceof WasmFormatError || e instanceof WebAssembly.CompileError)) throw e;
+    throw noexec(name, e.message);
   }
   const exported = new Set(WebAssembly.Module.exports(wasm).map((e) => e.name));
   const missing = [...REQUIRED_EXPORTS, ...[...ksymtab, ...ksymtabGpl].map((e) => e.name)].find((e) => !exported.has(e));

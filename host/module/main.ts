@@ -8,13 +8,16 @@
 // leaves lsmod, kallsyms, refcounts and memory accounting exactly as they were.
 
 import { LOGLEVELS } from "../../abi/kern_levels.js";
-import { ENV_NAMESPACE, KERNEL_NAMESPACE, MODULE_EXPORTS } from "../../abi/module.js";
+import { ENV_NAMESPACE, KERNEL_NAMESPACE, MODULE_EXPORTS, WATCHDOG_TICK } from "../../abi/module.js";
 import { isParamType } from "../../abi/moduleparam.js";
 import { sameMagic, VERMAGIC } from "../../abi/version.js";
 import { KernelError } from "../kernel/error.js";
 import type { Taint, TaintName } from "../kernel/panic.js";
 import { die, isModuleFault, ModuleBug, oopsError } from "../kernel/traps.js";
 import type { Kernfs } from "../fs/kernfs.js";
+import { currentOrNull } from "../kernel/sched.js";
+import type { Watchdog } from "../kernel/watchdog.js";
+import { instrument } from "./instrument.js";
 import { hex, ModuleMemory, STRING_ID, type ModPtr } from "../mm/maccess.js";
 import { KmallocCache } from "../mm/slab.js";
 import { parseModule, type LoadInfo } from "./load_info.js";
@@ -36,6 +39,8 @@ export interface LoaderContext extends KsymContext {
   readonly kallsyms: Kallsyms;
   /** The task on whose behalf module code runs, for Oops lines. */
   readonly comm: string;
+  /** The soft-lockup detector whose tick every module's budget checks call. */
+  readonly watchdog: Watchdog;
   dieCounter: number;
   /** Per-module limits. */
   readonly limits: { readonly kmallocCap: number; readonly memoryMaxPages: number };
@@ -92,7 +97,8 @@ export class ModuleLoader {
    * version or parameter), ENOMEM, EFAULT (init trapped), or whatever init returned.
    */
   load(bytes: Uint8Array, opts: LoadOptions = {}): Module {
-    const info = parseModule(bytes, opts.filename ?? "module", opts.force ?? false);
+    const rewrite = this.k.watchdog.detector ? withBudgetChecks : undefined;
+    const info = parseModule(bytes, opts.filename ?? "module", opts.force ?? false, rewrite);
     const mod = this.allocate(info);
     this.checkModinfo(mod, info, opts.force ?? false);
     this.checkDuplicate(mod.name);
@@ -219,6 +225,10 @@ export class ModuleLoader {
     const bindings: Binding[] = [];
     let error: KernelError | undefined;
     for (const imp of WebAssembly.Module.imports(info.wasm)) {
+      if (imp.module === WATCHDOG_TICK.module && imp.name === WATCHDOG_TICK.name) {
+        bindings.push({ module: imp.module, name: imp.name, value: this.k.watchdog.tick, provider: null });
+        continue;
+      }
       if (imp.module === ENV_NAMESPACE) {
         const value = this.envImport(mod, imp.name);
         if (value !== undefined || imp.kind === "memory") {
@@ -437,14 +447,21 @@ export class ModuleLoader {
     mod.dead = true;
   }
 
-  /** The gate: run module code (a use of it); a trap or BUG() becomes an Oops, kills the culprit and throws EFAULT. */
+  /**
+   * The gate: run module code (a use of it), bounded by the watchdog; a trap, a BUG() or a soft lockup
+   * becomes an Oops, kills the culprit and throws (EFAULT, or ETIME for a lockup).
+   */
   call<T>(mod: Module, fn: () => T): T {
     if (mod.dead) throw new KernelError("ENODEV", `${mod.name}: module is dead`);
     mod.visited = true;
+    const watchdog = this.k.watchdog;
+    watchdog.enter();
     try {
       return fn();
     } catch (e) {
       throw this.fault(mod, e);
+    } finally {
+      watchdog.leave();
     }
   }
 
@@ -454,40 +471,51 @@ export class ModuleLoader {
    * handlers, system calls).
    */
   guard(mod: Module, f: ModuleFn): ModuleFn {
+    const watchdog = this.k.watchdog;
     return (a0, a1, a2, a3, a4, a5) => {
       if (mod.dead) throw new KernelError("ENODEV", `${mod.name}: module is dead`);
       mod.visited = true;
+      watchdog.enter();
       try {
         return f(a0, a1, a2, a3, a4, a5) | 0;
       } catch (e) {
         throw this.fault(mod, e);
+      } finally {
+        watchdog.leave();
       }
     };
   }
 
-  /** A module fault as the gate handles it: the Oops, the culprit dead, EFAULT for the caller. */
+  /** A module fault as the gate handles it: the Oops (or lockup report), the culprit dead, an errno for the caller. */
   private fault(mod: Module, e: unknown): unknown {
     if (!isModuleFault(e)) return e;
     const k = this.k;
     const ctx = {
       log: (level: number, m: string) => void k.printk(m, level),
       taint: k.taint,
-      comm: k.comm,
+      comm: currentOrNull()?.comm ?? k.comm,
+      pid: currentOrNull()?.pid ?? 1,
       modulesLinkedIn: () => this.modulesLinkedIn(),
       dieCounter: k.dieCounter,
     };
     const culprit = die(ctx, e, mod.name);
     k.dieCounter = ctx.dieCounter;
+    k.watchdog.touch();
     const dead = this.find(culprit.module) ?? mod;
     dead.dead = true;
     dead.slab.reclaim();
-    return oopsError(culprit.module, culprit.func);
+    return oopsError(e, culprit.module, culprit.func);
   }
 
   /** print_modules(): " name(flags)" for every module. */
   modulesLinkedIn(): string {
     return this.modules.map((m) => ` ${m.name}${moduleFlags(m)}`).join("");
   }
+}
+
+/** The loader's rewrite of every module: budget checks for the watchdog, and the name the kernel knows it by. */
+function withBudgetChecks(bytes: Uint8Array, name: string): Uint8Array {
+  return instrument(bytes, { tick: WATCHDOG_TICK, moduleName: name });
 }
 
 function safeRead(mod: Module, ptr: number): string {

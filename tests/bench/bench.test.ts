@@ -62,8 +62,12 @@ describe("runBench (quick)", () => {
 
   it("reports every target, with a ratio where both figures were measured", () => {
     const byId = new Map(results.targets.map((t) => [t.id, t]));
-    expect([...byId.keys()]).toEqual(["module_call", "kernel_call", "kernel_vs_extism", "fops_call", "hello_cold", "scale_load"]);
+    expect([...byId.keys()]).toEqual([
+      "module_call", "kernel_call", "kernel_vs_extism", "fops_call", "watchdog_intra", "watchdog_module", "hello_cold", "scale_load",
+    ]);
     expect(byId.get("module_call")!.value).toBeGreaterThan(0);
+    expect(byId.get("watchdog_intra")!.formula).toBe("watchdog.intra / watchdog.intra_bare, timed together");
+    expect(byId.get("watchdog_module")!.formula).toBe("watchdog.module / watchdog.module_bare, timed together");
     expect(byId.get("fops_call")!.value).toBeGreaterThan(0);
   });
 
