@@ -18,7 +18,7 @@ import { LOGLEVELS } from "../../abi/kern_levels.js";
 import { UTS_RELEASE } from "../../abi/version.js";
 import { Kernel } from "../init/main.js";
 import { Session } from "./session.js";
-import { connect, frame, LineDecoder, parseRequest, socketPath, type Output, type Reply, type Request } from "./socket.js";
+import { connect, frame, LineDecoder, parseRequest, socketPath, unsafeDirectory, type Output, type Reply, type Request } from "./socket.js";
 
 export interface BootOptions {
   readonly socket?: string;
@@ -35,8 +35,8 @@ const CLOCK_PERIOD_MS = 10;
 
 /**
  * `wasm-lkm boot`: 0 once a kernel listens on the socket (with --foreground: once it has halted);
- * 1, with the reason on err, when the module directory is missing, a kernel already runs on the
- * socket, or the kernel cannot start.
+ * 1, with the reason on err, when the module directory is missing, the socket's directory is not safe,
+ * a kernel already runs on the socket, or the kernel cannot start.
  */
 export async function boot(opts: BootOptions, io: Output, self: readonly string[]): Promise<number> {
   const path = socketPath(opts.socket);
@@ -53,6 +53,11 @@ export async function boot(opts: BootOptions, io: Output, self: readonly string[
     return 1;
   }
   const kernel: BootKernel = { moduleDir: opts.modules === undefined ? undefined : resolve(opts.modules), autocleanDelay: delay };
+  const refusal = await claim(path);
+  if (refusal) {
+    io.err(`${refusal}\n`);
+    return 1;
+  }
   return opts.foreground ? serve(path, kernel, io) : daemonize(path, kernel, io, self);
 }
 
@@ -112,12 +117,19 @@ async function daemonize(path: string, kernel: BootKernel, io: Output, self: rea
 }
 
 /**
- * Make the socket's directory (0700) and make sure the path is free: a socket nobody listens on is
- * stale and removed. The refusal line, or undefined when the path may be used.
+ * Make the socket's directory (0700), make sure it is safe (see unsafeDirectory), and make sure the
+ * path is free: a socket nobody listens on is stale and removed. The refusal line, or undefined when
+ * the path may be used.
  */
 async function claim(path: string): Promise<string | undefined> {
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  } catch (e) {
+    return `wasm-lkm boot: cannot use ${path}: ${(e as Error).message}`;
+  }
+  const unsafe = unsafeDirectory(dirname(path));
+  if (unsafe !== undefined) return `wasm-lkm boot: ${unsafe}`;
+  try {
     if (!lstatSync(path, { throwIfNoEntry: false })) return undefined;
   } catch (e) {
     return `wasm-lkm boot: cannot use ${path}: ${(e as Error).message}`;
@@ -135,11 +147,6 @@ async function claim(path: string): Promise<string | undefined> {
 
 /** The server: boot a kernel, listen, announce, and run until halted; the exit status. */
 async function serve(path: string, kernel: BootKernel, io: Output): Promise<number> {
-  const refusal = await claim(path);
-  if (refusal) {
-    io.err(`${refusal}\n`);
-    return 1;
-  }
   // A daemon keeps no directory busy; each request runs from its client's working directory.
   process.chdir("/");
   const daemon = new Kerneld(new Kernel({ moduleDir: kernel.moduleDir, autocleanDelay: kernel.autocleanDelay }), path, io);

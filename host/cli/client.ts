@@ -1,7 +1,8 @@
 // The kernel daemon's client: one command sent to the running kernel, its output and exit status back.
 
 import type { Socket } from "node:net";
-import { connect, frame, LineDecoder, parseReply, type Output } from "./socket.js";
+import { dirname } from "node:path";
+import { connect, frame, LineDecoder, parseReply, unsafeDirectory, type Output } from "./socket.js";
 
 /** Nobody listens on the socket; the message says so, and how to start a kernel. */
 export class NoKernelError extends Error {}
@@ -20,10 +21,16 @@ async function reach(path: string): Promise<Socket> {
 
 /**
  * Run argv in the kernel listening at path, from this process's working directory, printing what it
- * prints as it comes. The command's exit status; 1 if the kernel goes away before it finishes.
+ * prints as it comes. The command's exit status; 1 if the kernel goes away before it finishes, or if the
+ * socket's directory is not safe (whoever can write there may be the one listening).
  * Throws NoKernelError when no kernel runs there.
  */
 export async function forward(argv: readonly string[], path: string, io: Output): Promise<number> {
+  const unsafe = unsafeDirectory(dirname(path));
+  if (unsafe !== undefined) {
+    io.err(`wasm-lkm: ${unsafe}\n`);
+    return 1;
+  }
   const sock = await reach(path);
   return new Promise((done) => {
     const lines = new LineDecoder();

@@ -5,9 +5,11 @@
 // {"out": "..."} and {"err": "..."} chunks as the command prints them, then {"status": N}. A connection
 // may carry any number of requests, answered in order; it is one shell session from first to last.
 
+import { lstatSync, type Stats } from "node:fs";
 import { createConnection, type Socket } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join, resolve } from "node:path";
+import { ERRNO, errno, strerror, type ErrnoName } from "../../abi/errno.js";
 
 /** The environment variable naming the socket, for clients (and for boot and halt without --socket). */
 export const SOCKET_ENV = "WASM_LKM_SOCKET";
@@ -22,6 +24,31 @@ export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env): string 
 /** The socket to use: the one named (--socket), else $WASM_LKM_SOCKET, else the default; absolute. */
 export function socketPath(named?: string, env: NodeJS.ProcessEnv = process.env): string {
   return resolve(named ?? (env[SOCKET_ENV] || defaultSocketPath(env)));
+}
+
+/**
+ * Why the socket's directory cannot be trusted, or undefined when it can (or does not exist yet). Whoever
+ * can write in it can put a socket of their own there and answer the clients, so, as tmux and ssh-agent
+ * require, it must be a directory itself (not a symbolic link to one), owned by this user, and writable
+ * by nobody else: `directory D has unsafe permissions: owned by uid 1000, not 0`.
+ */
+export function unsafeDirectory(dir: string): string | undefined {
+  let st: Stats | undefined;
+  try {
+    st = lstatSync(dir, { throwIfNoEntry: false });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return `cannot read directory ${dir}: ${code !== undefined && code in ERRNO ? strerror(errno(code as ErrnoName)) : (e as Error).message}`;
+  }
+  if (st === undefined) return undefined;
+  if (st.isSymbolicLink()) return `${dir} is a symbolic link, not a directory`;
+  if (!st.isDirectory()) return `${dir} is not a directory`;
+  const uid = process.getuid?.() ?? userInfo().uid;
+  if (st.uid !== uid) return `directory ${dir} has unsafe permissions: owned by uid ${st.uid}, not ${uid}`;
+  const writers = [st.mode & 0o020 ? "its group" : "", st.mode & 0o002 ? "others" : ""].filter((w) => w !== "");
+  if (writers.length === 0) return undefined;
+  const mode = (st.mode & 0o7777).toString(8).padStart(4, "0");
+  return `directory ${dir} has unsafe permissions: mode ${mode}, writable by ${writers.join(" and ")}`;
 }
 
 /** Where a command's output goes: its standard output and standard error. */

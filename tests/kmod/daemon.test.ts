@@ -2,8 +2,8 @@
 // clients that vanish, --modules, time passing in a booted kernel, and `wasm-lkm halt`.
 
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { createConnection } from "node:net";
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -388,5 +388,60 @@ describe("halt", () => {
     expect(await cli("lsmod")).toEqual({
       status: 1, stdout: "", stderr: `wasm-lkm: no kernel is running (no socket at ${socket}); start one with: wasm-lkm boot\n`,
     });
+  });
+});
+
+describe("the socket's directory", () => {
+  /** A directory of its own under base with exactly `mode` (chmod: the umask does not narrow it). */
+  function dirWithMode(name: string, mode: number): string {
+    const dir = join(base, name);
+    mkdirSync(dir);
+    chmodSync(dir, mode);
+    return dir;
+  }
+  const refused = (why: string): Result => ({ status: 1, stdout: "", stderr: `wasm-lkm boot: ${why}\n` });
+
+  it("is refused by boot, detached or not, when its group or others may write in it, and nothing starts", async () => {
+    for (const [mode, writers] of [[0o770, "its group"], [0o703, "others"], [0o1777, "its group and others"]] as const) {
+      const dir = dirWithMode(`unsafe-${mode.toString(8)}`, mode);
+      const socket = join(dir, "kernel.sock");
+      const why = refused(`directory ${dir} has unsafe permissions: mode ${mode.toString(8).padStart(4, "0")}, writable by ${writers}`);
+      expect(await wasmLkm(socket, ["boot", "--socket", socket])).toEqual(why);
+      expect(await wasmLkm(socket, ["boot", "--socket", socket, "--foreground"])).toEqual(why);
+      expect(readdirSync(dir)).toEqual([]);
+    }
+  });
+
+  it("is refused by boot when it is a symbolic link to a directory", async () => {
+    const target = dirWithMode("link-target", 0o700);
+    const link = join(base, "link");
+    symlinkSync(target, link);
+    const socket = join(link, "kernel.sock");
+    expect(await wasmLkm(socket, ["boot", "--socket", socket])).toEqual(refused(`${link} is a symbolic link, not a directory`));
+    expect(readdirSync(target)).toEqual([]);
+  });
+
+  it.runIf(process.getuid?.() === 0)("is refused by boot when another user owns it (as root, chown to uid 1)", async () => {
+    const dir = dirWithMode("not-mine", 0o700);
+    chownSync(dir, 1, 1);
+    const socket = join(dir, "kernel.sock");
+    expect(await wasmLkm(socket, ["boot", "--socket", socket])).toEqual(refused(`directory ${dir} has unsafe permissions: owned by uid 1, not 0`));
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("keeps a client from talking to whoever listens in an unsafe directory", async () => {
+    const dir = dirWithMode("rogue", 0o777);
+    const socket = join(dir, "kernel.sock");
+    // Another user's server, answering as a kernel would.
+    const rogue = createServer((c) => c.end(frame({ out: "rogue\n" }) + frame({ status: 0 })));
+    await new Promise<void>((listening) => rogue.listen(socket, listening));
+    try {
+      const why = `wasm-lkm: directory ${dir} has unsafe permissions: mode 0777, writable by its group and others\n`;
+      for (const args of [["lsmod"], ["modinfo", "hello"], ["halt"]]) {
+        expect(await wasmLkm(socket, args)).toEqual({ status: 1, stdout: "", stderr: why });
+      }
+    } finally {
+      rogue.close();
+    }
   });
 });
