@@ -18,7 +18,7 @@ import { LOGLEVELS } from "../../abi/kern_levels.js";
 import { UTS_RELEASE } from "../../abi/version.js";
 import { Kernel } from "../init/main.js";
 import { Session } from "./session.js";
-import { connect, frame, LineDecoder, parseRequest, socketPath, unsafeDirectory, type Output, type Reply, type Request } from "./socket.js";
+import { connect, frame, LineDecoder, parseRequest, REQUEST_MAX, socketPath, unsafeDirectory, type Output, type Reply, type Request } from "./socket.js";
 
 export interface BootOptions {
   readonly socket?: string;
@@ -32,6 +32,8 @@ export interface BootOptions {
 
 /** How often the daemon moves the simulated clock on to the wall clock's time. */
 const CLOCK_PERIOD_MS = 10;
+/** Clients served at once; each has a shell whose task has a memory of its own, so the count is bounded. */
+export const CLIENTS_MAX = 256;
 
 /**
  * `wasm-lkm boot`: 0 once a kernel listens on the socket (with --foreground: once it has halted);
@@ -167,7 +169,7 @@ async function serve(path: string, kernel: BootKernel, io: Output): Promise<numb
 /** One client: its socket and its shell session, which lasts as long as the connection. */
 class Connection {
   readonly session: Session;
-  private readonly lines = new LineDecoder();
+  private readonly lines = new LineDecoder(REQUEST_MAX);
   private sessionOpen = true;
 
   constructor(
@@ -177,9 +179,12 @@ class Connection {
     onClose: (conn: Connection) => void,
   ) {
     this.session = new Session(kernel, (text) => this.send({ out: text }), (text) => this.send({ err: text }));
-    sock.setEncoding("utf8");
-    sock.on("data", (chunk: string) => {
+    sock.on("data", (chunk: Buffer) => {
       for (const line of this.lines.push(chunk)) if (this.sessionOpen) onRequest(this, line);
+      if (this.lines.tooLong && this.sessionOpen) {
+        this.closeSession();
+        this.finish([{ err: `wasm-lkm: request longer than ${REQUEST_MAX} bytes: ${strerror(errno("E2BIG"))}\n` }, { status: 2 }]);
+      }
     });
     // EPIPE, ECONNRESET: the client has gone. 'close' follows, and ends the session.
     sock.on("error", () => {});
@@ -247,6 +252,7 @@ class Kerneld {
 
   private accept(sock: Socket): void {
     if (this.halting) return void sock.destroy();
+    if (this.connections.size >= CLIENTS_MAX) return refuse(sock, `wasm-lkm: too many clients (${CLIENTS_MAX} connected); try again later\n`);
     const conn = new Connection(sock, this.kernel, (c, line) => this.request(c, line), (c) => this.connections.delete(c));
     this.connections.add(conn);
   }
@@ -302,6 +308,13 @@ class Kerneld {
     else this.io.out(log);
     this.settle(0);
   }
+}
+
+/** A connection the daemon will not serve: told why, in a reply of its own, and closed; what it sent is thrown away. */
+function refuse(sock: Socket, why: string): void {
+  sock.on("error", () => {});
+  sock.resume();
+  sock.end(frame({ err: why }) + frame({ status: 1 }), () => sock.destroy());
 }
 
 /** A booted kernel is a running system: every CLOCK_PERIOD_MS, simulated time catches up with wall time. */

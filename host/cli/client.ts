@@ -35,8 +35,7 @@ export async function forward(argv: readonly string[], path: string, io: Output)
   return new Promise((done) => {
     const lines = new LineDecoder();
     let status: number | undefined;
-    sock.setEncoding("utf8");
-    sock.on("data", (chunk: string) => {
+    sock.on("data", (chunk: Buffer) => {
       for (const line of lines.push(chunk)) {
         const reply = parseReply(line);
         if (reply === undefined || status !== undefined) continue;

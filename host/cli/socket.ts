@@ -69,15 +69,59 @@ export function frame(message: Request | Reply): string {
   return `${JSON.stringify(message)}\n`;
 }
 
-/** Cuts a stream of text into lines; a line not yet ended stays until its newline comes (or never does). */
-export class LineDecoder {
-  private partial = "";
+/** The longest request line the daemon reads, in bytes without its newline: past it the connection is refused. */
+export const REQUEST_MAX = 1 << 20;
 
-  /** The lines this chunk completes, without their newlines. */
-  push(chunk: string): string[] {
-    const lines = (this.partial + chunk).split("\n");
-    this.partial = lines.pop()!;
+/** A line kept past this many bytes gives its space back once it ends, so an idle connection holds little. */
+const LINE_KEEP = 64 * 1024;
+
+/**
+ * Cuts a byte stream into lines of UTF-8 text; a line not yet ended stays until its newline comes (or
+ * never does). Each byte is looked at once and copied at most twice (the buffer doubles as it grows),
+ * so any split of the stream costs the same. Past `limit` bytes without a newline the decoder is
+ * `tooLong`: it lets go of the line and returns no line again, since where that line ends is not known.
+ */
+export class LineDecoder {
+  private partial = Buffer.alloc(0);
+  private partialBytes = 0;
+  private overflowed = false;
+
+  constructor(private readonly limit = Number.POSITIVE_INFINITY) {}
+
+  /** A line went past the limit: the stream cannot be read on. */
+  get tooLong(): boolean {
+    return this.overflowed;
+  }
+
+  /** The lines this chunk completes, without their newlines (UTF-8 never has a newline byte inside a character). */
+  push(chunk: Buffer): string[] {
+    const lines: string[] = [];
+    let start = 0;
+    for (let nl = chunk.indexOf(0x0a); nl !== -1 && !this.overflowed; nl = chunk.indexOf(0x0a, start)) {
+      this.keep(chunk.subarray(start, nl));
+      if (!this.overflowed) lines.push(this.partial.toString("utf8", 0, this.partialBytes));
+      this.partialBytes = 0;
+      if (this.partial.length > LINE_KEEP) this.partial = Buffer.alloc(0);
+      start = nl + 1;
+    }
+    this.keep(chunk.subarray(start));
     return lines;
+  }
+
+  private keep(part: Buffer): void {
+    if (this.overflowed) return;
+    const needed = this.partialBytes + part.length;
+    if (needed > this.limit) {
+      this.overflowed = true;
+      this.partial = Buffer.alloc(0);
+      return;
+    }
+    if (needed > this.partial.length) {
+      const grown = Buffer.allocUnsafe(Math.min(Math.max(needed, 2 * this.partial.length, 256), this.limit));
+      this.partial.copy(grown, 0, 0, this.partialBytes);
+      this.partial = grown;
+    }
+    this.partialBytes += part.copy(this.partial, this.partialBytes);
   }
 }
 

@@ -1,14 +1,16 @@
 // The kernel daemon: `wasm-lkm boot` serving the CLI's commands on a Unix socket, many clients at once,
-// clients that vanish, --modules, time passing in a booted kernel, and `wasm-lkm halt`.
+// clients that vanish, --modules, time passing in a booted kernel, and `wasm-lkm halt`; its trust
+// boundary (the socket's directory, request and client limits).
 
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
+import { createConnection, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UTS_RELEASE } from "../../abi/version.js";
-import { defaultSocketPath, frame, LineDecoder, parseReply, parseRequest, socketPath, type Reply } from "../../host/cli/socket.js";
+import { CLIENTS_MAX } from "../../host/cli/boot.js";
+import { defaultSocketPath, frame, LineDecoder, parseReply, parseRequest, REQUEST_MAX, socketPath, type Reply } from "../../host/cli/socket.js";
 import { depmod } from "../../host/kmod/depmod.js";
 import { BUILD_DIR, ROOT } from "../../scripts/paths.js";
 
@@ -66,21 +68,39 @@ function bootForeground(socket: string, extra: readonly string[] = []): Promise<
   });
 }
 
+/** The replies that come on conn, decoded as they arrive into the array returned; `then` after each chunk. */
+function repliesOn(conn: Socket, then: () => void = () => {}): Reply[] {
+  const replies: Reply[] = [];
+  const lines = new LineDecoder();
+  conn.on("data", (chunk: Buffer) => {
+    for (const line of lines.push(chunk)) replies.push(parseReply(line)!);
+    then();
+  });
+  return replies;
+}
+
 /** A raw protocol client: sends `data`, collects every reply until `count` statuses have come. */
 function converse(socket: string, data: string, count: number): Promise<Reply[]> {
   return new Promise((done, fail) => {
     const conn = createConnection(socket);
-    const replies: Reply[] = [];
-    const lines = new LineDecoder();
-    conn.setEncoding("utf8");
-    conn.on("data", (chunk: string) => {
-      for (const line of lines.push(chunk)) replies.push(parseReply(line)!);
+    const replies = repliesOn(conn, () => {
       if (replies.filter((r) => "status" in r).length === count) {
         conn.end();
         done(replies);
       }
     });
     conn.on("error", fail);
+    conn.write(data);
+  });
+}
+
+/** A raw protocol client that sends `data` and collects every reply until the daemon closes the connection. */
+function converseUntilClosed(socket: string, data: string): Promise<Reply[]> {
+  return new Promise((done, fail) => {
+    const conn = createConnection(socket);
+    const replies = repliesOn(conn);
+    conn.on("error", fail);
+    conn.on("close", () => done(replies));
     conn.write(data);
   });
 }
@@ -113,9 +133,31 @@ describe("the socket path", () => {
 describe("the wire protocol", () => {
   it("cuts the stream into lines, keeping a line until its newline arrives", () => {
     const d = new LineDecoder();
-    expect(d.push('{"argv":')).toEqual([]);
-    expect(d.push('["ls"]}\n{"argv":["pwd"]}\n{"ar')).toEqual(['{"argv":["ls"]}', '{"argv":["pwd"]}']);
-    expect(d.push('gv":["cat"]}\n')).toEqual(['{"argv":["cat"]}']);
+    expect(d.push(Buffer.from('{"argv":'))).toEqual([]);
+    expect(d.push(Buffer.from('["ls"]}\n{"argv":["pwd"]}\n{"ar'))).toEqual(['{"argv":["ls"]}', '{"argv":["pwd"]}']);
+    expect(d.push(Buffer.from('gv":["cat"]}\n'))).toEqual(['{"argv":["cat"]}']);
+  });
+
+  it("decodes a line as UTF-8 wherever the stream cuts it, inside a character too", () => {
+    const bytes = Buffer.from("héllo wörld\n");
+    const d = new LineDecoder();
+    expect([...bytes].flatMap((b) => d.push(Buffer.from([b])))).toEqual(["héllo wörld"]);
+  });
+
+  it("takes a line of its limit, and past the limit keeps nothing and gives no line again", () => {
+    const d = new LineDecoder(8);
+    expect(d.push(Buffer.from("1234"))).toEqual([]);
+    expect(d.push(Buffer.from("5678\nabc"))).toEqual(["12345678"]);
+    expect(d.tooLong).toBe(false);
+    expect(d.push(Buffer.from("defghi"))).toEqual([]);
+    expect(d.tooLong).toBe(true);
+    expect(d.push(Buffer.from("\nshort\n"))).toEqual([]);
+  });
+
+  it("gives the lines a chunk completes before the one that goes past the limit", () => {
+    const d = new LineDecoder(4);
+    expect(d.push(Buffer.from("ab\ncd\n12345"))).toEqual(["ab", "cd"]);
+    expect(d.tooLong).toBe(true);
   });
 
   it("takes a request only with a non-empty argv of strings", () => {
@@ -443,5 +485,76 @@ describe("the socket's directory", () => {
     } finally {
       rogue.close();
     }
+  });
+});
+
+/** Send `data` on an open connection and collect the replies until a status comes. */
+function ask(conn: Socket, data: string): Promise<Reply[]> {
+  return new Promise((done) => {
+    const replies: Reply[] = [];
+    const lines = new LineDecoder();
+    const take = (chunk: Buffer) => {
+      for (const line of lines.push(chunk)) replies.push(parseReply(line)!);
+      if (replies.some((r) => "status" in r)) {
+        conn.off("data", take);
+        done(replies);
+      }
+    };
+    conn.on("data", take);
+    conn.write(data);
+  });
+}
+
+describe("limits on one kernel's clients", () => {
+  const socket = sock("limits");
+
+  beforeAll(async () => {
+    await bootForeground(socket);
+  });
+
+  it(`serves a request line of ${REQUEST_MAX} bytes`, async () => {
+    const word = "x".repeat(REQUEST_MAX - request("echo", "").length + 1);
+    const line = request("echo", word);
+    expect(line.length).toBe(REQUEST_MAX + 1);
+    const replies = await converse(socket, line, 1);
+    expect(replies.at(-1)).toEqual({ status: 0 });
+    expect(replies.slice(0, -1).map((r) => ("out" in r ? r.out : "")).join("")).toBe(`${word}\n`);
+  });
+
+  it("refuses a longer line before it ends, once the requests before it are answered, and closes the connection", async () => {
+    const replies = await converseUntilClosed(socket, request("pwd") + "x".repeat(REQUEST_MAX + 1));
+    expect(replies).toEqual([
+      { out: "/\n" },
+      { status: 0 },
+      { err: "wasm-lkm: request longer than 1048576 bytes: Argument list too long\n" },
+      { status: 2 },
+    ]);
+    expect(await wasmLkm(socket, ["pwd"])).toEqual(ok("/\n"));
+  });
+
+  it(`refuses clients past ${CLIENTS_MAX} at once with a reply of their own, and serves the others`, async () => {
+    const extra = 20;
+    const conns: Socket[] = [];
+    const refusals: string[] = [];
+    await new Promise<void>((allRefused, fail) => {
+      for (let i = 0; i < CLIENTS_MAX + extra; i++) {
+        const conn = createConnection(socket);
+        let text = "";
+        conn.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+        conn.on("error", fail);
+        conn.on("close", () => refusals.push(text) === extra && allRefused());
+        conns.push(conn);
+      }
+    });
+    const tooMany = frame({ err: `wasm-lkm: too many clients (${CLIENTS_MAX} connected); try again later\n` }) + frame({ status: 1 });
+    expect(refusals).toEqual(Array(extra).fill(tooMany));
+    const served = conns.filter((c) => !c.destroyed);
+    expect(served).toHaveLength(CLIENTS_MAX);
+    const answers = await Promise.all(served.map((c) => ask(c, request("pwd"))));
+    expect(answers).toEqual(Array(CLIENTS_MAX).fill([{ out: "/\n" }, { status: 0 }]));
+    for (const c of served) c.destroy();
+    // Every shell went with its client: the kernel's own task and this one's are all there is.
+    const pids = (await wasmLkm(socket, ["ls", "/proc"])).stdout.split("\n").filter((n) => /^\d+$/.test(n));
+    expect(pids).toHaveLength(2);
   });
 });
