@@ -9,16 +9,17 @@
 // passes. `halt` (or SIGINT, SIGTERM) closes every session and halts the kernel in order.
 
 import { spawn } from "node:child_process";
-import { chmodSync, closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chmodSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { errno, strerror } from "../../abi/errno.js";
 import { LOGLEVELS } from "../../abi/kern_levels.js";
 import { UTS_RELEASE } from "../../abi/version.js";
 import { Kernel } from "../init/main.js";
 import { Session } from "./session.js";
-import { connect, frame, LineDecoder, parseRequest, REQUEST_MAX, socketPath, unsafeDirectory, type Output, type Reply, type Request } from "./socket.js";
+import {
+  connect, frame, LineDecoder, logPath, parseRequest, REQUEST_MAX, socketPath, unsafeDirectory, type Output, type Reply, type Request,
+} from "./socket.js";
 
 export interface BootOptions {
   readonly socket?: string;
@@ -34,6 +35,8 @@ export interface BootOptions {
 const CLOCK_PERIOD_MS = 10;
 /** Clients served at once; each has a shell whose task has a memory of its own, so the count is bounded. */
 export const CLIENTS_MAX = 256;
+/** The most of the log a failed start prints: what the kernel wrote before it exited. */
+const START_LOG_MAX = 64 * 1024;
 
 /**
  * `wasm-lkm boot`: 0 once a kernel listens on the socket (with --foreground: once it has halted);
@@ -88,33 +91,47 @@ function notADirectory(dir: string): string | undefined {
 }
 
 /**
- * Start `boot --foreground` detached, its stderr in a scratch file, and wait for its "booted" message
- * (sent when it listens) or its exit, whose reason is what it wrote to stderr.
+ * Start `boot --foreground` detached, its stdout and stderr appended to the log beside the socket, and
+ * wait for its "booted" message (sent when it listens) or its exit, whose reason is what it logged.
  */
 async function daemonize(path: string, kernel: BootKernel, io: Output, self: readonly string[]): Promise<number> {
-  const scratch = mkdtempSync(join(tmpdir(), "wasm-lkm-boot-"));
-  const errFile = join(scratch, "stderr");
-  const errFd = openSync(errFile, "w", 0o600);
+  const log = logPath(path);
+  let logFd: number;
+  try {
+    // The directory is the user's alone (claim saw to it); O_NOFOLLOW still refuses a link planted in it.
+    logFd = openSync(log, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  } catch (e) {
+    io.err(`wasm-lkm boot: cannot open log ${log}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const logStart = fstatSync(logFd).size;
   const [node = process.execPath, ...script] = self;
   const args = [...script, "boot", "--foreground", "--socket", path, ...bootArgs(kernel)];
-  const child = spawn(node, args, { detached: true, stdio: ["ignore", "ignore", errFd, "ipc"] });
-  closeSync(errFd);
+  const child = spawn(node, args, { detached: true, stdio: ["ignore", logFd, logFd, "ipc"] });
+  closeSync(logFd);
+  const outcome = await new Promise<{ booted: string } | { exit: string }>((done) => {
+    child.once("message", (m: { booted?: unknown }) => done({ booted: String(m.booted) }));
+    child.once("exit", (code, signal) => done({ exit: signal ? `killed by ${signal}` : `status ${code}` }));
+    child.once("error", (e) => done({ exit: e.message }));
+  });
+  if ("booted" in outcome) {
+    io.out(outcome.booted);
+    if (child.connected) child.disconnect();
+    child.unref();
+    return 0;
+  }
+  io.err(readLog(log, logStart) || `wasm-lkm boot: the kernel exited (${outcome.exit}) before it was ready\n`);
+  return 1;
+}
+
+/** What the log holds from byte `start` on, at most START_LOG_MAX bytes of it. */
+function readLog(log: string, start: number): string {
+  const fd = openSync(log, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
-    const outcome = await new Promise<{ booted: string } | { exit: string }>((done) => {
-      child.once("message", (m: { booted?: unknown }) => done({ booted: String(m.booted) }));
-      child.once("exit", (code, signal) => done({ exit: signal ? `killed by ${signal}` : `status ${code}` }));
-      child.once("error", (e) => done({ exit: e.message }));
-    });
-    if ("booted" in outcome) {
-      io.out(outcome.booted);
-      if (child.connected) child.disconnect();
-      child.unref();
-      return 0;
-    }
-    io.err(readFileSync(errFile, "utf8") || `wasm-lkm boot: the kernel exited (${outcome.exit}) before it was ready\n`);
-    return 1;
+    const text = Buffer.alloc(Math.max(0, Math.min(fstatSync(fd).size - start, START_LOG_MAX)));
+    return text.subarray(0, readSync(fd, text, 0, text.length, start)).toString("utf8");
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    closeSync(fd);
   }
 }
 
@@ -149,6 +166,9 @@ async function claim(path: string): Promise<string | undefined> {
 
 /** The server: boot a kernel, listen, announce, and run until halted; the exit status. */
 async function serve(path: string, kernel: BootKernel, io: Output): Promise<number> {
+  // Whatever escapes is written down, and the daemon serves on: its clients' kernel is still there.
+  process.on("uncaughtException", (e) => logInternalError(io, "kerneld", e));
+  process.on("unhandledRejection", (e) => logInternalError(io, "kerneld", e));
   // A daemon keeps no directory busy; each request runs from its client's working directory.
   process.chdir("/");
   const daemon = new Kerneld(new Kernel({ moduleDir: kernel.moduleDir, autocleanDelay: kernel.autocleanDelay }), path, io);
@@ -159,10 +179,11 @@ async function serve(path: string, kernel: BootKernel, io: Output): Promise<numb
     return 1;
   }
   const line = `wasm-lkm: kernel ${UTS_RELEASE} booted (pid ${process.pid}), listening on ${path}\n`;
+  io.out(line);
   if (process.send) {
     process.send({ booted: line });
     process.disconnect();
-  } else io.out(line);
+  }
   return daemon.halted;
 }
 
@@ -253,8 +274,13 @@ class Kerneld {
   private accept(sock: Socket): void {
     if (this.halting) return void sock.destroy();
     if (this.connections.size >= CLIENTS_MAX) return refuse(sock, `wasm-lkm: too many clients (${CLIENTS_MAX} connected); try again later\n`);
-    const conn = new Connection(sock, this.kernel, (c, line) => this.request(c, line), (c) => this.connections.delete(c));
-    this.connections.add(conn);
+    try {
+      const conn = new Connection(sock, this.kernel, (c, line) => this.request(c, line), (c) => this.connections.delete(c));
+      this.connections.add(conn);
+    } catch (e) {
+      logInternalError(this.io, "accept", e);
+      refuse(sock, `wasm-lkm: internal error: ${firstLine(e)}\n`);
+    }
   }
 
   /** One request line: a command in the connection's session, or halt. */
@@ -279,7 +305,8 @@ class Kerneld {
     try {
       return session.run(req.argv);
     } catch (e) {
-      session.err(`wasm-lkm: ${req.argv[0]}: internal error: ${(e as Error).message}\n`);
+      logInternalError(this.io, req.argv[0]!, e);
+      session.err(`wasm-lkm: ${req.argv[0]}: internal error: ${firstLine(e)}\n`);
       return 1;
     } finally {
       process.chdir("/");
@@ -315,6 +342,20 @@ function refuse(sock: Socket, why: string): void {
   sock.on("error", () => {});
   sock.resume();
   sock.end(frame({ err: why }) + frame({ status: 1 }), () => sock.destroy());
+}
+
+/** The first line of a host error's message, for the client. */
+function firstLine(e: unknown): string {
+  return String(e instanceof Error ? e.message : e).split("\n", 1)[0]!;
+}
+
+/**
+ * Write down a host error the daemon survived, when and where, with its stack, on its stderr: the log
+ * beside the socket once detached (see logPath), the terminal with --foreground.
+ */
+function logInternalError(io: Output, where: string, e: unknown): void {
+  const trace = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
+  io.err(`${new Date().toISOString()} wasm-lkm: ${where}: internal error: ${trace}\n`);
 }
 
 /** A booted kernel is a running system: every CLOCK_PERIOD_MS, simulated time catches up with wall time. */

@@ -26,6 +26,11 @@ export function socketPath(named?: string, env: NodeJS.ProcessEnv = process.env)
   return resolve(named ?? (env[SOCKET_ENV] || defaultSocketPath(env)));
 }
 
+/** The daemon's log beside its socket (kernel.sock's is kernel.log): its stderr and what it survived, once detached. */
+export function logPath(socket: string): string {
+  return `${socket.replace(/\.sock$/, "")}.log`;
+}
+
 /**
  * Why the socket's directory cannot be trusted, or undefined when it can (or does not exist yet). Whoever
  * can write in it can put a socket of their own there and answer the clients, so, as tmux and ssh-agent

@@ -1,16 +1,19 @@
 // The kernel daemon: `wasm-lkm boot` serving the CLI's commands on a Unix socket, many clients at once,
 // clients that vanish, --modules, time passing in a booted kernel, and `wasm-lkm halt`; its trust
-// boundary (the socket's directory, request and client limits).
+// boundary (the socket's directory, request and client limits) and its log of what it survived.
 
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
+import {
+  chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync,
+} from "node:fs";
 import { createConnection, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UTS_RELEASE } from "../../abi/version.js";
 import { CLIENTS_MAX } from "../../host/cli/boot.js";
-import { defaultSocketPath, frame, LineDecoder, parseReply, parseRequest, REQUEST_MAX, socketPath, type Reply } from "../../host/cli/socket.js";
+import { defaultSocketPath, frame, LineDecoder, logPath, parseReply, parseRequest, REQUEST_MAX, socketPath, type Reply } from "../../host/cli/socket.js";
 import { depmod } from "../../host/kmod/depmod.js";
 import { BUILD_DIR, ROOT } from "../../scripts/paths.js";
 
@@ -39,10 +42,10 @@ interface Result {
   readonly stderr: string;
 }
 
-/** The real CLI, as a user runs it, against the kernel at socket. */
-function wasmLkm(socket: string, args: readonly string[], cwd = ROOT): Promise<Result> {
+/** The real CLI, as a user runs it, against the kernel at socket (node given `flags` first). */
+function wasmLkm(socket: string, args: readonly string[], cwd = ROOT, flags: readonly string[] = []): Promise<Result> {
   return new Promise((done) => {
-    execFile("node", [CLI, ...args], { cwd, env: { ...process.env, WASM_LKM_SOCKET: socket } }, (error, stdout, stderr) => {
+    execFile("node", [...flags, CLI, ...args], { cwd, env: { ...process.env, WASM_LKM_SOCKET: socket } }, (error, stdout, stderr) => {
       const status = error ? Number((error as { code?: unknown }).code) : 0;
       done({ status, stdout, stderr });
     });
@@ -556,5 +559,89 @@ describe("limits on one kernel's clients", () => {
     // Every shell went with its client: the kernel's own task and this one's are all there is.
     const pids = (await wasmLkm(socket, ["ls", "/proc"])).stdout.split("\n").filter((n) => /^\d+$/.test(n));
     expect(pids).toHaveLength(2);
+  });
+});
+
+describe("the log of a detached kernel", () => {
+  const socket = sock("logged");
+  const log = logPath(socket);
+  const module = (path: string) => JSON.stringify(pathToFileURL(join(ROOT, "dist", path)).href);
+  // Loaded into the daemon with node --import: bugs that its commands and its kernel do not have.
+  const inject = join(base, "inject.mjs");
+  const injected = ["--import", pathToFileURL(inject).href];
+  const cli = (...args: string[]) => wasmLkm(socket, args, ROOT, injected);
+  const entry = (where: string, error: string) =>
+    new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z wasm-lkm: ${where}: internal error: ${error}\\n( {4}at .*\\n)+`, "m");
+
+  beforeAll(async () => {
+    writeFileSync(inject, [
+      `import { Session } from ${module("host/cli/session.js")};`,
+      `import { Kernel } from ${module("host/init/main.js")};`,
+      "const run = Session.prototype.run;",
+      "let failSpawn = false;",
+      "Session.prototype.run = function (argv) {",
+      '  if (argv[0] === "true" && argv[1] === "--bug") throw new Error("injected bug\\nover two lines");',
+      '  if (argv[0] === "true" && argv[1] === "--uncaught") setImmediate(() => { throw new Error("injected uncaught"); });',
+      '  if (argv[0] === "true" && argv[1] === "--no-shell") failSpawn = true;',
+      "  return run.call(this, argv);",
+      "};",
+      "const spawn = Kernel.prototype.spawn;",
+      "Kernel.prototype.spawn = function (comm) {",
+      '  if (failSpawn) { failSpawn = false; throw new RangeError("injected: WebAssembly.Memory(): could not allocate memory"); }',
+      "  return spawn.call(this, comm);",
+      "};",
+      "",
+    ].join("\n"));
+    const r = await cli("boot", "--socket", socket);
+    const pid = Number(/\(pid (\d+)\)/.exec(r.stdout)?.[1]);
+    detached.push(pid);
+    expect(r).toEqual(ok(bootLine(pid, socket)));
+  });
+
+  afterAll(async () => {
+    await cli("halt");
+  });
+
+  it("is the socket's path with .log for .sock, made 0600, and starts with the boot line", () => {
+    expect(logPath("/run/user/1000/wasm-lkm/kernel.sock")).toBe("/run/user/1000/wasm-lkm/kernel.log");
+    expect(logPath("/srv/kernel")).toBe("/srv/kernel.log");
+    expect(statSync(log).mode & 0o777).toBe(0o600);
+    expect(readFileSync(log, "utf8")).toMatch(/^wasm-lkm: kernel .* booted \(pid \d+\), listening on .*logged\.sock\n/);
+  });
+
+  it("records an internal error in a command with its stack; the command fails with one line, and the kernel serves on", async () => {
+    expect(await cli("true", "--bug")).toEqual({ status: 1, stdout: "", stderr: "wasm-lkm: true: internal error: injected bug\n" });
+    expect(readFileSync(log, "utf8")).toMatch(entry("true", "Error: injected bug\\nover two lines"));
+    expect(await cli("pwd")).toEqual(ok("/\n"));
+  });
+
+  it("records an exception nothing caught, and the kernel serves on", async () => {
+    const conn = createConnection(socket);
+    expect(await ask(conn, request("true", "--uncaught"))).toEqual([{ status: 0 }]);
+    // The exception is thrown before the daemon reads the next request, so its answer comes after.
+    expect(await ask(conn, request("pwd"))).toEqual([{ out: "/\n" }, { status: 0 }]);
+    conn.destroy();
+    expect(readFileSync(log, "utf8")).toMatch(entry("kerneld", "Error: injected uncaught"));
+  });
+
+  it("records a client that could not be given a shell, which is told so in one reply", async () => {
+    expect(await cli("true", "--no-shell")).toEqual(ok(""));
+    expect(await converseUntilClosed(socket, "")).toEqual([
+      { err: "wasm-lkm: internal error: injected: WebAssembly.Memory(): could not allocate memory\n" },
+      { status: 1 },
+    ]);
+    expect(readFileSync(log, "utf8")).toMatch(entry("accept", "RangeError: injected: WebAssembly.Memory\\(\\): could not allocate memory"));
+    expect(await cli("pwd")).toEqual(ok("/\n"));
+  });
+
+  it("is where a kernel that cannot start says why, which boot prints", async () => {
+    const failing = join(base, "cannot-start.mjs");
+    writeFileSync(failing, 'if (process.argv.includes("--foreground")) { process.stderr.write("injected: cannot start\\n"); process.exit(3); }\n');
+    const socket = sock("nostart");
+    const flags = ["--import", pathToFileURL(failing).href];
+    const cannot = { status: 1, stdout: "", stderr: "injected: cannot start\n" };
+    expect(await wasmLkm(socket, ["boot", "--socket", socket], ROOT, flags)).toEqual(cannot);
+    expect(await wasmLkm(socket, ["boot", "--socket", socket], ROOT, flags)).toEqual(cannot);
+    expect(readFileSync(logPath(socket), "utf8")).toBe("injected: cannot start\ninjected: cannot start\n");
   });
 });
