@@ -35,6 +35,8 @@ export interface BootOptions {
 const CLOCK_PERIOD_MS = 10;
 /** Clients served at once; each has a shell whose task has a memory of its own, so the count is bounded. */
 export const CLIENTS_MAX = 256;
+/** How long a refused client has to read why before its connection is closed under it. */
+const REFUSED_LINGER_MS = 1000;
 /** The most of the log a failed start prints: what the kernel wrote before it exited. */
 const START_LOG_MAX = 64 * 1024;
 
@@ -204,7 +206,7 @@ class Connection {
       for (const line of this.lines.push(chunk)) if (this.sessionOpen) onRequest(this, line);
       if (this.lines.tooLong && this.sessionOpen) {
         this.closeSession();
-        this.finish([{ err: `wasm-lkm: request longer than ${REQUEST_MAX} bytes: ${strerror(errno("E2BIG"))}\n` }, { status: 2 }]);
+        refuse(sock, `wasm-lkm: request longer than ${REQUEST_MAX} bytes: ${strerror(errno("E2BIG"))}\n`, 2);
       }
     });
     // EPIPE, ECONNRESET: the client has gone. 'close' follows, and ends the session.
@@ -337,11 +339,17 @@ class Kerneld {
   }
 }
 
-/** A connection the daemon will not serve: told why, in a reply of its own, and closed; what it sent is thrown away. */
-function refuse(sock: Socket, why: string): void {
+/**
+ * A connection the daemon will serve no more: told why and given `status`, then closed once the client
+ * closes its end, or REFUSED_LINGER_MS later. Until then what it sends is read and thrown away, so a
+ * client still writing is not cut off (EPIPE) before it reads why.
+ */
+function refuse(sock: Socket, why: string, status = 1): void {
   sock.on("error", () => {});
   sock.resume();
-  sock.end(frame({ err: why }) + frame({ status: 1 }), () => sock.destroy());
+  sock.end(frame({ err: why }) + frame({ status }));
+  const linger = setTimeout(() => sock.destroy(), REFUSED_LINGER_MS).unref();
+  sock.once("close", () => clearTimeout(linger));
 }
 
 /** The first line of a host error's message, for the client. */

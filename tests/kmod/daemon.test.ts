@@ -97,14 +97,12 @@ function converse(socket: string, data: string, count: number): Promise<Reply[]>
   });
 }
 
-/** A raw protocol client that sends `data` and collects every reply until the daemon closes the connection. */
-function converseUntilClosed(socket: string, data: string): Promise<Reply[]> {
+/** Every reply that comes on conn until the daemon closes it. */
+function untilClosed(conn: Socket): Promise<Reply[]> {
   return new Promise((done, fail) => {
-    const conn = createConnection(socket);
     const replies = repliesOn(conn);
     conn.on("error", fail);
     conn.on("close", () => done(replies));
-    conn.write(data);
   });
 }
 
@@ -525,7 +523,9 @@ describe("limits on one kernel's clients", () => {
   });
 
   it("refuses a longer line before it ends, once the requests before it are answered, and closes the connection", async () => {
-    const replies = await converseUntilClosed(socket, request("pwd") + "x".repeat(REQUEST_MAX + 1));
+    const conn = createConnection(socket);
+    conn.write(request("pwd") + "x".repeat(REQUEST_MAX + 1));
+    const replies = await untilClosed(conn);
     expect(replies).toEqual([
       { out: "/\n" },
       { status: 0 },
@@ -553,6 +553,9 @@ describe("limits on one kernel's clients", () => {
     expect(refusals).toEqual(Array(extra).fill(tooMany));
     const served = conns.filter((c) => !c.destroyed);
     expect(served).toHaveLength(CLIENTS_MAX);
+    expect(await wasmLkm(socket, ["pwd"])).toEqual({
+      status: 1, stdout: "", stderr: `wasm-lkm: too many clients (${CLIENTS_MAX} connected); try again later\n`,
+    });
     const answers = await Promise.all(served.map((c) => ask(c, request("pwd"))));
     expect(answers).toEqual(Array(CLIENTS_MAX).fill([{ out: "/\n" }, { status: 0 }]));
     for (const c of served) c.destroy();
@@ -626,7 +629,7 @@ describe("the log of a detached kernel", () => {
 
   it("records a client that could not be given a shell, which is told so in one reply", async () => {
     expect(await cli("true", "--no-shell")).toEqual(ok(""));
-    expect(await converseUntilClosed(socket, "")).toEqual([
+    expect(await untilClosed(createConnection(socket))).toEqual([
       { err: "wasm-lkm: internal error: injected: WebAssembly.Memory(): could not allocate memory\n" },
       { status: 1 },
     ]);
