@@ -11,17 +11,19 @@
 // `halt` (or SIGINT, SIGTERM) ends every client's command, closes every session and halts the kernel in order.
 
 import { spawn } from "node:child_process";
-import { chmodSync, closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chmodSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { errno, strerror } from "../../abi/errno.js";
 import { LOGLEVELS } from "../../abi/kern_levels.js";
 import { UTS_RELEASE } from "../../abi/version.js";
 import { Kernel } from "../init/main.js";
 import { Session } from "./session.js";
 import { signo } from "../../abi/signal.js";
-import { connect, frame, LineDecoder, parseRequest, parseSignal, socketPath, type Output, type Reply, type Request } from "./socket.js";
+import {
+  connect, frame, LineDecoder, logPath, parseRequest, parseSignal, REQUEST_MAX, socketPath, unsafeDirectory,
+  type Output, type Reply, type Request,
+} from "./socket.js";
 
 export interface BootOptions {
   readonly socket?: string;
@@ -35,11 +37,17 @@ export interface BootOptions {
 
 /** How often the daemon moves the simulated clock on to the wall clock's time. */
 const CLOCK_PERIOD_MS = 10;
+/** Clients served at once; each has a shell whose task has a memory of its own, so the count is bounded. */
+export const CLIENTS_MAX = 256;
+/** How long a refused client has to read why before its connection is closed under it. */
+const REFUSED_LINGER_MS = 1000;
+/** The most of the log a failed start prints: what the kernel wrote before it exited. */
+const START_LOG_MAX = 64 * 1024;
 
 /**
  * `wasm-lkm boot`: 0 once a kernel listens on the socket (with --foreground: once it has halted);
- * 1, with the reason on err, when the module directory is missing, a kernel already runs on the
- * socket, or the kernel cannot start.
+ * 1, with the reason on err, when the module directory is missing, the socket's directory is not safe,
+ * a kernel already runs on the socket, or the kernel cannot start.
  */
 export async function boot(opts: BootOptions, io: Output, self: readonly string[]): Promise<number> {
   const path = socketPath(opts.socket);
@@ -56,6 +64,11 @@ export async function boot(opts: BootOptions, io: Output, self: readonly string[
     return 1;
   }
   const kernel: BootKernel = { moduleDir: opts.modules === undefined ? undefined : resolve(opts.modules), autocleanDelay: delay };
+  const refusal = await claim(path);
+  if (refusal) {
+    io.err(`${refusal}\n`);
+    return 1;
+  }
   return opts.foreground ? serve(path, kernel, io) : daemonize(path, kernel, io, self);
 }
 
@@ -84,43 +97,64 @@ function notADirectory(dir: string): string | undefined {
 }
 
 /**
- * Start `boot --foreground` detached, its stderr in a scratch file, and wait for its "booted" message
- * (sent when it listens) or its exit, whose reason is what it wrote to stderr.
+ * Start `boot --foreground` detached, its stdout and stderr appended to the log beside the socket, and
+ * wait for its "booted" message (sent when it listens) or its exit, whose reason is what it logged.
  */
 async function daemonize(path: string, kernel: BootKernel, io: Output, self: readonly string[]): Promise<number> {
-  const scratch = mkdtempSync(join(tmpdir(), "wasm-lkm-boot-"));
-  const errFile = join(scratch, "stderr");
-  const errFd = openSync(errFile, "w", 0o600);
+  const log = logPath(path);
+  let logFd: number;
+  try {
+    // The directory is the user's alone (claim saw to it); O_NOFOLLOW still refuses a link planted in it.
+    logFd = openSync(log, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  } catch (e) {
+    io.err(`wasm-lkm boot: cannot open log ${log}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const logStart = fstatSync(logFd).size;
   const [node = process.execPath, ...script] = self;
   const args = [...script, "boot", "--foreground", "--socket", path, ...bootArgs(kernel)];
-  const child = spawn(node, args, { detached: true, stdio: ["ignore", "ignore", errFd, "ipc"] });
-  closeSync(errFd);
+  const child = spawn(node, args, { detached: true, stdio: ["ignore", logFd, logFd, "ipc"] });
+  closeSync(logFd);
+  const outcome = await new Promise<{ booted: string } | { exit: string }>((done) => {
+    child.once("message", (m: { booted?: unknown }) => done({ booted: String(m.booted) }));
+    child.once("exit", (code, signal) => done({ exit: signal ? `killed by ${signal}` : `status ${code}` }));
+    child.once("error", (e) => done({ exit: e.message }));
+  });
+  if ("booted" in outcome) {
+    io.out(outcome.booted);
+    if (child.connected) child.disconnect();
+    child.unref();
+    return 0;
+  }
+  io.err(readLog(log, logStart) || `wasm-lkm boot: the kernel exited (${outcome.exit}) before it was ready\n`);
+  return 1;
+}
+
+/** What the log holds from byte `start` on, at most START_LOG_MAX bytes of it. */
+function readLog(log: string, start: number): string {
+  const fd = openSync(log, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
-    const outcome = await new Promise<{ booted: string } | { exit: string }>((done) => {
-      child.once("message", (m: { booted?: unknown }) => done({ booted: String(m.booted) }));
-      child.once("exit", (code, signal) => done({ exit: signal ? `killed by ${signal}` : `status ${code}` }));
-      child.once("error", (e) => done({ exit: e.message }));
-    });
-    if ("booted" in outcome) {
-      io.out(outcome.booted);
-      if (child.connected) child.disconnect();
-      child.unref();
-      return 0;
-    }
-    io.err(readFileSync(errFile, "utf8") || `wasm-lkm boot: the kernel exited (${outcome.exit}) before it was ready\n`);
-    return 1;
+    const text = Buffer.alloc(Math.max(0, Math.min(fstatSync(fd).size - start, START_LOG_MAX)));
+    return text.subarray(0, readSync(fd, text, 0, text.length, start)).toString("utf8");
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    closeSync(fd);
   }
 }
 
 /**
- * Make the socket's directory (0700) and make sure the path is free: a socket nobody listens on is
- * stale and removed. The refusal line, or undefined when the path may be used.
+ * Make the socket's directory (0700), make sure it is safe (see unsafeDirectory), and make sure the
+ * path is free: a socket nobody listens on is stale and removed. The refusal line, or undefined when
+ * the path may be used.
  */
 async function claim(path: string): Promise<string | undefined> {
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  } catch (e) {
+    return `wasm-lkm boot: cannot use ${path}: ${(e as Error).message}`;
+  }
+  const unsafe = unsafeDirectory(dirname(path));
+  if (unsafe !== undefined) return `wasm-lkm boot: ${unsafe}`;
+  try {
     if (!lstatSync(path, { throwIfNoEntry: false })) return undefined;
   } catch (e) {
     return `wasm-lkm boot: cannot use ${path}: ${(e as Error).message}`;
@@ -138,11 +172,9 @@ async function claim(path: string): Promise<string | undefined> {
 
 /** The server: boot a kernel, listen, announce, and run until halted; the exit status. */
 async function serve(path: string, kernel: BootKernel, io: Output): Promise<number> {
-  const refusal = await claim(path);
-  if (refusal) {
-    io.err(`${refusal}\n`);
-    return 1;
-  }
+  // Whatever escapes is written down, and the daemon serves on: its clients' kernel is still there.
+  process.on("uncaughtException", (e) => logInternalError(io, "kerneld", e));
+  process.on("unhandledRejection", (e) => logInternalError(io, "kerneld", e));
   // A daemon keeps no directory busy; each request runs from its client's working directory.
   process.chdir("/");
   const daemon = new Kerneld(new Kernel({ moduleDir: kernel.moduleDir, autocleanDelay: kernel.autocleanDelay }), path, io);
@@ -153,17 +185,18 @@ async function serve(path: string, kernel: BootKernel, io: Output): Promise<numb
     return 1;
   }
   const line = `wasm-lkm: kernel ${UTS_RELEASE} booted (pid ${process.pid}), listening on ${path}\n`;
+  io.out(line);
   if (process.send) {
     process.send({ booted: line });
     process.disconnect();
-  } else io.out(line);
+  }
   return daemon.halted;
 }
 
 /** One client: its socket and its shell session, which lasts as long as the connection. */
 class Connection {
   readonly session: Session;
-  private readonly lines = new LineDecoder();
+  private readonly lines = new LineDecoder(REQUEST_MAX);
   private sessionOpen = true;
   /** The requests so far, run one after another; settles once the last has been answered. */
   private queue: Promise<void> = Promise.resolve();
@@ -177,12 +210,19 @@ class Connection {
   ) {
     const io = { drained: () => drained(sock), realtime: true };
     this.session = new Session(kernel, (text) => this.send({ out: text }), (text) => this.send({ err: text }), io);
-    sock.setEncoding("utf8");
-    sock.on("data", (chunk: string) => {
+    sock.on("data", (chunk: Buffer) => {
       for (const line of this.lines.push(chunk)) {
         const sig = parseSignal(line);
         if (sig !== undefined) this.signal(sig);
         else if (this.sessionOpen) this.queue = this.queue.then(() => this.serve(onRequest, line));
+      }
+      if (this.lines.tooLong && this.sessionOpen) {
+        // The requests before it are answered first; then the shell exits and the client hears why.
+        this.sessionOpen = false;
+        this.queue = this.queue.then(() => {
+          this.session.close();
+          refuse(sock, `wasm-lkm: request longer than ${REQUEST_MAX} bytes: ${strerror(errno("E2BIG"))}\n`, 2);
+        });
       }
     });
     // EPIPE, ECONNRESET: the client has gone. 'close' follows, and ends the session.
@@ -286,8 +326,14 @@ class Kerneld {
 
   private accept(sock: Socket): void {
     if (this.halting) return void sock.destroy();
-    const conn = new Connection(sock, this.kernel, (c, line) => this.request(c, line), (c) => this.connections.delete(c));
-    this.connections.add(conn);
+    if (this.connections.size >= CLIENTS_MAX) return refuse(sock, `wasm-lkm: too many clients (${CLIENTS_MAX} connected); try again later\n`);
+    try {
+      const conn = new Connection(sock, this.kernel, (c, line) => this.request(c, line), (c) => this.connections.delete(c));
+      this.connections.add(conn);
+    } catch (e) {
+      logInternalError(this.io, "accept", e);
+      refuse(sock, `wasm-lkm: internal error: ${firstLine(e)}\n`);
+    }
   }
 
   /** One request line: a command in the connection's session, or halt. */
@@ -311,7 +357,8 @@ class Kerneld {
     try {
       return await session.runAsync(req.argv);
     } catch (e) {
-      session.err(`wasm-lkm: ${req.argv[0]}: internal error: ${(e as Error).message}\n`);
+      logInternalError(this.io, req.argv[0]!, e);
+      session.err(`wasm-lkm: ${req.argv[0]}: internal error: ${firstLine(e)}\n`);
       return 1;
     }
   }
@@ -333,12 +380,46 @@ class Kerneld {
     for (const conn of others) conn.drop();
     requester?.session.close();
     const last = this.kernel.log.read().at(-1)?.seq ?? -1;
-    this.kernel.halt();
+    let status = 0;
+    try {
+      this.kernel.halt();
+    } catch (e) {
+      // The kernel halts all the same: what it could not take down is in the crash log, and the status says so.
+      logInternalError(this.io, "halt", e);
+      status = 1;
+    }
     const log = this.kernel.log.read().filter((r) => r.seq > last).map((r) => `${r.text}\n`).join("");
-    if (requester) requester.finish([{ out: log }, { status: 0 }]);
+    if (requester) requester.finish([{ out: log }, { status }]);
     else this.io.out(log);
-    this.settle(0);
+    this.settle(status);
   }
+}
+
+/**
+ * A connection the daemon will serve no more: told why and given `status`, then closed once the client
+ * closes its end, or REFUSED_LINGER_MS later. Until then what it sends is read and thrown away, so a
+ * client still writing is not cut off (EPIPE) before it reads why.
+ */
+function refuse(sock: Socket, why: string, status = 1): void {
+  sock.on("error", () => {});
+  sock.resume();
+  sock.end(frame({ err: why }) + frame({ status }));
+  const linger = setTimeout(() => sock.destroy(), REFUSED_LINGER_MS).unref();
+  sock.once("close", () => clearTimeout(linger));
+}
+
+/** The first line of a host error's message, for the client. */
+function firstLine(e: unknown): string {
+  return String(e instanceof Error ? e.message : e).split("\n", 1)[0]!;
+}
+
+/**
+ * Write down a host error the daemon survived, when and where, with its stack, on its stderr: the log
+ * beside the socket once detached (see logPath), the terminal with --foreground.
+ */
+function logInternalError(io: Output, where: string, e: unknown): void {
+  const trace = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
+  io.err(`${new Date().toISOString()} wasm-lkm: ${where}: internal error: ${trace}\n`);
 }
 
 /** A booted kernel is a running system: every CLOCK_PERIOD_MS, simulated time catches up with wall time. */

@@ -1,8 +1,9 @@
 // The kernel daemon's client: one command sent to the running kernel, its output and exit status back.
 
 import type { Socket } from "node:net";
+import { dirname } from "node:path";
 import { signo } from "../../abi/signal.js";
-import { connect, frame, LineDecoder, parseReply, type Output } from "./socket.js";
+import { connect, frame, LineDecoder, parseReply, unsafeDirectory, type Output } from "./socket.js";
 
 /** Nobody listens on the socket; the message says so, and how to start a kernel. */
 export class NoKernelError extends Error {}
@@ -23,17 +24,22 @@ async function reach(path: string): Promise<Socket> {
  * Run argv in the kernel listening at path, from this process's working directory, printing what it
  * prints as it comes (taking no more while standard output is backed up, so the kernel's command waits).
  * Ctrl-C is sent on to the command as SIGINT. The command's exit status; 1 if the kernel goes away before
- * it finishes. Throws NoKernelError when no kernel runs there.
+ * it finishes, or if the socket's directory is not safe (whoever can write there may be the one listening).
+ * Throws NoKernelError when no kernel runs there.
  */
 export async function forward(argv: readonly string[], path: string, io: Output, drained?: () => Promise<void> | undefined): Promise<number> {
+  const unsafe = unsafeDirectory(dirname(path));
+  if (unsafe !== undefined) {
+    io.err(`wasm-lkm: ${unsafe}\n`);
+    return 1;
+  }
   const sock = await reach(path);
   const interrupt = () => void sock.write(frame({ signal: signo("SIGINT") }));
   process.on("SIGINT", interrupt);
   return new Promise((done) => {
     const lines = new LineDecoder();
     let status: number | undefined;
-    sock.setEncoding("utf8");
-    sock.on("data", (chunk: string) => {
+    sock.on("data", (chunk: Buffer) => {
       for (const line of lines.push(chunk)) {
         const reply = parseReply(line);
         if (reply === undefined || status !== undefined) continue;

@@ -250,8 +250,7 @@ describe("the kernel daemon", () => {
     const lines = new LineDecoder();
     const waiters: (() => void)[] = [];
     let bytes = 0;
-    conn.setEncoding("utf8");
-    conn.on("data", (chunk: string) => {
+    conn.on("data", (chunk: Buffer) => {
       bytes += chunk.length;
       for (const line of lines.push(chunk)) {
         const reply = parseReply(line)!;

@@ -1,14 +1,19 @@
 // The kernel daemon: `wasm-lkm boot` serving the CLI's commands on a Unix socket, many clients at once,
-// clients that vanish, --modules, time passing in a booted kernel, and `wasm-lkm halt`.
+// clients that vanish, --modules, time passing in a booted kernel, and `wasm-lkm halt`; its trust
+// boundary (the socket's directory, request and client limits) and its log of what it survived.
 
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { createConnection } from "node:net";
+import {
+  chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync,
+} from "node:fs";
+import { createConnection, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UTS_RELEASE } from "../../abi/version.js";
-import { defaultSocketPath, frame, LineDecoder, parseReply, parseRequest, socketPath, type Reply } from "../../host/cli/socket.js";
+import { CLIENTS_MAX } from "../../host/cli/boot.js";
+import { defaultSocketPath, frame, LineDecoder, logPath, parseReply, parseRequest, REQUEST_MAX, socketPath, type Reply } from "../../host/cli/socket.js";
 import { depmod } from "../../host/kmod/depmod.js";
 import { BUILD_DIR, ROOT } from "../../scripts/paths.js";
 
@@ -37,10 +42,10 @@ interface Result {
   readonly stderr: string;
 }
 
-/** The real CLI, as a user runs it, against the kernel at socket. */
-function wasmLkm(socket: string, args: readonly string[], cwd = ROOT): Promise<Result> {
+/** The real CLI, as a user runs it, against the kernel at socket (node given `flags` first). */
+function wasmLkm(socket: string, args: readonly string[], cwd = ROOT, flags: readonly string[] = []): Promise<Result> {
   return new Promise((done) => {
-    execFile("node", [CLI, ...args], { cwd, env: { ...process.env, WASM_LKM_SOCKET: socket } }, (error, stdout, stderr) => {
+    execFile("node", [...flags, CLI, ...args], { cwd, env: { ...process.env, WASM_LKM_SOCKET: socket } }, (error, stdout, stderr) => {
       const status = error ? Number((error as { code?: unknown }).code) : 0;
       done({ status, stdout, stderr });
     });
@@ -66,15 +71,22 @@ function bootForeground(socket: string, extra: readonly string[] = []): Promise<
   });
 }
 
+/** The replies that come on conn, decoded as they arrive into the array returned; `then` after each chunk. */
+function repliesOn(conn: Socket, then: () => void = () => {}): Reply[] {
+  const replies: Reply[] = [];
+  const lines = new LineDecoder();
+  conn.on("data", (chunk: Buffer) => {
+    for (const line of lines.push(chunk)) replies.push(parseReply(line)!);
+    then();
+  });
+  return replies;
+}
+
 /** A raw protocol client: sends `data`, collects every reply until `count` statuses have come. */
 function converse(socket: string, data: string, count: number): Promise<Reply[]> {
   return new Promise((done, fail) => {
     const conn = createConnection(socket);
-    const replies: Reply[] = [];
-    const lines = new LineDecoder();
-    conn.setEncoding("utf8");
-    conn.on("data", (chunk: string) => {
-      for (const line of lines.push(chunk)) replies.push(parseReply(line)!);
+    const replies = repliesOn(conn, () => {
       if (replies.filter((r) => "status" in r).length === count) {
         conn.end();
         done(replies);
@@ -82,6 +94,15 @@ function converse(socket: string, data: string, count: number): Promise<Reply[]>
     });
     conn.on("error", fail);
     conn.write(data);
+  });
+}
+
+/** Every reply that comes on conn until the daemon closes it. */
+function untilClosed(conn: Socket): Promise<Reply[]> {
+  return new Promise((done, fail) => {
+    const replies = repliesOn(conn);
+    conn.on("error", fail);
+    conn.on("close", () => done(replies));
   });
 }
 
@@ -113,9 +134,31 @@ describe("the socket path", () => {
 describe("the wire protocol", () => {
   it("cuts the stream into lines, keeping a line until its newline arrives", () => {
     const d = new LineDecoder();
-    expect(d.push('{"argv":')).toEqual([]);
-    expect(d.push('["ls"]}\n{"argv":["pwd"]}\n{"ar')).toEqual(['{"argv":["ls"]}', '{"argv":["pwd"]}']);
-    expect(d.push('gv":["cat"]}\n')).toEqual(['{"argv":["cat"]}']);
+    expect(d.push(Buffer.from('{"argv":'))).toEqual([]);
+    expect(d.push(Buffer.from('["ls"]}\n{"argv":["pwd"]}\n{"ar'))).toEqual(['{"argv":["ls"]}', '{"argv":["pwd"]}']);
+    expect(d.push(Buffer.from('gv":["cat"]}\n'))).toEqual(['{"argv":["cat"]}']);
+  });
+
+  it("decodes a line as UTF-8 wherever the stream cuts it, inside a character too", () => {
+    const bytes = Buffer.from("héllo wörld\n");
+    const d = new LineDecoder();
+    expect([...bytes].flatMap((b) => d.push(Buffer.from([b])))).toEqual(["héllo wörld"]);
+  });
+
+  it("takes a line of its limit, and past the limit keeps nothing and gives no line again", () => {
+    const d = new LineDecoder(8);
+    expect(d.push(Buffer.from("1234"))).toEqual([]);
+    expect(d.push(Buffer.from("5678\nabc"))).toEqual(["12345678"]);
+    expect(d.tooLong).toBe(false);
+    expect(d.push(Buffer.from("defghi"))).toEqual([]);
+    expect(d.tooLong).toBe(true);
+    expect(d.push(Buffer.from("\nshort\n"))).toEqual([]);
+  });
+
+  it("gives the lines a chunk completes before the one that goes past the limit", () => {
+    const d = new LineDecoder(4);
+    expect(d.push(Buffer.from("ab\ncd\n12345"))).toEqual(["ab", "cd"]);
+    expect(d.tooLong).toBe(true);
   });
 
   it("takes a request only with a non-empty argv of strings", () => {
@@ -388,5 +431,220 @@ describe("halt", () => {
     expect(await cli("lsmod")).toEqual({
       status: 1, stdout: "", stderr: `wasm-lkm: no kernel is running (no socket at ${socket}); start one with: wasm-lkm boot\n`,
     });
+  });
+});
+
+describe("the socket's directory", () => {
+  /** A directory of its own under base with exactly `mode` (chmod: the umask does not narrow it). */
+  function dirWithMode(name: string, mode: number): string {
+    const dir = join(base, name);
+    mkdirSync(dir);
+    chmodSync(dir, mode);
+    return dir;
+  }
+  const refused = (why: string): Result => ({ status: 1, stdout: "", stderr: `wasm-lkm boot: ${why}\n` });
+
+  it("is refused by boot, detached or not, when its group or others may write in it, and nothing starts", async () => {
+    for (const [mode, writers] of [[0o770, "its group"], [0o703, "others"], [0o1777, "its group and others"]] as const) {
+      const dir = dirWithMode(`unsafe-${mode.toString(8)}`, mode);
+      const socket = join(dir, "kernel.sock");
+      const why = refused(`directory ${dir} has unsafe permissions: mode ${mode.toString(8).padStart(4, "0")}, writable by ${writers}`);
+      expect(await wasmLkm(socket, ["boot", "--socket", socket])).toEqual(why);
+      expect(await wasmLkm(socket, ["boot", "--socket", socket, "--foreground"])).toEqual(why);
+      expect(readdirSync(dir)).toEqual([]);
+    }
+  });
+
+  it("is refused by boot when it is a symbolic link to a directory", async () => {
+    const target = dirWithMode("link-target", 0o700);
+    const link = join(base, "link");
+    symlinkSync(target, link);
+    const socket = join(link, "kernel.sock");
+    expect(await wasmLkm(socket, ["boot", "--socket", socket])).toEqual(refused(`${link} is a symbolic link, not a directory`));
+    expect(readdirSync(target)).toEqual([]);
+  });
+
+  it.runIf(process.getuid?.() === 0)("is refused by boot when another user owns it (as root, chown to uid 1)", async () => {
+    const dir = dirWithMode("not-mine", 0o700);
+    chownSync(dir, 1, 1);
+    const socket = join(dir, "kernel.sock");
+    expect(await wasmLkm(socket, ["boot", "--socket", socket])).toEqual(refused(`directory ${dir} has unsafe permissions: owned by uid 1, not 0`));
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("keeps a client from talking to whoever listens in an unsafe directory", async () => {
+    const dir = dirWithMode("rogue", 0o777);
+    const socket = join(dir, "kernel.sock");
+    // Another user's server, answering as a kernel would.
+    const rogue = createServer((c) => c.end(frame({ out: "rogue\n" }) + frame({ status: 0 })));
+    await new Promise<void>((listening) => rogue.listen(socket, listening));
+    try {
+      const why = `wasm-lkm: directory ${dir} has unsafe permissions: mode 0777, writable by its group and others\n`;
+      for (const args of [["lsmod"], ["modinfo", "hello"], ["halt"]]) {
+        expect(await wasmLkm(socket, args)).toEqual({ status: 1, stdout: "", stderr: why });
+      }
+    } finally {
+      rogue.close();
+    }
+  });
+});
+
+/** Send `data` on an open connection and collect the replies until a status comes. */
+function ask(conn: Socket, data: string): Promise<Reply[]> {
+  return new Promise((done) => {
+    const replies: Reply[] = [];
+    const lines = new LineDecoder();
+    const take = (chunk: Buffer) => {
+      for (const line of lines.push(chunk)) replies.push(parseReply(line)!);
+      if (replies.some((r) => "status" in r)) {
+        conn.off("data", take);
+        done(replies);
+      }
+    };
+    conn.on("data", take);
+    conn.write(data);
+  });
+}
+
+describe("limits on one kernel's clients", () => {
+  const socket = sock("limits");
+
+  beforeAll(async () => {
+    await bootForeground(socket);
+  });
+
+  it(`serves a request line of ${REQUEST_MAX} bytes`, async () => {
+    const word = "x".repeat(REQUEST_MAX - request("echo", "").length + 1);
+    const line = request("echo", word);
+    expect(line.length).toBe(REQUEST_MAX + 1);
+    const replies = await converse(socket, line, 1);
+    expect(replies.at(-1)).toEqual({ status: 0 });
+    expect(replies.slice(0, -1).map((r) => ("out" in r ? r.out : "")).join("")).toBe(`${word}\n`);
+  });
+
+  it("refuses a longer line before it ends, once the requests before it are answered, and closes the connection", async () => {
+    const conn = createConnection(socket);
+    conn.write(request("pwd") + "x".repeat(REQUEST_MAX + 1));
+    const replies = await untilClosed(conn);
+    expect(replies).toEqual([
+      { out: "/\n" },
+      { status: 0 },
+      { err: "wasm-lkm: request longer than 1048576 bytes: Argument list too long\n" },
+      { status: 2 },
+    ]);
+    expect(await wasmLkm(socket, ["pwd"])).toEqual(ok("/\n"));
+  });
+
+  it(`refuses clients past ${CLIENTS_MAX} at once with a reply of their own, and serves the others`, async () => {
+    const extra = 20;
+    const conns: Socket[] = [];
+    const refusals: string[] = [];
+    await new Promise<void>((allRefused, fail) => {
+      for (let i = 0; i < CLIENTS_MAX + extra; i++) {
+        const conn = createConnection(socket);
+        let text = "";
+        conn.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+        conn.on("error", fail);
+        conn.on("close", () => refusals.push(text) === extra && allRefused());
+        conns.push(conn);
+      }
+    });
+    const tooMany = frame({ err: `wasm-lkm: too many clients (${CLIENTS_MAX} connected); try again later\n` }) + frame({ status: 1 });
+    expect(refusals).toEqual(Array(extra).fill(tooMany));
+    const served = conns.filter((c) => !c.destroyed);
+    expect(served).toHaveLength(CLIENTS_MAX);
+    expect(await wasmLkm(socket, ["pwd"])).toEqual({
+      status: 1, stdout: "", stderr: `wasm-lkm: too many clients (${CLIENTS_MAX} connected); try again later\n`,
+    });
+    const answers = await Promise.all(served.map((c) => ask(c, request("pwd"))));
+    expect(answers).toEqual(Array(CLIENTS_MAX).fill([{ out: "/\n" }, { status: 0 }]));
+    for (const c of served) c.destroy();
+    // Every shell went with its client: the kernel's own task and this one's are all there is.
+    const pids = (await wasmLkm(socket, ["ls", "/proc"])).stdout.split("\n").filter((n) => /^\d+$/.test(n));
+    expect(pids).toHaveLength(2);
+  });
+});
+
+describe("the log of a detached kernel", () => {
+  const socket = sock("logged");
+  const log = logPath(socket);
+  const module = (path: string) => JSON.stringify(pathToFileURL(join(ROOT, "dist", path)).href);
+  // Loaded into the daemon with node --import: bugs that its commands and its kernel do not have.
+  const inject = join(base, "inject.mjs");
+  const injected = ["--import", pathToFileURL(inject).href];
+  const cli = (...args: string[]) => wasmLkm(socket, args, ROOT, injected);
+  const entry = (where: string, error: string) =>
+    new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z wasm-lkm: ${where}: internal error: ${error}\\n( {4}at .*\\n)+`, "m");
+
+  beforeAll(async () => {
+    writeFileSync(inject, [
+      `import { Session } from ${module("host/cli/session.js")};`,
+      `import { Kernel } from ${module("host/init/main.js")};`,
+      "const run = Session.prototype.runAsync;",
+      "let failSpawn = false;",
+      "Session.prototype.runAsync = function (argv) {",
+      '  if (argv[0] === "true" && argv[1] === "--bug") throw new Error("injected bug\\nover two lines");',
+      '  if (argv[0] === "true" && argv[1] === "--uncaught") setImmediate(() => { throw new Error("injected uncaught"); });',
+      '  if (argv[0] === "true" && argv[1] === "--no-shell") failSpawn = true;',
+      "  return run.call(this, argv);",
+      "};",
+      "const spawn = Kernel.prototype.spawn;",
+      "Kernel.prototype.spawn = function (comm) {",
+      '  if (failSpawn) { failSpawn = false; throw new RangeError("injected: WebAssembly.Memory(): could not allocate memory"); }',
+      "  return spawn.call(this, comm);",
+      "};",
+      "",
+    ].join("\n"));
+    const r = await cli("boot", "--socket", socket);
+    const pid = Number(/\(pid (\d+)\)/.exec(r.stdout)?.[1]);
+    detached.push(pid);
+    expect(r).toEqual(ok(bootLine(pid, socket)));
+  });
+
+  afterAll(async () => {
+    await cli("halt");
+  });
+
+  it("is the socket's path with .log for .sock, made 0600, and starts with the boot line", () => {
+    expect(logPath("/run/user/1000/wasm-lkm/kernel.sock")).toBe("/run/user/1000/wasm-lkm/kernel.log");
+    expect(logPath("/srv/kernel")).toBe("/srv/kernel.log");
+    expect(statSync(log).mode & 0o777).toBe(0o600);
+    expect(readFileSync(log, "utf8")).toMatch(/^wasm-lkm: kernel .* booted \(pid \d+\), listening on .*logged\.sock\n/);
+  });
+
+  it("records an internal error in a command with its stack; the command fails with one line, and the kernel serves on", async () => {
+    expect(await cli("true", "--bug")).toEqual({ status: 1, stdout: "", stderr: "wasm-lkm: true: internal error: injected bug\n" });
+    expect(readFileSync(log, "utf8")).toMatch(entry("true", "Error: injected bug\\nover two lines"));
+    expect(await cli("pwd")).toEqual(ok("/\n"));
+  });
+
+  it("records an exception nothing caught, and the kernel serves on", async () => {
+    const conn = createConnection(socket);
+    expect(await ask(conn, request("true", "--uncaught"))).toEqual([{ status: 0 }]);
+    // The exception is thrown before the daemon reads the next request, so its answer comes after.
+    expect(await ask(conn, request("pwd"))).toEqual([{ out: "/\n" }, { status: 0 }]);
+    conn.destroy();
+    expect(readFileSync(log, "utf8")).toMatch(entry("kerneld", "Error: injected uncaught"));
+  });
+
+  it("records a client that could not be given a shell, which is told so in one reply", async () => {
+    expect(await cli("true", "--no-shell")).toEqual(ok(""));
+    expect(await untilClosed(createConnection(socket))).toEqual([
+      { err: "wasm-lkm: internal error: injected: WebAssembly.Memory(): could not allocate memory\n" },
+      { status: 1 },
+    ]);
+    expect(readFileSync(log, "utf8")).toMatch(entry("accept", "RangeError: injected: WebAssembly.Memory\\(\\): could not allocate memory"));
+    expect(await cli("pwd")).toEqual(ok("/\n"));
+  });
+
+  it("is where a kernel that cannot start says why, which boot prints", async () => {
+    const failing = join(base, "cannot-start.mjs");
+    writeFileSync(failing, 'if (process.argv.includes("--foreground")) { process.stderr.write("injected: cannot start\\n"); process.exit(3); }\n');
+    const socket = sock("nostart");
+    const flags = ["--import", pathToFileURL(failing).href];
+    const cannot = { status: 1, stdout: "", stderr: "injected: cannot start\n" };
+    expect(await wasmLkm(socket, ["boot", "--socket", socket], ROOT, flags)).toEqual(cannot);
+    expect(await wasmLkm(socket, ["boot", "--socket", socket], ROOT, flags)).toEqual(cannot);
+    expect(readFileSync(logPath(socket), "utf8")).toBe("injected: cannot start\ninjected: cannot start\n");
   });
 });
