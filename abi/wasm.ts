@@ -2,11 +2,25 @@
 
 const MAGIC = [0x00, 0x61, 0x73, 0x6d];
 const VERSION = [0x01, 0x00, 0x00, 0x00];
-const SECTION_CUSTOM = 0;
-const SECTION_TYPE = 1;
-const SECTION_IMPORT = 2;
-const SECTION_FUNCTION = 3;
-const SECTION_EXPORT = 7;
+/** The section ids. */
+export const SECTION = {
+  custom: 0, type: 1, import: 2, function: 3, table: 4, memory: 5, global: 6, export: 7, start: 8, element: 9, code: 10,
+  data: 11, dataCount: 12, tag: 13,
+} as const;
+
+/** Where each non-custom section may stand: in this order (the tag section sits between memory and global). */
+const SECTION_ORDER = [
+  SECTION.type, SECTION.import, SECTION.function, SECTION.table, SECTION.memory, SECTION.tag, SECTION.global,
+  SECTION.export, SECTION.start, SECTION.element, SECTION.dataCount, SECTION.code, SECTION.data,
+];
+const SECTION_RANK = new Map<number, number>(SECTION_ORDER.map((id, i) => [id, i + 1]));
+
+// Value types short of GC's: i32 i64 f32 f64 v128 funcref externref exnref; 0x63/0x64 (ref null? ht) take a heap type.
+const VALUE_TYPES = new Set([0x7f, 0x7e, 0x7d, 0x7c, 0x7b, 0x70, 0x6f, 0x69]);
+const REF_NULL = 0x63;
+const REF = 0x64;
+// Abstract heap types short of GC's: func, extern, exn.
+const HEAP_TYPES = new Set([0x70, 0x6f, 0x69]);
 
 /** A malformed binary; the message says where. */
 export class WasmFormatError extends Error {}
@@ -17,14 +31,23 @@ export interface Section {
   readonly name?: string;
   /** The payload (after the custom name, for id 0). */
   readonly payload: Uint8Array;
+  /** Where the payload starts in the file it was read from, for messages. */
+  readonly offset?: number;
 }
 
-class Reader {
+/** A cursor over a binary or a part of it; every read is bounds-checked and a failure names the file offset. */
+export class Reader {
   at = 0;
-  constructor(readonly bytes: Uint8Array) {}
+  /** `base` is the offset of bytes[0] in the file, so that messages name file offsets. */
+  constructor(readonly bytes: Uint8Array, readonly base = 0) {}
+
+  /** Throw a WasmFormatError saying what is wrong and at which file offset (`at` is relative to this reader). */
+  fail(what: string, at = this.at): never {
+    throw new WasmFormatError(`${what} at offset ${this.base + at}`);
+  }
 
   byte(): number {
-    if (this.at >= this.bytes.length) throw new WasmFormatError(`unexpected end at offset ${this.at}`);
+    if (this.at >= this.bytes.length) this.fail("unexpected end");
     return this.bytes[this.at++]!;
   }
 
@@ -33,20 +56,77 @@ class Reader {
     for (let shift = 0; shift < 35; shift += 7) {
       const b = this.byte();
       result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result;
+      if ((b & 0x80) === 0) return shift === 28 && b > 0x0f ? this.fail("integer too large", this.at - 1) : result;
     }
-    throw new WasmFormatError(`LEB128 too long at offset ${this.at}`);
+    return this.fail("LEB128 too long");
+  }
+
+  /** Step over a LEB128 number (signed or not) of at most `maxBytes` bytes: 5 for 32 bits, 10 for 64. */
+  skipLeb(maxBytes: number): void {
+    for (let n = 0; n < maxBytes; n++) if ((this.byte() & 0x80) === 0) return;
+    this.fail("LEB128 too long");
+  }
+
+  /** A signed 33-bit LEB128 (a block type or heap type index). */
+  s33(): number {
+    let result = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      const b = this.byte();
+      result += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) return b & 0x40 ? result - 2 ** (shift + 7) : result;
+    }
+    return this.fail("LEB128 too long");
   }
 
   take(n: number): Uint8Array {
-    if (this.at + n > this.bytes.length) throw new WasmFormatError(`section overruns the file at offset ${this.at}`);
+    if (this.at + n > this.bytes.length) this.fail("section overruns the file");
     const out = this.bytes.subarray(this.at, this.at + n);
     this.at += n;
     return out;
   }
 
   name(): string {
-    return new TextDecoder("utf-8", { fatal: true }).decode(this.take(this.u32()));
+    const at = this.at;
+    const bytes = this.take(this.u32());
+    try {
+      return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      return this.fail("name that is not UTF-8", at);
+    }
+  }
+
+  /** A value type: a number type, v128, or a reference type. */
+  valType(): void {
+    const at = this.at;
+    const b = this.byte();
+    if (b === REF_NULL || b === REF) this.heapType();
+    else if (!VALUE_TYPES.has(b)) this.fail(`unknown value type 0x${b.toString(16)}`, at);
+  }
+
+  /** A heap type: an abstract one or a type index. */
+  heapType(): void {
+    const at = this.at;
+    if (HEAP_TYPES.has(this.bytes[at]!)) this.at++;
+    else if (this.s33() < 0) this.fail("unknown heap type", at);
+  }
+
+  /** A block type: empty (0x40), one value type, or a type index. */
+  blockType(): void {
+    const at = this.at;
+    const b = this.bytes[at]!;
+    if (b === 0x40) this.at++;
+    else if (b === REF_NULL || b === REF || VALUE_TYPES.has(b)) this.valType();
+    else if (this.s33() < 0) this.fail("unknown block type", at);
+  }
+
+  /** Table or memory limits: flags (1 a maximum follows, 2 shared, 4 64-bit), minimum, maximum. */
+  limits(): void {
+    const at = this.at;
+    const flags = this.byte();
+    if (flags > 7) this.fail(`unknown limits flags 0x${flags.toString(16)}`, at);
+    const width = flags & 4 ? 10 : 5;
+    this.skipLeb(width);
+    if (flags & 1) this.skipLeb(width);
   }
 }
 
@@ -59,20 +139,21 @@ export function readSections(bytes: Uint8Array): Section[] {
   const sections: Section[] = [];
   while (r.at < bytes.length) {
     const id = r.byte();
-    const body = new Reader(r.take(r.u32()));
-    if (id !== SECTION_CUSTOM) {
-      sections.push({ id, payload: body.bytes });
+    const size = r.u32();
+    const body = new Reader(r.take(size), r.at - size);
+    if (id !== SECTION.custom) {
+      sections.push({ id, payload: body.bytes, offset: body.base });
       continue;
     }
     const name = body.name();
-    sections.push({ id, name, payload: body.bytes.subarray(body.at) });
+    sections.push({ id, name, payload: body.bytes.subarray(body.at), offset: body.base + body.at });
   }
   return sections;
 }
 
 /** The payloads of every custom section of that name, in file order. */
 export function customSections(sections: readonly Section[], name: string): Uint8Array[] {
-  return sections.filter((s) => s.id === SECTION_CUSTOM && s.name === name).map((s) => s.payload);
+  return sections.filter((s) => s.id === SECTION.custom && s.name === name).map((s) => s.payload);
 }
 
 export interface MemoryImport {
@@ -86,7 +167,7 @@ export interface MemoryImport {
 
 /** The imported memory's limits, if the binary imports one. */
 export function memoryImport(sections: readonly Section[]): MemoryImport | undefined {
-  const section = sections.find((s) => s.id === SECTION_IMPORT);
+  const section = sections.find((s) => s.id === SECTION.import);
   if (!section) return undefined;
   const r = new Reader(section.payload);
   for (let n = r.u32(); n > 0; n--) {
@@ -114,7 +195,7 @@ export interface FuncType {
 export function functionTypes(sections: readonly Section[]): { imports: Map<string, FuncType>; exports: Map<string, FuncType> } {
   const payload = (id: number) => sections.find((s) => s.id === id)?.payload;
   const types: FuncType[] = [];
-  const typeSection = payload(SECTION_TYPE);
+  const typeSection = payload(SECTION.type);
   if (typeSection) {
     const r = new Reader(typeSection);
     const vec = () => Array.from({ length: r.u32() }, () => r.byte());
@@ -130,7 +211,7 @@ export function functionTypes(sections: readonly Section[]): { imports: Map<stri
   };
   const funcs: FuncType[] = [];
   const imports = new Map<string, FuncType>();
-  const importSection = payload(SECTION_IMPORT);
+  const importSection = payload(SECTION.import);
   if (importSection) {
     const r = new Reader(importSection);
     for (let n = r.u32(); n > 0; n--) {
@@ -144,13 +225,13 @@ export function functionTypes(sections: readonly Section[]): { imports: Map<stri
       }
     }
   }
-  const functionSection = payload(SECTION_FUNCTION);
+  const functionSection = payload(SECTION.function);
   if (functionSection) {
     const r = new Reader(functionSection);
     for (let n = r.u32(); n > 0; n--) funcs.push(typeOf(r.u32()));
   }
   const exports = new Map<string, FuncType>();
-  const exportSection = payload(SECTION_EXPORT);
+  const exportSection = payload(SECTION.export);
   if (exportSection) {
     const r = new Reader(exportSection);
     for (let n = r.u32(); n > 0; n--) {
@@ -166,23 +247,56 @@ export function functionTypes(sections: readonly Section[]): { imports: Map<stri
   return { imports, exports };
 }
 
+/** The import kinds (0 function, 1 table, 2 memory, 3 global, 4 tag) of an import section, in order. */
+export function importKinds(r: Reader): number[] {
+  const kinds: number[] = [];
+  for (let n = r.u32(); n > 0; n--) {
+    r.take(r.u32());
+    r.take(r.u32());
+    const kind = r.byte();
+    skipImportDesc(r, kind);
+    kinds.push(kind);
+  }
+  if (r.at !== r.bytes.length) r.fail("import section longer than its entries");
+  return kinds;
+}
+
 function skipImportDesc(r: Reader, kind: number): void {
   if (kind === 0x00) r.u32();
-  else if (kind === 0x01 || kind === 0x02) {
-    if (kind === 0x01) r.byte();
-    const flags = r.byte();
-    r.u32();
-    if (flags & 1) r.u32();
-  } else if (kind === 0x03) {
-    r.byte();
+  else if (kind === 0x01) {
+    r.valType();
+    r.limits();
+  } else if (kind === 0x02) r.limits();
+  else if (kind === 0x03) {
+    r.valType();
     r.byte();
   } else if (kind === 0x04) {
     r.byte();
     r.u32();
-  } else throw new WasmFormatError(`unknown import kind ${kind}`);
+  } else r.fail(`unknown import kind ${kind}`, r.at - 1);
 }
 
-function leb128(n: number): number[] {
+/** Check that the non-custom sections are known, each at most once and in the order the format requires. */
+export function checkSectionOrder(sections: readonly Section[]): void {
+  let last = 0;
+  for (const s of sections) {
+    if (s.id === SECTION.custom) continue;
+    const rank = SECTION_RANK.get(s.id);
+    if (rank === undefined) throw new WasmFormatError(`unknown section id ${s.id} at offset ${s.offset ?? 0}`);
+    if (rank <= last) throw new WasmFormatError(`section id ${s.id} out of order at offset ${s.offset ?? 0}`);
+    last = rank;
+  }
+}
+
+/** The list with the (non-custom) section put where the format wants it: before the first section that follows it. */
+export function insertSection(sections: readonly Section[], section: Section): Section[] {
+  const rank = SECTION_RANK.get(section.id)!;
+  const at = sections.findIndex((s) => s.id !== SECTION.custom && SECTION_RANK.get(s.id)! > rank);
+  return at < 0 ? [...sections, section] : [...sections.slice(0, at), section, ...sections.slice(at)];
+}
+
+/** The unsigned LEB128 encoding of n. */
+export function leb128(n: number): number[] {
   const out: number[] = [];
   do {
     let b = n & 0x7f;
@@ -197,7 +311,7 @@ function leb128(n: number): number[] {
 export function appendCustomSection(binary: Uint8Array, name: string, payload: Uint8Array): Uint8Array {
   const nameBytes = new TextEncoder().encode(name);
   const body = [...leb128(nameBytes.length), ...nameBytes];
-  const header = [SECTION_CUSTOM, ...leb128(body.length + payload.length), ...body];
+  const header = [SECTION.custom, ...leb128(body.length + payload.length), ...body];
   const out = new Uint8Array(binary.length + header.length + payload.length);
   out.set(binary, 0);
   out.set(header, binary.length);
@@ -212,7 +326,7 @@ export function encodeSections(sections: readonly Section[]): Uint8Array {
 
 // Payloads are copied as typed arrays: spreading them into number arrays made a large binary slow to edit.
 function encodeSection(s: Section): Uint8Array[] {
-  const name = new Uint8Array(s.id === SECTION_CUSTOM ? encodeName(s.name ?? "") : []);
+  const name = new Uint8Array(s.id === SECTION.custom ? encodeName(s.name ?? "") : []);
   return [new Uint8Array([s.id, ...leb128(name.length + s.payload.length)]), name, s.payload];
 }
 
@@ -227,31 +341,119 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-function encodeName(name: string): number[] {
+/** A name as the format writes it: its UTF-8 length, then its bytes. */
+export function encodeName(name: string): number[] {
   const bytes = new TextEncoder().encode(name);
   return [...leb128(bytes.length), ...bytes];
 }
 
 /**
- * Give the binary a module name in its "name" section (subsection 0), which V8 puts in the script URL of
- * every stack frame (wasm://wasm/NAME-hash): that is how a trap's frames are traced to their module.
+ * Give the binary a module name in its "name" section (subsection 0), adding the section if there is none: V8 puts
+ * that name in the script URL of every stack frame (wasm://wasm/NAME-hash), which is how a trap's frames are traced
+ * to their module.
  */
 export function setModuleName(binary: Uint8Array, moduleName: string): Uint8Array {
-  const sections = readSections(binary).map((s): Section => {
-    if (s.id !== SECTION_CUSTOM || s.name !== "name") return s;
-    const r = new Reader(s.payload);
-    if (s.payload.length > 0 && r.byte() === 0) r.take(r.u32());
-    else r.at = 0;
-    const sub = encodeName(moduleName);
-    return { id: s.id, name: s.name, payload: new Uint8Array([0, ...leb128(sub.length), ...sub, ...s.payload.subarray(r.at)]) };
-  });
-  return encodeSections(sections);
+  return encodeSections(withModuleName(readSections(binary), moduleName));
+}
+
+/** The sections with every name section renamed as `nameSection` does (a name section added if there is none). */
+export function withModuleName(sections: readonly Section[], moduleName: string, renumber?: Renumber): Section[] {
+  const isNames = (s: Section) => s.id === SECTION.custom && s.name === "name";
+  const rename = (s: Section | undefined): Section =>
+    ({ id: SECTION.custom, name: "name", payload: nameSection(s, moduleName, renumber) });
+  return sections.some(isNames) ? sections.map((s) => (isNames(s) ? rename(s) : s)) : [...sections, rename(undefined)];
+}
+
+/** A map from old function indices to new ones. */
+type Renumber = (index: number) => number;
+
+// The name subsections whose entries start with a function index: function names, local names, label names.
+const NAMES_BY_FUNCTION = new Set([1, 2, 3]);
+
+/**
+ * A name section's payload (a new one for undefined) with moduleName as its module name (subsection 0), and the
+ * function indices of its function, local and label names (subsections 1-3) mapped through `renumber`; the other
+ * subsections are kept as they are.
+ */
+function nameSection(section: Section | undefined, moduleName: string, renumber?: Renumber): Uint8Array {
+  const w = new Writer();
+  const sub = encodeName(moduleName);
+  w.byte(0);
+  w.u32(sub.length);
+  w.bytes(Uint8Array.from(sub));
+  const r = new Reader(section?.payload ?? new Uint8Array(0), section?.offset);
+  while (r.at < r.bytes.length) {
+    const id = r.byte();
+    const size = r.u32();
+    const body = new Reader(r.take(size), r.base + r.at - size);
+    if (id === 0) continue;
+    const payload = renumber && NAMES_BY_FUNCTION.has(id) ? renumberNameMap(body, id === 1, renumber) : body.bytes;
+    w.byte(id);
+    w.u32(payload.length);
+    w.bytes(payload);
+  }
+  return w.result();
+}
+
+// A name map (function names) or an indirect name map (local or label names, per function), renumbered.
+function renumberNameMap(r: Reader, direct: boolean, renumber: Renumber): Uint8Array {
+  const w = new Writer(r.bytes.length + 16);
+  let n = r.u32();
+  w.u32(n);
+  for (; n > 0; n--) {
+    w.u32(renumber(r.u32()));
+    const from = r.at;
+    if (direct) r.take(r.u32());
+    else for (let m = r.u32(); m > 0; m--) {
+      r.u32();
+      r.take(r.u32());
+    }
+    w.bytes(r.bytes.subarray(from, r.at));
+  }
+  if (r.at !== r.bytes.length) r.fail("name subsection longer than its entries");
+  return w.result();
+}
+
+/** A growable byte buffer to encode into. */
+export class Writer {
+  private buf: Uint8Array;
+  private length = 0;
+  constructor(capacity = 256) {
+    this.buf = new Uint8Array(capacity);
+  }
+
+  byte(b: number): void {
+    this.room(1);
+    this.buf[this.length++] = b;
+  }
+
+  u32(n: number): void {
+    for (const b of leb128(n)) this.byte(b);
+  }
+
+  bytes(part: Uint8Array): void {
+    this.room(part.length);
+    this.buf.set(part, this.length);
+    this.length += part.length;
+  }
+
+  /** What has been written (a view, not a copy). */
+  result(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+
+  private room(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const grown = new Uint8Array(Math.max(2 * this.buf.length, this.length + n));
+    grown.set(this.buf.subarray(0, this.length));
+    this.buf = grown;
+  }
 }
 
 /** Rename a binary's exports (the export section only; custom sections that name them are the caller's). */
 export function renameExports(binary: Uint8Array, rename: (name: string) => string): Uint8Array {
   const sections = readSections(binary).map((s): Section => {
-    if (s.id !== SECTION_EXPORT) return s;
+    if (s.id !== SECTION.export) return s;
     const r = new Reader(s.payload);
     const out = [...leb128(r.u32())];
     while (r.at < s.payload.length) {
