@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { ERRNO, errno, errnoName, EWOULDBLOCK, strerror } from "../../abi/errno.js";
 import { ABI_VERSION, KERNEL_SYMBOLS } from "../../abi/kernel.js";
 import { UTS_RELEASE, VERMAGIC, WASM_LKM_VERSION } from "../../abi/version.js";
-import { encodeSections, readSections, renameExports } from "../../abi/wasm.js";
+import { encodeSections, readSections, renameExports, setModuleName, WasmFormatError } from "../../abi/wasm.js";
 import { Kernel } from "../../host/init/main.js";
 import { kernelFunctions } from "../../host/module/ksyms.js";
 import { generateHeader, HEADER_PATH } from "../../scripts/genheaders.js";
@@ -98,6 +98,20 @@ describe("abi/wasm.ts", () => {
   it("encodeSections undoes readSections byte for byte", () => {
     const bytes = loadBytes("counter");
     expect(encodeSections(readSections(bytes))).toEqual(bytes);
+  });
+
+  it("setModuleName adds a name section to a binary that has none", () => {
+    const bare = encodeSections(readSections(loadBytes("counter")).filter((s) => s.name !== "name"));
+    const named = new WebAssembly.Module(setModuleName(bare, "counter") as Uint8Array<ArrayBuffer>);
+    expect(WebAssembly.Module.customSections(named, "name").map((b) => [...new Uint8Array(b)])).toEqual([
+      [0, 8, 7, ...Buffer.from("counter")],
+    ]);
+  });
+
+  it("readSections refuses a custom section name that is not UTF-8 with a WasmFormatError", () => {
+    const bytes = Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x00, 0x02, 0x01, 0xff]);
+    expect(() => readSections(bytes)).toThrow(WasmFormatError);
+    expect(() => readSections(bytes)).toThrow("name that is not UTF-8 at offset 10");
   });
 
   it("renameExports renames the exports and leaves the rest", () => {
