@@ -8,6 +8,7 @@ import { customSections, encodeSections, readSections, type Section } from "../a
 import { Session } from "../host/cli/session.js";
 import { Kernel } from "../host/init/main.js";
 import { KernelError } from "../host/kernel/error.js";
+import type { Module } from "../host/module/internal.js";
 import { BUILD_DIR, ROOT } from "../scripts/paths.js";
 
 /** A built module binary from build/modules (run `npm run build` first). */
@@ -84,6 +85,11 @@ export function cliSession(k: Kernel = new Kernel()): { s: Session; out: string[
   const err: string[] = [];
   const s = new Session(k, (t) => void out.push(t), (t) => void err.push(t));
   return { s, out, err };
+}
+
+/** A module record that stands for an owner where a test drives a subsystem directly, with no module code. */
+export function ownerModule(name: string): Module {
+  return { name } as Module;
 }
 
 /** The dmesg texts, oldest first. */
