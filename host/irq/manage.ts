@@ -291,4 +291,3 @@ export function irqSymbols(
     enable_irq: (irq) => discardRefusal(() => irqs.enable(irq >>> 0, mod)),
   };
 }
-

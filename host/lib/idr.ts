@@ -24,6 +24,11 @@ export class Idr<T extends object> {
     return this.objects.get(id);
   }
 
+  /** How many handles are allocated. */
+  get size(): number {
+    return this.objects.size;
+  }
+
   values(): IterableIterator<T> {
     return this.objects.values();
   }
