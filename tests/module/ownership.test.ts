@@ -8,18 +8,19 @@ import { O_RDONLY } from "../../abi/fcntl.js";
 import { makedev } from "../../abi/stat.js";
 import { SYSCALLS } from "../../abi/syscalls.js";
 import { Kernel } from "../../host/init/main.js";
+import { walk } from "../../host/fs/namei.js";
 import { hex } from "../../host/mm/maccess.js";
 import type { Module } from "../../host/module/internal.js";
 import type { Libc } from "../../host/user/nolibc.js";
 import { compileModule } from "../../scripts/build.js";
 import { modpost } from "../../scripts/mod/modpost.js";
-import { dmesg, expectRefused, ownerModule, scratchDir, snapshot, writeModuleSource } from "../helpers.js";
+import { dmesg, expectRefused, loadBytes, ownerModule, scratchDir, snapshot, writeModuleSource } from "../helpers.js";
 import { expectErrno } from "../vfs_helpers.js";
 
 // The owner: one of each object, reported by handle or address, each released in its cleanup.
 const OWNER = `
 import {
-  device_create, device_destroy, ENODEV, ENOEXEC, EBUSY, file_operations, file_system_type, free_irq, get_jiffies,
+  device_create, device_destroy, ENODEV, ENOEXEC, EBUSY, file_operations, file_set_private, file_system_type, free_irq, get_jiffies,
   GFP_KERNEL, HZ, init_waitqueue_head, mod_timer, IRQ_HANDLED, IRQF_SHARED, kfree, kmalloc, linux_binfmt, pr_info, register_binfmt, register_chrdev,
   register_filesystem, release_region, request_irq, request_region, syscall_register, syscall_unregister, THIS_MODULE,
   del_timer, timer_setup, unregister_binfmt, unregister_chrdev, unregister_filesystem, wake_up_interruptible,
@@ -33,7 +34,11 @@ let timer: u32 = 0;
 let wq: u32 = 0;
 let block: usize = 0;
 
-function owner_open(inode: u32, file: u32): i32 { pr_info("owner: open\\n"); return 0; }
+function owner_open(inode: u32, file: u32): i32 {
+  file_set_private(file, 1234);
+  pr_info("owner: open inode %u file %u\\n", inode, file);
+  return 0;
+}
 function owner_irq(irq: i32, dev: u32): i32 { pr_info("owner: irq %d\\n", irq); return IRQ_HANDLED; }
 function owner_timer(data: u32): void { pr_info("owner: timer\\n"); }
 function owner_syscall(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32): i32 { return 42; }
@@ -80,9 +85,11 @@ export function cleanup_module(): void {
 // The attacker: in its init, one call (attack=NAME) on an object it never registered, with a and b as arguments.
 const ATTACKER = `
 import {
-  del_timer, device_destroy, disable_irq, enable_irq, file_system_type, free_irq, get_jiffies, kfree, linux_binfmt,
-  mod_timer, module_put, pr_info, release_region, syscall_unregister, try_module_get, unregister_binfmt,
-  unregister_chrdev, unregister_filesystem, wait_event_interruptible, wake_up_interruptible,
+  del_timer, device_destroy, disable_irq, enable_irq, file_get_private, file_operations, file_set_private,
+  file_system_type, free_irq, get_jiffies, inode_get_nlink, inode_operations, inode_set_ops, kfree, linux_binfmt, mod_timer, module_put,
+  new_inode, pr_info, release_region, S_IFREG, sb_set_ops, set_nlink, super_operations, syscall_unregister,
+  try_module_get, unregister_binfmt, unregister_chrdev, unregister_filesystem, wait_event_interruptible,
+  wake_up_interruptible,
 } from "@abi/include/kernel";
 MODULE_LICENSE("GPL");
 export let attack: string = "";
@@ -92,7 +99,12 @@ module_param(a, uint, 0o444);
 export let b: u32 = 0;
 module_param(b, uint, 0o444);
 
+const fops = new file_operations();
+const sops = new super_operations();
+function attacker_open(inode: u32, file: u32): i32 { pr_info("attacker: open\\n"); return 0; }
+
 export function init_module(): i32 {
+  fops.open = attacker_open.index;
   if (attack == "unregister_chrdev") unregister_chrdev(a, "owner");
   else if (attack == "device_destroy") device_destroy(a, b);
   else if (attack == "free_irq") free_irq(a, b);
@@ -112,6 +124,16 @@ export function init_module(): i32 {
   else if (attack == "wait_event_interruptible") pr_info("attacker: wait_event_interruptible %d\\n", wait_event_interruptible(a));
   else if (attack == "syscall_unregister") pr_info("attacker: syscall_unregister %d\\n", syscall_unregister(a));
   else if (attack == "unregister_filesystem") pr_info("attacker: unregister_filesystem %d\\n", unregister_filesystem(changetype<file_system_type>(a)));
+  else if (attack == "inode_set_ops") pr_info("attacker: inode_set_ops %d\\n", inode_set_ops(a, changetype<inode_operations>(0), fops));
+  else if (attack == "file_set_private") {
+    file_set_private(a, 99);
+    pr_info("attacker: private %u\\n", file_get_private(a));
+  }
+  else if (attack == "superblock") {
+    pr_info("attacker: new_inode %u sb_set_ops %d\\n", new_inode(a, S_IFREG | 0o644), sb_set_ops(a, sops));
+    set_nlink(b, 0);
+    pr_info("attacker: nlink %d\\n", inode_get_nlink(b));
+  }
   else if (attack == "unregister_binfmt") pr_info("attacker: unregister_binfmt %d\\n", unregister_binfmt(changetype<linux_binfmt>(a)));
   return 0;
 }
@@ -212,7 +234,7 @@ function attack(what: string, a: number, b = 0): string[] {
 function opensOwner(path = "/dev/owned"): boolean {
   k.log.clear();
   sh.close(sh.open(path, O_RDONLY));
-  return dmesg(k).includes("owner: open");
+  return dmesg(k).some((l) => l.startsWith("owner: open "));
 }
 
 /** A rising edge on IRQ 5; whether the owner's handler ran. */
@@ -262,6 +284,36 @@ describe("device nodes", () => {
     sh.mknod("/dev/owned", 0o20600, 0);
     k.rmmod("owner");
     expect(sh.stat("/dev/owned").rdev).toBe(0);
+  });
+});
+
+describe("inodes, superblocks and open files", () => {
+  it("refuses another module's inode_set_ops on a device node: opening it still reaches the owner", () => {
+    expect(opensOwner()).toBe(true);
+    const inode = Number(/inode (\d+)/.exec(dmesg(k).find((l) => l.startsWith("owner: open "))!)![1]);
+    expect(attack("inode_set_ops", inode)).toEqual([`attacker: inode_set_ops ${EINVAL}`]);
+    expect(opensOwner()).toBe(true);
+    expect(dmesg(k)).not.toContain("attacker: open");
+  });
+
+  it("ignores another module's file_set_private on a file opened through the owner", () => {
+    k.log.clear();
+    const fd = sh.open("/dev/owned", O_RDONLY);
+    const file = Number(/file (\d+)/.exec(dmesg(k)[0]!)![1]);
+    expect(attack("file_set_private", file)).toEqual(["attacker: private 1234"]);
+    sh.close(fd);
+  });
+
+  it("refuses another module's new_inode and sb_set_ops on a mounted superblock, and set_nlink on its inodes", () => {
+    k.insmod(loadBytes("ramfs"));
+    sh.mount("none", "/mnt", "ramfs");
+    const root = walk({ ns: k.vfs.ns, root: k.init.fs.root, start: k.init.fs.root }, "/mnt").dentry.inode;
+    const sb = k.moduleFilesystems.sbs.handle(root.sb);
+    const inode = k.moduleFilesystems.inodes.handle(root);
+    expect(attack("superblock", sb, inode)).toEqual([`attacker: new_inode 0 sb_set_ops ${EINVAL}`, "attacker: nlink 2"]);
+    expect(sh.stat("/mnt").nlink).toBe(2);
+    sh.umount("/mnt");
+    k.rmmod("ramfs");
   });
 });
 
