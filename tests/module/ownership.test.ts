@@ -274,6 +274,7 @@ describe("device nodes", () => {
   it("refuses another module's device_destroy, and the node still opens the owner's device", () => {
     expect(attack("device_destroy", 240, 0)).toEqual(["attacker: device_destroy of 240:0, which it did not create"]);
     expect(sh.stat("/dev/owned").rdev).toBe(makedev(240, 0));
+    expectRefused(k, () => k.devices.destroy(ownerModule("other"), 240, 0), "EINVAL", "other: device_destroy of 240:0, which it did not create");
     expect(opensOwner()).toBe(true);
     ownerReleases();
     expectErrno(() => sh.stat("/dev/owned"), "ENOENT");
