@@ -638,12 +638,12 @@ export declare function kfree(ptr: usize): void;
 @external("kernel", "ksize")
 export declare function ksize(ptr: usize): usize;
 
-/** Take a reference on a module (THIS_MODULE for yourself). False if it is going away or unknown. */
+/** Take a reference on a module (THIS_MODULE for yourself). False if it is going away or unknown. The reference is the caller's: only it may put it, and rmmod drops any it still holds, with a warning. */
 // @ts-ignore: decorator
 @external("kernel", "try_module_get")
 export declare function try_module_get(module: u32): bool;
 
-/** Drop a reference taken with try_module_get. */
+/** Drop a reference this module took with try_module_get. A put of a reference it does not hold is refused with a warning naming it; the count is untouched. */
 // @ts-ignore: decorator
 @external("kernel", "module_put")
 export declare function module_put(module: u32): void;
@@ -713,17 +713,17 @@ export declare function register_filesystem(fs: file_system_type): i32;
 @external("kernel", "unregister_filesystem")
 export declare function unregister_filesystem(fs: file_system_type): i32;
 
-/** A new inode on superblock sb with that mode (S_IFREG | 0644, say), nlink 1 (2 for a directory), size 0. Returns its handle, 0 on failure. */
+/** A new inode on superblock sb with that mode (S_IFREG | 0644, say), nlink 1 (2 for a directory), size 0. Returns its handle, 0 on failure or for a superblock of another module's filesystem. */
 // @ts-ignore: decorator
 @external("kernel", "new_inode")
 export declare function new_inode(sb: u32, mode: u32): u32;
 
-/** Set the superblock's operations. -EINVAL for a bad handle or struct. */
+/** Set the superblock's operations. -EINVAL for a bad handle (another module's superblock is one) or struct. */
 // @ts-ignore: decorator
 @external("kernel", "sb_set_ops")
 export declare function sb_set_ops(sb: u32, sops: super_operations): i32;
 
-/** Set an inode's operations; 0 for either leaves the VFS's defaults. -EINVAL for a bad handle or struct. */
+/** Set an inode's operations; 0 for either leaves the VFS's defaults. -EINVAL for a bad handle (an inode of another module's filesystem is one) or struct. */
 // @ts-ignore: decorator
 @external("kernel", "inode_set_ops")
 export declare function inode_set_ops(inode: u32, iops: inode_operations, fops: file_operations): i32;
@@ -808,7 +808,7 @@ export declare function dir_emit(ctx: u32, name: usize, len: i32, ino: i32, type
 @external("kernel", "register_chrdev")
 export declare function register_chrdev(major: u32, name: string, fops: file_operations): i32;
 
-/** Give a major back. rmmod gives back any a module kept, with a warning. */
+/** Give back a major this module registered (the name is ignored, as in Linux); another's is refused with a warning. rmmod gives back any a module kept, with a warning. */
 // @ts-ignore: decorator
 @external("kernel", "unregister_chrdev")
 export declare function unregister_chrdev(major: u32, name: string): void;
@@ -818,7 +818,7 @@ export declare function unregister_chrdev(major: u32, name: string): void;
 @external("kernel", "device_create")
 export declare function device_create(major: u32, minor: u32, name: string): i32;
 
-/** Remove the node device_create made for major:minor. */
+/** Remove the node this module's device_create made for major:minor; another's is refused with a warning. */
 // @ts-ignore: decorator
 @external("kernel", "device_destroy")
 export declare function device_destroy(major: u32, minor: u32): void;
@@ -838,7 +838,7 @@ export declare function iminor(inode: u32): i32;
 @external("kernel", "file_pos")
 export declare function file_pos(file: u32): i32;
 
-/** Set the open file's private_data (a driver's per-open state). */
+/** Set the open file's private_data (a driver's per-open state); ignored for a file not opened through this module's operations. */
 // @ts-ignore: decorator
 @external("kernel", "file_set_private")
 export declare function file_set_private(file: u32, data: u32): void;
@@ -853,7 +853,7 @@ export declare function file_get_private(file: u32): u32;
 @external("kernel", "request_region")
 export declare function request_region(start: u32, n: u32, name: string): bool;
 
-/** Give back a region from request_region. */
+/** Give back a region this module requested; another's, or none, is refused with Linux's "Trying to free nonexistent resource" warning. */
 // @ts-ignore: decorator
 @external("kernel", "release_region")
 export declare function release_region(start: u32, n: u32): void;
@@ -893,17 +893,17 @@ export declare function outl(value: u32, port: u32): void;
 @external("kernel", "request_irq")
 export declare function request_irq(irq: u32, handler: usize, flags: u32, name: string, dev_id: u32): i32;
 
-/** Remove the handler installed with that dev_id. */
+/** Remove this module's handler installed with that dev_id; another's, or none, is refused with Linux's "Trying to free already-free IRQ" warning. */
 // @ts-ignore: decorator
 @external("kernel", "free_irq")
 export declare function free_irq(irq: u32, dev_id: u32): void;
 
-/** Mask a line (nesting); an edge meanwhile is held until enable_irq. */
+/** Mask a line this module has a handler on (nesting); an edge meanwhile is held until enable_irq. Its masks go with its last handler on the line. */
 // @ts-ignore: decorator
 @external("kernel", "disable_irq")
 export declare function disable_irq(irq: u32): void;
 
-/** Undo one disable_irq. */
+/** Undo one of this module's disable_irq calls; any other is an "Unbalanced enable" warning. */
 // @ts-ignore: decorator
 @external("kernel", "enable_irq")
 export declare function enable_irq(irq: u32): void;
@@ -918,17 +918,17 @@ export declare function get_jiffies(): u32;
 @external("kernel", "timer_setup")
 export declare function timer_setup(callback: usize, data: u32): u32;
 
-/** Arm the timer for the jiffies value expires. Returns 1 if it was pending, 0 if not, -EINVAL for a bad handle. */
+/** Arm the timer for the jiffies value expires. Returns 1 if it was pending, 0 if not, -EINVAL for a bad handle or another module's timer. */
 // @ts-ignore: decorator
 @external("kernel", "mod_timer")
 export declare function mod_timer(timer: u32, expires: u32): i32;
 
-/** Disarm the timer. Returns 1 if it was pending, 0 if not. */
+/** Disarm the timer. Returns 1 if it was pending, 0 if not, -EINVAL for a bad handle or another module's timer. */
 // @ts-ignore: decorator
 @external("kernel", "del_timer")
 export declare function del_timer(timer: u32): i32;
 
-/** A new wait queue; returns its handle. */
+/** A new wait queue, this module's own (another module's use of it is refused with a warning); returns its handle. */
 // @ts-ignore: decorator
 @external("kernel", "init_waitqueue_head")
 export declare function init_waitqueue_head(): u32;

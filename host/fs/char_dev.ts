@@ -2,7 +2,7 @@
 // /proc/devices, and chrdev_open, which hands an opened node to its driver and pins the driver's module.
 
 import { major, minor } from "../../abi/stat.js";
-import { KernelError } from "../kernel/error.js";
+import { discardRefusal, KernelError } from "../kernel/error.js";
 import type { Module } from "../module/internal.js";
 import type { KernelFunctions } from "../module/ksyms.js";
 import type { FileOperations } from "./fs.js";
@@ -27,6 +27,7 @@ export interface CharDevice {
 /** What char_dev needs from the kernel: printk, and references on driver modules. */
 export interface CharDevContext {
   err(message: string): void;
+  warn(message: string): void;
   getOwner(owner: Module | null): boolean;
   putOwner(owner: Module | null): void;
   /** request_module(): modprobe's exit status, or -errno (host/kernel/kmod.ts). */
@@ -59,21 +60,30 @@ export class CharDevices {
     throw new KernelError("EBUSY", `${name}: no dynamic major left`);
   }
 
-  /** unregister_chrdev(): only the name that registered the major may release it. */
-  unregister(majorNr: number, name: string): boolean {
+  /**
+   * unregister_chrdev(): only the module that registered the major may release it (Linux ignores the
+   * name, and so does this). Another caller's attempt is refused with a warning naming it: EINVAL, the
+   * owner's major untouched.
+   */
+  unregister(majorNr: number, owner: Module | null): void {
     const dev = this.majors.get(majorNr);
-    if (!dev || dev.name !== name) return false;
+    if (!dev || dev.owner !== owner) {
+      const message = `${owner?.name ?? "kernel"}: unregister_chrdev of major ${majorNr}, which it did not register`;
+      this.ctx.warn(message);
+      throw new KernelError("EINVAL", message);
+    }
     this.majors.delete(majorNr);
-    return true;
+  }
+
+  /** The majors a module registered and did not release, released now: a line for each. */
+  reclaim(owner: Module): string[] {
+    const kept = [...this.majors.values()].filter((d) => d.owner === owner);
+    for (const d of kept) this.majors.delete(d.major);
+    return kept.map((d) => `character major ${d.major} (${d.name}) still registered at unload; unregistered`);
   }
 
   find(majorNr: number): CharDevice | undefined {
     return this.majors.get(majorNr);
-  }
-
-  /** The majors a module registered and did not release. */
-  ownedBy(owner: Module): CharDevice[] {
-    return [...this.majors.values()].filter((d) => d.owner === owner);
   }
 
   /** /proc/devices: "%3d %s" per character major, ascending, then the block section. */
@@ -145,8 +155,6 @@ export function chrdevSymbols(
         throw e;
       }
     },
-    unregister_chrdev(majorNr, name) {
-      chrdevs.unregister(majorNr >>> 0, mod.memory.readString(name));
-    },
+    unregister_chrdev: (majorNr) => discardRefusal(() => chrdevs.unregister(majorNr >>> 0, mod)),
   };
 }

@@ -3,6 +3,9 @@
 // accessor symbols through which module code reaches the host's superblocks, inodes and files by handle.
 //
 // Names cross as UTF-8 bytes copied into a kmalloc'd block of the module for the length of one call.
+//
+// A module changes only what is its own: superblocks and inodes of the filesystems it registered, and the
+// files opened through its file operations. Another's handle is to it what a bad handle is; reading is free.
 
 import { ERRNO, strerror } from "../../abi/errno.js";
 import { STRUCTS } from "../../abi/kernel.js";
@@ -55,6 +58,8 @@ export class ModuleFilesystems {
   readonly files = new Idr<File>();
   private readonly ctxs = new Idr<DirContext>();
   private readonly links = new WeakMap<Inode, string>();
+  /** The module whose file operations each file was opened through: the one that may set its private data. */
+  private readonly fileOwners = new WeakMap<File, Module>();
   /** What each module registered: its struct's address → the type. */
   private readonly registered = new Map<Module, Map<number, FileSystemType>>();
 
@@ -109,10 +114,17 @@ export class ModuleFilesystems {
     return target;
   };
 
-  private inode(handle: number): Inode {
+  /** An inode `mod` may change: one on a superblock of a filesystem it registered; EINVAL for any other. */
+  private ownInode(mod: Module, handle: number): Inode {
     const inode = this.inodes.find(handle);
-    if (!inode) throw new KernelError("EINVAL", `bad inode handle ${handle}`);
+    if (!inode || inode.sb.type.owner !== mod) throw new KernelError("EINVAL", `${mod.name}: bad inode handle ${handle}`);
     return inode;
+  }
+
+  /** A superblock `mod` may change: one of a filesystem it registered. */
+  private ownSb(mod: Module, handle: number): SuperBlock | undefined {
+    const sb = this.sbs.find(handle);
+    return sb?.type.owner === mod ? sb : undefined;
   }
 
   /** An inode a module's operation returned: it must be one of that superblock's. */
@@ -210,6 +222,10 @@ export class ModuleFilesystems {
     const fh = (file: File) => this.files.handle(file);
     const ih = (inode: Inode) => this.inodes.handle(inode);
     const ops: FileOperations = {
+      open: (inode, file) => {
+        this.fileOwners.set(file, mod);
+        if (open) check(open(ih(inode), fh(file)), "open");
+      },
       release: (inode, file) => {
         try {
           if (release) check(release(ih(inode), fh(file)), "release");
@@ -218,7 +234,6 @@ export class ModuleFilesystems {
         }
       },
     };
-    if (open) ops.open = (inode, file) => void check(open(ih(inode), fh(file)), "open");
     if (read) ops.read = (file, ubuf, count, pos) => this.moved(mod, "read", check(read(fh(file), ubuf, count, pos), "read"), count);
     if (write) ops.write = (file, ubuf, count, pos) => this.moved(mod, "write", check(write(fh(file), ubuf, count, pos), "write"), count);
     if (llseek) ops.llseek = (file, offset, whence) => check(llseek(fh(file), offset, whence), "llseek");
@@ -278,6 +293,14 @@ export class ModuleFilesystems {
       const inode = this.inodes.find(handle);
       return inode ? fn(inode) : fallback;
     };
+    const change = (handle: number, fn: (inode: Inode) => void): void => {
+      const inode = this.inodes.find(handle);
+      if (inode?.sb.type.owner === mod) fn(inode);
+    };
+    const ownFile = (handle: number): File | undefined => {
+      const file = this.files.find(handle);
+      return file && this.fileOwners.get(file) === mod ? file : undefined;
+    };
     const EINVAL = -ERRNO.EINVAL[0];
     return {
       register_filesystem: (ptr) =>
@@ -298,7 +321,7 @@ export class ModuleFilesystems {
           return 0;
         }),
       new_inode: (sbHandle, mode) => {
-        const sb = this.sbs.find(sbHandle);
+        const sb = this.ownSb(mod, sbHandle);
         if (!sb) return 0;
         const inode = sb.newInode(mode >>> 0, { getLink: this.getLink }, {});
         if (S_ISDIR(inode.mode)) inode.nlink = 2;
@@ -307,7 +330,7 @@ export class ModuleFilesystems {
       },
       sb_set_ops: (sbHandle, ptr) =>
         guarded(() => {
-          const sb = this.sbs.find(sbHandle);
+          const sb = this.ownSb(mod, sbHandle);
           if (!sb) return EINVAL;
           const o = mod.memory.readStruct(ptr, LAYOUT.sops);
           const evict = this.fn(mod, o.evict_inode!, "super_operations.evict_inode");
@@ -316,14 +339,14 @@ export class ModuleFilesystems {
         }),
       inode_set_ops: (handle, iops, fops) =>
         guarded(() => {
-          const inode = this.inode(handle);
+          const inode = this.ownInode(mod, handle);
           if (iops !== 0) inode.op = this.inodeOps(mod, iops);
           if (fops !== 0) inode.fop = this.fileOperations(mod, fops);
           return 0;
         }),
       inode_set_link: (handle, target, len) =>
         guarded(() => {
-          const inode = this.inode(handle);
+          const inode = this.ownInode(mod, handle);
           const text = new TextDecoder().decode(mod.memory.bytes(target, len));
           this.links.set(inode, text);
           inode.size = len;
@@ -332,12 +355,12 @@ export class ModuleFilesystems {
       inode_get_ino: (h) => inodeOr(h, EINVAL, (i) => i.ino),
       inode_get_mode: (h) => inodeOr(h, EINVAL, (i) => i.mode),
       inode_get_size: (h) => inodeOr(h, EINVAL, (i) => i.size),
-      inode_set_size: (h, size) => inodeOr(h, undefined, (i) => void (i.size = Math.max(0, size))),
+      inode_set_size: (h, size) => change(h, (i) => void (i.size = Math.max(0, size))),
       inode_get_nlink: (h) => inodeOr(h, EINVAL, (i) => i.nlink),
-      set_nlink: (h, n) => inodeOr(h, undefined, (i) => void (i.nlink = n >>> 0)),
-      inc_nlink: (h) => inodeOr(h, undefined, (i) => void i.nlink++),
-      drop_nlink: (h) => inodeOr(h, undefined, (i) => void (i.nlink = Math.max(0, i.nlink - 1))),
-      inode_touch: (h, mtime) => inodeOr(h, undefined, (i) => i.touch(mtime ? "mc" : "c")),
+      set_nlink: (h, n) => change(h, (i) => void (i.nlink = n >>> 0)),
+      inc_nlink: (h) => change(h, (i) => void i.nlink++),
+      drop_nlink: (h) => change(h, (i) => void (i.nlink = Math.max(0, i.nlink - 1))),
+      inode_touch: (h, mtime) => change(h, (i) => i.touch(mtime ? "mc" : "c")),
       file_inode: (h) => {
         const file = this.files.find(h);
         return file ? this.inodes.handle(file.inode) : 0;
@@ -347,7 +370,7 @@ export class ModuleFilesystems {
       imajor: (h) => inodeOr(h, EINVAL, (i) => major(i.rdev)),
       iminor: (h) => inodeOr(h, EINVAL, (i) => minor(i.rdev)),
       file_set_private: (h, data) => {
-        const file = this.files.find(h);
+        const file = ownFile(h);
         if (file) file.private = data >>> 0;
       },
       file_get_private: (h) => {
@@ -363,7 +386,7 @@ export class ModuleFilesystems {
         const ctx = this.ctxs.find(ctxHandle);
         if (ctx && pos >= 0) ctx.pos = pos;
       },
-      inode_set_blocks: (h, blocks) => inodeOr(h, undefined, (i) => void (i.blocks = blocks >>> 0)),
+      inode_set_blocks: (h, blocks) => change(h, (i) => void (i.blocks = blocks >>> 0)),
     };
   }
 }

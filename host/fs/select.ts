@@ -71,6 +71,6 @@ function sleepUntil(clock: Clock, task: Task, deadline: number): void {
   const wq = new WaitQueue();
   wq.add(task);
   const jiffies = Math.max(1, Math.ceil((deadline - clock.nowNs) / (1e9 / HZ)));
-  clock.once("poll", (clock.jiffies + jiffies) >>> 0, () => wq.wakeUp());
+  clock.once(null, (clock.jiffies + jiffies) >>> 0, () => wq.wakeUp());
 }
 

@@ -11,11 +11,11 @@ import { HW_MODELS } from "../hw/models.js";
 import { IrqController } from "../irq/manage.js";
 import { IoPorts } from "../kernel/resource.js";
 import { HZ } from "../../abi/poll.js";
-import { Clock, type KernelTimer } from "../kernel/time/timer.js";
+import { Clock, reclaimTimers, type KernelTimer } from "../kernel/time/timer.js";
 import { WaitRegistry } from "../kernel/wait.js";
 import { Idr } from "../lib/idr.js";
 import { CharDevices } from "../fs/char_dev.js";
-import { mknod, unlink, type WalkContext } from "../fs/namei.js";
+import type { WalkContext } from "../fs/namei.js";
 import type { FileSystemType } from "../fs/fs.js";
 import { initSpecialInode } from "../fs/inode.js";
 import { Kernfs } from "../fs/kernfs.js";
@@ -150,7 +150,7 @@ export class Kernel implements LoaderContext {
       putOwner: (owner: Module | null) => void (owner && moduleRelease(owner)),
       requestModule: (name: string) => this.kmod.request(name),
     };
-    this.chrdevs = new CharDevices({ err: (m) => void this.printk(m, 3), ...owners });
+    this.chrdevs = new CharDevices({ err: (m) => void this.printk(m, 3), warn: (m) => this.warn(m), ...owners });
     this.vfs = new Vfs({ now, warn: (m) => this.warn(m), ...owners });
     this.tasks = new Tasks(this.vfs);
     this.ptys = new Ptys(this.vfs, now);
@@ -184,10 +184,7 @@ export class Kernel implements LoaderContext {
     this.bootMounts = new Set(this.vfs.ns.list());
     this.init = this.tasks.spawn("init", null);
     this.initLibc = this.libcFor(this.init);
-    this.devices = new Devices({
-      mknod: (path, mode, dev) => void mknod(this.kernelWalk(), path, mode, dev),
-      unlink: (path) => unlink(this.kernelWalk(), path),
-    });
+    this.devices = new Devices(() => this.kernelWalk(), (m) => this.warn(m));
   }
 
   private mountBootFilesystems(): void {
@@ -286,19 +283,13 @@ export class Kernel implements LoaderContext {
 
   reclaimResources(mod: Module): string[] {
     const syscalls = this.syscalls
-      .removeOwner(mod.name)
+      .removeOwner(mod)
       .map((nr) => `system call ${nr} (${syscallName(nr) ?? "unnamed"}) still installed at unload; removed`);
-    const majors = this.chrdevs.ownedBy(mod).map((d) => {
-      this.chrdevs.unregister(d.major, d.name);
-      return `character major ${d.major} (${d.name}) still registered at unload; unregistered`;
-    });
-    const irqs = this.irqs.freeOwner(mod.name).map((irq) => `irq ${irq} handler still installed at unload; freed`);
-    const pending = this.clock.remove(mod.name);
-    const timers = pending > 0 ? [`${pending} timer(s) still pending at unload; deleted`] : [];
-    const ports = this.ioports.reclaim(mod.name);
+    const irqs = this.irqs.freeOwner(mod).map((irq) => `irq ${irq} handler still installed at unload; freed`);
+    this.waits.reclaim(mod);
     return [
-      ...syscalls, ...this.moduleFilesystems.reclaim(mod), ...majors, ...this.devices.reclaim(mod), ...irqs, ...timers, ...ports,
-      ...this.moduleBinfmts.reclaim(mod),
+      ...syscalls, ...this.moduleFilesystems.reclaim(mod), ...this.chrdevs.reclaim(mod), ...this.devices.reclaim(mod), ...irqs,
+      ...reclaimTimers(this.clock, this.timers, mod), ...this.ioports.reclaim(mod), ...this.moduleBinfmts.reclaim(mod),
     ];
   }
 

@@ -10,7 +10,7 @@
 import {
   IRQ_HANDLED, IRQ_NONE, IRQ_WAKE_THREAD, IRQF_ONESHOT, IRQF_PERCPU, IRQF_PROBE_SHARED, IRQF_SHARED, IRQF_TRIGGER_MASK,
 } from "../../abi/irq.js";
-import { KernelError } from "../kernel/error.js";
+import { discardRefusal, KernelError } from "../kernel/error.js";
 import { moduleFunction, type Gate } from "../module/fnptr.js";
 import type { Module } from "../module/internal.js";
 import type { KernelFunctions } from "../module/ksyms.js";
@@ -21,8 +21,8 @@ export interface IrqAction {
   readonly name: string;
   readonly flags: number;
   readonly devId: number;
-  /** The module that requested it, whose handler is removed if it faults. */
-  readonly owner: string;
+  /** The module that requested it (null: the kernel): only it may free the action or mask the line. */
+  readonly owner: Module | null;
   /** Returns IRQ_NONE, IRQ_HANDLED or IRQ_WAKE_THREAD; throws a KernelError when the module faulted. */
   readonly handler: (irq: number, devId: number) => number;
 }
@@ -31,6 +31,8 @@ interface IrqDesc {
   readonly actions: IrqAction[];
   /** disable_irq() nesting: masked while above 0. */
   depth: number;
+  /** Who made that nesting (null: the kernel), so each enables only its own and an unload undoes what its module left. */
+  readonly disabledBy: Map<Module | null, number>;
   /** The level the device drives, to find rising edges. */
   level: boolean;
   /** An edge came while masked or while the kernel ran (IRR). */
@@ -54,7 +56,7 @@ const SPURIOUS_LIMIT = 99_900;
 
 export class IrqController {
   private readonly descs: IrqDesc[] = Array.from({ length: NR_IRQS }, () => ({
-    actions: [], depth: 0, level: false, pending: false, count: 0, window: 0, unhandled: 0, spurious: false,
+    actions: [], depth: 0, disabledBy: new Map(), level: false, pending: false, count: 0, window: 0, unhandled: 0, spurious: false,
   }));
   /** Kernel code running: interrupts wait for it to return (a uniprocessor kernel with preemption off). */
   private depth = 0;
@@ -93,22 +95,23 @@ export class IrqController {
     return !!(old.flags & action.flags & IRQF_SHARED) && same(IRQF_TRIGGER_MASK) && same(IRQF_ONESHOT) && same(IRQF_PERCPU);
   }
 
-  /** free_irq(): the action with that dev_id goes; WARN when there is none. */
-  free(irq: number, devId: number): boolean {
+  /**
+   * free_irq(): the caller's action with that dev_id goes. There is none (another module's action is
+   * not the caller's to free): Linux's WARN, and EINVAL with the line untouched.
+   */
+  free(irq: number, devId: number, owner: Module | null): void {
     const desc = this.desc(irq);
-    const at = desc.actions.findIndex((a) => a.devId === devId);
-    if (at < 0) {
-      this.ctx.log(4, `Trying to free already-free IRQ ${irq}`);
-      return false;
-    }
+    const at = desc.actions.findIndex((a) => a.devId === devId && a.owner === owner);
+    if (at < 0) this.refuse(`Trying to free already-free IRQ ${irq}`);
     desc.actions.splice(at, 1);
-    return true;
+    if (!desc.actions.some((a) => a.owner === owner)) this.undoDisables(desc, owner);
   }
 
-  /** Every action a module requested, removed (its rmmod, or its death). */
-  freeOwner(owner: string): number[] {
+  /** Every action a module requested, removed, and the line unmasked of its disables (its rmmod, or its death). */
+  freeOwner(owner: Module): number[] {
     const lines: number[] = [];
     this.descs.forEach((d, irq) => {
+      this.undoDisables(d, owner);
       const kept = d.actions.filter((a) => a.owner !== owner);
       if (kept.length === d.actions.length) return;
       d.actions.splice(0, d.actions.length, ...kept);
@@ -117,18 +120,36 @@ export class IrqController {
     return lines;
   }
 
-  disable(irq: number): void {
-    this.desc(irq).depth++;
+  /** disable_irq(): a module may mask only a line it has a handler on; another is refused with EINVAL. */
+  disable(irq: number, owner: Module | null = null): void {
+    const desc = this.desc(irq);
+    if (owner && !desc.actions.some((a) => a.owner === owner)) this.refuse(`${owner.name}: disable_irq of IRQ ${irq}, which it did not request`);
+    desc.depth++;
+    desc.disabledBy.set(owner, (desc.disabledBy.get(owner) ?? 0) + 1);
   }
 
-  /** enable_irq(): WARN on an unbalanced enable; an edge held while masked is delivered now. */
-  enable(irq: number): void {
+  /** enable_irq(): undoes one of the caller's own disables; any other is Linux's unbalanced-enable WARN and EINVAL. */
+  enable(irq: number, owner: Module | null = null): void {
     const desc = this.desc(irq);
-    if (desc.depth === 0) {
-      this.ctx.log(4, `Unbalanced enable for IRQ ${irq}`);
-      return;
-    }
+    const mine = desc.disabledBy.get(owner) ?? 0;
+    if (mine === 0) this.refuse(`Unbalanced enable for IRQ ${irq}`);
+    if (mine === 1) desc.disabledBy.delete(owner);
+    else desc.disabledBy.set(owner, mine - 1);
     if (--desc.depth === 0) this.deliverPending();
+  }
+
+  private undoDisables(desc: IrqDesc, owner: Module | null): void {
+    const mine = desc.disabledBy.get(owner) ?? 0;
+    if (mine === 0) return;
+    desc.disabledBy.delete(owner);
+    desc.depth -= mine;
+    if (desc.depth === 0) this.deliverPending();
+  }
+
+  /** A refused change to a line: the warning, then EINVAL. */
+  private refuse(message: string): never {
+    this.ctx.log(4, message);
+    throw new KernelError("EINVAL", message);
   }
 
   /** The device side: a line's level changed; a rising edge is an interrupt. */
@@ -256,7 +277,7 @@ export function irqSymbols(
           name: mod.memory.readString(name),
           flags: flags >>> 0,
           devId: devId >>> 0,
-          owner: mod.name,
+          owner: mod,
           handler: (line, dev) => gate(mod, () => fn(line, dev)) | 0,
         });
         return 0;
@@ -265,8 +286,8 @@ export function irqSymbols(
         throw e;
       }
     },
-    free_irq: (irq, devId) => void irqs.free(irq >>> 0, devId >>> 0),
-    disable_irq: (irq) => irqs.disable(irq >>> 0),
-    enable_irq: (irq) => irqs.enable(irq >>> 0),
+    free_irq: (irq, devId) => discardRefusal(() => irqs.free(irq >>> 0, devId >>> 0, mod)),
+    disable_irq: (irq) => discardRefusal(() => irqs.disable(irq >>> 0, mod)),
+    enable_irq: (irq) => discardRefusal(() => irqs.enable(irq >>> 0, mod)),
   };
 }

@@ -20,3 +20,15 @@ export class KernelError extends Error {
     return strerror(this.errno);
   }
 }
+
+/**
+ * Run the body of a symbol whose ABI returns nothing (unregister_chrdev, free_irq...): a refusal cannot
+ * reach the module, and was logged where it happened, so it ends here; anything else propagates.
+ */
+export function discardRefusal(fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    if (!(e instanceof KernelError)) throw e;
+  }
+}

@@ -50,7 +50,7 @@ export class Kmod {
   private readonly sweepTimer: KernelTimer;
 
   constructor(private readonly ctx: KmodContext) {
-    this.sweepTimer = ctx.clock.setup("kerneld", () => this.sweep(), true);
+    this.sweepTimer = ctx.clock.setup(null, () => this.sweep(), true);
     ctx.kernfs.add("/proc/sys/kernel/modprobe", {
       mode: 0o644,
       show: () => `${this.modprobePath}\n`,

@@ -2,8 +2,10 @@
 //
 // A driver reaches a device's registers only through ports it claimed with request_region; an access
 // outside its regions is refused with a warning (reads see all ones), where Linux would let it through.
+// Each region records the module that requested it: only that module reaches its ports or releases it.
 
 import type { IoBus } from "../hw/bus.js";
+import { discardRefusal, KernelError } from "./error.js";
 import type { Module } from "../module/internal.js";
 import type { KernelFunctions } from "../module/ksyms.js";
 
@@ -14,12 +16,13 @@ export interface IoRegion {
   readonly start: number;
   readonly end: number;
   readonly name: string;
-  readonly owner: string;
+  readonly owner: Module;
 }
 
 export class IoPorts {
   private readonly regions: IoRegion[] = [];
-  private readonly warned = new Set<string>();
+  /** The ports each module has been warned about, once each. */
+  private readonly warned = new WeakMap<Module, Set<number>>();
 
   constructor(
     private readonly bus: IoBus,
@@ -27,7 +30,7 @@ export class IoPorts {
   ) {}
 
   /** __request_region(): null when any port of [start, start + n) is taken or out of range. */
-  request(start: number, n: number, name: string, owner: string): IoRegion | null {
+  request(start: number, n: number, name: string, owner: Module): IoRegion | null {
     const end = start + n - 1;
     if (n <= 0 || start < 0 || end > IO_SPACE_LIMIT) return null;
     if (this.regions.some((r) => start <= r.end && r.start <= end)) return null;
@@ -37,18 +40,22 @@ export class IoPorts {
     return region;
   }
 
-  /** __release_region(): WARN when nothing matches, as Linux's "Trying to free nonexistent resource". */
-  release(start: number, n: number, owner: string): void {
+  /**
+   * __release_region(): the caller's region goes. When it has none there (the region is another
+   * module's, or nobody's): Linux's "Trying to free nonexistent resource" and EINVAL, nothing released.
+   */
+  release(start: number, n: number, owner: Module): void {
     const at = this.regions.findIndex((r) => r.start === start && r.end === start + n - 1 && r.owner === owner);
     if (at < 0) {
-      this.warn(`Trying to free nonexistent resource <${hex4(start)}-${hex4(start + n - 1)}>`);
-      return;
+      const message = `Trying to free nonexistent resource <${hex4(start)}-${hex4(start + n - 1)}>`;
+      this.warn(message);
+      throw new KernelError("EINVAL", message);
     }
     this.regions.splice(at, 1);
   }
 
   /** The regions a module kept, released now: a line for each. */
-  reclaim(owner: string): string[] {
+  reclaim(owner: Module): string[] {
     const kept = this.regions.filter((r) => r.owner === owner);
     for (const r of kept) this.regions.splice(this.regions.indexOf(r), 1);
     return kept.map((r) => `I/O ports ${hex4(r.start)}-${hex4(r.end)} (${r.name}) still requested at unload; released`);
@@ -59,18 +66,18 @@ export class IoPorts {
     return this.regions.map((r) => `${hex4(r.start)}-${hex4(r.end)} : ${r.name}\n`).join("");
   }
 
-  private owns(owner: string, port: number, width: number): boolean {
+  private owns(owner: Module, port: number, width: number): boolean {
     return this.regions.some((r) => r.owner === owner && port >= r.start && port + width - 1 <= r.end);
   }
 
-  private refuse(owner: string, port: number): void {
-    const key = `${owner}:${port}`;
-    if (this.warned.has(key)) return;
-    this.warned.add(key);
-    this.warn(`${owner}: access to port ${hex4(port)} outside its requested regions refused`);
+  private refuse(owner: Module, port: number): void {
+    const warned = this.warned.get(owner) ?? new Set<number>();
+    if (warned.has(port)) return;
+    this.warned.set(owner, warned.add(port));
+    this.warn(`${owner.name}: access to port ${hex4(port)} outside its requested regions refused`);
   }
 
-  in(owner: string, port: number, width: 1 | 2 | 4): number {
+  in(owner: Module, port: number, width: 1 | 2 | 4): number {
     if (!this.owns(owner, port, width)) {
       this.refuse(owner, port);
       return width === 4 ? 0xffffffff : (1 << (width * 8)) - 1;
@@ -78,17 +85,17 @@ export class IoPorts {
     return this.bus.read(port, width);
   }
 
-  out(owner: string, value: number, port: number, width: 1 | 2 | 4): void {
+  out(owner: Module, value: number, port: number, width: 1 | 2 | 4): void {
     if (!this.owns(owner, port, width)) return this.refuse(owner, port);
     const mask = width === 4 ? 0xffffffff : (1 << (width * 8)) - 1;
     this.bus.write(port, (value & mask) >>> 0, width);
   }
 
   symbols(mod: Module): Pick<KernelFunctions, "request_region" | "release_region" | "inb" | "outb" | "inw" | "outw" | "inl" | "outl"> {
-    const o = mod.name;
+    const o = mod;
     return {
       request_region: (start, n, name) => this.request(start >>> 0, n >>> 0, mod.memory.readString(name), o) !== null,
-      release_region: (start, n) => this.release(start >>> 0, n >>> 0, o),
+      release_region: (start, n) => discardRefusal(() => this.release(start >>> 0, n >>> 0, o)),
       inb: (port) => this.in(o, port >>> 0, 1),
       inw: (port) => this.in(o, port >>> 0, 2),
       inl: (port) => this.in(o, port >>> 0, 4),

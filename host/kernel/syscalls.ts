@@ -29,7 +29,7 @@ export interface KernelEntry {
 
 interface Handler {
   /** The module that installed it; null for the base kernel's own. */
-  readonly owner: string | null;
+  readonly owner: Module | null;
   readonly fn: SyscallFn;
 }
 
@@ -54,7 +54,7 @@ export class SyscallTable {
   }
 
   /** syscall_call_next: the handler below `owner`'s topmost one in slot nr; -ENOSYS when there is none. */
-  callNext(task: Task, owner: string, nr: number, args: SyscallArgs): number {
+  callNext(task: Task, owner: Module, nr: number, args: SyscallArgs): number {
     const slot = this.slots[nr] ?? [];
     const at = slot.findLastIndex((h) => h.owner === owner);
     const below = at > 0 ? slot[at - 1] : undefined;
@@ -83,19 +83,19 @@ export class SyscallTable {
   }
 
   /** A new system call in an empty slot: EINVAL outside the table, EBUSY where a handler is already installed. */
-  add(owner: string, nr: number, fn: SyscallFn): void {
+  add(owner: Module, nr: number, fn: SyscallFn): void {
     const slot = this.slot(nr);
-    if (slot.length > 0) throw new KernelError("EBUSY", `${owner}: system call ${nr} (${syscallName(nr) ?? "unnamed"}) is taken`);
+    if (slot.length > 0) throw new KernelError("EBUSY", `${owner.name}: system call ${nr} (${syscallName(nr) ?? "unnamed"}) is taken`);
     slot.push({ owner, fn });
   }
 
   /** Lay a handler over whatever slot nr holds (it may be empty: calling on then gives -ENOSYS). */
-  override(owner: string, nr: number, fn: SyscallFn): void {
+  override(owner: Module, nr: number, fn: SyscallFn): void {
     this.slot(nr).push({ owner, fn });
   }
 
   /** Take away the handlers a module installed (in slot nr, or everywhere); the slots it was in. */
-  removeOwner(owner: string, nr?: number): number[] {
+  removeOwner(owner: Module, nr?: number): number[] {
     const slots: number[] = [];
     this.slots.forEach((slot, i) => {
       if (nr !== undefined && i !== nr) return;
@@ -109,7 +109,7 @@ export class SyscallTable {
 
   /** Who handles slot nr, bottom first ("kernel" for the built-in handler). */
   owners(nr: number): string[] {
-    return (this.slots[nr] ?? []).map((h) => h.owner ?? "kernel");
+    return (this.slots[nr] ?? []).map((h) => h.owner?.name ?? "kernel");
   }
 
   private slot(nr: number): Handler[] {
@@ -131,7 +131,7 @@ export function syscallSymbols(
   const install = (how: "add" | "override", nr: number, index: number): number => {
     try {
       const fn = moduleFunction<ModuleHandler>(mod, index >>> 0, `system call ${nr} handler`);
-      table[how](mod.name, nr, (_task, a) => gate(mod, () => fn(a[0], a[1], a[2], a[3], a[4], a[5])) | 0);
+      table[how](mod, nr, (_task, a) => gate(mod, () => fn(a[0], a[1], a[2], a[3], a[4], a[5])) | 0);
       return 0;
     } catch (e) {
       if (e instanceof KernelError) return -e.errno;
@@ -141,7 +141,7 @@ export function syscallSymbols(
   return {
     syscall_register: (nr, handler) => install("add", nr, handler),
     syscall_override: (nr, handler) => install("override", nr, handler),
-    syscall_call_next: (nr, ...a) => table.callNext(current(), mod.name, nr, a),
-    syscall_unregister: (nr) => (table.removeOwner(mod.name, nr).length > 0 ? 0 : -ERRNO.ENOENT[0]),
+    syscall_call_next: (nr, ...a) => table.callNext(current(), mod, nr, a),
+    syscall_unregister: (nr) => (table.removeOwner(mod, nr).length > 0 ? 0 : -ERRNO.ENOENT[0]),
   };
 }

@@ -24,6 +24,15 @@ export class Idr<T extends object> {
     return this.objects.get(id);
   }
 
+  /** How many handles are allocated. */
+  get size(): number {
+    return this.objects.size;
+  }
+
+  values(): IterableIterator<T> {
+    return this.objects.values();
+  }
+
   remove(obj: T): void {
     const tagged = obj as unknown as Record<symbol, number | undefined>;
     const id = tagged[this.key];

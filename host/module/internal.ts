@@ -46,6 +46,8 @@ export interface Module {
   readonly uses: Set<Module>;
   /** Modules that use this one's symbols, newest first (source_list; lsmod's "Used by"). */
   readonly usedBy: Module[];
+  /** References this module took with try_module_get, per target: module_put may drop only these. */
+  readonly held: Map<Module, number>;
   /** Symbols this module exports: name → the wasm export. */
   readonly syms: Map<string, WebAssembly.ExportValue>;
   readonly params: ModuleParam[];

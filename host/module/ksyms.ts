@@ -76,7 +76,7 @@ export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
     ...k.ioports.symbols(mod),
     ...irqSymbols(k.irqs, mod, k.callModule.bind(k)),
     ...timerSymbols(k.clock, k.timers, mod, k.callModule.bind(k)),
-    ...k.waits.symbols(),
+    ...k.waits.symbols(mod, (m) => k.warn(m)),
     _printk(level, fmt, ...args) {
       try {
         const text = vsprintf(mod.memory.readString(fmt), args, (p) => safeString(mod, p));
@@ -89,8 +89,8 @@ export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
     kzalloc: (size, flags) => mod.slab.kmalloc(size >>> 0, (flags | 0x100) >>> 0),
     kfree: (ptr) => mod.slab.kfree(ptr >>> 0),
     ksize: (ptr) => mod.slab.ksize(ptr >>> 0),
-    try_module_get: (handle) => tryModuleGet(k.moduleByHandle(handle), handle),
-    module_put: (handle) => modulePut(k, mod, handle),
+    try_module_get: (handle) => getReference(mod, k.moduleByHandle(handle), handle),
+    module_put: (handle) => putReference(k, mod, handle),
     module_refcount: (handle) => {
       const target = k.moduleByHandle(handle);
       return target ? moduleRefcount(target) : -22;
@@ -136,13 +136,37 @@ export function moduleRelease(mod: Module): void {
   mod.visited = true;
 }
 
-function modulePut(k: KsymContext, caller: Module, handle: number): void {
+/** try_module_get() as a module calls it: the reference is recorded as the caller's, for its module_put. */
+function getReference(caller: Module, target: Module | undefined, handle: number): boolean {
+  if (!tryModuleGet(target, handle)) return false;
+  if (target) caller.held.set(target, (caller.held.get(target) ?? 0) + 1);
+  return true;
+}
+
+/**
+ * module_put() as a module calls it: it may drop only a reference it took itself. Any other put (one
+ * that would drop a reference an open file, a mount or another module holds) is refused with a warning
+ * naming the caller, and the count is untouched.
+ */
+function putReference(k: KsymContext, caller: Module, handle: number): void {
   if (handle === 0) return;
   const target = k.moduleByHandle(handle);
-  if (!target || target.refcnt === 0) {
+  const held = target ? (caller.held.get(target) ?? 0) : 0;
+  if (!target || held === 0) {
     k.warn(`${caller.name}: module_put of ${target ? target.name : `unknown module ${handle}`} without a reference`);
     return;
   }
+  if (held === 1) caller.held.delete(target);
+  else caller.held.set(target, held - 1);
   moduleRelease(target);
 }
 
+/** The references a module still holds as it goes, dropped: a line per module they were on. */
+export function dropReferences(mod: Module): string[] {
+  const lines = [...mod.held].map(([target, n]) => {
+    for (let i = 0; i < n; i++) moduleRelease(target);
+    return `${n} reference(s) on module ${target.name} still held at unload; dropped`;
+  });
+  mod.held.clear();
+  return lines;
+}

@@ -24,7 +24,7 @@ import { parseModule, type LoadInfo } from "./load_info.js";
 import type { Module, ModuleExports, ModuleHandle } from "./internal.js";
 import { modinfoGet } from "./internal.js";
 import { Kallsyms, type KernelSymbol } from "./kallsyms.js";
-import { kernelFunctions, moduleRelease, type KsymContext } from "./ksyms.js";
+import { dropReferences, kernelFunctions, moduleRelease, type KsymContext } from "./ksyms.js";
 import { licenseIsGplCompatible } from "./license.js";
 import { paramEq, parseArgs, setParam, type ModuleParam, type StringMaker } from "./params.js";
 import { moduleFlags } from "./procfs.js";
@@ -146,6 +146,7 @@ export class ModuleLoader {
       taints: new Set(),
       uses: new Set(),
       usedBy: [],
+      held: new Map(),
       syms: new Map(),
       params: [],
       memory: new ModuleMemory(info.name, memory),
@@ -434,7 +435,7 @@ export class ModuleLoader {
     for (const block of mod.slab.reclaim()) {
       if (report) this.warn(`${mod.name}: leaked ${block.size} bytes of kmalloc memory at ${hex(block.ptr)}; reclaimed`);
     }
-    for (const leak of this.k.reclaimResources(mod)) if (report) this.warn(`${mod.name}: ${leak}`);
+    for (const leak of [...this.k.reclaimResources(mod), ...dropReferences(mod)]) if (report) this.warn(`${mod.name}: ${leak}`);
     this.k.kallsyms.unpublish(mod);
     modSysfsTeardown(this.k.kernfs, mod);
     for (const target of mod.uses) {

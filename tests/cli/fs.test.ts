@@ -6,7 +6,7 @@ import type { FileOperations } from "../../host/fs/fs.js";
 import { Kernel } from "../../host/init/main.js";
 import { current } from "../../host/kernel/sched.js";
 import { copyToUser } from "../../host/mm/uaccess.js";
-import { cliSession } from "../helpers.js";
+import { cliSession, ownerModule } from "../helpers.js";
 
 /** 2023-11-23 02:13:00.123456789 UTC: the kernel's wall clock stands there until a test moves it. */
 const T0 = 1700705580_123456789n;
@@ -220,9 +220,10 @@ describe("rm", () => {
     const { k, run } = shell();
     run("mkdir /tmp/d");
     run("echo x > /tmp/d/f");
-    k.syscalls.override("unlink_guard", SYSCALLS.unlinkat, () => -errno("EPERM"));
+    const guard = ownerModule("unlink_guard");
+    k.syscalls.override(guard, SYSCALLS.unlinkat, () => -errno("EPERM"));
     expect(run("rm -r /tmp/d")).toEqual(fail("rm: cannot remove '/tmp/d/f': Operation not permitted\n"));
-    k.syscalls.removeOwner("unlink_guard");
+    k.syscalls.removeOwner(guard);
     expect(run("cat /tmp/d/f")).toEqual(ok("x\n"));
   });
 });
@@ -468,7 +469,7 @@ describe("syscall", () => {
 
   it("reaches a handler a module laid over the built-in one", () => {
     const { k, run } = shell();
-    k.syscalls.override("fake_pid", SYSCALLS.getpid, () => 1234);
+    k.syscalls.override(ownerModule("fake_pid"), SYSCALLS.getpid, () => 1234);
     expect(run("syscall getpid")).toEqual(ok("syscall(getpid) = 1234\n"));
   });
 });

@@ -36,9 +36,9 @@ describe("jiffies and timers", () => {
 
   it("fire once when due, in expiry order, and not when deleted", () => {
     const fired: string[] = [];
-    const a = k.clock.setup("t", () => fired.push("a"));
-    const b = k.clock.setup("t", () => fired.push("b"));
-    const c = k.clock.setup("t", () => fired.push("c"));
+    const a = k.clock.setup(null, () => fired.push("a"));
+    const b = k.clock.setup(null, () => fired.push("b"));
+    const c = k.clock.setup(null, () => fired.push("c"));
     const now = k.clock.jiffies;
     k.clock.mod(a, now + 3);
     k.clock.mod(b, now + 1);
@@ -53,7 +53,7 @@ describe("jiffies and timers", () => {
   it("fire across the jiffies wrap", () => {
     const fired: number[] = [];
     k.tick(299.9e9);
-    const t = k.clock.setup("t", () => fired.push(k.clock.jiffies));
+    const t = k.clock.setup(null, () => fired.push(k.clock.jiffies));
     k.clock.mod(t, (k.clock.jiffies + 100) >>> 0);
     k.tick(1e9);
     expect(fired).toHaveLength(1);
@@ -124,7 +124,7 @@ describe("a system call that waits", () => {
 
   it("is woken by a timer while simulated time runs", () => {
     const fd = sh.open("/dev/pipe", O_RDONLY);
-    const t = k.clock.setup("test", () => dev.push("late"));
+    const t = k.clock.setup(null, () => dev.push("late"));
     k.clock.mod(t, k.clock.jiffies + HZ);
     expect(new TextDecoder().decode(sh.read(fd, 16))).toBe("late");
     expect(k.clock.nowNs).toBeGreaterThanOrEqual(1e9);

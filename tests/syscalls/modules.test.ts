@@ -181,7 +181,7 @@ describe("overrides stacked", () => {
 describe("a module that forgets to unregister", () => {
   it("has its handlers removed at rmmod with a warning", () => {
     const mod = k.insmod(loadBytes("sys_hello"));
-    k.syscalls.override(mod.name, SYSCALLS.getpid, () => 7);
+    k.syscalls.override(mod, SYSCALLS.getpid, () => 7);
     expect(sh.getpid()).toBe(7);
     k.log.clear();
     k.rmmod("sys_hello");

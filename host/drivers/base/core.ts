@@ -1,42 +1,63 @@
 // Device nodes a driver asks for (drivers/base/core.c's device_create, as devtmpfs and udev carry it out):
 // /dev/NAME made for a major:minor, removed by device_destroy or, if the driver forgets, at rmmod.
+//
+// Each node records the module that made it: only that module's device_destroy removes it, and a node
+// is unlinked only while its name still holds the inode made for it (devtmpfs's dev_mynode), so a name
+// removed and made again by someone else is left alone.
 
-import { major, makedev, minor, S_IFCHR } from "../../../abi/stat.js";
-import { KernelError } from "../../kernel/error.js";
+import { makedev, S_IFCHR } from "../../../abi/stat.js";
+import { discardRefusal, KernelError } from "../../kernel/error.js";
+import type { Inode } from "../../fs/fs.js";
+import { mknod, unlink, walk, type WalkContext } from "../../fs/namei.js";
 import type { Module } from "../../module/internal.js";
 import type { KernelFunctions } from "../../module/ksyms.js";
 
-/** What making nodes needs: mknod and unlink under /dev, as the kernel's own task. */
-export interface DevNodes {
-  mknod(path: string, mode: number, dev: number): void;
-  unlink(path: string): void;
-}
-
 interface Created {
   readonly owner: Module;
-  readonly path: string;
+  readonly dev: number;
+  readonly inode: Inode;
 }
 
 export class Devices {
-  private readonly created = new Map<number, Created>();
+  /** The nodes device_create made, by path. */
+  private readonly created = new Map<string, Created>();
 
-  constructor(private readonly nodes: DevNodes) {}
+  constructor(
+    /** Paths as the kernel itself walks them, from init's root. */
+    private readonly walkContext: () => WalkContext,
+    private readonly warn: (message: string) => void,
+  ) {}
 
+  /** device_create(): EINVAL for a bad name, EEXIST when /dev/NAME exists. */
   create(owner: Module, majorNr: number, minorNr: number, name: string): void {
     if (name === "" || name.includes("/") || name === "." || name === "..") throw new KernelError("EINVAL", `device_create: bad name '${name}'`);
     const dev = makedev(majorNr, minorNr);
     const path = `/dev/${name}`;
-    this.nodes.mknod(path, S_IFCHR | 0o600, dev);
-    this.created.set(dev, { owner, path });
+    const inode = mknod(this.walkContext(), path, S_IFCHR | 0o600, dev);
+    this.created.set(path, { owner, dev, inode });
   }
 
-  destroy(majorNr: number, minorNr: number): void {
+  /**
+   * device_destroy(): the caller's node for major:minor goes. A caller with none there (the node is
+   * another module's, or was never made) is refused with a warning naming it: EINVAL, nothing removed.
+   */
+  destroy(owner: Module, majorNr: number, minorNr: number): void {
     const dev = makedev(majorNr, minorNr);
-    const node = this.created.get(dev);
-    if (!node) return;
-    this.created.delete(dev);
+    const path = [...this.created].find(([, c]) => c.owner === owner && c.dev === dev)?.[0];
+    if (path === undefined) {
+      const message = `${owner.name}: device_destroy of ${majorNr}:${minorNr}, which it did not create`;
+      this.warn(message);
+      throw new KernelError("EINVAL", message);
+    }
+    this.remove(path);
+  }
+
+  private remove(path: string): void {
+    const node = this.created.get(path)!;
+    this.created.delete(path);
+    const ctx = this.walkContext();
     try {
-      this.nodes.unlink(node.path);
+      if (walk(ctx, path, false).dentry.inode === node.inode) unlink(ctx, path);
     } catch (e) {
       if (!(e instanceof KernelError)) throw e;
     }
@@ -44,9 +65,9 @@ export class Devices {
 
   /** The nodes a module made and did not destroy, removed now. */
   reclaim(owner: Module): string[] {
-    const left = [...this.created].filter(([, c]) => c.owner === owner);
-    for (const [dev] of left) this.destroy(major(dev), minor(dev));
-    return left.map(([, c]) => `device node ${c.path} still present at unload; removed`);
+    const left = [...this.created].filter(([, c]) => c.owner === owner).map(([path]) => path);
+    for (const path of left) this.remove(path);
+    return left.map((path) => `device node ${path} still present at unload; removed`);
   }
 
   symbols(mod: Module): Pick<KernelFunctions, "device_create" | "device_destroy"> {
@@ -60,7 +81,7 @@ export class Devices {
           throw e;
         }
       },
-      device_destroy: (majorNr, minorNr) => this.destroy(majorNr >>> 0, minorNr >>> 0),
+      device_destroy: (majorNr, minorNr) => discardRefusal(() => this.destroy(mod, majorNr >>> 0, minorNr >>> 0)),
     };
   }
 }

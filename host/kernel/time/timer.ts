@@ -4,6 +4,7 @@ import type { Idr } from "../../lib/idr.js";
 import { moduleFunction, type Gate } from "../../module/fnptr.js";
 import type { Module } from "../../module/internal.js";
 import type { KernelFunctions } from "../../module/ksyms.js";
+import { ERRNO } from "../../../abi/errno.js";
 import { KernelError } from "../error.js";
 //
 // Time moves only when something advances the clock (a test, `hw tick`, or a task idling until it is
@@ -13,9 +14,11 @@ import { HZ } from "../../../abi/poll.js";
 /** jiffies starts 300 s before it wraps (32 bits here), as Linux starts it, so wrap bugs show early. */
 export const INITIAL_JIFFIES = (2 ** 32 - 300 * HZ) >>> 0;
 const NS_PER_JIFFY = 1e9 / HZ;
+const EINVAL = -ERRNO.EINVAL[0];
 
 export interface KernelTimer {
-  readonly owner: string;
+  /** The module that set it up (null: the kernel's own): only it may arm or disarm it. */
+  readonly owner: Module | null;
   /** The expiry in jiffies while pending, or null. */
   expires: number | null;
   readonly fn: () => void;
@@ -49,14 +52,14 @@ export class Clock {
   }
 
   /** timer_setup(): a timer that calls fn when it expires; not pending until mod_timer. */
-  setup(owner: string, fn: () => void, deferrable = false): KernelTimer {
+  setup(owner: Module | null, fn: () => void, deferrable = false): KernelTimer {
     const timer: KernelTimer = { owner, expires: null, fn, deferrable };
     this.timers.add(timer);
     return timer;
   }
 
   /** A one-shot timer for the kernel's own use, gone once it has fired. */
-  once(owner: string, expires: number, fn: () => void): KernelTimer {
+  once(owner: Module | null, expires: number, fn: () => void): KernelTimer {
     const timer: KernelTimer = this.setup(owner, () => {
       this.timers.delete(timer);
       fn();
@@ -79,15 +82,11 @@ export class Clock {
     return was;
   }
 
-  /** Forget a module's timers (its rmmod); the number that were still pending. */
-  remove(owner: string): number {
-    let pending = 0;
-    for (const t of [...this.timers]) {
-      if (t.owner !== owner) continue;
-      if (t.expires !== null) pending++;
-      this.timers.delete(t);
-    }
-    return pending;
+  /** Forget a module's timers (its rmmod): the ones it had, pending or not. */
+  remove(owner: Module): KernelTimer[] {
+    const mine = [...this.timers].filter((t) => t.owner === owner);
+    for (const t of mine) this.timers.delete(t);
+    return mine;
   }
 
   /** The nanoseconds from now until the next pending timer that would wake an idle CPU, or null with none. */
@@ -133,12 +132,17 @@ export function timerSymbols(
   mod: Module,
   gate: Gate,
 ): Pick<KernelFunctions, "get_jiffies" | "timer_setup" | "mod_timer" | "del_timer"> {
+  /** A handle the caller may use: one of its own timers; another's is as unknown to it as a bad handle. */
+  const own = (handle: number): KernelTimer | undefined => {
+    const timer = timers.find(handle);
+    return timer?.owner === mod ? timer : undefined;
+  };
   return {
     get_jiffies: () => clock.jiffies,
     timer_setup(callback, data) {
       try {
         const fn = moduleFunction<(data: number) => void>(mod, callback >>> 0, "timer callback");
-        const timer = clock.setup(mod.name, () => {
+        const timer = clock.setup(mod, () => {
           try {
             gate(mod, () => fn(data));
           } catch (e) {
@@ -152,12 +156,20 @@ export function timerSymbols(
       }
     },
     mod_timer(handle, expires) {
-      const timer = timers.find(handle);
-      return timer ? (clock.mod(timer, expires) ? 1 : 0) : -22;
+      const timer = own(handle);
+      return timer ? (clock.mod(timer, expires) ? 1 : 0) : EINVAL;
     },
     del_timer(handle) {
-      const timer = timers.find(handle);
-      return timer && clock.del(timer) ? 1 : 0;
+      const timer = own(handle);
+      return timer ? (clock.del(timer) ? 1 : 0) : EINVAL;
     },
   };
+}
+
+/** The timers a module set up, forgotten with their handles (its rmmod): a line if any was still pending. */
+export function reclaimTimers(clock: Clock, timers: Idr<KernelTimer>, owner: Module): string[] {
+  const mine = clock.remove(owner);
+  for (const t of mine) timers.remove(t);
+  const pending = mine.filter((t) => t.expires !== null).length;
+  return pending > 0 ? [`${pending} timer(s) still pending at unload; deleted`] : [];
 }
