@@ -7,6 +7,11 @@ const SECTION_TYPE = 1;
 const SECTION_IMPORT = 2;
 const SECTION_FUNCTION = 3;
 const SECTION_EXPORT = 7;
+/**
+ * The order the known sections must come in (tag, 13, sits between memory and global; data count, 12,
+ * before code), each at most once; custom sections may come anywhere.
+ */
+const SECTION_ORDER = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
 
 /** A malformed binary; the message says where. */
 export class WasmFormatError extends Error {}
@@ -29,13 +34,17 @@ class Reader {
   }
 
   u32(): number {
+    const start = this.at;
     let result = 0;
     for (let shift = 0; shift < 35; shift += 7) {
       const b = this.byte();
       result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result;
+      if ((b & 0x80) === 0) {
+        if (result > 0xffffffff) throw new WasmFormatError(`integer too large at offset ${start}`);
+        return result;
+      }
     }
-    throw new WasmFormatError(`LEB128 too long at offset ${this.at}`);
+    throw new WasmFormatError(`LEB128 too long at offset ${start}`);
   }
 
   take(n: number): Uint8Array {
@@ -46,21 +55,43 @@ class Reader {
   }
 
   name(): string {
-    return new TextDecoder("utf-8", { fatal: true }).decode(this.take(this.u32()));
+    const start = this.at;
+    const bytes = this.take(this.u32());
+    const name = decodeUtf8(bytes);
+    if (name === null) throw new WasmFormatError(`malformed UTF-8 name at offset ${start}`);
+    return name;
   }
 }
 
-/** Split a binary into its sections, checking the header and every section's bounds. */
+/** The text of UTF-8 bytes; null when they are not valid UTF-8 (a name in a binary must be). */
+export function decodeUtf8(bytes: Uint8Array): string | null {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Split a binary into its sections, checking the header, every section's bounds and name, and that the
+ * known sections come in order and once each. Throws WasmFormatError saying where it is malformed.
+ */
 export function readSections(bytes: Uint8Array): Section[] {
   if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b)) throw new WasmFormatError("bad magic number");
   if (VERSION.some((b, i) => bytes[4 + i] !== b)) throw new WasmFormatError("unsupported version");
   const r = new Reader(bytes);
   r.at = 8;
   const sections: Section[] = [];
+  let rank = -1;
   while (r.at < bytes.length) {
+    const start = r.at;
     const id = r.byte();
     const body = new Reader(r.take(r.u32()));
     if (id !== SECTION_CUSTOM) {
+      const next = SECTION_ORDER.indexOf(id);
+      if (next < 0) throw new WasmFormatError(`unknown section id ${id} at offset ${start}`);
+      if (next <= rank) throw new WasmFormatError(`section ${id} out of order or repeated at offset ${start}`);
+      rank = next;
       sections.push({ id, payload: body.bytes });
       continue;
     }
@@ -117,7 +148,7 @@ export function functionTypes(sections: readonly Section[]): { imports: Map<stri
   const typeSection = payload(SECTION_TYPE);
   if (typeSection) {
     const r = new Reader(typeSection);
-    const vec = () => Array.from({ length: r.u32() }, () => r.byte());
+    const vec = () => Array.from(r.take(r.u32()));
     for (let n = r.u32(); n > 0; n--) {
       if (r.byte() !== 0x60) throw new WasmFormatError("a type that is not a function type");
       types.push({ params: vec(), results: vec() });
@@ -182,7 +213,8 @@ function skipImportDesc(r: Reader, kind: number): void {
   } else throw new WasmFormatError(`unknown import kind ${kind}`);
 }
 
-function leb128(n: number): number[] {
+/** n as an unsigned LEB128, the way the binary format writes every size and index. */
+export function leb128(n: number): number[] {
   const out: number[] = [];
   do {
     let b = n & 0x7f;
