@@ -26,10 +26,15 @@ export interface Section {
 
 class Reader {
   at = 0;
-  constructor(readonly bytes: Uint8Array) {}
+  /** bytes: what it reads; base: where they start in the file, so errors give the file's offsets. */
+  constructor(readonly bytes: Uint8Array, private readonly base = 0) {}
+
+  private fail(what: string, at: number): WasmFormatError {
+    return new WasmFormatError(`${what} at offset ${this.base + at}`);
+  }
 
   byte(): number {
-    if (this.at >= this.bytes.length) throw new WasmFormatError(`unexpected end at offset ${this.at}`);
+    if (this.at >= this.bytes.length) throw this.fail("unexpected end", this.at);
     return this.bytes[this.at++]!;
   }
 
@@ -40,25 +45,31 @@ class Reader {
       const b = this.byte();
       result += (b & 0x7f) * 2 ** shift;
       if ((b & 0x80) === 0) {
-        if (result > 0xffffffff) throw new WasmFormatError(`integer too large at offset ${start}`);
+        if (result > 0xffffffff) throw this.fail("integer too large", start);
         return result;
       }
     }
-    throw new WasmFormatError(`LEB128 too long at offset ${start}`);
+    throw this.fail("LEB128 too long", start);
   }
 
   take(n: number): Uint8Array {
-    if (this.at + n > this.bytes.length) throw new WasmFormatError(`section overruns the file at offset ${this.at}`);
+    if (this.at + n > this.bytes.length) throw this.fail(`length ${n} runs past the end`, this.at);
     const out = this.bytes.subarray(this.at, this.at + n);
     this.at += n;
     return out;
+  }
+
+  /** A reader of the next n bytes, at their offsets in the file. */
+  sub(n: number): Reader {
+    const at = this.at;
+    return new Reader(this.take(n), this.base + at);
   }
 
   name(): string {
     const start = this.at;
     const bytes = this.take(this.u32());
     const name = decodeUtf8(bytes);
-    if (name === null) throw new WasmFormatError(`malformed UTF-8 name at offset ${start}`);
+    if (name === null) throw this.fail("malformed UTF-8 name", start);
     return name;
   }
 }
@@ -86,7 +97,7 @@ export function readSections(bytes: Uint8Array): Section[] {
   while (r.at < bytes.length) {
     const start = r.at;
     const id = r.byte();
-    const body = new Reader(r.take(r.u32()));
+    const body = r.sub(r.u32());
     if (id !== SECTION_CUSTOM) {
       const next = SECTION_ORDER.indexOf(id);
       if (next < 0) throw new WasmFormatError(`unknown section id ${id} at offset ${start}`);

@@ -9,9 +9,10 @@ export const MODULE_FILE_MAX = 64 * 1024 * 1024;
 
 /** What the host's fs calls failed with, as the kernel's error; anything else is a host bug and stays thrown. */
 function hostError(path: string, e: unknown): unknown {
+  if (e instanceof KernelError) return e;
   const code = (e as NodeJS.ErrnoException).code;
   if (code === undefined || !Object.hasOwn(ERRNO, code)) return e;
-  return new KernelError(code as ErrnoName, `${path}: ${(e as Error).message}`);
+  return new KernelError(code as ErrnoName, `${path}: ${ERRNO[code as ErrnoName][1]}`);
 }
 
 /** kernel_read_file()'s checks: EISDIR for a directory, EINVAL for anything else but a regular file, EFBIG past the limit. */
