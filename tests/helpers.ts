@@ -8,6 +8,7 @@ import { customSections, encodeSections, readSections, type Section } from "../a
 import { Session } from "../host/cli/session.js";
 import { Kernel } from "../host/init/main.js";
 import { KernelError } from "../host/kernel/error.js";
+import { snapshot } from "../scripts/fuzz/snapshot.js";
 import { BUILD_DIR, ROOT } from "../scripts/paths.js";
 
 /** A built module binary from build/modules (run `npm run build` first). */
@@ -91,26 +92,6 @@ export function dmesg(k: Kernel): string[] {
   return k.log.read().map((r) => r.text);
 }
 
-/** Everything a refused operation must leave as it was. */
-export interface Snapshot {
-  readonly modules: string;
-  readonly kallsyms: string;
-  readonly refcnts: readonly (readonly [string, number])[];
-  readonly slabBytes: number;
-  readonly sysModule: readonly string[];
-}
-
-export function snapshot(k: Kernel): Snapshot {
-  const mods = k.modules.list();
-  return {
-    modules: k.read("/proc/modules"),
-    kallsyms: k.read("/proc/kallsyms"),
-    refcnts: mods.map((m) => [m.name, m.refcnt] as const),
-    slabBytes: mods.reduce((n, m) => n + m.slab.bytes, 0),
-    sysModule: k.kernfs.list("/sys/module"),
-  };
-}
-
 /**
  * Run fn, which must throw a KernelError with that code (and message, if given), and check the
  * kernel's state is exactly as before. Returns the error.
@@ -149,4 +130,5 @@ export function scratchDir(tag: string): { dir: string; cleanup: () => void } {
   return { dir, cleanup };
 }
 
+export { snapshot, type Snapshot } from "../scripts/fuzz/snapshot.js";
 export { writeModuleSource } from "../scripts/mod/source.js";
