@@ -139,8 +139,9 @@ export class ModuleLoader {
     let memory: WebAssembly.Memory;
     try {
       memory = new WebAssembly.Memory({ initial: info.memory.initial, maximum: pages });
-    } catch {
+    } catch (e) {
       // V8 refuses when the process has no address space left for another memory's reservation.
+      if (!(e instanceof RangeError)) throw e;
       throw new KernelError("ENOMEM", `${info.name}: cannot allocate ${info.memory.initial} pages of memory`);
     }
     const mod: Module = {
