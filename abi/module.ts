@@ -7,7 +7,7 @@
 //   __ksymtab_gpl  per GPL-only exported symbol, same encoding
 //   __param        per module_param: u32 sysfs permission bits, then the NUL-terminated parameter name
 
-import { concat } from "./wasm.js";
+import { concat, customSections, decodeUtf8, WasmFormatError, type Section } from "./wasm.js";
 
 export const SECTION_MODINFO = ".modinfo";
 export const SECTION_VERSIONS = "__versions";
@@ -58,9 +58,10 @@ export function encodeModinfo(entries: readonly ModinfoEntry[]): Uint8Array {
   return new TextEncoder().encode(entries.map(([k, v]) => `${k}=${v}\0`).join(""));
 }
 
-/** Decode .modinfo; a string without '=' is malformed (null). */
+/** Decode .modinfo; a string without '=', or one that is not UTF-8, is malformed (null). */
 export function decodeModinfo(bytes: Uint8Array): ModinfoEntry[] | null {
-  const text = new TextDecoder().decode(bytes);
+  const text = decodeUtf8(bytes);
+  if (text === null) return null;
   const entries: ModinfoEntry[] = [];
   for (const s of text.split("\0")) {
     if (s === "") continue;
@@ -83,7 +84,7 @@ export function encodeNamedU32(entries: readonly NamedU32[]): Uint8Array {
   return concat(parts);
 }
 
-/** Decode __versions, __ksymtab(_gpl) or __param records; a truncated record is malformed (null). */
+/** Decode __versions, __ksymtab(_gpl) or __param records; a truncated record or a name not UTF-8 is malformed (null). */
 export function decodeNamedU32(bytes: Uint8Array): NamedU32[] | null {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: NamedU32[] = [];
@@ -93,8 +94,87 @@ export function decodeNamedU32(bytes: Uint8Array): NamedU32[] | null {
     const value = view.getUint32(at, true);
     const nul = bytes.indexOf(0, at + 4);
     if (nul < 0 || nul === at + 4) return null;
-    out.push({ value, name: new TextDecoder().decode(bytes.subarray(at + 4, nul)) });
+    const name = decodeUtf8(bytes.subarray(at + 4, nul));
+    if (name === null) return null;
+    out.push({ value, name });
     at = nul + 1;
   }
   return out;
+}
+
+/** A module's own sections, decoded: what the loader checks and the tools show. */
+export interface ModuleSections {
+  /** null when the file has no .modinfo. */
+  readonly modinfo: ModinfoEntry[] | null;
+  /** null when the file has no __versions. */
+  readonly versions: NamedU32[] | null;
+  readonly ksymtab: NamedU32[];
+  readonly ksymtabGpl: NamedU32[];
+  readonly params: NamedU32[];
+}
+
+/** The one section of that name decoded, or null when absent; WasmFormatError when repeated or malformed. */
+function section<T>(sections: readonly Section[], name: string, decode: (bytes: Uint8Array) => T | null): T | null {
+  const found = customSections(sections, name);
+  if (found.length === 0) return null;
+  if (found.length > 1) throw new WasmFormatError(`duplicate ${name} section`);
+  const decoded = decode(found[0]!);
+  if (decoded === null) throw new WasmFormatError(`malformed ${name} section`);
+  return decoded;
+}
+
+/** Decode the sections modpost writes. Throws WasmFormatError when one is malformed or appears twice. */
+export function decodeModuleSections(sections: readonly Section[]): ModuleSections {
+  return {
+    modinfo: section(sections, SECTION_MODINFO, decodeModinfo),
+    versions: section(sections, SECTION_VERSIONS, decodeNamedU32),
+    ksymtab: section(sections, SECTION_KSYMTAB, decodeNamedU32) ?? [],
+    ksymtabGpl: section(sections, SECTION_KSYMTAB_GPL, decodeNamedU32) ?? [],
+    params: section(sections, SECTION_PARAM, decodeNamedU32) ?? [],
+  };
+}
+
+/** MODULE_NAME_LEN on a 64-bit kernel: a module's name with its NUL. */
+export const MODULE_NAME_LEN = 56;
+
+/** NAME_MAX: a parameter's name is a file name under /sys/module/NAME/parameters. */
+const PARAM_NAME_MAX = 255;
+
+/** Why `name` cannot name a module or a parameter (null when it can): 1 to `max` bytes of letters, digits, '_', '-'. */
+function badName(what: string, name: string, max: number): string | null {
+  const length = new TextEncoder().encode(name).length;
+  if (length === 0) return `empty ${what}`;
+  if (length > max) return `${what} of ${length} bytes is longer than ${max}`;
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) return `${what} '${escapeName(name)}' has a character other than letters, digits, '_' and '-'`;
+  return null;
+}
+
+/** Why a module name is not one Linux could have (null when it is): at most MODULE_NAME_LEN - 1 bytes. */
+export function badModuleName(name: string): string | null {
+  return badName("module name", name, MODULE_NAME_LEN - 1);
+}
+
+export function badParamName(name: string): string | null {
+  return badName("parameter name", name, PARAM_NAME_MAX);
+}
+
+/** KSYM_NAME_LEN: an exported symbol's name, printable and without blanks, as /proc/kallsyms lists it. */
+const KSYM_NAME_LEN = 512;
+
+/** Why an exported symbol's name could not be listed in /proc/kallsyms (null when it can). */
+export function badSymbolName(name: string): string | null {
+  const length = new TextEncoder().encode(name).length;
+  if (length === 0 || length >= KSYM_NAME_LEN) return `symbol name of ${length} bytes`;
+  if (!/^[\x21-\x7e]+$/.test(name)) return `symbol name '${escapeName(name)}' has a blank or unprintable character`;
+  return null;
+}
+
+/** A name as the kernel keeps it: '-' read as '_', as kbuild's KBUILD_MODNAME and parameq() read it. */
+export function canonicalName(name: string): string {
+  return name.replace(/-/g, "_");
+}
+
+/** A name quoted in a log line: anything but printable ASCII as \xHH, so it cannot forge lines. */
+export function escapeName(name: string): string {
+  return [...new TextEncoder().encode(name)].map((b) => (b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, "0")}`)).join("");
 }

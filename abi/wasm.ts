@@ -35,6 +35,15 @@ export interface Section {
   readonly offset?: number;
 }
 
+/** The text of UTF-8 bytes; null when they are not valid UTF-8 (a name in a binary must be). */
+export function decodeUtf8(bytes: Uint8Array): string | null {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
 /** A cursor over a binary or a part of it; every read is bounds-checked and a failure names the file offset. */
 export class Reader {
   at = 0;
@@ -87,12 +96,8 @@ export class Reader {
 
   name(): string {
     const at = this.at;
-    const bytes = this.take(this.u32());
-    try {
-      return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    } catch {
-      return this.fail("name that is not UTF-8", at);
-    }
+    const name = decodeUtf8(this.take(this.u32()));
+    return name ?? this.fail("malformed UTF-8 name", at);
   }
 
   /** A value type: a number type, v128, or a reference type. */
@@ -130,18 +135,27 @@ export class Reader {
   }
 }
 
-/** Split a binary into its sections, checking the header and every section's bounds. */
+/**
+ * Split a binary into its sections, checking the header, every section's bounds and name, and that the
+ * known sections come in the format's order and once each. Throws WasmFormatError saying where.
+ */
 export function readSections(bytes: Uint8Array): Section[] {
   if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b)) throw new WasmFormatError("bad magic number");
   if (VERSION.some((b, i) => bytes[4 + i] !== b)) throw new WasmFormatError("unsupported version");
   const r = new Reader(bytes);
   r.at = 8;
   const sections: Section[] = [];
+  let last = 0;
   while (r.at < bytes.length) {
+    const start = r.at;
     const id = r.byte();
     const size = r.u32();
     const body = new Reader(r.take(size), r.at - size);
     if (id !== SECTION.custom) {
+      const rank = SECTION_RANK.get(id);
+      if (rank === undefined) throw new WasmFormatError(`unknown section id ${id} at offset ${start}`);
+      if (rank <= last) throw new WasmFormatError(`section ${id} out of order or repeated at offset ${start}`);
+      last = rank;
       sections.push({ id, payload: body.bytes, offset: body.base });
       continue;
     }
@@ -198,7 +212,7 @@ export function functionTypes(sections: readonly Section[]): { imports: Map<stri
   const typeSection = payload(SECTION.type);
   if (typeSection) {
     const r = new Reader(typeSection);
-    const vec = () => Array.from({ length: r.u32() }, () => r.byte());
+    const vec = () => Array.from(r.take(r.u32()));
     for (let n = r.u32(); n > 0; n--) {
       if (r.byte() !== 0x60) throw new WasmFormatError("a type that is not a function type");
       types.push({ params: vec(), results: vec() });
@@ -274,18 +288,6 @@ function skipImportDesc(r: Reader, kind: number): void {
     r.byte();
     r.u32();
   } else r.fail(`unknown import kind ${kind}`, r.at - 1);
-}
-
-/** Check that the non-custom sections are known, each at most once and in the order the format requires. */
-export function checkSectionOrder(sections: readonly Section[]): void {
-  let last = 0;
-  for (const s of sections) {
-    if (s.id === SECTION.custom) continue;
-    const rank = SECTION_RANK.get(s.id);
-    if (rank === undefined) throw new WasmFormatError(`unknown section id ${s.id} at offset ${s.offset ?? 0}`);
-    if (rank <= last) throw new WasmFormatError(`section id ${s.id} out of order at offset ${s.offset ?? 0}`);
-    last = rank;
-  }
 }
 
 /** The list with the (non-custom) section put where the format wants it: before the first section that follows it. */

@@ -6,11 +6,10 @@ import { expect } from "vitest";
 import { decodeModinfo, decodeNamedU32, encodeModinfo, encodeNamedU32, SECTION_MODINFO, type ModinfoEntry, type NamedU32 } from "../abi/module.js";
 import { customSections, encodeSections, readSections, type Section } from "../abi/wasm.js";
 import { Session } from "../host/cli/session.js";
-import { NR_SYSCALLS } from "../abi/syscalls.js";
-import { walk } from "../host/fs/namei.js";
 import { Kernel } from "../host/init/main.js";
 import { KernelError } from "../host/kernel/error.js";
 import type { Module } from "../host/module/internal.js";
+import { snapshot } from "../scripts/fuzz/snapshot.js";
 import { BUILD_DIR, ROOT } from "../scripts/paths.js";
 
 /** A built module binary from build/modules (run `npm run build` first). */
@@ -99,46 +98,6 @@ export function dmesg(k: Kernel): string[] {
   return k.log.read().map((r) => r.text);
 }
 
-/** Everything a refused operation must leave as it was. */
-export interface Snapshot {
-  readonly modules: string;
-  readonly kallsyms: string;
-  readonly refcnts: readonly (readonly [string, number])[];
-  readonly slabBytes: number;
-  readonly sysModule: readonly string[];
-  /** The resources modules register: /dev nodes, majors, IRQ actions, I/O ports, filesystem types... */
-  readonly dev: readonly string[];
-  readonly devices: string;
-  readonly interrupts: string;
-  readonly ioports: string;
-  readonly filesystems: string;
-  /** Slots holding a module's system call handler, with their owners. */
-  readonly syscalls: readonly string[];
-  readonly timers: number;
-  readonly waitQueues: number;
-}
-
-export function snapshot(k: Kernel): Snapshot {
-  const mods = k.modules.list();
-  const root = k.init.fs.root;
-  const devDir = walk({ ns: k.vfs.ns, root, start: root }, "/dev").dentry;
-  return {
-    modules: k.read("/proc/modules"),
-    kallsyms: k.read("/proc/kallsyms"),
-    refcnts: mods.map((m) => [m.name, m.refcnt] as const),
-    slabBytes: mods.reduce((n, m) => n + m.slab.bytes, 0),
-    sysModule: k.kernfs.list("/sys/module"),
-    dev: [...devDir.children.keys()].sort(),
-    devices: k.read("/proc/devices"),
-    interrupts: k.read("/proc/interrupts"),
-    ioports: k.read("/proc/ioports"),
-    filesystems: k.read("/proc/filesystems"),
-    syscalls: Array.from({ length: NR_SYSCALLS }, (_, nr) => `${nr}: ${k.syscalls.owners(nr).join(" ")}`).filter((s) => !/: (kernel)?$/.test(s)),
-    timers: k.timers.size,
-    waitQueues: k.waits.queues.size,
-  };
-}
-
 /**
  * Run fn, which must throw a KernelError with that code (and message, if given), and check the
  * kernel's state is exactly as before. Returns the error.
@@ -177,4 +136,5 @@ export function scratchDir(tag: string): { dir: string; cleanup: () => void } {
   return { dir, cleanup };
 }
 
+export { snapshot, type Snapshot } from "../scripts/fuzz/snapshot.js";
 export { writeModuleSource } from "../scripts/mod/source.js";

@@ -2,7 +2,8 @@
 
 import { KernelError } from "../kernel/error.js";
 import { parseArgs, withUsage, type CliCommand } from "./command.js";
-import { modStrerror, modulePath, readModule } from "./kmod.js";
+import { readModuleFile } from "../kmod/file.js";
+import { modStrerror, modulePath } from "./kmod.js";
 
 /** A value with blanks goes back in quotes, so the kernel's parser sees one parameter. */
 function quoteParam(p: string): string {
@@ -20,21 +21,26 @@ export const insmod: CliCommand = {
         c.option("-f, --force", "ignore vermagic and symbol versions (taints F)").argument("<module>").argument("[params...]"),
       );
       const [module, params] = cmd.processedArgs as [string, string[]];
+      const fail = (e: unknown, load: boolean): number => {
+        if (!(e instanceof KernelError)) throw e;
+        if (load) ctx.err(`insmod: ERROR: could not load module ${module}: ${e.strerror}\n`);
+        else ctx.err(`insmod: ERROR: could not insert module ${module}: ${modStrerror(e.errno)}\n`);
+        return 1;
+      };
+      let path: string;
       let bytes: Uint8Array;
       try {
-        bytes = readModule(module, ctx.kernel.moduleDir);
+        path = modulePath(module, ctx.kernel.moduleDir);
+        bytes = readModuleFile(path);
       } catch (e) {
-        if (!(e instanceof KernelError)) throw e;
-        ctx.err(`insmod: ERROR: could not load module ${module}: ${e.strerror}\n`);
-        return 1;
+        // kmod_module_new_from_path() finding no file is "could not load"; a file it cannot read fails the insertion.
+        return fail(e, e instanceof KernelError && e.code === "ENOENT");
       }
       try {
-        ctx.kernel.insmod(bytes, { args: params.map(quoteParam).join(" "), force: cmd.opts().force === true, filename: modulePath(module, ctx.kernel.moduleDir) });
+        ctx.kernel.insmod(bytes, { args: params.map(quoteParam).join(" "), force: cmd.opts().force === true, filename: path });
         return 0;
       } catch (e) {
-        if (!(e instanceof KernelError)) throw e;
-        ctx.err(`insmod: ERROR: could not insert module ${module}: ${modStrerror(e.errno)}\n`);
-        return 1;
+        return fail(e, false);
       }
     }),
 };

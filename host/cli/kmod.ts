@@ -1,8 +1,8 @@
 // kmod's wording: how insmod, rmmod and modinfo turn an errno into a line, and where a MODULE is found.
 
-import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { errno, strerror } from "../../abi/errno.js";
+import { badModuleName } from "../../abi/module.js";
 import { BUILD_DIR } from "../../scripts/paths.js";
 import { KernelError } from "../kernel/error.js";
 import { findModule, pathToModname } from "../kmod/depmod.js";
@@ -26,18 +26,13 @@ export function modStrerror(err: number): string {
 /**
  * MODULE as the tools take it: a path (with a '/' or ending in .wasm); else a name, looked up in the
  * module directory's (`dir`'s) modules.dep as modinfo and modprobe do, then as build/modules/NAME.wasm.
+ * ENOENT for a name no module could have (badModuleName), which is looked up nowhere.
  */
 export function modulePath(module: string, dir: string): string {
   if (module.includes("/") || module.endsWith(".wasm")) return resolve(module);
   const name = pathToModname(module);
+  if (badModuleName(name)) throw new KernelError("ENOENT", `${module}: No such file or directory`);
   return findModule(dir, name) ?? resolve(BUILD_DIR, `${name}.wasm`);
-}
-
-/** Read a module file found as modulePath finds it; ENOENT when there is none. */
-export function readModule(module: string, dir: string): Uint8Array {
-  const path = modulePath(module, dir);
-  if (!existsSync(path)) throw new KernelError("ENOENT", `${module}: No such file or directory`);
-  return new Uint8Array(readFileSync(path));
 }
 
 /** Run fn, printing a KernelError as "prog: ERROR: <what>: <text>" and returning 1. */

@@ -1,35 +1,10 @@
 // modinfo [-F field] MODULE: the .modinfo of a module file, in kmod's layout (values from column 16).
 
-import { decodeModinfo, decodeNamedU32, SECTION_MODINFO, SECTION_VERSIONS, type ModinfoEntry, type NamedU32 } from "../../abi/module.js";
-import { customSections, readSections, WasmFormatError } from "../../abi/wasm.js";
+import type { ModinfoEntry } from "../../abi/module.js";
 import { KernelError } from "../kernel/error.js";
+import { moduleInfo } from "../kmod/elf.js";
 import { parseArgs, withUsage, type CliCommand } from "./command.js";
-import { modulePath, readModule } from "./kmod.js";
-
-/** A module file's section payload; ENOEXEC when the file is not a module. */
-export function readModuleSection(module: string, dir: string, section: string): Uint8Array | undefined {
-  const bytes = readModule(module, dir);
-  try {
-    return customSections(readSections(bytes), section)[0];
-  } catch (e) {
-    if (e instanceof WasmFormatError) throw new KernelError("ENOEXEC", `${module}: ${e.message}`);
-    throw e;
-  }
-}
-
-export function readModinfo(module: string, dir: string): ModinfoEntry[] {
-  const payload = readModuleSection(module, dir, SECTION_MODINFO);
-  const entries = payload ? decodeModinfo(payload) : null;
-  if (!entries) throw new KernelError("ENOEXEC", `${module}: no valid .modinfo`);
-  return entries;
-}
-
-export function readVersions(module: string, dir: string): NamedU32[] {
-  const payload = readModuleSection(module, dir, SECTION_VERSIONS);
-  const entries = payload ? decodeNamedU32(payload) : [];
-  if (!entries) throw new KernelError("ENOEXEC", `${module}: malformed __versions`);
-  return entries;
-}
+import { modulePath } from "./kmod.js";
 
 /** parm lines: "name:desc (type)", "name:type" or "name:desc", last parameter first, as kmod prints them. */
 function parmLines(entries: readonly ModinfoEntry[]): string[] {
@@ -72,8 +47,8 @@ export const modinfo: CliCommand = {
       const cmd = parseArgs("modinfo", args, ctx, (c) => c.option("-F, --field <field>", "only this field").argument("<module>"));
       const module = cmd.processedArgs[0] as string;
       try {
-        const dir = ctx.kernel.moduleDir;
-        ctx.out(formatModinfo(modulePath(module, dir), readModinfo(module, dir), cmd.opts().field as string | undefined));
+        const path = modulePath(module, ctx.kernel.moduleDir);
+        ctx.out(formatModinfo(path, moduleInfo(path), cmd.opts().field as string | undefined));
         return 0;
       } catch (e) {
         if (!(e instanceof KernelError)) throw e;

@@ -3,14 +3,15 @@
 
 import { join } from "node:path";
 import { errno, strerror } from "../../abi/errno.js";
-import { decodeNamedU32, SECTION_KSYMTAB, SECTION_KSYMTAB_GPL, type NamedU32 } from "../../abi/module.js";
+import type { NamedU32 } from "../../abi/module.js";
 import { UTS_RELEASE } from "../../abi/version.js";
 import { KernelError } from "../kernel/error.js";
 import { loadConfig, showConfig } from "../kmod/config.js";
 import { pathToModname } from "../kmod/depmod.js";
+import { moduleSymbols, moduleVersions } from "../kmod/elf.js";
 import { KmodContext, probeInsert, type KmodModule } from "../kmod/module.js";
 import { parseArgs, withUsage, type CliCommand, type CommandContext } from "./command.js";
-import { readModuleSection, readVersions } from "./modinfo.js";
+import { modulePath } from "./kmod.js";
 
 /** syslog priorities, as kmod's log filters by them: a message shows when its priority <= the verbosity. */
 const LOG_CRIT = 2;
@@ -190,21 +191,17 @@ function dumpCrcs(entries: readonly NamedU32[]): string {
   return entries.map((v) => `0x${v.value.toString(16).padStart(8, "0")}\t${v.name}\n`).join("");
 }
 
-function exportsOf(module: string, dir: string): NamedU32[] {
-  return [SECTION_KSYMTAB, SECTION_KSYMTAB_GPL].flatMap((s) => {
-    const payload = readModuleSection(module, dir, s);
-    return payload ? (decodeNamedU32(payload) ?? []) : [];
-  });
-}
-
-/** The one-shot queries that read a file, not the kernel. */
+/** The one-shot queries that read a file, not the kernel: show_modversions() and show_exports(). */
 function query(opts: Options, module: string, io: CommandContext): number {
   try {
-    io.out(dumpCrcs(opts.dumpModversions ? readVersions(module, io.kernel.moduleDir) : exportsOf(module, io.kernel.moduleDir)));
+    const path = modulePath(module, io.kernel.moduleDir);
+    const entries = opts.dumpModversions ? moduleVersions(path) : moduleSymbols(path);
+    io.out(dumpCrcs(entries));
     return 0;
   } catch (e) {
     if (!(e instanceof KernelError)) throw e;
-    io.err(`modprobe: FATAL: Module ${module} not found.\n`);
+    if (e.code === "ENOENT") io.err(`modprobe: FATAL: Module ${module} not found.\n`);
+    else io.err(`modprobe: FATAL: could not get ${opts.dumpModversions ? "modversions" : "symbols"} of ${module}: ${e.strerror}\n`);
     return 1;
   }
 }

@@ -7,14 +7,13 @@
 // are marked autoclean, as kerneld's "modprobe -k" marked them, so the idle sweep may take them back.
 
 import { errno } from "../../abi/errno.js";
+import { MODULE_NAME_LEN } from "../../abi/module.js";
 import { HZ } from "../../abi/poll.js";
 import type { Module } from "../module/internal.js";
 import type { Kernfs } from "../fs/kernfs.js";
 import { KernelError } from "./error.js";
 import type { Clock, KernelTimer } from "./time/timer.js";
 
-/** MODULE_NAME_LEN on a 64-bit kernel: a request's name, with its NUL, must fit. */
-export const MODULE_NAME_LEN = 56;
 /** How many requests may be in flight at once (max_modprobes); past it the requests are a runaway loop. */
 export const MAX_KMOD_CONCURRENT = 50;
 /** The runaway-loop message is printed at most this many times per boot. */

@@ -5,10 +5,10 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { KERNEL_SYMBOLS } from "../../abi/kernel.js";
-import { decodeModinfo, decodeNamedU32, SECTION_KSYMTAB, SECTION_KSYMTAB_GPL, SECTION_MODINFO, SECTION_VERSIONS } from "../../abi/module.js";
+import { badModuleName, canonicalName, type ModuleSections, type NamedU32 } from "../../abi/module.js";
 import { UTS_RELEASE } from "../../abi/version.js";
-import { customSections, readSections } from "../../abi/wasm.js";
 import { KernelError } from "../kernel/error.js";
+import { moduleSections } from "./elf.js";
 
 /** What depmod needs from one module file. */
 export interface ModuleIndexEntry {
@@ -27,27 +27,33 @@ export function releaseDir(base: string, release: string = UTS_RELEASE): string 
   return join(base, "lib", "modules", release);
 }
 
-function names(sections: ReturnType<typeof readSections>, section: string): string[] {
-  return customSections(sections, section).flatMap((p) => (decodeNamedU32(p) ?? []).map((e) => e.name));
+/** An index line's field: a value with a blank or a control character would break the line apart. */
+function fitsIndex(value: string): boolean {
+  return /^[^\s\x00-\x1f\x7f]+$/.test(value);
 }
 
-/** Read one module file; null when it is not a module (no .modinfo with a name). */
+/**
+ * Read one module file; null when it is not a module depmod can index: unreadable, malformed, or without
+ * a name a module could have. Aliases and softdeps that would not fit on their index line are left out.
+ */
 export function indexModule(dir: string, file: string): ModuleIndexEntry | null {
-  let sections;
+  let sections: ModuleSections;
   try {
-    sections = readSections(readFileSync(file));
-  } catch {
-    return null;
+    sections = moduleSections(file);
+  } catch (e) {
+    if (e instanceof KernelError) return null;
+    throw e;
   }
-  const modinfo = customSections(sections, SECTION_MODINFO).flatMap((p) => decodeModinfo(p) ?? []);
+  const modinfo = sections.modinfo ?? [];
   const name = modinfo.find(([k]) => k === "name")?.[1];
-  if (!name) return null;
-  const all = (key: string) => modinfo.filter(([k]) => k === key).map(([, v]) => v);
+  if (name === undefined || badModuleName(name)) return null;
+  const all = (key: string) => modinfo.filter(([k, v]) => k === key && fitsIndex(v)).map(([, v]) => v);
+  const names = (records: readonly NamedU32[]) => records.map((e) => e.name).filter(fitsIndex);
   return {
     path: relative(dir, file),
-    name,
-    needs: names(sections, SECTION_VERSIONS).filter((s) => !Object.hasOwn(KERNEL_SYMBOLS, s)),
-    exports: [...names(sections, SECTION_KSYMTAB), ...names(sections, SECTION_KSYMTAB_GPL)],
+    name: canonicalName(name),
+    needs: names(sections.versions ?? []).filter((s) => !Object.hasOwn(KERNEL_SYMBOLS, s)),
+    exports: names([...sections.ksymtab, ...sections.ksymtabGpl]),
     aliases: all("alias"),
     softdeps: all("softdep"),
   };
@@ -56,7 +62,7 @@ export function indexModule(dir: string, file: string): ModuleIndexEntry | null 
 function wasmFiles(dir: string): string[] {
   return readdirSync(dir).sort().flatMap((f) => {
     const path = join(dir, f);
-    if (statSync(path).isDirectory()) return wasmFiles(path);
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) return wasmFiles(path);
     return f.endsWith(".wasm") ? [path] : [];
   });
 }

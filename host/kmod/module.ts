@@ -9,6 +9,7 @@ import type { Kernel } from "../init/main.js";
 import { KernelError } from "../kernel/error.js";
 import { aliasNormalize, underscores, type KmodConfig } from "./config.js";
 import { pathToModname, readModulesDep, type DepEntry } from "./depmod.js";
+import { readModuleFile } from "./file.js";
 import { fnmatch } from "./fnmatch.js";
 
 /** A module found by a lookup. */
@@ -173,9 +174,8 @@ export class KmodContext {
       this.err(`could not find module by name='${mod.name}'`);
       return -errno("ENOENT");
     }
-    if (!existsSync(path)) return -errno("ENOENT");
     try {
-      this.kernel.insmod(new Uint8Array(readFileSync(path)), { args: options, force, filename: path });
+      this.kernel.insmod(readModuleFile(path), { args: options, force, filename: path });
       return 0;
     } catch (e) {
       if (e instanceof KernelError) return -e.errno;

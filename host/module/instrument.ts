@@ -17,7 +17,6 @@
 // past the binary's own globals, invalid before the rewrite, is refused rather than let through to name it).
 
 import {
-  checkSectionOrder,
   encodeSections,
   importKinds,
   insertSection,
@@ -42,7 +41,6 @@ export interface InstrumentOptions {
  *  or any instruction it does not know. Never any other exception, whatever the bytes. */
 export function instrument(bytes: Uint8Array, opts: InstrumentOptions): Uint8Array {
   const sections = readSections(bytes);
-  checkSectionOrder(sections);
   const find = (id: number) => sections.find((s) => s.id === id);
   const typeCount = countTypes(find(SECTION.type));
   const imports = find(SECTION.import);

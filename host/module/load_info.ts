@@ -1,13 +1,14 @@
 // setup_load_info(): read a module binary's sections into what the loader checks, before any state changes.
 
 import {
-  decodeModinfo, decodeNamedU32, MODULE_EXPORTS, SECTION_KSYMTAB, SECTION_KSYMTAB_GPL, SECTION_MODINFO,
-  SECTION_PARAM, SECTION_VERSIONS, type ModinfoEntry, type NamedU32,
+  badModuleName, badParamName, badSymbolName, canonicalName, decodeModuleSections, MODULE_EXPORTS,
+  type ModinfoEntry, type NamedU32,
 } from "../../abi/module.js";
-import { customSections, memoryImport, readSections, WasmFormatError, type MemoryImport, type Section } from "../../abi/wasm.js";
+import { memoryImport, readSections, WasmFormatError, type MemoryImport } from "../../abi/wasm.js";
 import { KernelError } from "../kernel/error.js";
 
 export interface LoadInfo {
+  /** The name .modinfo gives, '-' read as '_'. */
   readonly name: string;
   readonly size: number;
   readonly modinfo: readonly ModinfoEntry[];
@@ -23,24 +24,13 @@ export interface LoadInfo {
 
 const REQUIRED_EXPORTS = [MODULE_EXPORTS.heapAlloc, MODULE_EXPORTS.heapFree, MODULE_EXPORTS.newObject, MODULE_EXPORTS.pin, MODULE_EXPORTS.unpin];
 
-function noexec(culprit: string, why: string): KernelError {
-  return new KernelError("ENOEXEC", `${culprit}: invalid module format: ${why}`);
-}
-
-/** One record section, or [] when absent; ENOEXEC when present but malformed or repeated. */
-function records(sections: readonly Section[], name: string, culprit: string): NamedU32[] | null {
-  const found = customSections(sections, name);
-  if (found.length === 0) return null;
-  const decoded = found.length === 1 ? decodeNamedU32(found[0]!) : null;
-  if (!decoded) throw noexec(culprit, `malformed ${name} section`);
-  return decoded;
-}
-
 /**
- * Check a binary is a module and read its sections. ENOEXEC (culprit: the file) when it is not wasm,
- * does not compile, or lacks .modinfo, a name, the memory import or the runtime exports the kernel calls.
- * `force` drops __versions, as insmod -f (MODULE_INIT_IGNORE_MODVERSIONS) does. `rewrite` turns the
- * checked binary into the one compiled (the watchdog's budget checks), given the module's name.
+ * Check a binary is a module and read its sections. ENOEXEC, naming the file, when it is not wasm, a
+ * section is malformed or repeated, it does not compile, or it lacks .modinfo, a valid name, the memory
+ * import or the runtime exports the kernel calls; or when a parameter or exported symbol has a name
+ * sysfs or /proc/kallsyms could not show. `force` drops __versions, as insmod -f
+ * (MODULE_INIT_IGNORE_MODVERSIONS) does. `rewrite` turns the checked binary into the one compiled (the
+ * watchdog's budget checks), given the module's name.
  */
 export function parseModule(
   bytes: Uint8Array,
@@ -48,43 +38,63 @@ export function parseModule(
   force: boolean,
   rewrite: (bytes: Uint8Array, name: string) => Uint8Array = (b) => b,
 ): LoadInfo {
-  let sections: Section[];
+  const noexec = (why: string) => new KernelError("ENOEXEC", `${filename}: invalid module format: ${why}`);
+  let file;
+  let memory;
   try {
-    sections = readSections(bytes);
+    const sections = readSections(bytes);
+    file = decodeModuleSections(sections);
+    memory = memoryImport(sections);
   } catch (e) {
-    if (e instanceof WasmFormatError) throw noexec(filename, e.message);
+    if (e instanceof WasmFormatError) throw noexec(e.message);
     throw e;
   }
-  const modinfoSections = customSections(sections, SECTION_MODINFO);
-  const modinfo = modinfoSections.length === 1 ? decodeModinfo(modinfoSections[0]!) : null;
-  if (!modinfo) throw noexec(filename, modinfoSections.length ? "malformed .modinfo" : "no .modinfo section");
-  const name = modinfo.find(([k]) => k === "name")?.[1];
-  if (!name) throw noexec(filename, "module has no name");
-  const versions = records(sections, SECTION_VERSIONS, name);
-  const ksymtab = records(sections, SECTION_KSYMTAB, name) ?? [];
-  const ksymtabGpl = records(sections, SECTION_KSYMTAB_GPL, name) ?? [];
-  const params = records(sections, SECTION_PARAM, name) ?? [];
-  const memory = memoryImport(sections);
-  if (!memory) throw noexec(name, "no imported memory");
+  if (!file.modinfo) throw noexec("no .modinfo section");
+  const given = file.modinfo.find(([k]) => k === "name")?.[1];
+  if (given === undefined) throw noexec("module has no name");
+  const exported = [...file.ksymtab, ...file.ksymtabGpl].map((e) => e.name);
+  const why = badModuleName(given) ?? badParams(file.params, file.modinfo) ?? firstOf(exported, badSymbolName);
+  if (why) throw noexec(why);
+  if (!memory) throw noexec("no imported memory");
+  const name = canonicalName(given);
   let wasm: WebAssembly.Module;
   try {
     wasm = new WebAssembly.Module(rewrite(bytes, name) as Uint8Array<ArrayBuffer>);
   } catch (e) {
     if (!(e instanceof WasmFormatError || e instanceof WebAssembly.CompileError)) throw e;
-    throw noexec(name, e.message);
+    throw noexec(e.message);
   }
-  const exported = new Set(WebAssembly.Module.exports(wasm).map((e) => e.name));
-  const missing = [...REQUIRED_EXPORTS, ...[...ksymtab, ...ksymtabGpl].map((e) => e.name)].find((e) => !exported.has(e));
-  if (missing) throw noexec(name, `no export ${missing}`);
+  const exports = new Set(WebAssembly.Module.exports(wasm).map((e) => e.name));
+  const missing = [...REQUIRED_EXPORTS, ...exported].find((e) => !exports.has(e));
+  if (missing) throw noexec(`no export ${missing}`);
   return {
     name,
     size: bytes.length,
-    modinfo,
-    versions: versions && !force ? new Map(versions.map((v) => [v.name, v.value])) : null,
-    ksymtab,
-    ksymtabGpl,
-    params,
+    modinfo: file.modinfo,
+    versions: file.versions && !force ? new Map(file.versions.map((v) => [v.name, v.value])) : null,
+    ksymtab: file.ksymtab,
+    ksymtabGpl: file.ksymtabGpl,
+    params: file.params,
     memory,
     wasm,
   };
+}
+
+/** Why a parameter in __param or a parmtype= line cannot be one (null when all can): a bad or repeated name. */
+function badParams(params: readonly NamedU32[], modinfo: readonly ModinfoEntry[]): string | null {
+  const names = params.map((p) => p.name);
+  const typed = modinfo.filter(([k]) => k === "parmtype").map(([, v]) => (v.includes(":") ? v.slice(0, v.indexOf(":")) : v));
+  const why = firstOf([...names, ...typed], badParamName);
+  if (why) return why;
+  const seen = new Set<string>();
+  const twice = names.find((n) => seen.size === seen.add(canonicalName(n)).size);
+  return twice === undefined ? null : `parameter ${twice} declared twice`;
+}
+
+function firstOf(names: readonly string[], why: (name: string) => string | null): string | null {
+  for (const n of names) {
+    const reason = why(n);
+    if (reason) return reason;
+  }
+  return null;
 }

@@ -97,8 +97,7 @@ export class ModuleLoader {
    * version or parameter), ENOMEM, EFAULT (init trapped), or whatever init returned.
    */
   load(bytes: Uint8Array, opts: LoadOptions = {}): Module {
-    const rewrite = this.k.watchdog.detector ? withBudgetChecks : undefined;
-    const info = parseModule(bytes, opts.filename ?? "module", opts.force ?? false, rewrite);
+    const info = this.setupLoadInfo(bytes, opts);
     const mod = this.allocate(info);
     this.checkModinfo(mod, info, opts.force ?? false);
     this.checkDuplicate(mod.name);
@@ -126,13 +125,31 @@ export class ModuleLoader {
     return mod;
   }
 
+  /** setup_load_info(): the binary's sections; ENOEXEC, with the reason in the log, naming the file. */
+  private setupLoadInfo(bytes: Uint8Array, opts: LoadOptions): LoadInfo {
+    try {
+      const rewrite = this.k.watchdog.detector ? withBudgetChecks : undefined;
+      return parseModule(bytes, opts.filename ?? "module", opts.force ?? false, rewrite);
+    } catch (e) {
+      if (e instanceof KernelError) this.pr(LOGLEVELS.KERN_ERR, e.message);
+      throw e;
+    }
+  }
+
   /** layout_and_allocate(): the module record, its capped memory and its kmalloc cache; nothing is listed yet. */
   private allocate(info: LoadInfo): Module {
     const pages = Math.min(info.memory.maximum ?? this.k.limits.memoryMaxPages, this.k.limits.memoryMaxPages);
     if (info.memory.initial > pages) {
       throw new KernelError("ENOMEM", `${info.name}: needs ${info.memory.initial} pages of memory, the cap is ${pages}`);
     }
-    const memory = new WebAssembly.Memory({ initial: info.memory.initial, maximum: pages });
+    let memory: WebAssembly.Memory;
+    try {
+      memory = new WebAssembly.Memory({ initial: info.memory.initial, maximum: pages });
+    } catch (e) {
+      // V8 refuses when the process has no address space left for another memory's reservation.
+      if (!(e instanceof RangeError)) throw e;
+      throw new KernelError("ENOMEM", `${info.name}: cannot allocate ${info.memory.initial} pages of memory`);
+    }
     const mod: Module = {
       handle: this.nextHandle++ as ModuleHandle,
       name: info.name,

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { ERRNO, errno, errnoName, EWOULDBLOCK, strerror } from "../../abi/errno.js";
 import { ABI_VERSION, KERNEL_SYMBOLS } from "../../abi/kernel.js";
 import { UTS_RELEASE, VERMAGIC, WASM_LKM_VERSION } from "../../abi/version.js";
-import { encodeSections, readSections, renameExports, setModuleName, WasmFormatError } from "../../abi/wasm.js";
+import { encodeSections, functionTypes, readSections, renameExports, setModuleName, WasmFormatError } from "../../abi/wasm.js";
 import { Kernel } from "../../host/init/main.js";
 import { kernelFunctions } from "../../host/module/ksyms.js";
 import { generateHeader, HEADER_PATH } from "../../scripts/genheaders.js";
@@ -123,5 +123,19 @@ describe("abi/wasm.ts", () => {
     expect(readSections(bytes).filter((s) => s.id === 0).map((s) => s.name)).toEqual(
       readSections(loadBytes("counter")).filter((s) => s.id === 0).map((s) => s.name),
     );
+  });
+
+  it("readSections refuses an unknown section, a repeated one and a name that is not UTF-8, saying where", () => {
+    const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+    const refuse = (bytes: number[]) => () => readSections(new Uint8Array([...header, ...bytes]));
+    expect(refuse([14, 0])).toThrow(new WasmFormatError("unknown section id 14 at offset 8"));
+    expect(refuse([1, 1, 0, 1, 1, 0])).toThrow(new WasmFormatError("section 1 out of order or repeated at offset 11"));
+    expect(refuse([0, 2, 1, 0xff])).toThrow(new WasmFormatError("malformed UTF-8 name at offset 10"));
+    expect(refuse([0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00])).toThrow(new WasmFormatError("LEB128 too long at offset 9"));
+  });
+
+  it("functionTypes refuses an absurd vector length with WasmFormatError, not a RangeError", () => {
+    const types = new Uint8Array([1, 0x60, 0xff, 0xff, 0xff, 0xff, 0x0f]);
+    expect(() => functionTypes([{ id: 1, payload: types }])).toThrow(new WasmFormatError("length 4294967295 runs past the end at offset 7"));
   });
 });

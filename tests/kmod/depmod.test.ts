@@ -1,12 +1,13 @@
 // depmod: the module directory's index files in kmod's formats, dependencies found from symbols.
 
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UTS_RELEASE } from "../../abi/version.js";
-import { depmod, depmodFiles, findModule, releaseDir, type ModuleIndexEntry } from "../../host/kmod/depmod.js";
+import { depmod, depmodFiles, findModule, indexModule, releaseDir, scan, type ModuleIndexEntry } from "../../host/kmod/depmod.js";
 import { BUILD_DIR } from "../../scripts/paths.js";
-import { cliSession, scratchDir } from "../helpers.js";
+import { cliSession, rewriteModinfo, scratchDir, setModinfo } from "../helpers.js";
 
 const scratch = scratchDir("depmod");
 let dir: string;
@@ -78,6 +79,19 @@ describe("depmod", () => {
     expect(findModule(dir, "memdev")).toBe(join(dir, "kernel/misc/memdev.wasm"));
     expect(findModule(dir, "nope")).toBeUndefined();
     expect(findModule(join(dir, "missing"), "hello")).toBeUndefined();
+  });
+});
+
+describe("depmod of hostile module files", () => {
+  it("skips a module whose name no module could have, an alias that would break its line, and a FIFO", () => {
+    const hostile = releaseDir(join(scratch.dir, "hostile"));
+    mkdirSync(hostile, { recursive: true });
+    const counter = readFileSync(join(BUILD_DIR, "counter.wasm"));
+    writeFileSync(join(hostile, "evil.wasm"), setModinfo(counter, "name", "evil\nkernel/x.wasm"));
+    writeFileSync(join(hostile, "aliased.wasm"), rewriteModinfo(setModinfo(counter, "name", "aliased"), (es) => [...es, ["alias", "a\nalias fs-ext2 aliased"], ["alias", "ok-alias"]]));
+    execFileSync("mkfifo", [join(hostile, "fifo.wasm")]);
+    expect(indexModule(hostile, join(hostile, "evil.wasm"))).toBeNull();
+    expect(scan(hostile).map((m) => [m.name, m.aliases])).toEqual([["aliased", ["ok-alias"]]]);
   });
 });
 

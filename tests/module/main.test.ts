@@ -397,6 +397,21 @@ describe("init failures", () => {
     expect(k.kernfs.isDir("/sys/module/faulty")).toBe(false);
   });
 
+  it("fails with ENOMEM, not V8's RangeError, when the process has no room for another memory", () => {
+    const Memory = WebAssembly.Memory;
+    const exhausted = () => {
+      WebAssembly.Memory = function () {
+        throw new RangeError("WebAssembly.Memory(): could not allocate memory");
+      } as unknown as typeof WebAssembly.Memory;
+      try {
+        return k.insmod(loadBytes("hello"));
+      } finally {
+        WebAssembly.Memory = Memory;
+      }
+    };
+    expectRefused(k, exhausted, "ENOMEM", "hello: cannot allocate 1 pages of memory");
+  });
+
   it("fails with ENOMEM when kmalloc hits the module's cap, warning once per failure", () => {
     k = new Kernel({ kmallocCap: 16 * 4096 });
     k.log.clear();
