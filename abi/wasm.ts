@@ -61,13 +61,14 @@ export class Reader {
   }
 
   u32(): number {
+    const start = this.at;
     let result = 0;
     for (let shift = 0; shift < 35; shift += 7) {
       const b = this.byte();
       result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return shift === 28 && b > 0x0f ? this.fail("integer too large", this.at - 1) : result;
+      if ((b & 0x80) === 0) return result > 0xffffffff ? this.fail("integer too large", start) : result;
     }
-    return this.fail("LEB128 too long");
+    return this.fail("LEB128 too long", start);
   }
 
   /** Step over a LEB128 number (signed or not) of at most `maxBytes` bytes: 5 for 32 bits, 10 for 64. */
@@ -88,7 +89,7 @@ export class Reader {
   }
 
   take(n: number): Uint8Array {
-    if (this.at + n > this.bytes.length) this.fail("section overruns the file");
+    if (this.at + n > this.bytes.length) this.fail(`length ${n} runs past the end`);
     const out = this.bytes.subarray(this.at, this.at + n);
     this.at += n;
     return out;

@@ -111,7 +111,7 @@ describe("abi/wasm.ts", () => {
   it("readSections refuses a custom section name that is not UTF-8 with a WasmFormatError", () => {
     const bytes = Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x00, 0x02, 0x01, 0xff]);
     expect(() => readSections(bytes)).toThrow(WasmFormatError);
-    expect(() => readSections(bytes)).toThrow("name that is not UTF-8 at offset 10");
+    expect(() => readSections(bytes)).toThrow("malformed UTF-8 name at offset 10");
   });
 
   it("renameExports renames the exports and leaves the rest", () => {

@@ -426,9 +426,9 @@ describe("instrument: malformed input", () => {
 
   it("refuses absurd LEB128 lengths and counts", () => {
     const binary = (...bytes: number[]) => Uint8Array.from([...HEADER, ...bytes]);
-    expect(outcome(binary(0x01, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00))).toBe("section overruns the file at offset 14");
-    expect(outcome(binary(0x01, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00))).toBe("LEB128 too long at offset 14");
-    expect(outcome(binary(0x01, 0xff, 0xff, 0xff, 0xff, 0x7f))).toBe("integer too large at offset 13");
+    expect(outcome(binary(0x01, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00))).toBe("length 4294967295 runs past the end at offset 14");
+    expect(outcome(binary(0x01, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00))).toBe("LEB128 too long at offset 9");
+    expect(outcome(binary(0x01, 0xff, 0xff, 0xff, 0xff, 0x7f))).toBe("integer too large at offset 9");
     expect(outcome(binary(0x01, 0x05, 0xff, 0xff, 0xff, 0xff, 0x0f))).toBe("unexpected end at offset 15");
     expect(outcome(withCode([0x0e, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00, 0x0b]))).toBe(`unexpected end at offset ${CODE_AT + 8}`);
   });
