@@ -2,12 +2,15 @@
 
 import { mkdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { decodeModinfo, decodeNamedU32, encodeModinfo, encodeNamedU32, SECTION_MODINFO, type ModinfoEntry, type NamedU32 } from "../abi/module.js";
 import { customSections, encodeSections, readSections, type Section } from "../abi/wasm.js";
 import { Session } from "../host/cli/session.js";
 import { Kernel } from "../host/init/main.js";
 import { KernelError } from "../host/kernel/error.js";
+import { compileModule } from "../scripts/build.js";
+import { modpost } from "../scripts/mod/modpost.js";
+import { writeModuleSource } from "../scripts/mod/source.js";
 import { BUILD_DIR, ROOT } from "../scripts/paths.js";
 
 /** A built module binary from build/modules (run `npm run build` first). */
@@ -149,4 +152,20 @@ export function scratchDir(tag: string): { dir: string; cleanup: () => void } {
   return { dir, cleanup };
 }
 
-export { writeModuleSource } from "../scripts/mod/source.js";
+/**
+ * Fixture modules compiled from inline AssemblyScript (name → source) once before the file's tests, in a
+ * scratch folder removed after them. The map is filled by the time the tests run.
+ */
+export function moduleFixtures(tag: string, sources: Readonly<Record<string, string>>): ReadonlyMap<string, Uint8Array> {
+  const fixtures = new Map<string, Uint8Array>();
+  const scratch = scratchDir(tag);
+  beforeAll(async () => {
+    const objs = [];
+    for (const [name, source] of Object.entries(sources)) objs.push(await compileModule(writeModuleSource(scratch.dir, name, source), true));
+    for (const r of modpost(objs)) fixtures.set(r.name, r.binary);
+  });
+  afterAll(() => scratch.cleanup());
+  return fixtures;
+}
+
+export { writeModuleSource };

@@ -12,7 +12,7 @@ import { ENV_NAMESPACE, KERNEL_NAMESPACE, MODULE_EXPORTS } from "../../abi/modul
 import { isParamType } from "../../abi/moduleparam.js";
 import { sameMagic, VERMAGIC } from "../../abi/version.js";
 import { KernelError } from "../kernel/error.js";
-import type { Taint, TaintName } from "../kernel/panic.js";
+import type { TaintName } from "../kernel/panic.js";
 import { die, isModuleFault, ModuleBug, oopsError } from "../kernel/traps.js";
 import type { Kernfs } from "../fs/kernfs.js";
 import { hex, ModuleMemory, STRING_ID, type ModPtr } from "../mm/maccess.js";
@@ -31,11 +31,8 @@ import { checkVersion, type VersionContext } from "./version.js";
 
 /** What the loader needs from the rest of the kernel. */
 export interface LoaderContext extends KsymContext {
-  readonly taint: Taint;
   readonly kernfs: Kernfs;
   readonly kallsyms: Kallsyms;
-  /** The task on whose behalf module code runs, for Oops lines. */
-  readonly comm: string;
   dieCounter: number;
   /** Per-module limits. */
   readonly limits: { readonly kmallocCap: number; readonly memoryMaxPages: number };
