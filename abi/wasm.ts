@@ -6,6 +6,7 @@ const SECTION_CUSTOM = 0;
 const SECTION_TYPE = 1;
 const SECTION_IMPORT = 2;
 const SECTION_FUNCTION = 3;
+const SECTION_TABLE = 4;
 const SECTION_EXPORT = 7;
 
 /** A malformed binary; the message says where. */
@@ -104,6 +105,42 @@ export function memoryImport(sections: readonly Section[]): MemoryImport | undef
   return undefined;
 }
 
+/** A table's type: its element type and its limits in elements. */
+export interface TableType {
+  /** 0x70 funcref, 0x6f externref. */
+  readonly refType: number;
+  readonly initial: number;
+  readonly maximum?: number;
+}
+
+/** The tables the binary defines (its table section), in index order. */
+export function tableTypes(sections: readonly Section[]): TableType[] {
+  const section = sections.find((s) => s.id === SECTION_TABLE);
+  if (!section) return [];
+  const r = new Reader(section.payload);
+  const tables: TableType[] = [];
+  for (let n = r.u32(); n > 0; n--) {
+    const refType = r.byte();
+    const flags = r.byte();
+    const initial = r.u32();
+    tables.push(flags & 1 ? { refType, initial, maximum: r.u32() } : { refType, initial });
+  }
+  return tables;
+}
+
+/**
+ * The sections with each defined table's maximum lowered to `max` elements (given one if it had none), so
+ * table.grow fails past it; a table whose initial size is already larger keeps that as its maximum.
+ */
+export function capTables(sections: readonly Section[], max: number): Section[] {
+  const tables = tableTypes(sections);
+  return sections.map((s) => {
+    if (s.id !== SECTION_TABLE) return s;
+    const body = tables.flatMap((t) => [t.refType, 1, ...leb128(t.initial), ...leb128(Math.max(t.initial, Math.min(t.maximum ?? max, max)))]);
+    return { id: s.id, payload: new Uint8Array([...leb128(tables.length), ...body]) };
+  });
+}
+
 /** A function's type: its parameter and result value types (0x7f i32, 0x7e i64, 0x7d f32, 0x7c f64...). */
 export interface FuncType {
   readonly params: readonly number[];
@@ -182,7 +219,8 @@ function skipImportDesc(r: Reader, kind: number): void {
   } else throw new WasmFormatError(`unknown import kind ${kind}`);
 }
 
-function leb128(n: number): number[] {
+/** An unsigned LEB128 encoding, as the binary format writes sizes and indices. */
+export function leb128(n: number): number[] {
   const out: number[] = [];
   do {
     let b = n & 0x7f;

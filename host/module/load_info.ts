@@ -4,8 +4,12 @@ import {
   decodeModinfo, decodeNamedU32, MODULE_EXPORTS, SECTION_KSYMTAB, SECTION_KSYMTAB_GPL, SECTION_MODINFO,
   SECTION_PARAM, SECTION_VERSIONS, type ModinfoEntry, type NamedU32,
 } from "../../abi/module.js";
-import { customSections, memoryImport, readSections, WasmFormatError, type MemoryImport, type Section } from "../../abi/wasm.js";
+import {
+  capTables, customSections, encodeSections, memoryImport, readSections, tableTypes, WasmFormatError, type MemoryImport,
+  type Section, type TableType,
+} from "../../abi/wasm.js";
 import { KernelError } from "../kernel/error.js";
+import { MODULE_TABLE_ELEMENTS_MAX } from "./internal.js";
 
 export interface LoadInfo {
   readonly name: string;
@@ -18,6 +22,8 @@ export interface LoadInfo {
   /** __param: name and sysfs permission of each module_param. */
   readonly params: readonly NamedU32[];
   readonly memory: MemoryImport;
+  /** The tables it defines, as declared (the compiled module's cannot grow past MODULE_TABLE_ELEMENTS_MAX). */
+  readonly tables: readonly TableType[];
   readonly wasm: WebAssembly.Module;
 }
 
@@ -43,8 +49,10 @@ function records(sections: readonly Section[], name: string, culprit: string): N
  */
 export function parseModule(bytes: Uint8Array, filename: string, force: boolean): LoadInfo {
   let sections: Section[];
+  let tables: TableType[];
   try {
     sections = readSections(bytes);
+    tables = tableTypes(sections);
   } catch (e) {
     if (e instanceof WasmFormatError) throw noexec(filename, e.message);
     throw e;
@@ -62,7 +70,8 @@ export function parseModule(bytes: Uint8Array, filename: string, force: boolean)
   if (!memory) throw noexec(name, "no imported memory");
   let wasm: WebAssembly.Module;
   try {
-    wasm = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    const capped = tables.length > 0 ? encodeSections(capTables(sections, MODULE_TABLE_ELEMENTS_MAX)) : bytes;
+    wasm = new WebAssembly.Module(capped as Uint8Array<ArrayBuffer>);
   } catch (e) {
     throw noexec(name, (e as Error).message);
   }
@@ -78,6 +87,7 @@ export function parseModule(bytes: Uint8Array, filename: string, force: boolean)
     ksymtabGpl,
     params,
     memory,
+    tables,
     wasm,
   };
 }

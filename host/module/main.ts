@@ -19,7 +19,7 @@ import { hex, ModuleMemory, STRING_ID, type ModPtr } from "../mm/maccess.js";
 import { KmallocCache } from "../mm/slab.js";
 import { parseModule, type LoadInfo } from "./load_info.js";
 import type { Module, ModuleExports, ModuleHandle } from "./internal.js";
-import { modinfoGet } from "./internal.js";
+import { MAX_MODULES, modinfoGet, MODULE_TABLE_ELEMENTS_MAX } from "./internal.js";
 import { Kallsyms, type KernelSymbol } from "./kallsyms.js";
 import { kernelFunctions, moduleRelease, type KsymContext } from "./ksyms.js";
 import { licenseIsGplCompatible } from "./license.js";
@@ -117,13 +117,26 @@ export class ModuleLoader {
     return mod;
   }
 
-  /** layout_and_allocate(): the module record, its capped memory and its kmalloc cache; nothing is listed yet. */
+  /**
+   * layout_and_allocate(): the module record, its capped memory and its kmalloc cache; nothing is listed yet.
+   * ENOMEM, named in dmesg, when the kernel holds MAX_MODULES already, or the module's declared memory or
+   * tables exceed their caps, or the host cannot give it the memory.
+   */
   private allocate(info: LoadInfo): Module {
     const pages = Math.min(info.memory.maximum ?? this.k.limits.memoryMaxPages, this.k.limits.memoryMaxPages);
-    if (info.memory.initial > pages) {
-      throw new KernelError("ENOMEM", `${info.name}: needs ${info.memory.initial} pages of memory, the cap is ${pages}`);
+    const elements = info.tables.reduce((n, t) => n + t.initial, 0);
+    if (this.modules.length >= MAX_MODULES) this.noMemory(`${info.name}: cannot load: ${MAX_MODULES} modules are loaded already`);
+    if (info.memory.initial > pages) this.noMemory(`${info.name}: needs ${info.memory.initial} pages of memory, the cap is ${pages}`);
+    if (elements > MODULE_TABLE_ELEMENTS_MAX) {
+      this.noMemory(`${info.name}: needs ${elements} table elements, the cap is ${MODULE_TABLE_ELEMENTS_MAX}`);
     }
-    const memory = new WebAssembly.Memory({ initial: info.memory.initial, maximum: pages });
+    let memory: WebAssembly.Memory;
+    try {
+      memory = new WebAssembly.Memory({ initial: info.memory.initial, maximum: pages });
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      this.noMemory(`${info.name}: cannot allocate its memory: ${e.message}`);
+    }
     const mod: Module = {
       handle: this.nextHandle++ as ModuleHandle,
       name: info.name,
@@ -148,6 +161,11 @@ export class ModuleLoader {
       pinned: new Set(),
     };
     return mod;
+  }
+
+  private noMemory(message: string): never {
+    this.pr(LOGLEVELS.KERN_ERR, message);
+    throw new KernelError("ENOMEM", message);
   }
 
   private taint(mod: Module, name: TaintName): void {
