@@ -200,6 +200,47 @@ export function memoryImport(sections: readonly Section[]): MemoryImport | undef
   return undefined;
 }
 
+/** A table's type: its element type and its limits in elements. */
+export interface TableType {
+  /** 0x70 funcref, 0x6f externref. */
+  readonly refType: number;
+  readonly initial: number;
+  readonly maximum?: number;
+}
+
+/** The tables the binary defines (its table section), in index order. */
+export function tableTypes(sections: readonly Section[]): TableType[] {
+  const section = sections.find((s) => s.id === SECTION.table);
+  if (!section) return [];
+  const r = new Reader(section.payload);
+  const tables: TableType[] = [];
+  for (let n = r.u32(); n > 0; n--) {
+    // funcref or externref with plain limits: what capTables can write back. Typed references, a table
+    // initialiser (0x40 0x00) or 64-bit limits are refused rather than re-encoded wrongly.
+    const at = r.at;
+    const refType = r.byte();
+    if (refType !== 0x70 && refType !== 0x6f) r.fail(`unsupported table type 0x${refType.toString(16)}`, at);
+    const flags = r.byte();
+    if (flags > 1) r.fail(`unsupported table limits flags 0x${flags.toString(16)}`, at + 1);
+    const initial = r.u32();
+    tables.push(flags & 1 ? { refType, initial, maximum: r.u32() } : { refType, initial });
+  }
+  return tables;
+}
+
+/**
+ * The sections with each defined table's maximum lowered to `max` elements (given one if it had none), so
+ * table.grow fails past it; a table whose initial size is already larger keeps that as its maximum.
+ */
+export function capTables(sections: readonly Section[], max: number): Section[] {
+  const tables = tableTypes(sections);
+  return sections.map((s) => {
+    if (s.id !== SECTION.table) return s;
+    const body = tables.flatMap((t) => [t.refType, 1, ...leb128(t.initial), ...leb128(Math.max(t.initial, Math.min(t.maximum ?? max, max)))]);
+    return { id: s.id, payload: new Uint8Array([...leb128(tables.length), ...body]) };
+  });
+}
+
 /** A function's type: its parameter and result value types (0x7f i32, 0x7e i64, 0x7d f32, 0x7c f64...). */
 export interface FuncType {
   readonly params: readonly number[];

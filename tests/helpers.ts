@@ -2,7 +2,7 @@
 
 import { mkdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { decodeModinfo, decodeNamedU32, encodeModinfo, encodeNamedU32, SECTION_MODINFO, type ModinfoEntry, type NamedU32 } from "../abi/module.js";
 import { customSections, encodeSections, readSections, type Section } from "../abi/wasm.js";
 import { Session } from "../host/cli/session.js";
@@ -10,6 +10,9 @@ import { Kernel } from "../host/init/main.js";
 import { KernelError } from "../host/kernel/error.js";
 import type { Module } from "../host/module/internal.js";
 import { snapshot } from "../scripts/fuzz/snapshot.js";
+import { compileModule } from "../scripts/build.js";
+import { modpost } from "../scripts/mod/modpost.js";
+import { writeModuleSource } from "../scripts/mod/source.js";
 import { BUILD_DIR, ROOT } from "../scripts/paths.js";
 
 /** A built module binary from build/modules (run `npm run build` first). */
@@ -137,4 +140,21 @@ export function scratchDir(tag: string): { dir: string; cleanup: () => void } {
 }
 
 export { snapshot, type Snapshot } from "../scripts/fuzz/snapshot.js";
-export { writeModuleSource } from "../scripts/mod/source.js";
+export { writeModuleSource };
+
+/**
+ * Fixture modules compiled from inline AssemblyScript (name → source) once before the file's tests, in a
+ * scratch folder removed after them. The map is filled by the time the tests run.
+ */
+export function moduleFixtures(tag: string, sources: Readonly<Record<string, string>>): ReadonlyMap<string, Uint8Array> {
+  const fixtures = new Map<string, Uint8Array>();
+  const scratch = scratchDir(tag);
+  beforeAll(async () => {
+    const objs = [];
+    for (const [name, source] of Object.entries(sources)) objs.push(await compileModule(writeModuleSource(scratch.dir, name, source), true));
+    for (const r of modpost(objs)) fixtures.set(r.name, r.binary);
+  });
+  afterAll(() => scratch.cleanup());
+  return fixtures;
+}
+

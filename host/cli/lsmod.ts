@@ -1,5 +1,7 @@
-// lsmod: /proc/modules as a table: Module, Size, Used by (the count, then the users).
+// lsmod: /proc/modules as a table: Module, Size, Used by (the count, then the users). It reads the file as the
+// shell's task, as kmod's lsmod does as a process: a read that fails is its error message, as kmod words it.
 
+import { KernelError } from "../kernel/error.js";
 import { parseArgs, withUsage, type CliCommand } from "./command.js";
 
 /** One /proc/modules line as kmod's lsmod prints it: "%-19s %8s  %s" and the holders joined by ','. */
@@ -16,7 +18,15 @@ export const lsmod: CliCommand = {
   run: (args, ctx) =>
     withUsage(() => {
       parseArgs("lsmod", args, ctx, (c) => c);
-      const lines = ctx.kernel.read("/proc/modules").split("\n").filter((l) => l !== "");
+      let modules: string;
+      try {
+        modules = new TextDecoder().decode(ctx.libc.readFile("/proc/modules"));
+      } catch (e) {
+        if (!(e instanceof KernelError)) throw e;
+        ctx.err(`lsmod: ERROR: could not get list of modules: ${e.strerror}\n`);
+        return 1;
+      }
+      const lines = modules.split("\n").filter((l) => l !== "");
       ctx.out(`Module                  Size  Used by\n${lines.map(lsmodRow).join("")}`);
       return 0;
     }),

@@ -24,18 +24,24 @@ function mkdirOne(libc: Libc, dir: string): void {
   }
 }
 
-/** make_dir_parents(): where a parent is missing make it first; a directory that already exists is no error. */
+/**
+ * make_dir_parents(): where a parent is missing make it first; a directory that already exists is no error.
+ * The missing ancestors are collected going up and made coming down, with no recursion however deep.
+ */
 function mkdirParents(libc: Libc, dir: string): void {
-  try {
-    mkdirOne(libc, dir);
-  } catch (e) {
-    if (!(e instanceof MkdirError)) throw e;
-    const parent = dirname(dir);
-    if (e.error.code === "ENOENT" && parent !== dir) {
-      mkdirParents(libc, parent);
-      mkdirOne(libc, dir);
-    } else if (!isDirectory(libc, dir)) throw e;
+  const missing: string[] = [];
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      mkdirOne(libc, d);
+      break;
+    } catch (e) {
+      if (!(e instanceof MkdirError)) throw e;
+      if (e.error.code === "ENOENT" && dirname(d) !== d) missing.push(d);
+      else if (!isDirectory(libc, d)) throw e;
+      else break;
+    }
   }
+  for (const d of missing.reverse()) mkdirOne(libc, d);
 }
 
 function make(ctx: CommandContext, dir: string, parents: boolean): boolean {

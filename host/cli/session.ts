@@ -110,8 +110,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export class Session implements CommandContext {
   /** Non-zero once any command (not marked with '-') has failed. */
   status = 0;
-  /** The shell's task (comm sh), made once: its cwd and open descriptors last the whole session. */
-  readonly libc: Libc;
+  private shell: Libc;
   /** The host directory host paths are taken from while this session's command runs (the daemon's client's). */
   hostCwd: string | undefined;
 
@@ -121,12 +120,34 @@ export class Session implements CommandContext {
     readonly err: (text: string) => void,
     private readonly opts: SessionOptions = {},
   ) {
-    this.libc = kernel.spawn("sh");
-    const files = this.libc.task.files;
-    files.install(kernel.ptys.open((text) => this.out(text)));
-    files.dup(0);
-    files.dup(0);
+    this.shell = this.startShell();
     kernel.kmod.usermodehelper ??= (argv) => runProgram(kernel, argv, () => {}, () => {});
+  }
+
+  /**
+   * The shell's task (comm sh): its cwd and open descriptors last from command to command. Should a command
+   * end it (`syscall exit 0`), the next command runs in a new shell, never on the task that exited.
+   */
+  get libc(): Libc {
+    return this.shell;
+  }
+
+  /** A new shell task with the terminal on descriptors 0, 1 and 2. */
+  private startShell(): Libc {
+    const libc = this.kernel.spawn("sh");
+    const files = libc.task.files;
+    files.install(this.kernel.ptys.open((text) => this.out(text)));
+    files.dup(0);
+    files.dup(0);
+    return libc;
+  }
+
+  /** After a command that ended the shell's task: say so, and go on in a new shell (in init's cwd, /). */
+  private replaceExitedShell(): void {
+    const old = this.shell.task;
+    if (old.exitCode === null) return;
+    this.shell = this.startShell();
+    this.err(`wasm-lkm: the shell (pid ${old.pid}) exited; a new shell (pid ${this.shell.task.pid}) goes on in /\n`);
   }
 
   /** The shell exits: its descriptors close (letting go of whatever they pinned), its cwd is released. */
@@ -204,6 +225,7 @@ export class Session implements CommandContext {
       return typeof result === "number" ? result : yield* result;
     } finally {
       task.comm = saved;
+      this.replaceExitedShell();
     }
   }
 

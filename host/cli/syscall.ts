@@ -1,11 +1,13 @@
 // syscall NAME|NR [ARG...]: make one raw system call as the shell's task and print its return, strace-style.
 //
 // An argument that reads as a C integer (decimal, 0x hex, 0 octal, perhaps negative) is passed as that
-// number; any other word is copied into the task's memory as a C string and passed as its address.
+// number; any other word is copied into the task's memory as a C string and passed as its address. A call
+// that ends the shell's task (exit) prints as strace prints it; the session then goes on in a new shell.
 
 import { errnoName, strerror } from "../../abi/errno.js";
+import { WEXITSTATUS } from "../../abi/signal.js";
 import { SYSCALLS, syscallName, type SyscallName } from "../../abi/syscalls.js";
-import { parseArgs, withUsage, type CliCommand } from "./command.js";
+import { parseArgs, withUsage, type CliCommand, type CommandContext } from "./command.js";
 import { parseNumber } from "./coreutils.js";
 
 /** The number of a system call named by its x86_64 name or its number; undefined for neither. */
@@ -19,6 +21,12 @@ function syscallNumber(word: string): number | undefined {
 function formatReturn(ret: number): string {
   if (ret >= 0) return String(ret);
   return `-1 ${errnoName(-ret) ?? `ERRNO_${-ret}`} (${strerror(-ret)})`;
+}
+
+/** A call that ended the task (exit, exit_group) never returns: strace's "= ?" and the status it exited with. */
+function exited(ctx: CommandContext, nr: number, status: number): number {
+  ctx.out(`syscall(${syscallName(nr) ?? nr}) = ?\n+++ exited with ${WEXITSTATUS(status)} +++\n`);
+  return WEXITSTATUS(status);
 }
 
 export const syscall: CliCommand = {
@@ -35,7 +43,9 @@ export const syscall: CliCommand = {
         ctx.err(`syscall: ERROR: unknown system call '${name}'\n`);
         return 1;
       }
+      const task = ctx.libc.task;
       const ret = ctx.libc.syscall(nr, ...words.map((w) => parseNumber(w) ?? w));
+      if (task.exitCode !== null) return exited(ctx, nr, task.exitCode);
       ctx.out(`syscall(${syscallName(nr) ?? nr}) = ${formatReturn(ret)}\n`);
       return ret < 0 ? 1 : 0;
     }),

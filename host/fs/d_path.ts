@@ -22,10 +22,10 @@ export function dPath(path: Path): string {
       mnt = mnt.parent;
       continue;
     }
-    parts.unshift(dentry.name);
+    parts.push(dentry.name);
     dentry = dentry.parent!;
   }
-  return `/${parts.join("/")}${deleted ? " (deleted)" : ""}`;
+  return `/${parts.reverse().join("/")}${deleted ? " (deleted)" : ""}`;
 }
 
 /** getcwd(2): the cwd and its NUL into buf; ERANGE when size is too small, ENOENT when the cwd was removed. */

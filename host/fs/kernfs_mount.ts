@@ -25,6 +25,8 @@ export interface KernfsMountOptions {
   readonly dirMode: number;
   /** st_size of attribute files: 0 in procfs, a page in sysfs. */
   readonly fileSize: number;
+  /** The most bytes a show() gives a reader (sysfs: a page less its NUL); procfs's seq_files have no limit. */
+  readonly showMax?: number;
 }
 
 interface KernfsInfo {
@@ -111,7 +113,9 @@ const fileFops: FileOperations = {
   /** seq_file: show() runs when a read starts at 0, and later reads continue from that snapshot. */
   read(file, ubuf, count, pos) {
     const attr = activeAttr(file);
-    if (pos === 0 || !(file.private instanceof Uint8Array)) file.private = new TextEncoder().encode(attr.show());
+    if (pos === 0 || !(file.private instanceof Uint8Array)) {
+      file.private = new TextEncoder().encode(attr.show()).subarray(0, info(file.inode.sb).opts.showMax);
+    }
     const data = (file.private as Uint8Array).subarray(pos, pos + count);
     copyToUser(current().mm, ubuf, data);
     return data.length;

@@ -107,6 +107,27 @@ function showRegs(ctx: DieContext, top: WasmFrame, frames: readonly WasmFrame[])
   warn(" </TASK>");
 }
 
+/** What __warn() needs from the kernel. */
+export type WarnContext = Pick<DieContext, "log" | "taint" | "comm">;
+
+/**
+ * __warn() after __warn_printk(): a WARN() in kernel code at `where` (file and function), reached from the
+ * module frames on `trace`'s stack: the report between its markers, then taint W. Nothing dies.
+ */
+export function warn(ctx: WarnContext, where: string, message: string, trace: Error): void {
+  const w = (m: string) => ctx.log(LOGLEVELS.KERN_WARNING, m);
+  w("------------[ cut here ]------------");
+  w(message);
+  w(`WARNING: CPU: 0 PID: 1 at ${where}`);
+  w(`CPU: 0 UID: 0 PID: 1 Comm: ${ctx.comm.slice(0, 20)} ${ctx.taint} ${UTS_RELEASE} #1`);
+  w("Call Trace:");
+  w(" <TASK>");
+  for (const f of wasmFrames(trace)) w(`  ${f.func} [${f.module}] ${f.where}`);
+  w(" </TASK>");
+  w("---[ end trace 0000000000000000 ]---");
+  ctx.taint.add("WARN");
+}
+
 /**
  * The error a caller sees when the module code it called died: EFAULT for an Oops, ETIME ("Timer
  * expired") when the watchdog stopped it.

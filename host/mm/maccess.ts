@@ -13,6 +13,9 @@ export const NULL = 0 as ModPtr;
 /** The AssemblyScript runtime's class id of String (rtId in the object header at ptr - 8). */
 export const STRING_ID = 2;
 
+/** Code units decoded per String.fromCharCode call. */
+const DECODE_SLICE = 8192;
+
 export class ModuleMemory {
   constructor(
     readonly owner: string,
@@ -50,12 +53,23 @@ export class ModuleMemory {
     return out;
   }
 
-  /** An AssemblyScript string: UTF-16LE whose byte length is the u32 at ptr - 4. */
-  readString(ptr: number): string {
+  /** An AssemblyScript string's length in UTF-16 code units, from its header (EFAULT if it cannot be one). */
+  stringLength(ptr: number): number {
     const len = this.view(ptr - 4, 4).getUint32(0, true);
     if (len % 2 !== 0) throw new KernelError("EFAULT", `${this.owner}: ${hex(ptr)} is not a string`);
-    const units = this.bytes(ptr, len);
-    return String.fromCharCode(...new Uint16Array(units.slice().buffer));
+    return len / 2;
+  }
+
+  /**
+   * An AssemblyScript string: UTF-16LE whose byte length is the u32 at ptr - 4. Only its first `max` code
+   * units are read (and checked to lie inside the memory), so a huge string costs the host no more than that.
+   */
+  readString(ptr: number, max = Infinity): string {
+    const units = new Uint16Array(this.bytes(ptr, Math.min(this.stringLength(ptr), max) * 2).slice().buffer);
+    // In slices: spreading a long string's units as arguments overflows the host's stack.
+    let s = "";
+    for (let at = 0; at < units.length; at += DECODE_SLICE) s += String.fromCharCode(...units.subarray(at, at + DECODE_SLICE));
+    return s;
   }
 
   /** Write s as UTF-16LE at ptr, which must hold s.length * 2 bytes. */

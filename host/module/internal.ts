@@ -6,6 +6,14 @@ import type { ModuleMemory } from "../mm/maccess.js";
 import type { KmallocCache } from "../mm/slab.js";
 import type { ModuleParam } from "./params.js";
 
+/**
+ * The elements a module's tables may hold, together: V8 spends about 28 bytes of host memory an element, so
+ * this keeps one module's tables near 2 MB (a table may not grow past it either).
+ */
+export const MODULE_TABLE_ELEMENTS_MAX = 1 << 16;
+/** The modules a kernel holds at once (loading ones included); each is a wasm instance with its own memory. */
+export const MAX_MODULES = 1024;
+
 /** MODULE_STATE_*: UNFORMED modules are invisible; COMING runs init; GOING runs cleanup. */
 export type ModuleState = "UNFORMED" | "COMING" | "LIVE" | "GOING";
 

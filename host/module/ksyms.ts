@@ -6,6 +6,9 @@
 import { KERNEL_SYMBOLS, STRUCTS } from "../../abi/kernel.js";
 import { layoutStruct } from "../../abi/types.js";
 import { KernelError } from "../kernel/error.js";
+import { LOG_LINE_MAX, PRINTK_FORMAT_MAX } from "../kernel/printk.js";
+import type { Taint } from "../kernel/panic.js";
+import { warn } from "../kernel/traps.js";
 import { vsprintf } from "../lib/vsprintf.js";
 import { dPathSymbols } from "../fs/d_path.js";
 import type { Devices } from "../drivers/base/core.js";
@@ -51,6 +54,9 @@ export interface KsymContext {
   callModule: Gate;
   printk(message: string, level: number): number;
   warn(message: string): void;
+  readonly taint: Taint;
+  /** The task on whose behalf module code runs, for Oops and WARNING reports. */
+  readonly comm: string;
   moduleByHandle(handle: number): Module | undefined;
   /** Wall-clock time in nanoseconds. */
   realtimeNs(): bigint;
@@ -79,8 +85,9 @@ export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
     ...k.waits.symbols(mod, (m) => k.warn(m)),
     _printk(level, fmt, ...args) {
       try {
-        const text = vsprintf(mod.memory.readString(fmt), args, (p) => safeString(mod, p));
-        return k.printk(text, level);
+        const format = mod.memory.readString(fmt, PRINTK_FORMAT_MAX);
+        const clamped = (site: string, message: string) => warnOnce(k, `lib/vsprintf.c ${site}`, message);
+        return k.printk(vsprintf(format, args, (p, max) => safeString(mod, p, max), { size: LOG_LINE_MAX, warn: clamped }), level);
       } catch (e) {
         return efault("printk", e);
       }
@@ -108,12 +115,25 @@ export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
   };
 }
 
-function safeString(mod: Module, ptr: number): string | null {
+/** A %s argument's first max characters and its length; null when it is not a string in the module's memory. */
+function safeString(mod: Module, ptr: number, max: number): { text: string; length: number } | null {
   try {
-    return mod.memory.readString(ptr);
+    return { text: mod.memory.readString(ptr, max), length: mod.memory.stringLength(ptr) };
   } catch {
     return null;
   }
+}
+
+/** The WARN_ONCE()s each kernel has given, by site. */
+const warned = new WeakMap<KsymContext, Set<string>>();
+
+/** WARN_ONCE(): the first time a site warns in this kernel, a WARNING report (taint W); later times, nothing. */
+function warnOnce(k: KsymContext, where: string, message: string): void {
+  const sites = warned.get(k) ?? new Set<string>();
+  warned.set(k, sites);
+  if (sites.has(where)) return;
+  sites.add(where);
+  warn({ log: (level, m) => void k.printk(m, level), taint: k.taint, comm: k.comm }, where, message, new Error());
 }
 
 /** module_refcount() as lsmod shows it: -1 once unloading has begun. */

@@ -4,8 +4,11 @@ import {
   badModuleName, badParamName, badSymbolName, canonicalName, decodeModuleSections, MODULE_EXPORTS,
   type ModinfoEntry, type NamedU32,
 } from "../../abi/module.js";
-import { memoryImport, readSections, WasmFormatError, type MemoryImport } from "../../abi/wasm.js";
+import {
+  capTables, encodeSections, memoryImport, readSections, tableTypes, WasmFormatError, type MemoryImport, type Section, type TableType,
+} from "../../abi/wasm.js";
 import { KernelError } from "../kernel/error.js";
+import { MODULE_TABLE_ELEMENTS_MAX } from "./internal.js";
 
 export interface LoadInfo {
   /** The name .modinfo gives, '-' read as '_'. */
@@ -19,6 +22,8 @@ export interface LoadInfo {
   /** __param: name and sysfs permission of each module_param. */
   readonly params: readonly NamedU32[];
   readonly memory: MemoryImport;
+  /** The tables it defines, as declared (the compiled module's cannot grow past MODULE_TABLE_ELEMENTS_MAX). */
+  readonly tables: readonly TableType[];
   readonly wasm: WebAssembly.Module;
 }
 
@@ -39,12 +44,15 @@ export function parseModule(
   rewrite: (bytes: Uint8Array, name: string) => Uint8Array = (b) => b,
 ): LoadInfo {
   const noexec = (why: string) => new KernelError("ENOEXEC", `${filename}: invalid module format: ${why}`);
+  let sections: Section[];
   let file;
   let memory;
+  let tables: TableType[];
   try {
-    const sections = readSections(bytes);
+    sections = readSections(bytes);
     file = decodeModuleSections(sections);
     memory = memoryImport(sections);
+    tables = tableTypes(sections);
   } catch (e) {
     if (e instanceof WasmFormatError) throw noexec(e.message);
     throw e;
@@ -59,7 +67,8 @@ export function parseModule(
   const name = canonicalName(given);
   let wasm: WebAssembly.Module;
   try {
-    wasm = new WebAssembly.Module(rewrite(bytes, name) as Uint8Array<ArrayBuffer>);
+    const capped = tables.length > 0 ? encodeSections(capTables(sections, MODULE_TABLE_ELEMENTS_MAX)) : bytes;
+    wasm = new WebAssembly.Module(rewrite(capped, name) as Uint8Array<ArrayBuffer>);
   } catch (e) {
     if (!(e instanceof WasmFormatError || e instanceof WebAssembly.CompileError)) throw e;
     throw noexec(e.message);
@@ -76,6 +85,7 @@ export function parseModule(
     ksymtabGpl: file.ksymtabGpl,
     params: file.params,
     memory,
+    tables,
     wasm,
   };
 }

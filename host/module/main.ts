@@ -12,7 +12,7 @@ import { ENV_NAMESPACE, KERNEL_NAMESPACE, MODULE_EXPORTS, WATCHDOG_TICK } from "
 import { isParamType } from "../../abi/moduleparam.js";
 import { sameMagic, VERMAGIC } from "../../abi/version.js";
 import { KernelError } from "../kernel/error.js";
-import type { Taint, TaintName } from "../kernel/panic.js";
+import type { TaintName } from "../kernel/panic.js";
 import { die, isModuleFault, ModuleBug, oopsError } from "../kernel/traps.js";
 import type { Kernfs } from "../fs/kernfs.js";
 import { currentOrNull } from "../kernel/sched.js";
@@ -22,7 +22,7 @@ import { hex, ModuleMemory, STRING_ID, type ModPtr } from "../mm/maccess.js";
 import { KmallocCache } from "../mm/slab.js";
 import { parseModule, type LoadInfo } from "./load_info.js";
 import type { Module, ModuleExports, ModuleHandle } from "./internal.js";
-import { modinfoGet } from "./internal.js";
+import { MAX_MODULES, modinfoGet, MODULE_TABLE_ELEMENTS_MAX } from "./internal.js";
 import { Kallsyms, type KernelSymbol } from "./kallsyms.js";
 import { dropReferences, kernelFunctions, moduleRelease, type KsymContext } from "./ksyms.js";
 import { licenseIsGplCompatible } from "./license.js";
@@ -34,11 +34,8 @@ import { checkVersion, type VersionContext } from "./version.js";
 
 /** What the loader needs from the rest of the kernel. */
 export interface LoaderContext extends KsymContext {
-  readonly taint: Taint;
   readonly kernfs: Kernfs;
   readonly kallsyms: Kallsyms;
-  /** The task on whose behalf module code runs, for Oops lines. */
-  readonly comm: string;
   /** The soft-lockup detector whose tick every module's budget checks call. */
   readonly watchdog: Watchdog;
   dieCounter: number;
@@ -136,19 +133,25 @@ export class ModuleLoader {
     }
   }
 
-  /** layout_and_allocate(): the module record, its capped memory and its kmalloc cache; nothing is listed yet. */
+  /**
+   * layout_and_allocate(): the module record, its capped memory and its kmalloc cache; nothing is listed yet.
+   * ENOMEM, named in dmesg, when the kernel holds MAX_MODULES already, or the module's declared memory or
+   * tables exceed their caps, or the host cannot give it the memory.
+   */
   private allocate(info: LoadInfo): Module {
     const pages = Math.min(info.memory.maximum ?? this.k.limits.memoryMaxPages, this.k.limits.memoryMaxPages);
-    if (info.memory.initial > pages) {
-      throw new KernelError("ENOMEM", `${info.name}: needs ${info.memory.initial} pages of memory, the cap is ${pages}`);
+    const elements = info.tables.reduce((n, t) => n + t.initial, 0);
+    if (this.modules.length >= MAX_MODULES) this.noMemory(`${info.name}: cannot load: ${MAX_MODULES} modules are loaded already`);
+    if (info.memory.initial > pages) this.noMemory(`${info.name}: needs ${info.memory.initial} pages of memory, the cap is ${pages}`);
+    if (elements > MODULE_TABLE_ELEMENTS_MAX) {
+      this.noMemory(`${info.name}: needs ${elements} table elements, the cap is ${MODULE_TABLE_ELEMENTS_MAX}`);
     }
     let memory: WebAssembly.Memory;
     try {
       memory = new WebAssembly.Memory({ initial: info.memory.initial, maximum: pages });
     } catch (e) {
-      // V8 refuses when the process has no address space left for another memory's reservation.
       if (!(e instanceof RangeError)) throw e;
-      throw new KernelError("ENOMEM", `${info.name}: cannot allocate ${info.memory.initial} pages of memory`);
+      this.noMemory(`${info.name}: cannot allocate its memory: ${e.message}`);
     }
     const mod: Module = {
       handle: this.nextHandle++ as ModuleHandle,
@@ -175,6 +178,11 @@ export class ModuleLoader {
       pinned: new Set(),
     };
     return mod;
+  }
+
+  private noMemory(message: string): never {
+    this.pr(LOGLEVELS.KERN_ERR, message);
+    throw new KernelError("ENOMEM", message);
   }
 
   private taint(mod: Module, name: TaintName): void {

@@ -3,6 +3,7 @@
 import { CHARP_MAX, PARAM_TYPES, type ParamType, type ParamTypeName } from "../../abi/moduleparam.js";
 import { KernelError } from "../kernel/error.js";
 import { type ModPtr, type ModuleMemory } from "../mm/maccess.js";
+import { PAGE_SIZE } from "../mm/slab.js";
 
 export interface ModuleParam {
   readonly name: string;
@@ -117,7 +118,8 @@ export function showParam(p: ModuleParam, memory: ModuleMemory): string {
     case "invbool":
       return v ? "N\n" : "Y\n";
     case "charp":
-      return `${v === 0 ? "(null)" : memory.readString(v as number)}\n`;
+      // sysfs_emit() fills a page at most, so no more of the string than that is read.
+      return `${v === 0 ? "(null)" : memory.readString(v as number, PAGE_SIZE)}\n`;
     case "ullong":
       return `${BigInt.asUintN(64, v as bigint)}\n`;
     case "hexint":

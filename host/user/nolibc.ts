@@ -145,7 +145,12 @@ export class Libc {
   }
 
   open(path: string, flags: number, mode = 0o666): number {
-    return this.pathCall("openat", [path], ([p]) => [AT_FDCWD, p!, flags, mode]);
+    return this.openat(AT_FDCWD, path, flags, mode);
+  }
+
+  /** openat(2): path relative to the directory open as dirfd (AT_FDCWD: the cwd). */
+  openat(dirfd: number, path: string, flags: number, mode = 0o666): number {
+    return this.pathCall("openat", [path], ([p]) => [dirfd, p!, flags, mode]);
   }
 
   close(fd: number): void {
@@ -241,11 +246,16 @@ export class Libc {
   }
 
   rmdir(path: string): void {
-    this.pathCall("unlinkat", [path], ([p]) => [AT_FDCWD, p!, AT_REMOVEDIR]);
+    this.unlinkat(AT_FDCWD, path, AT_REMOVEDIR);
   }
 
   unlink(path: string): void {
-    this.pathCall("unlinkat", [path], ([p]) => [AT_FDCWD, p!, 0]);
+    this.unlinkat(AT_FDCWD, path, 0);
+  }
+
+  /** unlinkat(2): path relative to dirfd; a directory with AT_REMOVEDIR. */
+  unlinkat(dirfd: number, path: string, flags: number): void {
+    this.pathCall("unlinkat", [path], ([p]) => [dirfd, p!, flags]);
   }
 
   rename(from: string, to: string): void {

@@ -5,12 +5,19 @@
 // zeros), and which superblock each inode belongs to, so an unmount frees exactly that mount's data.
 // Each entry keeps the readdir position it was made at, so a reader that unlinks as it lists (rm -r)
 // misses nothing.
+//
+// Running out of memory is an errno, never a trap: the allocator traps when the heap cannot grow, which
+// would kill the module and every mount with it. So each operation first asks for room for what it may
+// allocate (room()); a full ramfs refuses new files with ENOSPC and new pages with ENOMEM, as Linux's
+// ramfs does, and keeps every file it holds. Growing operations leave RESERVE free besides, so lookups,
+// reads, truncation and removal still work on a full ramfs.
 
 import {
-  copy_from_user, copy_to_user, dir_ctx_set_pos, dir_emit, drop_nlink, EFAULT, EFBIG, ENOMEM, ENOTEMPTY, file_inode, file_operations,
-  file_system_type, inc_nlink, inode_get_ino, inode_get_mode, inode_get_size, inode_operations, inode_set_link,
-  inode_set_blocks, inode_set_ops, inode_set_size, inode_touch, new_inode, pr_info, register_filesystem, S_IFDIR, S_IFLNK, S_IFMT,
-  sb_set_ops, set_nlink, super_operations, unregister_filesystem,
+  __GFP_NOWARN, copy_from_user, copy_to_user, dir_ctx_set_pos, dir_emit, drop_nlink, EFAULT, EFBIG, ENOMEM, ENOSPC, ENOTEMPTY,
+  file_inode, file_operations, file_system_type, GFP_KERNEL, inc_nlink, inode_get_ino, inode_get_mode, inode_get_size,
+  inode_operations, inode_set_link, inode_set_blocks, inode_set_ops, inode_set_size, inode_touch, kfree, kmalloc, NAME_MAX,
+  new_inode, pr_info, register_filesystem, S_IFDIR, S_IFLNK, S_IFMT, sb_set_ops, set_nlink, super_operations,
+  unregister_filesystem,
 } from "../../abi/include/kernel";
 
 MODULE_LICENSE("GPL");
@@ -21,6 +28,12 @@ MODULE_ALIAS("fs-ramfs");
 const PAGE: i32 = 4096;
 /** Files stop where i32 offsets do. */
 const MAX_SIZE: i64 = 0x7fffffff;
+/** What a growing operation leaves free for the operations that must work on a full ramfs. */
+const RESERVE: i32 = 64 * 1024;
+/** A name as a string, a directory entry and the objects around them, generously. */
+const NAME_ROOM: i32 = 4 * NAME_MAX + 256;
+/** What one more (or one fewer) key may cost a map: the map rehashes into arrays twice its size. */
+const PER_KEY: i32 = 128;
 
 /** A name in a directory: its inode, and its readdir position (2 onwards, after "." and ".."). */
 class Entry {
@@ -59,6 +72,8 @@ const parents = new Map<u32, u32>();
 const pages = new Map<u32, Map<i32, Uint8Array>>();
 const superOf = new Map<u32, u32>();
 const zeroPage = new Uint8Array(PAGE);
+/** dir_emit's copy of a name, reused so that listing a directory allocates nothing per entry. */
+const nameBuf = new Uint8Array(4 * NAME_MAX);
 
 const dirIops = new inode_operations();
 const dirFops = new file_operations();
@@ -66,6 +81,39 @@ const fileIops = new inode_operations();
 const fileFops = new file_operations();
 const sops = new super_operations();
 const fsType = new file_system_type();
+
+/**
+ * Whether the heap can take `bytes` more without trapping. The allocator itself would trap, so the kernel's
+ * kmalloc (which says NULL instead) is asked for a block that size, freed at once; if it has none, a full
+ * collection frees the garbage and it is asked again.
+ */
+function room(bytes: i32): bool {
+  if (probe(bytes)) return true;
+  __collect();
+  return probe(bytes);
+}
+
+function probe(bytes: i32): bool {
+  const block = kmalloc(<usize>bytes, GFP_KERNEL | __GFP_NOWARN);
+  if (block == 0) return false;
+  kfree(block);
+  return true;
+}
+
+/** Room to link a new inode into dir: its name, its entry, and the maps that key every inode and dir's names. */
+function roomToMake(dir: u32): bool {
+  return room(RESERVE + NAME_ROOM + PER_KEY * (superOf.size + dirs.get(dir).size));
+}
+
+/** Room for an operation on a name in dir that adds no inode (the maps may still shrink into new arrays). */
+function roomInDir(dir: u32, names: i32): bool {
+  return room(names * NAME_ROOM + PER_KEY * dirs.get(dir).size);
+}
+
+/** Room for evict_inode and kill_sb, which cannot fail: asked for so that the garbage is collected if need be. */
+function roomToForget(): void {
+  room(NAME_ROOM + PER_KEY * superOf.size);
+}
 
 function nameOf(ptr: usize, len: i32): string {
   return String.UTF8.decodeUnsafe(ptr, <usize>len);
@@ -93,6 +141,7 @@ function newDirectory(inode: u32, parent: u32): void {
 }
 
 function ramfs_mount(sb: u32, flags: i32): i32 {
+  if (!room(RESERVE + NAME_ROOM + PER_KEY * superOf.size)) return -ENOMEM;
   const root = new_inode(sb, S_IFDIR | 0o755);
   if (root == 0) return -ENOMEM;
   superOf.set(root, sb);
@@ -109,21 +158,25 @@ function forget(inode: u32): void {
 }
 
 function ramfs_kill_sb(sb: u32): void {
+  roomToForget();
   const inodes = superOf.keys();
   for (let i = 0; i < inodes.length; i++) if (superOf.get(inodes[i]) == sb) forget(inodes[i]);
 }
 
 function ramfs_evict_inode(inode: u32): void {
+  roomToForget();
   forget(inode);
 }
 
 function ramfs_lookup(dir: u32, name: usize, len: i32): i32 {
+  if (!room(NAME_ROOM)) return -ENOMEM;
   const entries = dirs.get(dir);
   const key = nameOf(name, len);
   return entries.has(key) ? <i32>entries.get(key) : 0;
 }
 
 function ramfs_create(dir: u32, name: usize, len: i32, mode: u32): i32 {
+  if (!roomToMake(dir)) return -ENOSPC;
   const inode = make(dir, nameOf(name, len), mode);
   if (inode == 0) return -ENOMEM;
   inode_set_ops(inode, fileIops, fileFops);
@@ -132,6 +185,7 @@ function ramfs_create(dir: u32, name: usize, len: i32, mode: u32): i32 {
 }
 
 function ramfs_mkdir(dir: u32, name: usize, len: i32, mode: u32): i32 {
+  if (!roomToMake(dir)) return -ENOSPC;
   const inode = make(dir, nameOf(name, len), S_IFDIR | (mode & 0o7777));
   if (inode == 0) return -ENOMEM;
   newDirectory(inode, dir);
@@ -140,11 +194,13 @@ function ramfs_mkdir(dir: u32, name: usize, len: i32, mode: u32): i32 {
 }
 
 function ramfs_mknod(dir: u32, name: usize, len: i32, mode: u32, rdev: u32): i32 {
+  if (!roomToMake(dir)) return -ENOSPC;
   const inode = make(dir, nameOf(name, len), mode);
   return inode == 0 ? -ENOMEM : <i32>inode;
 }
 
 function ramfs_symlink(dir: u32, name: usize, len: i32, target: usize, tlen: i32): i32 {
+  if (!roomToMake(dir)) return -ENOSPC;
   const inode = make(dir, nameOf(name, len), S_IFLNK | 0o777);
   if (inode == 0) return -ENOMEM;
   inode_set_link(inode, target, tlen);
@@ -152,6 +208,7 @@ function ramfs_symlink(dir: u32, name: usize, len: i32, target: usize, tlen: i32
 }
 
 function ramfs_unlink(dir: u32, name: usize, len: i32, inode: u32): i32 {
+  if (!roomInDir(dir, 1)) return -ENOMEM;
   dirs.get(dir).delete(nameOf(name, len));
   drop_nlink(inode);
   inode_touch(inode, false);
@@ -161,6 +218,7 @@ function ramfs_unlink(dir: u32, name: usize, len: i32, inode: u32): i32 {
 
 function ramfs_rmdir(dir: u32, name: usize, len: i32, inode: u32): i32 {
   if (dirs.get(inode).size > 0) return -ENOTEMPTY;
+  if (!roomInDir(dir, 1)) return -ENOMEM;
   dirs.get(dir).delete(nameOf(name, len));
   set_nlink(inode, 0);
   drop_nlink(dir);
@@ -170,6 +228,7 @@ function ramfs_rmdir(dir: u32, name: usize, len: i32, inode: u32): i32 {
 
 /** simple_rename(): over a file drops its link; over an empty directory removes it; a moved directory's .. follows. */
 function ramfs_rename(olddir: u32, oldname: usize, oldlen: i32, newdir: u32, newname: usize, newlen: i32): i32 {
+  if (!roomInDir(olddir, 2) || !roomInDir(newdir, 2)) return -ENOMEM;
   const from = nameOf(oldname, oldlen);
   const to = nameOf(newname, newlen);
   const inode = dirs.get(olddir).get(from);
@@ -198,6 +257,7 @@ function ramfs_rename(olddir: u32, oldname: usize, oldlen: i32, newdir: u32, new
 /** Truncate: pages past the end go, the tail of the last one is zeroed, so a later extension reads zeros. */
 function ramfs_setattr(inode: u32, size: i32): i32 {
   const map = pages.get(inode);
+  if (!room(PER_KEY * map.size)) return -ENOMEM;
   const keys = map.keys();
   for (let i = 0; i < keys.length; i++) if (keys[i] * PAGE >= size) map.delete(keys[i]);
   const last = size / PAGE;
@@ -225,20 +285,28 @@ function ramfs_read(file: u32, ubuf: usize, count: i32, pos: i32): i32 {
   return n;
 }
 
+/** A short count when a page cannot be had or the user buffer faults part way; the errno when nothing was written. */
 function ramfs_write(file: u32, ubuf: usize, count: i32, pos: i32): i32 {
   if (<i64>pos + <i64>count > MAX_SIZE) return -EFBIG;
   const inode = file_inode(file);
   const map = pages.get(inode);
   let done = 0;
-  while (done < count) {
+  let err = 0;
+  while (done < count && err == 0) {
     const at = pos + done;
     const off = at % PAGE;
     const len = min(PAGE - off, count - done);
-    if (!map.has(at / PAGE)) map.set(at / PAGE, new Uint8Array(PAGE));
-    if (copy_from_user(map.get(at / PAGE).dataStart + <usize>off, ubuf + <usize>done, <usize>len) != 0) break;
-    done += len;
+    if (!map.has(at / PAGE)) {
+      if (!room(RESERVE + PAGE + PER_KEY * (map.size + 1))) {
+        err = -ENOMEM;
+        break;
+      }
+      map.set(at / PAGE, new Uint8Array(PAGE));
+    }
+    if (copy_from_user(map.get(at / PAGE).dataStart + <usize>off, ubuf + <usize>done, <usize>len) != 0) err = -EFAULT;
+    else done += len;
   }
-  if (done == 0 && count > 0) return -EFAULT;
+  if (done == 0 && err != 0) return err;
   if (pos + done > inode_get_size(inode)) inode_set_size(inode, pos + done);
   setBlocks(inode);
   inode_touch(inode, true);
@@ -251,13 +319,15 @@ function setBlocks(inode: u32): void {
 }
 
 function emit(ctx: u32, name: string, inode: u32): bool {
-  const bytes = String.UTF8.encode(name);
-  return dir_emit(ctx, changetype<usize>(bytes), bytes.byteLength, inode_get_ino(inode), (inode_get_mode(inode) & S_IFMT) >> 12);
+  const buf = nameBuf.dataStart;
+  const len = <i32>String.UTF8.encodeUnsafe(changetype<usize>(name), name.length, buf);
+  return dir_emit(ctx, buf, len, inode_get_ino(inode), (inode_get_mode(inode) & S_IFMT) >> 12);
 }
 
 /** dcache_readdir's order: "." at 0, ".." at 1, then the entries by the positions they were made at. */
 function ramfs_iterate(file: u32, ctx: u32, pos: i32): i32 {
   const dir = file_inode(file);
+  if (!roomInDir(dir, 1)) return -ENOMEM;
   if (pos == 0) {
     if (!emit(ctx, ".", dir)) return 0;
     dir_ctx_set_pos(ctx, (pos = 1));

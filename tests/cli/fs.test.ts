@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { errno } from "../../abi/errno.js";
+import { O_CREAT, O_RDONLY, O_WRONLY } from "../../abi/fcntl.js";
 import { makedev, S_IFCHR } from "../../abi/stat.js";
 import { SYSCALLS } from "../../abi/syscalls.js";
 import type { FileOperations } from "../../host/fs/fs.js";
@@ -214,6 +215,22 @@ describe("rm", () => {
     expect(run("rm -rf //")).toEqual(
       fail("rm: it is dangerous to operate recursively on '//' (same as '/')\nrm: use --no-preserve-root to override this failsafe\n"),
     );
+  });
+
+  it("removes a tree 3,000 directories deep, past PATH_MAX, without recursion", () => {
+    const { s, run } = shell();
+    run("mkdir /tmp/deep");
+    s.libc.chdir("/tmp/deep");
+    for (let i = 0; i < 3000; i++) {
+      s.libc.mkdir("dir");
+      s.libc.chdir("dir");
+    }
+    s.libc.mkdir("bottom");
+    s.libc.close(s.libc.open("file", O_CREAT | O_WRONLY));
+    s.libc.chdir("/");
+    expect(run("rm -r /tmp/deep")).toEqual(ok());
+    expect(run("ls /tmp")).toEqual(ok());
+    expect(s.libc.open("/", O_RDONLY)).toBe(3);
   });
 
   it("goes through unlinkat, so a module that overrides it decides, and rm -r keeps the directory", () => {

@@ -8,7 +8,7 @@ import { COMMANDS } from "../../host/cli/session.js";
 import { splitCommands, splitWords } from "../../host/cli/words.js";
 import { releaseDir } from "../../host/kmod/depmod.js";
 import { ROOT } from "../../scripts/paths.js";
-import { cliSession } from "../helpers.js";
+import { cliSession, dmesg, moduleFixtures } from "../helpers.js";
 
 function run(lines: string[]): { out: string; err: string; status: number } {
   const { s, out, err } = cliSession();
@@ -113,6 +113,49 @@ describe("insmod and lsmod", () => {
     s.exec(`insmod hello who="big kernel"`);
     s.exec("cat /sys/module/hello/parameters/who");
     expect(out.join("")).toBe("big kernel\n");
+  });
+});
+
+/** A module whose openat override traps: every open through the table faults in module code. */
+const OPEN_TRAP = `
+import { __NR_openat, syscall_override, syscall_unregister } from "@abi/include/kernel";
+MODULE_LICENSE("GPL");
+function trap(a: i32, b: i32, c: i32, d: i32, e: i32, f: i32): i32 { return load<i32>(<usize>0xfffffff0); }
+export function init_module(): i32 { return syscall_override(__NR_openat, trap.index); }
+export function cleanup_module(): void { syscall_unregister(__NR_openat); }
+`;
+
+describe("lsmod while a system call override faults", () => {
+  const fixtures = moduleFixtures("session", { open_trap: OPEN_TRAP });
+
+  it("says it could not get the list of modules, as kmod's lsmod does, and the session goes on", () => {
+    const { s, out, err } = cliSession();
+    s.kernel.insmod(fixtures.get("open_trap")!);
+    expect(s.exec("lsmod")).toBe(1);
+    expect(s.exec("lsmod")).toBe(1);
+    expect(s.exec("true")).toBe(0);
+    expect([out.join(""), err.join("")]).toEqual([
+      "",
+      "lsmod: ERROR: could not get list of modules: Bad address\nlsmod: ERROR: could not get list of modules: No such device\n",
+    ]);
+    expect(dmesg(s.kernel)).toContain("BUG: wasm trap in open_trap: memory access out of bounds");
+  });
+});
+
+describe("syscall exit", () => {
+  it("ends the shell's task as strace shows it; the next command runs in a new shell in /", () => {
+    const { s, out, err } = cliSession();
+    s.exec("mkdir /tmp/here");
+    s.exec("cd /tmp/here");
+    const old = s.libc.task;
+    expect(s.exec("syscall exit 3")).toBe(3);
+    expect(old.exitCode).toBe(3 << 8);
+    expect(s.libc.task).not.toBe(old);
+    expect(s.kernel.tasks.find(old.pid)).toBeUndefined();
+    expect(s.exec("pwd")).toBe(0);
+    expect(s.exec("echo still here")).toBe(0);
+    expect(out.join("")).toBe("syscall(exit) = ?\n+++ exited with 3 +++\n/\nstill here\n");
+    expect(err.join("")).toBe(`wasm-lkm: the shell (pid ${old.pid}) exited; a new shell (pid ${s.libc.task.pid}) goes on in /\n`);
   });
 });
 

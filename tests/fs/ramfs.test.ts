@@ -2,8 +2,9 @@
 // and a filesystem module that faults or lies contained like any other module bug.
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { O_CREAT, O_RDWR } from "../../abi/fcntl.js";
+import { O_CREAT, O_RDWR, O_TRUNC, O_WRONLY } from "../../abi/fcntl.js";
 import { Kernel } from "../../host/init/main.js";
+import { KernelError } from "../../host/kernel/error.js";
 import type { Libc } from "../../host/user/nolibc.js";
 import { compileModule } from "../../scripts/build.js";
 import { modpost } from "../../scripts/mod/modpost.js";
@@ -137,6 +138,81 @@ describe("ramfs", () => {
     }
     // 6.4 MB went through; without eviction the module's memory would have grown past it.
     expect(mod.memory.size).toBeLessThan(2 << 20);
+  });
+});
+
+/** Try fn until it fails; the KernelError it failed with. */
+function untilRefused(fn: (i: number) => void): { count: number; code: string | undefined } {
+  for (let i = 0; ; i++) {
+    try {
+      fn(i);
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e;
+      return { count: i, code: e.code };
+    }
+  }
+}
+
+describe("a full ramfs", () => {
+  // A 4 MiB module memory fills in a few hundred files.
+  beforeEach(() => {
+    k = new Kernel({ memoryMaxPages: 64 });
+    sh = k.spawn("sh");
+    k.insmod(loadBytes("ramfs"));
+    sh.mkdir("/mnt/r");
+    sh.mount("none", "/mnt/r", "ramfs");
+    k.log.clear();
+  });
+
+  const body = (i: number) => `file ${i}\n`.repeat(600);
+  const writeFile = (path: string, data: string) => {
+    const fd = sh.open(path, O_CREAT | O_WRONLY | O_TRUNC, 0o644);
+    try {
+      if (sh.write(fd, data) !== Buffer.byteLength(data)) throw new KernelError("ENOMEM", `${path}: short write`);
+    } finally {
+      sh.close(fd);
+    }
+  };
+
+  it("refuses the next file with ENOSPC and keeps every file byte for byte; after deleting some, writes again", () => {
+    const full = untilRefused((i) => writeFile(`/mnt/r/f${i}`, body(i)));
+    expect(full.code).toMatch(/^(ENOSPC|ENOMEM)$/);
+    expect(full.count).toBeGreaterThan(100);
+    expect(untilRefused((i) => sh.mkdir(`/mnt/r/d${i}`))).toEqual({ count: 0, code: "ENOSPC" });
+    expect(untilRefused((i) => sh.close(sh.open(`/mnt/r/e${i}`, O_CREAT | O_WRONLY)))).toEqual({ count: 0, code: "ENOSPC" });
+    const kept = sh.readdir("/mnt/r").map((d) => d.name).filter((n) => /^f\d+$/.test(n));
+    expect(kept.length).toBeGreaterThanOrEqual(full.count);
+    for (let i = 0; i < full.count; i++) expect(text(sh.readFile(`/mnt/r/f${i}`))).toBe(body(i));
+    for (let i = 0; i < full.count; i += 2) sh.unlink(`/mnt/r/f${i}`);
+    expect(untilRefused((i) => writeFile(`/mnt/r/g${i}`, body(i))).count).toBeGreaterThan(10);
+    for (let i = 1; i < full.count; i += 2) expect(text(sh.readFile(`/mnt/r/f${i}`))).toBe(body(i));
+    expect(k.modules.find("ramfs")!.dead).toBe(false);
+    expect(dmesg(k).filter((l) => /Oops|BUG/.test(l))).toEqual([]);
+  });
+
+  it("writes what fits of a file and then fails with ENOMEM, the file intact; truncating frees it", () => {
+    const fd = sh.open("/mnt/r/big", O_CREAT | O_RDWR, 0o644);
+    const chunk = new Uint8Array(64 * 1024).map((_, i) => i & 0xff);
+    const written = untilRefused(() => {
+      if (sh.write(fd, chunk) !== chunk.length) throw new KernelError("ENOMEM", "short write");
+    });
+    expect(written.code).toBe("ENOMEM");
+    const size = sh.fstat(fd).size;
+    expect(size).toBeGreaterThan(2 << 20);
+    expect(() => sh.write(fd, chunk)).toThrow(expect.objectContaining({ code: "ENOMEM" }));
+    const data = sh.readFile("/mnt/r/big");
+    expect(data.length).toBe(size);
+    expect(data.every((b, i) => b === (i % chunk.length & 0xff))).toBe(true);
+    sh.ftruncate(fd, 0);
+    expect(sh.write(fd, chunk)).toBe(chunk.length);
+    sh.close(fd);
+  });
+
+  it("still unmounts, and the module unloads cleanly", () => {
+    untilRefused((i) => writeFile(`/mnt/r/f${i}`, body(i)));
+    sh.umount("/mnt/r");
+    k.rmmod("ramfs");
+    expect(dmesg(k).filter((l) => /Oops|BUG|leaked/.test(l))).toEqual([]);
   });
 });
 

@@ -6,7 +6,7 @@ import { O_RDONLY, O_WRONLY } from "../../abi/fcntl.js";
 import { S_IFDIR, S_IFREG } from "../../abi/stat.js";
 import type { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
-import { loadBytes } from "../helpers.js";
+import { cliSession, loadBytes, moduleFixtures } from "../helpers.js";
 import { boot, expectErrno, names, text } from "../vfs_helpers.js";
 
 let k: Kernel;
@@ -84,5 +84,33 @@ describe("/sys/module/NAME/parameters", () => {
     expectErrno(() => libc.write(w, "late\n"), "ENODEV");
     libc.close(r);
     libc.close(w);
+  });
+});
+
+/** A module whose charp parameter it sets itself to 200,000 characters, past anything a store could give it. */
+const LONG_CHARP = `
+MODULE_LICENSE("GPL");
+export let motto: string = "short";
+module_param(motto, charp, 0o444);
+export function init_module(): i32 {
+  motto = "m".repeat(199999) + "!";
+  return 0;
+}
+export function cleanup_module(): void {}
+`;
+
+describe("a sysfs attribute longer than a page", () => {
+  const fixtures = moduleFixtures("sysfs", { long_charp: LONG_CHARP });
+
+  it("reads as its first PAGE_SIZE - 1 bytes, the newline cut off, as sysfs_emit() fills a page", () => {
+    k.insmod(fixtures.get("long_charp")!);
+    expect(read("/sys/module/long_charp/parameters/motto")).toBe("m".repeat(4095));
+  });
+
+  it("is what cat prints", () => {
+    k.insmod(fixtures.get("long_charp")!);
+    const { s, out, err } = cliSession(k);
+    expect(s.exec("cat /sys/module/long_charp/parameters/motto")).toBe(0);
+    expect([out.join(""), err.join("")]).toEqual(["m".repeat(4095), ""]);
   });
 });

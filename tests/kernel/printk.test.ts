@@ -1,13 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { KERN_SOH } from "../../abi/kern_levels.js";
 import { Kernel } from "../../host/init/main.js";
-import { formatTimestamp, LogBuffer, type LogRecord } from "../../host/kernel/printk.js";
+import { formatTimestamp, LOG_LINE_MAX, LogBuffer, type LogRecord } from "../../host/kernel/printk.js";
 import { vsprintf } from "../../host/lib/vsprintf.js";
-import { expectRefused } from "../helpers.js";
+import { dmesg, expectRefused, moduleFixtures } from "../helpers.js";
 
-const STRINGS: Record<number, string> = { 100: "kernel", 200: "" };
-const reader = (p: number): string | null => STRINGS[p] ?? null;
-const f = (fmt: string, ...args: number[]) => vsprintf(fmt, args, reader);
+const STRINGS: Record<number, string> = { 100: "kernel", 200: "", 300: "s".repeat(200_000) };
+const reads: number[] = [];
+const reader = (p: number, max: number) => {
+  const s = STRINGS[p];
+  if (s === undefined) return null;
+  reads.push(Math.min(max, s.length));
+  return { text: s.slice(0, max), length: s.length };
+};
+const f = (fmt: string, ...args: number[]) => vsprintf(fmt, args, reader, { size: 1024 });
 
 const KERN = (level: number) => `${KERN_SOH}${level}`;
 const KERN_CONT = `${KERN_SOH}c`;
@@ -96,6 +102,40 @@ describe("vsprintf", () => {
   });
 });
 
+describe("vsprintf into a bounded buffer", () => {
+  const warnings: string[] = [];
+  const g = (size: number, fmt: string, ...args: number[]) =>
+    vsprintf(fmt, args, reader, { size, warn: (site, m) => void warnings.push(`${site}: ${m}`) });
+
+  it("cuts the output at size - 1, padding included, as vsnprintf fills its buffer", () => {
+    expect(g(16, "%300000d!", 5)).toBe(" ".repeat(15));
+    expect(g(16, "%-300000d!", 5)).toBe(`5${" ".repeat(14)}`);
+    expect(g(8, "ab%05dcd", 42)).toBe("ab00042");
+    expect(g(1, "anything")).toBe("");
+  });
+
+  it("reads no more of a string argument than the buffer holds, yet pads by its whole length", () => {
+    reads.length = 0;
+    expect(g(1024, "%s", 300)).toBe("s".repeat(1023));
+    expect(reads).toEqual([1023]);
+    expect(g(10, "%200005s", 300)).toBe("     ssss");
+    expect(g(10, "[%.3s]", 300)).toBe("[sss]");
+  });
+
+  it("clamps widths and precisions as set_field_width and set_precision do, and says so", () => {
+    warnings.length = 0;
+    expect(g(12, "%300000000d|", 7)).toBe(" ".repeat(11));
+    expect(g(12, "%*d|", -300000000, 7)).toBe(`7${" ".repeat(10)}`);
+    expect(g(64, "[%.100000s]", 100)).toBe("[kernel]");
+    expect(g(64, "[%.*s]", -5, 100)).toBe("[]");
+    expect(warnings).toEqual([
+      "set_field_width: field width 300000000 too large",
+      "set_field_width: field width -300000000 too large",
+      "set_precision: precision 100000 too large",
+    ]);
+  });
+});
+
 function buffer(capacity?: number): { log: LogBuffer; texts: () => string[]; levels: () => number[]; tick: (usec: number) => void } {
   let now = 0;
   const log = new LogBuffer(() => now, capacity);
@@ -167,10 +207,42 @@ describe("LogBuffer", () => {
     expect(b.texts()).toEqual(["r4__", "x".repeat(40)]);
   });
 
-  it("keeps a single record larger than the ring", () => {
+  it("cuts a record too big for the whole ring to a quarter of it, as truncate_msg does", () => {
+    const b = buffer(400);
+    b.log.printk(`${"y".repeat(800)}\n`);
+    expect(b.texts()).toEqual([`${"y".repeat(89)}<truncated>`]);
+  });
+
+  it("drops a record that does not fit the ring even cut", () => {
     const b = buffer(20);
-    b.log.printk(`${"y".repeat(100)}\n`);
-    expect(b.texts()).toEqual(["y".repeat(100)]);
+    expect(b.log.printk(`${"y".repeat(100)}\n`)).toBe(0);
+    expect(b.texts()).toEqual([]);
+  });
+
+  it("cuts a message at LOG_LINE_MAX - 1 bytes, prefix included; the cut line stays open", () => {
+    const b = buffer();
+    b.log.printk(`${KERN(6)}${"a".repeat(5000)}\n`);
+    expect(b.texts()).toEqual(["a".repeat(LOG_LINE_MAX - 3)]);
+    b.log.printk(`${KERN_CONT}bb\n`);
+    expect(b.texts()).toEqual(["a".repeat(LOG_LINE_MAX - 3), "bb"]);
+    b.log.clear();
+    b.log.printk(`${KERN(6)}${"a".repeat(900)}`);
+    b.log.printk(`${KERN_CONT}bb\n`);
+    expect(b.texts()).toEqual([`${"a".repeat(900)}bb`]);
+  });
+
+  it("counts bytes, not characters, and cuts only between characters", () => {
+    const b = buffer();
+    b.log.printk(`${"é".repeat(1000)}\n`);
+    expect(b.texts()).toEqual(["é".repeat((LOG_LINE_MAX - 1) >> 1)]);
+  });
+
+  it("never holds more than its size in bytes", () => {
+    const b = buffer(4096);
+    for (let i = 0; i < 100; i++) b.log.printk(`${"é".repeat(500)}\n`);
+    const held = b.log.read().reduce((n, r) => n + Buffer.byteLength(r.text) + 16, 0);
+    expect(held).toBeLessThanOrEqual(4096);
+    expect(b.texts()).toHaveLength(4);
   });
 
   it("clears", () => {
@@ -227,5 +299,63 @@ describe("/proc/sys/kernel/printk", () => {
     expectRefused(k, () => k.write("/proc/sys/kernel/printk", "loud\n"), "EINVAL");
     expectRefused(k, () => k.write("/proc/sys/kernel/printk", "1 2 3 4 5\n"), "EINVAL");
     expect(k.read("/proc/sys/kernel/printk")).toBe("7\t4\t1\t7\n");
+  });
+});
+
+// A module that prints what no record can hold: a 300-million-column field (twice), a precision past 16 bits,
+// a 200,000-character format and a 200,000-character argument.
+const LOUD = `
+import { pr_info } from "@abi/include/kernel";
+MODULE_LICENSE("GPL");
+export function init_module(): i32 {
+  pr_info("wide: [%300000000d]\\n", 5);
+  pr_info("wide again: [%300000000d]\\n", 6);
+  pr_info("precise: [%.100000s]\\n", "abc");
+  pr_info("x".repeat(200000) + "\\n");
+  pr_info("%s\\n", "y".repeat(200000));
+  pr_info("still here\\n");
+  return 0;
+}
+export function cleanup_module(): void {}
+`;
+
+describe("printk from a module", () => {
+  const fixtures = moduleFixtures("printk", { loud: LOUD });
+
+  it("keeps every record within LOG_LINE_MAX and the module alive, warning once per clamp", () => {
+    const k = new Kernel();
+    k.log.clear();
+    const mod = k.insmod(fixtures.get("loud")!);
+    expect(mod.state).toBe("LIVE");
+    expect(mod.dead).toBe(false);
+    const lines = dmesg(k);
+    const records = lines.filter((l) => /^(wide|precise|x|y|still)/.test(l));
+    expect(records).toEqual([
+      `wide: [${" ".repeat(LOG_LINE_MAX - 8)}`,
+      `wide again: [${" ".repeat(LOG_LINE_MAX - 14)}`,
+      "precise: [abc]",
+      "x".repeat(LOG_LINE_MAX - 1),
+      "y".repeat(LOG_LINE_MAX - 1),
+      "still here",
+    ]);
+    expect(lines.filter((l) => l === "------------[ cut here ]------------")).toHaveLength(2);
+    const at = lines.indexOf("field width 300000000 too large");
+    expect(lines.slice(at - 1, at + 2)).toEqual([
+      "------------[ cut here ]------------",
+      "field width 300000000 too large",
+      "WARNING: CPU: 0 PID: 1 at lib/vsprintf.c set_field_width",
+    ]);
+    expect(lines.slice(at + 2, at + 9)).toEqual([
+      expect.stringMatching(/^CPU: 0 UID: 0 PID: 1 Comm: insmod Not tainted \S+ #1$/),
+      "Call Trace:",
+      " <TASK>",
+      expect.stringMatching(/^ {2}pr_info \[loud\] /),
+      expect.stringMatching(/^ {2}init_module \[loud\] /),
+      " </TASK>",
+      "---[ end trace 0000000000000000 ]---",
+    ]);
+    expect(lines).toContain("precision 100000 too large");
+    expect(k.taint.test("WARN")).toBe(true);
+    expect(lines.some((l) => l.startsWith("Oops"))).toBe(false);
   });
 });
