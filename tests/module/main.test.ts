@@ -409,7 +409,8 @@ describe("init failures", () => {
         WebAssembly.Memory = Memory;
       }
     };
-    expectRefused(k, exhausted, "ENOMEM", "hello: cannot allocate 1 pages of memory");
+    expectRefused(k, exhausted, "ENOMEM", "hello: cannot allocate its memory: WebAssembly.Memory(): could not allocate memory");
+    expect(dmesg(k).at(-1)).toBe("hello: cannot allocate its memory: WebAssembly.Memory(): could not allocate memory");
   });
 
   it("fails with ENOMEM when kmalloc hits the module's cap, warning once per failure", () => {
