@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { errno, strerror } from "../../abi/errno.js";
-import { BUILD_DIR } from "../../scripts/paths.js";
+import { BUILD_DIR } from "../init/paths.js";
 import { KernelError } from "../kernel/error.js";
 import { findModule, pathToModname } from "../kmod/depmod.js";
 
