@@ -39,15 +39,3 @@ export function readModule(module: string, dir: string): Uint8Array {
   if (!existsSync(path)) throw new KernelError("ENOENT", `${module}: No such file or directory`);
   return new Uint8Array(readFileSync(path));
 }
-
-/** Run fn, printing a KernelError as "prog: ERROR: <what>: <text>" and returning 1. */
-export function reportErrors(prog: string, err: (s: string) => void, fn: () => void, what: (e: KernelError) => string): number {
-  try {
-    fn();
-    return 0;
-  } catch (e) {
-    if (!(e instanceof KernelError)) throw e;
-    err(`${prog}: ERROR: ${what(e)}\n`);
-    return 1;
-  }
-}
