@@ -8,7 +8,7 @@ import { ERRNO, strerror } from "../../abi/errno.js";
 import { STRUCTS } from "../../abi/kernel.js";
 import { major, minor, S_ISDIR } from "../../abi/stat.js";
 import { layoutStruct } from "../../abi/types.js";
-import { KernelError } from "../kernel/error.js";
+import { KernelError, refusal } from "../kernel/error.js";
 import { Idr } from "../lib/idr.js";
 import { moduleFunction, type Guard, type ModuleFn } from "../module/fnptr.js";
 import type { PollTable } from "../kernel/wait.js";
@@ -42,11 +42,6 @@ const encoder = new TextEncoder();
 function check(ret: number, what: string): number {
   if (ret < 0) throw new KernelError(-ret, `${what}: ${strerror(-ret)}`);
   return ret;
-}
-
-function refusal(e: unknown): number {
-  if (e instanceof KernelError) return -e.errno;
-  throw e;
 }
 
 export class ModuleFilesystems {

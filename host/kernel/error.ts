@@ -20,3 +20,12 @@ export class KernelError extends Error {
     return strerror(this.errno);
   }
 }
+
+/**
+ * The -errno a kernel function returns across the wasm boundary for a refusal: a KernelError becomes its
+ * negative errno; anything else is the host's own bug and is thrown on.
+ */
+export function refusal(e: unknown): number {
+  if (e instanceof KernelError) return -e.errno;
+  throw e;
+}

@@ -5,7 +5,7 @@
 
 import { KERNEL_SYMBOLS, STRUCTS } from "../../abi/kernel.js";
 import { layoutStruct } from "../../abi/types.js";
-import { KernelError } from "../kernel/error.js";
+import { KernelError, refusal } from "../kernel/error.js";
 import { vsprintf } from "../lib/vsprintf.js";
 import { dPathSymbols } from "../fs/d_path.js";
 import type { Devices } from "../drivers/base/core.js";
@@ -61,9 +61,8 @@ const TIMESPEC64 = layoutStruct("timespec64", STRUCTS.timespec64);
 /** The base-kernel functions as module `mod` imports them. */
 export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
   const efault = (sym: string, e: unknown): number => {
-    if (!(e instanceof KernelError)) throw e;
-    k.warn(`${mod.name}: ${sym}: ${e.message} (EFAULT)`);
-    return -e.errno;
+    if (e instanceof KernelError) k.warn(`${mod.name}: ${sym}: ${e.message} (EFAULT)`);
+    return refusal(e);
   };
   return {
     ...uaccessSymbols(mod),

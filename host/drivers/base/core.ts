@@ -2,7 +2,7 @@
 // /dev/NAME made for a major:minor, removed by device_destroy or, if the driver forgets, at rmmod.
 
 import { major, makedev, minor, S_IFCHR } from "../../../abi/stat.js";
-import { KernelError } from "../../kernel/error.js";
+import { KernelError, refusal } from "../../kernel/error.js";
 import type { Module } from "../../module/internal.js";
 import type { KernelFunctions } from "../../module/ksyms.js";
 
@@ -56,8 +56,7 @@ export class Devices {
           this.create(mod, majorNr >>> 0, minorNr >>> 0, mod.memory.readString(name));
           return 0;
         } catch (e) {
-          if (e instanceof KernelError) return -e.errno;
-          throw e;
+          return refusal(e);
         }
       },
       device_destroy: (majorNr, minorNr) => this.destroy(majorNr >>> 0, minorNr >>> 0),
