@@ -5,7 +5,7 @@ import { KernelError } from "../../host/kernel/error.js";
 import { KMALLOC_MAX_SIZE, KmallocCache, kmallocSizeRoundup, ZERO_SIZE_PTR, type ModuleHeap } from "../../host/mm/slab.js";
 import { compileModule } from "../../scripts/build.js";
 import { modpost } from "../../scripts/mod/modpost.js";
-import { dmesg, expectRefused, loadBytes, scratchDir, writeModuleSource } from "../helpers.js";
+import { dmesg, expectErrno, expectRefused, loadBytes, scratchDir, writeModuleSource } from "../helpers.js";
 
 /** kmallocs 16 KiB blocks until the module's allocator, its memory at the cap, can no longer grow it. */
 const GREEDY = `
@@ -197,15 +197,7 @@ describe("kmalloc in a module", () => {
     k.insmod(loadBytes("hello"));
     const mod = k.modules.find("hello")!;
     k.log.clear();
-    let caught: unknown;
-    try {
-      mod.slab.kmalloc(1 << 20, GFP.GFP_KERNEL);
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(KernelError);
-    expect((caught as KernelError).code).toBe("EFAULT");
-    expect((caught as KernelError).message).toBe("hello: Oops in allocateBlock");
+    expectErrno(() => mod.slab.kmalloc(1 << 20, GFP.GFP_KERNEL), "EFAULT", "hello: Oops in allocateBlock");
     expect(dmesg(k).slice(0, 2)).toEqual(["BUG: wasm trap in hello: unreachable", "Oops: 0000 [#1]"]);
     expect(k.read("/proc/modules")).toMatch(/^hello \d+ 0 \[dead\], Live /);
   });

@@ -9,9 +9,8 @@ import {
 import type { File, Inode } from "../../host/fs/fs.js";
 import type { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
-import {
-  boot, expectErrno, expectRefused, getdentsOnce, names, neg, sys, text, tree, userBuffer, userString, writeFile,
-} from "../vfs_helpers.js";
+import { expectErrno, expectRefused } from "../helpers.js";
+import { boot, getdentsOnce, names, neg, sys, text, tree, userBuffer, userString, writeFile } from "../vfs_helpers.js";
 
 let k: Kernel;
 let libc: Libc;
@@ -79,9 +78,9 @@ describe("mknod", () => {
   });
 
   it("refuses a directory with EPERM and a symlink or unknown type with EINVAL, before it walks", () => {
-    expectRefused(libc, "/tmp", () => libc.mknod("/tmp/missing/x", S_IFDIR | 0o755), "EPERM");
-    expectRefused(libc, "/tmp", () => libc.mknod("/tmp/d/x", S_IFLNK | 0o777), "EINVAL");
-    expectRefused(libc, "/tmp", () => libc.mknod("/tmp/d/x", 0o030000 | 0o644), "EINVAL");
+    expectRefused(() => tree(libc, "/tmp"), () => libc.mknod("/tmp/missing/x", S_IFDIR | 0o755), "EPERM");
+    expectRefused(() => tree(libc, "/tmp"), () => libc.mknod("/tmp/d/x", S_IFLNK | 0o777), "EINVAL");
+    expectRefused(() => tree(libc, "/tmp"), () => libc.mknod("/tmp/d/x", 0o030000 | 0o644), "EINVAL");
   });
 
   it("opens a character device through its driver, and ENXIO when no driver has its major", () => {

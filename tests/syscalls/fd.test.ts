@@ -7,7 +7,8 @@ import type { File } from "../../host/fs/fs.js";
 import { NR_OPEN_DEFAULT } from "../../host/fs/file.js";
 import type { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
-import { boot, expectErrno, neg, sys, text, writeFile } from "../vfs_helpers.js";
+import { expectErrno } from "../helpers.js";
+import { boot, neg, sys, text, writeFile } from "../vfs_helpers.js";
 
 let k: Kernel;
 let libc: Libc;

@@ -4,7 +4,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { MS_RDONLY, O_CREAT, O_RDONLY, O_WRONLY } from "../../abi/fcntl.js";
 import { makedev, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, STAT_LAYOUT } from "../../abi/stat.js";
 import { parseStat, type Libc } from "../../host/user/nolibc.js";
-import { boot, expectErrno, neg, sys, text, userBuffer, userString, writeFile } from "../vfs_helpers.js";
+import { expectErrno } from "../helpers.js";
+import { boot, neg, sys, text, userBuffer, userString, writeFile } from "../vfs_helpers.js";
 
 let libc: Libc;
 beforeEach(() => {
