@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { abiPrototype, crc32 } from "../../abi/crc.js";
+import { abiPrototype, canonicalPrototype, crc32 } from "../../abi/crc.js";
 import { KERNEL_SYMBOLS, STRUCTS, type KernelSymbolName } from "../../abi/kernel.js";
 import { SECTION_KSYMTAB, SECTION_VERSIONS } from "../../abi/module.js";
 import { sameMagic, VERMAGIC } from "../../abi/version.js";
@@ -10,7 +10,7 @@ import { kernelSymbolCrc } from "../../host/module/kallsyms.js";
 import { compileModule, moduleName, MODULES_DIR, treeModules } from "../../scripts/build.js";
 import { modpost } from "../../scripts/mod/modpost.js";
 import {
-  dmesg, dropSection, expectRefused, loadBytes, readRecords, rewriteRecords, scratchDir, writeModuleSource,
+  cliSession, dmesg, dropSection, expectRefused, loadBytes, readRecords, rewriteRecords, scratchDir, writeModuleSource,
 } from "../helpers.js";
 
 const hex8 = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
@@ -137,13 +137,15 @@ describe("kernel symbol CRCs", () => {
 });
 
 describe("modprobe --dump-modversions", () => {
-  it("decodes __versions as 0x%08x<TAB>symbol lines", () => {
-    const dump = readRecords(loadBytes("counter_user"), SECTION_VERSIONS).map((v) => `${hex8(v.value)}\t${v.name}\n`).join("");
-    const counter = new Map(readRecords(loadBytes("counter"), SECTION_KSYMTAB).map((e) => [e.name, e.value]));
-    expect(dump).toBe(
-      `${hex8(counter.get("counter_add")!)}\tcounter_add\n` +
-        `${hex8(counter.get("counter_get")!)}\tcounter_get\n` +
-        `${hex8(kernelSymbolCrc("_printk"))}\t_printk\n`,
+  it("prints, as 0x%08x<TAB>symbol, the CRC of each symbol the module binds, as genksyms computes it", async () => {
+    const crc = (prototype: string) => hex8(crc32(prototype));
+    const { s, out, err } = cliSession();
+    expect(await s.exec("modprobe --dump-modversions counter_user")).toBe(0);
+    expect(err).toEqual([]);
+    expect(out.join("")).toBe(
+      `${crc(canonicalPrototype("counter_add", { params: ["i32"], ret: "i32" }))}\tcounter_add\n` +
+        `${crc(canonicalPrototype("counter_get", { params: [], ret: "i32" }))}\tcounter_get\n` +
+        `${crc(abiPrototype("_printk", KERNEL_SYMBOLS._printk, STRUCTS))}\t_printk\n`,
     );
   });
 });
