@@ -123,7 +123,9 @@ describe("ioctl", () => {
 
 describe("fsync and sync", () => {
   it("fsync succeeds on files and directories, however they were opened", () => {
-    for (const [path, flags] of [["/tmp/f", O_WRONLY], ["/tmp/f", O_RDONLY], ["/tmp", O_RDONLY]] as const) libc.fsync(libc.open(path, flags));
+    for (const [path, flags] of [["/tmp/f", O_WRONLY], ["/tmp/f", O_RDONLY], ["/tmp", O_RDONLY]] as const) {
+      expect(sys(libc, "fsync", libc.open(path, flags)), `${path} ${flags}`).toBe(0);
+    }
   });
 
   it("fsync gives EINVAL where the filesystem has no fsync, EBADF for a descriptor that is not open", () => {
