@@ -1,11 +1,31 @@
 // The interrupt controller on its own: edges, masking, sharing, the kernel's own running, spurious lines.
 
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { IRQ_HANDLED, IRQ_NONE, IRQF_SHARED } from "../../abi/irq.js";
 import { Kernel } from "../../host/init/main.js";
 import { type IrqAction } from "../../host/irq/manage.js";
-import { KernelError } from "../../host/kernel/error.js";
-import { dmesg } from "../helpers.js";
+import { compileModule } from "../../scripts/build.js";
+import { modpost } from "../../scripts/mod/modpost.js";
+import { dmesg, scratchDir, writeModuleSource } from "../helpers.js";
+
+/** A module whose handler on IRQ 6 (shared, dev_id 1, named "bad") traps. */
+const IRQ_TRAP = `
+import { free_irq, IRQF_SHARED, request_irq } from "@abi/include/kernel";
+MODULE_LICENSE("GPL");
+function handler(irq: i32, dev: u32): i32 { return load<i32>(<usize>0xfffffff0); }
+export function init_module(): i32 { return request_irq(6, handler.index, IRQF_SHARED, "bad", 1); }
+export function cleanup_module(): void { free_irq(6, 1); }
+`;
+
+let irqTrap: Uint8Array;
+const scratch = scratchDir("manage");
+
+beforeAll(async () => {
+  const [r] = modpost([await compileModule(writeModuleSource(scratch.dir, "irq_trap", IRQ_TRAP), true)]);
+  irqTrap = r!.binary;
+});
+
+afterAll(() => scratch.cleanup());
 
 let k: Kernel;
 beforeEach(() => {
@@ -86,14 +106,20 @@ describe("interrupt delivery", () => {
     expect(() => k.irqs.request(16, action("x", () => 1))).toThrow(expect.objectContaining({ code: "EINVAL" }));
   });
 
-  it("removes a handler that faults and keeps the line for the others", () => {
+  it("removes a module's handler that traps (an Oops) and keeps the line for the others", () => {
+    k.insmod(irqTrap);
     const good = counter(IRQ_HANDLED);
-    k.irqs.request(6, action("bad", () => { throw new KernelError("EFAULT", "bad: Oops"); }, IRQF_SHARED, 1));
     k.irqs.request(6, action("good", good.fn, IRQF_SHARED, 2));
+    expect(k.read("/proc/interrupts")).toContain("6-edge      bad, good\n");
+    k.log.clear();
     edge(6);
     edge(6);
     expect(good.calls).toBe(2);
-    expect(k.read("/proc/interrupts")).toContain("6-edge      good\n");
+    expect(k.read("/proc/interrupts")).toMatch(/ {2}6: +2 +XT-PIC +6-edge +good\n/);
+    const log = dmesg(k);
+    expect(log.filter((l) => l.startsWith("BUG: "))).toEqual(["BUG: wasm trap in irq_trap: memory access out of bounds"]);
+    expect(log.some((l) => l.startsWith("RIP: handler [irq_trap] "))).toBe(true);
+    expect(k.read("/proc/modules")).toMatch(/^irq_trap \d+ 0 \[dead\], Live /);
   });
 
   it("warns on a bogus return value and on freeing an irq twice", () => {
