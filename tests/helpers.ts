@@ -87,6 +87,25 @@ export function cliSession(k: Kernel = new Kernel()): { s: Session; out: string[
   return { s, out, err };
 }
 
+export interface CliResult {
+  readonly status: number;
+  readonly out: string;
+  readonly err: string;
+}
+
+/**
+ * A command session on k, run a line at a time: each gives its status and what it printed. Awaited, so
+ * that a command which waits is waited for.
+ */
+export function cliRunner(k: Kernel): (line: string) => Promise<CliResult> {
+  const { s, out, err } = cliSession(k);
+  return async (line) => {
+    out.length = err.length = 0;
+    const status = await s.exec(line);
+    return { status, out: out.join(""), err: err.join("") };
+  };
+}
+
 /** The dmesg texts, oldest first. */
 export function dmesg(k: Kernel): string[] {
   return k.log.read().map((r) => r.text);
