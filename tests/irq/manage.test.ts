@@ -1,12 +1,14 @@
 // The interrupt controller on its own: edges, masking, sharing, the kernel's own running, spurious lines.
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { IRQ_HANDLED, IRQ_NONE, IRQF_SHARED } from "../../abi/irq.js";
+import {
+  IRQ_HANDLED, IRQ_NONE, IRQF_ONESHOT, IRQF_PERCPU, IRQF_PROBE_SHARED, IRQF_SHARED, IRQF_TRIGGER_FALLING, IRQF_TRIGGER_RISING,
+} from "../../abi/irq.js";
 import { Kernel } from "../../host/init/main.js";
 import { type IrqAction } from "../../host/irq/manage.js";
 import { compileModule } from "../../scripts/build.js";
 import { modpost } from "../../scripts/mod/modpost.js";
-import { dmesg, scratchDir, writeModuleSource } from "../helpers.js";
+import { dmesg, expectErrno, expectRefused, scratchDir, writeModuleSource } from "../helpers.js";
 
 /** A module whose handler on IRQ 6 (shared, dev_id 1, named "bad") traps. */
 const IRQ_TRAP = `
@@ -104,6 +106,30 @@ describe("interrupt delivery", () => {
     expect(dmesg(k)).toContain("genirq: Flags mismatch irq 9. 00000000 (second) vs. 00000080 (first)");
     expect(() => k.irqs.request(10, action("x", () => 1, IRQF_SHARED, 0))).toThrow(expect.objectContaining({ code: "EINVAL" }));
     expect(() => k.irqs.request(16, action("x", () => 1))).toThrow(expect.objectContaining({ code: "EINVAL" }));
+  });
+
+  it("shares a line only between handlers alike in trigger, IRQF_ONESHOT and IRQF_PERCPU", () => {
+    const interrupts = () => k.read("/proc/interrupts");
+    k.irqs.request(3, action("first", () => IRQ_HANDLED, IRQF_SHARED | IRQF_TRIGGER_RISING | IRQF_ONESHOT, 1));
+    const refusals: [string, number, string][] = [
+      ["falling", IRQF_SHARED | IRQF_TRIGGER_FALLING | IRQF_ONESHOT, "00002082"],
+      ["threaded", IRQF_SHARED | IRQF_TRIGGER_RISING, "00000081"],
+      ["percpu", IRQF_SHARED | IRQF_TRIGGER_RISING | IRQF_ONESHOT | IRQF_PERCPU, "00002481"],
+    ];
+    for (const [name, flags, hex] of refusals) {
+      k.log.clear();
+      expectRefused(interrupts, () => k.irqs.request(3, action(name, () => IRQ_HANDLED, flags, 2)), "EBUSY", `${name}: irq 3 is busy`);
+      expect(dmesg(k)).toEqual([`genirq: Flags mismatch irq 3. ${hex} (${name}) vs. 00002081 (first)`]);
+    }
+    k.irqs.request(3, action("alike", () => IRQ_HANDLED, IRQF_SHARED | IRQF_TRIGGER_RISING | IRQF_ONESHOT, 2));
+    expect(interrupts()).toBe("           CPU0       \n  3:          0    XT-PIC   3-edge      first, alike\n");
+  });
+
+  it("says nothing of a mismatch when either asks only to probe (IRQF_PROBE_SHARED)", () => {
+    k.irqs.request(3, action("first", () => IRQ_HANDLED, IRQF_SHARED, 1));
+    k.log.clear();
+    expectErrno(() => k.irqs.request(3, action("probe", () => IRQ_HANDLED, IRQF_PROBE_SHARED, 2)), "EBUSY", "probe: irq 3 is busy");
+    expect(dmesg(k)).toEqual([]);
   });
 
   it("removes a module's handler that traps (an Oops) and keeps the line for the others", () => {
