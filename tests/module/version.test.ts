@@ -10,7 +10,7 @@ import { kernelSymbolCrc } from "../../host/module/kallsyms.js";
 import { compileModule, moduleName, MODULES_DIR, treeModules } from "../../scripts/build.js";
 import { modpost } from "../../scripts/mod/modpost.js";
 import {
-  cliSession, dmesg, dropSection, expectRefused, loadBytes, readRecords, rewriteRecords, scratchDir, writeModuleSource,
+  cliRunner, dmesg, dropSection, expectRefused, loadBytes, readRecords, rewriteRecords, scratchDir, writeModuleSource,
 } from "../helpers.js";
 
 const hex8 = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
@@ -136,17 +136,33 @@ describe("kernel symbol CRCs", () => {
   });
 });
 
-describe("modprobe --dump-modversions", () => {
+describe("modprobe --dump-modversions and --show-exports", () => {
+  const crc = (prototype: string) => hex8(crc32(prototype));
+
   it("prints, as 0x%08x<TAB>symbol, the CRC of each symbol the module binds, as genksyms computes it", async () => {
-    const crc = (prototype: string) => hex8(crc32(prototype));
-    const { s, out, err } = cliSession();
-    expect(await s.exec("modprobe --dump-modversions counter_user")).toBe(0);
-    expect(err).toEqual([]);
-    expect(out.join("")).toBe(
-      `${crc(canonicalPrototype("counter_add", { params: ["i32"], ret: "i32" }))}\tcounter_add\n` +
+    const run = cliRunner(new Kernel());
+    expect(await run("modprobe --dump-modversions counter_user")).toEqual({
+      status: 0,
+      out:
+        `${crc(canonicalPrototype("counter_add", { params: ["i32"], ret: "i32" }))}\tcounter_add\n` +
         `${crc(canonicalPrototype("counter_get", { params: [], ret: "i32" }))}\tcounter_get\n` +
         `${crc(abiPrototype("_printk", KERNEL_SYMBOLS._printk, STRUCTS))}\t_printk\n`,
-    );
+      err: "",
+    });
+  });
+
+  it("prints the symbols a module exports the same way, the GPL-only ones last, and FATAL for no such module", async () => {
+    const run = cliRunner(new Kernel());
+    expect(await run("modprobe --show-exports counter")).toEqual({
+      status: 0,
+      out:
+        `${crc(canonicalPrototype("counter_add", { params: ["i32"], ret: "i32" }))}\tcounter_add\n` +
+        `${crc(canonicalPrototype("counter_get", { params: [], ret: "i32" }))}\tcounter_get\n` +
+        `${crc(canonicalPrototype("counter_reset", { params: [], ret: "void" }))}\tcounter_reset\n`,
+      err: "",
+    });
+    expect(await run("modprobe --show-exports hello")).toEqual({ status: 0, out: "", err: "" });
+    expect(await run("modprobe --show-exports nosuch")).toEqual({ status: 1, out: "", err: "modprobe: FATAL: Module nosuch not found.\n" });
   });
 });
 
