@@ -137,30 +137,21 @@ describe("kernel symbol CRCs", () => {
 });
 
 describe("modprobe --dump-modversions and --show-exports", () => {
-  const crc = (prototype: string) => hex8(crc32(prototype));
+  /** One line of their output: the CRC genksyms computes over the canonical prototype, then the name. */
+  const line = (name: string, params: string[], ret: string) => `${hex8(crc32(canonicalPrototype(name, { params, ret })))}\t${name}\n`;
+  const counterAdd = line("counter_add", ["i32"], "i32");
+  const counterGet = line("counter_get", [], "i32");
 
   it("prints, as 0x%08x<TAB>symbol, the CRC of each symbol the module binds, as genksyms computes it", async () => {
     const run = cliRunner(new Kernel());
-    expect(await run("modprobe --dump-modversions counter_user")).toEqual({
-      status: 0,
-      out:
-        `${crc(canonicalPrototype("counter_add", { params: ["i32"], ret: "i32" }))}\tcounter_add\n` +
-        `${crc(canonicalPrototype("counter_get", { params: [], ret: "i32" }))}\tcounter_get\n` +
-        `${crc(abiPrototype("_printk", KERNEL_SYMBOLS._printk, STRUCTS))}\t_printk\n`,
-      err: "",
-    });
+    const printk = `${hex8(crc32(abiPrototype("_printk", KERNEL_SYMBOLS._printk, STRUCTS)))}\t_printk\n`;
+    expect(await run("modprobe --dump-modversions counter_user")).toEqual({ status: 0, out: counterAdd + counterGet + printk, err: "" });
   });
 
   it("prints the symbols a module exports the same way, the GPL-only ones last, and FATAL for no such module", async () => {
     const run = cliRunner(new Kernel());
-    expect(await run("modprobe --show-exports counter")).toEqual({
-      status: 0,
-      out:
-        `${crc(canonicalPrototype("counter_add", { params: ["i32"], ret: "i32" }))}\tcounter_add\n` +
-        `${crc(canonicalPrototype("counter_get", { params: [], ret: "i32" }))}\tcounter_get\n` +
-        `${crc(canonicalPrototype("counter_reset", { params: [], ret: "void" }))}\tcounter_reset\n`,
-      err: "",
-    });
+    const counterReset = line("counter_reset", [], "void");
+    expect(await run("modprobe --show-exports counter")).toEqual({ status: 0, out: counterAdd + counterGet + counterReset, err: "" });
     expect(await run("modprobe --show-exports hello")).toEqual({ status: 0, out: "", err: "" });
     expect(await run("modprobe --show-exports nosuch")).toEqual({ status: 1, out: "", err: "modprobe: FATAL: Module nosuch not found.\n" });
   });
