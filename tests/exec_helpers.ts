@@ -47,15 +47,16 @@ export function captureStdout(libc: Libc): () => string {
   return () => new TextDecoder().decode(libc.readFile("/tmp/stdout"));
 }
 
-const SYSCALL = `(import "linux" "syscall" (func $sys (param i32 i32 i32 i32 i32 i32 i32) (result i32)))`;
+/** A program's one import besides its memory: `linux.syscall` as `$sys`. */
+export const SYSCALL_IMPORT = `(import "linux" "syscall" (func $sys (param i32 i32 i32 i32 i32 i32 i32) (result i32)))`;
 
 /** The WAT of a program: the syscall import, `memory` pages of memory, and `body` (functions, data, _start). */
 export function program(body: string, memory = "1"): string {
-  return `(module ${SYSCALL} (import "linux" "memory" (memory ${memory})) ${body})`;
+  return `(module ${SYSCALL_IMPORT} (import "linux" "memory" (memory ${memory})) ${body})`;
 }
 
-/** `(call $sys nr a0..a5)` with the unused registers zero. */
-export function sys(nr: number, ...args: string[]): string {
+/** The WAT of a system call from a program: `(call $sys nr a0..a5)` with the unused registers zero. */
+export function watSyscall(nr: number, ...args: string[]): string {
   const regs = [...args, ...Array(6 - args.length).fill("(i32.const 0)")];
   return `(call $sys (i32.const ${nr}) ${regs.join(" ")})`;
 }
@@ -73,21 +74,21 @@ export const ECHO = wat(program(`
     (block $done (loop $next
       (local.set $s (i32.load (local.get $v)))
       (br_if $done (i32.eqz (local.get $s)))
-      (drop ${sys(1, "(i32.const 1)", "(local.get $s)", "(call $strlen (local.get $s))")})
-      (drop ${sys(1, "(i32.const 1)", "(i32.const 8)", "(i32.const 1)")})
+      (drop ${watSyscall(1, "(i32.const 1)", "(local.get $s)", "(call $strlen (local.get $s))")})
+      (drop ${watSyscall(1, "(i32.const 1)", "(i32.const 8)", "(i32.const 1)")})
       (local.set $v (i32.add (local.get $v) (i32.const 4)))
       (br $next))))
   (func (export "_start") (param $argc i32) (param $argv i32) (param $envp i32)
     (call $lines (local.get $argv))
     (call $lines (local.get $envp))
-    (drop ${sys(60, "(local.get $argc)")})
+    (drop ${watSyscall(60, "(local.get $argc)")})
     (unreachable))`));
 
 /** Writes `text` to descriptor 1 and exits with `code` (or falls off the end of _start when code is null). */
 export function writeAndExit(text: string, code: number | null, nr = 60): Uint8Array {
   const bytes = new TextEncoder().encode(text);
   const data = [...bytes].map((b) => `\\${b.toString(16).padStart(2, "0")}`).join("");
-  const exit = code === null ? "" : `(drop ${sys(nr, `(i32.const ${code})`)}) (unreachable)`;
+  const exit = code === null ? "" : `(drop ${watSyscall(nr, `(i32.const ${code})`)}) (unreachable)`;
   return wat(program(`(data (i32.const 16) "${data}")
-    (func (export "_start") (drop ${sys(1, "(i32.const 1)", "(i32.const 16)", `(i32.const ${bytes.length})`)}) ${exit})`));
+    (func (export "_start") (drop ${watSyscall(1, "(i32.const 1)", "(i32.const 16)", `(i32.const ${bytes.length})`)}) ${exit})`));
 }

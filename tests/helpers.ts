@@ -3,6 +3,7 @@
 import { mkdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
+import type { ErrnoName } from "../abi/errno.js";
 import { decodeModinfo, decodeNamedU32, encodeModinfo, encodeNamedU32, SECTION_MODINFO, type ModinfoEntry, type NamedU32 } from "../abi/module.js";
 import { customSections, encodeSections, readSections, type Section } from "../abi/wasm.js";
 import { Session } from "../host/cli/session.js";
@@ -96,29 +97,55 @@ export function ownerModule(name: string): Module {
   return { name } as Module;
 }
 
+export interface CliResult {
+  readonly status: number;
+  readonly out: string;
+  readonly err: string;
+}
+
+/**
+ * A command session on k, run a line at a time: each gives its status and what it printed. Awaited, so
+ * that a command which waits is waited for.
+ */
+export function cliRunner(k: Kernel): (line: string) => Promise<CliResult> {
+  const { s, out, err } = cliSession(k);
+  return async (line) => {
+    out.length = err.length = 0;
+    const status = await s.execAsync(line);
+    return { status, out: out.join(""), err: err.join("") };
+  };
+}
+
 /** The dmesg texts, oldest first. */
 export function dmesg(k: Kernel): string[] {
   return k.log.read().map((r) => r.text);
 }
 
-/**
- * Run fn, which must throw a KernelError with that code (and message, if given), and check the
- * kernel's state is exactly as before. Returns the error.
- */
-export function expectRefused(k: Kernel, fn: () => unknown, code: string, message?: string | RegExp): KernelError {
-  const before = snapshot(k);
+/** Run fn, which must fail with a KernelError of that errno name (and message, if given); returns the error. */
+export function expectErrno(fn: () => unknown, code: ErrnoName, message?: string | RegExp): KernelError {
   let caught: unknown;
   try {
     fn();
   } catch (e) {
     caught = e;
   }
-  expect(caught).toBeInstanceOf(KernelError);
+  expect(caught, `expected ${code}`).toBeInstanceOf(KernelError);
   const err = caught as KernelError;
   expect(err.code).toBe(code);
   if (typeof message === "string") expect(err.message).toBe(message);
   else if (message) expect(err.message).toMatch(message);
-  expect(snapshot(k)).toEqual(before);
+  return err;
+}
+
+/**
+ * Run fn, which must be refused as expectErrno says, and check that what it was refused leaves exactly
+ * as before: a kernel's module state (snapshot()), or whatever `kept` reads (a directory tree, say).
+ */
+export function expectRefused(kept: Kernel | (() => unknown), fn: () => unknown, code: ErrnoName, message?: string | RegExp): KernelError {
+  const state = kept instanceof Kernel ? () => snapshot(kept) : kept;
+  const before = state();
+  const err = expectErrno(fn, code, message);
+  expect(state()).toEqual(before);
   return err;
 }
 

@@ -1,7 +1,7 @@
-// Helpers for the VFS and system call suites: a booted kernel with a task, errno checks, snapshots of a
-// directory tree (a refused call must leave it as it was) and raw pointers into the task's memory.
+// Helpers for the VFS and system call suites: a booted kernel with a task, snapshots of a directory tree
+// (a refused call must leave it as it was: expectRefused(() => tree(libc, dir), ...)) and raw pointers into
+// the task's memory.
 
-import { expect } from "vitest";
 import { errno, type ErrnoName } from "../abi/errno.js";
 import { O_CREAT, O_TRUNC, O_WRONLY } from "../abi/fcntl.js";
 import { S_ISDIR, S_ISLNK, S_ISREG } from "../abi/stat.js";
@@ -27,19 +27,6 @@ export function boot(): Booted {
   let sec = 1_700_000_000n;
   const k = new Kernel({ realtimeNs: () => ++sec * 1_000_000_000n });
   return { k, libc: k.spawn("test") };
-}
-
-/** Run fn, which must fail with a KernelError of that errno name; returns the error. */
-export function expectErrno(fn: () => unknown, code: ErrnoName): KernelError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, `expected ${code}`).toBeInstanceOf(KernelError);
-  expect((caught as KernelError).code).toBe(code);
-  return caught as KernelError;
 }
 
 /** What a raw system call returns for that errno. */
@@ -72,14 +59,6 @@ export function tree(libc: Libc, dir: string): string[] {
   };
   visit(dir, ".");
   return lines;
-}
-
-/** Run fn, which must fail with `code`, and check that the tree under dir is exactly as before. */
-export function expectRefused(libc: Libc, dir: string, fn: () => unknown, code: ErrnoName): KernelError {
-  const before = tree(libc, dir);
-  const err = expectErrno(fn, code);
-  expect(tree(libc, dir)).toEqual(before);
-  return err;
 }
 
 /** A NUL-terminated string in the task's memory that stays there (Libc's scratch space is given back). */

@@ -1,7 +1,7 @@
 // depmod [-b BASEDIR] [-n]: index lib/modules/<release>/ (modules.dep, .alias, .symbols, .softdep).
 
 import { errno, ERRNO, strerror, type ErrnoName } from "../../abi/errno.js";
-import { ROOT } from "../../scripts/paths.js";
+import { ROOT } from "../init/paths.js";
 import { KernelError } from "../kernel/error.js";
 import { depmod as runDepmod, depmodFiles, releaseDir, scan } from "../kmod/depmod.js";
 import { parseArgs, withUsage, type CliCommand } from "./command.js";

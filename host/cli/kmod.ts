@@ -3,7 +3,7 @@
 import { resolve } from "node:path";
 import { errno, strerror } from "../../abi/errno.js";
 import { badModuleName } from "../../abi/module.js";
-import { BUILD_DIR } from "../../scripts/paths.js";
+import { BUILD_DIR } from "../init/paths.js";
 import { KernelError } from "../kernel/error.js";
 import { findModule, pathToModname } from "../kmod/depmod.js";
 
@@ -33,16 +33,4 @@ export function modulePath(module: string, dir: string): string {
   const name = pathToModname(module);
   if (badModuleName(name)) throw new KernelError("ENOENT", `${module}: No such file or directory`);
   return findModule(dir, name) ?? resolve(BUILD_DIR, `${name}.wasm`);
-}
-
-/** Run fn, printing a KernelError as "prog: ERROR: <what>: <text>" and returning 1. */
-export function reportErrors(prog: string, err: (s: string) => void, fn: () => void, what: (e: KernelError) => string): number {
-  try {
-    fn();
-    return 0;
-  } catch (e) {
-    if (!(e instanceof KernelError)) throw e;
-    err(`${prog}: ERROR: ${what(e)}\n`);
-    return 1;
-  }
 }

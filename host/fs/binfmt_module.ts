@@ -9,7 +9,7 @@ import { BINPRM_BUF_SIZE } from "../../abi/binfmts.js";
 import { ERRNO, strerror } from "../../abi/errno.js";
 import { STRUCTS } from "../../abi/kernel.js";
 import { layoutStruct } from "../../abi/types.js";
-import { KernelError } from "../kernel/error.js";
+import { KernelError, refusal } from "../kernel/error.js";
 import { Idr } from "../lib/idr.js";
 import { hex } from "../mm/maccess.js";
 import { moduleFunction, type Guard, type ModuleFn } from "../module/fnptr.js";
@@ -28,11 +28,6 @@ type BinfmtSymbols = Pick<
 const EINVAL = -ERRNO.EINVAL[0];
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-function refusal(e: unknown): number {
-  if (e instanceof KernelError) return -e.errno;
-  throw e;
-}
 
 /** The bytes at ptr, up to len or a NUL before it (strnlen). */
 function cstring(bytes: Uint8Array): Uint8Array {

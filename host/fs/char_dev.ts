@@ -2,7 +2,7 @@
 // /proc/devices, and chrdev_open, which hands an opened node to its driver and pins the driver's module.
 
 import { major, minor } from "../../abi/stat.js";
-import { discardRefusal, KernelError } from "../kernel/error.js";
+import { discardRefusal, KernelError, refusal } from "../kernel/error.js";
 import type { Module } from "../module/internal.js";
 import type { KernelFunctions } from "../module/ksyms.js";
 import type { FileOperations } from "./fs.js";
@@ -151,8 +151,7 @@ export function chrdevSymbols(
         const got = chrdevs.register(majorNr >>> 0, mod.memory.readString(name), fileOperations(mod, fops), mod);
         return majorNr === 0 ? got : 0;
       } catch (e) {
-        if (e instanceof KernelError) return -e.errno;
-        throw e;
+        return refusal(e);
       }
     },
     unregister_chrdev: (majorNr) => discardRefusal(() => chrdevs.unregister(majorNr >>> 0, mod)),

@@ -1,7 +1,7 @@
 // d_path() and getcwd(2) (fs/d_path.c): a path in the tree back to its absolute name.
 
 import { ERRNO } from "../../abi/errno.js";
-import { KernelError } from "../kernel/error.js";
+import { KernelError, refusal } from "../kernel/error.js";
 import { current, type Task } from "../kernel/sched.js";
 import { copyToUser, getname } from "../mm/uaccess.js";
 import type { Module } from "../module/internal.js";
@@ -53,8 +53,7 @@ export function dPathSymbols(vfs: Vfs, mod: Module): Pick<KernelFunctions, "user
         mod.memory.bytes(buf >>> 0, full.length).set(full);
         return full.length;
       } catch (e) {
-        if (e instanceof KernelError) return -e.errno;
-        throw e;
+        return refusal(e);
       }
     },
   };

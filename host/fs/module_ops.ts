@@ -11,7 +11,7 @@ import { ERRNO, strerror } from "../../abi/errno.js";
 import { STRUCTS } from "../../abi/kernel.js";
 import { major, minor, S_ISDIR } from "../../abi/stat.js";
 import { layoutStruct } from "../../abi/types.js";
-import { KernelError } from "../kernel/error.js";
+import { KernelError, refusal } from "../kernel/error.js";
 import { Idr } from "../lib/idr.js";
 import { moduleFunction, type Guard, type ModuleFn } from "../module/fnptr.js";
 import type { PollTable } from "../kernel/wait.js";
@@ -45,11 +45,6 @@ const encoder = new TextEncoder();
 function check(ret: number, what: string): number {
   if (ret < 0) throw new KernelError(-ret, `${what}: ${strerror(-ret)}`);
   return ret;
-}
-
-function refusal(e: unknown): number {
-  if (e instanceof KernelError) return -e.errno;
-  throw e;
 }
 
 export class ModuleFilesystems {
@@ -146,11 +141,12 @@ export class ModuleFilesystems {
       owner: mod,
       mount: (sb) => {
         const handle = this.sbs.handle(sb);
+        this.bySb.set(sb, new Set());
         sb.op = { killSb: () => this.killSb(sb, killSb) };
         try {
           return this.returned(sb, check(mount(handle, sb.flags), `${name}: mount`), "mount");
         } catch (e) {
-          this.sbs.remove(sb);
+          this.forget(sb);
           throw e;
         }
       },
@@ -161,17 +157,23 @@ export class ModuleFilesystems {
     try {
       killSb?.(this.sbs.handle(sb));
     } finally {
-      for (const inode of this.sbInodes(sb)) this.inodes.remove(inode);
-      this.sbs.remove(sb);
+      this.forget(sb);
     }
   }
 
+  /** A superblock that is gone (umount, or a mount that failed): its handle and its inodes' handles go with it. */
+  private forget(sb: SuperBlock): void {
+    for (const inode of this.bySb.get(sb) ?? []) this.inodes.remove(inode);
+    this.bySb.delete(sb);
+    this.sbs.remove(sb);
+  }
+
+  /** Each live superblock's inodes, so that umount can drop their handles. */
   private readonly bySb = new Map<SuperBlock, Set<Inode>>();
 
-  private sbInodes(sb: SuperBlock): Set<Inode> {
-    let set = this.bySb.get(sb);
-    if (!set) this.bySb.set(sb, (set = new Set()));
-    return set;
+  /** How many superblocks are held (one per live mount of a module filesystem). */
+  get superblocks(): number {
+    return this.bySb.size;
   }
 
   private inodeOps(mod: Module, ptr: number): InodeOperations {
@@ -268,7 +270,7 @@ export class ModuleFilesystems {
       evictFn?.(this.inodes.handle(inode));
     } finally {
       this.inodes.remove(inode);
-      this.sbInodes(inode.sb).delete(inode);
+      this.bySb.get(inode.sb)?.delete(inode);
     }
   }
 
@@ -325,7 +327,7 @@ export class ModuleFilesystems {
         if (!sb) return 0;
         const inode = sb.newInode(mode >>> 0, { getLink: this.getLink }, {});
         if (S_ISDIR(inode.mode)) inode.nlink = 2;
-        this.sbInodes(sb).add(inode);
+        this.bySb.get(sb)!.add(inode);
         return this.inodes.handle(inode);
       },
       sb_set_ops: (sbHandle, ptr) =>

@@ -46,7 +46,7 @@ import { kernelHalt } from "../kernel/reboot.js";
 import type { Mount } from "../fs/namespace.js";
 import { releaseDir } from "../kmod/depmod.js";
 import { join } from "node:path";
-import { ROOT } from "../../scripts/paths.js";
+import { ROOT } from "./paths.js";
 import type { Module } from "../module/internal.js";
 import type { ModuleFn } from "../module/fnptr.js";
 import { ModuleLoader, type LoaderContext, type LoadOptions } from "../module/main.js";

@@ -10,7 +10,7 @@
 import {
   IRQ_HANDLED, IRQ_NONE, IRQ_WAKE_THREAD, IRQF_ONESHOT, IRQF_PERCPU, IRQF_PROBE_SHARED, IRQF_SHARED, IRQF_TRIGGER_MASK,
 } from "../../abi/irq.js";
-import { discardRefusal, KernelError } from "../kernel/error.js";
+import { discardRefusal, KernelError, refusal } from "../kernel/error.js";
 import { moduleFunction, type Gate } from "../module/fnptr.js";
 import type { Module } from "../module/internal.js";
 import type { KernelFunctions } from "../module/ksyms.js";
@@ -282,8 +282,7 @@ export function irqSymbols(
         });
         return 0;
       } catch (e) {
-        if (e instanceof KernelError) return -e.errno;
-        throw e;
+        return refusal(e);
       }
     },
     free_irq: (irq, devId) => discardRefusal(() => irqs.free(irq >>> 0, devId >>> 0, mod)),

@@ -32,3 +32,12 @@ export function discardRefusal(fn: () => void): void {
     if (!(e instanceof KernelError)) throw e;
   }
 }
+
+/**
+ * The -errno a kernel function returns across the wasm boundary for a refusal: a KernelError becomes its
+ * negative errno; anything else is the host's own bug and is thrown on.
+ */
+export function refusal(e: unknown): number {
+  if (e instanceof KernelError) return -e.errno;
+  throw e;
+}

@@ -13,7 +13,7 @@ import type { Gate } from "../module/fnptr.js";
 import { moduleFunction } from "../module/fnptr.js";
 import type { Module } from "../module/internal.js";
 import type { KernelFunctions } from "../module/ksyms.js";
-import { KernelError } from "./error.js";
+import { KernelError, refusal } from "./error.js";
 import { current, switchTo, type Task } from "./sched.js";
 import { ERESTARTSYS } from "../../abi/errno.js";
 
@@ -72,8 +72,7 @@ export class SyscallTable {
     try {
       ret = handler.fn(task, args);
     } catch (e) {
-      if (!(e instanceof KernelError)) throw e;
-      ret = -e.errno;
+      ret = refusal(e);
     } finally {
       this.entry.end();
       switchTo(saved);
@@ -134,8 +133,7 @@ export function syscallSymbols(
       table[how](mod, nr, (_task, a) => gate(mod, () => fn(a[0], a[1], a[2], a[3], a[4], a[5])) | 0);
       return 0;
     } catch (e) {
-      if (e instanceof KernelError) return -e.errno;
-      throw e;
+      return refusal(e);
     }
   };
   return {

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { errno } from "../../abi/errno.js";
 import type { Kernel } from "../init/main.js";
-import { KernelError } from "../kernel/error.js";
+import { KernelError, refusal } from "../kernel/error.js";
 import { aliasNormalize, underscores, type KmodConfig } from "./config.js";
 import { pathToModname, readModulesDep, type DepEntry } from "./depmod.js";
 import { readModuleFile } from "./file.js";
@@ -178,8 +178,7 @@ export class KmodContext {
       this.kernel.insmod(readModuleFile(path), { args: options, force, filename: path });
       return 0;
     } catch (e) {
-      if (e instanceof KernelError) return -e.errno;
-      throw e;
+      return refusal(e);
     }
   }
 

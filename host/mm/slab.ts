@@ -30,7 +30,10 @@ export interface SlabBlock {
   readonly flags: number;
 }
 
-/** How a module's allocator is reached; throws if the module traps or runs out of heap. */
+/**
+ * How a module's allocator is reached, through the Oops gate: alloc returns 0 when the heap has no block,
+ * and throws what the gate throws (EFAULT after the Oops) when the allocator traps.
+ */
 export interface ModuleHeap {
   alloc(size: number): number;
   free(ptr: ModPtr): void;
@@ -56,6 +59,7 @@ export class KmallocCache {
     return this.total;
   }
 
+  /** A block of at least size bytes, or NULL; a trap in the module's allocator is not caught here but Oopses. */
   kmalloc(size: number, flags: number): ModPtr {
     if (size === 0) return ZERO_SIZE_PTR;
     const quiet = (flags & GFP.__GFP_NOWARN) !== 0;
@@ -64,12 +68,7 @@ export class KmallocCache {
     if (this.total + ksize > this.cap) {
       return this.fail(quiet, size, flags, `over the module's cap (${this.total} of ${this.cap} bytes in use)`);
     }
-    let ptr: number;
-    try {
-      ptr = this.heap.alloc(ksize);
-    } catch {
-      ptr = 0;
-    }
+    const ptr = this.heap.alloc(ksize);
     if (ptr === 0) return this.fail(quiet, size, flags, "the module's heap is exhausted");
     if (flags & GFP.__GFP_ZERO) this.heap.zero(ptr as ModPtr, ksize);
     this.blocks.set(ptr, { ptr: ptr as ModPtr, size, ksize, flags });

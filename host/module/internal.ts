@@ -70,8 +70,3 @@ export interface Module {
 export function modinfoGet(modinfo: readonly ModinfoEntry[], key: string): string | undefined {
   return modinfo.find(([k]) => k === key)?.[1];
 }
-
-/** Every value of a repeatable .modinfo key (alias, parm...). */
-export function modinfoAll(modinfo: readonly ModinfoEntry[], key: string): string[] {
-  return modinfo.filter(([k]) => k === key).map(([, v]) => v);
-}

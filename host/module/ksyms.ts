@@ -5,7 +5,7 @@
 
 import { KERNEL_SYMBOLS, STRUCTS } from "../../abi/kernel.js";
 import { layoutStruct } from "../../abi/types.js";
-import { KernelError } from "../kernel/error.js";
+import { KernelError, refusal } from "../kernel/error.js";
 import { LOG_LINE_MAX, PRINTK_FORMAT_MAX } from "../kernel/printk.js";
 import type { Taint } from "../kernel/panic.js";
 import { warn } from "../kernel/traps.js";
@@ -67,9 +67,8 @@ const TIMESPEC64 = layoutStruct("timespec64", STRUCTS.timespec64);
 /** The base-kernel functions as module `mod` imports them. */
 export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
   const efault = (sym: string, e: unknown): number => {
-    if (!(e instanceof KernelError)) throw e;
-    k.warn(`${mod.name}: ${sym}: ${e.message} (EFAULT)`);
-    return -e.errno;
+    if (e instanceof KernelError) k.warn(`${mod.name}: ${sym}: ${e.message} (EFAULT)`);
+    return refusal(e);
   };
   return {
     ...uaccessSymbols(mod),

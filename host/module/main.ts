@@ -171,7 +171,7 @@ export class ModuleLoader {
       params: [],
       memory: new ModuleMemory(info.name, memory),
       slab: new KmallocCache(info.name, this.k.limits.kmallocCap, {
-        alloc: (size) => mod.exports!.heapAlloc(size) >>> 0,
+        alloc: (size) => this.call(mod, () => mod.exports!.heapAlloc(size) >>> 0),
         free: (ptr) => this.call(mod, () => mod.exports!.heapFree(ptr)),
         zero: (ptr, size) => mod.memory.bytes(ptr, size).fill(0),
       }, (m) => this.warn(m)),

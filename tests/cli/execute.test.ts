@@ -4,7 +4,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { Kernel } from "../../host/init/main.js";
 import type { Session } from "../../host/cli/session.js";
-import { ECHO, install, program, sys, wat, writeAndExit } from "../exec_helpers.js";
+import { ECHO, install, program, wat, watSyscall, writeAndExit } from "../exec_helpers.js";
 import { cliSession } from "../helpers.js";
 
 let k: Kernel;
@@ -42,7 +42,7 @@ describe("a path as a command", () => {
 
   it("shows a program's standard error on the terminal too", () => {
     install(s.libc, "/tmp/warn", wat(program(`(data (i32.const 16) "oops\\n")
-      (func (export "_start") (drop ${sys(1, "(i32.const 2)", "(i32.const 16)", "(i32.const 5)")}))`)));
+      (func (export "_start") (drop ${watSyscall(1, "(i32.const 2)", "(i32.const 16)", "(i32.const 5)")}))`)));
     expect(run("/tmp/warn")).toEqual([0, "oops\n", ""]);
   });
 

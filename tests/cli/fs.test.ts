@@ -7,7 +7,7 @@ import type { FileOperations } from "../../host/fs/fs.js";
 import { Kernel } from "../../host/init/main.js";
 import { current } from "../../host/kernel/sched.js";
 import { copyToUser } from "../../host/mm/uaccess.js";
-import { cliSession, ownerModule } from "../helpers.js";
+import { cliRunner, cliSession, ownerModule } from "../helpers.js";
 
 /** 2023-11-23 02:13:00.123456789 UTC: the kernel's wall clock stands there until a test moves it. */
 const T0 = 1700705580_123456789n;
@@ -130,6 +130,19 @@ describe("echo and cat", () => {
     expect(run("cat /proc/self/comm")).toEqual(ok("cat\n"));
     expect(s.libc.task.comm).toBe("sh");
     expect(run(`cat /proc/${s.libc.task.pid}/comm`)).toEqual(ok("cat\n"));
+  });
+});
+
+describe("cat of a device that waits", () => {
+  it("prints what it reads as it comes, and after ten simulated seconds gives up as Ctrl-C would (status 130)", async () => {
+    const k = new Kernel();
+    const run = cliRunner(k);
+    expect(await run("hw attach uart16550")).toEqual(ok("uart0: uart16550 at 0x3f8 irq 4\n"));
+    expect(await run("insmod serial16550")).toEqual(ok());
+    expect(await run("hw type uart0 hello")).toEqual(ok());
+    const before = k.clock.nowNs;
+    expect(await run("cat /dev/ttyS0")).toEqual({ out: "hello\n", err: "", status: 130 });
+    expect(k.clock.nowNs - before).toBe(10e9);
   });
 });
 

@@ -288,13 +288,38 @@ describe("wasm-lkm run", () => {
     expect(r.stderr).toBe("wasm-lkm: bogus: command not found\n");
   });
 
-  it("runs the demo successfully", () => {
-    const out = execFileSync("node", [cli, "run", join(ROOT, "examples/demo.lkm")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    expect(out).toContain("counter                 ");
-    expect(out).toContain("Goodbye, wasm.");
+  it("runs the demo: each step it shows, with its exact message, and exits 0", () => {
+    const r = spawnSync("node", [cli, "run", join(ROOT, "examples/demo.lkm")], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe(
+      "echo: /sys/module/hello/parameters/count: Permission denied\n" +
+        "rmmod: ERROR: Module counter is in use by: counter_user\n" +
+        "insmod: ERROR: could not insert module counter_proprietary: Unknown symbol in module\n" +
+        "insmod: ERROR: could not insert module faulty: Bad address\n" +
+        "rmmod: ERROR: could not remove module faulty: Bad address\n",
+    );
+    const out = r.stdout;
+    // dmesg's lines without their timestamps, which follow the process's clock.
+    const log = out.replace(/^\[ *\d+\.\d{6}\] /gm, "");
+    // Parameters: three greetings to who=kernel, then who changed through sysfs to say goodbye with.
+    expect(out).toMatch(/^Module {18}Size {2}Used by\nhello +\d+ {2}0\nkernel\n/);
+    expect(log).toContain("Hello, kernel!\nHello, kernel!\nHello, kernel!\n");
+    expect(log.endsWith("Goodbye, wasm.\n")).toBe(true);
+    // Stacking: counter_user calls counter's symbols, and holds it.
+    expect(out).toMatch(/\ncounter_user +\d+ {2}0\ncounter +\d+ {2}1 counter_user\nhello +\d+ {2}0\n/);
+    expect(log).toContain("counter_user: added 7, counter_add returned 7, counter_get says 7\n");
+    // modprobe -v loads the dependency first; -r removes both; the demand-loaded ramfs is autocleaned.
     const dir = releaseDir(ROOT);
     expect(out).toContain(`insmod ${dir}/kernel/counter.wasm \ninsmod ${dir}/kernel/counter_user.wasm step=2\nrmmod counter_user\nrmmod counter\n`);
     expect(out).toMatch(/Used by\nramfs +\d+ {2}1\nhello +\d+ {2}0\nModule +Size {2}Used by\nhello +\d+ {2}0\n/);
+    // The GPL-only symbol refused to a proprietary module, which tainted the kernel P (1) on the way.
+    expect(log).toContain("counter_proprietary: module license 'Proprietary' taints kernel.\n");
+    expect(log).toContain("counter_proprietary: Unknown symbol counter_reset (err -2)\n");
+    expect(out).toContain("\n1\nModule");
+    // A trap in init: an Oops, the load refused; a BUG() in cleanup: an Oops, the module left [dead].
+    expect(log).toContain("BUG: wasm trap in faulty: memory access out of bounds\nOops: 0000 [#1]\n");
+    expect(log).toContain("kernel BUG at cleanup_module [faulty]!\nfaulty: bug mode asked for a BUG in cleanup\nOops: invalid opcode: 0000 [#2]\n");
+    expect(out).toMatch(/\nModule +Size {2}Used by\nfaulty +\d+ {2}0 \[dead\]\nhello +\d+ {2}0\n/);
   });
 
   it("runs the file-commands example successfully, its two refusals tolerated", () => {

@@ -5,8 +5,7 @@ import { describe, expect, it } from "vitest";
 import { SEEK_SET } from "../../abi/fcntl.js";
 import { major, minor, S_IFCHR } from "../../abi/stat.js";
 import { Kernel } from "../../host/init/main.js";
-import { cliSession } from "../helpers.js";
-import { expectErrno } from "../vfs_helpers.js";
+import { cliSession, expectErrno } from "../helpers.js";
 
 describe("a session's terminal", () => {
   it("is /dev/pts/N, a character device 136:N, on descriptors 0, 1 and 2", () => {

@@ -6,8 +6,7 @@ import { W_EXITCODE } from "../../abi/signal.js";
 import type { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
 import { bootWithStdout, ECHO, install } from "../exec_helpers.js";
-import { loadBytes } from "../helpers.js";
-import { expectErrno } from "../vfs_helpers.js";
+import { expectErrno, loadBytes } from "../helpers.js";
 
 let k: Kernel;
 let libc: Libc;

@@ -8,8 +8,7 @@ import type { Libc } from "../../host/user/nolibc.js";
 import { compileModule } from "../../scripts/build.js";
 import { modpost } from "../../scripts/mod/modpost.js";
 import { bootWithStdout, ECHO, install } from "../exec_helpers.js";
-import { dmesg, scratchDir, writeModuleSource } from "../helpers.js";
-import { expectErrno } from "../vfs_helpers.js";
+import { dmesg, expectErrno, scratchDir, writeModuleSource } from "../helpers.js";
 
 // A format for files whose third byte is '@': it runs `target` (a parameter) with argv[0] replaced by "probe",
 // logging what it sees. `mode` makes it misbehave: trap, error (-EPERM), zero (0 and no interpreter),

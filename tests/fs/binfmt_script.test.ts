@@ -8,7 +8,8 @@ import { W_EXITCODE } from "../../abi/signal.js";
 import type { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
 import { bootWithStdout, ECHO, install } from "../exec_helpers.js";
-import { expectErrno, neg, sys, userString } from "../vfs_helpers.js";
+import { expectErrno } from "../helpers.js";
+import { neg, sys, userString } from "../vfs_helpers.js";
 
 let k: Kernel;
 let libc: Libc;

@@ -11,9 +11,9 @@ import { ARG_SPACE, type LinuxBinfmt } from "../../host/fs/exec.js";
 import { KernelError } from "../../host/kernel/error.js";
 import type { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
-import { bootWithStdout, ECHO, install, program, sys as call, wat, writeAndExit } from "../exec_helpers.js";
-import { dmesg, loadBytes } from "../helpers.js";
-import { BAD_PTR, expectErrno, neg, sys, userBuffer, userString } from "../vfs_helpers.js";
+import { bootWithStdout, ECHO, install, program, wat, watSyscall, writeAndExit } from "../exec_helpers.js";
+import { dmesg, expectErrno, loadBytes } from "../helpers.js";
+import { BAD_PTR, neg, sys, userBuffer, userString } from "../vfs_helpers.js";
 
 let k: Kernel;
 let libc: Libc;
@@ -89,7 +89,7 @@ describe("running a program", () => {
   it("closes close-on-exec descriptors and keeps the others", () => {
     // exit(write(3, "x", 1)): 1 while descriptor 3 is open for writing, -EBADF (247 as a status) once it is not.
     install(libc, "/tmp/fd3", wat(program(`(data (i32.const 16) "x")
-      (func (export "_start") (drop ${call(60, call(1, "(i32.const 3)", "(i32.const 16)", "(i32.const 1)"))}))`)));
+      (func (export "_start") (drop ${watSyscall(60, watSyscall(1, "(i32.const 3)", "(i32.const 16)", "(i32.const 1)"))}))`)));
     const open = k.fork(libc);
     expect(open.open("/tmp/three", O_WRONLY | O_CREAT, 0o644)).toBe(3);
     expect(open.execve("/tmp/fd3", ["fd3"])).toBe(W_EXITCODE(1));
@@ -104,10 +104,10 @@ describe("running a program", () => {
     const bytes = [...new TextEncoder().encode(`${path}\0`)].map((b) => `\\${b.toString(16).padStart(2, "0")}`).join("");
     install(libc, "/tmp/first", wat(program(`(data (i32.const 16) "A${bytes}C")
       (func (export "_start")
-        (drop ${call(1, "(i32.const 1)", "(i32.const 16)", "(i32.const 1)")})
+        (drop ${watSyscall(1, "(i32.const 1)", "(i32.const 16)", "(i32.const 1)")})
         (i32.store (i32.const 64) (i32.const 17))
-        (drop ${call(59, "(i32.const 17)", "(i32.const 64)", "(i32.const 0)")})
-        (drop ${call(1, "(i32.const 1)", `(i32.const ${17 + path.length + 1})`, "(i32.const 1)")}))`)));
+        (drop ${watSyscall(59, "(i32.const 17)", "(i32.const 64)", "(i32.const 0)")})
+        (drop ${watSyscall(1, "(i32.const 1)", `(i32.const ${17 + path.length + 1})`, "(i32.const 1)")}))`)));
     expect(libc.execve("/tmp/first", ["first"])).toBe(W_EXITCODE(5));
     expect(stdout()).toBe("AB");
   });

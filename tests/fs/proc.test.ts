@@ -6,7 +6,8 @@ import { O_CREAT, O_RDONLY, O_WRONLY } from "../../abi/fcntl.js";
 import { makedev, S_IFCHR, S_IFREG } from "../../abi/stat.js";
 import type { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
-import { boot, expectErrno, expectRefused, names, text, writeFile } from "../vfs_helpers.js";
+import { expectErrno, expectRefused } from "../helpers.js";
+import { boot, names, text, tree, writeFile } from "../vfs_helpers.js";
 
 let k: Kernel;
 let libc: Libc;
@@ -85,14 +86,14 @@ describe("/proc/self and /proc/PID", () => {
 
 describe("changes in /proc", () => {
   it("refuses to create (EACCES) and to make, remove or rename anything else (EPERM)", () => {
-    expectRefused(libc, "/proc/sys", () => libc.open("/proc/sys/new", O_CREAT | O_WRONLY), "EACCES");
-    expectRefused(libc, "/proc/sys", () => libc.mknod("/proc/sys/new", S_IFREG | 0o644), "EACCES");
-    expectRefused(libc, "/proc/sys", () => libc.mknod("/proc/sys/new", S_IFCHR | 0o644, makedev(1, 3)), "EPERM");
-    expectRefused(libc, "/proc/sys", () => libc.mkdir("/proc/sys/new"), "EPERM");
-    expectRefused(libc, "/proc/sys", () => libc.symlink("x", "/proc/sys/new"), "EPERM");
-    expectRefused(libc, "/proc/sys", () => libc.rmdir("/proc/sys/kernel"), "EPERM");
-    expectRefused(libc, "/proc/sys", () => libc.unlink("/proc/sys/kernel/tainted"), "EPERM");
-    expectRefused(libc, "/proc/sys", () => libc.rename("/proc/sys/kernel", "/proc/sys/k"), "EPERM");
+    expectRefused(() => tree(libc, "/proc/sys"), () => libc.open("/proc/sys/new", O_CREAT | O_WRONLY), "EACCES");
+    expectRefused(() => tree(libc, "/proc/sys"), () => libc.mknod("/proc/sys/new", S_IFREG | 0o644), "EACCES");
+    expectRefused(() => tree(libc, "/proc/sys"), () => libc.mknod("/proc/sys/new", S_IFCHR | 0o644, makedev(1, 3)), "EPERM");
+    expectRefused(() => tree(libc, "/proc/sys"), () => libc.mkdir("/proc/sys/new"), "EPERM");
+    expectRefused(() => tree(libc, "/proc/sys"), () => libc.symlink("x", "/proc/sys/new"), "EPERM");
+    expectRefused(() => tree(libc, "/proc/sys"), () => libc.rmdir("/proc/sys/kernel"), "EPERM");
+    expectRefused(() => tree(libc, "/proc/sys"), () => libc.unlink("/proc/sys/kernel/tainted"), "EPERM");
+    expectRefused(() => tree(libc, "/proc/sys"), () => libc.rename("/proc/sys/kernel", "/proc/sys/k"), "EPERM");
   });
 
   it("refuses to open a read-only file for writing with EACCES", () => {

@@ -10,9 +10,9 @@ import { compileModule } from "../../scripts/build.js";
 import { modpost } from "../../scripts/mod/modpost.js";
 import { dmesg, loadBytes, scratchDir, writeModuleSource } from "../helpers.js";
 
-/** A filesystem whose mount works but whose lookup traps, and one whose lookup returns a made-up inode. */
+/** A filesystem whose mount works but whose lookup traps, and one whose lookup logs and returns a made-up inode. */
 const brokenFs = (name: string, lookupBody: string) => `
-import { file_system_type, inode_operations, file_operations, inode_set_ops, new_inode, register_filesystem,
+import { file_system_type, inode_operations, file_operations, inode_set_ops, new_inode, pr_info, register_filesystem,
   unregister_filesystem, S_IFDIR } from "@abi/include/kernel";
 MODULE_LICENSE("GPL");
 const t = new file_system_type();
@@ -53,7 +53,7 @@ const scratch = scratchDir("ramfs");
 beforeAll(async () => {
   const sources: [string, string][] = [
     ["trapfs", brokenFs("trapfs", "return load<i32>(<usize>0xfffffff0);")],
-    ["liarfs", brokenFs("liarfs", "return 4242;")],
+    ["liarfs", brokenFs("liarfs", `pr_info("liarfs: lookup\\n"); return 4242;`)],
     ["forgetful", FORGETFUL],
   ];
   const objs = [];
@@ -138,6 +138,19 @@ describe("ramfs", () => {
     }
     // 6.4 MB went through; without eviction the module's memory would have grown past it.
     expect(mod.memory.size).toBeLessThan(2 << 20);
+  });
+
+  it("lets go of a superblock and its inodes at umount, so mounting again and again holds no more", () => {
+    const held = () => k.moduleFilesystems.superblocks;
+    expect(held()).toBe(0);
+    for (let round = 0; round < 50; round++) {
+      sh.mount("none", "/mnt/r", "ramfs");
+      sh.mkdir("/mnt/r/d");
+      sh.close(sh.open("/mnt/r/d/f", O_CREAT | O_RDWR));
+      expect(held()).toBe(1);
+      sh.umount("/mnt/r");
+      expect(held()).toBe(0);
+    }
   });
 });
 
@@ -232,8 +245,10 @@ describe("a filesystem module that misbehaves", () => {
   it("returns an inode that is not one of its own: EIO, and nothing is cached", () => {
     k.insmod(fixtures.get("liarfs")!);
     sh.mount("none", "/mnt/r", "liarfs");
-    expect(() => sh.stat("/mnt/r/x")).toThrow(expect.objectContaining({ code: "EIO" }));
-    expect(sh.readdir("/mnt").map((d) => d.name)).toContain("r");
+    k.log.clear();
+    for (let i = 0; i < 2; i++) expect(() => sh.stat("/mnt/r/x")).toThrow(expect.objectContaining({ code: "EIO" }));
+    // A cached dentry, positive or negative, would have answered the second walk without asking the module.
+    expect(dmesg(k)).toEqual(["liarfs: lookup", "liarfs: lookup"]);
   });
 
   it("forgets to unregister: rmmod withdraws its filesystem with a warning", () => {

@@ -6,8 +6,8 @@ import { O_RDONLY, O_WRONLY } from "../../abi/fcntl.js";
 import { S_IFDIR, S_IFREG } from "../../abi/stat.js";
 import type { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
-import { cliSession, loadBytes, moduleFixtures } from "../helpers.js";
-import { boot, expectErrno, names, text } from "../vfs_helpers.js";
+import { cliSession, expectErrno, loadBytes, moduleFixtures } from "../helpers.js";
+import { boot, names, text } from "../vfs_helpers.js";
 
 let k: Kernel;
 let libc: Libc;

@@ -1,11 +1,33 @@
 // The interrupt controller on its own: edges, masking, sharing, the kernel's own running, spurious lines.
 
-import { beforeEach, describe, expect, it } from "vitest";
-import { IRQ_HANDLED, IRQ_NONE, IRQF_SHARED } from "../../abi/irq.js";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  IRQ_HANDLED, IRQ_NONE, IRQF_ONESHOT, IRQF_PERCPU, IRQF_PROBE_SHARED, IRQF_SHARED, IRQF_TRIGGER_FALLING, IRQF_TRIGGER_RISING,
+} from "../../abi/irq.js";
 import { Kernel } from "../../host/init/main.js";
 import { type IrqAction } from "../../host/irq/manage.js";
-import { KernelError } from "../../host/kernel/error.js";
-import { dmesg } from "../helpers.js";
+import { compileModule } from "../../scripts/build.js";
+import { modpost } from "../../scripts/mod/modpost.js";
+import { dmesg, expectErrno, expectRefused, scratchDir, writeModuleSource } from "../helpers.js";
+
+/** A module whose handler on IRQ 6 (shared, dev_id 1, named "bad") traps. */
+const IRQ_TRAP = `
+import { free_irq, IRQF_SHARED, request_irq } from "@abi/include/kernel";
+MODULE_LICENSE("GPL");
+function handler(irq: i32, dev: u32): i32 { return load<i32>(<usize>0xfffffff0); }
+export function init_module(): i32 { return request_irq(6, handler.index, IRQF_SHARED, "bad", 1); }
+export function cleanup_module(): void { free_irq(6, 1); }
+`;
+
+let irqTrap: Uint8Array;
+const scratch = scratchDir("manage");
+
+beforeAll(async () => {
+  const [r] = modpost([await compileModule(writeModuleSource(scratch.dir, "irq_trap", IRQ_TRAP), true)]);
+  irqTrap = r!.binary;
+});
+
+afterAll(() => scratch.cleanup());
 
 let k: Kernel;
 beforeEach(() => {
@@ -86,14 +108,44 @@ describe("interrupt delivery", () => {
     expect(() => k.irqs.request(16, action("x", () => 1))).toThrow(expect.objectContaining({ code: "EINVAL" }));
   });
 
-  it("removes a handler that faults and keeps the line for the others", () => {
+  it("shares a line only between handlers alike in trigger, IRQF_ONESHOT and IRQF_PERCPU", () => {
+    const interrupts = () => k.read("/proc/interrupts");
+    k.irqs.request(3, action("first", () => IRQ_HANDLED, IRQF_SHARED | IRQF_TRIGGER_RISING | IRQF_ONESHOT, 1));
+    const refusals: [string, number, string][] = [
+      ["falling", IRQF_SHARED | IRQF_TRIGGER_FALLING | IRQF_ONESHOT, "00002082"],
+      ["threaded", IRQF_SHARED | IRQF_TRIGGER_RISING, "00000081"],
+      ["percpu", IRQF_SHARED | IRQF_TRIGGER_RISING | IRQF_ONESHOT | IRQF_PERCPU, "00002481"],
+    ];
+    for (const [name, flags, hex] of refusals) {
+      k.log.clear();
+      expectRefused(interrupts, () => k.irqs.request(3, action(name, () => IRQ_HANDLED, flags, 2)), "EBUSY", `${name}: irq 3 is busy`);
+      expect(dmesg(k)).toEqual([`genirq: Flags mismatch irq 3. ${hex} (${name}) vs. 00002081 (first)`]);
+    }
+    k.irqs.request(3, action("alike", () => IRQ_HANDLED, IRQF_SHARED | IRQF_TRIGGER_RISING | IRQF_ONESHOT, 2));
+    expect(interrupts()).toBe("           CPU0       \n  3:          0    XT-PIC   3-edge      first, alike\n");
+  });
+
+  it("says nothing of a mismatch when either asks only to probe (IRQF_PROBE_SHARED)", () => {
+    k.irqs.request(3, action("first", () => IRQ_HANDLED, IRQF_SHARED, 1));
+    k.log.clear();
+    expectErrno(() => k.irqs.request(3, action("probe", () => IRQ_HANDLED, IRQF_PROBE_SHARED, 2)), "EBUSY", "probe: irq 3 is busy");
+    expect(dmesg(k)).toEqual([]);
+  });
+
+  it("removes a module's handler that traps (an Oops) and keeps the line for the others", () => {
+    k.insmod(irqTrap);
     const good = counter(IRQ_HANDLED);
-    k.irqs.request(6, action("bad", () => { throw new KernelError("EFAULT", "bad: Oops"); }, IRQF_SHARED, 1));
     k.irqs.request(6, action("good", good.fn, IRQF_SHARED, 2));
+    expect(k.read("/proc/interrupts")).toContain("6-edge      bad, good\n");
+    k.log.clear();
     edge(6);
     edge(6);
     expect(good.calls).toBe(2);
-    expect(k.read("/proc/interrupts")).toContain("6-edge      good\n");
+    expect(k.read("/proc/interrupts")).toMatch(/ {2}6: +2 +XT-PIC +6-edge +good\n/);
+    const log = dmesg(k);
+    expect(log.filter((l) => l.startsWith("BUG: "))).toEqual(["BUG: wasm trap in irq_trap: memory access out of bounds"]);
+    expect(log.some((l) => l.startsWith("RIP: handler [irq_trap] "))).toBe(true);
+    expect(k.read("/proc/modules")).toMatch(/^irq_trap \d+ 0 \[dead\], Live /);
   });
 
   it("warns on a bogus return value and on freeing an irq twice", () => {

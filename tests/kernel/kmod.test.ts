@@ -7,8 +7,8 @@ import { makedev, S_IFCHR } from "../../abi/stat.js";
 import { Kernel } from "../../host/init/main.js";
 import { MAX_KMOD_CONCURRENT } from "../../host/kernel/kmod.js";
 import type { Libc } from "../../host/user/nolibc.js";
-import { dmesg, loadBytes } from "../helpers.js";
-import { expectErrno, neg } from "../vfs_helpers.js";
+import { dmesg, expectErrno, loadBytes } from "../helpers.js";
+import { neg } from "../vfs_helpers.js";
 
 let k: Kernel;
 let sh: Libc;

@@ -5,7 +5,7 @@ import { Kernel } from "../../host/init/main.js";
 import { wasmFrames } from "../../host/kernel/traps.js";
 import { compileModule } from "../../scripts/build.js";
 import { modpost } from "../../scripts/mod/modpost.js";
-import { dmesg, expectRefused, loadBytes, scratchDir, snapshot, writeModuleSource } from "../helpers.js";
+import { dmesg, expectErrno, expectRefused, loadBytes, scratchDir, snapshot, writeModuleSource } from "../helpers.js";
 
 // Fixtures: a provider whose exported symbol traps, a user that calls it from init, and a module
 // whose init recurses until the stack runs out.
@@ -79,7 +79,7 @@ describe("a trap in init_module", () => {
   it("logs an Oops naming the module and the function", () => {
     k.insmod(loadBytes("hello"));
     k.log.clear();
-    expect(() => k.insmod(loadBytes("faulty"), { args: "mode=trap" })).toThrow();
+    expectRefused(k, () => k.insmod(loadBytes("faulty"), { args: "mode=trap" }), "EFAULT", "faulty: Oops in init_module");
     const records = k.log.read();
     const lines = records.map((r) => r.text);
     expect(records[0]).toMatchObject({ level: LOGLEVELS.KERN_ALERT, text: "BUG: wasm trap in faulty: memory access out of bounds" });
@@ -93,22 +93,22 @@ describe("a trap in init_module", () => {
   });
 
   it("taints the kernel D", () => {
-    expect(() => k.insmod(loadBytes("faulty"), { args: "mode=trap" })).toThrow();
+    expectRefused(k, () => k.insmod(loadBytes("faulty"), { args: "mode=trap" }), "EFAULT", "faulty: Oops in init_module");
     expect(k.taint.test("DIE")).toBe(true);
     expect(Number(k.read("/proc/sys/kernel/tainted")) & 128).toBe(128);
     expect(k.taint.toString()).toBe("Tainted: G      D" + " ".repeat(12));
   });
 
   it("numbers Oopses and shows the taint of the earlier ones", () => {
-    expect(() => k.insmod(loadBytes("faulty"), { args: "mode=trap" })).toThrow();
+    expectRefused(k, () => k.insmod(loadBytes("faulty"), { args: "mode=trap" }), "EFAULT", "faulty: Oops in init_module");
     k.log.clear();
-    expect(() => k.insmod(loadBytes("faulty"), { args: "mode=trap size=64" })).toThrow();
+    expectRefused(k, () => k.insmod(loadBytes("faulty"), { args: "mode=trap size=64" }), "EFAULT", "faulty: Oops in init_module");
     expect(dmesg(k)).toContain("Oops: 0000 [#2]");
     expect(dmesg(k)).toContain(`CPU: 0 UID: 0 PID: 1 Comm: insmod Tainted: G      D${" ".repeat(12)} ${UTS_RELEASE} #1`);
   });
 
   it("leaves the kernel working", () => {
-    expect(() => k.insmod(loadBytes("faulty"), { args: "mode=trap" })).toThrow();
+    expectRefused(k, () => k.insmod(loadBytes("faulty"), { args: "mode=trap" }), "EFAULT", "faulty: Oops in init_module");
     k.log.clear();
     k.insmod(loadBytes("hello"), { args: "who=survivor" });
     k.rmmod("hello");
@@ -145,7 +145,7 @@ describe("a BUG() in cleanup_module", () => {
   });
 
   it("leaves the module listed [dead] until the next rmmod, which skips cleanup", () => {
-    expect(() => k.rmmod("faulty")).toThrow();
+    expectErrno(() => k.rmmod("faulty"), "EFAULT", "faulty: Oops in cleanup_module");
     expect(k.read("/proc/modules")).toMatch(/^faulty \d+ 0 \[dead\], Live 0x0000000000000000\n$/);
     expect(() => k.write("/sys/module/faulty/parameters/mode", "none")).toThrow(expect.objectContaining({ code: "ENODEV" }));
     k.log.clear();
@@ -156,7 +156,7 @@ describe("a BUG() in cleanup_module", () => {
   });
 
   it("leaves the kernel working", () => {
-    expect(() => k.rmmod("faulty")).toThrow();
+    expectErrno(() => k.rmmod("faulty"), "EFAULT", "faulty: Oops in cleanup_module");
     k.rmmod("faulty");
     k.log.clear();
     k.insmod(loadBytes("hello"));
@@ -185,7 +185,7 @@ describe("a trap in a provider's symbol", () => {
 
   it("leaves the provider [dead]; rmmod removes it without calling its cleanup", () => {
     k.insmod(fixture("trapper"));
-    expect(() => k.insmod(fixture("trapper_user"))).toThrow();
+    expectErrno(() => k.insmod(fixture("trapper_user")), "EFAULT", "trapper: Oops in trapper_crash");
     expect(k.read("/proc/modules")).toMatch(/^trapper \d+ 0 \[dead\], Live 0x0000000000000000\n$/);
     k.log.clear();
     k.rmmod("trapper");

@@ -6,8 +6,7 @@ import { O_RDONLY } from "../../abi/fcntl.js";
 import { makedev, S_IFCHR } from "../../abi/stat.js";
 import type { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
-import { cliSession, dmesg, loadBytes } from "../helpers.js";
-import { expectErrno } from "../vfs_helpers.js";
+import { cliSession, dmesg, expectErrno, loadBytes } from "../helpers.js";
 import { makeModuleDir, type ModuleDir } from "./moddir.js";
 
 let md: ModuleDir;

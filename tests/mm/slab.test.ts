@@ -1,6 +1,32 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GFP } from "../../abi/gfp.js";
+import { Kernel } from "../../host/init/main.js";
+import { KernelError } from "../../host/kernel/error.js";
 import { KMALLOC_MAX_SIZE, KmallocCache, kmallocSizeRoundup, ZERO_SIZE_PTR, type ModuleHeap } from "../../host/mm/slab.js";
+import { compileModule } from "../../scripts/build.js";
+import { modpost } from "../../scripts/mod/modpost.js";
+import { dmesg, expectErrno, expectRefused, loadBytes, scratchDir, writeModuleSource } from "../helpers.js";
+
+/** kmallocs 16 KiB blocks until the module's allocator, its memory at the cap, can no longer grow it. */
+const GREEDY = `
+import { kmalloc, GFP_KERNEL, ENOMEM } from "@abi/include/kernel";
+MODULE_LICENSE("GPL");
+export function init_module(): i32 {
+  for (let i = 0; i < 256; i++) if (kmalloc(16384, GFP_KERNEL) == 0) return -ENOMEM;
+  return 0;
+}
+export function cleanup_module(): void {}
+`;
+
+let greedy: Uint8Array;
+const scratch = scratchDir("slab");
+
+beforeAll(async () => {
+  const [r] = modpost([await compileModule(writeModuleSource(scratch.dir, "greedy", GREEDY), true)]);
+  greedy = r!.binary;
+});
+
+afterAll(() => scratch.cleanup());
 
 /** A bump allocator standing in for a module's heap, recording what the cache asks of it. */
 function fakeHeap(limit = Infinity) {
@@ -129,6 +155,17 @@ describe("KmallocCache", () => {
     expect(c.bytes).toBe(64);
   });
 
+  it("lets what the allocator throws through, unaccounted (the gate has made it an Oops)", () => {
+    const { c, heap, warnings } = cache();
+    const oops = new KernelError("EFAULT", "mod: Oops in __heap_alloc");
+    heap.alloc = () => {
+      throw oops;
+    };
+    expect(() => c.kmalloc(8, GFP.GFP_KERNEL)).toThrow(oops);
+    expect(warnings).toEqual([]);
+    expect(c.bytes).toBe(0);
+  });
+
   it("reclaims what is still held and forgets it", () => {
     const { c, freed } = cache();
     const a = c.kmalloc(10, GFP.GFP_KERNEL);
@@ -140,5 +177,28 @@ describe("KmallocCache", () => {
     expect(c.bytes).toBe(0);
     expect(c.reclaim()).toEqual([]);
     expect(freed).toEqual([d]);
+  });
+});
+
+describe("kmalloc in a module", () => {
+  it("is an Oops, not a NULL, when the module's allocator traps under the module's own kmalloc", () => {
+    // 4 pages (256 KiB) of memory and no kmalloc cap to speak of: the allocator traps growing past them.
+    const k = new Kernel({ memoryMaxPages: 4, kmallocCap: 64 << 20 });
+    expectRefused(k, () => k.insmod(greedy), "EFAULT", "greedy: Oops in allocateBlock");
+    const log = dmesg(k);
+    expect(log.slice(0, 2)).toEqual(["BUG: wasm trap in greedy: unreachable", "Oops: 0000 [#1]"]);
+    expect(log.filter((l) => l.startsWith("  ")).map((l) => l.split(" [")[0]!.trim())).toEqual(["allocateBlock", "__heap_alloc", "init_module"]);
+    expect(log.some((l) => l.includes("kmalloc"))).toBe(false);
+    expect(k.read("/proc/sys/kernel/tainted")).toBe("128\n");
+  });
+
+  it("goes through the Oops gate when the kernel allocates for a module: the module dies, the caller gets EFAULT", () => {
+    const k = new Kernel({ memoryMaxPages: 4 });
+    k.insmod(loadBytes("hello"));
+    const mod = k.modules.find("hello")!;
+    k.log.clear();
+    expectErrno(() => mod.slab.kmalloc(1 << 20, GFP.GFP_KERNEL), "EFAULT", "hello: Oops in allocateBlock");
+    expect(dmesg(k).slice(0, 2)).toEqual(["BUG: wasm trap in hello: unreachable", "Oops: 0000 [#1]"]);
+    expect(k.read("/proc/modules")).toMatch(/^hello \d+ 0 \[dead\], Live /);
   });
 });

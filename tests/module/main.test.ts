@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { EWOULDBLOCK } from "../../abi/errno.js";
 import { LOGLEVELS } from "../../abi/kern_levels.js";
@@ -8,7 +10,7 @@ import { kernelFunctions, tryModuleGet } from "../../host/module/ksyms.js";
 import { compileModule } from "../../scripts/build.js";
 import { modpost } from "../../scripts/mod/modpost.js";
 import {
-  dmesg, dropSection, expectRefused, loadBytes, removeModinfo, scratchDir, setModinfo, snapshot, writeModuleSource,
+  cliRunner, dmesg, dropSection, expectRefused, loadBytes, removeModinfo, scratchDir, setModinfo, snapshot, writeModuleSource,
 } from "../helpers.js";
 
 const LEAK = /^faulty: leaked (\d+) bytes of kmalloc memory at [0-9a-f]{8}; reclaimed$/;
@@ -45,8 +47,36 @@ export function init_module(): i32 {
 }
 export function cleanup_module(): void {}
 `;
+/** An init that returns a positive number, which Linux takes as success with a complaint. */
+const POSITIVE = `
+MODULE_LICENSE("GPL");
+export function init_module(): i32 { return 3; }
+export function cleanup_module(): void {}
+`;
+/** A driver that takes a dynamic major, a device node, an IRQ and a timer, and gives none of them back. */
+const HOARDER = `
+import { device_create, file_operations, get_jiffies, HZ, IRQ_HANDLED, mod_timer, pr_info, register_chrdev, request_irq,
+  timer_setup } from "@abi/include/kernel";
+MODULE_LICENSE("GPL");
+const fops = new file_operations();
+function hoarder_irq(irq: i32, dev: u32): i32 { return IRQ_HANDLED; }
+function hoarder_timer(data: u32): void { pr_info("hoarder: timer ran\\n"); }
+export function init_module(): i32 {
+  const major = register_chrdev(0, "hoarder", fops);
+  if (major < 0) return major;
+  const err = device_create(<u32>major, 0, "hoard0");
+  if (err != 0) return err;
+  const irq = request_irq(5, hoarder_irq.index, 0, "hoarder", 1);
+  if (irq != 0) return irq;
+  mod_timer(timer_setup(hoarder_timer.index, 0), get_jiffies() + <u32>HZ);
+  return 0;
+}
+export function cleanup_module(): void {}
+`;
 let permanent: Uint8Array;
 const fixtures = new Map<string, Uint8Array>();
+/** The fixtures as files, for insmod in a command session. */
+const fixturePath = (name: string) => join(scratch.dir, `${name}.wasm`);
 const scratch = scratchDir("main");
 
 beforeAll(async () => {
@@ -55,10 +85,15 @@ beforeAll(async () => {
     ["prop_exporter", PROP_EXPORTER],
     ["gpl_then_prop", mixedUser(true)],
     ["prop_then_gpl", mixedUser(false)],
+    ["positive", POSITIVE],
+    ["hoarder", HOARDER],
   ];
   const objs = [];
   for (const [name, source] of sources) objs.push(await compileModule(writeModuleSource(scratch.dir, name, source), true));
-  for (const r of modpost(objs)) fixtures.set(r.name, r.binary);
+  for (const r of modpost(objs)) {
+    fixtures.set(r.name, r.binary);
+    writeFileSync(fixturePath(r.name), r.binary);
+  }
   permanent = fixtures.get("permanent")!;
 });
 
@@ -423,6 +458,18 @@ describe("init failures", () => {
     expect(lines).toContain("faulty: kmalloc failed after 16 blocks of 4096 bytes");
   });
 
+  it("takes a positive return as success, with Linux's two warnings", async () => {
+    const run = cliRunner(k);
+    expect(await run(`insmod ${fixturePath("positive")}`)).toEqual({ status: 0, out: "", err: "" });
+    expect(await run("dmesg -t")).toEqual({
+      status: 0,
+      out: "do_init_module: 'positive'->init suspiciously returned 3, it should follow 0/-E convention\n" +
+        "do_init_module: loading module anyway...\n",
+      err: "",
+    });
+    expect((await run("cat /proc/modules")).out).toMatch(/^positive \d+ 0 - Live 0x0000000000000000\n$/);
+  });
+
   it("reclaims and reports what a module leaked at rmmod", () => {
     const before = snapshot(k);
     const mod = k.insmod(loadBytes("faulty"), { args: "mode=leak size=1000" });
@@ -434,5 +481,29 @@ describe("init failures", () => {
     expect(leaks.map((l) => LEAK.exec(l)?.[1])).toEqual(["1000", "2000"]);
     expect(mod.slab.bytes).toBe(0);
     expect(snapshot(k)).toEqual(before);
+  });
+});
+
+describe("rmmod of a driver that gives nothing back", () => {
+  it("takes back its major, device node, IRQ and timer, warning for each", async () => {
+    const run = cliRunner(k);
+    expect(await run(`insmod ${fixturePath("hoarder")}`)).toEqual({ status: 0, out: "", err: "" });
+    expect((await run("cat /proc/devices")).out).toBe("Character devices:\n254 hoarder\n\nBlock devices:\n");
+    expect((await run("ls /dev/hoard0")).out).toBe("/dev/hoard0\n");
+    expect((await run("cat /proc/interrupts")).out).toBe("           CPU0       \n  5:          0    XT-PIC   5-edge      hoarder\n");
+    expect(await run("rmmod hoarder")).toEqual({ status: 0, out: "", err: "" });
+    expect((await run("dmesg -t")).out).toBe(
+      "hoarder: character major 254 (hoarder) still registered at unload; unregistered\n" +
+        "hoarder: device node /dev/hoard0 still present at unload; removed\n" +
+        "hoarder: irq 5 handler still installed at unload; freed\n" +
+        "hoarder: 1 timer(s) still pending at unload; deleted\n",
+    );
+    expect((await run("cat /proc/devices")).out).toBe("Character devices:\n\nBlock devices:\n");
+    expect(await run("ls /dev/hoard0")).toEqual({ status: 1, out: "", err: "ls: cannot access '/dev/hoard0': No such file or directory\n" });
+    expect((await run("cat /proc/interrupts")).out).toBe("           CPU0       \n");
+    // The timer was due a second after insmod: it never runs, so nothing is logged, no Oops.
+    expect(await run("dmesg -C")).toEqual({ status: 0, out: "", err: "" });
+    expect(await run("hw tick 2s")).toEqual({ status: 0, out: "", err: "" });
+    expect(await run("dmesg")).toEqual({ status: 0, out: "", err: "" });
   });
 });

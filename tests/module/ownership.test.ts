@@ -14,8 +14,7 @@ import type { Module } from "../../host/module/internal.js";
 import type { Libc } from "../../host/user/nolibc.js";
 import { compileModule } from "../../scripts/build.js";
 import { modpost } from "../../scripts/mod/modpost.js";
-import { dmesg, expectRefused, loadBytes, ownerModule, scratchDir, snapshot, writeModuleSource } from "../helpers.js";
-import { expectErrno } from "../vfs_helpers.js";
+import { dmesg, expectErrno, expectRefused, loadBytes, ownerModule, scratchDir, snapshot, writeModuleSource } from "../helpers.js";
 
 // The owner: one of each object, reported by handle or address, each released in its cleanup.
 const OWNER = `

@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { LOGLEVELS } from "../../abi/kern_levels.js";
 import { SECTION_PARAM } from "../../abi/module.js";
@@ -7,7 +9,7 @@ import { KernelError } from "../../host/kernel/error.js";
 import { LOG_LINE_MAX } from "../../host/kernel/printk.js";
 import { ModuleMemory, type ModPtr } from "../../host/mm/maccess.js";
 import { paramEq, parseArgs, setParam, showParam, type ModuleParam, type StringMaker } from "../../host/module/params.js";
-import { dmesg, expectRefused, loadBytes, rewriteRecords } from "../helpers.js";
+import { cliRunner, dmesg, expectRefused, loadBytes, rewriteRecords, scratchDir } from "../helpers.js";
 
 const memory = new ModuleMemory("m", new WebAssembly.Memory({ initial: 1 }));
 
@@ -282,6 +284,23 @@ describe("/sys/module/NAME/parameters", () => {
   it("refuses an over-long string and keeps the old value", () => {
     expectRefused(k, () => k.write("/sys/module/hello/parameters/who", "x".repeat(1025)), "ENOSPC");
     expect(k.read("/sys/module/hello/parameters/who")).toBe("kernel\n");
+  });
+
+  it("has no file for a parameter with perm 0, which insmod still sets", async () => {
+    const { dir, cleanup } = scratchDir("params");
+    try {
+      const path = join(dir, "hello.wasm");
+      writeFileSync(path, rewriteRecords(loadBytes("hello"), SECTION_PARAM, (ps) => ps.map((p) => (p.name === "count" ? { ...p, value: 0 } : p))));
+      const run = cliRunner(new Kernel());
+      expect(await run(`insmod ${path} count=2`)).toEqual({ status: 0, out: "", err: "" });
+      expect(await run("ls /sys/module/hello/parameters")).toEqual({ status: 0, out: "who\n", err: "" });
+      expect(await run("cat /sys/module/hello/parameters/count")).toEqual({
+        status: 1, out: "", err: "cat: /sys/module/hello/parameters/count: No such file or directory\n",
+      });
+      expect((await run("dmesg -t")).out).toBe("Hello, world!\nHello, world!\n");
+    } finally {
+      cleanup();
+    }
   });
 
   it("goes away with the module", () => {

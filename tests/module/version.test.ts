@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { abiPrototype, crc32 } from "../../abi/crc.js";
+import { abiPrototype, canonicalPrototype, crc32 } from "../../abi/crc.js";
 import { KERNEL_SYMBOLS, STRUCTS, type KernelSymbolName } from "../../abi/kernel.js";
 import { SECTION_KSYMTAB, SECTION_VERSIONS } from "../../abi/module.js";
 import { sameMagic, VERMAGIC } from "../../abi/version.js";
@@ -10,7 +10,7 @@ import { kernelSymbolCrc } from "../../host/module/kallsyms.js";
 import { compileModule, moduleName, MODULES_DIR, treeModules } from "../../scripts/build.js";
 import { modpost } from "../../scripts/mod/modpost.js";
 import {
-  dmesg, dropSection, expectRefused, loadBytes, readRecords, rewriteRecords, scratchDir, writeModuleSource,
+  cliRunner, dmesg, dropSection, expectRefused, loadBytes, readRecords, rewriteRecords, scratchDir, writeModuleSource,
 } from "../helpers.js";
 
 const hex8 = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
@@ -136,15 +136,24 @@ describe("kernel symbol CRCs", () => {
   });
 });
 
-describe("modprobe --dump-modversions", () => {
-  it("decodes __versions as 0x%08x<TAB>symbol lines", () => {
-    const dump = readRecords(loadBytes("counter_user"), SECTION_VERSIONS).map((v) => `${hex8(v.value)}\t${v.name}\n`).join("");
-    const counter = new Map(readRecords(loadBytes("counter"), SECTION_KSYMTAB).map((e) => [e.name, e.value]));
-    expect(dump).toBe(
-      `${hex8(counter.get("counter_add")!)}\tcounter_add\n` +
-        `${hex8(counter.get("counter_get")!)}\tcounter_get\n` +
-        `${hex8(kernelSymbolCrc("_printk"))}\t_printk\n`,
-    );
+describe("modprobe --dump-modversions and --show-exports", () => {
+  /** One line of their output: the CRC genksyms computes over the canonical prototype, then the name. */
+  const line = (name: string, params: string[], ret: string) => `${hex8(crc32(canonicalPrototype(name, { params, ret })))}\t${name}\n`;
+  const counterAdd = line("counter_add", ["i32"], "i32");
+  const counterGet = line("counter_get", [], "i32");
+
+  it("prints, as 0x%08x<TAB>symbol, the CRC of each symbol the module binds, as genksyms computes it", async () => {
+    const run = cliRunner(new Kernel());
+    const printk = `${hex8(crc32(abiPrototype("_printk", KERNEL_SYMBOLS._printk, STRUCTS)))}\t_printk\n`;
+    expect(await run("modprobe --dump-modversions counter_user")).toEqual({ status: 0, out: counterAdd + counterGet + printk, err: "" });
+  });
+
+  it("prints the symbols a module exports the same way, the GPL-only ones last, and FATAL for no such module", async () => {
+    const run = cliRunner(new Kernel());
+    const counterReset = line("counter_reset", [], "void");
+    expect(await run("modprobe --show-exports counter")).toEqual({ status: 0, out: counterAdd + counterGet + counterReset, err: "" });
+    expect(await run("modprobe --show-exports hello")).toEqual({ status: 0, out: "", err: "" });
+    expect(await run("modprobe --show-exports nosuch")).toEqual({ status: 1, out: "", err: "modprobe: FATAL: Module nosuch not found.\n" });
   });
 });
 

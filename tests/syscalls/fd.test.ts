@@ -7,7 +7,8 @@ import type { File } from "../../host/fs/fs.js";
 import { NR_OPEN_DEFAULT } from "../../host/fs/file.js";
 import type { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
-import { boot, expectErrno, neg, sys, text, writeFile } from "../vfs_helpers.js";
+import { expectErrno } from "../helpers.js";
+import { boot, neg, sys, text, writeFile } from "../vfs_helpers.js";
 
 let k: Kernel;
 let libc: Libc;
@@ -122,7 +123,9 @@ describe("ioctl", () => {
 
 describe("fsync and sync", () => {
   it("fsync succeeds on files and directories, however they were opened", () => {
-    for (const [path, flags] of [["/tmp/f", O_WRONLY], ["/tmp/f", O_RDONLY], ["/tmp", O_RDONLY]] as const) libc.fsync(libc.open(path, flags));
+    for (const [path, flags] of [["/tmp/f", O_WRONLY], ["/tmp/f", O_RDONLY], ["/tmp", O_RDONLY]] as const) {
+      expect(sys(libc, "fsync", libc.open(path, flags)), `${path} ${flags}`).toBe(0);
+    }
   });
 
   it("fsync gives EINVAL where the filesystem has no fsync, EBADF for a descriptor that is not open", () => {

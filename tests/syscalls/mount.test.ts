@@ -2,8 +2,10 @@
 // umount2 flags. What mounts do is tested in tests/fs/namespace.test.ts.
 
 import { beforeEach, describe, expect, it } from "vitest";
-import { MNT_FORCE, UMOUNT_NOFOLLOW } from "../../abi/fcntl.js";
+import { MNT_DETACH, MNT_FORCE, UMOUNT_NOFOLLOW } from "../../abi/fcntl.js";
+import { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
+import { cliRunner } from "../helpers.js";
 import { boot, neg, sys, text, userString } from "../vfs_helpers.js";
 
 let libc: Libc;
@@ -46,5 +48,13 @@ describe("umount2", () => {
     expect(sys(libc, "umount2", str("/mnt/x"), 0x10)).toBe(neg("EINVAL"));
     expect(mounts()).toContain("/mnt/x");
     expect(sys(libc, "umount2", str("/mnt/x"), MNT_FORCE)).toBe(0);
+  });
+
+  it("refuses lazy unmount (MNT_DETACH) with EINVAL and keeps the mount, as the shell's syscall shows", async () => {
+    const run = cliRunner(new Kernel());
+    expect(await run("mount -t devtmpfs dev /mnt")).toEqual({ status: 0, out: "", err: "" });
+    expect(await run(`syscall umount2 /mnt ${MNT_DETACH}`)).toEqual({ status: 1, out: "syscall(umount2) = -1 EINVAL (Invalid argument)\n", err: "" });
+    expect((await run("mount -t devtmpfs")).out).toBe("devtmpfs on /dev type devtmpfs (rw,relatime)\ndev on /mnt type devtmpfs (rw,relatime)\n");
+    expect(await run("syscall umount2 /mnt 0")).toEqual({ status: 0, out: "syscall(umount2) = 0\n", err: "" });
   });
 });

@@ -8,7 +8,8 @@ import { S_IFREG } from "../../abi/stat.js";
 import { NR_OPEN_DEFAULT } from "../../host/fs/file.js";
 import type { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
-import { boot, expectErrno, expectRefused, names, neg, sys, text, tree, userString, writeFile } from "../vfs_helpers.js";
+import { expectErrno, expectRefused } from "../helpers.js";
+import { boot, names, neg, sys, text, tree, userString, writeFile } from "../vfs_helpers.js";
 
 let k: Kernel;
 let libc: Libc;
@@ -93,8 +94,8 @@ describe("flags", () => {
 
   it("O_CREAT|O_EXCL makes a new file, and refuses any existing name with EEXIST", () => {
     libc.close(libc.open("/tmp/d/new", O_CREAT | O_EXCL | O_WRONLY));
-    expectRefused(libc, "/tmp/d", () => libc.open("/tmp/d/new", O_CREAT | O_EXCL | O_WRONLY), "EEXIST");
-    expectRefused(libc, "/tmp", () => libc.open("/tmp/ld", O_CREAT | O_EXCL | O_RDONLY), "EEXIST");
+    expectRefused(() => tree(libc, "/tmp/d"), () => libc.open("/tmp/d/new", O_CREAT | O_EXCL | O_WRONLY), "EEXIST");
+    expectRefused(() => tree(libc, "/tmp"), () => libc.open("/tmp/ld", O_CREAT | O_EXCL | O_RDONLY), "EEXIST");
   });
 
   it("O_TRUNC empties a file opened for writing, and O_APPEND writes at its end", () => {
@@ -112,8 +113,8 @@ describe("flags", () => {
   });
 
   it("refuses O_CREAT|O_DIRECTORY with EINVAL, creating nothing", () => {
-    expectRefused(libc, "/tmp/d", () => libc.open("/tmp/d/new", O_CREAT | O_DIRECTORY | O_RDONLY), "EINVAL");
-    expectRefused(libc, "/tmp/d", () => libc.open("/tmp/d", O_CREAT | O_DIRECTORY | O_RDONLY), "EINVAL");
+    expectRefused(() => tree(libc, "/tmp/d"), () => libc.open("/tmp/d/new", O_CREAT | O_DIRECTORY | O_RDONLY), "EINVAL");
+    expectRefused(() => tree(libc, "/tmp/d"), () => libc.open("/tmp/d", O_CREAT | O_DIRECTORY | O_RDONLY), "EINVAL");
   });
 
   it("O_NOFOLLOW refuses a final symlink with ELOOP but follows one earlier in the path", () => {

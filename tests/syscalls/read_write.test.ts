@@ -3,7 +3,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { O_APPEND, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET } from "../../abi/fcntl.js";
 import type { Libc } from "../../host/user/nolibc.js";
-import { BAD_PTR, boot, expectErrno, neg, sys, text, userBuffer, writeFile } from "../vfs_helpers.js";
+import { expectErrno } from "../helpers.js";
+import { BAD_PTR, boot, neg, sys, text, userBuffer, writeFile } from "../vfs_helpers.js";
 
 let libc: Libc;
 /** /tmp/f holds "0123456789"; fd is it opened O_RDWR. */

@@ -3,8 +3,10 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { MS_RDONLY, O_CREAT, O_RDONLY, O_WRONLY } from "../../abi/fcntl.js";
 import { makedev, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, STAT_LAYOUT } from "../../abi/stat.js";
+import { Kernel } from "../../host/init/main.js";
 import { parseStat, type Libc } from "../../host/user/nolibc.js";
-import { boot, expectErrno, neg, sys, text, userBuffer, userString, writeFile } from "../vfs_helpers.js";
+import { expectErrno } from "../helpers.js";
+import { boot, neg, sys, text, userBuffer, userString, writeFile } from "../vfs_helpers.js";
 
 let libc: Libc;
 beforeEach(() => {
@@ -98,13 +100,17 @@ describe("readlink", () => {
 });
 
 describe("chmod, fchmod and fchmodat", () => {
-  it("moves the ctime and leaves the mtime", async () => {
-    const before = libc.stat("/tmp/f");
-    await new Promise((r) => setTimeout(r, 5));
-    libc.chmod("/tmp/f", 0o700);
-    const after = libc.stat("/tmp/f");
-    expect(after.ctime * 1e9 + after.ctimeNsec).toBeGreaterThan(before.ctime * 1e9 + before.ctimeNsec);
-    expect([after.mtime, after.mtimeNsec]).toEqual([before.mtime, before.mtimeNsec]);
+  it("moves the ctime to now and leaves the mtime", () => {
+    let now = 1_700_000_000_000_000_000n;
+    const task = new Kernel({ realtimeNs: () => now }).spawn("test");
+    writeFile(task, "/tmp/f", "12345");
+    const before = task.stat("/tmp/f");
+    now += 5_000_000_123n;
+    task.chmod("/tmp/f", 0o700);
+    const after = task.stat("/tmp/f");
+    expect([before.ctime, before.ctimeNsec]).toEqual([1_700_000_000, 0]);
+    expect([after.ctime, after.ctimeNsec]).toEqual([1_700_000_005, 123]);
+    expect([after.mtime, after.mtimeNsec]).toEqual([1_700_000_000, 0]);
   });
 
   it("is EROFS on a read-only mount, EBADF for a descriptor not open, and takes a path relative to dirfd", () => {

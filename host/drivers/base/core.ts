@@ -6,7 +6,7 @@
 // removed and made again by someone else is left alone.
 
 import { makedev, S_IFCHR } from "../../../abi/stat.js";
-import { discardRefusal, KernelError } from "../../kernel/error.js";
+import { discardRefusal, KernelError, refusal } from "../../kernel/error.js";
 import type { Inode } from "../../fs/fs.js";
 import { mknod, unlink, walk, type WalkContext } from "../../fs/namei.js";
 import type { Module } from "../../module/internal.js";
@@ -77,8 +77,7 @@ export class Devices {
           this.create(mod, majorNr >>> 0, minorNr >>> 0, mod.memory.readString(name));
           return 0;
         } catch (e) {
-          if (e instanceof KernelError) return -e.errno;
-          throw e;
+          return refusal(e);
         }
       },
       device_destroy: (majorNr, minorNr) => discardRefusal(() => this.destroy(mod, majorNr >>> 0, minorNr >>> 0)),
