@@ -20,6 +20,7 @@ import { UTS_RELEASE } from "../../abi/version.js";
 import { Kernel } from "../init/main.js";
 import { Session } from "./session.js";
 import { signo } from "../../abi/signal.js";
+import { firstLine, internalErrorEntry } from "./crashlog.js";
 import {
   connect, frame, LineDecoder, logPath, parseRequest, parseSignal, REQUEST_MAX, socketPath, unsafeDirectory,
   type Output, type Reply, type Request,
@@ -207,8 +208,9 @@ class Connection {
     kernel: Kernel,
     onRequest: (conn: Connection, line: string) => Promise<void>,
     onClose: (conn: Connection) => void,
+    logInternalError: (where: string, e: unknown) => void,
   ) {
-    const io = { drained: () => drained(sock), realtime: true };
+    const io = { drained: () => drained(sock), realtime: true, logInternalError };
     this.session = new Session(kernel, (text) => this.send({ out: text }), (text) => this.send({ err: text }), io);
     sock.on("data", (chunk: Buffer) => {
       for (const line of this.lines.push(chunk)) {
@@ -328,7 +330,8 @@ class Kerneld {
     if (this.halting) return void sock.destroy();
     if (this.connections.size >= CLIENTS_MAX) return refuse(sock, `wasm-lkm: too many clients (${CLIENTS_MAX} connected); try again later\n`);
     try {
-      const conn = new Connection(sock, this.kernel, (c, line) => this.request(c, line), (c) => this.connections.delete(c));
+      const log = (where: string, e: unknown) => logInternalError(this.io, where, e);
+      const conn = new Connection(sock, this.kernel, (c, line) => this.request(c, line), (c) => this.connections.delete(c), log);
       this.connections.add(conn);
     } catch (e) {
       logInternalError(this.io, "accept", e);
@@ -408,18 +411,12 @@ function refuse(sock: Socket, why: string, status = 1): void {
   sock.once("close", () => clearTimeout(linger));
 }
 
-/** The first line of a host error's message, for the client. */
-function firstLine(e: unknown): string {
-  return String(e instanceof Error ? e.message : e).split("\n", 1)[0]!;
-}
-
 /**
  * Write down a host error the daemon survived, when and where, with its stack, on its stderr: the log
  * beside the socket once detached (see logPath), the terminal with --foreground.
  */
 function logInternalError(io: Output, where: string, e: unknown): void {
-  const trace = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
-  io.err(`${new Date().toISOString()} wasm-lkm: ${where}: internal error: ${trace}\n`);
+  io.err(internalErrorEntry(where, e));
 }
 
 /** A booted kernel is a running system: every CLOCK_PERIOD_MS, simulated time catches up with wall time. */

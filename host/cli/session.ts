@@ -16,7 +16,9 @@ import { signo } from "../../abi/signal.js";
 import type { Task } from "../kernel/sched.js";
 import { firstPending, flushSignals, sendSignal, signalPending } from "../kernel/signal.js";
 import { SoftLockup } from "../kernel/watchdog.js";
+import { KernelError } from "../kernel/error.js";
 import { WAIT, type Libc } from "../user/nolibc.js";
+import { firstLine } from "./crashlog.js";
 import { cat } from "./cat.js";
 import { cd, pwd } from "./cd.js";
 import { chmod } from "./chmod.js";
@@ -98,6 +100,8 @@ export interface SessionOptions {
    * another client or the hardware to wake it. Otherwise the driver lets simulated time run itself.
    */
   readonly realtime?: boolean;
+  /** Where a host error a command ran into is written down with its stack (host/cli/crashlog.ts). */
+  readonly logInternalError?: (where: string, e: unknown) => void;
 }
 
 /** The simulated time a waiting command's driver lets pass between turns of the event loop. */
@@ -223,6 +227,8 @@ export class Session implements CommandContext {
     try {
       const result = command ? command.run(args, this) : execute(this, words);
       return typeof result === "number" ? result : yield* result;
+    } catch (e) {
+      return this.failed(task.comm, e);
     } finally {
       task.comm = saved;
       this.replaceExitedShell();
@@ -326,6 +332,20 @@ export class Session implements CommandContext {
       else if (!this.kernel.idle(task, IDLE_SLICE_NS)) return;
       else await turn();
     }
+  }
+
+  /**
+   * A command that threw instead of returning a status: a refusal it did not report is said as strerror
+   * says it; a host error (a bug) in one line, its stack logged. Either way the command fails, not the shell.
+   */
+  private failed(comm: string, e: unknown): number {
+    if (e instanceof KernelError) {
+      this.err(`wasm-lkm: ${comm}: ${e.strerror}\n`);
+      return 1;
+    }
+    this.opts.logInternalError?.(comm, e);
+    this.err(`wasm-lkm: ${comm}: internal error: ${firstLine(e)}\n`);
+    return 1;
   }
 
   private record(status: number, tolerant: boolean): number {
