@@ -13,7 +13,7 @@ import { isParamType } from "../../abi/moduleparam.js";
 import { sameMagic, VERMAGIC } from "../../abi/version.js";
 import { KernelError } from "../kernel/error.js";
 import type { TaintName } from "../kernel/panic.js";
-import { die, isModuleFault, ModuleBug, oopsError } from "../kernel/traps.js";
+import { die, isModuleFault, ModuleBug, oopsError, wasmFrames } from "../kernel/traps.js";
 import type { Kernfs } from "../fs/kernfs.js";
 import { currentOrNull } from "../kernel/sched.js";
 import type { Watchdog } from "../kernel/watchdog.js";
@@ -169,9 +169,9 @@ export class ModuleLoader {
       held: new Map(),
       syms: new Map(),
       params: [],
-      memory: new ModuleMemory(info.name, memory),
+      memory: new ModuleMemory(info.name, memory, (m) => this.pr(LOGLEVELS.KERN_ERR, m)),
       slab: new KmallocCache(info.name, this.k.limits.kmallocCap, {
-        alloc: (size) => this.call(mod, () => mod.exports!.heapAlloc(size) >>> 0),
+        alloc: (size) => this.call(mod, () => allocOrNull(mod.exports!.heapAlloc, size)),
         free: (ptr) => this.call(mod, () => mod.exports!.heapFree(ptr)),
         zero: (ptr, size) => mod.memory.bytes(ptr, size).fill(0),
       }, (m) => this.warn(m)),
@@ -538,6 +538,24 @@ export class ModuleLoader {
     return this.modules.map((m) => ` ${m.name}${moduleFlags(m)}`).join("");
   }
 }
+
+/**
+ * The module's allocator, its one way of saying it is out of memory read as NULL: AssemblyScript's TLSF
+ * traps (unreachable) in growMemory, which -O3 inlines into allocateBlock, when the memory cannot grow past
+ * its cap, before it has changed any of its state; so kmalloc fails as Linux's does and the module lives
+ * on. Any other trap in the allocator is an Oops.
+ */
+function allocOrNull(alloc: (size: number) => number, size: number): number {
+  try {
+    return alloc(size) >>> 0;
+  } catch (e) {
+    if (e instanceof WebAssembly.RuntimeError && e.message === "unreachable" && OUT_OF_MEMORY.has(wasmFrames(e)[0]?.func ?? "")) return 0;
+    throw e;
+  }
+}
+
+/** Where TLSF traps when its memory cannot grow. */
+const OUT_OF_MEMORY = new Set(["growMemory", "allocateBlock"]);
 
 /** The loader's rewrite of every module: budget checks for the watchdog, and the name the kernel knows it by. */
 function withBudgetChecks(bytes: Uint8Array, name: string): Uint8Array {
