@@ -72,6 +72,15 @@ export const STRUCTS = {
    * to the next format), any other -errno to fail the exec with it.
    */
   linux_binfmt: [["module", "u32"], ["load_binary", FN]],
+  /**
+   * A disk driver's operations (include/linux/blkdev.h). owner: THIS_MODULE, pinned while the disk is open.
+   * queue_rq(disk, rq): take the request (blk_rq_pos, blk_rq_sectors, rq_data_dir), move its data with
+   * blk_rq_copy_to / blk_rq_copy_from and end it with blk_mq_end_request, now or later (from the interrupt
+   * handler); 0 once taken, -errno to fail it at once. open(disk, mode) and release(disk): each open of the
+   * disk or one of its partitions (mode: FMODE_READ 1 | FMODE_WRITE 2); 0 or -errno. ioctl(disk, mode, cmd,
+   * arg): a command the block layer does not answer itself; -ENOTTY for one the driver does not know.
+   */
+  block_device_operations: [["owner", "u32"], ["queue_rq", FN], ["open", FN], ["release", FN], ["ioctl", FN]],
 } as const satisfies Record<string, StructDef>;
 
 export const KERNEL_SYMBOLS = {
@@ -621,6 +630,217 @@ export const KERNEL_SYMBOLS = {
     ret: "i32",
     gpl: false,
     doc: "Open the file named by the len bytes at name as execve opens a program (a regular file with an execute bit, on a mount without noexec) and make it bprm->interpreter: execve searches the formats again for it once load_binary returns 0. 0, or open_exec's -errno (ENOENT, EACCES, ELOOP...).",
+  },
+
+  register_blkdev: {
+    kind: "func",
+    params: [["major", "u32"], ["name", "string"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Own a block major (0: a dynamic one, from 254 down) for /proc/devices. Returns 0 for a fixed major, the major for 0, or -EINVAL (major 512 or more), -EBUSY (taken, or no dynamic major left).",
+  },
+  unregister_blkdev: {
+    kind: "func",
+    params: [["major", "u32"], ["name", "string"]],
+    ret: "void",
+    gpl: false,
+    doc: "Give back a block major this module registered; another's, or one under another name, is refused with a warning. rmmod gives back any left, with a warning.",
+  },
+  alloc_disk: {
+    kind: "func",
+    params: [["major", "u32"], ["first_minor", "u32"], ["minors", "u32"], ["name", "string"], ["fops", "struct block_device_operations"]],
+    ret: "u32",
+    gpl: false,
+    doc: "A disk (struct gendisk) named name (hda, ram0, loop0) on major:first_minor, with minors numbers for itself and its partitions (1: none, unless partition scanning is turned on), capacity 0, driven by fops. Returns its handle; 0 for a bad struct or name, a major this module did not register, or minors in use.",
+  },
+  set_capacity: {
+    kind: "func",
+    params: [["disk", "u32"], ["sectors", "u32"]],
+    ret: "void",
+    gpl: false,
+    doc: "Set the disk's size in 512-byte sectors.",
+  },
+  set_capacity_and_notify: {
+    kind: "func",
+    params: [["disk", "u32"], ["sectors", "u32"]],
+    ret: "bool",
+    gpl: false,
+    doc: "set_capacity of an added disk, logging \"NAME: detected capacity change from OLD to NEW\" when it changes. True if it did.",
+  },
+  get_capacity: {
+    kind: "func",
+    params: [["disk", "u32"]],
+    ret: "u32",
+    gpl: false,
+    doc: "The disk's size in 512-byte sectors; 0 for a bad handle.",
+  },
+  set_disk_ro: {
+    kind: "func",
+    params: [["disk", "u32"], ["read_only", "bool"]],
+    ret: "void",
+    gpl: false,
+    doc: "Make the disk read-only (opens for writing then fail with EROFS) or writable.",
+  },
+  set_disk_partscan: {
+    kind: "func",
+    params: [["disk", "u32"], ["on", "bool"]],
+    ret: "void",
+    gpl: false,
+    doc: "Turn partition scanning on or off (GENHD_FL_NO_PART cleared or set): a disk allocated with one minor scans only when turned on, its partitions numbered from the extended major 259 (blkext).",
+  },
+  add_disk: {
+    kind: "func",
+    params: [["disk", "u32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Make the disk live: /dev/NAME, /sys/block/NAME, /proc/partitions, and its partition table read (msdos), with a node per partition. 0, or -EINVAL for a bad handle or a disk already added.",
+  },
+  del_gendisk: {
+    kind: "func",
+    params: [["disk", "u32"]],
+    ret: "void",
+    gpl: false,
+    doc: "Take the disk down: its nodes and sysfs entries go, its dirty buffers are written back, and I/O on what is still open fails with EIO. The handle stays valid for put_disk.",
+  },
+  put_disk: {
+    kind: "func",
+    params: [["disk", "u32"]],
+    ret: "void",
+    gpl: false,
+    doc: "Free a disk (after del_gendisk, or one never added). rmmod deletes and frees any a module left, with a warning.",
+  },
+  bdev_disk_changed: {
+    kind: "func",
+    params: [["disk", "u32"], ["invalidate", "bool"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Read the partition table again (dropping the partitions, and with invalidate reading none). 0, or -EBUSY while a partition is open.",
+  },
+  disk_openers: {
+    kind: "func",
+    params: [["disk", "u32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "How many opens the disk and its partitions have (mounts included); -EINVAL for a bad handle.",
+  },
+  blk_rq_pos: {
+    kind: "func",
+    params: [["rq", "u32"]],
+    ret: "u32",
+    gpl: false,
+    doc: "The request's first sector on the disk.",
+  },
+  blk_rq_sectors: {
+    kind: "func",
+    params: [["rq", "u32"]],
+    ret: "u32",
+    gpl: false,
+    doc: "The request's length in 512-byte sectors.",
+  },
+  rq_data_dir: {
+    kind: "func",
+    params: [["rq", "u32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "READ (0) or WRITE (1); -EINVAL for a bad handle.",
+  },
+  blk_rq_copy_to: {
+    kind: "func",
+    params: [["rq", "u32"], ["offset", "u32"], ["from", "usize"], ["n", "u32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "A READ request's data: copy n bytes from the module's memory into it at byte offset. 0; -EINVAL for a bad handle, a WRITE request or a range outside it; -EFAULT for a bad buffer.",
+  },
+  blk_rq_copy_from: {
+    kind: "func",
+    params: [["rq", "u32"], ["offset", "u32"], ["to", "usize"], ["n", "u32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "A WRITE request's data: copy n bytes of it from byte offset into the module's memory. 0, -EINVAL, -EFAULT as blk_rq_copy_to.",
+  },
+  blk_mq_end_request: {
+    kind: "func",
+    params: [["rq", "u32"], ["error", "i32"]],
+    ret: "void",
+    gpl: false,
+    doc: "End a request of this module's disk, with 0 or -errno (the I/O then fails with EIO). A request already ended, or timed out (after 30 s), is ignored.",
+  },
+  insw: {
+    kind: "func",
+    params: [["port", "u32"], ["buf", "usize"], ["count", "u32"]],
+    ret: "void",
+    gpl: false,
+    doc: "Read count 16-bit words from a requested port into buf (rep insw).",
+  },
+  outsw: {
+    kind: "func",
+    params: [["port", "u32"], ["buf", "usize"], ["count", "u32"]],
+    ret: "void",
+    gpl: false,
+    doc: "Write count 16-bit words from buf to a requested port (rep outsw).",
+  },
+  sb_set_blocksize: {
+    kind: "func",
+    params: [["sb", "u32"], ["size", "i32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Set the block size of the superblock's device for sb_bread (a power of two from the device's sector size to 4096); returns it, or 0 if refused.",
+  },
+  sb_bdev_nr_sectors: {
+    kind: "func",
+    params: [["sb", "u32"]],
+    ret: "u32",
+    gpl: false,
+    doc: "The size of the superblock's device in 512-byte sectors; 0 for a superblock with none.",
+  },
+  sb_bread: {
+    kind: "func",
+    params: [["sb", "u32"], ["block", "u32"]],
+    ret: "u32",
+    gpl: false,
+    doc: "The buffer of a block of the superblock's device, read if it is not cached (struct buffer_head, referenced until brelse). 0 on an I/O error or past the end of the device (\"attempt to access beyond end of device\").",
+  },
+  sb_getblk: {
+    kind: "func",
+    params: [["sb", "u32"], ["block", "u32"]],
+    ret: "u32",
+    gpl: false,
+    doc: "The buffer of a block without reading it (its data is to be written whole). 0 past the end of the device.",
+  },
+  brelse: {
+    kind: "func",
+    params: [["bh", "u32"]],
+    ret: "void",
+    gpl: false,
+    doc: "Drop a buffer reference this module took; another's, or 0, is ignored (a warning for the first).",
+  },
+  bh_read: {
+    kind: "func",
+    params: [["bh", "u32"], ["offset", "u32"], ["to", "usize"], ["n", "u32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Copy n bytes of the buffer's data from offset into the module's memory. 0; -EINVAL for a bad handle or a range outside the block; -EFAULT.",
+  },
+  bh_write: {
+    kind: "func",
+    params: [["bh", "u32"], ["offset", "u32"], ["from", "usize"], ["n", "u32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Copy n bytes from the module's memory into the buffer's data at offset (then mark_buffer_dirty). 0, -EINVAL, -EFAULT; -EROFS on a read-only mount.",
+  },
+  mark_buffer_dirty: {
+    kind: "func",
+    params: [["bh", "u32"]],
+    ret: "void",
+    gpl: false,
+    doc: "The buffer's data changed: it is written back by sync, fsync, umount, or the periodic flush (after 30 s).",
+  },
+  sync_dirty_buffer: {
+    kind: "func",
+    params: [["bh", "u32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Write the buffer now, if dirty, and wait. 0 or -EIO.",
   },
 } as const satisfies Record<string, SymbolDef>;
 

@@ -69,7 +69,11 @@ export function sys_pwrite64(task: Task, fd: number, buf: number, count: number,
 
 /** generic_file_llseek(): EINVAL for a bad whence or a negative result, ENXIO for SEEK_DATA/HOLE past the end. */
 export function genericFileLlseek(file: File, offset: number, whence: number): number {
-  const size = file.inode.size;
+  return llseekSize(file, offset, whence, file.inode.size);
+}
+
+/** generic_file_llseek_size(): as generic_file_llseek for a file whose end is `size` (a block device's, say). */
+export function llseekSize(file: File, offset: number, whence: number, size: number): number {
   let pos: number;
   switch (whence) {
     case SEEK_SET:

@@ -15,6 +15,9 @@ export interface IoDevice {
   readonly size: number;
   read(offset: number, width: 1 | 2 | 4): number;
   write(offset: number, value: number, width: 1 | 2 | 4): void;
+  /** rep insw / rep outsw on a data port, when the device moves blocks of words faster than word by word. */
+  readWords?(offset: number, into: Uint16Array): void;
+  writeWords?(offset: number, from: Uint16Array): void;
   /** The simulated clock advanced: devices that work over time (a timer, a UART's baud rate) act. */
   tick?(ns: number): void;
 }
@@ -53,6 +56,20 @@ export class IoBus {
 
   private base(port: number): number {
     return this.at(port)?.base ?? 0;
+  }
+
+  /** rep insw: count words from one port. */
+  readWords(port: number, into: Uint16Array): void {
+    const dev = this.at(port);
+    if (dev?.readWords) return dev.readWords(port - dev.base, into);
+    for (let i = 0; i < into.length; i++) into[i] = this.read(port, 2);
+  }
+
+  /** rep outsw. */
+  writeWords(port: number, from: Uint16Array): void {
+    const dev = this.at(port);
+    if (dev?.writeWords) return dev.writeWords(port - dev.base, from);
+    for (const w of from) this.write(port, w, 2);
   }
 
   tick(ns: number): void {

@@ -19,6 +19,8 @@ import type { WaitRegistry } from "../kernel/wait.js";
 import type { Idr } from "../lib/idr.js";
 import { chrdevSymbols, type CharDevices } from "../fs/char_dev.js";
 import type { ModuleFilesystems } from "../fs/module_ops.js";
+import type { ModuleDisks } from "../block/module_ops.js";
+import type { ModuleBuffers } from "../fs/buffer.js";
 import type { ModuleBinfmts } from "../fs/binfmt_module.js";
 import type { Vfs } from "../fs/vfs.js";
 import { syscallSymbols, type SyscallTable } from "../kernel/syscalls.js";
@@ -43,6 +45,8 @@ export interface KsymContext {
   readonly vfs: Vfs;
   readonly moduleFilesystems: ModuleFilesystems;
   readonly moduleBinfmts: ModuleBinfmts;
+  readonly moduleDisks: ModuleDisks;
+  readonly moduleBuffers: ModuleBuffers;
   readonly chrdevs: CharDevices;
   readonly devices: Devices;
   readonly ioports: IoPorts;
@@ -76,6 +80,8 @@ export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
     ...dPathSymbols(k.vfs, mod),
     ...k.moduleFilesystems.symbols(mod),
     ...k.moduleBinfmts.symbols(mod),
+    ...k.moduleDisks.symbols(mod),
+    ...k.moduleBuffers.symbols(mod),
     ...chrdevSymbols(k.chrdevs, (m, p) => k.moduleFilesystems.fileOperations(m, p), mod),
     ...k.devices.symbols(mod),
     ...k.ioports.symbols(mod),
