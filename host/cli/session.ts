@@ -17,10 +17,12 @@ import type { Task } from "../kernel/sched.js";
 import { firstPending, flushSignals, sendSignal, signalPending } from "../kernel/signal.js";
 import { SoftLockup } from "../kernel/watchdog.js";
 import { WAIT, type Libc } from "../user/nolibc.js";
+import { blockdev } from "./blockdev.js";
 import { cat } from "./cat.js";
 import { cd, pwd } from "./cd.js";
 import { chmod } from "./chmod.js";
 import type { CliCommand, CommandContext, CommandSteps, Step } from "./command.js";
+import { dd } from "./dd.js";
 import { depmod } from "./depmod.js";
 import { dmesg } from "./dmesg.js";
 import { echo } from "./echo.js";
@@ -58,7 +60,7 @@ const help: CliCommand = {
 export const COMMANDS: readonly CliCommand[] = [
   insmod, rmmod, lsmod, modinfo, modprobe, depmod, dmesg,
   ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, chmod, stat, mount, umount, cd, pwd, syscall,
-  hw, trueCommand, falseCommand, help,
+  dd, blockdev, hw, trueCommand, falseCommand, help,
 ];
 
 /** Where this system keeps its programs: each command is also /bin/NAME, /sbin/NAME..., as busybox's applets are. */
