@@ -842,6 +842,41 @@ export const KERNEL_SYMBOLS = {
     gpl: false,
     doc: "Write the buffer now, if dirty, and wait. 0 or -EIO.",
   },
+  fget: {
+    kind: "func",
+    params: [["fd", "i32"]],
+    ret: "u32",
+    gpl: false,
+    doc: "Take a reference on the current task's open file fd (a loop device's backing file, say): its handle, for file_inode, file_flags and blk_rq_file_rw, until fput. 0 for a bad descriptor or outside a system call.",
+  },
+  fput: {
+    kind: "func",
+    params: [["file", "u32"]],
+    ret: "void",
+    gpl: false,
+    doc: "Drop a reference this module took with fget (the last closes the file); another's is refused with a warning. rmmod drops any left, with a warning.",
+  },
+  blk_rq_file_rw: {
+    kind: "func",
+    params: [["rq", "u32"], ["file", "u32"], ["pos", "i64"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Move a request of this module's disk to or from a file it holds (fget), at byte pos: a READ fills the request from the file (zeros past its end), a WRITE writes the request to it. 0, or the -errno of the read or write (-EBADF for a WRITE to a file not open for writing).",
+  },
+  file_path: {
+    kind: "func",
+    params: [["file", "u32"], ["buf", "usize"], ["size", "i32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "The absolute path of an open file (d_path), UTF-8 without a NUL, into buf. Its length, -ERANGE if size is too small, -EINVAL for a bad handle.",
+  },
+  inode_get_dev: {
+    kind: "func",
+    params: [["inode", "u32"]],
+    ret: "u32",
+    gpl: false,
+    doc: "The device number of the inode's filesystem (st_dev); 0 for a bad handle.",
+  },
 } as const satisfies Record<string, SymbolDef>;
 
 export type KernelSymbolName = keyof typeof KERNEL_SYMBOLS;

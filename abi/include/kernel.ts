@@ -1162,6 +1162,31 @@ export declare function mark_buffer_dirty(bh: u32): void;
 @external("kernel", "sync_dirty_buffer")
 export declare function sync_dirty_buffer(bh: u32): i32;
 
+/** Take a reference on the current task's open file fd (a loop device's backing file, say): its handle, for file_inode, file_flags and blk_rq_file_rw, until fput. 0 for a bad descriptor or outside a system call. */
+// @ts-ignore: decorator
+@external("kernel", "fget")
+export declare function fget(fd: i32): u32;
+
+/** Drop a reference this module took with fget (the last closes the file); another's is refused with a warning. rmmod drops any left, with a warning. */
+// @ts-ignore: decorator
+@external("kernel", "fput")
+export declare function fput(file: u32): void;
+
+/** Move a request of this module's disk to or from a file it holds (fget), at byte pos: a READ fills the request from the file (zeros past its end), a WRITE writes the request to it. 0, or the -errno of the read or write (-EBADF for a WRITE to a file not open for writing). */
+// @ts-ignore: decorator
+@external("kernel", "blk_rq_file_rw")
+export declare function blk_rq_file_rw(rq: u32, file: u32, pos: i64): i32;
+
+/** The absolute path of an open file (d_path), UTF-8 without a NUL, into buf. Its length, -ERANGE if size is too small, -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "file_path")
+export declare function file_path(file: u32, buf: usize, size: i32): i32;
+
+/** The device number of the inode's filesystem (st_dev); 0 for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "inode_get_dev")
+export declare function inode_get_dev(inode: u32): u32;
+
 /** A printk argument as its 32-bit slot: strings and other references by address. */
 // @ts-ignore: decorator
 @inline function __printk_arg<T>(v: T): u32 {

@@ -30,6 +30,7 @@ import { execute } from "./execute.js";
 import { hw } from "./hw.js";
 import { insmod } from "./insmod.js";
 import { ln } from "./ln.js";
+import { losetup } from "./losetup.js";
 import { ls } from "./ls.js";
 import { lsmod } from "./lsmod.js";
 import { mkdir } from "./mkdir.js";
@@ -60,7 +61,7 @@ const help: CliCommand = {
 export const COMMANDS: readonly CliCommand[] = [
   insmod, rmmod, lsmod, modinfo, modprobe, depmod, dmesg,
   ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, chmod, stat, mount, umount, cd, pwd, syscall,
-  dd, blockdev, hw, trueCommand, falseCommand, help,
+  dd, blockdev, losetup, hw, trueCommand, falseCommand, help,
 ];
 
 /** Where this system keeps its programs: each command is also /bin/NAME, /sbin/NAME..., as busybox's applets are. */

@@ -122,3 +122,18 @@ export function kernelRead(bounce: MmStruct, file: File, count: number, pos: num
     bounce.release(mark);
   }
 }
+
+/** kernel_write(): write data to the file at pos from the kernel, the task's user copies pointed at `bounce` as kernelRead does. */
+export function kernelWrite(bounce: MmStruct, file: File, data: Uint8Array, pos: number): number {
+  const task = current();
+  const [saved, mark] = [task.mm, bounce.mark];
+  task.mm = bounce;
+  try {
+    const buf = bounce.sbrk(data.length);
+    bounce.bytes(buf, data.length).set(data);
+    return vfsWrite(file, buf, data.length, pos);
+  } finally {
+    task.mm = saved;
+    bounce.release(mark);
+  }
+}

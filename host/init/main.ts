@@ -18,6 +18,7 @@ import { CharDevices } from "../fs/char_dev.js";
 import { Blkdev, lookupBdev } from "../block/fops.js";
 import { Genhd } from "../block/genhd.js";
 import { ModuleDisks } from "../block/module_ops.js";
+import { BackingFiles } from "../block/backing.js";
 import { BufferCache, ModuleBuffers } from "../fs/buffer.js";
 import { currentOrNull } from "../kernel/sched.js";
 import { FMODE_READ, FMODE_WRITE } from "../block/bdev.js";
@@ -112,6 +113,7 @@ export class Kernel implements LoaderContext {
   readonly blkdev: Blkdev;
   readonly moduleDisks: ModuleDisks;
   readonly moduleBuffers: ModuleBuffers;
+  readonly backingFiles: BackingFiles;
   readonly vfs: Vfs;
   readonly tasks: Tasks;
   readonly syscalls: SyscallTable;
@@ -206,6 +208,10 @@ export class Kernel implements LoaderContext {
       this.vfs.filesystems, guard, this.specialInode(), this.waits.tables, (m) => void this.printk(m, 3),
     );
     this.moduleBuffers = new ModuleBuffers(this.buffers, this.moduleFilesystems.sbs, (m) => this.warn(m));
+    this.backingFiles = new BackingFiles({
+      files: this.moduleFilesystems.files, inodes: this.moduleFilesystems.inodes, requests: this.genhd.requests,
+      kernelTask: () => this.init, fput: (f) => this.vfs.fput(f), warn: (m) => this.warn(m),
+    });
     this.mountBootFilesystems();
     this.bootMounts = new Set(this.vfs.ns.list());
     this.init = this.tasks.spawn("init", null);
@@ -329,7 +335,7 @@ export class Kernel implements LoaderContext {
       .map((nr) => `system call ${nr} (${syscallName(nr) ?? "unnamed"}) still installed at unload; removed`);
     const irqs = this.irqs.freeOwner(mod).map((irq) => `irq ${irq} handler still installed at unload; freed`);
     this.waits.reclaim(mod);
-    const block = [...this.moduleBuffers.reclaim(mod), ...this.genhd.reclaim(mod)];
+    const block = [...this.moduleBuffers.reclaim(mod), ...this.genhd.reclaim(mod), ...this.backingFiles.reclaim(mod)];
     this.moduleDisks.forget(mod);
     return [
       ...syscalls, ...block, ...this.moduleFilesystems.reclaim(mod), ...this.chrdevs.reclaim(mod), ...this.devices.reclaim(mod), ...irqs,

@@ -21,6 +21,7 @@ import { chrdevSymbols, type CharDevices } from "../fs/char_dev.js";
 import type { ModuleFilesystems } from "../fs/module_ops.js";
 import type { ModuleDisks } from "../block/module_ops.js";
 import type { ModuleBuffers } from "../fs/buffer.js";
+import type { BackingFiles } from "../block/backing.js";
 import type { ModuleBinfmts } from "../fs/binfmt_module.js";
 import type { Vfs } from "../fs/vfs.js";
 import { syscallSymbols, type SyscallTable } from "../kernel/syscalls.js";
@@ -47,6 +48,7 @@ export interface KsymContext {
   readonly moduleBinfmts: ModuleBinfmts;
   readonly moduleDisks: ModuleDisks;
   readonly moduleBuffers: ModuleBuffers;
+  readonly backingFiles: BackingFiles;
   readonly chrdevs: CharDevices;
   readonly devices: Devices;
   readonly ioports: IoPorts;
@@ -82,6 +84,7 @@ export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
     ...k.moduleBinfmts.symbols(mod),
     ...k.moduleDisks.symbols(mod),
     ...k.moduleBuffers.symbols(mod),
+    ...k.backingFiles.symbols(mod),
     ...chrdevSymbols(k.chrdevs, (m, p) => k.moduleFilesystems.fileOperations(m, p), mod),
     ...k.devices.symbols(mod),
     ...k.ioports.symbols(mod),
