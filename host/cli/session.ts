@@ -44,6 +44,7 @@ import { rmdir } from "./rmdir.js";
 import { rmmod } from "./rmmod.js";
 import { stat } from "./stat.js";
 import { syscall } from "./syscall.js";
+import { sync } from "./sync.js";
 import { falseCommand, trueCommand } from "./true.js";
 import { umount } from "./umount.js";
 import { splitCommands, SyntaxError, type ListCommand } from "./words.js";
@@ -61,7 +62,7 @@ const help: CliCommand = {
 export const COMMANDS: readonly CliCommand[] = [
   insmod, rmmod, lsmod, modinfo, modprobe, depmod, dmesg,
   ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, chmod, stat, mount, umount, cd, pwd, syscall,
-  dd, blockdev, losetup, hw, trueCommand, falseCommand, help,
+  dd, blockdev, losetup, sync, hw, trueCommand, falseCommand, help,
 ];
 
 /** Where this system keeps its programs: each command is also /bin/NAME, /sbin/NAME..., as busybox's applets are. */

@@ -15,6 +15,10 @@ export interface IoDevice {
   readonly size: number;
   read(offset: number, width: 1 | 2 | 4): number;
   write(offset: number, value: number, width: 1 | 2 | 4): void;
+  /** Port ranges it decodes besides [base, base + size) (an IDE channel's control block). */
+  readonly companions?: readonly IoDevice[];
+  /** The device is detached: let go of what it holds (a disk's image file). */
+  close?(): void;
   /** rep insw / rep outsw on a data port, when the device moves blocks of words faster than word by word. */
   readWords?(offset: number, into: Uint16Array): void;
   writeWords?(offset: number, from: Uint16Array): void;
@@ -26,15 +30,21 @@ export interface IoDevice {
 export class IoBus {
   private readonly devices: IoDevice[] = [];
 
+  /** Attach a device and its companions; an overlap with a device there already is refused, attaching none. */
   attach(dev: IoDevice): void {
-    const clash = this.devices.find((d) => dev.base < d.base + d.size && d.base < dev.base + dev.size);
-    if (clash) throw new Error(`ports 0x${dev.base.toString(16)}-0x${(dev.base + dev.size - 1).toString(16)} overlap ${clash.kind} at 0x${clash.base.toString(16)}`);
-    this.devices.push(dev);
+    const all = [dev, ...(dev.companions ?? [])];
+    for (const d of all) {
+      const clash = this.devices.find((o) => d.base < o.base + o.size && o.base < d.base + d.size);
+      if (clash) throw new Error(`ports 0x${d.base.toString(16)}-0x${(d.base + d.size - 1).toString(16)} overlap ${clash.kind} at 0x${clash.base.toString(16)}`);
+    }
+    this.devices.push(...all);
   }
 
   detach(dev: IoDevice): void {
-    const at = this.devices.indexOf(dev);
-    if (at >= 0) this.devices.splice(at, 1);
+    for (const d of [dev, ...(dev.companions ?? [])]) {
+      const at = this.devices.indexOf(d);
+      if (at >= 0) this.devices.splice(at, 1);
+    }
   }
 
   list(): readonly IoDevice[] {

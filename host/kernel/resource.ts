@@ -61,6 +61,11 @@ export class IoPorts {
     return kept.map((r) => `I/O ports ${hex4(r.start)}-${hex4(r.end)} (${r.name}) still requested at unload; released`);
   }
 
+  /** The region a driver holds among ports [start, start + n), if any (a device with a driver is busy). */
+  holder(start: number, n: number): IoRegion | undefined {
+    return this.regions.find((r) => start <= r.end && r.start <= start + n - 1);
+  }
+
   /** /proc/ioports: "%04x-%04x : name" per region. */
   show(): string {
     return this.regions.map((r) => `${hex4(r.start)}-${hex4(r.end)} : ${r.name}\n`).join("");
