@@ -81,6 +81,8 @@ export const STRUCTS = {
    * arg): a command the block layer does not answer itself; -ENOTTY for one the driver does not know.
    */
   block_device_operations: [["owner", "u32"], ["queue_rq", FN], ["open", FN], ["release", FN], ["ioctl", FN]],
+  /** What hostfs_stat says of a host file (lstat): its type and permission bits, links, size, inode number, mtime. */
+  host_stat: [["mode", "u32"], ["nlink", "u32"], ["size", "i64"], ["ino", "i64"], ["mtime", "i64"]],
 } as const satisfies Record<string, StructDef>;
 
 export const KERNEL_SYMBOLS = {
@@ -876,6 +878,104 @@ export const KERNEL_SYMBOLS = {
     ret: "u32",
     gpl: false,
     doc: "The device number of the inode's filesystem (st_dev); 0 for a bad handle.",
+  },
+  sb_mount_data: {
+    kind: "func",
+    params: [["sb", "u32"], ["buf", "usize"], ["size", "i32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "The data string mount(2) was given for this superblock of the module's filesystem (-o's options), UTF-8 without a NUL, into buf. Its length, -ERANGE if size is too small, -EINVAL for a bad handle.",
+  },
+  hostfs_set_root: {
+    kind: "func",
+    params: [["sb", "u32"], ["path", "usize"], ["len", "i32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Confine the superblock of the module's filesystem to the host directory path (absolute, resolved once): every hostfs_* call on it names a path inside it, and none may leave it by '..' or a symlink. 0, -ENOENT for a missing directory, -ENOTDIR, -EBUSY if set already.",
+  },
+  hostfs_stat: {
+    kind: "func",
+    params: [["sb", "u32"], ["path", "usize"], ["len", "i32"], ["st", "struct host_stat"]],
+    ret: "i32",
+    gpl: false,
+    doc: "lstat of a host file (path: len UTF-8 bytes, relative to the superblock's host directory) into *st. 0 or the host's -errno; -EACCES for a path with '..', -ELOOP through a symlink.",
+  },
+  hostfs_read: {
+    kind: "func",
+    params: [["sb", "u32"], ["path", "usize"], ["len", "i32"], ["buf", "usize"], ["n", "i32"], ["pos", "i64"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Read up to n bytes of a host file (path: len UTF-8 bytes, relative to the superblock's host directory) at pos into buf. The bytes read (0 at its end), or -errno (-ELOOP for a symlink).",
+  },
+  hostfs_write: {
+    kind: "func",
+    params: [["sb", "u32"], ["path", "usize"], ["len", "i32"], ["buf", "usize"], ["n", "i32"], ["pos", "i64"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Write n bytes from buf to a host file (path: len UTF-8 bytes, relative to the superblock's host directory) at pos. The bytes written, or -errno.",
+  },
+  hostfs_readdir: {
+    kind: "func",
+    params: [["sb", "u32"], ["path", "usize"], ["len", "i32"], ["index", "i32"], ["buf", "usize"], ["size", "i32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "The name of entry index (from 0, in name order, without . and ..) of a host directory (path: len UTF-8 bytes, relative to the superblock's host directory), UTF-8 into buf. Its length, 0 past the last, or -errno.",
+  },
+  hostfs_create: {
+    kind: "func",
+    params: [["sb", "u32"], ["path", "usize"], ["len", "i32"], ["mode", "u32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Create a regular host file (path: len UTF-8 bytes, relative to the superblock's host directory) with the permission bits of mode; -EEXIST if the name is taken.",
+  },
+  hostfs_mkdir: {
+    kind: "func",
+    params: [["sb", "u32"], ["path", "usize"], ["len", "i32"], ["mode", "u32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Make a host directory (path: len UTF-8 bytes, relative to the superblock's host directory).",
+  },
+  hostfs_unlink: {
+    kind: "func",
+    params: [["sb", "u32"], ["path", "usize"], ["len", "i32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Remove a host file or symlink (path: len UTF-8 bytes, relative to the superblock's host directory).",
+  },
+  hostfs_rmdir: {
+    kind: "func",
+    params: [["sb", "u32"], ["path", "usize"], ["len", "i32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Remove an empty host directory (path: len UTF-8 bytes, relative to the superblock's host directory).",
+  },
+  hostfs_rename: {
+    kind: "func",
+    params: [["sb", "u32"], ["from", "usize"], ["flen", "i32"], ["to", "usize"], ["tlen", "i32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Rename one host path to another, both relative to the superblock's host directory.",
+  },
+  hostfs_truncate: {
+    kind: "func",
+    params: [["sb", "u32"], ["path", "usize"], ["len", "i32"], ["size", "i64"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Set a host file's size (path: len UTF-8 bytes, relative to the superblock's host directory).",
+  },
+  hostfs_readlink: {
+    kind: "func",
+    params: [["sb", "u32"], ["path", "usize"], ["len", "i32"], ["buf", "usize"], ["size", "i32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "The target of a host symlink (path: len UTF-8 bytes, relative to the superblock's host directory), UTF-8 into buf: its length, -ERANGE, or -errno.",
+  },
+  hostfs_symlink: {
+    kind: "func",
+    params: [["sb", "u32"], ["path", "usize"], ["len", "i32"], ["target", "usize"], ["tlen", "i32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Make a host symlink (path: len UTF-8 bytes, relative to the superblock's host directory) to target (which the host never follows for hostfs).",
   },
 } as const satisfies Record<string, SymbolDef>;
 

@@ -622,6 +622,15 @@ export const ZERO_SIZE_PTR: usize = 16;
   ioctl: usize = 0;
 }
 
+// @ts-ignore: decorator
+@unmanaged export class host_stat {
+  mode: u32 = 0;
+  nlink: u32 = 0;
+  size: i64 = 0;
+  ino: i64 = 0;
+  mtime: i64 = 0;
+}
+
 /** Log a message. level is LOGLEVEL_DEFAULT (-1) to take it from a KERN_* prefix of fmt. Returns the length logged. */
 // @ts-ignore: decorator
 @external("kernel", "_printk")
@@ -1186,6 +1195,76 @@ export declare function file_path(file: u32, buf: usize, size: i32): i32;
 // @ts-ignore: decorator
 @external("kernel", "inode_get_dev")
 export declare function inode_get_dev(inode: u32): u32;
+
+/** The data string mount(2) was given for this superblock of the module's filesystem (-o's options), UTF-8 without a NUL, into buf. Its length, -ERANGE if size is too small, -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "sb_mount_data")
+export declare function sb_mount_data(sb: u32, buf: usize, size: i32): i32;
+
+/** Confine the superblock of the module's filesystem to the host directory path (absolute, resolved once): every hostfs_* call on it names a path inside it, and none may leave it by '..' or a symlink. 0, -ENOENT for a missing directory, -ENOTDIR, -EBUSY if set already. */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_set_root")
+export declare function hostfs_set_root(sb: u32, path: usize, len: i32): i32;
+
+/** lstat of a host file (path: len UTF-8 bytes, relative to the superblock's host directory) into *st. 0 or the host's -errno; -EACCES for a path with '..', -ELOOP through a symlink. */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_stat")
+export declare function hostfs_stat(sb: u32, path: usize, len: i32, st: host_stat): i32;
+
+/** Read up to n bytes of a host file (path: len UTF-8 bytes, relative to the superblock's host directory) at pos into buf. The bytes read (0 at its end), or -errno (-ELOOP for a symlink). */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_read")
+export declare function hostfs_read(sb: u32, path: usize, len: i32, buf: usize, n: i32, pos: i64): i32;
+
+/** Write n bytes from buf to a host file (path: len UTF-8 bytes, relative to the superblock's host directory) at pos. The bytes written, or -errno. */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_write")
+export declare function hostfs_write(sb: u32, path: usize, len: i32, buf: usize, n: i32, pos: i64): i32;
+
+/** The name of entry index (from 0, in name order, without . and ..) of a host directory (path: len UTF-8 bytes, relative to the superblock's host directory), UTF-8 into buf. Its length, 0 past the last, or -errno. */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_readdir")
+export declare function hostfs_readdir(sb: u32, path: usize, len: i32, index: i32, buf: usize, size: i32): i32;
+
+/** Create a regular host file (path: len UTF-8 bytes, relative to the superblock's host directory) with the permission bits of mode; -EEXIST if the name is taken. */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_create")
+export declare function hostfs_create(sb: u32, path: usize, len: i32, mode: u32): i32;
+
+/** Make a host directory (path: len UTF-8 bytes, relative to the superblock's host directory). */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_mkdir")
+export declare function hostfs_mkdir(sb: u32, path: usize, len: i32, mode: u32): i32;
+
+/** Remove a host file or symlink (path: len UTF-8 bytes, relative to the superblock's host directory). */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_unlink")
+export declare function hostfs_unlink(sb: u32, path: usize, len: i32): i32;
+
+/** Remove an empty host directory (path: len UTF-8 bytes, relative to the superblock's host directory). */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_rmdir")
+export declare function hostfs_rmdir(sb: u32, path: usize, len: i32): i32;
+
+/** Rename one host path to another, both relative to the superblock's host directory. */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_rename")
+export declare function hostfs_rename(sb: u32, from: usize, flen: i32, to: usize, tlen: i32): i32;
+
+/** Set a host file's size (path: len UTF-8 bytes, relative to the superblock's host directory). */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_truncate")
+export declare function hostfs_truncate(sb: u32, path: usize, len: i32, size: i64): i32;
+
+/** The target of a host symlink (path: len UTF-8 bytes, relative to the superblock's host directory), UTF-8 into buf: its length, -ERANGE, or -errno. */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_readlink")
+export declare function hostfs_readlink(sb: u32, path: usize, len: i32, buf: usize, size: i32): i32;
+
+/** Make a host symlink (path: len UTF-8 bytes, relative to the superblock's host directory) to target (which the host never follows for hostfs). */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_symlink")
+export declare function hostfs_symlink(sb: u32, path: usize, len: i32, target: usize, tlen: i32): i32;
 
 /** A printk argument as its 32-bit slot: strings and other references by address. */
 // @ts-ignore: decorator

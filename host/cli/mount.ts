@@ -4,16 +4,19 @@
 import { MS_RDONLY } from "../../abi/fcntl.js";
 import { KernelError } from "../kernel/error.js";
 import { parseArgs, withUsage, type CliCommand, type CommandContext } from "./command.js";
-import { parseNumber, report } from "./coreutils.js";
+import { isDirectory, parseNumber, report } from "./coreutils.js";
 import { ensureDriver, findFree, LO_FLAGS_AUTOCLEAR, setupLoop } from "./loopdev.js";
 
-/** libmount's words for what mount(2) refused (mnt_context_get_mount_excode), else the errno's own. */
-function mountError(e: KernelError, type: string, source: string): string {
+/**
+ * libmount's words for what mount(2) refused (mnt_context_get_mount_excode), else the errno's own. ENOENT
+ * with the mount point there is the source's.
+ */
+function mountError(e: KernelError, type: string, source: string, dirExists: boolean): string {
   switch (e.code) {
     case "ENODEV":
       return `unknown filesystem type '${type}'`;
     case "ENOENT":
-      return "mount point does not exist";
+      return dirExists ? `special device ${source} does not exist` : "mount point does not exist";
     case "ENOTDIR":
       return "mount point is not a directory";
     case "ENOTBLK":
@@ -93,7 +96,7 @@ function mount1(ctx: CommandContext, type: string, source: string, dir: string, 
     return 0;
   } catch (e) {
     if (!(e instanceof KernelError)) throw e;
-    ctx.err(`mount: ${dir}: ${loopFd === undefined && o.loop !== undefined ? `failed to setup loop device for ${source}` : mountError(e, type, device)}.\n`);
+    ctx.err(`mount: ${dir}: ${loopFd === undefined && o.loop !== undefined ? `failed to setup loop device for ${source}` : mountError(e, type, device, isDirectory(ctx.libc, dir))}.\n`);
     return 1;
   } finally {
     // The device's autoclear unbinds it once this last descriptor closes, unless the mount now holds it.

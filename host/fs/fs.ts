@@ -86,6 +86,8 @@ export class SuperBlock {
   private nextIno = 1;
   /** The mount(2) flags it was mounted with. */
   flags = 0;
+  /** The data string mount(2) was given (-o's options for the filesystem). */
+  options = "";
   op: SuperOperations = {};
   /** The filesystem's own state. */
   fsInfo: unknown = null;

@@ -56,6 +56,7 @@ export class Vfs {
     try {
       const sb = new SuperBlock(type, bdev?.dev ?? this.nextAnonDev++, () => this.ctx.now()) as SuperBlock & { root: Dentry };
       sb.flags = flags;
+      sb.options = data;
       sb.bdev = bdev;
       if (bdev) this.holders.set(sb, holder);
       const root = type.mount(sb, devName, data);

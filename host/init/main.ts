@@ -19,6 +19,7 @@ import { Blkdev, lookupBdev } from "../block/fops.js";
 import { Genhd } from "../block/genhd.js";
 import { ModuleDisks } from "../block/module_ops.js";
 import { BackingFiles } from "../block/backing.js";
+import { HostfsUser } from "../fs/hostfs/hostfs_user.js";
 import { BufferCache, ModuleBuffers } from "../fs/buffer.js";
 import { currentOrNull } from "../kernel/sched.js";
 import { FMODE_READ, FMODE_WRITE } from "../block/bdev.js";
@@ -114,6 +115,8 @@ export class Kernel implements LoaderContext {
   readonly moduleDisks: ModuleDisks;
   readonly moduleBuffers: ModuleBuffers;
   readonly backingFiles: BackingFiles;
+  /** The host side of hostfs: host files, each superblock confined to its directory. */
+  readonly hostfs: HostfsUser;
   readonly vfs: Vfs;
   readonly tasks: Tasks;
   readonly syscalls: SyscallTable;
@@ -208,6 +211,7 @@ export class Kernel implements LoaderContext {
       this.vfs.filesystems, guard, this.specialInode(), this.waits.tables, (m) => void this.printk(m, 3),
     );
     this.moduleBuffers = new ModuleBuffers(this.buffers, this.moduleFilesystems.sbs, (m) => this.warn(m));
+    this.hostfs = new HostfsUser(this.moduleFilesystems.sbs);
     this.backingFiles = new BackingFiles({
       files: this.moduleFilesystems.files, inodes: this.moduleFilesystems.inodes, requests: this.genhd.requests,
       kernelTask: () => this.init, fput: (f) => this.vfs.fput(f), warn: (m) => this.warn(m),

@@ -22,6 +22,7 @@ import type { ModuleFilesystems } from "../fs/module_ops.js";
 import type { ModuleDisks } from "../block/module_ops.js";
 import type { ModuleBuffers } from "../fs/buffer.js";
 import type { BackingFiles } from "../block/backing.js";
+import type { HostfsUser } from "../fs/hostfs/hostfs_user.js";
 import type { ModuleBinfmts } from "../fs/binfmt_module.js";
 import type { Vfs } from "../fs/vfs.js";
 import { syscallSymbols, type SyscallTable } from "../kernel/syscalls.js";
@@ -49,6 +50,7 @@ export interface KsymContext {
   readonly moduleDisks: ModuleDisks;
   readonly moduleBuffers: ModuleBuffers;
   readonly backingFiles: BackingFiles;
+  readonly hostfs: HostfsUser;
   readonly chrdevs: CharDevices;
   readonly devices: Devices;
   readonly ioports: IoPorts;
@@ -85,6 +87,7 @@ export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
     ...k.moduleDisks.symbols(mod),
     ...k.moduleBuffers.symbols(mod),
     ...k.backingFiles.symbols(mod),
+    ...k.hostfs.symbols(mod),
     ...chrdevSymbols(k.chrdevs, (m, p) => k.moduleFilesystems.fileOperations(m, p), mod),
     ...k.devices.symbols(mod),
     ...k.ioports.symbols(mod),
