@@ -165,12 +165,38 @@ export class IdeDisk implements IoDevice {
     }
   }
 
+  /** rep insw: the sector buffer's words copied in bulk, each sector's last word read as one (it ends the sector). */
   readWords(offset: number, into: Uint16Array): void {
-    for (let i = 0; i < into.length; i++) into[i] = this.read(offset, 2);
+    for (let i = 0; i < into.length; ) {
+      const bulk = offset === 0 && this.transferring(false) ? Math.min(this.buffer.length - this.word - 1, into.length - i) : 0;
+      if (bulk <= 0) {
+        into[i++] = this.read(offset, 2);
+        continue;
+      }
+      into.set(this.buffer.subarray(this.word, this.word + bulk), i);
+      this.word += bulk;
+      i += bulk;
+    }
   }
 
+  /** rep outsw, as readWords. */
   writeWords(offset: number, from: Uint16Array): void {
-    for (const w of from) this.write(offset, w, 2);
+    for (let i = 0; i < from.length; ) {
+      const bulk = offset === 0 && this.transferring(true) ? Math.min(this.buffer.length - this.word - 1, from.length - i) : 0;
+      if (bulk <= 0) {
+        this.write(offset, from[i++]!, 2);
+        continue;
+      }
+      this.buffer.set(from.subarray(i, i + bulk), this.word);
+      this.word += bulk;
+      i += bulk;
+    }
+  }
+
+  /** A data transfer in the given direction is under way (DRQ set for a read, or for a write). */
+  private transferring(write: boolean): boolean {
+    const writing = this.command === ATA_CMD_WRITE || this.command === ATA_CMD_WRITE_NORETRY;
+    return (this.status & ATA_DRQ) !== 0 && writing === write && this.selected;
   }
 
   private writeControl(value: number): void {
