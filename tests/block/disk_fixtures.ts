@@ -19,7 +19,8 @@ export function mbrSector(entries: readonly (readonly [type: number, start: numb
 /**
  * testdisk: one disk "td0" of `sectors` sectors on a dynamic major, its data in the module. mode 0 ends
  * every request at once; 1 takes requests and never ends them; 2 traps in queue_rq; 3 fails them with
- * -EIO. `writes` counts the WRITE requests it ended.
+ * -EIO; 4 copies 16 bytes into the last 8 of each request (copyerr: what blk_rq_copy_to said). `writes`
+ * counts the WRITE requests it ended.
  */
 export const TESTDISK = `
 import {
@@ -36,6 +37,8 @@ export let writes: i32 = 0;
 module_param(writes, int, 0o444);
 export let partscan: i32 = 16;
 module_param(partscan, int, 0o444);
+export let copyerr: i32 = 0;
+module_param(copyerr, int, 0o444);
 let major: i32 = 0;
 let disk: u32 = 0;
 let data: Uint8Array = new Uint8Array(0);
@@ -44,6 +47,11 @@ function queue_rq(d: u32, rq: u32): i32 {
   if (mode == 1) return 0;
   if (mode == 2) return load<i32>(<usize>0xfffffff0);
   if (mode == 3) return -EIO;
+  if (mode == 4) {
+    copyerr = blk_rq_copy_to(rq, blk_rq_sectors(rq) * 512 - 8, data.dataStart, 16);
+    blk_mq_end_request(rq, 0);
+    return 0;
+  }
   const at = <usize>blk_rq_pos(rq) * 512;
   const n = blk_rq_sectors(rq) * 512;
   if (rq_data_dir(rq) == 1) {
@@ -108,4 +116,28 @@ export function init_module(): i32 {
 export function cleanup_module(): void {
   unregister_filesystem(fst);
 }
+`;
+
+/**
+ * thief: reaches for what another module registered. Its init tries to give back testdisk's major,
+ * allocate a disk on it, release a buffer and end a request it does not hold; the results are parameters.
+ */
+export const THIEF = `
+import { alloc_disk, blk_mq_end_request, block_device_operations, brelse, unregister_blkdev } from "@abi/include/kernel";
+MODULE_LICENSE("GPL");
+export let major: i32 = 254;
+module_param(major, int, 0o444);
+export let disk: i32 = -1;
+module_param(disk, int, 0o444);
+const fops = new block_device_operations();
+function queue_rq(d: u32, rq: u32): i32 { return 0; }
+export function init_module(): i32 {
+  unregister_blkdev(<u32>major, "testdisk");
+  fops.queue_rq = queue_rq.index;
+  disk = <i32>alloc_disk(<u32>major, 32, 1, "stolen", fops);
+  brelse(1);
+  blk_mq_end_request(1, 0);
+  return 0;
+}
+export function cleanup_module(): void {}
 `;

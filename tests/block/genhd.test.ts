@@ -9,9 +9,9 @@ import { BLKFLSBUF, BLKGETSIZE64, BLKRRPART, BLKSSZGET } from "../../host/block/
 import { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
 import { dmesg, expectErrno, expectRefused, loadBytes, moduleFixtures } from "../helpers.js";
-import { BLOCKFS, mbrSector, TESTDISK } from "./disk_fixtures.js";
+import { BLOCKFS, mbrSector, TESTDISK, THIEF } from "./disk_fixtures.js";
 
-const fixtures = moduleFixtures("genhd", { testdisk: TESTDISK, blockfs: BLOCKFS });
+const fixtures = moduleFixtures("genhd", { testdisk: TESTDISK, blockfs: BLOCKFS, thief: THIEF });
 const fixture = (name: string) => fixtures.get(name)!;
 
 let k: Kernel;
@@ -255,5 +255,34 @@ describe("a driver that misbehaves", () => {
     expect(dmesg(k).some((l) => l.startsWith("BUG: unable to handle page fault") || l.includes("Oops"))).toBe(true);
     expect(k.modules.find("testdisk")!.dead).toBe(true);
     libc.close(fd);
+  });
+});
+
+describe("ownership", () => {
+  it("keeps a driver's copies inside its request: past the end is EINVAL, nothing written", () => {
+    k.insmod(fixture("testdisk"), { args: "mode=4 partscan=1" });
+    expect(readAt("/dev/td0", 0, 4096)).toEqual(new Uint8Array(4096));
+    expect(param("testdisk", "copyerr")).toBe("-22");
+  });
+
+  it("refuses another module's major, disk, buffer and request, with warnings, changing nothing", () => {
+    k.insmod(fixture("testdisk"));
+    const devices = k.read("/proc/devices");
+    const partitions = k.read("/proc/partitions");
+    k.insmod(fixture("thief"));
+    expect(param("thief", "disk")).toBe("0");
+    expect(k.read("/proc/devices")).toBe(devices);
+    expect(k.read("/proc/partitions")).toBe(partitions);
+    expect(dmesg(k)).toEqual(expect.arrayContaining([
+      "thief: unregister_blkdev of major 254 (testdisk), which it did not register", "thief: brelse of buffer 1, which it does not hold",
+    ]));
+  });
+
+  it("deletes the disks and majors a module left at rmmod, with a warning for each", () => {
+    k.insmod(loadBytes("brd"), { args: "rd_nr=1" });
+    k.genhd.register(0, "kept", k.modules.find("brd")!);
+    k.rmmod("brd");
+    expect(dmesg(k)).toContain("brd: block major 254 (kept) still registered at unload; unregistered");
+    expect(k.read("/proc/devices")).toMatch(/Block devices:\n259 blkext\n$/);
   });
 });
