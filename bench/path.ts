@@ -10,7 +10,7 @@ export interface Stats {
   readonly max: number;
 }
 
-export type Unit = "ns" | "µs" | "ms" | "s" | "KiB" | "MiB" | "GiB" | "count";
+export type Unit = "ns" | "µs" | "ms" | "s" | "KiB" | "MiB" | "GiB" | "MB/s" | "count";
 
 /**
  * Which empty loop a call figure is measured against: the loop's own cost is subtracted for the `net`

@@ -613,6 +613,24 @@ export const ZERO_SIZE_PTR: usize = 16;
   load_binary: usize = 0;
 }
 
+// @ts-ignore: decorator
+@unmanaged export class block_device_operations {
+  owner: u32 = 0;
+  queue_rq: usize = 0;
+  open: usize = 0;
+  release: usize = 0;
+  ioctl: usize = 0;
+}
+
+// @ts-ignore: decorator
+@unmanaged export class host_stat {
+  mode: u32 = 0;
+  nlink: u32 = 0;
+  size: i64 = 0;
+  ino: i64 = 0;
+  mtime: i64 = 0;
+}
+
 /** Log a message. level is LOGLEVEL_DEFAULT (-1) to take it from a KERN_* prefix of fmt. Returns the length logged. */
 // @ts-ignore: decorator
 @external("kernel", "_printk")
@@ -1002,6 +1020,251 @@ export declare function bprm_change_interp(interp: usize, len: i32, bprm: u32): 
 // @ts-ignore: decorator
 @external("kernel", "open_exec")
 export declare function open_exec(name: usize, len: i32, bprm: u32): i32;
+
+/** Own a block major (0: a dynamic one, from 254 down) for /proc/devices. Returns 0 for a fixed major, the major for 0, or -EINVAL (major 512 or more), -EBUSY (taken, or no dynamic major left). */
+// @ts-ignore: decorator
+@external("kernel", "register_blkdev")
+export declare function register_blkdev(major: u32, name: string): i32;
+
+/** Give back a block major this module registered; another's, or one under another name, is refused with a warning. rmmod gives back any left, with a warning. */
+// @ts-ignore: decorator
+@external("kernel", "unregister_blkdev")
+export declare function unregister_blkdev(major: u32, name: string): void;
+
+/** A disk (struct gendisk) named name (hda, ram0, loop0) on major:first_minor, with minors numbers for itself and its partitions (1: none, unless partition scanning is turned on), capacity 0, driven by fops. Returns its handle; 0 for a bad struct or name, a major this module did not register, or minors in use. */
+// @ts-ignore: decorator
+@external("kernel", "alloc_disk")
+export declare function alloc_disk(major: u32, first_minor: u32, minors: u32, name: string, fops: block_device_operations): u32;
+
+/** Set the disk's size in 512-byte sectors. */
+// @ts-ignore: decorator
+@external("kernel", "set_capacity")
+export declare function set_capacity(disk: u32, sectors: u32): void;
+
+/** set_capacity of an added disk, logging "NAME: detected capacity change from OLD to NEW" when it changes. True if it did. */
+// @ts-ignore: decorator
+@external("kernel", "set_capacity_and_notify")
+export declare function set_capacity_and_notify(disk: u32, sectors: u32): bool;
+
+/** The disk's size in 512-byte sectors; 0 for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "get_capacity")
+export declare function get_capacity(disk: u32): u32;
+
+/** Make the disk read-only (opens for writing then fail with EROFS) or writable. */
+// @ts-ignore: decorator
+@external("kernel", "set_disk_ro")
+export declare function set_disk_ro(disk: u32, read_only: bool): void;
+
+/** Turn partition scanning on or off (GENHD_FL_NO_PART cleared or set): a disk allocated with one minor scans only when turned on, its partitions numbered from the extended major 259 (blkext). */
+// @ts-ignore: decorator
+@external("kernel", "set_disk_partscan")
+export declare function set_disk_partscan(disk: u32, on: bool): void;
+
+/** Make the disk live: /dev/NAME, /sys/block/NAME, /proc/partitions, and its partition table read (msdos), with a node per partition. 0, or -EINVAL for a bad handle or a disk already added. */
+// @ts-ignore: decorator
+@external("kernel", "add_disk")
+export declare function add_disk(disk: u32): i32;
+
+/** Take the disk down: its nodes and sysfs entries go, its dirty buffers are written back, and I/O on what is still open fails with EIO. The handle stays valid for put_disk. */
+// @ts-ignore: decorator
+@external("kernel", "del_gendisk")
+export declare function del_gendisk(disk: u32): void;
+
+/** Free a disk (after del_gendisk, or one never added). rmmod deletes and frees any a module left, with a warning. */
+// @ts-ignore: decorator
+@external("kernel", "put_disk")
+export declare function put_disk(disk: u32): void;
+
+/** Read the partition table again (dropping the partitions, and with invalidate reading none). 0, or -EBUSY while a partition is open. */
+// @ts-ignore: decorator
+@external("kernel", "bdev_disk_changed")
+export declare function bdev_disk_changed(disk: u32, invalidate: bool): i32;
+
+/** How many opens the disk and its partitions have (mounts included); -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "disk_openers")
+export declare function disk_openers(disk: u32): i32;
+
+/** The request's first sector on the disk. */
+// @ts-ignore: decorator
+@external("kernel", "blk_rq_pos")
+export declare function blk_rq_pos(rq: u32): u32;
+
+/** The request's length in 512-byte sectors. */
+// @ts-ignore: decorator
+@external("kernel", "blk_rq_sectors")
+export declare function blk_rq_sectors(rq: u32): u32;
+
+/** READ (0) or WRITE (1); -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "rq_data_dir")
+export declare function rq_data_dir(rq: u32): i32;
+
+/** A READ request's data: copy n bytes from the module's memory into it at byte offset. 0; -EINVAL for a bad handle, a WRITE request or a range outside it; -EFAULT for a bad buffer. */
+// @ts-ignore: decorator
+@external("kernel", "blk_rq_copy_to")
+export declare function blk_rq_copy_to(rq: u32, offset: u32, from: usize, n: u32): i32;
+
+/** A WRITE request's data: copy n bytes of it from byte offset into the module's memory. 0, -EINVAL, -EFAULT as blk_rq_copy_to. */
+// @ts-ignore: decorator
+@external("kernel", "blk_rq_copy_from")
+export declare function blk_rq_copy_from(rq: u32, offset: u32, to: usize, n: u32): i32;
+
+/** End a request of this module's disk, with 0 or -errno (the I/O then fails with EIO). A request already ended, or timed out (after 30 s), is ignored. */
+// @ts-ignore: decorator
+@external("kernel", "blk_mq_end_request")
+export declare function blk_mq_end_request(rq: u32, error: i32): void;
+
+/** Read count 16-bit words from a requested port into buf (rep insw). */
+// @ts-ignore: decorator
+@external("kernel", "insw")
+export declare function insw(port: u32, buf: usize, count: u32): void;
+
+/** Write count 16-bit words from buf to a requested port (rep outsw). */
+// @ts-ignore: decorator
+@external("kernel", "outsw")
+export declare function outsw(port: u32, buf: usize, count: u32): void;
+
+/** Set the block size of the superblock's device for sb_bread (a power of two from the device's sector size to 4096); returns it, or 0 if refused. */
+// @ts-ignore: decorator
+@external("kernel", "sb_set_blocksize")
+export declare function sb_set_blocksize(sb: u32, size: i32): i32;
+
+/** The size of the superblock's device in 512-byte sectors; 0 for a superblock with none. */
+// @ts-ignore: decorator
+@external("kernel", "sb_bdev_nr_sectors")
+export declare function sb_bdev_nr_sectors(sb: u32): u32;
+
+/** The buffer of a block of the superblock's device, read if it is not cached (struct buffer_head, referenced until brelse). 0 on an I/O error or past the end of the device ("attempt to access beyond end of device"). */
+// @ts-ignore: decorator
+@external("kernel", "sb_bread")
+export declare function sb_bread(sb: u32, block: u32): u32;
+
+/** The buffer of a block without reading it (its data is to be written whole). 0 past the end of the device. */
+// @ts-ignore: decorator
+@external("kernel", "sb_getblk")
+export declare function sb_getblk(sb: u32, block: u32): u32;
+
+/** Drop a buffer reference this module took; another's, or 0, is ignored (a warning for the first). */
+// @ts-ignore: decorator
+@external("kernel", "brelse")
+export declare function brelse(bh: u32): void;
+
+/** Copy n bytes of the buffer's data from offset into the module's memory. 0; -EINVAL for a bad handle or a range outside the block; -EFAULT. */
+// @ts-ignore: decorator
+@external("kernel", "bh_read")
+export declare function bh_read(bh: u32, offset: u32, to: usize, n: u32): i32;
+
+/** Copy n bytes from the module's memory into the buffer's data at offset (then mark_buffer_dirty). 0, -EINVAL, -EFAULT; -EROFS on a read-only mount. */
+// @ts-ignore: decorator
+@external("kernel", "bh_write")
+export declare function bh_write(bh: u32, offset: u32, from: usize, n: u32): i32;
+
+/** The buffer's data changed: it is written back by sync, fsync, umount, or the periodic flush (after 30 s). */
+// @ts-ignore: decorator
+@external("kernel", "mark_buffer_dirty")
+export declare function mark_buffer_dirty(bh: u32): void;
+
+/** Write the buffer now, if dirty, and wait. 0 or -EIO. */
+// @ts-ignore: decorator
+@external("kernel", "sync_dirty_buffer")
+export declare function sync_dirty_buffer(bh: u32): i32;
+
+/** Take a reference on the current task's open file fd (a loop device's backing file, say): its handle, for file_inode, file_flags and blk_rq_file_rw, until fput. 0 for a bad descriptor or outside a system call. */
+// @ts-ignore: decorator
+@external("kernel", "fget")
+export declare function fget(fd: i32): u32;
+
+/** Drop a reference this module took with fget (the last closes the file); another's is refused with a warning. rmmod drops any left, with a warning. */
+// @ts-ignore: decorator
+@external("kernel", "fput")
+export declare function fput(file: u32): void;
+
+/** Move a request of this module's disk to or from a file it holds (fget), at byte pos: a READ fills the request from the file (zeros past its end), a WRITE writes the request to it. 0, or the -errno of the read or write (-EBADF for a WRITE to a file not open for writing). */
+// @ts-ignore: decorator
+@external("kernel", "blk_rq_file_rw")
+export declare function blk_rq_file_rw(rq: u32, file: u32, pos: i64): i32;
+
+/** The absolute path of an open file (d_path), UTF-8 without a NUL, into buf. Its length, -ERANGE if size is too small, -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "file_path")
+export declare function file_path(file: u32, buf: usize, size: i32): i32;
+
+/** The device number of the inode's filesystem (st_dev); 0 for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "inode_get_dev")
+export declare function inode_get_dev(inode: u32): u32;
+
+/** The data string mount(2) was given for this superblock of the module's filesystem (-o's options), UTF-8 without a NUL, into buf. Its length, -ERANGE if size is too small, -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "sb_mount_data")
+export declare function sb_mount_data(sb: u32, buf: usize, size: i32): i32;
+
+/** Confine the superblock of the module's filesystem to the host directory path (absolute, resolved once): every hostfs_* call on it names a path inside it, and none may leave it by '..' or a symlink. 0, -ENOENT for a missing directory, -ENOTDIR, -EBUSY if set already. */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_set_root")
+export declare function hostfs_set_root(sb: u32, path: usize, len: i32): i32;
+
+/** lstat of a host file (path: len UTF-8 bytes, relative to the superblock's host directory) into *st. 0 or the host's -errno; -EACCES for a path with '..', -ELOOP through a symlink. */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_stat")
+export declare function hostfs_stat(sb: u32, path: usize, len: i32, st: host_stat): i32;
+
+/** Read up to n bytes of a host file (path: len UTF-8 bytes, relative to the superblock's host directory) at pos into buf. The bytes read (0 at its end), or -errno (-ELOOP for a symlink). */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_read")
+export declare function hostfs_read(sb: u32, path: usize, len: i32, buf: usize, n: i32, pos: i64): i32;
+
+/** Write n bytes from buf to a host file (path: len UTF-8 bytes, relative to the superblock's host directory) at pos. The bytes written, or -errno. */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_write")
+export declare function hostfs_write(sb: u32, path: usize, len: i32, buf: usize, n: i32, pos: i64): i32;
+
+/** The name of entry index (from 0, in name order, without . and ..) of a host directory (path: len UTF-8 bytes, relative to the superblock's host directory), UTF-8 into buf. Its length, 0 past the last, or -errno. */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_readdir")
+export declare function hostfs_readdir(sb: u32, path: usize, len: i32, index: i32, buf: usize, size: i32): i32;
+
+/** Create a regular host file (path: len UTF-8 bytes, relative to the superblock's host directory) with the permission bits of mode; -EEXIST if the name is taken. */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_create")
+export declare function hostfs_create(sb: u32, path: usize, len: i32, mode: u32): i32;
+
+/** Make a host directory (path: len UTF-8 bytes, relative to the superblock's host directory). */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_mkdir")
+export declare function hostfs_mkdir(sb: u32, path: usize, len: i32, mode: u32): i32;
+
+/** Remove a host file or symlink (path: len UTF-8 bytes, relative to the superblock's host directory). */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_unlink")
+export declare function hostfs_unlink(sb: u32, path: usize, len: i32): i32;
+
+/** Remove an empty host directory (path: len UTF-8 bytes, relative to the superblock's host directory). */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_rmdir")
+export declare function hostfs_rmdir(sb: u32, path: usize, len: i32): i32;
+
+/** Rename one host path to another, both relative to the superblock's host directory. */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_rename")
+export declare function hostfs_rename(sb: u32, from: usize, flen: i32, to: usize, tlen: i32): i32;
+
+/** Set a host file's size (path: len UTF-8 bytes, relative to the superblock's host directory). */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_truncate")
+export declare function hostfs_truncate(sb: u32, path: usize, len: i32, size: i64): i32;
+
+/** The target of a host symlink (path: len UTF-8 bytes, relative to the superblock's host directory), UTF-8 into buf: its length, -ERANGE, or -errno. */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_readlink")
+export declare function hostfs_readlink(sb: u32, path: usize, len: i32, buf: usize, size: i32): i32;
+
+/** Make a host symlink (path: len UTF-8 bytes, relative to the superblock's host directory) to target (which the host never follows for hostfs). */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_symlink")
+export declare function hostfs_symlink(sb: u32, path: usize, len: i32, target: usize, tlen: i32): i32;
 
 /** A printk argument as its 32-bit slot: strings and other references by address. */
 // @ts-ignore: decorator

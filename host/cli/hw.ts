@@ -5,13 +5,14 @@ import { Command } from "commander";
 import type { Kernel } from "../init/main.js";
 import { parseArgs, SCHEDULE, withUsage, type CliCommand, type CommandContext, type CommandSteps } from "./command.js";
 
-/** port=0x3f8 irq=4 as `hw attach` takes them. */
-function options(words: readonly string[]): { port?: number; irq?: number } {
-  const opts: { port?: number; irq?: number } = {};
+/** port=0x3f8 irq=4 as `hw attach` takes them, and the model's own (file=PATH, ro). */
+function options(words: readonly string[]): { port?: number; irq?: number; params: Record<string, string> } {
+  const opts: { port?: number; irq?: number; params: Record<string, string> } = { params: {} };
   for (const w of words) {
     const m = /^(port|irq)=(0x[0-9a-fA-F]+|\d+)$/.exec(w);
-    if (!m) throw new Error(`bad option '${w}' (port=N or irq=N)`);
-    opts[m[1] as "port" | "irq"] = Number(m[2]);
+    if (m) opts[m[1] as "port" | "irq"] = Number(m[2]);
+    else if (/^(port|irq)=/.test(w)) throw new Error(`bad option '${w}' (port=N or irq=N)`);
+    else opts.params[w.includes("=") ? w.slice(0, w.indexOf("=")) : w] = w.includes("=") ? w.slice(w.indexOf("=") + 1) : "";
   }
   return opts;
 }
@@ -44,13 +45,17 @@ function subcommand(k: Kernel, ctx: CommandContext, sub: string, rest: readonly 
   switch (sub) {
     case "attach": {
       const [kind, ...opts] = rest;
-      if (!kind) throw new Error("attach: which model? (uart16550, pit)");
+      if (!kind) throw new Error("attach: which model? (uart16550, pit, ide)");
       const att = m.attach(kind, options(opts));
       ctx.out(`${att.name}: ${att.device.kind} at ${hex(att.device.base)} irq ${att.irq}\n`);
       return;
     }
-    case "detach":
-      return m.detach(rest[0] ?? "");
+    case "detach": {
+      const att = m.find(rest[0] ?? "");
+      const held = k.ioports.holder(att.device.base, att.device.size);
+      if (held) throw new Error(`${att.name}: in use by ${held.owner.name} (ports ${hex(held.start)}-${hex(held.end)}): Device or resource busy`);
+      return m.detach(att.name);
+    }
     case "list":
       for (const a of m.list()) ctx.out(`${a.name}\t${a.device.kind}\t${hex(a.device.base)}-${hex(a.device.base + a.device.size - 1)}\tirq ${a.irq}\n`);
       return;
@@ -69,7 +74,7 @@ function subcommand(k: Kernel, ctx: CommandContext, sub: string, rest: readonly 
 
 export const hw: CliCommand = {
   name: "hw",
-  usage: "hw attach MODEL [port=N] [irq=N] | list | type DEV TEXT | read DEV | tick N",
+  usage: "hw attach MODEL [port=N] [irq=N] [file=PATH] [ro] | detach DEV | list | type DEV TEXT | read DEV | tick N",
   help: "the simulated machine: attach devices, type into a UART, read what it sent, let time pass",
   run: (args, ctx) =>
     withUsage(() => {

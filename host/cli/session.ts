@@ -18,11 +18,13 @@ import { firstPending, flushSignals, sendSignal, signalPending } from "../kernel
 import { SoftLockup } from "../kernel/watchdog.js";
 import { KernelError } from "../kernel/error.js";
 import { WAIT, type Libc } from "../user/nolibc.js";
+import { blockdev } from "./blockdev.js";
 import { firstLine } from "./crashlog.js";
 import { cat } from "./cat.js";
 import { cd, pwd } from "./cd.js";
 import { chmod } from "./chmod.js";
 import type { CliCommand, CommandContext, CommandSteps, Step } from "./command.js";
+import { dd } from "./dd.js";
 import { depmod } from "./depmod.js";
 import { dmesg } from "./dmesg.js";
 import { echo } from "./echo.js";
@@ -30,6 +32,7 @@ import { execute } from "./execute.js";
 import { hw } from "./hw.js";
 import { insmod } from "./insmod.js";
 import { ln } from "./ln.js";
+import { losetup } from "./losetup.js";
 import { ls } from "./ls.js";
 import { lsmod } from "./lsmod.js";
 import { mkdir } from "./mkdir.js";
@@ -43,6 +46,7 @@ import { rmdir } from "./rmdir.js";
 import { rmmod } from "./rmmod.js";
 import { stat } from "./stat.js";
 import { syscall } from "./syscall.js";
+import { sync } from "./sync.js";
 import { falseCommand, trueCommand } from "./true.js";
 import { umount } from "./umount.js";
 import { splitCommands, SyntaxError, type ListCommand } from "./words.js";
@@ -60,7 +64,7 @@ const help: CliCommand = {
 export const COMMANDS: readonly CliCommand[] = [
   insmod, rmmod, lsmod, modinfo, modprobe, depmod, dmesg,
   ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, chmod, stat, mount, umount, cd, pwd, syscall,
-  hw, trueCommand, falseCommand, help,
+  dd, blockdev, losetup, sync, hw, trueCommand, falseCommand, help,
 ];
 
 /** Where this system keeps its programs: each command is also /bin/NAME, /sbin/NAME..., as busybox's applets are. */

@@ -3,6 +3,7 @@
 // Inodes, dentries, files and superblocks belong to the host. A filesystem, built in or a module, fills in
 // the operations; the VFS does the path walk, the POSIX checks and the bookkeeping around them.
 
+import type { BlockDevice } from "../block/bdev.js";
 import type { PollTable } from "../kernel/wait.js";
 import type { Module } from "../module/internal.js";
 import type { Dentry } from "./dcache.js";
@@ -85,9 +86,13 @@ export class SuperBlock {
   private nextIno = 1;
   /** The mount(2) flags it was mounted with. */
   flags = 0;
+  /** The data string mount(2) was given (-o's options for the filesystem). */
+  options = "";
   op: SuperOperations = {};
   /** The filesystem's own state. */
   fsInfo: unknown = null;
+  /** s_bdev: the block device it is mounted from (FS_REQUIRES_DEV), claimed for its type; null for others. */
+  bdev: BlockDevice | null = null;
 
   constructor(
     readonly type: FileSystemType,

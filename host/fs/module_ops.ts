@@ -36,7 +36,7 @@ type ModuleFsSymbols = Pick<
   | "register_filesystem" | "unregister_filesystem" | "new_inode" | "sb_set_ops" | "inode_set_ops" | "inode_set_link"
   | "inode_get_ino" | "inode_get_mode" | "inode_get_size" | "inode_set_size" | "inode_get_nlink" | "set_nlink"
   | "inc_nlink" | "drop_nlink" | "inode_touch" | "file_inode" | "file_flags" | "dir_emit" | "imajor" | "iminor"
-  | "file_set_private" | "file_get_private" | "file_pos" | "inode_set_blocks" | "dir_ctx_set_pos"
+  | "file_set_private" | "file_get_private" | "file_pos" | "inode_set_blocks" | "dir_ctx_set_pos" | "sb_mount_data"
 >;
 
 const encoder = new TextEncoder();
@@ -390,6 +390,15 @@ export class ModuleFilesystems {
         if (ctx && pos >= 0) ctx.pos = pos;
       },
       inode_set_blocks: (h, blocks) => change(h, (i) => void (i.blocks = blocks >>> 0)),
+      sb_mount_data: (sbHandle, buf, size) =>
+        guarded(() => {
+          const sb = this.ownSb(mod, sbHandle);
+          if (!sb) return EINVAL;
+          const bytes = encoder.encode(sb.options);
+          if (bytes.length > size) return -ERRNO.ERANGE[0];
+          mod.memory.bytes(buf >>> 0, bytes.length).set(bytes);
+          return bytes.length;
+        }),
     };
   }
 }

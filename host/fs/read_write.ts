@@ -69,7 +69,11 @@ export function sys_pwrite64(task: Task, fd: number, buf: number, count: number,
 
 /** generic_file_llseek(): EINVAL for a bad whence or a negative result, ENXIO for SEEK_DATA/HOLE past the end. */
 export function genericFileLlseek(file: File, offset: number, whence: number): number {
-  const size = file.inode.size;
+  return llseekSize(file, offset, whence, file.inode.size);
+}
+
+/** generic_file_llseek_size(): as generic_file_llseek for a file whose end is `size` (a block device's, say). */
+export function llseekSize(file: File, offset: number, whence: number, size: number): number {
   let pos: number;
   switch (whence) {
     case SEEK_SET:
@@ -113,6 +117,21 @@ export function kernelRead(bounce: MmStruct, file: File, count: number, pos: num
     const buf = bounce.sbrk(count);
     const n = vfsRead(file, buf, count, pos);
     return bounce.bytes(buf, n).slice();
+  } finally {
+    task.mm = saved;
+    bounce.release(mark);
+  }
+}
+
+/** kernel_write(): write data to the file at pos from the kernel, the task's user copies pointed at `bounce` as kernelRead does. */
+export function kernelWrite(bounce: MmStruct, file: File, data: Uint8Array, pos: number): number {
+  const task = current();
+  const [saved, mark] = [task.mm, bounce.mark];
+  task.mm = bounce;
+  try {
+    const buf = bounce.sbrk(data.length);
+    bounce.bytes(buf, data.length).set(data);
+    return vfsWrite(file, buf, data.length, pos);
   } finally {
     task.mm = saved;
     bounce.release(mark);

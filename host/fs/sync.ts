@@ -11,7 +11,8 @@ export function sys_fsync(task: Task, fd: number): number {
   return 0;
 }
 
-/** sync(2): every filesystem here writes through, so there is nothing left to flush. */
-export function sys_sync(): number {
+/** sync(2): every block device's dirty buffers written back (filesystems without a device write through). */
+export function sys_sync(syncAll: () => void): number {
+  syncAll();
   return 0;
 }

@@ -2,6 +2,7 @@
 // (fs/super.c's sget and deactivate_super, fs/file_table.c's alloc_file and fput).
 
 import { AT_FDCWD } from "../../abi/fcntl.js";
+import type { BlockDevice } from "../block/bdev.js";
 import { S_ISDIR } from "../../abi/stat.js";
 import { KernelError } from "../kernel/error.js";
 import type { Task } from "../kernel/sched.js";
@@ -20,6 +21,13 @@ export interface VfsContext {
   /** request_module(): modprobe's exit status, or -errno (host/kernel/kmod.ts). */
   requestModule(name: string): number;
   warn(message: string): void;
+  /**
+   * get_tree_bdev(): the block device devName names, opened (for writing unless MS_RDONLY) and claimed by
+   * holder; ENOTBLK, ENXIO, EROFS, EBUSY as opening it says.
+   */
+  openBdev(devName: string, flags: number, holder: object): BlockDevice;
+  /** kill_block_super(): the claim released and the device closed, its dirty buffers written. */
+  closeBdev(bdev: BlockDevice, holder: object): void;
 }
 
 export class Vfs {
@@ -34,18 +42,43 @@ export class Vfs {
       makeSuper: (type, devName, flags, data) => this.makeSuper(type, devName, flags, data),
       getOwner: (type) => ctx.getOwner(type.owner),
       putOwner: (type) => ctx.putOwner(type.owner),
-      killSuper: (sb) => sb.op.killSb?.(sb),
+      killSuper: (sb) => this.killSuper(sb),
     });
   }
 
-  /** mount_nodev(): a new superblock and its root dentry. */
+  /**
+   * mount_nodev() or, for a filesystem that requires a device, mount_bdev(): a new superblock (on the
+   * device devName names, claimed for this mount alone) and its root dentry.
+   */
   private makeSuper(type: FileSystemType, devName: string, flags: number, data: string): SuperBlock & { root: Dentry } {
-    const sb = new SuperBlock(type, this.nextAnonDev++, () => this.ctx.now()) as SuperBlock & { root: Dentry };
-    sb.flags = flags;
-    const root = type.mount(sb, devName, data);
-    if (!S_ISDIR(root.mode)) throw new KernelError("ENOTDIR", `${type.name}: root inode is not a directory`);
-    sb.root = new Dentry("/", null, root);
-    return sb;
+    const holder = {};
+    const bdev = type.requiresDev ? this.ctx.openBdev(devName, flags, holder) : null;
+    try {
+      const sb = new SuperBlock(type, bdev?.dev ?? this.nextAnonDev++, () => this.ctx.now()) as SuperBlock & { root: Dentry };
+      sb.flags = flags;
+      sb.options = data;
+      sb.bdev = bdev;
+      if (bdev) this.holders.set(sb, holder);
+      const root = type.mount(sb, devName, data);
+      if (!S_ISDIR(root.mode)) throw new KernelError("ENOTDIR", `${type.name}: root inode is not a directory`);
+      sb.root = new Dentry("/", null, root);
+      return sb;
+    } catch (e) {
+      if (bdev) this.ctx.closeBdev(bdev, holder);
+      throw e;
+    }
+  }
+
+  /** The claim each superblock on a block device holds it by. */
+  private readonly holders = new WeakMap<SuperBlock, object>();
+
+  /** deactivate_super(): the filesystem's kill_sb, then its device written back and released. */
+  private killSuper(sb: SuperBlock): void {
+    try {
+      sb.op.killSb?.(sb);
+    } finally {
+      if (sb.bdev) this.ctx.closeBdev(sb.bdev, this.holders.get(sb)!);
+    }
   }
 
   /**

@@ -15,6 +15,13 @@ export interface IoDevice {
   readonly size: number;
   read(offset: number, width: 1 | 2 | 4): number;
   write(offset: number, value: number, width: 1 | 2 | 4): void;
+  /** Port ranges it decodes besides [base, base + size) (an IDE channel's control block). */
+  readonly companions?: readonly IoDevice[];
+  /** The device is detached: let go of what it holds (a disk's image file). */
+  close?(): void;
+  /** rep insw / rep outsw on a data port, when the device moves blocks of words faster than word by word. */
+  readWords?(offset: number, into: Uint16Array): void;
+  writeWords?(offset: number, from: Uint16Array): void;
   /** The simulated clock advanced: devices that work over time (a timer, a UART's baud rate) act. */
   tick?(ns: number): void;
 }
@@ -23,15 +30,21 @@ export interface IoDevice {
 export class IoBus {
   private readonly devices: IoDevice[] = [];
 
+  /** Attach a device and its companions; an overlap with a device there already is refused, attaching none. */
   attach(dev: IoDevice): void {
-    const clash = this.devices.find((d) => dev.base < d.base + d.size && d.base < dev.base + dev.size);
-    if (clash) throw new Error(`ports 0x${dev.base.toString(16)}-0x${(dev.base + dev.size - 1).toString(16)} overlap ${clash.kind} at 0x${clash.base.toString(16)}`);
-    this.devices.push(dev);
+    const all = [dev, ...(dev.companions ?? [])];
+    for (const d of all) {
+      const clash = this.devices.find((o) => d.base < o.base + o.size && o.base < d.base + d.size);
+      if (clash) throw new Error(`ports 0x${d.base.toString(16)}-0x${(d.base + d.size - 1).toString(16)} overlap ${clash.kind} at 0x${clash.base.toString(16)}`);
+    }
+    this.devices.push(...all);
   }
 
   detach(dev: IoDevice): void {
-    const at = this.devices.indexOf(dev);
-    if (at >= 0) this.devices.splice(at, 1);
+    for (const d of [dev, ...(dev.companions ?? [])]) {
+      const at = this.devices.indexOf(d);
+      if (at >= 0) this.devices.splice(at, 1);
+    }
   }
 
   list(): readonly IoDevice[] {
@@ -53,6 +66,20 @@ export class IoBus {
 
   private base(port: number): number {
     return this.at(port)?.base ?? 0;
+  }
+
+  /** rep insw: count words from one port. */
+  readWords(port: number, into: Uint16Array): void {
+    const dev = this.at(port);
+    if (dev?.readWords) return dev.readWords(port - dev.base, into);
+    for (let i = 0; i < into.length; i++) into[i] = this.read(port, 2);
+  }
+
+  /** rep outsw. */
+  writeWords(port: number, from: Uint16Array): void {
+    const dev = this.at(port);
+    if (dev?.writeWords) return dev.writeWords(port - dev.base, from);
+    for (const w of from) this.write(port, w, 2);
   }
 
   tick(ns: number): void {

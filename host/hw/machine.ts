@@ -4,12 +4,16 @@
 
 import type { IoBus, IoDevice, IrqSink } from "./bus.js";
 
+/** A model's own settings as `hw attach` takes them: file=PATH, a bare flag as "" (ro). */
+export type HwParams = Readonly<Record<string, string>>;
+
 /** Makes a device of one model at a port base, wired to an interrupt sink. */
 export interface HwModel {
   readonly kind: string;
   /** The usual base and line of the first such device on a PC (COM1 is 0x3f8 on IRQ 4). */
   readonly defaults: { readonly port: number; readonly irq: number };
-  create(base: number, irq: IrqSink): IoDevice;
+  /** Throws an Error naming what is wrong with the parameters (an unknown one, a missing file...). */
+  create(base: number, irq: IrqSink, params: HwParams): IoDevice;
 }
 
 /** A device with a serial line's other end: what the far side types, and what the device sent. */
@@ -37,16 +41,24 @@ export class Machine {
     private readonly models: readonly HwModel[],
   ) {}
 
-  /** Attach a device of a model; the port base and line default to the model's PC ones. */
-  attach(kind: string, opts: { port?: number; irq?: number } = {}): Attached {
-    const model = this.models.find((m) => m.kind === kind);
+  /**
+   * Attach a device of a model (ide0 names the model ide); the port base and line default to the model's PC
+   * ones. A device the model refuses to make, or whose ports are taken, is not attached.
+   */
+  attach(kind: string, opts: { port?: number; irq?: number; params?: HwParams } = {}): Attached {
+    const model = this.models.find((m) => m.kind === kind || m.kind === kind.replace(/\d+$/, ""));
     if (!model) throw new Error(`unknown device model '${kind}' (known: ${this.models.map((m) => m.kind).join(", ")})`);
     const irq = opts.irq ?? model.defaults.irq;
     if (!Number.isInteger(irq) || irq < 0 || irq > 15) throw new Error(`irq ${irq} is not a line of the PIC (0-15)`);
-    const device = model.create(opts.port ?? model.defaults.port, (asserted) => this.setLevel(irq, asserted));
-    this.bus.attach(device);
-    const n = this.attached.filter((a) => a.device.kind === kind).length;
-    const att = { name: `${kind.replace(/\d+$/, "")}${n}`, irq, device };
+    const device = model.create(opts.port ?? model.defaults.port, (asserted) => this.setLevel(irq, asserted), opts.params ?? {});
+    try {
+      this.bus.attach(device);
+    } catch (e) {
+      device.close?.();
+      throw e;
+    }
+    const n = this.attached.filter((a) => a.device.kind === model.kind).length;
+    const att = { name: `${model.kind.replace(/\d+$/, "")}${n}`, irq, device };
     this.attached.push(att);
     return att;
   }
@@ -54,6 +66,7 @@ export class Machine {
   detach(name: string): void {
     const att = this.find(name);
     this.bus.detach(att.device);
+    att.device.close?.();
     this.attached.splice(this.attached.indexOf(att), 1);
   }
 

@@ -1,10 +1,35 @@
 // The device models `hw attach` knows, with the places a PC has the first of each.
 
-import type { HwModel } from "./machine.js";
+import { resolve } from "node:path";
+import { IdeDisk } from "./ide.js";
+import type { HwModel, HwParams } from "./machine.js";
 import { Pit } from "./pit.js";
 import { Uart16550 } from "./uart16550.js";
 
+/** Refuse the parameters a model does not take. */
+function only(kind: string, params: HwParams, known: readonly string[]): void {
+  const bad = Object.keys(params).find((p) => !known.includes(p));
+  if (bad !== undefined) throw new Error(`${kind} takes no option '${bad}'`);
+}
+
+/** A size for size=: bytes, or with K, M or G (binary). */
+function bytes(word: string): number {
+  const m = /^(\d+)([KMG]?)$/.exec(word);
+  if (!m) throw new Error(`bad size '${word}' (bytes, or a number with K, M or G)`);
+  return Number(m[1]) * { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2]!]!;
+}
+
+/** The primary IDE channel's master disk: file=PATH (the host image), ro, size=N (what the image must hold). */
+function ideDisk(base: number, irq: Parameters<HwModel["create"]>[1], params: HwParams): IdeDisk {
+  only("ide", params, ["file", "ro", "size"]);
+  if (!params.file) throw new Error("ide needs file=PATH, the host image");
+  if (params.ro !== undefined && params.ro !== "") throw new Error("ro takes no value");
+  const claimedBytes = params.size === undefined ? undefined : bytes(params.size);
+  return new IdeDisk({ base, ctl: base + 0x206, irq, file: resolve(params.file), readOnly: params.ro !== undefined, claimedBytes });
+}
+
 export const HW_MODELS: readonly HwModel[] = [
-  { kind: "uart16550", defaults: { port: 0x3f8, irq: 4 }, create: (base, irq) => new Uart16550({ base, irq }) },
-  { kind: "pit", defaults: { port: 0x40, irq: 0 }, create: (base, irq) => new Pit(base, irq) },
+  { kind: "uart16550", defaults: { port: 0x3f8, irq: 4 }, create: (base, irq, params) => (only("uart16550", params, []), new Uart16550({ base, irq })) },
+  { kind: "pit", defaults: { port: 0x40, irq: 0 }, create: (base, irq, params) => (only("pit", params, []), new Pit(base, irq)) },
+  { kind: "ide", defaults: { port: 0x1f0, irq: 14 }, create: ideDisk },
 ];

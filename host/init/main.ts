@@ -1,7 +1,7 @@
 // start_kernel(): one kernel instance, its subsystems wired together and its /proc files registered.
 
 import { LOGLEVEL_DEFAULT } from "../../abi/kern_levels.js";
-import { O_WRONLY } from "../../abi/fcntl.js";
+import { AT_FDCWD, MS_RDONLY, O_WRONLY } from "../../abi/fcntl.js";
 import { syscallName } from "../../abi/syscalls.js";
 import { devtmpfsFsType } from "../drivers/base/devtmpfs.js";
 import { Devices } from "../drivers/base/core.js";
@@ -15,8 +15,16 @@ import { Clock, reclaimTimers, type KernelTimer } from "../kernel/time/timer.js"
 import { WaitRegistry } from "../kernel/wait.js";
 import { Idr } from "../lib/idr.js";
 import { CharDevices } from "../fs/char_dev.js";
+import { Blkdev, lookupBdev } from "../block/fops.js";
+import { Genhd } from "../block/genhd.js";
+import { ModuleDisks } from "../block/module_ops.js";
+import { BackingFiles } from "../block/backing.js";
+import { HostfsUser } from "../fs/hostfs/hostfs_user.js";
+import { BufferCache, ModuleBuffers } from "../fs/buffer.js";
+import { currentOrNull } from "../kernel/sched.js";
+import { FMODE_READ, FMODE_WRITE } from "../block/bdev.js";
 import type { WalkContext } from "../fs/namei.js";
-import type { FileSystemType } from "../fs/fs.js";
+import type { FileOperations, FileSystemType, Inode } from "../fs/fs.js";
 import { initSpecialInode } from "../fs/inode.js";
 import { Kernfs } from "../fs/kernfs.js";
 import { procFsType } from "../fs/proc/root.js";
@@ -100,6 +108,15 @@ export class Kernel implements LoaderContext {
   readonly modules: ModuleLoader;
   readonly limits: LoaderContext["limits"];
   readonly chrdevs: CharDevices;
+  /** The block layer: disks and majors, the buffer cache, block device nodes, disk drivers and filesystems as modules. */
+  readonly genhd: Genhd;
+  readonly buffers: BufferCache;
+  readonly blkdev: Blkdev;
+  readonly moduleDisks: ModuleDisks;
+  readonly moduleBuffers: ModuleBuffers;
+  readonly backingFiles: BackingFiles;
+  /** The host side of hostfs: host files, each superblock confined to its directory. */
+  readonly hostfs: HostfsUser;
   readonly vfs: Vfs;
   readonly tasks: Tasks;
   readonly syscalls: SyscallTable;
@@ -151,11 +168,24 @@ export class Kernel implements LoaderContext {
       requestModule: (name: string) => this.kmod.request(name),
     };
     this.chrdevs = new CharDevices({ err: (m) => void this.printk(m, 3), warn: (m) => this.warn(m), ...owners });
-    this.vfs = new Vfs({ now, warn: (m) => this.warn(m), ...owners });
+    this.vfs = new Vfs({
+      now, warn: (m) => this.warn(m), ...owners,
+      openBdev: (devName, flags, holder) => this.openBdev(devName, flags, holder),
+      closeBdev: (bdev, holder) => this.blkdev.close(bdev, holder),
+    });
     this.tasks = new Tasks(this.vfs);
     this.ptys = new Ptys(this.vfs, now);
     this.clock = new Clock((ns) => this.bus.tick(ns), (fn) => this.irqs.enter(fn));
     this.irqs = new IrqController({ log: (level, m) => void this.printk(m, level) });
+    const blk = {
+      clock: this.clock,
+      log: (level: number, m: string) => void this.printk(m, level),
+      idle: (ns: number) => this.irqs.leave(() => ns > 0 && this.clock.advance(ns)),
+    };
+    this.buffers = new BufferCache({ ...blk, comm: () => currentOrNull()?.comm ?? this.comm });
+    this.genhd = new Genhd({ ...blk, kernfs: this.kernfs, devices: () => this.devices, cache: () => this.buffers, warn: (m) => this.warn(m) });
+    this.blkdev = new Blkdev(this.genhd, this.buffers, owners);
+    this.moduleDisks = new ModuleDisks(this.genhd, guard);
     this.kmod = new Kmod({
       kernfs: this.kernfs,
       err: (m) => void this.printk(m, 3),
@@ -176,10 +206,16 @@ export class Kernel implements LoaderContext {
     };
     this.exec.formats.register(new BinfmtWasm(this.exec, programs));
     this.moduleBinfmts = new ModuleBinfmts(this.exec, guard, (m) => this.warn(m));
-    this.syscalls = new SyscallTable(builtinSyscalls(this.vfs, this.clock, this.exec, this.tasks), this.irqs);
+    this.syscalls = new SyscallTable(builtinSyscalls(this.vfs, this.clock, this.exec, this.tasks, () => this.buffers.syncAll()), this.irqs);
     this.moduleFilesystems = new ModuleFilesystems(
-      this.vfs.filesystems, guard, initSpecialInode(this.chrdevs), this.waits.tables, (m) => void this.printk(m, 3),
+      this.vfs.filesystems, guard, this.specialInode(), this.waits.tables, (m) => void this.printk(m, 3),
     );
+    this.moduleBuffers = new ModuleBuffers(this.buffers, this.moduleFilesystems.sbs, (m) => this.warn(m));
+    this.hostfs = new HostfsUser(this.moduleFilesystems.sbs);
+    this.backingFiles = new BackingFiles({
+      files: this.moduleFilesystems.files, inodes: this.moduleFilesystems.inodes, requests: this.genhd.requests,
+      kernelTask: () => this.init, fput: (f) => this.vfs.fput(f), warn: (m) => this.warn(m),
+    });
     this.mountBootFilesystems();
     this.bootMounts = new Set(this.vfs.ns.list());
     this.init = this.tasks.spawn("init", null);
@@ -187,8 +223,23 @@ export class Kernel implements LoaderContext {
     this.devices = new Devices(() => this.kernelWalk(), (m) => this.warn(m));
   }
 
+  /** init_special_inode() as this kernel's filesystems use it: its character and block devices. */
+  private specialInode(): (inode: Inode) => FileOperations {
+    this.blkdevFops ??= this.blkdev.fileOperations();
+    return initSpecialInode(this.chrdevs, this.blkdevFops);
+  }
+
+  private blkdevFops: FileOperations | undefined;
+
+  /** get_tree_bdev(): the block device a mount names, walked from the calling task (init's at boot). */
+  private openBdev(devName: string, flags: number, holder: object) {
+    const task = currentOrNull() ?? this.init;
+    const dev = lookupBdev(this.vfs.at(task, AT_FDCWD, devName), devName);
+    return this.blkdev.open(dev, FMODE_READ | (flags & MS_RDONLY ? 0 : FMODE_WRITE), holder);
+  }
+
   private mountBootFilesystems(): void {
-    const special = initSpecialInode(this.chrdevs);
+    const special = this.specialInode();
     const types: FileSystemType[] = [
       sysfsFsType(this.kernfs), rootfsFsType(special), procFsType(this.kernfs, { find: (pid) => this.tasks.find(pid), pids: () => this.tasks.pids() }),
       devtmpfsFsType(special),
@@ -196,10 +247,11 @@ export class Kernel implements LoaderContext {
     for (const t of types) this.vfs.filesystems.register(t);
     this.kernfs.add("/proc/filesystems", { mode: 0o444, show: () => this.vfs.filesystems.show() });
     this.kernfs.add("/proc/mounts", { mode: 0o444, show: () => this.vfs.ns.show() });
-    this.kernfs.add("/proc/devices", { mode: 0o444, show: () => this.chrdevs.show() });
+    this.kernfs.add("/proc/devices", { mode: 0o444, show: () => this.chrdevs.show() + this.genhd.showDevices() });
+    this.kernfs.add("/proc/partitions", { mode: 0o444, show: () => this.genhd.showPartitions() });
     this.kernfs.add("/proc/interrupts", { mode: 0o444, show: () => this.irqs.show() });
     this.kernfs.add("/proc/ioports", { mode: 0o444, show: () => this.ioports.show() });
-    for (const dir of ["/sys/module", "/sys/kernel", "/sys/fs"]) this.kernfs.addDir(dir);
+    for (const dir of ["/sys/module", "/sys/kernel", "/sys/fs", "/sys/block"]) this.kernfs.addDir(dir);
     prepareNamespace(this.vfs, [["devtmpfs", "devtmpfs", "/dev"], ["proc", "proc", "/proc"], ["sysfs", "sysfs", "/sys"]]);
   }
 
@@ -287,8 +339,10 @@ export class Kernel implements LoaderContext {
       .map((nr) => `system call ${nr} (${syscallName(nr) ?? "unnamed"}) still installed at unload; removed`);
     const irqs = this.irqs.freeOwner(mod).map((irq) => `irq ${irq} handler still installed at unload; freed`);
     this.waits.reclaim(mod);
+    const block = [...this.moduleBuffers.reclaim(mod), ...this.genhd.reclaim(mod), ...this.backingFiles.reclaim(mod)];
+    this.moduleDisks.forget(mod);
     return [
-      ...syscalls, ...this.moduleFilesystems.reclaim(mod), ...this.chrdevs.reclaim(mod), ...this.devices.reclaim(mod), ...irqs,
+      ...syscalls, ...block, ...this.moduleFilesystems.reclaim(mod), ...this.chrdevs.reclaim(mod), ...this.devices.reclaim(mod), ...irqs,
       ...reclaimTimers(this.clock, this.timers, mod), ...this.ioports.reclaim(mod), ...this.moduleBinfmts.reclaim(mod),
     ];
   }

@@ -205,7 +205,14 @@ export class IrqController {
         if (!desc.pending || desc.depth > 0 || desc.spurious) return;
         desc.pending = false;
         this.pendingCount--;
-        this.enter(() => this.handle(irq, desc));
+        // Kernel code for the handler's length, but its exit does not deliver: an edge the handler raised
+        // (the next sector of a disk transfer) is taken by this loop, not by a call nested inside it.
+        this.depth++;
+        try {
+          this.handle(irq, desc);
+        } finally {
+          this.depth--;
+        }
         again = true;
       });
     }

@@ -61,6 +61,11 @@ export class IoPorts {
     return kept.map((r) => `I/O ports ${hex4(r.start)}-${hex4(r.end)} (${r.name}) still requested at unload; released`);
   }
 
+  /** The region a driver holds among ports [start, start + n), if any (a device with a driver is busy). */
+  holder(start: number, n: number): IoRegion | undefined {
+    return this.regions.find((r) => start <= r.end && r.start <= start + n - 1);
+  }
+
   /** /proc/ioports: "%04x-%04x : name" per region. */
   show(): string {
     return this.regions.map((r) => `${hex4(r.start)}-${hex4(r.end)} : ${r.name}\n`).join("");
@@ -91,7 +96,25 @@ export class IoPorts {
     this.bus.write(port, (value & mask) >>> 0, width);
   }
 
-  symbols(mod: Module): Pick<KernelFunctions, "request_region" | "release_region" | "inb" | "outb" | "inw" | "outw" | "inl" | "outl"> {
+  /** rep insw / rep outsw between a requested port and the module's memory; EFAULT for a bad buffer. */
+  private words(owner: Module, port: number, buf: number, count: number, into: boolean): void {
+    const bytes = owner.memory.bytes(buf, count * 2);
+    const words = new Uint16Array(count);
+    if (!this.owns(owner, port, 2)) {
+      this.refuse(owner, port);
+      if (into) bytes.fill(0xff);
+      return;
+    }
+    if (into) {
+      this.bus.readWords(port, words);
+      bytes.set(new Uint8Array(words.buffer));
+    } else {
+      words.set(new Uint16Array(bytes.slice().buffer));
+      this.bus.writeWords(port, words);
+    }
+  }
+
+  symbols(mod: Module): Pick<KernelFunctions, "request_region" | "release_region" | "inb" | "outb" | "inw" | "outw" | "inl" | "outl" | "insw" | "outsw"> {
     const o = mod;
     return {
       request_region: (start, n, name) => {
@@ -110,6 +133,8 @@ export class IoPorts {
       outb: (value, port) => this.out(o, value, port >>> 0, 1),
       outw: (value, port) => this.out(o, value, port >>> 0, 2),
       outl: (value, port) => this.out(o, value, port >>> 0, 4),
+      insw: (port, buf, count) => discardRefusal(() => this.words(o, port >>> 0, buf >>> 0, count >>> 0, true)),
+      outsw: (port, buf, count) => discardRefusal(() => this.words(o, port >>> 0, buf >>> 0, count >>> 0, false)),
     };
   }
 }

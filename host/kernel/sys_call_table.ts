@@ -26,7 +26,8 @@ import type { Clock } from "./time/timer.js";
 const u = (n: number) => n >>> 0;
 const s = (n: number) => n | 0;
 
-export function builtinSyscalls(vfs: Vfs, clock: Clock, exec: Exec, tasks: Tasks): Partial<Record<SyscallName, SyscallFn>> {
+/** syncAll: sync(2)'s writeback of the buffer cache. */
+export function builtinSyscalls(vfs: Vfs, clock: Clock, exec: Exec, tasks: Tasks, syncAll: () => void): Partial<Record<SyscallName, SyscallFn>> {
   return {
     execve: (t, a) => exec.execveat(t, AT_FDCWD, u(a[0]), u(a[1]), u(a[2]), 0),
     execveat: (t, a) => exec.execveat(t, s(a[0]), u(a[1]), u(a[2]), u(a[3]), s(a[4])),
@@ -70,7 +71,7 @@ export function builtinSyscalls(vfs: Vfs, clock: Clock, exec: Exec, tasks: Tasks
     fchmod: (t, a) => sys_fchmod(t, s(a[0]), u(a[1])),
     fchmodat: (t, a) => sys_fchmodat(vfs, t, s(a[0]), u(a[1]), u(a[2])),
     fsync: (t, a) => sys_fsync(t, s(a[0])),
-    sync: () => sys_sync(),
+    sync: () => sys_sync(syncAll),
     mount: (t, a) => sys_mount(vfs, t, u(a[0]), u(a[1]), u(a[2]), u(a[3]), u(a[4])),
     umount2: (t, a) => sys_umount2(vfs, t, u(a[0]), s(a[1])),
   };

@@ -19,6 +19,10 @@ import type { WaitRegistry } from "../kernel/wait.js";
 import type { Idr } from "../lib/idr.js";
 import { chrdevSymbols, type CharDevices } from "../fs/char_dev.js";
 import type { ModuleFilesystems } from "../fs/module_ops.js";
+import type { ModuleDisks } from "../block/module_ops.js";
+import type { ModuleBuffers } from "../fs/buffer.js";
+import type { BackingFiles } from "../block/backing.js";
+import type { HostfsUser } from "../fs/hostfs/hostfs_user.js";
 import type { ModuleBinfmts } from "../fs/binfmt_module.js";
 import type { Vfs } from "../fs/vfs.js";
 import { syscallSymbols, type SyscallTable } from "../kernel/syscalls.js";
@@ -43,6 +47,10 @@ export interface KsymContext {
   readonly vfs: Vfs;
   readonly moduleFilesystems: ModuleFilesystems;
   readonly moduleBinfmts: ModuleBinfmts;
+  readonly moduleDisks: ModuleDisks;
+  readonly moduleBuffers: ModuleBuffers;
+  readonly backingFiles: BackingFiles;
+  readonly hostfs: HostfsUser;
   readonly chrdevs: CharDevices;
   readonly devices: Devices;
   readonly ioports: IoPorts;
@@ -76,6 +84,10 @@ export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
     ...dPathSymbols(k.vfs, mod),
     ...k.moduleFilesystems.symbols(mod),
     ...k.moduleBinfmts.symbols(mod),
+    ...k.moduleDisks.symbols(mod),
+    ...k.moduleBuffers.symbols(mod),
+    ...k.backingFiles.symbols(mod),
+    ...k.hostfs.symbols(mod),
     ...chrdevSymbols(k.chrdevs, (m, p) => k.moduleFilesystems.fileOperations(m, p), mod),
     ...k.devices.symbols(mod),
     ...k.ioports.symbols(mod),

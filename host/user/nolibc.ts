@@ -295,6 +295,20 @@ export class Libc {
     this.sys("ftruncate", String(fd), fd, length);
   }
 
+  /**
+   * ioctl(2). arg is a number passed as it is, or the bytes of a buffer in the task's memory, returned
+   * as the call left them (a command that fills a struct). Throws the errno on failure.
+   */
+  ioctl(fd: number, cmd: number, arg: number | Uint8Array = 0): { ret: number; data: Uint8Array } {
+    if (typeof arg === "number") return { ret: this.sys("ioctl", `${fd}`, fd, cmd, arg), data: new Uint8Array() };
+    return this.scratch((alloc) => {
+      const ptr = alloc(Math.max(arg.length, 1));
+      this.task.mm.bytes(ptr, arg.length).set(arg);
+      const ret = this.sys("ioctl", `${fd}`, fd, cmd, ptr);
+      return { ret, data: this.task.mm.bytes(ptr, arg.length).slice() };
+    });
+  }
+
   fsync(fd: number): void {
     this.sys("fsync", String(fd), fd);
   }

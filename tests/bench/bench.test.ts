@@ -49,6 +49,13 @@ describe("runBench (quick)", () => {
     }
   });
 
+  it("measures sequential reads and writes in MB/s on brd, loop, the IDE disk and the host's image file", () => {
+    const block = results.figures.filter((f) => f.id.startsWith("block."));
+    const expected = ["brd", "loop", "ide", "host"].flatMap((d) => [`block.${d}_read`, `block.${d}_write`]);
+    expect(block.map((f) => f.id).sort()).toEqual(expected.sort());
+    for (const f of block) expect([f.id, f.unit, f.stats.median > 0]).toEqual([f.id, "MB/s", true]);
+  });
+
   it("times each call path not skipped once, in ns an iteration, over the quick run's three runs", () => {
     const ids = results.figures.map((f) => f.id);
     expect(new Set(ids).size).toBe(ids.length);

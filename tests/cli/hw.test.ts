@@ -25,10 +25,11 @@ describe("hw", () => {
   it("refuses an unknown model, overlapping ports, a line the PIC lacks and bad options", () => {
     const { run } = shell();
     run("hw attach uart16550");
-    expect(run("hw attach floppy")).toEqual({ out: "", err: "hw: unknown device model 'floppy' (known: uart16550, pit)\n", status: 1 });
+    expect(run("hw attach floppy")).toEqual({ out: "", err: "hw: unknown device model 'floppy' (known: uart16550, pit, ide)\n", status: 1 });
     expect(run("hw attach uart16550 port=0x3f8").err).toBe("hw: ports 0x3f8-0x3ff overlap uart16550 at 0x3f8\n");
     expect(run("hw attach uart16550 port=0x2f8 irq=16").err).toBe("hw: irq 16 is not a line of the PIC (0-15)\n");
-    expect(run("hw attach uart16550 speed=fast").err).toBe("hw: bad option 'speed=fast' (port=N or irq=N)\n");
+    expect(run("hw attach uart16550 speed=fast").err).toBe("hw: uart16550 takes no option 'speed'\n");
+    expect(run("hw attach uart16550 port=fast").err).toBe("hw: bad option 'port=fast' (port=N or irq=N)\n");
     run("hw attach pit");
     expect(run("hw read pit0").err).toBe("hw: pit0 has no serial line\n");
     expect(run("hw list").out).toBe("uart0\tuart16550\t0x3f8-0x3ff\tirq 4\npit0\tpit\t0x40-0x43\tirq 0\n");

@@ -5,7 +5,7 @@
 // is unlinked only while its name still holds the inode made for it (devtmpfs's dev_mynode), so a name
 // removed and made again by someone else is left alone.
 
-import { makedev, S_IFCHR } from "../../../abi/stat.js";
+import { makedev, S_IFBLK, S_IFCHR } from "../../../abi/stat.js";
 import { discardRefusal, KernelError, refusal } from "../../kernel/error.js";
 import type { Inode } from "../../fs/fs.js";
 import { mknod, unlink, walk, type WalkContext } from "../../fs/namei.js";
@@ -14,6 +14,8 @@ import type { KernelFunctions } from "../../module/ksyms.js";
 
 interface Created {
   readonly owner: Module;
+  /** S_IFCHR or S_IFBLK: a character and a block device may have the same numbers. */
+  readonly type: number;
   readonly dev: number;
   readonly inode: Inode;
 }
@@ -28,22 +30,22 @@ export class Devices {
     private readonly warn: (message: string) => void,
   ) {}
 
-  /** device_create(): EINVAL for a bad name, EEXIST when /dev/NAME exists. */
-  create(owner: Module, majorNr: number, minorNr: number, name: string): void {
+  /** device_create(): EINVAL for a bad name, EEXIST when /dev/NAME exists. type: a disk's nodes are S_IFBLK. */
+  create(owner: Module, majorNr: number, minorNr: number, name: string, type: typeof S_IFCHR | typeof S_IFBLK = S_IFCHR): void {
     if (name === "" || name.includes("/") || name === "." || name === "..") throw new KernelError("EINVAL", `device_create: bad name '${name}'`);
     const dev = makedev(majorNr, minorNr);
     const path = `/dev/${name}`;
-    const inode = mknod(this.walkContext(), path, S_IFCHR | 0o600, dev);
-    this.created.set(path, { owner, dev, inode });
+    const inode = mknod(this.walkContext(), path, type | 0o600, dev);
+    this.created.set(path, { owner, type, dev, inode });
   }
 
   /**
    * device_destroy(): the caller's node for major:minor goes. A caller with none there (the node is
    * another module's, or was never made) is refused with a warning naming it: EINVAL, nothing removed.
    */
-  destroy(owner: Module, majorNr: number, minorNr: number): void {
+  destroy(owner: Module, majorNr: number, minorNr: number, type: typeof S_IFCHR | typeof S_IFBLK = S_IFCHR): void {
     const dev = makedev(majorNr, minorNr);
-    const path = [...this.created].find(([, c]) => c.owner === owner && c.dev === dev)?.[0];
+    const path = [...this.created].find(([, c]) => c.owner === owner && c.type === type && c.dev === dev)?.[0];
     if (path === undefined) {
       const message = `${owner.name}: device_destroy of ${majorNr}:${minorNr}, which it did not create`;
       this.warn(message);

@@ -68,6 +68,12 @@ export class Clock {
     return timer;
   }
 
+  /** Forget a one-shot timer from once() before it fires (its work was done another way). */
+  cancel(timer: KernelTimer): void {
+    timer.expires = null;
+    this.timers.delete(timer);
+  }
+
   /** mod_timer(): (re)arm for `expires` jiffies; true if it was pending. */
   mod(timer: KernelTimer, expires: number): boolean {
     const was = timer.expires !== null;

@@ -1,0 +1,321 @@
+// hostfs: a host directory as a filesystem (User-Mode Linux's fs/hostfs/hostfs_kern.c):
+// `mount -t hostfs none /host -o /some/host/dir`, read-write.
+//
+// The module keeps each inode's place (its parent and name) and asks the kernel's host side for the rest
+// (hostfs_stat, hostfs_read...), naming paths relative to the mount's host directory. The host side
+// confines them there: no path, '..' or symlink leaves it, whatever this module asks.
+
+import {
+  copy_from_user, copy_to_user, dir_ctx_set_pos, dir_emit, drop_nlink, EFAULT, EINVAL, ENOENT, EPERM, file_inode,
+  file_operations, file_system_type, hostfs_create, hostfs_mkdir, hostfs_read, hostfs_readdir, hostfs_readlink,
+  hostfs_rename, hostfs_rmdir, hostfs_set_root, hostfs_stat, hostfs_symlink, hostfs_truncate, hostfs_unlink,
+  hostfs_write, host_stat, inc_nlink, inode_get_ino, inode_get_mode, inode_get_size, inode_operations, inode_set_blocks,
+  inode_set_link, inode_set_ops, inode_set_size, inode_touch, NAME_MAX, new_inode, pr_info, register_filesystem,
+  S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, sb_mount_data, sb_set_ops, set_nlink, super_operations, unregister_filesystem,
+} from "../../abi/include/kernel";
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("wasm-lkm developers");
+MODULE_DESCRIPTION("A host directory as a filesystem, as User-Mode Linux's hostfs");
+MODULE_ALIAS("fs-hostfs");
+
+/** Bytes moved through the module per host read or write. */
+const CHUNK: i32 = 65536;
+const PATH_MAX: i32 = 4096;
+
+/** Each inode's parent and name (the root's parent is itself, its name ""), and its superblock. */
+const parentOf = new Map<u32, u32>();
+const nameOf = new Map<u32, string>();
+const superOf = new Map<u32, u32>();
+const chunk = new Uint8Array(CHUNK);
+const nameBuf = new Uint8Array(4 * NAME_MAX);
+const pathBuf = new Uint8Array(PATH_MAX);
+const st = new host_stat();
+
+const dirIops = new inode_operations();
+const dirFops = new file_operations();
+const fileIops = new inode_operations();
+const fileFops = new file_operations();
+const sops = new super_operations();
+const fsType = new file_system_type();
+
+/** The inode's path below the host directory: its ancestors' names joined by '/'. */
+function pathOf(inode: u32): string {
+  let path = "";
+  for (let at = inode; parentOf.get(at) != at; at = parentOf.get(at)) path = path.length > 0 ? nameOf.get(at) + "/" + path : nameOf.get(at);
+  return path;
+}
+
+function childPath(dir: u32, name: string): string {
+  const base = pathOf(dir);
+  return base.length > 0 ? base + "/" + name : name;
+}
+
+/** Call fn with a path's UTF-8 bytes (ptr, len). */
+function withPath(path: string, fn: (ptr: usize, len: i32) => i32): i32 {
+  const len = String.UTF8.encodeUnsafe(changetype<usize>(path), path.length, pathBuf.dataStart);
+  return fn(pathBuf.dataStart, <i32>len);
+}
+
+/** hostfs_stat of a path on the superblock of the call in progress, into st. */
+function stat(path: string): i32 {
+  return withPath(path, (p, l) => hostfs_stat(superOfPath, p, l, st));
+}
+
+/** withPath's closures cannot capture: the superblock of the call in progress. */
+let superOfPath: u32 = 0;
+
+function onHost(inode: u32, path: string, fn: (ptr: usize, len: i32) => i32): i32 {
+  superOfPath = superOf.get(inode);
+  return withPath(path, fn);
+}
+
+/** A new inode for what hostfs_stat found at path, placed under parent as name. */
+function makeInode(sb: u32, parent: u32, name: string): u32 {
+  superOfPath = sb;
+  const inode = new_inode(sb, st.mode);
+  if (inode == 0) return 0;
+  parentOf.set(inode, parent == 0 ? inode : parent);
+  nameOf.set(inode, name);
+  superOf.set(inode, sb);
+  set_nlink(inode, st.nlink);
+  const type = st.mode & S_IFMT;
+  if (type == S_IFDIR) inode_set_ops(inode, dirIops, dirFops);
+  else if (type == S_IFREG) {
+    inode_set_ops(inode, fileIops, fileFops);
+    inode_set_size(inode, <i32>min<i64>(st.size, 0x7fffffff));
+    inode_set_blocks(inode, <u32>((st.size + 511) / 512));
+  } else if (type == S_IFLNK) {
+    const len = onHost(inode, pathOf(inode), (p, l) => hostfs_readlink(superOfPath, p, l, chunk.dataStart, CHUNK));
+    if (len >= 0) inode_set_link(inode, chunk.dataStart, len);
+  }
+  return inode;
+}
+
+function hostfs_mount(sb: u32, flags: i32): i32 {
+  const len = sb_mount_data(sb, pathBuf.dataStart, PATH_MAX);
+  if (len <= 0) return len < 0 ? len : -EINVAL;
+  const err = hostfs_set_root(sb, pathBuf.dataStart, len);
+  if (err < 0) return err;
+  superOfPath = sb;
+  const e = stat("");
+  if (e < 0) return e;
+  const root = makeInode(sb, 0, "");
+  sb_set_ops(sb, sops);
+  pr_info("hostfs: mounted %s\n", String.UTF8.decodeUnsafe(pathBuf.dataStart, <usize>len));
+  return <i32>root;
+}
+
+function forget(inode: u32): void {
+  parentOf.delete(inode);
+  nameOf.delete(inode);
+  superOf.delete(inode);
+}
+
+function hostfs_kill_sb(sb: u32): void {
+  const inodes = superOf.keys();
+  for (let i = 0; i < inodes.length; i++) if (superOf.get(inodes[i]) == sb) forget(inodes[i]);
+}
+
+function hostfs_evict_inode(inode: u32): void {
+  forget(inode);
+}
+
+function hostfs_lookup(dir: u32, name: usize, len: i32): i32 {
+  const key = String.UTF8.decodeUnsafe(name, <usize>len);
+  superOfPath = superOf.get(dir);
+  const err = stat(childPath(dir, key));
+  if (err == -ENOENT) return 0;
+  if (err < 0) return err;
+  return <i32>makeInode(superOf.get(dir), dir, key);
+}
+
+/** An operation that makes name in dir on the host, then the inode for it. */
+function made(dir: u32, name: usize, len: i32, fn: (ptr: usize, l: i32) => i32): i32 {
+  const key = String.UTF8.decodeUnsafe(name, <usize>len);
+  const path = childPath(dir, key);
+  const err = onHost(dir, path, fn);
+  if (err < 0) return err;
+  const e = stat(path);
+  if (e < 0) return e;
+  inode_touch(dir, true);
+  return <i32>makeInode(superOf.get(dir), dir, key);
+}
+
+let modeArg: u32 = 0;
+let targetPtr: usize = 0;
+let targetLen: i32 = 0;
+
+function hostfs_create_op(dir: u32, name: usize, len: i32, mode: u32): i32 {
+  modeArg = mode;
+  return made(dir, name, len, (p, l) => hostfs_create(superOfPath, p, l, modeArg));
+}
+
+function hostfs_mkdir_op(dir: u32, name: usize, len: i32, mode: u32): i32 {
+  modeArg = mode;
+  const inode = made(dir, name, len, (p, l) => hostfs_mkdir(superOfPath, p, l, modeArg));
+  if (inode > 0) inc_nlink(dir);
+  return inode;
+}
+
+function hostfs_mknod_op(dir: u32, name: usize, len: i32, mode: u32, rdev: u32): i32 {
+  return -EPERM;
+}
+
+function hostfs_symlink_op(dir: u32, name: usize, len: i32, target: usize, tlen: i32): i32 {
+  targetPtr = target;
+  targetLen = tlen;
+  return made(dir, name, len, (p, l) => hostfs_symlink(superOfPath, p, l, targetPtr, targetLen));
+}
+
+function hostfs_unlink_op(dir: u32, name: usize, len: i32, inode: u32): i32 {
+  const err = onHost(dir, pathOf(inode), (p, l) => hostfs_unlink(superOfPath, p, l));
+  if (err < 0) return err;
+  drop_nlink(inode);
+  inode_touch(dir, true);
+  return 0;
+}
+
+function hostfs_rmdir_op(dir: u32, name: usize, len: i32, inode: u32): i32 {
+  const err = onHost(dir, pathOf(inode), (p, l) => hostfs_rmdir(superOfPath, p, l));
+  if (err < 0) return err;
+  set_nlink(inode, 0);
+  drop_nlink(dir);
+  inode_touch(dir, true);
+  return 0;
+}
+
+let renameTo: ArrayBuffer = new ArrayBuffer(0);
+
+function hostfs_rename_op(olddir: u32, oldname: usize, oldlen: i32, newdir: u32, newname: usize, newlen: i32): i32 {
+  const from = String.UTF8.decodeUnsafe(oldname, <usize>oldlen);
+  const to = String.UTF8.decodeUnsafe(newname, <usize>newlen);
+  renameTo = String.UTF8.encode(childPath(newdir, to));
+  const err = onHost(olddir, childPath(olddir, from), (p, l) => hostfs_rename(superOfPath, p, l, changetype<usize>(renameTo), renameTo.byteLength));
+  if (err < 0) return err;
+  // The inode moved keeps its handle: find it by its old place and give it the new one.
+  const inodes = parentOf.keys();
+  for (let i = 0; i < inodes.length; i++) {
+    const inode = inodes[i];
+    if (parentOf.get(inode) == olddir && nameOf.get(inode) == from && inode != olddir) {
+      parentOf.set(inode, newdir);
+      nameOf.set(inode, to);
+      if ((inode_get_mode(inode) & S_IFMT) == S_IFDIR && olddir != newdir) {
+        drop_nlink(olddir);
+        inc_nlink(newdir);
+      }
+    }
+  }
+  inode_touch(olddir, true);
+  inode_touch(newdir, true);
+  return 0;
+}
+
+let sizeArg: i32 = 0;
+
+function hostfs_setattr(inode: u32, size: i32): i32 {
+  sizeArg = size;
+  const err = onHost(inode, pathOf(inode), (p, l) => hostfs_truncate(superOfPath, p, l, <i64>sizeArg));
+  if (err < 0) return err;
+  inode_set_size(inode, size);
+  inode_touch(inode, true);
+  return 0;
+}
+
+let ioBuf: usize = 0;
+let ioLen: i32 = 0;
+let ioPos: i64 = 0;
+
+function hostfs_read_op(file: u32, ubuf: usize, count: i32, pos: i32): i32 {
+  const inode = file_inode(file);
+  const path = pathOf(inode);
+  let done = 0;
+  while (done < count) {
+    ioLen = min(CHUNK, count - done);
+    ioPos = <i64>pos + done;
+    const n = onHost(inode, path, (p, l) => hostfs_read(superOfPath, p, l, chunk.dataStart, ioLen, ioPos));
+    if (n < 0) return done > 0 ? done : n;
+    if (n == 0) break;
+    if (copy_to_user(ubuf + <usize>done, chunk.dataStart, <usize>n) != 0) return done > 0 ? done : -EFAULT;
+    done += n;
+  }
+  return done;
+}
+
+function hostfs_write_op(file: u32, ubuf: usize, count: i32, pos: i32): i32 {
+  const inode = file_inode(file);
+  const path = pathOf(inode);
+  let done = 0;
+  while (done < count) {
+    ioLen = min(CHUNK, count - done);
+    ioPos = <i64>pos + done;
+    if (copy_from_user(chunk.dataStart, ubuf + <usize>done, <usize>ioLen) != 0) return done > 0 ? done : -EFAULT;
+    const n = onHost(inode, path, (p, l) => hostfs_write(superOfPath, p, l, chunk.dataStart, ioLen, ioPos));
+    if (n < 0) return done > 0 ? done : n;
+    done += n;
+  }
+  if (pos + done > inode_get_size(inode)) inode_set_size(inode, pos + done);
+  inode_touch(inode, true);
+  return done;
+}
+
+function emit(ctx: u32, name: string, ino: i32, type: u32): bool {
+  const len = <i32>String.UTF8.encodeUnsafe(changetype<usize>(name), name.length, nameBuf.dataStart);
+  return dir_emit(ctx, nameBuf.dataStart, len, ino, type);
+}
+
+let readdirIndex: i32 = 0;
+
+/** "." and "..", then the host directory's entries in name order, position 2 + their index. */
+function hostfs_iterate(file: u32, ctx: u32, pos: i32): i32 {
+  const dir = file_inode(file);
+  if (pos == 0) {
+    if (!emit(ctx, ".", inode_get_ino(dir), S_IFDIR >> 12)) return 0;
+    dir_ctx_set_pos(ctx, (pos = 1));
+  }
+  if (pos == 1) {
+    if (!emit(ctx, "..", inode_get_ino(parentOf.get(dir)), S_IFDIR >> 12)) return 0;
+    dir_ctx_set_pos(ctx, (pos = 2));
+  }
+  const path = pathOf(dir);
+  for (readdirIndex = pos - 2; readdirIndex < 0x7fffffff; readdirIndex++) {
+    const len = onHost(dir, path, (p, l) => hostfs_readdir(superOfPath, p, l, readdirIndex, nameBuf.dataStart, nameBuf.length));
+    if (len <= 0) return len;
+    const name = String.UTF8.decodeUnsafe(nameBuf.dataStart, <usize>len);
+    const err = stat(childPath(dir, name));
+    const type = err < 0 ? 0 : (st.mode & S_IFMT) >> 12;
+    if (!emit(ctx, name, err < 0 ? 0 : <i32>st.ino, type)) return 0;
+    dir_ctx_set_pos(ctx, readdirIndex + 3);
+  }
+  return 0;
+}
+
+function hostfs_fsync(file: u32): i32 {
+  return 0;
+}
+
+export function init_module(): i32 {
+  dirIops.lookup = hostfs_lookup.index;
+  dirIops.create = hostfs_create_op.index;
+  dirIops.mkdir = hostfs_mkdir_op.index;
+  dirIops.mknod = hostfs_mknod_op.index;
+  dirIops.symlink = hostfs_symlink_op.index;
+  dirIops.unlink = hostfs_unlink_op.index;
+  dirIops.rmdir = hostfs_rmdir_op.index;
+  dirIops.rename = hostfs_rename_op.index;
+  dirFops.iterate = hostfs_iterate.index;
+  dirFops.fsync = hostfs_fsync.index;
+  fileIops.setattr = hostfs_setattr.index;
+  fileFops.read = hostfs_read_op.index;
+  fileFops.write = hostfs_write_op.index;
+  fileFops.fsync = hostfs_fsync.index;
+  sops.evict_inode = hostfs_evict_inode.index;
+  fsType.name = "hostfs";
+  fsType.mount = hostfs_mount.index;
+  fsType.kill_sb = hostfs_kill_sb.index;
+  return register_filesystem(fsType);
+}
+
+export function cleanup_module(): void {
+  unregister_filesystem(fsType);
+}
