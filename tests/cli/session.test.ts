@@ -5,7 +5,7 @@ import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lsmodRow } from "../../host/cli/lsmod.js";
 import { COMMANDS } from "../../host/cli/session.js";
-import { splitCommands, splitWords } from "../../host/cli/words.js";
+import { expandWords, parseLine, splitWords } from "../../host/cli/words.js";
 import { releaseDir } from "../../host/kmod/depmod.js";
 import { ROOT } from "../../scripts/paths.js";
 import { cliSession, dmesg, moduleFixtures } from "../helpers.js";
@@ -39,23 +39,67 @@ describe("splitWords", () => {
   });
 });
 
-describe("splitCommands", () => {
+/** A line's list with each simple command's words as written (no variable set), groups nested. */
+function shape(line: string): unknown[] {
+  const of = (list: ReturnType<typeof parseLine>): unknown[] =>
+    list.map(({ command, connector }) => ({ ...("group" in command ? { group: of(command.group) } : { words: expandWords(command.words, new Map()) }), connector }));
+  return of(parseLine(line));
+}
+
+describe("parseLine", () => {
   it("ends a command at an unquoted ;, && or ||, and keeps a quoted one in its word", () => {
-    expect(splitCommands(`lsmod; echo "a;b" && true || false`)).toEqual([
+    expect(shape(`lsmod; echo "a;b" && true || false`)).toEqual([
       { words: ["lsmod"], connector: ";" },
       { words: ["echo", "a;b"], connector: "&&" },
       { words: ["true"], connector: "||" },
       { words: ["false"], connector: ";" },
     ]);
-    expect(splitCommands("lsmod;")).toEqual([{ words: ["lsmod"], connector: ";" }]);
+    expect(shape("lsmod;")).toEqual([{ words: ["lsmod"], connector: ";" }]);
   });
 
   it("refuses an empty command between connectors, a dangling && and a pipe or background job", () => {
-    expect(() => splitCommands("lsmod;; lsmod")).toThrow("near unexpected token `;'");
-    expect(() => splitCommands("&& lsmod")).toThrow("near unexpected token `&&'");
-    expect(() => splitCommands("lsmod &&")).toThrow("unexpected end of line");
-    expect(() => splitCommands("lsmod | cat")).toThrow("pipes are not supported");
-    expect(() => splitCommands("lsmod &")).toThrow("background jobs are not supported");
+    const refused: [string, string][] = [
+      ["lsmod;; lsmod", "near unexpected token `;'"], ["&& lsmod", "near unexpected token `&&'"], ["lsmod &&", "unexpected end of line"],
+      ["lsmod | cat", "pipes are not supported"], ["lsmod &", "background jobs are not supported"],
+    ];
+    for (const [line, message] of refused) expect(() => parseLine(line)).toThrow(message);
+  });
+
+  it("groups a list in { ...; } where a command starts, as sh does", () => {
+    expect(shape("a && { b ; c; } || d")).toEqual([
+      { words: ["a"], connector: "&&" },
+      { group: [{ words: ["b"], connector: ";" }, { words: ["c"], connector: ";" }], connector: "||" },
+      { words: ["d"], connector: ";" },
+    ]);
+    expect(shape("echo { } '{'")).toEqual([{ words: ["echo", "{", "}", "{"], connector: ";" }]);
+    expect(shape("{ { a; }; }")).toEqual([{ group: [{ group: [{ words: ["a"], connector: ";" }], connector: ";" }], connector: ";" }]);
+  });
+
+  it("refuses a group left open, an empty one, a } where no group is, and words after a group", () => {
+    const refused: [string, string][] = [
+      ["{ a", "unexpected end of line"], ["{ a }", "unexpected end of line"], ["{ }", "near unexpected token `}'"],
+      ["a; }", "near unexpected token `}'"], ["{ a; } b", "near unexpected token `b'"], ["{ a && }", "near unexpected token `}'"],
+    ];
+    for (const [line, message] of refused) expect(() => parseLine(line)).toThrow(message);
+  });
+});
+
+describe("expandWords", () => {
+  const env = new Map([["M", "/sbin/modprobe"], ["TWO", "a  b"], ["EMPTY", ""]]);
+  const words = (line: string) => expandWords((parseLine(line)[0]!.command as { words: Parameters<typeof expandWords>[0] }).words, env);
+
+  it("replaces $NAME and ${NAME}, an unset one by nothing", () => {
+    expect(words("$M -q x${M}y $UNSET")).toEqual(["/sbin/modprobe", "-q", "x/sbin/modprobey"]);
+  });
+
+  it("splits an unquoted value at blanks, keeps a quoted one whole, and leaves '...' alone", () => {
+    expect(words(`echo $TWO "$TWO" '$TWO' $EMPTY "$EMPTY"`)).toEqual(["echo", "a", "b", "a  b", "$TWO", ""]);
+    expect(words("echo $ $1 a$")).toEqual(["echo", "$", "$1", "a$"]);
+  });
+
+  it("refuses a ${ that names no variable", () => {
+    expect(() => parseLine("echo ${M")).toThrow("bad substitution");
+    expect(() => parseLine("echo ${1x}")).toThrow("bad substitution");
   });
 });
 
@@ -265,7 +309,7 @@ describe("help", () => {
     expect(out.split("\n").filter(Boolean).map((l) => l.trim().split(" ")[0])).toEqual([
       "insmod", "rmmod", "lsmod", "modinfo", "modprobe", "depmod", "dmesg",
       "ls", "cat", "echo", "mkdir", "rmdir", "rm", "mv", "ln", "mknod", "chmod", "stat", "mount", "umount", "cd", "pwd", "syscall",
-      "hw", "true", "false",
+      "hw", "true", "false", "export",
       "help",
     ]);
     for (const c of COMMANDS) expect(out).toContain(`  ${c.usage.padEnd(52)}${c.help}\n`);
