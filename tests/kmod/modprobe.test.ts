@@ -132,7 +132,10 @@ describe("install and remove commands", () => {
   it("runs an install command instead of loading, with $CMDLINE_OPTS, through the shell", () => {
     md.configure("test", "install hello /sbin/modprobe --ignore-install hello who=installer $CMDLINE_OPTS && echo installed\n");
     const r = sh("modprobe -v hello count=2");
-    expect(r.out).toBe("install /sbin/modprobe --ignore-install hello who=installer $CMDLINE_OPTS && echo installed count=2\ninstalled\n");
+    // The nested modprobe is verbose too: MODPROBE_OPTIONS passes -v down.
+    expect(r.out).toBe(
+      `install /sbin/modprobe --ignore-install hello who=installer $CMDLINE_OPTS && echo installed count=2\ninsmod ${path("hello")} who=installer count=2\ninstalled\n`,
+    );
     expect(dmesg(k).filter((l) => l.startsWith("Hello"))).toEqual(["Hello, installer!", "Hello, installer!"]);
   });
 
@@ -202,9 +205,11 @@ describe("failure part-way", () => {
 });
 
 describe("modprobe -r", () => {
-  it("removes the module, then each dependency nothing uses any more", () => {
+  it("removes the module, then each dependency whose refcount is 0 when reached, deepest first: kmod 34 leaves the rest of a chain", () => {
     sh("modprobe stack3");
-    expect(sh("modprobe -r -v stack3").out).toBe("rmmod stack3\nrmmod stack2\nrmmod stack1\nrmmod stack0\n");
+    expect(sh("modprobe -r -v stack3").out).toBe("rmmod stack3\nrmmod stack2\n");
+    expect(loaded()).toEqual(["stack1", "stack0"]);
+    sh("modprobe -r stack1");
     expect(loaded()).toEqual([]);
   });
 
@@ -214,9 +219,9 @@ describe("modprobe -r", () => {
     expect(loaded()).toEqual(["stack_side", "stack0"]);
   });
 
-  it("shows the whole removal with -n -v and removes nothing", () => {
+  it("with -n -v shows the module only, its dependencies being still in use by it, and removes nothing", () => {
     sh("modprobe stack2");
-    expect(sh("modprobe -r -n -v stack2").out).toBe("rmmod stack2\nrmmod stack1\nrmmod stack0\n");
+    expect(sh("modprobe -r -n -v stack2").out).toBe("rmmod stack2\n");
     expect(loaded()).toEqual(["stack2", "stack1", "stack0"]);
   });
 
@@ -239,8 +244,10 @@ describe("modprobe.d", () => {
     md.configure("more", "options hello count=3\nbogus line here\n");
     md.configure("test", "options hello who=first\n");
     const r = sh("modprobe -v hello");
-    expect(r.out).toBe(`insmod ${path("hello")} count=3 who=first\n`);
-    expect(r.err).toBe(`modprobe: ERROR: ${join(md.conf, "more.conf")} line 2: ignoring bad line starting with 'bogus'\n`);
+    expect(r.out).toBe(`insmod ${path("hello")} count=3 who=first \n`);
+    // Said by the library before modprobe sets up its own log, so in libkmod's words, and even with -q.
+    expect(r.err).toBe(`libkmod: ERROR: kmod_config_parse: ${join(md.conf, "more.conf")} line 2: ignoring bad line starting with 'bogus'\n`);
+    expect(sh("modprobe -q hello").err).toBe(r.err);
   });
 
   it("prints the configuration and the alias indexes with -c", () => {
@@ -255,10 +262,14 @@ describe("modprobe.d", () => {
     md.configure("test", "options hello who=default\n");
     const alt = join(md.dir, "..", "..", "..", "alt.conf");
     const r = sh(`modprobe -n -v -C ${md.conf} -d ${join(md.dir, "..", "..", "..")} hello`);
-    expect(r.out).toBe(`insmod ${path("hello")} who=default\n`);
+    expect(r.out).toBe(`insmod ${path("hello")} who=default \n`);
     const none = "/nonexistent/lib/modules/0.1.0-wasm-lkm";
-    expect(sh(`modprobe -C ${alt} -d /nonexistent hello`).err).toBe(
-      `modprobe: ERROR: could not open moddep file '${none}/modules.dep'\nmodprobe: FATAL: Module hello not found in directory ${none}\n`,
-    );
+    expect(sh(`modprobe -C ${alt} -d /nonexistent hello`).err).toBe(`modprobe: FATAL: Module hello not found in directory ${none}\n`);
+  });
+
+  it("reads a -C that is no directory as one configuration file, /dev/null as an empty one", () => {
+    md.configure("test", "options hello who=default\n");
+    expect(sh("modprobe -n -v -C /dev/null hello")).toEqual({ out: `insmod ${path("hello")} \n`, err: "", status: 0 });
+    expect(sh(`modprobe -n -v -C ${join(md.conf, "test.conf")} hello`).out).toBe(`insmod ${path("hello")} who=default \n`);
   });
 });
