@@ -106,7 +106,9 @@ function run(opts: Options, args: readonly string[], ordered: readonly string[],
   const kmod = new KmodContext(dir, config, ctx.kernel, (priority, _fn, message) => {
     if (priority <= verbose) ctx.err(toolLine("modprobe", priority, message));
   });
-  const passed = [ctx.env.get("MODPROBE_OPTIONS"), ...ordered].filter((o) => o !== undefined).join(" ");
+  // env_modprobe_options_append(): set only once there is something to pass on.
+  const inherited = ctx.env.get("MODPROBE_OPTIONS");
+  const passed: Record<string, string> = inherited === undefined && ordered.length === 0 ? {} : { MODPROBE_OPTIONS: [...(inherited === undefined ? [] : [inherited]), ...ordered].join(" ") };
   const flags: ModprobeFlags = {
     all: opts.all,
     removeHolders: opts.removeHolders || opts.removeDependencies,
@@ -124,7 +126,7 @@ function run(opts: Options, args: readonly string[], ordered: readonly string[],
   const probe = new Modprobe(flags, kmod, {
     out: (t) => ctx.out(t),
     err: (t) => ctx.err(t),
-    system: (line, module) => ctx.system(line, { MODPROBE_OPTIONS: passed, MODPROBE_MODULE: module }),
+    system: (line, module) => ctx.system(line, { ...passed, MODPROBE_MODULE: module }),
   });
   let err = 0;
   try {
