@@ -169,8 +169,33 @@ export function init_module(): i32 { return syscall_override(__NR_openat, trap.i
 export function cleanup_module(): void { syscall_unregister(__NR_openat); }
 `;
 
+/** A module with an init and no exit: /proc/modules says [permanent]. */
+const PERMANENT = `
+MODULE_LICENSE("GPL");
+export function init_module(): i32 { return 0; }
+`;
+
 describe("lsmod while a system call override faults", () => {
-  const fixtures = moduleFixtures("session", { open_trap: OPEN_TRAP });
+  const fixtures = moduleFixtures("session", { open_trap: OPEN_TRAP, permanent: PERMANENT });
+
+  it("names holders only in Used by, as kmod's lsmod reads them from /sys/module: /proc/modules' [permanent] is not one", () => {
+    const { s, out } = cliSession();
+    s.kernel.insmod(fixtures.get("permanent")!);
+    s.exec("insmod counter");
+    s.exec("insmod counter_user");
+    s.exec("cat /proc/modules");
+    s.exec("lsmod");
+    const size = (n: string) => String(s.kernel.modules.find(n)!.size);
+    expect(out.join("")).toBe(
+      `counter_user ${size("counter_user")} 0 - Live 0x0000000000000000\n` +
+        `counter ${size("counter")} 1 counter_user, Live 0x0000000000000000\n` +
+        `permanent ${size("permanent")} 0 [permanent], Live 0x0000000000000000\n` +
+        "Module                  Size  Used by\n" +
+        `counter_user        ${size("counter_user").padStart(8)}  0\n` +
+        `counter             ${size("counter").padStart(8)}  1 counter_user\n` +
+        `permanent           ${size("permanent").padStart(8)}  0\n`,
+    );
+  });
 
   it("says it could not get the list of modules, as kmod's lsmod does, and the session goes on", () => {
     const { s, out, err } = cliSession();

@@ -43,4 +43,11 @@ describe("test-dependencies.c", () => {
     expect(out).toContain("kernel/fs/mod-foo.wasm: kernel/mod-foo-c.wasm kernel/fs/foo/mod-foo-b.wasm kernel/lib/mod-foo-a.wasm\n");
     expect(out).toContain("# Aliases for symbols, used by symbol_request().\nalias symbol:print_fooA mod_foo_a\nalias symbol:print_fooC mod_foo_c\nalias symbol:print_fooB mod_foo_b\n");
   });
+
+  it("modprobe -r removes the module, then its dependencies as kmod 34 does: modules.dep's line backwards (c, a, b)", () => {
+    r.sh(["modprobe mod-foo"]);
+    // These modules have no exit, as kmod's C ones have none: only -f can take them out.
+    expect(r.sh(["modprobe -r -f -v mod-foo"]).out).toBe("rmmod mod_foo\nrmmod mod_foo_c\nrmmod mod_foo_a\nrmmod mod_foo_b\n");
+    expect(r.loaded()).toEqual([]);
+  });
 });
