@@ -1,14 +1,13 @@
 // modprobe (kmod's tools/modprobe.c): its options, read after those MODPROBE_OPTIONS holds, and the run
 // they ask for (host/kmod/modprobe.ts).
 
-import { dirname, join } from "node:path";
-import { UTS_RELEASE } from "../../abi/version.js";
 import { KernelError } from "../kernel/error.js";
 import { loadConfig } from "../kmod/config.js";
 import { LOG_EMERG, LOG_ERR, LOG_WARNING, libkmodLine, toolLine } from "../kmod/log.js";
 import { KmodContext } from "../kmod/module.js";
 import { Modprobe, ModprobeExit, optionsFromArray, optionsFromEnv, type ModprobeFlags } from "../kmod/modprobe.js";
 import { parseArgs, withUsage, type CliCommand, type CommandContext } from "./command.js";
+import { moduleDirectory } from "./kmod.js";
 
 interface Options {
   all?: boolean;
@@ -73,13 +72,6 @@ function verbosity(ordered: readonly string[]): number {
   return ordered.reduce((v, o) => (o === "-q" ? LOG_EMERG : o === "-v" ? v + 1 : v), LOG_WARNING);
 }
 
-/** The module directory: -d ROOT and -S RELEASE as kmod reads them, else the kernel's own. */
-function moduleDirectory(opts: Options, ctx: CommandContext): string {
-  if (opts.dirname === undefined && opts.setVersion === undefined) return ctx.kernel.moduleDir;
-  const release = opts.setVersion ?? UTS_RELEASE;
-  return opts.dirname === undefined ? join(dirname(ctx.kernel.moduleDir), release) : join(opts.dirname, "lib", "modules", release);
-}
-
 /** /proc/cmdline as the task reads it; null when it cannot. */
 function kernelCmdline(ctx: CommandContext): string | null {
   try {
@@ -99,7 +91,7 @@ function run(opts: Options, args: readonly string[], ordered: readonly string[],
     ctx.err(toolLine("modprobe", LOG_ERR, "missing parameters. See -h."));
     return 1;
   }
-  const dir = moduleDirectory(opts, ctx);
+  const dir = moduleDirectory(ctx.kernel.moduleDir, opts.dirname, opts.setVersion);
   const config = loadConfig(opts.config ?? ctx.kernel.modprobeConfig, dir, kernelCmdline(ctx), (priority, fn, message) => {
     if (priority <= LOG_ERR) ctx.err(libkmodLine(priority, fn, message));
   });

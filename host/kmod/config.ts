@@ -34,6 +34,9 @@ export interface KmodConfig {
   readonly weakdeps: readonly Weakdep[];
 }
 
+/** No configuration at all: what modinfo reads (kmod gives it an empty list of paths). */
+export const NO_CONFIG: KmodConfig = { aliases: [], blacklist: [], options: [], install: [], remove: [], softdeps: [], weakdeps: [] };
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
 
 /**
