@@ -34,6 +34,8 @@ export interface BootOptions {
   readonly delay?: string;
   /** Serve in this process rather than in a detached one. */
   readonly foreground?: boolean;
+  /** The kernel command line (/proc/cmdline). */
+  readonly cmdline?: string;
 }
 
 /** How often the daemon moves the simulated clock on to the wall clock's time. */
@@ -64,7 +66,7 @@ export async function boot(opts: BootOptions, io: Output, self: readonly string[
     io.err(`wasm-lkm boot: invalid delay '${opts.delay}': seconds, more than 0\n`);
     return 1;
   }
-  const kernel: BootKernel = { moduleDir: opts.modules === undefined ? undefined : resolve(opts.modules), autocleanDelay: delay };
+  const kernel: BootKernel = { moduleDir: opts.modules === undefined ? undefined : resolve(opts.modules), autocleanDelay: delay, cmdline: opts.cmdline };
   const refusal = await claim(path);
   if (refusal) {
     io.err(`${refusal}\n`);
@@ -77,6 +79,7 @@ export async function boot(opts: BootOptions, io: Output, self: readonly string[
 interface BootKernel {
   readonly moduleDir: string | undefined;
   readonly autocleanDelay: number | undefined;
+  readonly cmdline: string | undefined;
 }
 
 /** The kernel's options again as `boot` arguments, for the detached server. */
@@ -84,6 +87,7 @@ function bootArgs(kernel: BootKernel): string[] {
   return [
     ...(kernel.moduleDir === undefined ? [] : ["--modules", kernel.moduleDir]),
     ...(kernel.autocleanDelay === undefined ? [] : ["--delay", String(kernel.autocleanDelay)]),
+    ...(kernel.cmdline === undefined ? [] : ["--cmdline", kernel.cmdline]),
   ];
 }
 
@@ -178,7 +182,7 @@ async function serve(path: string, kernel: BootKernel, io: Output): Promise<numb
   process.on("unhandledRejection", (e) => logInternalError(io, "kerneld", e));
   // A daemon keeps no directory busy; each request runs from its client's working directory.
   process.chdir("/");
-  const daemon = new Kerneld(new Kernel({ moduleDir: kernel.moduleDir, autocleanDelay: kernel.autocleanDelay }), path, io);
+  const daemon = new Kerneld(new Kernel({ moduleDir: kernel.moduleDir, autocleanDelay: kernel.autocleanDelay, cmdline: kernel.cmdline }), path, io);
   try {
     await daemon.listen();
   } catch (e) {

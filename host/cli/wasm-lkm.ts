@@ -137,8 +137,9 @@ program
   .option("--socket <path>", socketHelp)
   .option("--modules <dir>", "the module directory (lib/modules/<release>, with modules.dep) the kernel uses")
   .option("--delay <seconds>", "seconds between autoclean sweeps of modules loaded on demand (default 60)")
+  .option("--cmdline <text>", "the kernel command line (/proc/cmdline): modprobe applies its MODULE.PARAM=VALUE and modprobe.blacklist=")
   .addOption(new Option("--foreground", "serve in this process").hideHelp())
-  .action(async (opts: { socket?: string; modules?: string; delay?: string; foreground?: boolean }) => {
+  .action(async (opts: { socket?: string; modules?: string; delay?: string; foreground?: boolean; cmdline?: string }) => {
     process.exitCode = await boot(opts, io, [process.execPath, ...process.execArgv, process.argv[1]!]);
   });
 

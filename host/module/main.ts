@@ -50,6 +50,10 @@ export interface LoadOptions {
   readonly args?: string;
   /** insmod -f: ignore vermagic and symbol versions (MODULE_INIT_IGNORE_*), tainting F. */
   readonly force?: boolean;
+  /** MODULE_INIT_IGNORE_VERMAGIC alone (modprobe --force-vermagic), tainting F. */
+  readonly ignoreVermagic?: boolean;
+  /** MODULE_INIT_IGNORE_MODVERSIONS alone (modprobe --force-modversion), tainting F once a symbol is bound unchecked. */
+  readonly ignoreModversions?: boolean;
   /** The file the bytes came from, named in errors before .modinfo has been read. */
   readonly filename?: string;
 }
@@ -96,7 +100,7 @@ export class ModuleLoader {
   load(bytes: Uint8Array, opts: LoadOptions = {}): Module {
     const info = this.setupLoadInfo(bytes, opts);
     const mod = this.allocate(info);
-    this.checkModinfo(mod, info, opts.force ?? false);
+    this.checkModinfo(mod, info, (opts.force || opts.ignoreVermagic) ?? false);
     this.checkDuplicate(mod.name);
     const bindings = this.resolveSymbols(mod, info);
     this.checkExports(mod, info);
@@ -126,7 +130,7 @@ export class ModuleLoader {
   private setupLoadInfo(bytes: Uint8Array, opts: LoadOptions): LoadInfo {
     try {
       const rewrite = this.k.watchdog.detector ? withBudgetChecks : undefined;
-      return parseModule(bytes, opts.filename ?? "module", opts.force ?? false, rewrite);
+      return parseModule(bytes, opts.filename ?? "module", (opts.force || opts.ignoreModversions) ?? false, rewrite);
     } catch (e) {
       if (e instanceof KernelError) this.pr(LOGLEVELS.KERN_ERR, e.message);
       throw e;
