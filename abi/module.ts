@@ -20,6 +20,12 @@ export const KERNEL_NAMESPACE = "kernel";
 /** The AssemblyScript runtime's own imports (memory, abort). */
 export const ENV_NAMESPACE = "env";
 /**
+ * The runtime's function imports the loader provides (host/module/main.ts, envImport): abort() is BUG(),
+ * trace() a debug printk, seed() Math.random's seed. Any other import from ENV_NAMESPACE (console.log,
+ * Date.now) is nothing the kernel has, and modpost refuses it.
+ */
+export const ENV_FUNCTIONS: ReadonlySet<string> = new Set(["abort", "trace", "seed"]);
+/**
  * The import the loader adds to every module and program it runs (host/module/instrument.ts): the budget
  * checks in its code call it, () -> i32, when their budget has run out (host/kernel/watchdog.ts).
  */

@@ -5,15 +5,18 @@
 
 import { LiteralKind, NodeKind, SourceKind } from "assemblyscript";
 import type {
-  CallExpression, Expression, ExpressionStatement, IdentifierExpression, IntegerLiteralExpression, Parser,
+  CallExpression, Expression, ExpressionStatement, IdentifierExpression, IntegerLiteralExpression, Parser, Range,
   Source, StringLiteralExpression,
 } from "assemblyscript";
 import { isParamType, type ParamTypeName } from "../../abi/moduleparam.js";
+import { ModpostError } from "./error.js";
 
 export interface ParamDecl {
   readonly name: string;
   readonly type: ParamTypeName;
   readonly perm: number;
+  /** FILE:LINE:COLUMN of the module_param, for errors about it. */
+  readonly where: string;
 }
 
 /** What a module declares about itself. */
@@ -21,10 +24,14 @@ export interface ModuleDecls {
   /** .modinfo keys in source order (license, author, description, version, alias, softdep, parm). */
   readonly modinfo: [key: string, value: string][];
   readonly params: ParamDecl[];
-  readonly exports: { name: string; gpl: boolean }[];
+  readonly exports: { name: string; gpl: boolean; where: string }[];
 }
 
-export class MacroError extends Error {}
+/** FILE:LINE:COLUMN of a source range, as compilers name a place. */
+export function locate(range: Range): string {
+  const line = range.source.lineAt(range.start);
+  return `${range.source.normalizedPath}:${line}:${range.source.columnAt()}`;
+}
 
 type Arg = { kind: "string" | "ident" | "int"; text: string };
 
@@ -56,39 +63,38 @@ function macroCall(stmt: { kind: NodeKind }): { name: string; args: (Arg | null)
   if (callee.kind !== NodeKind.Identifier) return null;
   const name = (callee as IdentifierExpression).text;
   if (!(name in STRING_MACROS) && !MACROS.has(name)) return null;
-  const where = `${call.range.source.normalizedPath}:${call.range.source.lineAt(call.range.start)}`;
-  return { name, args: (call as CallExpression).args.map(argOf), where };
+  return { name, args: (call as CallExpression).args.map(argOf), where: locate(call.range) };
 }
 
 const MACROS = new Set(["module_param", "MODULE_PARM_DESC", "EXPORT_SYMBOL", "EXPORT_SYMBOL_GPL"]);
 
 function expect(args: (Arg | null)[], kinds: Arg["kind"][], macro: string, where: string): Arg[] {
   const ok = args.length === kinds.length && args.every((a, i) => a !== null && a.kind === kinds[i]);
-  if (!ok) throw new MacroError(`${where}: ${macro} takes (${kinds.join(", ")}) literals`);
+  if (!ok) throw new ModpostError(`${where}: error: ${macro} takes (${kinds.join(", ")}) literals`);
   return args as Arg[];
 }
 
-function apply(decls: ModuleDecls, descs: Map<string, string>, m: NonNullable<ReturnType<typeof macroCall>>): void {
+function apply(decls: ModuleDecls, descs: Map<string, { desc: string; where: string }>, m: NonNullable<ReturnType<typeof macroCall>>): void {
   const key = STRING_MACROS[m.name];
   if (key) {
     decls.modinfo.push([key, expect(m.args, ["string"], m.name, m.where)[0]!.text]);
   } else if (m.name === "module_param") {
     const [v, t, p] = expect(m.args, ["ident", "ident", "int"], m.name, m.where);
-    if (!isParamType(t!.text)) throw new MacroError(`${m.where}: module_param: unknown type '${t!.text}'`);
-    decls.params.push({ name: v!.text, type: t!.text, perm: Number(p!.text) });
+    if (!isParamType(t!.text)) throw new ModpostError(`${m.where}: error: module_param: unknown type '${t!.text}'`);
+    decls.params.push({ name: v!.text, type: t!.text, perm: Number(p!.text), where: m.where });
   } else if (m.name === "MODULE_PARM_DESC") {
     const [v, d] = expect(m.args, ["ident", "string"], m.name, m.where);
-    descs.set(v!.text, d!.text);
+    descs.set(v!.text, { desc: d!.text, where: m.where });
   } else {
     const [f] = expect(m.args, ["ident"], m.name, m.where);
-    decls.exports.push({ name: f!.text, gpl: m.name === "EXPORT_SYMBOL_GPL" });
+    decls.exports.push({ name: f!.text, gpl: m.name === "EXPORT_SYMBOL_GPL", where: m.where });
   }
 }
 
 /** Collect the macros of the module's own sources and remove them from the AST. */
 export function collectMacros(parser: Parser): ModuleDecls {
   const decls: ModuleDecls = { modinfo: [], params: [], exports: [] };
-  const descs = new Map<string, string>();
+  const descs = new Map<string, { desc: string; where: string }>();
   const own = parser.sources.filter(
     (s: Source) => s.sourceKind === SourceKind.User || s.sourceKind === SourceKind.UserEntry,
   );
@@ -99,8 +105,8 @@ export function collectMacros(parser: Parser): ModuleDecls {
       return m === null;
     });
   }
-  for (const [name, desc] of descs) {
-    if (!decls.params.some((p) => p.name === name)) throw new MacroError(`MODULE_PARM_DESC(${name}): no module_param(${name}, ...)`);
+  for (const [name, { desc, where }] of descs) {
+    if (!decls.params.some((p) => p.name === name)) throw new ModpostError(`${where}: error: MODULE_PARM_DESC(${name}): no module_param(${name}, ...)`);
     decls.modinfo.push(["parm", `${name}:${desc}`]);
   }
   for (const p of decls.params) decls.modinfo.push(["parmtype", `${p.name}:${p.type}`]);
