@@ -163,16 +163,17 @@ for (const c of COMMANDS.filter((c) => c.name !== "help")) {
 
 program
   .command("build")
-  .description("build an out-of-tree module from its AssemblyScript source against this tree")
-  .argument("<source>", "the module's entry file, NAME.ts")
-  .option("-o, --output <file>", "where to write NAME.wasm (default: beside the source)")
-  .action(async (source: string, opts: { output?: string }) => {
-    const { buildExternal, BuildError } = await import("../../scripts/build.js");
+  .description("build modules outside the tree from their AssemblyScript sources, against this kernel")
+  .argument("<source...>", "each module's entry file, NAME.ts")
+  .option("-o, --output <path>", "a directory for the NAME.wasm files, or with one source the file (default: beside each source)")
+  .option("--extra-symbols <module...>", "modules built elsewhere (.wasm files or directories of them) whose symbols these use, as KBUILD_EXTRA_SYMBOLS")
+  .action(async (sources: string[], opts: { output?: string; extraSymbols?: string[] }) => {
+    const { buildModules, BuildError } = await import("../../scripts/build.js");
     try {
-      stdout(`${await buildExternal(source, opts.output)}\n`);
+      for (const path of await buildModules(sources, { output: opts.output, extraSymbols: opts.extraSymbols })) stdout(`${path}\n`);
     } catch (e) {
       if (!(e instanceof BuildError)) throw e;
-      stderr(`wasm-lkm build: ERROR: ${e.message}\n`);
+      stderr(`${e.message}\n`);
       process.exitCode = 1;
     }
   });
