@@ -8,6 +8,7 @@ import type {
   CallExpression, Expression, ExpressionStatement, IdentifierExpression, IntegerLiteralExpression, Parser, Range,
   Source, StringLiteralExpression,
 } from "assemblyscript";
+import { MODINFO_MACROS, SYMBOL_MACROS } from "../../abi/module.js";
 import { isParamType, type ParamTypeName } from "../../abi/moduleparam.js";
 import { ModpostError } from "./error.js";
 
@@ -35,15 +36,6 @@ export function locate(range: Range): string {
 
 type Arg = { kind: "string" | "ident" | "int"; text: string };
 
-const STRING_MACROS: Record<string, string> = {
-  MODULE_LICENSE: "license",
-  MODULE_AUTHOR: "author",
-  MODULE_DESCRIPTION: "description",
-  MODULE_VERSION: "version",
-  MODULE_ALIAS: "alias",
-  MODULE_SOFTDEP: "softdep",
-  MODULE_FIRMWARE: "firmware",
-};
 
 function argOf(e: Expression): Arg | null {
   if (e.kind === NodeKind.Identifier) return { kind: "ident", text: (e as IdentifierExpression).text };
@@ -62,11 +54,9 @@ function macroCall(stmt: { kind: NodeKind }): { name: string; args: (Arg | null)
   const callee = (call as CallExpression).expression;
   if (callee.kind !== NodeKind.Identifier) return null;
   const name = (callee as IdentifierExpression).text;
-  if (!(name in STRING_MACROS) && !MACROS.has(name)) return null;
+  if (!Object.hasOwn(MODINFO_MACROS, name) && !Object.hasOwn(SYMBOL_MACROS, name)) return null;
   return { name, args: (call as CallExpression).args.map(argOf), where: locate(call.range) };
 }
-
-const MACROS = new Set(["module_param", "MODULE_PARM_DESC", "EXPORT_SYMBOL", "EXPORT_SYMBOL_GPL"]);
 
 function expect(args: (Arg | null)[], kinds: Arg["kind"][], macro: string, where: string): Arg[] {
   const ok = args.length === kinds.length && args.every((a, i) => a !== null && a.kind === kinds[i]);
@@ -75,7 +65,7 @@ function expect(args: (Arg | null)[], kinds: Arg["kind"][], macro: string, where
 }
 
 function apply(decls: ModuleDecls, descs: Map<string, { desc: string; where: string }>, m: NonNullable<ReturnType<typeof macroCall>>): void {
-  const key = STRING_MACROS[m.name];
+  const key = Object.hasOwn(MODINFO_MACROS, m.name) ? MODINFO_MACROS[m.name as keyof typeof MODINFO_MACROS].key : undefined;
   if (key) {
     decls.modinfo.push([key, expect(m.args, ["string"], m.name, m.where)[0]!.text]);
   } else if (m.name === "module_param") {
