@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url";
 import { main as asc, type Transform } from "assemblyscript/asc";
 import { BUILD_DIR, MODULES_DIR, ROOT } from "./paths.js";
 export { BUILD_DIR, MODULES_DIR, ROOT };
-import { ModpostError } from "./mod/error.js";
+import { BuildError, ModpostError } from "./mod/error.js";
+export { BuildError };
 import { modpost, type ModpostResult, type ModuleObject, type SymbolOwners } from "./mod/modpost.js";
 import { builtSymbolOwners, extraSymbolOwners } from "./mod/symvers.js";
 import { ModpostTransform, NeedsLocations } from "./mod/transform.js";
@@ -18,9 +19,6 @@ const MOD_GLUE = join(ROOT, "abi", "include", "mod.ts");
 const ASCONFIG = join(ROOT, "asconfig.json");
 /** Where asc looks for `import ... from "wasm-lkm/kernel"`: node_modules/wasm-lkm/kernel.ts, up from the current directory. */
 const PACKAGE_DIR = `${sep}node_modules${sep}wasm-lkm${sep}`;
-
-/** A build that failed; the message is what to print, a line per error, compiler diagnostics as asc gives them. */
-export class BuildError extends Error {}
 
 /** KBUILD_MODNAME: the file's base name with '-' as '_'. */
 export function moduleName(entry: string): string {
