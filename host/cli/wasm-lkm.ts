@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // wasm-lkm: the command-line front end. `run` and `shell` drive a kernel of their own; `boot` starts the
 // kernel daemon, every shell command (insmod, lsmod, cat...) is also a command that runs in it, and `halt`
-// stops it; build is one-shot.
+// stops it; build and init are one-shot.
 
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Command, Option } from "commander";
 import { signo } from "../../abi/signal.js";
+import { MODULE_TYPES, type ModuleType } from "../../scripts/init/modules.js";
 import { WASM_LKM_VERSION } from "../../abi/version.js";
 import { Kernel } from "../init/main.js";
 import { boot } from "./boot.js";
@@ -173,6 +175,24 @@ program
       for (const path of await buildModules(sources, { output: opts.output, extraSymbols: opts.extraSymbols })) stdout(`${path}\n`);
     } catch (e) {
       if (!(e instanceof BuildError)) throw e;
+      stderr(`${e.message}\n`);
+      process.exitCode = 1;
+    }
+  });
+
+program
+  .command("init")
+  .description("make a project for a module outside the tree: its source, a vitest test that loads it, a script to try it")
+  .argument("<dir>", "the project's directory, new or empty; its name is the module's")
+  .addOption(new Option("--type <type>", "what the module starts as").choices(MODULE_TYPES).default("misc"))
+  .option("--dependency <spec>", "how package.json names wasm-lkm (default: this checkout as file:DIR, or ^VERSION when installed)")
+  .action(async (dir: string, opts: { type: ModuleType; dependency?: string }) => {
+    const { initProject, InitError } = await import("../../scripts/init.js");
+    try {
+      for (const file of initProject(dir, opts)) stdout(`${join(dir, file)}\n`);
+      stdout(`Next: cd ${dir} && npm install && npm test\n`);
+    } catch (e) {
+      if (!(e instanceof InitError)) throw e;
       stderr(`${e.message}\n`);
       process.exitCode = 1;
     }
