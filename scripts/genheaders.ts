@@ -40,11 +40,16 @@ function structDecl(name: string, def: StructDef): string {
   return `// @ts-ignore: decorator\n@unmanaged export class ${name} {\n${fields}\n}\n`;
 }
 
+/** A symbol as the header declares it: `export declare function kfree(ptr: usize): void;`. */
+export function declaration(name: string, def: SymbolDef): string {
+  if (def.kind === "global") return `export declare const ${def.sourceName ?? name}: ${asType(def.type)};`;
+  const params = def.params.map(([p, t]) => `${p}: ${asType(t)}`).join(", ");
+  return `export declare function ${name}(${params}): ${asType(def.ret)};`;
+}
+
 function symbolDecl(name: string, def: SymbolDef): string {
   const head = `/** ${def.doc}${def.gpl ? " (GPL-only)" : ""} */\n// @ts-ignore: decorator\n@external("${KERNEL_NAMESPACE}", "${name}")\n`;
-  if (def.kind === "global") return `${head}export declare const ${def.sourceName ?? name}: ${asType(def.type)};\n`;
-  const params = def.params.map(([p, t]) => `${p}: ${asType(t)}`).join(", ");
-  return `${head}export declare function ${name}(${params}): ${asType(def.ret)};\n`;
+  return `${head}${declaration(name, def)}\n`;
 }
 
 /** printk(fmt, ...) and pr_<level>(fmt, ...): up to six arguments of any 32-bit type or a string. */

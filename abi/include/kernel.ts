@@ -702,12 +702,12 @@ export declare function strncpy_from_user(dst: usize, src: usize, count: i32): i
 @external("kernel", "user_path_resolve")
 export declare function user_path_resolve(dirfd: i32, pathname: usize, buf: usize, size: i32): i32;
 
-/** Put handler (fn.index of (a0..a5: i32) => i32) in the empty system call slot nr. -EINVAL outside the table or for a bad handler, -EBUSY if taken. (GPL-only) */
+/** Put handler (fn.index of (a0..a5: i32) => i32) in the empty system call slot nr. Returns 0, -EINVAL outside the table or for a bad handler, -EBUSY if taken. (GPL-only) */
 // @ts-ignore: decorator
 @external("kernel", "syscall_register")
 export declare function syscall_register(nr: i32, handler: usize): i32;
 
-/** Lay handler over whatever slot nr holds; it calls on with syscall_call_next. -EINVAL outside the table or for a bad handler. (GPL-only) */
+/** Lay handler over whatever slot nr holds; it calls on with syscall_call_next. Returns 0, or -EINVAL outside the table or for a bad handler. (GPL-only) */
 // @ts-ignore: decorator
 @external("kernel", "syscall_override")
 export declare function syscall_override(nr: i32, handler: usize): i32;
@@ -717,17 +717,17 @@ export declare function syscall_override(nr: i32, handler: usize): i32;
 @external("kernel", "syscall_call_next")
 export declare function syscall_call_next(nr: i32, a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32): i32;
 
-/** Remove this module's handlers from slot nr. -ENOENT if it has none there. rmmod removes any left, with a warning. (GPL-only) */
+/** Remove this module's handlers from slot nr. Returns 0, or -ENOENT if it has none there. rmmod removes any left, with a warning. (GPL-only) */
 // @ts-ignore: decorator
 @external("kernel", "syscall_unregister")
 export declare function syscall_unregister(nr: i32): i32;
 
-/** Make a filesystem type mountable. -EBUSY if one of that name is registered, -EINVAL for a bad struct. */
+/** Make a filesystem type mountable. Returns 0, -EBUSY if one of that name is registered, -EINVAL for a bad struct or one without mount. */
 // @ts-ignore: decorator
 @external("kernel", "register_filesystem")
 export declare function register_filesystem(fs: file_system_type): i32;
 
-/** Withdraw a filesystem type. -EINVAL if this module did not register it. rmmod withdraws any left, with a warning. */
+/** Withdraw a filesystem type. Returns 0, or -EINVAL if this module did not register it. rmmod withdraws any left, with a warning. */
 // @ts-ignore: decorator
 @external("kernel", "unregister_filesystem")
 export declare function unregister_filesystem(fs: file_system_type): i32;
@@ -737,17 +737,17 @@ export declare function unregister_filesystem(fs: file_system_type): i32;
 @external("kernel", "new_inode")
 export declare function new_inode(sb: u32, mode: u32): u32;
 
-/** Set the superblock's operations. -EINVAL for a bad handle (another module's superblock is one) or struct. */
+/** Set the superblock's operations. Returns 0, or -EINVAL for a bad handle (another module's superblock is one) or struct. */
 // @ts-ignore: decorator
 @external("kernel", "sb_set_ops")
 export declare function sb_set_ops(sb: u32, sops: super_operations): i32;
 
-/** Set an inode's operations; 0 for either leaves the VFS's defaults. -EINVAL for a bad handle (an inode of another module's filesystem is one) or struct. */
+/** Set an inode's operations; 0 for either leaves the VFS's defaults. Returns 0, or -EINVAL for a bad handle (an inode of another module's filesystem is one) or struct. */
 // @ts-ignore: decorator
 @external("kernel", "inode_set_ops")
 export declare function inode_set_ops(inode: u32, iops: inode_operations, fops: file_operations): i32;
 
-/** Set a symlink's target (UTF-8 bytes), which the VFS keeps and follows (i_link). -EINVAL for a bad handle. */
+/** Set a symlink's target (UTF-8 bytes), which the VFS keeps and follows (i_link). Returns 0, or -EINVAL for a bad handle. */
 // @ts-ignore: decorator
 @external("kernel", "inode_set_link")
 export declare function inode_set_link(inode: u32, target: usize, len: i32): i32;
@@ -832,7 +832,7 @@ export declare function register_chrdev(major: u32, name: string, fops: file_ope
 @external("kernel", "unregister_chrdev")
 export declare function unregister_chrdev(major: u32, name: string): void;
 
-/** Make the device node /dev/name (character, 0600) for major:minor, as udev would. -EEXIST if the name is taken. */
+/** Make the device node /dev/name (character, 0600) for major:minor, as udev would. Returns 0, or -EEXIST if the name is taken. */
 // @ts-ignore: decorator
 @external("kernel", "device_create")
 export declare function device_create(major: u32, minor: u32, name: string): i32;
@@ -907,7 +907,7 @@ export declare function outw(value: u32, port: u32): void;
 @external("kernel", "outl")
 export declare function outl(value: u32, port: u32): void;
 
-/** Install handler (fn.index of (irq: i32, dev_id: u32) => i32 returning IRQ_NONE or IRQ_HANDLED) on a line. -EINVAL for a bad line or handler, or IRQF_SHARED without dev_id; -EBUSY if the line cannot be shared. */
+/** Install handler (fn.index of (irq: i32, dev_id: u32) => i32 returning IRQ_NONE or IRQ_HANDLED) on a line. Returns 0, -EINVAL for a bad line or handler, or IRQF_SHARED without dev_id; -EBUSY if the line cannot be shared. */
 // @ts-ignore: decorator
 @external("kernel", "request_irq")
 export declare function request_irq(irq: u32, handler: usize, flags: u32, name: string, dev_id: u32): i32;
@@ -972,7 +972,7 @@ export declare function poll_wait(file: u32, wq: u32, pt: u32): void;
 @external("kernel", "__this_module")
 export declare const THIS_MODULE: u32;
 
-/** Add a binary format at the end of the list execve searches. -EINVAL for a bad struct or no load_binary, -EBUSY if it is registered already. */
+/** Add a binary format at the end of the list execve searches. Returns 0, -EINVAL for a bad struct or no load_binary, -EBUSY if it is registered already. */
 // @ts-ignore: decorator
 @external("kernel", "register_binfmt")
 export declare function register_binfmt(fmt: linux_binfmt): i32;
@@ -982,7 +982,7 @@ export declare function register_binfmt(fmt: linux_binfmt): i32;
 @external("kernel", "insert_binfmt")
 export declare function insert_binfmt(fmt: linux_binfmt): i32;
 
-/** Withdraw a binary format. -EINVAL if this module did not register it. rmmod withdraws any left, with a warning. */
+/** Withdraw a binary format. Returns 0, or -EINVAL if this module did not register it. rmmod withdraws any left, with a warning. */
 // @ts-ignore: decorator
 @external("kernel", "unregister_binfmt")
 export declare function unregister_binfmt(fmt: linux_binfmt): i32;
