@@ -53,16 +53,7 @@ export const STRUCTS = {
     ["open", FN], ["release", FN], ["fsync", FN],
   ],
   linux_binfmt: [["module", "u32"], ["load_binary", FN]],
-  /**
-   * A disk driver's operations (include/linux/blkdev.h). owner: THIS_MODULE, pinned while the disk is open.
-   * queue_rq(disk, rq): take the request (blk_rq_pos, blk_rq_sectors, rq_data_dir), move its data with
-   * blk_rq_copy_to / blk_rq_copy_from and end it with blk_mq_end_request, now or later (from the interrupt
-   * handler); 0 once taken, -errno to fail it at once. open(disk, mode) and release(disk): each open of the
-   * disk or one of its partitions (mode: FMODE_READ 1 | FMODE_WRITE 2); 0 or -errno. ioctl(disk, mode, cmd,
-   * arg): a command the block layer does not answer itself; -ENOTTY for one the driver does not know.
-   */
   block_device_operations: [["owner", "u32"], ["queue_rq", FN], ["open", FN], ["release", FN], ["ioctl", FN]],
-  /** What hostfs_stat says of a host file (lstat): its type and permission bits, links, size, inode number, mtime. */
   host_stat: [["mode", "u32"], ["nlink", "u32"], ["size", "i64"], ["ino", "i64"], ["mtime", "i64"]],
 } as const satisfies Record<string, StructDef>;
 

@@ -136,13 +136,45 @@ export const SYMBOL_SECTIONS: readonly { readonly title: string; readonly intro:
     symbols: [
       "register_filesystem", "unregister_filesystem", "new_inode", "sb_set_ops", "inode_set_ops", "inode_set_link", "inode_get_ino",
       "inode_get_mode", "inode_get_size", "inode_set_size", "inode_set_blocks", "inode_get_nlink", "set_nlink", "inc_nlink",
-      "drop_nlink", "inode_touch", "dir_emit", "dir_ctx_set_pos",
+      "drop_nlink", "inode_touch", "dir_emit", "dir_ctx_set_pos", "inode_get_dev", "sb_mount_data",
     ],
+  },
+  {
+    title: "Host files (hostfs)",
+    intro:
+      "hostfs reaches a host directory through these, each confined to the directory hostfs_set_root gave the superblock: paths are (ptr, len) UTF-8 bytes relative to it, and none may leave it by '..' or a symlink.",
+    symbols: [
+      "hostfs_set_root", "hostfs_stat", "hostfs_read", "hostfs_write", "hostfs_readdir", "hostfs_create", "hostfs_mkdir", "hostfs_unlink",
+      "hostfs_rmdir", "hostfs_rename", "hostfs_truncate", "hostfs_readlink", "hostfs_symlink",
+    ],
+  },
+  {
+    title: "Block devices",
+    intro:
+      "A disk driver registers a block major and allocates disks on it with block_device_operations; the block layer hands it one request at a time (queue_rq), which it ends with blk_mq_end_request, at once or later from its interrupt handler (docs/block.md).",
+    symbols: [
+      "register_blkdev", "unregister_blkdev", "alloc_disk", "set_capacity", "set_capacity_and_notify", "get_capacity", "set_disk_ro",
+      "set_disk_partscan", "add_disk", "del_gendisk", "put_disk", "bdev_disk_changed", "disk_openers", "blk_rq_pos", "blk_rq_sectors",
+      "rq_data_dir", "blk_rq_copy_to", "blk_rq_copy_from", "blk_mq_end_request", "blk_rq_file_rw",
+    ],
+  },
+  {
+    title: "The buffer cache",
+    intro:
+      "A filesystem on a block device reads and writes its blocks through buffers (struct buffer_head) that the cache shares and writes back: by sync, fsync, umount, or a flusher after 30 s of simulated time.",
+    symbols: [
+      "sb_set_blocksize", "sb_bdev_nr_sectors", "sb_bread", "sb_getblk", "brelse", "bh_read", "bh_write", "mark_buffer_dirty", "sync_dirty_buffer",
+    ],
+  },
+  {
+    title: "Files a module holds",
+    intro: "A driver may hold a task's open file beyond the system call that gave it (a loop device's backing file).",
+    symbols: ["fget", "fput", "file_path"],
   },
   {
     title: "I/O ports",
     intro: "The simulated machine's devices sit on an I/O bus; a driver claims its ports first, and an access outside its regions is refused with a warning and reads as all ones.",
-    symbols: ["request_region", "release_region", "inb", "inw", "inl", "outb", "outw", "outl"],
+    symbols: ["request_region", "release_region", "inb", "inw", "inl", "outb", "outw", "outl", "insw", "outsw"],
   },
   {
     title: "Interrupts",
@@ -357,6 +389,50 @@ export const STRUCT_DOCS: { readonly [S in StructName]: StructDoc<S> } = {
         context: EXEC,
         empty: "Not allowed: registration refuses a format without load_binary (EINVAL).",
       },
+    },
+  },
+  block_device_operations: {
+    doc: "A disk driver's operations (include/linux/blkdev.h), given to alloc_disk (read then).",
+    fields: {
+      owner: { value: "THIS_MODULE, as in Linux. The kernel pins the module that allocated the disk while the disk or a partition is open, whatever this says." },
+      queue_rq: {
+        signature: "(disk: u32, rq: u32): i32",
+        does: "Take a request: its first sector (blk_rq_pos), length (blk_rq_sectors) and direction (rq_data_dir); move its data with blk_rq_copy_to (a READ) or blk_rq_copy_from (a WRITE), or blk_rq_file_rw; end it with blk_mq_end_request(rq, 0 or -errno), now or later (from the interrupt handler). One request is in flight per disk; one not ended in 30 s of simulated time fails with EIO.",
+        returns: "0 once it has taken the request, or a negative errno to fail it at once (the I/O fails with EIO).",
+        context: "Whatever does the I/O: a task's read, write, sync or mount, or the flusher, which runs with no task as a timer does. So it must not touch user memory or wait.",
+        empty: "Not allowed: alloc_disk refuses operations without queue_rq (it returns 0).",
+      },
+      open: {
+        signature: "(disk: u32, mode: u32): i32",
+        does: "The disk or one of its partitions is opened (a node, a mount, a loop device): mode is FMODE_READ (1) | FMODE_WRITE (2).",
+        returns: "0, or a negative errno: the open fails with it.",
+        context: PROCESS,
+        empty: "The open succeeds.",
+      },
+      release: {
+        signature: "(disk: u32): i32",
+        does: "An open of the disk or a partition is closed, after the last close's dirty buffers were written back.",
+        returns: "Ignored.",
+        context: "Process context: the close, exit or umount that ends the open.",
+        empty: "Nothing is called.",
+      },
+      ioctl: {
+        signature: "(disk: u32, mode: u32, cmd: u32, arg: u32): i32",
+        does: "An ioctl on the disk's node that the block layer does not answer itself (its BLK* commands); arg is a number or an address in the calling task's memory, as the command says.",
+        returns: "What the command returns, or a negative errno: ENOTTY for a command the driver does not know.",
+        context: PROCESS,
+        empty: "ENOTTY.",
+      },
+    },
+  },
+  host_stat: {
+    doc: "What hostfs_stat says of a host file (lstat), written into the module's struct.",
+    fields: {
+      mode: { value: "The file's type and permission bits (S_IFREG | 0644...)." },
+      nlink: { value: "Its link count." },
+      size: { value: "Its size in bytes." },
+      ino: { value: "Its inode number on the host." },
+      mtime: { value: "Its modification time, in seconds since the epoch." },
     },
   },
 };
