@@ -39,49 +39,21 @@ const PRINTK_ARGS = [["a0", "u32"], ["a1", "u32"], ["a2", "u32"], ["a3", "u32"],
 /** A function pointer field: fn.index of a module function, 0 for NULL. */
 const FN = "usize";
 
+/** The structs modules fill: each field is documented in kernel_doc.ts (STRUCT_DOCS), as docs/kernel-api.md shows. */
 export const STRUCTS = {
   timespec64: [["tv_sec", "i64"], ["tv_nsec", "i64"]],
-  /** mount(sb, flags): the root inode's handle or -errno. kill_sb(sb): the superblock goes away. */
   file_system_type: [["name", "string"], ["fs_flags", "u32"], ["mount", FN], ["kill_sb", FN]],
-  /** evict_inode(inode): its last link and last user are gone; free what the filesystem keeps for it. */
   super_operations: [["evict_inode", FN], ["put_super", FN]],
-  /**
-   * Directory operations take the name as (ptr, len) UTF-8 bytes in the module's memory, valid for the call.
-   * lookup(dir, name, len): inode handle, 0 for none, or -errno. create/mkdir(dir, name, len, mode),
-   * mknod(dir, name, len, mode, rdev), symlink(dir, name, len, target, tlen): the new inode or -errno.
-   * unlink/rmdir(dir, name, len, inode), rename(olddir, oldname, oldlen, newdir, newname, newlen),
-   * setattr(inode, size): 0 or -errno.
-   */
   inode_operations: [
     ["lookup", FN], ["create", FN], ["mkdir", FN], ["mknod", FN], ["symlink", FN], ["unlink", FN], ["rmdir", FN],
     ["rename", FN], ["setattr", FN],
   ],
-  /**
-   * read/write(file, ubuf, count, pos): bytes moved (with copy_to_user / copy_from_user) or -errno.
-   * llseek(file, offset, whence), iterate(file, ctx, pos) calling dir_emit, poll(file), unlocked_ioctl(file,
-   * cmd, arg), open(inode, file), release(inode, file), fsync(file): as in Linux, returning -errno on failure.
-   */
   file_operations: [
     ["owner", "u32"], ["llseek", FN], ["read", FN], ["write", FN], ["iterate", FN], ["poll", FN], ["unlocked_ioctl", FN],
     ["open", FN], ["release", FN], ["fsync", FN],
   ],
-  /**
-   * A binary format (include/linux/binfmts.h). module: THIS_MODULE, by convention; the kernel pins the
-   * module that registered the format while its load_binary runs. load_binary(bprm): 0 once it has set the
-   * interpreter to run instead (open_exec), -ENOEXEC when the file is not of its format (the search goes on
-   * to the next format), any other -errno to fail the exec with it.
-   */
   linux_binfmt: [["module", "u32"], ["load_binary", FN]],
-  /**
-   * A disk driver's operations (include/linux/blkdev.h). owner: THIS_MODULE, pinned while the disk is open.
-   * queue_rq(disk, rq): take the request (blk_rq_pos, blk_rq_sectors, rq_data_dir), move its data with
-   * blk_rq_copy_to / blk_rq_copy_from and end it with blk_mq_end_request, now or later (from the interrupt
-   * handler); 0 once taken, -errno to fail it at once. open(disk, mode) and release(disk): each open of the
-   * disk or one of its partitions (mode: FMODE_READ 1 | FMODE_WRITE 2); 0 or -errno. ioctl(disk, mode, cmd,
-   * arg): a command the block layer does not answer itself; -ENOTTY for one the driver does not know.
-   */
   block_device_operations: [["owner", "u32"], ["queue_rq", FN], ["open", FN], ["release", FN], ["ioctl", FN]],
-  /** What hostfs_stat says of a host file (lstat): its type and permission bits, links, size, inode number, mtime. */
   host_stat: [["mode", "u32"], ["nlink", "u32"], ["size", "i64"], ["ino", "i64"], ["mtime", "i64"]],
 } as const satisfies Record<string, StructDef>;
 
@@ -189,14 +161,14 @@ export const KERNEL_SYMBOLS = {
     params: [["nr", "i32"], ["handler", "usize"]],
     ret: "i32",
     gpl: true,
-    doc: "Put handler (fn.index of (a0..a5: i32) => i32) in the empty system call slot nr. -EINVAL outside the table or for a bad handler, -EBUSY if taken.",
+    doc: "Put handler (fn.index of (a0..a5: i32) => i32) in the empty system call slot nr. Returns 0, -EINVAL outside the table or for a bad handler, -EBUSY if taken.",
   },
   syscall_override: {
     kind: "func",
     params: [["nr", "i32"], ["handler", "usize"]],
     ret: "i32",
     gpl: true,
-    doc: "Lay handler over whatever slot nr holds; it calls on with syscall_call_next. -EINVAL outside the table or for a bad handler.",
+    doc: "Lay handler over whatever slot nr holds; it calls on with syscall_call_next. Returns 0, or -EINVAL outside the table or for a bad handler.",
   },
   syscall_call_next: {
     kind: "func",
@@ -210,21 +182,21 @@ export const KERNEL_SYMBOLS = {
     params: [["nr", "i32"]],
     ret: "i32",
     gpl: true,
-    doc: "Remove this module's handlers from slot nr. -ENOENT if it has none there. rmmod removes any left, with a warning.",
+    doc: "Remove this module's handlers from slot nr. Returns 0, or -ENOENT if it has none there. rmmod removes any left, with a warning.",
   },
   register_filesystem: {
     kind: "func",
     params: [["fs", "struct file_system_type"]],
     ret: "i32",
     gpl: false,
-    doc: "Make a filesystem type mountable. -EBUSY if one of that name is registered, -EINVAL for a bad struct.",
+    doc: "Make a filesystem type mountable. Returns 0, -EBUSY if one of that name is registered, -EINVAL for a bad struct or one without mount.",
   },
   unregister_filesystem: {
     kind: "func",
     params: [["fs", "struct file_system_type"]],
     ret: "i32",
     gpl: false,
-    doc: "Withdraw a filesystem type. -EINVAL if this module did not register it. rmmod withdraws any left, with a warning.",
+    doc: "Withdraw a filesystem type. Returns 0, or -EINVAL if this module did not register it. rmmod withdraws any left, with a warning.",
   },
   new_inode: {
     kind: "func",
@@ -238,21 +210,21 @@ export const KERNEL_SYMBOLS = {
     params: [["sb", "u32"], ["sops", "struct super_operations"]],
     ret: "i32",
     gpl: false,
-    doc: "Set the superblock's operations. -EINVAL for a bad handle (another module's superblock is one) or struct.",
+    doc: "Set the superblock's operations. Returns 0, or -EINVAL for a bad handle (another module's superblock is one) or struct.",
   },
   inode_set_ops: {
     kind: "func",
     params: [["inode", "u32"], ["iops", "struct inode_operations"], ["fops", "struct file_operations"]],
     ret: "i32",
     gpl: false,
-    doc: "Set an inode's operations; 0 for either leaves the VFS's defaults. -EINVAL for a bad handle (an inode of another module's filesystem is one) or struct.",
+    doc: "Set an inode's operations; 0 for either leaves the VFS's defaults. Returns 0, or -EINVAL for a bad handle (an inode of another module's filesystem is one) or struct.",
   },
   inode_set_link: {
     kind: "func",
     params: [["inode", "u32"], ["target", "usize"], ["len", "i32"]],
     ret: "i32",
     gpl: false,
-    doc: "Set a symlink's target (UTF-8 bytes), which the VFS keeps and follows (i_link). -EINVAL for a bad handle.",
+    doc: "Set a symlink's target (UTF-8 bytes), which the VFS keeps and follows (i_link). Returns 0, or -EINVAL for a bad handle.",
   },
   inode_get_ino: {
     kind: "func",
@@ -371,7 +343,7 @@ export const KERNEL_SYMBOLS = {
     params: [["major", "u32"], ["minor", "u32"], ["name", "string"]],
     ret: "i32",
     gpl: false,
-    doc: "Make the device node /dev/name (character, 0600) for major:minor, as udev would. -EEXIST if the name is taken.",
+    doc: "Make the device node /dev/name (character, 0600) for major:minor, as udev would. Returns 0, or -EEXIST if the name is taken.",
   },
   device_destroy: {
     kind: "func",
@@ -476,7 +448,7 @@ export const KERNEL_SYMBOLS = {
     params: [["irq", "u32"], ["handler", "usize"], ["flags", "u32"], ["name", "string"], ["dev_id", "u32"]],
     ret: "i32",
     gpl: false,
-    doc: "Install handler (fn.index of (irq: i32, dev_id: u32) => i32 returning IRQ_NONE or IRQ_HANDLED) on a line. -EINVAL for a bad line or handler, or IRQF_SHARED without dev_id; -EBUSY if the line cannot be shared.",
+    doc: "Install handler (fn.index of (irq: i32, dev_id: u32) => i32 returning IRQ_NONE or IRQ_HANDLED) on a line. Returns 0, -EINVAL for a bad line or handler, or IRQF_SHARED without dev_id; -EBUSY if the line cannot be shared.",
   },
   free_irq: {
     kind: "func",
@@ -568,7 +540,7 @@ export const KERNEL_SYMBOLS = {
     params: [["fmt", "struct linux_binfmt"]],
     ret: "i32",
     gpl: false,
-    doc: "Add a binary format at the end of the list execve searches. -EINVAL for a bad struct or no load_binary, -EBUSY if it is registered already.",
+    doc: "Add a binary format at the end of the list execve searches. Returns 0, -EINVAL for a bad struct or no load_binary, -EBUSY if it is registered already.",
   },
   insert_binfmt: {
     kind: "func",
@@ -582,7 +554,7 @@ export const KERNEL_SYMBOLS = {
     params: [["fmt", "struct linux_binfmt"]],
     ret: "i32",
     gpl: false,
-    doc: "Withdraw a binary format. -EINVAL if this module did not register it. rmmod withdraws any left, with a warning.",
+    doc: "Withdraw a binary format. Returns 0, or -EINVAL if this module did not register it. rmmod withdraws any left, with a warning.",
   },
   bprm_get_buf: {
     kind: "func",

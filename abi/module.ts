@@ -20,6 +20,12 @@ export const KERNEL_NAMESPACE = "kernel";
 /** The AssemblyScript runtime's own imports (memory, abort). */
 export const ENV_NAMESPACE = "env";
 /**
+ * The runtime's function imports the loader provides (host/module/main.ts, envImport): abort() is BUG(),
+ * trace() a debug printk, seed() Math.random's seed. Any other import from ENV_NAMESPACE (console.log,
+ * Date.now) is nothing the kernel has, and modpost refuses it.
+ */
+export const ENV_FUNCTIONS: ReadonlySet<string> = new Set(["abort", "trace", "seed"]);
+/**
  * The import the loader adds to every module and program it runs (host/module/instrument.ts): the budget
  * checks in its code call it, () -> i32, when their budget has run out (host/kernel/watchdog.ts).
  */
@@ -45,6 +51,34 @@ export const RUNTIME_EXPORTS: ReadonlySet<string> = new Set([
   "__collect",
   "__rtti_base",
 ]);
+
+/**
+ * The macros that write .modinfo (include/linux/module.h), each a top-level call with one string literal:
+ * the key each writes, and what it says. Any may be repeated; modinfo shows every entry.
+ */
+export const MODINFO_MACROS = {
+  MODULE_LICENSE: {
+    key: "license",
+    doc: 'The licence: "GPL", "GPL v2", "Dual MIT/GPL"... A GPL-compatible one may use GPL-only symbols; any other taints the kernel P. modpost refuses a module without one.',
+  },
+  MODULE_AUTHOR: { key: "author", doc: "Who wrote the module." },
+  MODULE_DESCRIPTION: { key: "description", doc: "What the module does." },
+  MODULE_VERSION: { key: "version", doc: "The module's own version." },
+  MODULE_ALIAS: { key: "alias", doc: "Another name modprobe finds the module by: fs-NAME, char-major-M-m, binfmt-XXXX..." },
+  MODULE_SOFTDEP: { key: "softdep", doc: '"pre: a b post: c": modules modprobe loads before and after this one.' },
+  MODULE_WEAKDEP: { key: "weakdep", doc: "A module this one may use: modprobe -c shows it and initramfs tools may include it, but nothing loads it (kmod 33+)." },
+  MODULE_FIRMWARE: { key: "firmware", doc: "A firmware file the module may ask for." },
+} as const;
+
+/** The macros that declare parameters and exports (moduleparam.h, export.h): what each does, for the header's declarations. */
+export const SYMBOL_MACROS = {
+  module_param:
+    "module_param(var, type, perm): var, an `export let` of the type's AssemblyScript type, is a parameter insmod and modprobe set (var=value) and /sys/module/NAME/parameters/var shows with mode perm (0o644 writable by root, 0o444 read-only, 0 hidden).",
+  MODULE_PARM_DESC: "MODULE_PARM_DESC(var, \"text\"): the parameter's description, as modinfo shows it.",
+  EXPORT_SYMBOL:
+    "EXPORT_SYMBOL(fn): other modules may call fn, an exported function taking and returning numbers only (modules share no memory). The loader binds their import to it directly and counts them as users of this module.",
+  EXPORT_SYMBOL_GPL: "EXPORT_SYMBOL_GPL(fn): as EXPORT_SYMBOL, for modules with a GPL-compatible licence only.",
+} as const;
 
 export type ModinfoEntry = readonly [key: string, value: string];
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // wasm-lkm: the command-line front end. `run` and `shell` drive a kernel of their own; `boot` starts the
 // kernel daemon, every shell command (insmod, lsmod, cat...) is also a command that runs in it, and `halt`
-// stops it; build is one-shot.
+// stops it; build and init are one-shot.
 
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Command, Option } from "commander";
 import { signo } from "../../abi/signal.js";
+import { MODULE_TYPES, type ModuleType } from "../../scripts/init/modules.js";
 import { WASM_LKM_VERSION } from "../../abi/version.js";
 import { Kernel } from "../init/main.js";
 import { boot } from "./boot.js";
@@ -164,16 +166,35 @@ for (const c of COMMANDS.filter((c) => c.name !== "help")) {
 
 program
   .command("build")
-  .description("build an out-of-tree module from its AssemblyScript source against this tree")
-  .argument("<source>", "the module's entry file, NAME.ts")
-  .option("-o, --output <file>", "where to write NAME.wasm (default: beside the source)")
-  .action(async (source: string, opts: { output?: string }) => {
-    const { buildExternal, BuildError } = await import("../../scripts/build.js");
+  .description("build modules outside the tree from their AssemblyScript sources, against this kernel")
+  .argument("<source...>", "each module's entry file, NAME.ts")
+  .option("-o, --output <path>", "a directory for the NAME.wasm files, or with one source the file (default: beside each source)")
+  .option("--extra-symbols <module...>", "modules built elsewhere (.wasm files or directories of them) whose symbols these use, as KBUILD_EXTRA_SYMBOLS")
+  .action(async (sources: string[], opts: { output?: string; extraSymbols?: string[] }) => {
+    const { buildModules, BuildError } = await import("../../scripts/build.js");
     try {
-      stdout(`${await buildExternal(source, opts.output)}\n`);
+      for (const path of await buildModules(sources, { output: opts.output, extraSymbols: opts.extraSymbols })) stdout(`${path}\n`);
     } catch (e) {
       if (!(e instanceof BuildError)) throw e;
-      stderr(`wasm-lkm build: ERROR: ${e.message}\n`);
+      stderr(`${e.message}\n`);
+      process.exitCode = 1;
+    }
+  });
+
+program
+  .command("init")
+  .description("make a project for a module outside the tree: its source, a vitest test that loads it, a script to try it")
+  .argument("<dir>", "the project's directory, new or empty; its name is the module's")
+  .addOption(new Option("--type <type>", "what the module starts as").choices(MODULE_TYPES).default("misc"))
+  .option("--dependency <spec>", "how package.json names wasm-lkm (default: this checkout as file:DIR, or ^VERSION when installed)")
+  .action(async (dir: string, opts: { type: ModuleType; dependency?: string }) => {
+    const { initProject, InitError } = await import("../../scripts/init.js");
+    try {
+      for (const file of initProject(dir, opts)) stdout(`${join(dir, file)}\n`);
+      stdout(`Next: cd ${dir} && npm install && npm test\n`);
+    } catch (e) {
+      if (!(e instanceof InitError)) throw e;
+      stderr(`${e.message}\n`);
       process.exitCode = 1;
     }
   });

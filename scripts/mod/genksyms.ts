@@ -5,8 +5,7 @@ import { ElementKind } from "assemblyscript";
 import type { Class, DeclaredElement, Function as AsFunction, Global, Program, Property, PropertyPrototype, Type } from "assemblyscript";
 import { canonicalPrototype, crc32, type CanonicalType } from "../../abi/crc.js";
 import { KERNEL_NAMESPACE } from "../../abi/module.js";
-
-export class GenksymsError extends Error {}
+import { ModpostError } from "./error.js";
 
 export interface SymbolCrc {
   readonly name: string;
@@ -22,7 +21,7 @@ function canonical(type: Type, symbol: string): CanonicalType {
   const cls = type.classReference;
   if (!cls) return type.toString();
   if (cls.internalName === STRING_CLASS) return "string";
-  if (!cls.members) throw new GenksymsError(`${symbol}: type ${cls.name} has no fields to cross the module boundary`);
+  if (!cls.members) throw new ModpostError(`${symbol}: type ${cls.name} has no fields to cross the module boundary`);
   return structOf(cls, symbol);
 }
 
@@ -59,34 +58,35 @@ export function importedSymbols(program: Program, module: binaryen.Module): Symb
     const info = binaryen.getFunctionInfo(module.getFunctionByIndex(i));
     if (info.module !== KERNEL_NAMESPACE || !info.base) continue;
     const fn = program.instancesByName.get(info.name) as AsFunction | undefined;
-    if (!fn) throw new GenksymsError(`${info.base}: import has no declaration the compiler knows`);
+    if (!fn) throw new ModpostError(`${info.base}: import has no declaration the compiler knows`);
     out.push(crcOf(info.base, functionPrototype(info.base, fn)));
   }
   for (let i = 0; i < module.getNumGlobals(); i++) {
     const info = binaryen.getGlobalInfo(module.getGlobalByIndex(i));
     if (info.module !== KERNEL_NAMESPACE || !info.base) continue;
     const g = program.elementsByName.get(info.name) as Global | undefined;
-    if (!g) throw new GenksymsError(`${info.base}: import has no declaration the compiler knows`);
+    if (!g) throw new ModpostError(`${info.base}: import has no declaration the compiler knows`);
     out.push(crcOf(info.base, canonicalPrototype(info.base, { global: canonical(g.type, info.base) })));
   }
   return out;
 }
 
 /** The compiled function behind a module export, or undefined if there is no such function export. */
-function exportedFunction(program: Program, module: binaryen.Module, name: string): AsFunction | undefined {
+export function exportedFunction(program: Program, module: binaryen.Module, name: string): AsFunction | undefined {
   for (let i = 0; i < module.getNumExports(); i++) {
     const info = binaryen.getExportInfo(module.getExportByIndex(i));
     if (info.name !== name || info.kind !== binaryen.ExternalFunction) continue;
-    return program.instancesByName.get(info.value) as AsFunction | undefined;
+    // A function taking or returning managed values is exported through a wrapper named "export:" + its own name.
+    return program.instancesByName.get(info.value.replace(/^export:/, "")) as AsFunction | undefined;
   }
   return undefined;
 }
 
 /** CRCs of the symbols a module exports; each must be an exported function of its entry file. */
-export function exportedSymbols(program: Program, module: binaryen.Module, names: readonly string[]): SymbolCrc[] {
-  return names.map((name) => {
+export function exportedSymbols(program: Program, module: binaryen.Module, exports: readonly { name: string; where: string }[]): SymbolCrc[] {
+  return exports.map(({ name, where }) => {
     const fn = exportedFunction(program, module, name);
-    if (!fn) throw new GenksymsError(`EXPORT_SYMBOL(${name}): ${name} is not an exported function of the module`);
+    if (!fn) throw new ModpostError(`${where}: error: EXPORT_SYMBOL(${name}): ${name} is not an exported function of the module`);
     return crcOf(name, functionPrototype(name, fn));
   });
 }

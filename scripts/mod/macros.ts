@@ -5,15 +5,19 @@
 
 import { LiteralKind, NodeKind, SourceKind } from "assemblyscript";
 import type {
-  CallExpression, Expression, ExpressionStatement, IdentifierExpression, IntegerLiteralExpression, Parser,
+  CallExpression, Expression, ExpressionStatement, IdentifierExpression, IntegerLiteralExpression, Parser, Range,
   Source, StringLiteralExpression,
 } from "assemblyscript";
+import { MODINFO_MACROS, SYMBOL_MACROS } from "../../abi/module.js";
 import { isParamType, type ParamTypeName } from "../../abi/moduleparam.js";
+import { ModpostError } from "./error.js";
 
 export interface ParamDecl {
   readonly name: string;
   readonly type: ParamTypeName;
   readonly perm: number;
+  /** FILE:LINE:COLUMN of the module_param, for errors about it. */
+  readonly where: string;
 }
 
 /** What a module declares about itself. */
@@ -21,23 +25,17 @@ export interface ModuleDecls {
   /** .modinfo keys in source order (license, author, description, version, alias, softdep, weakdep, parm). */
   readonly modinfo: [key: string, value: string][];
   readonly params: ParamDecl[];
-  readonly exports: { name: string; gpl: boolean }[];
+  readonly exports: { name: string; gpl: boolean; where: string }[];
 }
 
-export class MacroError extends Error {}
+/** FILE:LINE:COLUMN of a source range, as compilers name a place. */
+export function locate(range: Range): string {
+  const line = range.source.lineAt(range.start);
+  return `${range.source.normalizedPath}:${line}:${range.source.columnAt()}`;
+}
 
 type Arg = { kind: "string" | "ident" | "int"; text: string };
 
-const STRING_MACROS: Record<string, string> = {
-  MODULE_LICENSE: "license",
-  MODULE_AUTHOR: "author",
-  MODULE_DESCRIPTION: "description",
-  MODULE_VERSION: "version",
-  MODULE_ALIAS: "alias",
-  MODULE_SOFTDEP: "softdep",
-  MODULE_WEAKDEP: "weakdep",
-  MODULE_FIRMWARE: "firmware",
-};
 
 function argOf(e: Expression): Arg | null {
   if (e.kind === NodeKind.Identifier) return { kind: "ident", text: (e as IdentifierExpression).text };
@@ -56,40 +54,37 @@ function macroCall(stmt: { kind: NodeKind }): { name: string; args: (Arg | null)
   const callee = (call as CallExpression).expression;
   if (callee.kind !== NodeKind.Identifier) return null;
   const name = (callee as IdentifierExpression).text;
-  if (!(name in STRING_MACROS) && !MACROS.has(name)) return null;
-  const where = `${call.range.source.normalizedPath}:${call.range.source.lineAt(call.range.start)}`;
-  return { name, args: (call as CallExpression).args.map(argOf), where };
+  if (!Object.hasOwn(MODINFO_MACROS, name) && !Object.hasOwn(SYMBOL_MACROS, name)) return null;
+  return { name, args: (call as CallExpression).args.map(argOf), where: locate(call.range) };
 }
-
-const MACROS = new Set(["module_param", "MODULE_PARM_DESC", "EXPORT_SYMBOL", "EXPORT_SYMBOL_GPL"]);
 
 function expect(args: (Arg | null)[], kinds: Arg["kind"][], macro: string, where: string): Arg[] {
   const ok = args.length === kinds.length && args.every((a, i) => a !== null && a.kind === kinds[i]);
-  if (!ok) throw new MacroError(`${where}: ${macro} takes (${kinds.join(", ")}) literals`);
+  if (!ok) throw new ModpostError(`${where}: error: ${macro} takes (${kinds.join(", ")}) literals`);
   return args as Arg[];
 }
 
-function apply(decls: ModuleDecls, descs: Map<string, string>, m: NonNullable<ReturnType<typeof macroCall>>): void {
-  const key = STRING_MACROS[m.name];
+function apply(decls: ModuleDecls, descs: Map<string, { desc: string; where: string }>, m: NonNullable<ReturnType<typeof macroCall>>): void {
+  const key = Object.hasOwn(MODINFO_MACROS, m.name) ? MODINFO_MACROS[m.name as keyof typeof MODINFO_MACROS].key : undefined;
   if (key) {
     decls.modinfo.push([key, expect(m.args, ["string"], m.name, m.where)[0]!.text]);
   } else if (m.name === "module_param") {
     const [v, t, p] = expect(m.args, ["ident", "ident", "int"], m.name, m.where);
-    if (!isParamType(t!.text)) throw new MacroError(`${m.where}: module_param: unknown type '${t!.text}'`);
-    decls.params.push({ name: v!.text, type: t!.text, perm: Number(p!.text) });
+    if (!isParamType(t!.text)) throw new ModpostError(`${m.where}: error: module_param: unknown type '${t!.text}'`);
+    decls.params.push({ name: v!.text, type: t!.text, perm: Number(p!.text), where: m.where });
   } else if (m.name === "MODULE_PARM_DESC") {
     const [v, d] = expect(m.args, ["ident", "string"], m.name, m.where);
-    descs.set(v!.text, d!.text);
+    descs.set(v!.text, { desc: d!.text, where: m.where });
   } else {
     const [f] = expect(m.args, ["ident"], m.name, m.where);
-    decls.exports.push({ name: f!.text, gpl: m.name === "EXPORT_SYMBOL_GPL" });
+    decls.exports.push({ name: f!.text, gpl: m.name === "EXPORT_SYMBOL_GPL", where: m.where });
   }
 }
 
 /** Collect the macros of the module's own sources and remove them from the AST. */
 export function collectMacros(parser: Parser): ModuleDecls {
   const decls: ModuleDecls = { modinfo: [], params: [], exports: [] };
-  const descs = new Map<string, string>();
+  const descs = new Map<string, { desc: string; where: string }>();
   const own = parser.sources.filter(
     (s: Source) => s.sourceKind === SourceKind.User || s.sourceKind === SourceKind.UserEntry,
   );
@@ -100,8 +95,8 @@ export function collectMacros(parser: Parser): ModuleDecls {
       return m === null;
     });
   }
-  for (const [name, desc] of descs) {
-    if (!decls.params.some((p) => p.name === name)) throw new MacroError(`MODULE_PARM_DESC(${name}): no module_param(${name}, ...)`);
+  for (const [name, { desc, where }] of descs) {
+    if (!decls.params.some((p) => p.name === name)) throw new ModpostError(`${where}: error: MODULE_PARM_DESC(${name}): no module_param(${name}, ...)`);
     decls.modinfo.push(["parm", `${name}:${desc}`]);
   }
   for (const p of decls.params) decls.modinfo.push(["parmtype", `${p.name}:${p.type}`]);

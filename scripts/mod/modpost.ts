@@ -28,19 +28,28 @@ export type SymbolOwners = ReadonlyMap<string, string>;
 export interface ModpostResult {
   readonly name: string;
   readonly binary: Uint8Array;
-  readonly warnings: string[];
+  /**
+   * Why the module must not be installed, as Linux's modpost words it (a build stops on any). The binary
+   * is still written, so that a test can load what Linux would never have built.
+   */
+  readonly errors: string[];
 }
 
 /** Modules whose exports the given module imports, in first-use order. */
-function dependsOf(obj: ModuleObject, owners: SymbolOwners, warnings: string[]): string[] {
+function dependsOf(obj: ModuleObject, owners: SymbolOwners, errors: string[]): string[] {
   const depends: string[] = [];
   for (const imp of obj.meta.imports) {
     if (Object.hasOwn(KERNEL_SYMBOLS, imp.name)) continue;
     const owner = owners.get(imp.name);
-    if (owner === undefined) warnings.push(`WARNING: modpost: "${imp.name}" [${obj.name}.wasm] undefined!`);
+    if (owner === undefined) errors.push(`ERROR: modpost: "${imp.name}" [${obj.name}.wasm] undefined!`);
     else if (owner !== obj.name && !depends.includes(owner)) depends.push(owner);
   }
   return depends;
+}
+
+function licenseErrors(obj: ModuleObject): string[] {
+  if (obj.meta.decls.modinfo.some(([key]) => key === "license")) return [];
+  return [`ERROR: modpost: missing MODULE_LICENSE() in ${obj.name}.wasm`];
 }
 
 function srcversion(sources: readonly string[]): string {
@@ -82,8 +91,8 @@ export function modpost(objs: readonly ModuleObject[], external: SymbolOwners = 
   const owners = new Map(external);
   for (const obj of objs) for (const e of obj.meta.exports) owners.set(e.name, obj.name);
   return objs.map((obj) => {
-    const warnings: string[] = [];
-    const depends = dependsOf(obj, owners, warnings);
-    return { name: obj.name, binary: withSections(obj, depends), warnings };
+    const errors = licenseErrors(obj);
+    const depends = dependsOf(obj, owners, errors);
+    return { name: obj.name, binary: withSections(obj, depends), errors };
   });
 }

@@ -1,10 +1,13 @@
-// The asc transform that is modpost's front half: reads a module's macros and computes its symbol CRCs.
+// The asc transform that is modpost's front half: reads a module's macros, checks what it compiled to and
+// computes its symbol CRCs.
 
 import type binaryen from "binaryen";
 import type { Parser, Program } from "assemblyscript";
 import { PARAM_TYPES } from "../../abi/moduleparam.js";
+import { crossingErrors, entryPointErrors, foreignImportErrors, foreignImports } from "./checks.js";
+import { ModpostError } from "./error.js";
 import { exportedGlobalType, exportedSymbols, importedSymbols, type SymbolCrc } from "./genksyms.js";
-import { collectMacros, MacroError, type ModuleDecls } from "./macros.js";
+import { collectMacros, type ModuleDecls, type ParamDecl } from "./macros.js";
 
 /** Everything modpost needs to know about one compiled module. */
 export interface ModuleMeta {
@@ -14,6 +17,12 @@ export interface ModuleMeta {
 }
 
 /**
+ * Thrown by a transform compiled without source locations that found imports the kernel lacks: the build
+ * compiles the module again with them (asc --sourceMap) to name the lines that use them.
+ */
+export class NeedsLocations extends ModpostError {}
+
+/**
  * Passed to asc as an instance, which asc uses as it is (only transform classes get program and binaryen
  * injected), so it keeps the program from afterInitialize and calls binaryen's own API.
  */
@@ -21,6 +30,9 @@ export class ModpostTransform {
   private decls?: ModuleDecls;
   private program?: Program;
   meta?: ModuleMeta;
+
+  /** located: asc runs with --sourceMap, so the emitted text carries source locations. */
+  constructor(private readonly located = false) {}
 
   afterParse(parser: Parser): void {
     this.decls = collectMacros(parser);
@@ -33,8 +45,16 @@ export class ModpostTransform {
   afterCompile(module: binaryen.Module): void {
     const decls = this.decls!;
     const program = this.program!;
-    for (const p of decls.params) checkParam(program, module, p.name, p.type);
-    const crcs = exportedSymbols(program, module, decls.exports.map((e) => e.name));
+    const foreign = foreignImports(module);
+    if (foreign.size > 0 && !this.located) throw new NeedsLocations();
+    const errors = [
+      ...decls.params.flatMap((p) => paramErrors(program, module, p)),
+      ...entryPointErrors(program, module),
+      ...crossingErrors(program, module, decls.exports),
+      ...(foreign.size > 0 ? foreignImportErrors(module, foreign) : []),
+    ];
+    if (errors.length > 0) throw new ModpostError(errors.join("\n"));
+    const crcs = exportedSymbols(program, module, decls.exports);
     this.meta = {
       decls,
       imports: importedSymbols(program, module),
@@ -43,11 +63,10 @@ export class ModpostTransform {
   }
 }
 
-function checkParam(program: Program, module: binaryen.Module, name: string, type: keyof typeof PARAM_TYPES): void {
+function paramErrors(program: Program, module: binaryen.Module, { name, type, where }: ParamDecl): string[] {
   const actual = exportedGlobalType(program, module, name);
   const allowed: readonly string[] = PARAM_TYPES[type].as;
-  if (actual === undefined) throw new MacroError(`module_param(${name}): '${name}' must be an exported global ('export let ${name}')`);
-  if (!allowed.includes(actual)) {
-    throw new MacroError(`module_param(${name}, ${type}): '${name}' is ${actual}, a ${type} parameter needs ${allowed.join(" or ")}`);
-  }
+  if (actual === undefined) return [`${where}: error: module_param(${name}): '${name}' must be an exported global ('export let ${name}')`];
+  if (allowed.includes(actual)) return [];
+  return [`${where}: error: module_param(${name}, ${type}): '${name}' is ${actual}, a ${type} parameter needs ${allowed.join(" or ")}`];
 }

@@ -1,0 +1,484 @@
+// The kernel API's documentation beyond each symbol's own doc in kernel.ts: how values cross between the
+// kernel and a module, the sections the reference groups the symbols into, every field of every struct
+// (for an operation: its arguments, its return, the context it runs in and what it may call), and the
+// callbacks modules give as bare function pointers. scripts/gendocs.ts writes docs/kernel-api.md from it.
+
+import type { KernelSymbolName, STRUCTS } from "./kernel.js";
+
+/** An operation the kernel calls: a function-pointer field, or a callback given to a symbol. */
+export interface OperationDoc {
+  /** The AssemblyScript signature the function must have. */
+  readonly signature: string;
+  /** What it is asked to do, and what its arguments are. */
+  readonly does: string;
+  /** What to return, and what the kernel does with it. */
+  readonly returns: string;
+  /** What runs it, and so what it may call. */
+  readonly context: string;
+  /** What a 0 in the slot means: the kernel's default. */
+  readonly empty: string;
+}
+
+/** A data field of a struct. */
+export interface ValueDoc {
+  readonly value: string;
+}
+
+type StructName = keyof typeof STRUCTS;
+type FieldName<S extends StructName> = (typeof STRUCTS)[S][number][0];
+
+export interface StructDoc<S extends StructName> {
+  /** What the struct is, who fills it and when the kernel reads it. */
+  readonly doc: string;
+  readonly fields: { readonly [F in FieldName<S>]: OperationDoc | ValueDoc };
+}
+
+/** The contexts operations run in, each with what code in it may and may not do. */
+const PROCESS =
+  "Process context: the system call of the task current_pid() names. User memory is that task's (copy_to_user, copy_from_user, strncpy_from_user). It may wait: return what wait_event_interruptible returns (-ERESTARTSYS) and the call is restarted from the start when the queue is woken.";
+const INTERRUPT =
+  "Interrupt context: a line's edge, taken between system calls or when kernel code returns. There is no task: it must not touch user memory or wait (wait_event_interruptible returns -EINVAL). It may read and write its ports, wake_up_interruptible, mod_timer and printk.";
+const TIMER = `Timer context: when simulated time passes the expiry. As interrupt context: ${INTERRUPT.slice(INTERRUPT.indexOf("There is no task"))}`;
+const MOUNT = "Process context: the mount(2) of the task current_pid() names.";
+const EXEC = "Process context: the execve(2) of the task current_pid() names, which holds the format's module for the call.";
+
+/** The rules every symbol and operation follows, in the order the reference gives them. */
+export const CONVENTIONS: readonly { readonly title: string; readonly text: string }[] = [
+  {
+    title: "Modules share no memory",
+    text:
+      "Each module has its own linear memory; the kernel's data and other modules' memories are out of its reach. A pointer is an address in the memory of whoever holds it: a module passes the kernel addresses in its own memory, and the kernel passes a module addresses in the module's memory (names it copied there for the call) or in the calling task's (user buffers). So symbols one module exports to another take and return numbers only, and modpost refuses any other (`EXPORT_SYMBOL(f) takes 's' as a string: only numbers cross between modules, which share no memory`).",
+  },
+  {
+    title: "Numbers",
+    text:
+      "wasm32 is ILP32: `i32`/`u32` are C's int and unsigned int, `usize` a pointer or size_t, `bool` a byte that is 0 or 1. `i64` crosses as a BigInt on the host's side. A kernel object (inode, file, superblock, directory context, bprm, wait queue, timer, poll table) is an opaque `u32` handle, valid as long as its object lives; a handle of another module's object, or a stale one, is refused as a bad one is (-EINVAL, 0 or false, as each symbol says).",
+  },
+  {
+    title: "Strings",
+    text:
+      "A `string` parameter of a kernel symbol is an AssemblyScript string in the module's memory (UTF-16; the kernel reads its length from the header before it), passed as is: `register_chrdev(0, \"scull\", fops)`. Names the kernel hands a module (lookup, create, rename...) are UTF-8 bytes at (ptr, len) in the module's memory, valid only during the call: copy what you keep (`String.UTF8.decodeUnsafe(ptr, len)`). Names a module hands back (dir_emit, inode_set_link, open_exec) are UTF-8 bytes at (ptr, len) in its memory.",
+  },
+  {
+    title: "Buffers and user memory",
+    text:
+      "A `buf`/`ubuf` argument of read, write, ioctl or a system call is an address in the calling task's memory, not the module's: reach it only with copy_to_user, copy_from_user and strncpy_from_user, which check it and return the bytes not copied (a bad address is EFAULT, never a trap). A buffer of the module's own passed to the kernel is its address: `bytes.dataStart`, or `changetype<usize>(arrayBuffer)`.",
+  },
+  {
+    title: "Structs and function pointers",
+    text:
+      "A struct is an `@unmanaged class` from the header, laid out as abi/ says (little-endian, each field at its natural alignment), passed by its address. A function pointer field holds `fn.index`, the function's slot in the module's table (0 for none); the function must have exactly the signature given below. The kernel reads a struct when it is given it (register_chrdev, register_filesystem, inode_set_ops, sb_set_ops, register_binfmt): later changes to it are not seen, so keep it in a global and fill it before registering. Every call through a function pointer goes through one gate: a trap is an Oops naming the module, which is marked dead and loses what it registered; the caller gets an error (EFAULT, or ETIME when the watchdog stopped code that ran too long), and the kernel goes on.",
+  },
+  {
+    title: "Errors",
+    text:
+      "A symbol returning `i32` returns 0 (or a count, a handle, a major) on success and a negative errno on failure: `if (err < 0) return err;`. Operations report failure the same way. The errno constants (ENOMEM, EINVAL...) are in the header, positive as in C, so `return -ENOMEM`. Symbols returning a handle return 0 for failure; `void` ones that are refused log a warning naming the module and change nothing.",
+  },
+  {
+    title: "Ownership",
+    text:
+      "Whatever a module registers (a major, a device node, a filesystem, a system call, an interrupt handler, an I/O region, a timer, a wait queue, a binary format, a kmalloc block, a module reference) is its own: only it may give it back, and rmmod gives back whatever it left, with a warning for each (`scull: character major 240 (scull) still registered at unload; unregistered`).",
+  },
+];
+
+/** The symbols, grouped as the reference lists them; each section opens with what its symbols are for. */
+export const SYMBOL_SECTIONS: readonly { readonly title: string; readonly intro: string; readonly symbols: readonly KernelSymbolName[] }[] = [
+  {
+    title: "Logging",
+    intro:
+      "The header's printk(fmt, ...) and pr_emerg ... pr_debug(fmt, ...) call _printk with up to six arguments of 32 bits or strings; fmt takes `%d %i %u %x %X %o %c %s %p %%` with flags, width and precision, and printk takes the level from a KERN_* prefix (`printk(KERN_INFO + \"...\")`).",
+    symbols: ["_printk"],
+  },
+  {
+    title: "Memory",
+    intro:
+      "kmalloc blocks come from the module's own heap and are counted against its cap (8 MiB by default); a module may also use AssemblyScript's own allocation (new, arrays), which the same heap serves. rmmod frees blocks the module forgot, with a warning.",
+    symbols: ["kmalloc", "kzalloc", "kfree", "ksize"],
+  },
+  {
+    title: "Modules and references",
+    intro: "A module pins itself or another while it needs it: rmmod refuses a module whose count is not 0.",
+    symbols: ["__this_module", "try_module_get", "module_put", "module_refcount"],
+  },
+  {
+    title: "The current task and user memory",
+    intro: "For code running in process context: the task whose system call it serves, and that task's memory.",
+    symbols: ["current_pid", "copy_to_user", "copy_from_user", "strncpy_from_user", "user_path_resolve"],
+  },
+  {
+    title: "Time and timers",
+    intro: "Time is simulated: it moves when the kernel's user lets it (a test, `hw tick`, a task waiting), or with the wall clock under `wasm-lkm boot`.",
+    symbols: ["ktime_get_real_ts64", "get_jiffies", "timer_setup", "mod_timer", "del_timer"],
+  },
+  {
+    title: "Waiting",
+    intro:
+      "A system call cannot block inside the kernel: it returns -ERESTARTSYS from wait_event_interruptible, and is restarted from the start once the queue is woken (or fails with EINTR when nothing can wake it; EAGAIN is the module's answer for O_NONBLOCK).",
+    symbols: ["init_waitqueue_head", "wait_event_interruptible", "wake_up_interruptible", "poll_wait"],
+  },
+  {
+    title: "System calls",
+    intro: "A system call handler gets the call's six arguments as i32, used or not, and returns its result or a negative errno.",
+    symbols: ["syscall_register", "syscall_override", "syscall_call_next", "syscall_unregister"],
+  },
+  {
+    title: "Character devices",
+    intro: "A driver owns a major's minors 0-255 with its file_operations; opening a node of that major pins the driver's module until the last close.",
+    symbols: [
+      "register_chrdev", "unregister_chrdev", "device_create", "device_destroy", "imajor", "iminor", "file_pos", "file_flags",
+      "file_set_private", "file_get_private", "file_inode",
+    ],
+  },
+  {
+    title: "Filesystems",
+    intro:
+      "A filesystem registers a file_system_type; its mount makes the root inode, and its inode_operations and file_operations do the rest. The VFS keeps inodes, dentries and the POSIX rules (permissions, link counts of . and .., busy mounts); the module keeps the contents. Each mount holds the module.",
+    symbols: [
+      "register_filesystem", "unregister_filesystem", "new_inode", "sb_set_ops", "inode_set_ops", "inode_set_link", "inode_get_ino",
+      "inode_get_mode", "inode_get_size", "inode_set_size", "inode_set_blocks", "inode_get_nlink", "set_nlink", "inc_nlink",
+      "drop_nlink", "inode_touch", "dir_emit", "dir_ctx_set_pos", "inode_get_dev", "sb_mount_data",
+    ],
+  },
+  {
+    title: "Host files (hostfs)",
+    intro:
+      "hostfs reaches a host directory through these, each confined to the directory hostfs_set_root gave the superblock: paths are (ptr, len) UTF-8 bytes relative to it, and none may leave it by '..' or a symlink.",
+    symbols: [
+      "hostfs_set_root", "hostfs_stat", "hostfs_read", "hostfs_write", "hostfs_readdir", "hostfs_create", "hostfs_mkdir", "hostfs_unlink",
+      "hostfs_rmdir", "hostfs_rename", "hostfs_truncate", "hostfs_readlink", "hostfs_symlink",
+    ],
+  },
+  {
+    title: "Block devices",
+    intro:
+      "A disk driver registers a block major and allocates disks on it with block_device_operations; the block layer hands it one request at a time (queue_rq), which it ends with blk_mq_end_request, at once or later from its interrupt handler (docs/block.md).",
+    symbols: [
+      "register_blkdev", "unregister_blkdev", "alloc_disk", "set_capacity", "set_capacity_and_notify", "get_capacity", "set_disk_ro",
+      "set_disk_partscan", "add_disk", "del_gendisk", "put_disk", "bdev_disk_changed", "disk_openers", "blk_rq_pos", "blk_rq_sectors",
+      "rq_data_dir", "blk_rq_copy_to", "blk_rq_copy_from", "blk_mq_end_request", "blk_rq_file_rw",
+    ],
+  },
+  {
+    title: "The buffer cache",
+    intro:
+      "A filesystem on a block device reads and writes its blocks through buffers (struct buffer_head) that the cache shares and writes back: by sync, fsync, umount, or a flusher after 30 s of simulated time.",
+    symbols: [
+      "sb_set_blocksize", "sb_bdev_nr_sectors", "sb_bread", "sb_getblk", "brelse", "bh_read", "bh_write", "mark_buffer_dirty", "sync_dirty_buffer",
+    ],
+  },
+  {
+    title: "Files a module holds",
+    intro: "A driver may hold a task's open file beyond the system call that gave it (a loop device's backing file).",
+    symbols: ["fget", "fput", "file_path"],
+  },
+  {
+    title: "I/O ports",
+    intro: "The simulated machine's devices sit on an I/O bus; a driver claims its ports first, and an access outside its regions is refused with a warning and reads as all ones.",
+    symbols: ["request_region", "release_region", "inb", "inw", "inl", "outb", "outw", "outl", "insw", "outsw"],
+  },
+  {
+    title: "Interrupts",
+    intro: "The machine has a PC's 16 edge-triggered lines; a handler runs for each edge on its line, in interrupt context.",
+    symbols: ["request_irq", "free_irq", "disable_irq", "enable_irq"],
+  },
+  {
+    title: "Binary formats",
+    intro:
+      "execve asks each format in turn whether a file is of its kind. A module's format cannot lay out an image itself: as binfmt_script and binfmt_misc do, it rewrites argv and names an interpreter, which execve then loads.",
+    symbols: [
+      "register_binfmt", "insert_binfmt", "unregister_binfmt", "bprm_get_buf", "bprm_get_filename", "bprm_get_interp", "remove_arg_zero",
+      "copy_string_kernel", "bprm_change_interp", "open_exec",
+    ],
+  },
+];
+
+const NAME_ARGS = "name, len: the name's UTF-8 bytes in the module's memory, valid for the call";
+const NEW_INODE_RETURNS = "The new inode's handle (from new_inode, linked into dir by the module), or a negative errno; the VFS makes the dentry.";
+const NO_OP_DIR = "The VFS refuses the operation with EPERM, as Linux's does.";
+
+export const STRUCT_DOCS: { readonly [S in StructName]: StructDoc<S> } = {
+  timespec64: {
+    doc: "A time as seconds and nanoseconds since the epoch, which ktime_get_real_ts64 fills.",
+    fields: { tv_sec: { value: "Seconds." }, tv_nsec: { value: "Nanoseconds, 0 to 999999999." } },
+  },
+  file_system_type: {
+    doc: "A filesystem, given to register_filesystem (read then: the name and function pointers are copied).",
+    fields: {
+      name: { value: "The type's name, as mount -t and /proc/filesystems give it; a second registration of a name is EBUSY." },
+      fs_flags: { value: "FS_REQUIRES_DEV (1) for a filesystem on a block device; 0 lists it as nodev in /proc/filesystems." },
+      mount: {
+        signature: "(sb: u32, flags: i32): i32",
+        does: "Set up a new superblock sb for mount(2) with the mount's flags (MS_RDONLY...): make its root directory with new_inode and inode_set_ops, and sb_set_ops if it has super_operations.",
+        returns: "The root inode's handle, or a negative errno to fail the mount (the kernel then forgets the superblock and its inodes; kill_sb is not called).",
+        context: MOUNT,
+        empty: "Not allowed: register_filesystem refuses a type without mount (EINVAL).",
+      },
+      kill_sb: {
+        signature: "(sb: u32): void",
+        does: "The superblock is going (umount, or the namespace going away): free what the module kept for it. Its inodes' handles go with it.",
+        returns: "Nothing.",
+        context: "Process context: the umount(2) (or halt) that ends the last mount of it.",
+        empty: "Nothing is called; the kernel forgets the superblock.",
+      },
+    },
+  },
+  super_operations: {
+    doc: "A superblock's operations, given to sb_set_ops (from mount, usually).",
+    fields: {
+      evict_inode: {
+        signature: "(inode: u32): void",
+        does: "The inode has no links and no users left: free what the module keeps for it. Its handle goes afterwards.",
+        returns: "Nothing.",
+        context: "Whatever dropped the last link or user: an unlink, rmdir or rename over it, the close of its last open file, or umount.",
+        empty: "Nothing is called.",
+      },
+      put_super: {
+        signature: "(sb: u32): void",
+        does: "Linux's put_super; this kernel does not call it yet (kill_sb of file_system_type is where a superblock's end is seen).",
+        returns: "Nothing.",
+        context: "Not called.",
+        empty: "Nothing.",
+      },
+    },
+  },
+  inode_operations: {
+    doc: "An inode's operations, given to inode_set_ops with its file operations (0 for either keeps the VFS's). The VFS has checked permissions, the name's length and what exists before each call.",
+    fields: {
+      lookup: {
+        signature: "(dir: u32, name: usize, len: i32): i32",
+        does: `Find the entry of that name in directory dir; ${NAME_ARGS}. Not called for . and .., which the VFS answers.`,
+        returns: "The inode's handle, 0 when there is no such entry (the VFS makes a negative dentry: ENOENT, or room to create), or a negative errno.",
+        context: PROCESS,
+        empty: "Every name is absent from the directory.",
+      },
+      create: {
+        signature: "(dir: u32, name: usize, len: i32, mode: u32): i32",
+        does: `A regular file of that name and mode (S_IFREG | permissions after the umask) in dir, for open(O_CREAT); ${NAME_ARGS}. The name does not exist yet.`,
+        returns: NEW_INODE_RETURNS,
+        context: PROCESS,
+        empty: "The VFS refuses to create files in the directory with EACCES, as Linux's does.",
+      },
+      mkdir: {
+        signature: "(dir: u32, name: usize, len: i32, mode: u32): i32",
+        does: `A directory (S_IFDIR | permissions) in dir; ${NAME_ARGS}. new_inode gives a directory nlink 2; the module counts the new .. in dir with inc_nlink.`,
+        returns: NEW_INODE_RETURNS,
+        context: PROCESS,
+        empty: NO_OP_DIR,
+      },
+      mknod: {
+        signature: "(dir: u32, name: usize, len: i32, mode: u32, rdev: u32): i32",
+        does: `A device node, FIFO or socket (mode's type) in dir, for mknod(2); ${NAME_ARGS}. The VFS sets rdev on the inode and makes it open as its device.`,
+        returns: NEW_INODE_RETURNS,
+        context: PROCESS,
+        empty: NO_OP_DIR,
+      },
+      symlink: {
+        signature: "(dir: u32, name: usize, len: i32, target: usize, tlen: i32): i32",
+        does: `A symbolic link in dir to the target (UTF-8 at target, tlen bytes, valid for the call); ${NAME_ARGS}. The module records the target with inode_set_link; the VFS follows it.`,
+        returns: NEW_INODE_RETURNS,
+        context: PROCESS,
+        empty: NO_OP_DIR,
+      },
+      unlink: {
+        signature: "(dir: u32, name: usize, len: i32, inode: u32): i32",
+        does: `Remove the name (of inode, not a directory) from dir and drop_nlink the inode; ${NAME_ARGS}.`,
+        returns: "0, or a negative errno (the name stays).",
+        context: PROCESS,
+        empty: NO_OP_DIR,
+      },
+      rmdir: {
+        signature: "(dir: u32, name: usize, len: i32, inode: u32): i32",
+        does: `Remove the empty directory inode from dir: its links go to 0 and dir loses the .. link; ${NAME_ARGS}.`,
+        returns: "0, or a negative errno: ENOTEMPTY when the directory has entries (the module knows; the VFS does not).",
+        context: PROCESS,
+        empty: NO_OP_DIR,
+      },
+      rename: {
+        signature: "(olddir: u32, oldname: usize, oldlen: i32, newdir: u32, newname: usize, newlen: i32): i32",
+        does: "Move the entry oldname of olddir to newname in newdir (both names as UTF-8 bytes valid for the call), replacing what is there; the VFS has checked that a replaced directory is empty and that a directory is not moved under itself. The module fixes link counts (a moved directory's .., a replaced inode's link).",
+        returns: "0, or a negative errno (nothing moved).",
+        context: PROCESS,
+        empty: NO_OP_DIR,
+      },
+      setattr: {
+        signature: "(inode: u32, size: i32): i32",
+        does: "Change the file's size (truncate, ftruncate, open with O_TRUNC): drop what lies past size, read zeros from the old end to a larger size, and inode_set_size. The VFS handles modes and times itself.",
+        returns: "0, or a negative errno (the size stays).",
+        context: PROCESS,
+        empty: "The VFS sets the size alone.",
+      },
+    },
+  },
+  file_operations: {
+    doc: "An open file's operations: a character device's (register_chrdev) or an inode's (inode_set_ops). The kernel keeps the file's offset (f_pos) and moves it; a module sees it as the pos argument, or file_pos for llseek.",
+    fields: {
+      owner: { value: "THIS_MODULE, as in Linux. The kernel pins the module that registered the operations while a file is open, whatever this says." },
+      llseek: {
+        signature: "(file: u32, offset: i32, whence: i32): i32",
+        does: "Where lseek(2) moves the offset: whence is SEEK_SET, SEEK_CUR (from file_pos(file)) or SEEK_END (from the size the module knows).",
+        returns: "The new offset, which the kernel stores as f_pos; or a negative errno (EINVAL for a bad whence or a negative result), leaving f_pos alone.",
+        context: PROCESS,
+        empty: "generic_file_llseek: SET, CUR and END against the inode's size (0 for a device), SEEK_DATA and SEEK_HOLE.",
+      },
+      read: {
+        signature: "(file: u32, buf: usize, count: i32, pos: i32): i32",
+        does: "Copy up to count bytes from offset pos to buf, an address in the calling task's memory, with copy_to_user. pos is f_pos for read(2), the given offset for pread(2).",
+        returns: "The bytes copied (0 at the end of the data), which the kernel adds to f_pos for read(2) (not for pread); or a negative errno. A count larger than asked is the driver's bug: the call fails with EIO and the kernel logs it once.",
+        context: PROCESS,
+        empty: "EINVAL.",
+      },
+      write: {
+        signature: "(file: u32, buf: usize, count: i32, pos: i32): i32",
+        does: "Take up to count bytes at buf in the calling task's memory (copy_from_user) and write them at offset pos: f_pos, or the end of file with O_APPEND, or pwrite's offset.",
+        returns: "The bytes taken, which the kernel adds to the position to make the new f_pos (not for pwrite); a short count is a partial write. Or a negative errno (ENOSPC, EFBIG...). More than asked is EIO, as for read.",
+        context: PROCESS,
+        empty: "EINVAL.",
+      },
+      iterate: {
+        signature: "(file: u32, ctx: u32, pos: i32): i32",
+        does: "List the directory from position pos (0 is ., 1 is ..; after that positions are the module's): for each entry call dir_emit(ctx, name, len, ino, DT_type), and after it dir_ctx_set_pos(ctx, the position after it). Stop when dir_emit returns false: the reader's buffer is full, and getdents calls again from the position set.",
+        returns: "0, or a negative errno.",
+        context: PROCESS,
+        empty: "getdents on it is ENOTDIR.",
+      },
+      poll: {
+        signature: "(file: u32, pt: u32): i32",
+        does: "For poll(2) and select(2): call poll_wait(file, wq, pt) for each wait queue whose wake-up may make the file ready, then say what is ready now.",
+        returns: "The POLL* mask ready now (POLLIN | POLLRDNORM to read, POLLOUT | POLLWRNORM to write, POLLHUP, POLLERR); the caller sleeps on the queues named when it is 0 and its timeout allows.",
+        context: `${PROCESS} It must not wait itself.`,
+        empty: "Always ready: POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM.",
+      },
+      unlocked_ioctl: {
+        signature: "(file: u32, cmd: u32, arg: u32): i32",
+        does: "A device-specific command, as _IO/_IOR/_IOW/_IOWR encode it (direction, size, type, number); arg is a number or an address in the calling task's memory, as the command says. The kernel answers its generic commands (FIONREAD on a regular file...) first.",
+        returns: "What the command returns (0, or a value), or a negative errno: ENOTTY for a command the driver does not know.",
+        context: PROCESS,
+        empty: "ENOTTY.",
+      },
+      open: {
+        signature: "(inode: u32, file: u32): i32",
+        does: "A file is being opened on the inode: check the flags (file_flags), pick the device by iminor, and keep per-open state with file_set_private.",
+        returns: "0, or a negative errno: open(2) fails with it and the module is not kept pinned.",
+        context: PROCESS,
+        empty: "The open succeeds.",
+      },
+      release: {
+        signature: "(inode: u32, file: u32): i32",
+        does: "The last descriptor of the file is closed (close, exit, or dup2 over it): free the per-open state.",
+        returns: "0. The file is released whatever it returns.",
+        context: "Process context: the close(2) or exit of the task holding the last descriptor.",
+        empty: "Nothing is called.",
+      },
+      fsync: {
+        signature: "(file: u32): i32",
+        does: "Make the file's data durable (fsync(2), fdatasync(2)).",
+        returns: "0, or a negative errno, which fsync returns.",
+        context: PROCESS,
+        empty: "fsync(2) on the file is EINVAL.",
+      },
+    },
+  },
+  linux_binfmt: {
+    doc: "A binary format, given to register_binfmt or insert_binfmt.",
+    fields: {
+      module: { value: "THIS_MODULE, by convention; the kernel pins the module that registered the format while its load_binary runs." },
+      load_binary: {
+        signature: "(bprm: u32): i32",
+        does: "Is the file being executed of this format? Read its first bytes with bprm_get_buf. If it is, rewrite argv (remove_arg_zero, copy_string_kernel), set the interpreter (bprm_change_interp, open_exec) and return 0: execve then searches the formats again for the interpreter.",
+        returns: "0 once the interpreter is set; -ENOEXEC when the file is not of this format (the next format is asked); another negative errno to fail the execve with it.",
+        context: EXEC,
+        empty: "Not allowed: registration refuses a format without load_binary (EINVAL).",
+      },
+    },
+  },
+  block_device_operations: {
+    doc: "A disk driver's operations (include/linux/blkdev.h), given to alloc_disk (read then).",
+    fields: {
+      owner: { value: "THIS_MODULE, as in Linux. The kernel pins the module that allocated the disk while the disk or a partition is open, whatever this says." },
+      queue_rq: {
+        signature: "(disk: u32, rq: u32): i32",
+        does: "Take a request: its first sector (blk_rq_pos), length (blk_rq_sectors) and direction (rq_data_dir); move its data with blk_rq_copy_to (a READ) or blk_rq_copy_from (a WRITE), or blk_rq_file_rw; end it with blk_mq_end_request(rq, 0 or -errno), now or later (from the interrupt handler). One request is in flight per disk; one not ended in 30 s of simulated time fails with EIO.",
+        returns: "0 once it has taken the request, or a negative errno to fail it at once (the I/O fails with EIO).",
+        context: "Whatever does the I/O: a task's read, write, sync or mount, or the flusher, which runs with no task as a timer does. So it must not touch user memory or wait.",
+        empty: "Not allowed: alloc_disk refuses operations without queue_rq (it returns 0).",
+      },
+      open: {
+        signature: "(disk: u32, mode: u32): i32",
+        does: "The disk or one of its partitions is opened (a node, a mount, a loop device): mode is FMODE_READ (1) | FMODE_WRITE (2).",
+        returns: "0, or a negative errno: the open fails with it.",
+        context: PROCESS,
+        empty: "The open succeeds.",
+      },
+      release: {
+        signature: "(disk: u32): i32",
+        does: "An open of the disk or a partition is closed, after the last close's dirty buffers were written back.",
+        returns: "Ignored.",
+        context: "Process context: the close, exit or umount that ends the open.",
+        empty: "Nothing is called.",
+      },
+      ioctl: {
+        signature: "(disk: u32, mode: u32, cmd: u32, arg: u32): i32",
+        does: "An ioctl on the disk's node that the block layer does not answer itself (its BLK* commands); arg is a number or an address in the calling task's memory, as the command says.",
+        returns: "What the command returns, or a negative errno: ENOTTY for a command the driver does not know.",
+        context: PROCESS,
+        empty: "ENOTTY.",
+      },
+    },
+  },
+  host_stat: {
+    doc: "What hostfs_stat says of a host file (lstat), written into the module's struct.",
+    fields: {
+      mode: { value: "The file's type and permission bits (S_IFREG | 0644...)." },
+      nlink: { value: "Its link count." },
+      size: { value: "Its size in bytes." },
+      ino: { value: "Its inode number on the host." },
+      mtime: { value: "Its modification time, in seconds since the epoch." },
+    },
+  },
+};
+
+/** Functions a module gives the kernel by fn.index through a symbol rather than a struct. */
+export const CALLBACK_DOCS: Readonly<Record<string, OperationDoc & { readonly givenTo: readonly KernelSymbolName[] }>> = {
+  "system call handler": {
+    givenTo: ["syscall_register", "syscall_override"],
+    signature: "(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32): i32",
+    does: "The system call with its six arguments as the caller passed them (pointers are addresses in the caller's memory). An override may call the handler beneath with syscall_call_next(nr, a0, ..., a5).",
+    returns: "The call's result, or a negative errno, which the caller sees as -1 and errno.",
+    context: PROCESS,
+    empty: "Not allowed: 0 is refused with EINVAL.",
+  },
+  "interrupt handler": {
+    givenTo: ["request_irq"],
+    signature: "(irq: i32, dev_id: u32): i32",
+    does: "An edge on the line: find out from the device (its ports) whether it interrupted, and serve it. dev_id is what request_irq was given, to tell devices sharing a line apart.",
+    returns: "IRQ_HANDLED when its device interrupted, IRQ_NONE when not (a line that nobody handles 99,900 times in 100,000 is disabled).",
+    context: INTERRUPT,
+    empty: "Not allowed: 0 is refused with EINVAL.",
+  },
+  "timer callback": {
+    givenTo: ["timer_setup"],
+    signature: "(data: u32): void",
+    does: "The timer expired; data is what timer_setup was given. Re-arm it with mod_timer for a periodic timer.",
+    returns: "Nothing.",
+    context: TIMER,
+    empty: "Not allowed: timer_setup returns 0 for it.",
+  },
+};
+
+/** The module's own entry points, which the loader calls by name. */
+export const ENTRY_DOCS: Readonly<Record<string, OperationDoc>> = {
+  init_module: {
+    signature: "(): i32",
+    does: "Set the module up: register what it provides, with its parameters already set from insmod's arguments. Module-level statements have run before it (the start function, _initialize).",
+    returns: "0 to load; a negative errno to refuse, which insmod reports (`insmod: ERROR: could not insert module x.wasm: No such device`). A refused or trapping init is undone: whatever it registered is taken back and the module is gone.",
+    context: "Process context: the insmod or modprobe (or a request_module's modprobe) loading it; it may not wait.",
+    empty: "The module loads with nothing to do at init.",
+  },
+  cleanup_module: {
+    signature: "(): void",
+    does: "Undo init_module: unregister, free, put references. rmmod calls it once nothing uses the module (its refcount is 0 and no module depends on it).",
+    returns: "Nothing. What it forgets is given back by the kernel with a warning each.",
+    context: "Process context: the rmmod (or modprobe -r, or autoclean) removing it; it may not wait.",
+    empty: "A module with init_module but no cleanup_module is permanent: rmmod refuses it unless forced, as Linux does.",
+  },
+};
