@@ -14,10 +14,11 @@ const project = fileURLToPath(new URL("..", import.meta.url));
 let module: Uint8Array;
 let k: Kernel;
 
+// Compiling takes seconds (more on a busy machine): longer than vitest gives a hook by default.
 beforeAll(async () => {
   const [built] = await buildModules([\`\${project}src/${name}.ts\`], { output: \`\${project}build\` });
   module = readFileSync(built!);
-});
+}, 120_000);
 
 beforeEach(() => {
   k = new Kernel();
