@@ -4,7 +4,8 @@
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { depmod, releaseDir } from "../host/kmod/depmod.js";
+import { DEFAULT_DEPMOD_CONFIG, depmod, releaseDir } from "../host/kmod/depmod.js";
+import { toolLine } from "../host/kmod/log.js";
 import { BUILD_DIR, ROOT } from "./paths.js";
 
 /** Install every built module under base's release directory (replacing what was there); returns the directory. */
@@ -14,7 +15,7 @@ export function modulesInstall(base: string = ROOT, from: string = BUILD_DIR): s
   rmSync(kernel, { recursive: true, force: true });
   mkdirSync(kernel, { recursive: true });
   for (const f of readdirSync(from).filter((f) => f.endsWith(".wasm"))) copyFileSync(join(from, f), join(kernel, f));
-  depmod(dir, (m) => console.error(m));
+  depmod(dir, DEFAULT_DEPMOD_CONFIG, { log: (priority, _fn, m) => process.stderr.write(toolLine("depmod", priority, m)) });
   return dir;
 }
 

@@ -20,6 +20,7 @@ import { UTS_RELEASE } from "../../abi/version.js";
 import { Kernel } from "../init/main.js";
 import { Session } from "./session.js";
 import { signo } from "../../abi/signal.js";
+import { firstLine, internalErrorEntry } from "./crashlog.js";
 import {
   connect, frame, LineDecoder, logPath, parseRequest, parseSignal, REQUEST_MAX, socketPath, unsafeDirectory,
   type Output, type Reply, type Request,
@@ -33,6 +34,8 @@ export interface BootOptions {
   readonly delay?: string;
   /** Serve in this process rather than in a detached one. */
   readonly foreground?: boolean;
+  /** The kernel command line (/proc/cmdline). */
+  readonly cmdline?: string;
 }
 
 /** How often the daemon moves the simulated clock on to the wall clock's time. */
@@ -63,7 +66,7 @@ export async function boot(opts: BootOptions, io: Output, self: readonly string[
     io.err(`wasm-lkm boot: invalid delay '${opts.delay}': seconds, more than 0\n`);
     return 1;
   }
-  const kernel: BootKernel = { moduleDir: opts.modules === undefined ? undefined : resolve(opts.modules), autocleanDelay: delay };
+  const kernel: BootKernel = { moduleDir: opts.modules === undefined ? undefined : resolve(opts.modules), autocleanDelay: delay, cmdline: opts.cmdline };
   const refusal = await claim(path);
   if (refusal) {
     io.err(`${refusal}\n`);
@@ -76,6 +79,7 @@ export async function boot(opts: BootOptions, io: Output, self: readonly string[
 interface BootKernel {
   readonly moduleDir: string | undefined;
   readonly autocleanDelay: number | undefined;
+  readonly cmdline: string | undefined;
 }
 
 /** The kernel's options again as `boot` arguments, for the detached server. */
@@ -83,6 +87,7 @@ function bootArgs(kernel: BootKernel): string[] {
   return [
     ...(kernel.moduleDir === undefined ? [] : ["--modules", kernel.moduleDir]),
     ...(kernel.autocleanDelay === undefined ? [] : ["--delay", String(kernel.autocleanDelay)]),
+    ...(kernel.cmdline === undefined ? [] : ["--cmdline", kernel.cmdline]),
   ];
 }
 
@@ -177,7 +182,7 @@ async function serve(path: string, kernel: BootKernel, io: Output): Promise<numb
   process.on("unhandledRejection", (e) => logInternalError(io, "kerneld", e));
   // A daemon keeps no directory busy; each request runs from its client's working directory.
   process.chdir("/");
-  const daemon = new Kerneld(new Kernel({ moduleDir: kernel.moduleDir, autocleanDelay: kernel.autocleanDelay }), path, io);
+  const daemon = new Kerneld(new Kernel({ moduleDir: kernel.moduleDir, autocleanDelay: kernel.autocleanDelay, cmdline: kernel.cmdline }), path, io);
   try {
     await daemon.listen();
   } catch (e) {
@@ -207,8 +212,9 @@ class Connection {
     kernel: Kernel,
     onRequest: (conn: Connection, line: string) => Promise<void>,
     onClose: (conn: Connection) => void,
+    logInternalError: (where: string, e: unknown) => void,
   ) {
-    const io = { drained: () => drained(sock), realtime: true };
+    const io = { drained: () => drained(sock), realtime: true, logInternalError };
     this.session = new Session(kernel, (text) => this.send({ out: text }), (text) => this.send({ err: text }), io);
     sock.on("data", (chunk: Buffer) => {
       for (const line of this.lines.push(chunk)) {
@@ -328,7 +334,8 @@ class Kerneld {
     if (this.halting) return void sock.destroy();
     if (this.connections.size >= CLIENTS_MAX) return refuse(sock, `wasm-lkm: too many clients (${CLIENTS_MAX} connected); try again later\n`);
     try {
-      const conn = new Connection(sock, this.kernel, (c, line) => this.request(c, line), (c) => this.connections.delete(c));
+      const log = (where: string, e: unknown) => logInternalError(this.io, where, e);
+      const conn = new Connection(sock, this.kernel, (c, line) => this.request(c, line), (c) => this.connections.delete(c), log);
       this.connections.add(conn);
     } catch (e) {
       logInternalError(this.io, "accept", e);
@@ -408,18 +415,12 @@ function refuse(sock: Socket, why: string, status = 1): void {
   sock.once("close", () => clearTimeout(linger));
 }
 
-/** The first line of a host error's message, for the client. */
-function firstLine(e: unknown): string {
-  return String(e instanceof Error ? e.message : e).split("\n", 1)[0]!;
-}
-
 /**
  * Write down a host error the daemon survived, when and where, with its stack, on its stderr: the log
  * beside the socket once detached (see logPath), the terminal with --foreground.
  */
 function logInternalError(io: Output, where: string, e: unknown): void {
-  const trace = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
-  io.err(`${new Date().toISOString()} wasm-lkm: ${where}: internal error: ${trace}\n`);
+  io.err(internalErrorEntry(where, e));
 }
 
 /** A booted kernel is a running system: every CLOCK_PERIOD_MS, simulated time catches up with wall time. */

@@ -10,8 +10,15 @@ export interface CommandContext {
   readonly libc: Libc;
   out(text: string): void;
   err(text: string): void;
-  /** system(3): run a command line in a shell of its own on this kernel, printing where this command prints. */
-  system(line: string): number;
+  /** The shell's environment, which the programs it runs and the shells system() starts inherit. */
+  readonly env: ReadonlyMap<string, string>;
+  /** export NAME=VALUE: set a variable of the shell's environment. */
+  setenv(name: string, value: string): void;
+  /**
+   * system(3): run a command line in a shell of its own on this kernel, printing where this command
+   * prints, its environment this one's with `env` added (as setenv() before system() gives it).
+   */
+  system(line: string, env?: Readonly<Record<string, string>>): number;
 }
 
 /**

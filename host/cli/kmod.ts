@@ -1,8 +1,9 @@
 // kmod's wording: how insmod, rmmod and modinfo turn an errno into a line, and where a MODULE is found.
 
-import { resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { errno, strerror } from "../../abi/errno.js";
 import { badModuleName } from "../../abi/module.js";
+import { UTS_RELEASE } from "../../abi/version.js";
 import { BUILD_DIR } from "../init/paths.js";
 import { KernelError } from "../kernel/error.js";
 import { findModule, pathToModname } from "../kmod/depmod.js";
@@ -33,4 +34,14 @@ export function modulePath(module: string, dir: string): string {
   const name = pathToModname(module);
   if (badModuleName(name)) throw new KernelError("ENOENT", `${module}: No such file or directory`);
   return findModule(dir, name) ?? resolve(BUILD_DIR, `${name}.wasm`);
+}
+
+/**
+ * The module directory a tool's ROOT (modprobe -d, modinfo -b) and RELEASE (-S, -k) name, as kmod builds
+ * it (ROOT/lib/modules/RELEASE, the kernel's release by default); with neither, the kernel's own; with a
+ * release alone, that release beside the kernel's.
+ */
+export function moduleDirectory(kernelDir: string, root: string | undefined, release: string | undefined): string {
+  if (root === undefined && release === undefined) return kernelDir;
+  return root === undefined ? join(dirname(kernelDir), release!) : join(root, "lib", "modules", release ?? UTS_RELEASE);
 }

@@ -1,14 +1,15 @@
-// lsmod: /proc/modules as a table: Module, Size, Used by (the count, then the users). It reads the file as the
-// shell's task, as kmod's lsmod does as a process: a read that fails is its error message, as kmod words it.
+// lsmod: the loaded modules as a table: Module, Size, Used by (the refcount, then the modules holding it),
+// read from /proc/modules and /sys/module as the shell's task, as kmod's lsmod reads them as a process.
+// "Used by" names holders only: /proc/modules' [permanent] and [unsafe] are not holders.
 
 import { KernelError } from "../kernel/error.js";
+import { loadedModules, type LoadedModule } from "../kmod/loaded.js";
+import { LOG_ERR, toolLine } from "../kmod/log.js";
 import { parseArgs, withUsage, type CliCommand } from "./command.js";
 
-/** One /proc/modules line as kmod's lsmod prints it: "%-19s %8s  %s" and the holders joined by ','. */
-export function lsmodRow(line: string): string {
-  const [name = "", size = "", refcnt = "", users = "-"] = line.split(" ");
-  const holders = users === "-" ? [] : users.split(",").filter((u) => u !== "");
-  return `${name.padEnd(19)} ${size.padStart(8)}  ${refcnt}${holders.length ? ` ${holders.join(",")}` : ""}\n`;
+/** One row as kmod's lsmod prints it: "%-19s %8ld  %d", then the holders joined by ','. */
+export function lsmodRow(m: LoadedModule): string {
+  return `${m.name.padEnd(19)} ${String(m.size).padStart(8)}  ${m.refcnt}${m.holders.length ? ` ${m.holders.join(",")}` : ""}\n`;
 }
 
 export const lsmod: CliCommand = {
@@ -18,16 +19,18 @@ export const lsmod: CliCommand = {
   run: (args, ctx) =>
     withUsage(() => {
       parseArgs("lsmod", args, ctx, (c) => c);
-      let modules: string;
+      const log = (priority: number, _fn: string, message: string) => {
+        if (priority <= LOG_ERR) ctx.err(toolLine("lsmod", priority, message));
+      };
+      let modules: LoadedModule[];
       try {
-        modules = new TextDecoder().decode(ctx.libc.readFile("/proc/modules"));
+        modules = loadedModules(ctx.libc, log);
       } catch (e) {
         if (!(e instanceof KernelError)) throw e;
-        ctx.err(`lsmod: ERROR: could not get list of modules: ${e.strerror}\n`);
+        log(LOG_ERR, "do_lsmod", `could not get list of modules: ${e.strerror}`);
         return 1;
       }
-      const lines = modules.split("\n").filter((l) => l !== "");
-      ctx.out(`Module                  Size  Used by\n${lines.map(lsmodRow).join("")}`);
+      ctx.out(`Module                  Size  Used by\n${modules.map(lsmodRow).join("")}`);
       return 0;
     }),
 };

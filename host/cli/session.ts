@@ -8,6 +8,9 @@
 //
 // The commands are also this system's programs: the first session gives the kernel its usermode helper,
 // so request_module's /sbin/modprobe is the modprobe command here, run in a session of its own.
+//
+// The shell has an environment (`export NAME=VALUE`): commands read it, $NAME expands from it, and the
+// shells system() starts and the programs it runs inherit it.
 
 import { basename, dirname } from "node:path";
 import { errno } from "../../abi/errno.js";
@@ -16,8 +19,10 @@ import { signo } from "../../abi/signal.js";
 import type { Task } from "../kernel/sched.js";
 import { firstPending, flushSignals, sendSignal, signalPending } from "../kernel/signal.js";
 import { SoftLockup } from "../kernel/watchdog.js";
+import { KernelError } from "../kernel/error.js";
 import { WAIT, type Libc } from "../user/nolibc.js";
 import { blockdev } from "./blockdev.js";
+import { firstLine } from "./crashlog.js";
 import { cat } from "./cat.js";
 import { cd, pwd } from "./cd.js";
 import { chmod } from "./chmod.js";
@@ -45,9 +50,10 @@ import { rmmod } from "./rmmod.js";
 import { stat } from "./stat.js";
 import { syscall } from "./syscall.js";
 import { sync } from "./sync.js";
+import { exportCommand } from "./export.js";
 import { falseCommand, trueCommand } from "./true.js";
 import { umount } from "./umount.js";
-import { splitCommands, SyntaxError, type ListCommand } from "./words.js";
+import { expandWords, parseLine, SyntaxError, type List, type ShellCommand } from "./words.js";
 
 const help: CliCommand = {
   name: "help",
@@ -62,7 +68,7 @@ const help: CliCommand = {
 export const COMMANDS: readonly CliCommand[] = [
   insmod, rmmod, lsmod, modinfo, modprobe, depmod, dmesg,
   ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, chmod, stat, mount, umount, cd, pwd, syscall,
-  dd, blockdev, losetup, sync, hw, trueCommand, falseCommand, help,
+  dd, blockdev, losetup, sync, hw, trueCommand, falseCommand, exportCommand, help,
 ];
 
 /** Where this system keeps its programs: each command is also /bin/NAME, /sbin/NAME..., as busybox's applets are. */
@@ -83,9 +89,11 @@ export function runProgram(kernel: Kernel, argv: readonly string[], out: (t: str
   return inOwnSession(kernel, out, err, (s) => s.run(argv));
 }
 
-/** fn in a new shell on the kernel, which exits afterwards (its task and descriptors gone). */
-function inOwnSession(kernel: Kernel, out: (t: string) => void, err: (t: string) => void, fn: (s: Session) => number): number {
-  const session = new Session(kernel, out, err);
+/** fn in a new shell on the kernel (with that environment), which exits afterwards (its task and descriptors gone). */
+function inOwnSession(
+  kernel: Kernel, out: (t: string) => void, err: (t: string) => void, fn: (s: Session) => number, env?: ReadonlyMap<string, string>,
+): number {
+  const session = new Session(kernel, out, err, { env });
   try {
     return fn(session);
   } finally {
@@ -102,6 +110,10 @@ export interface SessionOptions {
    * another client or the hardware to wake it. Otherwise the driver lets simulated time run itself.
    */
   readonly realtime?: boolean;
+  /** Where a host error a command ran into is written down with its stack (host/cli/crashlog.ts). */
+  readonly logInternalError?: (where: string, e: unknown) => void;
+  /** The environment the shell starts with (none by default). */
+  readonly env?: ReadonlyMap<string, string>;
 }
 
 /** The simulated time a waiting command's driver lets pass between turns of the event loop. */
@@ -117,6 +129,7 @@ export class Session implements CommandContext {
   private shell: Libc;
   /** The host directory host paths are taken from while this session's command runs (the daemon's client's). */
   hostCwd: string | undefined;
+  readonly env: Map<string, string>;
 
   constructor(
     readonly kernel: Kernel,
@@ -124,6 +137,7 @@ export class Session implements CommandContext {
     readonly err: (text: string) => void,
     private readonly opts: SessionOptions = {},
   ) {
+    this.env = new Map(opts.env);
     this.shell = this.startShell();
     kernel.kmod.usermodehelper ??= (argv) => runProgram(kernel, argv, () => {}, () => {});
   }
@@ -159,8 +173,12 @@ export class Session implements CommandContext {
     if (this.kernel.tasks.find(this.libc.task.pid) === this.libc.task) this.kernel.tasks.exit(this.libc.task);
   }
 
-  system(line: string): number {
-    return inOwnSession(this.kernel, this.out, this.err, (s) => s.exec(line));
+  system(line: string, env: Readonly<Record<string, string>> = {}): number {
+    return inOwnSession(this.kernel, this.out, this.err, (s) => s.exec(line), new Map([...this.env, ...Object.entries(env)]));
+  }
+
+  setenv(name: string, value: string): void {
+    this.env.set(name, value);
   }
 
   /** Run one line to its end, now; returns its exit status. */
@@ -191,9 +209,9 @@ export class Session implements CommandContext {
   private *line(line: string): CommandSteps {
     const trimmed = line.trim();
     const tolerant = trimmed.startsWith("-");
-    let commands: ListCommand[];
+    let commands: List;
     try {
-      commands = splitCommands(tolerant ? trimmed.slice(1) : trimmed);
+      commands = parseLine(tolerant ? trimmed.slice(1) : trimmed);
     } catch (e) {
       if (!(e instanceof SyntaxError)) throw e;
       this.err(`wasm-lkm: syntax error: ${e.message}\n`);
@@ -203,13 +221,18 @@ export class Session implements CommandContext {
   }
 
   /** A list: each command runs after `;`, after `&&` only if the one before succeeded, after `||` only if it failed. */
-  private *list(commands: readonly ListCommand[]): CommandSteps {
+  private *list(commands: List): CommandSteps {
     let status = 0;
     for (const [i, c] of commands.entries()) {
       const joined = i === 0 ? ";" : commands[i - 1]!.connector;
-      if (joined === ";" || (joined === "&&") === (status === 0)) status = yield* this.command(c.words);
+      if (joined === ";" || (joined === "&&") === (status === 0)) status = yield* this.shellCommand(c.command);
     }
     return status;
+  }
+
+  /** A group runs its list; a simple command's words are expanded as it starts. */
+  private *shellCommand(c: ShellCommand): CommandSteps {
+    return "group" in c ? yield* this.list(c.group) : yield* this.command(expandWords(c.words, this.env));
   }
 
   /** One command, named `comm` in Oops lines and /proc/PID/comm while it runs, as the program the shell would run. */
@@ -227,6 +250,8 @@ export class Session implements CommandContext {
     try {
       const result = command ? command.run(args, this) : execute(this, words);
       return typeof result === "number" ? result : yield* result;
+    } catch (e) {
+      return this.failed(task.comm, e);
     } finally {
       task.comm = saved;
       this.replaceExitedShell();
@@ -330,6 +355,20 @@ export class Session implements CommandContext {
       else if (!this.kernel.idle(task, IDLE_SLICE_NS)) return;
       else await turn();
     }
+  }
+
+  /**
+   * A command that threw instead of returning a status: a refusal it did not report is said as strerror
+   * says it; a host error (a bug) in one line, its stack logged. Either way the command fails, not the shell.
+   */
+  private failed(comm: string, e: unknown): number {
+    if (e instanceof KernelError) {
+      this.err(`wasm-lkm: ${comm}: ${e.strerror}\n`);
+      return 1;
+    }
+    this.opts.logInternalError?.(comm, e);
+    this.err(`wasm-lkm: ${comm}: internal error: ${firstLine(e)}\n`);
+    return 1;
   }
 
   private record(status: number, tolerant: boolean): number {

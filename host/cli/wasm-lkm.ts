@@ -11,6 +11,7 @@ import { WASM_LKM_VERSION } from "../../abi/version.js";
 import { Kernel } from "../init/main.js";
 import { boot } from "./boot.js";
 import { forward, NoKernelError } from "./client.js";
+import { appendInternalError } from "./crashlog.js";
 import { COMMANDS, Session } from "./session.js";
 import { socketPath, SOCKET_ENV } from "./socket.js";
 
@@ -40,7 +41,7 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
 
 /** A kernel and one session on it whose output is this process's, drained before the session runs on. */
 function localSession(): Session {
-  return new Session(new Kernel(), stdout, stderr, { drained: stdoutDrained });
+  return new Session(new Kernel(), stdout, stderr, { drained: stdoutDrained, logInternalError: (where, e) => void appendInternalError(where, e) });
 }
 
 /** `wasm-lkm run FILE|-`: every line against one kernel; exits 1 if any command failed. Ctrl-C interrupts the line running. */
@@ -98,7 +99,7 @@ function shell(): void {
 
 /** A single kernel command run once in a kernel of its own (modinfo and depmod need no running kernel). */
 function oneShot(name: string, args: readonly string[]): void {
-  const session = new Session(new Kernel(), stdout, stderr);
+  const session = localSession();
   process.exitCode = session.run([name, ...args]) === 0 ? 0 : 1;
 }
 
@@ -136,8 +137,9 @@ program
   .option("--socket <path>", socketHelp)
   .option("--modules <dir>", "the module directory (lib/modules/<release>, with modules.dep) the kernel uses")
   .option("--delay <seconds>", "seconds between autoclean sweeps of modules loaded on demand (default 60)")
+  .option("--cmdline <text>", "the kernel command line (/proc/cmdline): modprobe applies its MODULE.PARAM=VALUE and modprobe.blacklist=")
   .addOption(new Option("--foreground", "serve in this process").hideHelp())
-  .action(async (opts: { socket?: string; modules?: string; delay?: string; foreground?: boolean }) => {
+  .action(async (opts: { socket?: string; modules?: string; delay?: string; foreground?: boolean; cmdline?: string }) => {
     process.exitCode = await boot(opts, io, [process.execPath, ...process.execArgv, process.argv[1]!]);
   });
 

@@ -1,67 +1,176 @@
-// The shell's line grammar: words, quotes, redirections, comments, and the lists `;`, `&&` and `||`.
+// The shell's line grammar: words, quotes, variables, redirections, comments, lists and `{ ...; }` groups.
 //
-// Words split at blanks; '...' and "..." quote; an unquoted '>' or '>>' is a word of its own; an unquoted
-// '#' at the start of a word begins a comment. Unquoted `;`, `&&` and `||` end a command and say when the
-// next one runs, as in sh: after it, only if it succeeded, only if it failed. Pipes and background jobs
+// Words split at blanks; '...' quotes everything, "..." everything but $; an unquoted '>' or '>>' is a
+// word of its own; an unquoted '#' at the start of a word begins a comment. $NAME and ${NAME} are the
+// environment's NAME when the command runs (empty when unset); unquoted, the value splits at blanks into
+// words, as sh splits fields. Unquoted `;`, `&&` and `||` end a command and say when the next one runs,
+// as in sh: after it, only if it succeeded, only if it failed. `{` and `}`, as whole words where a
+// command starts, group a list into one command, as in sh (`a && { b; c; }`). Pipes and background jobs
 // are not offered: a lone '|' or '&' is a syntax error.
 
 export class SyntaxError extends Error {}
 
 export type Connector = ";" | "&&" | "||";
 
+/** A piece of a word: text as written, or a variable expanded when the command runs (split unless quoted). */
+export type WordPart = { readonly text: string } | { readonly variable: string; readonly quoted: boolean };
+export type Word = readonly WordPart[];
+
+/** A command: a simple one's words, or a group's list. */
+export type ShellCommand = { readonly words: readonly Word[] } | { readonly group: List };
+
 /** One command of a list and how the next one is joined to it. */
-export interface ListCommand {
-  readonly words: readonly string[];
+export interface ListItem {
+  readonly command: ShellCommand;
   readonly connector: Connector;
 }
 
-/** Split a line into its commands; [] for a blank or comment line. Throws SyntaxError. */
-export function splitCommands(line: string): ListCommand[] {
-  const commands: ListCommand[] = [];
-  let words: string[] = [];
-  let word: string | undefined;
+export type List = readonly ListItem[];
+
+type Token = { readonly word: Word; readonly bare: string | null } | { readonly op: Connector };
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+
+/** A variable reference at line[i] ('$'): its name and where the line goes on; null when '$' is only a '$'. */
+function variableAt(line: string, i: number): { name: string; next: number } | null {
+  if (line[i + 1] === "{") {
+    const close = line.indexOf("}", i + 2);
+    const name = close < 0 ? null : line.slice(i + 2, close);
+    if (name === null || !NAME.test(name) || NAME.exec(name)![0] !== name) throw new SyntaxError("bad substitution");
+    return { name, next: close + 1 };
+  }
+  const m = NAME.exec(line.slice(i + 1));
+  return m ? { name: m[0], next: i + 1 + m[0].length } : null;
+}
+
+/** The line's words and operators. */
+function tokenize(line: string): Token[] {
+  const tokens: Token[] = [];
+  let parts: WordPart[] | undefined;
+  let bare = true;
   let quote: string | undefined;
   let prev = "";
-  const endWord = () => {
-    if (word !== undefined) words.push(word);
-    word = undefined;
+  const text = (t: string) => {
+    parts ??= [];
+    const last = parts.at(-1);
+    if (last && "text" in last) parts[parts.length - 1] = { text: last.text + t };
+    else parts.push({ text: t });
   };
-  const endCommand = (connector: Connector) => {
-    endWord();
-    if (words.length === 0) throw new SyntaxError(`near unexpected token \`${connector}'`);
-    commands.push({ words, connector });
-    words = [];
+  const endWord = () => {
+    if (parts !== undefined) {
+      const literal = parts.length === 1 && "text" in parts[0]! ? parts[0].text : null;
+      tokens.push({ word: parts, bare: bare ? literal : null });
+    }
+    [parts, bare] = [undefined, true];
   };
   for (let i = 0; i < line.length; i++) {
     const ch = line[i]!;
+    if (ch === "$" && quote !== "'") {
+      const v = variableAt(line, i);
+      if (v) {
+        parts ??= [];
+        parts.push({ variable: v.name, quoted: quote === '"' });
+        bare = false;
+        i = v.next - 1;
+        prev = "";
+        continue;
+      }
+    }
     if (quote) {
       if (ch === quote) quote = undefined;
-      else word += ch;
+      else text(ch);
     } else if (ch === "'" || ch === '"') {
       quote = ch;
-      word ??= "";
+      bare = false;
+      text("");
     } else if (ch === ";") {
-      endCommand(";");
+      endWord();
+      tokens.push({ op: ";" });
     } else if (ch === "&" || ch === "|") {
       if (line[i + 1] !== ch) throw new SyntaxError(ch === "|" ? "pipes are not supported" : "background jobs are not supported");
-      endCommand(ch === "&" ? "&&" : "||");
+      endWord();
+      tokens.push({ op: ch === "&" ? "&&" : "||" });
       i++;
     } else if (/\s/.test(ch) || ch === ">") {
       endWord();
-      if (ch === ">") words.push(prev === ">" && words.at(-1) === ">" ? `${words.pop()}>` : ">");
-    } else if (ch === "#" && word === undefined) {
+      const last = tokens.at(-1);
+      if (ch === ">" && prev === ">" && last && "word" in last && last.bare === ">") tokens[tokens.length - 1] = { word: [{ text: ">>" }], bare: ">>" };
+      else if (ch === ">") tokens.push({ word: [{ text: ">" }], bare: ">" });
+    } else if (ch === "#" && parts === undefined) {
       break;
-    } else word = (word ?? "") + ch;
+    } else text(ch);
     prev = ch;
   }
   if (quote) throw new SyntaxError(`unterminated ${quote}`);
   endWord();
-  if (words.length > 0) commands.push({ words, connector: ";" });
-  else if (commands.length > 0 && commands.at(-1)!.connector !== ";") throw new SyntaxError("unexpected end of line");
-  return commands;
+  return tokens;
 }
 
-/** The words of a line holding one command (a list's commands run together); [] for a blank line. */
+const isBare = (t: Token | undefined, word: string) => t !== undefined && "word" in t && t.bare === word;
+const shown = (t: Token) => ("op" in t ? t.op : t.bare ?? "word");
+
+/** The list starting at tokens[at]: its items and where it ended (at the end, or at a group's `}`). */
+function parseList(tokens: readonly Token[], at: number, inGroup: boolean): [List, number] {
+  const items: ListItem[] = [];
+  let pos = at;
+  while (pos < tokens.length && !(inGroup && isBare(tokens[pos], "}"))) {
+    const t = tokens[pos]!;
+    if ("op" in t || isBare(t, "}")) throw new SyntaxError(`near unexpected token \`${shown(t)}'`);
+    let command: ShellCommand;
+    if (isBare(t, "{")) {
+      const [list, end] = parseList(tokens, pos + 1, true);
+      if (end >= tokens.length) throw new SyntaxError("unexpected end of line");
+      if (list.length === 0) throw new SyntaxError("near unexpected token `}'");
+      pos = end + 1;
+      const after = tokens[pos];
+      if (after !== undefined && "word" in after && !(inGroup && after.bare === "}")) throw new SyntaxError(`near unexpected token \`${shown(after)}'`);
+      command = { group: list };
+    } else {
+      const words: Word[] = [];
+      for (; pos < tokens.length && "word" in tokens[pos]!; pos++) words.push((tokens[pos] as { word: Word }).word);
+      command = { words };
+    }
+    const next = tokens[pos];
+    const connector = next !== undefined && "op" in next ? next.op : ";";
+    if (next !== undefined && "op" in next) pos++;
+    if (connector !== ";" && (pos >= tokens.length || (inGroup && isBare(tokens[pos], "}")))) {
+      throw new SyntaxError(pos >= tokens.length ? "unexpected end of line" : "near unexpected token `}'");
+    }
+    items.push({ command, connector });
+  }
+  return [items, pos];
+}
+
+/** Parse a line into its list; [] for a blank or comment line. Throws SyntaxError. */
+export function parseLine(line: string): List {
+  const tokens = tokenize(line);
+  const [list, end] = parseList(tokens, 0, false);
+  if (end < tokens.length) throw new SyntaxError(`near unexpected token \`${shown(tokens[end]!)}'`);
+  return list;
+}
+
+/** A command's words as it runs: variables replaced from `env`, an unquoted value split at blanks into words. */
+export function expandWords(words: readonly Word[], env: ReadonlyMap<string, string>): string[] {
+  return words.flatMap((word) => {
+    // Each field, and whether it must stay even if empty (it has quoted or written text).
+    const fields: { text: string; solid: boolean }[] = [{ text: "", solid: false }];
+    for (const part of word) {
+      const last = fields.at(-1)!;
+      if ("text" in part || part.quoted) {
+        last.text += "text" in part ? part.text : env.get(part.variable) ?? "";
+        last.solid = true;
+        continue;
+      }
+      const pieces = (env.get(part.variable) ?? "").split(/[ \t\n]+/);
+      last.text += pieces[0]!;
+      for (const piece of pieces.slice(1)) fields.push({ text: piece, solid: false });
+    }
+    return fields.filter((f) => f.solid || f.text !== "").map((f) => f.text);
+  });
+}
+
+/** The words of a line's commands, groups' too, with no variable set; [] for a blank line. */
 export function splitWords(line: string): string[] {
-  return splitCommands(line).flatMap((c) => c.words);
+  const flat = (list: List): string[] => list.flatMap(({ command }) => ("group" in command ? flat(command.group) : expandWords(command.words, new Map())));
+  return flat(parseLine(line));
 }

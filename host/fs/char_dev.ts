@@ -139,6 +139,9 @@ export class CharDevices {
   }
 }
 
+/** struct char_device_struct's name[64]: a longer name is cut, as strscpy cuts it. */
+const CHRDEV_NAME = { max: 63, truncate: true } as const;
+
 /** register_chrdev and unregister_chrdev as module `mod` imports them. */
 export function chrdevSymbols(
   chrdevs: CharDevices,
@@ -148,7 +151,7 @@ export function chrdevSymbols(
   return {
     register_chrdev(majorNr, name, fops) {
       try {
-        const got = chrdevs.register(majorNr >>> 0, mod.memory.readString(name), fileOperations(mod, fops), mod);
+        const got = chrdevs.register(majorNr >>> 0, mod.memory.readName(name, "character device name", CHRDEV_NAME), fileOperations(mod, fops), mod);
         return majorNr === 0 ? got : 0;
       } catch (e) {
         return refusal(e);

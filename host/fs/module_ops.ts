@@ -131,7 +131,8 @@ export class ModuleFilesystems {
 
   private fstype(mod: Module, ptr: number): FileSystemType {
     const f = mod.memory.readStruct(ptr, LAYOUT.fstype);
-    const name = mod.memory.readString(f.name!);
+    // register_filesystem() BUG()s on a "." in the name; here it is only refused.
+    const name = mod.memory.readName(f.name!, "filesystem name", { forbidden: "./ " });
     const mount = this.fn(mod, f.mount!, `${name}.mount`);
     const killSb = this.fn(mod, f.kill_sb!, `${name}.kill_sb`);
     if (!mount) throw new KernelError("EINVAL", `${mod.name}: filesystem ${name} has no mount`);

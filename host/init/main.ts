@@ -27,6 +27,7 @@ import type { WalkContext } from "../fs/namei.js";
 import type { FileOperations, FileSystemType, Inode } from "../fs/fs.js";
 import { initSpecialInode } from "../fs/inode.js";
 import { Kernfs } from "../fs/kernfs.js";
+import { procCmdline, savedCommandLine } from "../fs/proc/cmdline.js";
 import { procFsType } from "../fs/proc/root.js";
 import { sysfsFsType } from "../fs/sysfs.js";
 import { ModuleFilesystems } from "../fs/module_ops.js";
@@ -86,6 +87,8 @@ export interface KernelOptions {
    * measure what they cost (the benchmarks): module code that never ends then holds the kernel forever.
    */
   readonly softlockupDetector?: boolean;
+  /** The kernel command line (/proc/cmdline), whose MODULE.PARAM=VALUE and modprobe.blacklist= modprobe applies. */
+  readonly cmdline?: string;
 }
 
 /** How long a task may idle waiting to be woken before its call is interrupted (simulated time). */
@@ -138,6 +141,8 @@ export class Kernel implements LoaderContext {
   readonly kmod: Kmod;
   readonly moduleDir: string;
   readonly modprobeConfig: readonly string[];
+  /** saved_command_line: what the kernel was booted with, cut to COMMAND_LINE_SIZE. */
+  readonly cmdline: string;
   /** The mounts made at boot (/, /dev, /proc, /sys): halt leaves them. */
   readonly bootMounts: ReadonlySet<Mount>;
   /** pid 1: the task the kernel's own reads and writes of /proc and /sys run as. */
@@ -159,6 +164,8 @@ export class Kernel implements LoaderContext {
     this.modprobeConfig = opts.modprobeConfig ?? ["etc", "run", "lib"].map((d) => join(ROOT, d, "modprobe.d"));
     this.kernfs.add("/proc/modules", { mode: 0o444, show: () => procModules(this.modules.list()) });
     this.kernfs.add("/proc/kallsyms", { mode: 0o444, show: () => this.kallsyms.show() });
+    this.cmdline = savedCommandLine(opts.cmdline ?? "");
+    procCmdline(this.kernfs, this.cmdline);
     registerKernelSysctls(this.kernfs, this.taint, this.log.levels, this.watchdog);
     const now = () => timespec(this.realtime());
     const guard = (mod: Module, f: ModuleFn) => this.modules.guard(mod, f);

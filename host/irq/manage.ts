@@ -281,7 +281,7 @@ export function irqSymbols(
       try {
         const fn = moduleFunction<(irq: number, devId: number) => number>(mod, handler >>> 0, `irq ${irq} handler`);
         irqs.request(irq >>> 0, {
-          name: mod.memory.readString(name),
+          name: mod.memory.readName(name, "interrupt name"),
           flags: flags >>> 0,
           devId: devId >>> 0,
           owner: mod,

@@ -5,7 +5,7 @@
 // Each region records the module that requested it: only that module reaches its ports or releases it.
 
 import type { IoBus } from "../hw/bus.js";
-import { discardRefusal, KernelError } from "./error.js";
+import { discardRefusal, KernelError, refusal } from "./error.js";
 import type { Module } from "../module/internal.js";
 import type { KernelFunctions } from "../module/ksyms.js";
 
@@ -117,7 +117,15 @@ export class IoPorts {
   symbols(mod: Module): Pick<KernelFunctions, "request_region" | "release_region" | "inb" | "outb" | "inw" | "outw" | "inl" | "outl" | "insw" | "outsw"> {
     const o = mod;
     return {
-      request_region: (start, n, name) => this.request(start >>> 0, n >>> 0, mod.memory.readString(name), o) !== null,
+      request_region: (start, n, name) => {
+        try {
+          return this.request(start >>> 0, n >>> 0, mod.memory.readName(name, "I/O region name"), o) !== null;
+        } catch (e) {
+          // A name it may not have (reported by readName): the region is not given, as for any refusal.
+          refusal(e);
+          return false;
+        }
+      },
       release_region: (start, n) => discardRefusal(() => this.release(start >>> 0, n >>> 0, o)),
       inb: (port) => this.in(o, port >>> 0, 1),
       inw: (port) => this.in(o, port >>> 0, 2),

@@ -35,6 +35,16 @@ interface Handler {
 
 const ENOSYS = ERRNO.ENOSYS[0];
 
+/**
+ * The nearest handler below index `at` whose module is alive. A module that died (an Oops, a soft lockup)
+ * keeps its handlers in the slot until it is removed, but they are passed over, so that a dead override
+ * does not take the system call (every open(2), say) down with it.
+ */
+function liveBelow(slot: readonly Handler[], at: number): Handler | undefined {
+  for (let i = at - 1; i >= 0; i--) if (!slot[i]!.owner?.dead) return slot[i];
+  return undefined;
+}
+
 export class SyscallTable {
   private readonly slots: Handler[][] = Array.from({ length: NR_SYSCALLS }, () => []);
 
@@ -49,7 +59,7 @@ export class SyscallTable {
   /** The syscall entry: run the top handler as `task`; a refusal becomes -errno, a hole -ENOSYS. */
   call(task: Task, nr: number, args: SyscallArgs): number {
     const slot = this.slots[nr];
-    const top = slot?.[slot.length - 1];
+    const top = slot ? liveBelow(slot, slot.length) : undefined;
     return top ? this.invoke(task, top, args) : -ENOSYS;
   }
 
@@ -57,7 +67,7 @@ export class SyscallTable {
   callNext(task: Task, owner: Module, nr: number, args: SyscallArgs): number {
     const slot = this.slots[nr] ?? [];
     const at = slot.findLastIndex((h) => h.owner === owner);
-    const below = at > 0 ? slot[at - 1] : undefined;
+    const below = at > 0 ? liveBelow(slot, at) : undefined;
     return below ? this.invoke(task, below, args) : -ENOSYS;
   }
 

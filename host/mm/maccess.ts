@@ -13,6 +13,9 @@ export const NULL = 0 as ModPtr;
 /** The AssemblyScript runtime's class id of String (rtId in the object header at ptr - 8). */
 export const STRING_ID = 2;
 
+/** NAME_MAX: the longest name a kernel object's name may be here, as a file name may. */
+const NAME_MAX = 255;
+
 /** Code units decoded per String.fromCharCode call. */
 const DECODE_SLICE = 8192;
 
@@ -20,6 +23,8 @@ export class ModuleMemory {
   constructor(
     readonly owner: string,
     readonly memory: WebAssembly.Memory,
+    /** Where a refused name is reported (KERN_ERR), so the reason is in dmesg whatever errno the call returns. */
+    private readonly err: (message: string) => void = () => {},
   ) {}
 
   get size(): number {
@@ -70,6 +75,28 @@ export class ModuleMemory {
     let s = "";
     for (let at = 0; at < units.length; at += DECODE_SLICE) s += String.fromCharCode(...units.subarray(at, at + DECODE_SLICE));
     return s;
+  }
+
+  /**
+   * The name a module gives something the kernel shows by name (/proc/devices, /proc/interrupts, /dev,
+   * /proc/filesystems): EINVAL, naming the module and what the name is for, when it is empty, longer than
+   * `max`, holds a control character (a newline would forge a line of those files) or one of `forbidden`.
+   * With `truncate`, a long name is cut to `max` instead, as Linux copies some into fixed buffers.
+   */
+  readName(ptr: number, what: string, opts: { readonly max?: number; readonly forbidden?: string; readonly truncate?: boolean } = {}): string {
+    const max = opts.max ?? NAME_MAX;
+    const whole = this.readString(ptr, max + 1);
+    const name = opts.truncate ? whole.slice(0, max) : whole;
+    const bad = [...name].find((c) => c < " " || c === "\x7f" || (opts.forbidden ?? "").includes(c));
+    const why =
+      name === "" ? "is empty"
+      : name.length > max ? `is longer than ${max} characters`
+      : bad !== undefined ? `holds ${JSON.stringify(bad)}`
+      : undefined;
+    if (!why) return name;
+    const message = `${this.owner}: ${what} ${JSON.stringify(name.slice(0, 64))} ${why}`;
+    this.err(message);
+    throw new KernelError("EINVAL", message);
   }
 
   /** Write s as UTF-16LE at ptr, which must hold s.length * 2 bytes. */

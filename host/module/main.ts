@@ -13,7 +13,7 @@ import { isParamType } from "../../abi/moduleparam.js";
 import { sameMagic, VERMAGIC } from "../../abi/version.js";
 import { KernelError } from "../kernel/error.js";
 import type { TaintName } from "../kernel/panic.js";
-import { die, isModuleFault, ModuleBug, oopsError } from "../kernel/traps.js";
+import { die, isModuleFault, ModuleBug, oopsError, wasmFrames } from "../kernel/traps.js";
 import type { Kernfs } from "../fs/kernfs.js";
 import { currentOrNull } from "../kernel/sched.js";
 import type { Watchdog } from "../kernel/watchdog.js";
@@ -50,6 +50,10 @@ export interface LoadOptions {
   readonly args?: string;
   /** insmod -f: ignore vermagic and symbol versions (MODULE_INIT_IGNORE_*), tainting F. */
   readonly force?: boolean;
+  /** MODULE_INIT_IGNORE_VERMAGIC alone (modprobe --force-vermagic), tainting F. */
+  readonly ignoreVermagic?: boolean;
+  /** MODULE_INIT_IGNORE_MODVERSIONS alone (modprobe --force-modversion), tainting F once a symbol is bound unchecked. */
+  readonly ignoreModversions?: boolean;
   /** The file the bytes came from, named in errors before .modinfo has been read. */
   readonly filename?: string;
 }
@@ -96,7 +100,7 @@ export class ModuleLoader {
   load(bytes: Uint8Array, opts: LoadOptions = {}): Module {
     const info = this.setupLoadInfo(bytes, opts);
     const mod = this.allocate(info);
-    this.checkModinfo(mod, info, opts.force ?? false);
+    this.checkModinfo(mod, info, (opts.force || opts.ignoreVermagic) ?? false);
     this.checkDuplicate(mod.name);
     const bindings = this.resolveSymbols(mod, info);
     this.checkExports(mod, info);
@@ -126,7 +130,7 @@ export class ModuleLoader {
   private setupLoadInfo(bytes: Uint8Array, opts: LoadOptions): LoadInfo {
     try {
       const rewrite = this.k.watchdog.detector ? withBudgetChecks : undefined;
-      return parseModule(bytes, opts.filename ?? "module", opts.force ?? false, rewrite);
+      return parseModule(bytes, opts.filename ?? "module", (opts.force || opts.ignoreModversions) ?? false, rewrite);
     } catch (e) {
       if (e instanceof KernelError) this.pr(LOGLEVELS.KERN_ERR, e.message);
       throw e;
@@ -169,9 +173,9 @@ export class ModuleLoader {
       held: new Map(),
       syms: new Map(),
       params: [],
-      memory: new ModuleMemory(info.name, memory),
+      memory: new ModuleMemory(info.name, memory, (m) => this.pr(LOGLEVELS.KERN_ERR, m)),
       slab: new KmallocCache(info.name, this.k.limits.kmallocCap, {
-        alloc: (size) => this.call(mod, () => mod.exports!.heapAlloc(size) >>> 0),
+        alloc: (size) => this.call(mod, () => allocOrNull(mod.exports!.heapAlloc, size)),
         free: (ptr) => this.call(mod, () => mod.exports!.heapFree(ptr)),
         zero: (ptr, size) => mod.memory.bytes(ptr, size).fill(0),
       }, (m) => this.warn(m)),
@@ -538,6 +542,24 @@ export class ModuleLoader {
     return this.modules.map((m) => ` ${m.name}${moduleFlags(m)}`).join("");
   }
 }
+
+/**
+ * The module's allocator, its one way of saying it is out of memory read as NULL: AssemblyScript's TLSF
+ * traps (unreachable) in growMemory, which -O3 inlines into allocateBlock, when the memory cannot grow past
+ * its cap, before it has changed any of its state; so kmalloc fails as Linux's does and the module lives
+ * on. Any other trap in the allocator is an Oops.
+ */
+function allocOrNull(alloc: (size: number) => number, size: number): number {
+  try {
+    return alloc(size) >>> 0;
+  } catch (e) {
+    if (e instanceof WebAssembly.RuntimeError && e.message === "unreachable" && OUT_OF_MEMORY.has(wasmFrames(e)[0]?.func ?? "")) return 0;
+    throw e;
+  }
+}
+
+/** Where TLSF traps when its memory cannot grow. */
+const OUT_OF_MEMORY = new Set(["growMemory", "allocateBlock"]);
 
 /** The loader's rewrite of every module: budget checks for the watchdog, and the name the kernel knows it by. */
 function withBudgetChecks(bytes: Uint8Array, name: string): Uint8Array {

@@ -35,12 +35,14 @@ const TOOLS = [["modinfo"], ["modprobe", "--dump-modversions"], ["modprobe", "--
 /** A module the base kernel has loaded, so that mutants of its users resolve their symbols. */
 const PRELOADED = "counter.wasm";
 
+const hostException = (e: unknown): Failure => ({ kind: "host exception", detail: e instanceof Error ? e.stack ?? e.message : String(e) });
+
 /** fn's result, or undefined when it threw: anything it throws reached the user as a host exception. */
 function hostExceptions<T>(failures: Failure[], fn: () => T): T | undefined {
   try {
     return fn();
   } catch (e) {
-    failures.push({ kind: "host exception", detail: e instanceof Error ? e.stack ?? e.message : String(e) });
+    failures.push(hostException(e));
     return undefined;
   }
 }
@@ -48,10 +50,13 @@ function hostExceptions<T>(failures: Failure[], fn: () => T): T | undefined {
 export class FuzzTarget {
   readonly kernel = new Kernel();
   private readonly session: Session;
+  /** The current input's failures: the session reports a host error a command ran into here. */
+  private failures: Failure[] = [];
 
   /** `file`: where each input is written for the commands to read. */
   constructor(private readonly file: string, corpus: readonly Seed[]) {
-    this.session = new Session(this.kernel, () => {}, () => {});
+    // The shell turns a command's host error into "internal error" and status 1; for the fuzzer it is a failure.
+    this.session = new Session(this.kernel, () => {}, () => {}, { logInternalError: (_where, e) => void this.failures.push(hostException(e)) });
     const base = corpus.find((s) => s.file === PRELOADED);
     if (base) this.kernel.insmod(base.bytes, { filename: PRELOADED });
   }
@@ -59,6 +64,7 @@ export class FuzzTarget {
   run(bytes: Uint8Array): Outcome {
     writeFileSync(this.file, bytes);
     const failures: Failure[] = [];
+    this.failures = failures;
     const loaded = hostExceptions(failures, () => this.insmod(failures)) ?? false;
     for (const tool of TOOLS) {
       const status = hostExceptions(failures, () => this.session.run([...tool, this.file]));

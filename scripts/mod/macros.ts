@@ -18,7 +18,7 @@ export interface ParamDecl {
 
 /** What a module declares about itself. */
 export interface ModuleDecls {
-  /** .modinfo keys in source order (license, author, description, version, alias, softdep, parm). */
+  /** .modinfo keys in source order (license, author, description, version, alias, softdep, weakdep, parm). */
   readonly modinfo: [key: string, value: string][];
   readonly params: ParamDecl[];
   readonly exports: { name: string; gpl: boolean }[];
@@ -35,6 +35,7 @@ const STRING_MACROS: Record<string, string> = {
   MODULE_VERSION: "version",
   MODULE_ALIAS: "alias",
   MODULE_SOFTDEP: "softdep",
+  MODULE_WEAKDEP: "weakdep",
   MODULE_FIRMWARE: "firmware",
 };
 

@@ -11,10 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signo } from "../../abi/signal.js";
 import { frame, LineDecoder, parseReply, type Reply } from "../../host/cli/socket.js";
 import { Kernel } from "../../host/init/main.js";
-import { compileModule } from "../../scripts/build.js";
-import { modpost } from "../../scripts/mod/modpost.js";
 import { ROOT } from "../../scripts/paths.js";
-import { cliSession, dmesg, loadBytes, scratchDir, writeModuleSource } from "../helpers.js";
+import { cliSession, dmesg, loadBytes, moduleFixtures } from "../helpers.js";
 
 const CLI = join(ROOT, "dist/host/cli/wasm-lkm.js");
 const base = mkdtempSync(join(tmpdir(), "wasm-lkm-interrupt-"));
@@ -55,22 +53,11 @@ export function init_module(): i32 {
 export function cleanup_module(): void { device_destroy(242, 0); unregister_chrdev(242, "overread"); }`,
 };
 
-const fixtures = new Map<string, Uint8Array>();
-const scratch = scratchDir("interrupt");
-
-beforeAll(async () => {
-  const objs = [];
-  for (const [name, source] of Object.entries(FIXTURES)) objs.push(await compileModule(writeModuleSource(scratch.dir, name, source), true));
-  for (const r of modpost(objs)) {
-    fixtures.set(r.name, r.binary);
-    writeFileSync(join(base, `${r.name}.wasm`), r.binary);
-  }
-});
+const fixtures = moduleFixtures("interrupt", FIXTURES);
 
 afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
   rmSync(base, { recursive: true, force: true });
-  scratch.cleanup();
 });
 
 /** What waitFor keeps of a stream: its tail, which every pattern here is about (cat of /dev/zero is endless). */

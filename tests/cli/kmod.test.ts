@@ -4,7 +4,9 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { SECTION_MODINFO } from "../../abi/module.js";
 import { appendCustomSection, concat, leb128 } from "../../abi/wasm.js";
 import { Kernel } from "../../host/init/main.js";
+import { releaseDir } from "../../host/kmod/depmod.js";
 import { MODULE_FILE_MAX } from "../../host/kmod/file.js";
+import { ROOT } from "../../scripts/paths.js";
 import { cliSession, dmesg, loadBytes, scratchDir, setModinfo, snapshot } from "../helpers.js";
 
 const { dir, cleanup } = scratchDir("cli-kmod");
@@ -112,7 +114,7 @@ describe("module names at the command line", () => {
     expect(r.err).toBe(
       "modinfo: ERROR: Module a\nb not found.\n" +
         `modinfo: ERROR: Module ${"x".repeat(4096)} not found.\n` +
-        "modprobe: FATAL: Module .. not found.\n" +
+        `modprobe: FATAL: Module .. not found in directory ${releaseDir(ROOT)}\n` +
         "rmmod: ERROR: Module a b is not currently loaded\n",
     );
     expect(r.unchanged).toBe(true);
@@ -120,22 +122,23 @@ describe("module names at the command line", () => {
 });
 
 describe("modinfo and modprobe's file queries on malformed files", () => {
-  it("say the file is not a module, as kmod words it", () => {
+  it("say the file is not a module, as kmod words it, naming the module", () => {
     const path = file("badname.wasm", badSectionName());
     mkdirSync(`${dir}/qdir`, { recursive: true });
     const r = run([`modinfo ${path}`, `modprobe --dump-modversions ${path}`, `modprobe --show-exports ${path}`, `modinfo ${dir}/qdir`, `modprobe --show-exports /dev/zero`]);
     expect(r.err).toBe(
-      `modinfo: ERROR: could not get modinfo from '${path}': Exec format error\n` +
-        `modprobe: FATAL: could not get modversions of ${path}: Exec format error\n` +
-        `modprobe: FATAL: could not get symbols of ${path}: Exec format error\n` +
-        `modinfo: ERROR: could not get modinfo from '${dir}/qdir': Is a directory\n` +
-        "modprobe: FATAL: could not get symbols of /dev/zero: Invalid argument\n",
+      "modinfo: ERROR: could not get modinfo from 'badname': Exec format error\n" +
+        "modprobe: FATAL: could not get modversions of badname: Exec format error\n" +
+        "modprobe: FATAL: could not get symbols of badname: Exec format error\n" +
+        // No module file (not a regular file named .wasm), so kmod's modinfo looks it up as an alias.
+        `modinfo: ERROR: Module ${dir}/qdir not found.\n` +
+        "modprobe: FATAL: could not get symbols of zero: Invalid argument\n",
     );
   });
 
   it("refuses a duplicate section the loader refuses too", () => {
     const path = file("dup.wasm", appendCustomSection(loadBytes("counter"), "__versions", new Uint8Array()));
-    expect(run([`modprobe --dump-modversions ${path}`]).err).toBe(`modprobe: FATAL: could not get modversions of ${path}: Exec format error\n`);
+    expect(run([`modprobe --dump-modversions ${path}`]).err).toBe("modprobe: FATAL: could not get modversions of dup: Exec format error\n");
   });
 
   it("modprobe of a FIFO path fails its insertion without hanging", () => {

@@ -5,7 +5,7 @@ import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lsmodRow } from "../../host/cli/lsmod.js";
 import { COMMANDS } from "../../host/cli/session.js";
-import { splitCommands, splitWords } from "../../host/cli/words.js";
+import { expandWords, parseLine, splitWords } from "../../host/cli/words.js";
 import { releaseDir } from "../../host/kmod/depmod.js";
 import { ROOT } from "../../scripts/paths.js";
 import { cliSession, dmesg, moduleFixtures } from "../helpers.js";
@@ -39,23 +39,67 @@ describe("splitWords", () => {
   });
 });
 
-describe("splitCommands", () => {
+/** A line's list with each simple command's words as written (no variable set), groups nested. */
+function shape(line: string): unknown[] {
+  const of = (list: ReturnType<typeof parseLine>): unknown[] =>
+    list.map(({ command, connector }) => ({ ...("group" in command ? { group: of(command.group) } : { words: expandWords(command.words, new Map()) }), connector }));
+  return of(parseLine(line));
+}
+
+describe("parseLine", () => {
   it("ends a command at an unquoted ;, && or ||, and keeps a quoted one in its word", () => {
-    expect(splitCommands(`lsmod; echo "a;b" && true || false`)).toEqual([
+    expect(shape(`lsmod; echo "a;b" && true || false`)).toEqual([
       { words: ["lsmod"], connector: ";" },
       { words: ["echo", "a;b"], connector: "&&" },
       { words: ["true"], connector: "||" },
       { words: ["false"], connector: ";" },
     ]);
-    expect(splitCommands("lsmod;")).toEqual([{ words: ["lsmod"], connector: ";" }]);
+    expect(shape("lsmod;")).toEqual([{ words: ["lsmod"], connector: ";" }]);
   });
 
   it("refuses an empty command between connectors, a dangling && and a pipe or background job", () => {
-    expect(() => splitCommands("lsmod;; lsmod")).toThrow("near unexpected token `;'");
-    expect(() => splitCommands("&& lsmod")).toThrow("near unexpected token `&&'");
-    expect(() => splitCommands("lsmod &&")).toThrow("unexpected end of line");
-    expect(() => splitCommands("lsmod | cat")).toThrow("pipes are not supported");
-    expect(() => splitCommands("lsmod &")).toThrow("background jobs are not supported");
+    const refused: [string, string][] = [
+      ["lsmod;; lsmod", "near unexpected token `;'"], ["&& lsmod", "near unexpected token `&&'"], ["lsmod &&", "unexpected end of line"],
+      ["lsmod | cat", "pipes are not supported"], ["lsmod &", "background jobs are not supported"],
+    ];
+    for (const [line, message] of refused) expect(() => parseLine(line)).toThrow(message);
+  });
+
+  it("groups a list in { ...; } where a command starts, as sh does", () => {
+    expect(shape("a && { b ; c; } || d")).toEqual([
+      { words: ["a"], connector: "&&" },
+      { group: [{ words: ["b"], connector: ";" }, { words: ["c"], connector: ";" }], connector: "||" },
+      { words: ["d"], connector: ";" },
+    ]);
+    expect(shape("echo { } '{'")).toEqual([{ words: ["echo", "{", "}", "{"], connector: ";" }]);
+    expect(shape("{ { a; }; }")).toEqual([{ group: [{ group: [{ words: ["a"], connector: ";" }], connector: ";" }], connector: ";" }]);
+  });
+
+  it("refuses a group left open, an empty one, a } where no group is, and words after a group", () => {
+    const refused: [string, string][] = [
+      ["{ a", "unexpected end of line"], ["{ a }", "unexpected end of line"], ["{ }", "near unexpected token `}'"],
+      ["a; }", "near unexpected token `}'"], ["{ a; } b", "near unexpected token `b'"], ["{ a && }", "near unexpected token `}'"],
+    ];
+    for (const [line, message] of refused) expect(() => parseLine(line)).toThrow(message);
+  });
+});
+
+describe("expandWords", () => {
+  const env = new Map([["M", "/sbin/modprobe"], ["TWO", "a  b"], ["EMPTY", ""]]);
+  const words = (line: string) => expandWords((parseLine(line)[0]!.command as { words: Parameters<typeof expandWords>[0] }).words, env);
+
+  it("replaces $NAME and ${NAME}, an unset one by nothing", () => {
+    expect(words("$M -q x${M}y $UNSET")).toEqual(["/sbin/modprobe", "-q", "x/sbin/modprobey"]);
+  });
+
+  it("splits an unquoted value at blanks, keeps a quoted one whole, and leaves '...' alone", () => {
+    expect(words(`echo $TWO "$TWO" '$TWO' $EMPTY "$EMPTY"`)).toEqual(["echo", "a", "b", "a  b", "$TWO", ""]);
+    expect(words("echo $ $1 a$")).toEqual(["echo", "$", "$1", "a$"]);
+  });
+
+  it("refuses a ${ that names no variable", () => {
+    expect(() => parseLine("echo ${M")).toThrow("bad substitution");
+    expect(() => parseLine("echo ${1x}")).toThrow("bad substitution");
   });
 });
 
@@ -89,7 +133,7 @@ describe("insmod and lsmod", () => {
   });
 
   it("formats a row with several holders joined by commas", () => {
-    expect(lsmodRow("fat 86016 2 vfat,msdos, Live 0x0000000000000000")).toBe("fat                    86016  2 vfat,msdos\n");
+    expect(lsmodRow({ name: "fat", size: 86016, refcnt: 2, holders: ["vfat", "msdos"] })).toBe("fat                    86016  2 vfat,msdos\n");
   });
 
   it("prints kmod's error text and carries on", () => {
@@ -125,20 +169,44 @@ export function init_module(): i32 { return syscall_override(__NR_openat, trap.i
 export function cleanup_module(): void { syscall_unregister(__NR_openat); }
 `;
 
-describe("lsmod while a system call override faults", () => {
-  const fixtures = moduleFixtures("session", { open_trap: OPEN_TRAP });
+/** A module with an init and no exit: /proc/modules says [permanent]. */
+const PERMANENT = `
+MODULE_LICENSE("GPL");
+export function init_module(): i32 { return 0; }
+`;
 
-  it("says it could not get the list of modules, as kmod's lsmod does, and the session goes on", () => {
+describe("lsmod while a system call override faults", () => {
+  const fixtures = moduleFixtures("session", { open_trap: OPEN_TRAP, permanent: PERMANENT });
+
+  it("names holders only in Used by, as kmod's lsmod reads them from /sys/module: /proc/modules' [permanent] is not one", () => {
+    const { s, out } = cliSession();
+    s.kernel.insmod(fixtures.get("permanent")!);
+    s.exec("insmod counter");
+    s.exec("insmod counter_user");
+    s.exec("cat /proc/modules");
+    s.exec("lsmod");
+    const size = (n: string) => String(s.kernel.modules.find(n)!.size);
+    expect(out.join("")).toBe(
+      `counter_user ${size("counter_user")} 0 - Live 0x0000000000000000\n` +
+        `counter ${size("counter")} 1 counter_user, Live 0x0000000000000000\n` +
+        `permanent ${size("permanent")} 0 [permanent], Live 0x0000000000000000\n` +
+        "Module                  Size  Used by\n" +
+        `counter_user        ${size("counter_user").padStart(8)}  0\n` +
+        `counter             ${size("counter").padStart(8)}  1 counter_user\n` +
+        `permanent           ${size("permanent").padStart(8)}  0\n`,
+    );
+  });
+
+  it("says it could not get the list of modules, as kmod's lsmod does; then the dead override is passed over", () => {
     const { s, out, err } = cliSession();
     s.kernel.insmod(fixtures.get("open_trap")!);
     expect(s.exec("lsmod")).toBe(1);
-    expect(s.exec("lsmod")).toBe(1);
-    expect(s.exec("true")).toBe(0);
-    expect([out.join(""), err.join("")]).toEqual([
-      "",
-      "lsmod: ERROR: could not get list of modules: Bad address\nlsmod: ERROR: could not get list of modules: No such device\n",
-    ]);
+    expect(err.join("")).toBe("lsmod: ERROR: could not open /proc/modules: Bad address\nlsmod: ERROR: could not get list of modules: Bad address\n");
+    expect(out.join("")).toBe("");
     expect(dmesg(s.kernel)).toContain("BUG: wasm trap in open_trap: memory access out of bounds");
+    expect(s.exec("lsmod")).toBe(0);
+    expect(out.join("")).toMatch(/^Module +Size +Used by\nopen_trap +\d+ +0 \[dead\]\n$/);
+    expect(s.exec("rmmod open_trap")).toBe(0);
   });
 });
 
@@ -265,7 +333,8 @@ describe("help", () => {
     expect(out.split("\n").filter(Boolean).map((l) => l.trim().split(" ")[0])).toEqual([
       "insmod", "rmmod", "lsmod", "modinfo", "modprobe", "depmod", "dmesg",
       "ls", "cat", "echo", "mkdir", "rmdir", "rm", "mv", "ln", "mknod", "chmod", "stat", "mount", "umount", "cd", "pwd", "syscall",
-      "dd", "blockdev", "losetup", "sync", "hw", "true", "false",
+      "dd", "blockdev", "losetup", "sync",
+      "hw", "true", "false", "export",
       "help",
     ]);
     for (const c of COMMANDS) expect(out).toContain(`  ${c.usage.padEnd(52)}${c.help}\n`);
@@ -315,11 +384,11 @@ describe("wasm-lkm run", () => {
     // The GPL-only symbol refused to a proprietary module, which tainted the kernel P (1) on the way.
     expect(log).toContain("counter_proprietary: module license 'Proprietary' taints kernel.\n");
     expect(log).toContain("counter_proprietary: Unknown symbol counter_reset (err -2)\n");
-    expect(out).toContain("\n1\nModule");
+    expect(out).toContain("\n1\nfaulty ");
     // A trap in init: an Oops, the load refused; a BUG() in cleanup: an Oops, the module left [dead].
     expect(log).toContain("BUG: wasm trap in faulty: memory access out of bounds\nOops: 0000 [#1]\n");
     expect(log).toContain("kernel BUG at cleanup_module [faulty]!\nfaulty: bug mode asked for a BUG in cleanup\nOops: invalid opcode: 0000 [#2]\n");
-    expect(out).toMatch(/\nModule +Size {2}Used by\nfaulty +\d+ {2}0 \[dead\]\nhello +\d+ {2}0\n/);
+    expect(out).toMatch(/\nfaulty \d+ 0 \[dead\], Live 0x0+\nhello \d+ 0 - Live 0x0+\n/);
   });
 
   it("runs the file-commands example successfully, its two refusals tolerated", () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LOGLEVELS } from "../../abi/kern_levels.js";
 import { UTS_RELEASE } from "../../abi/version.js";
 import { Kernel } from "../../host/init/main.js";
+import { setModuleName } from "../../abi/wasm.js";
 import { wasmFrames } from "../../host/kernel/traps.js";
 import { compileModule } from "../../scripts/build.js";
 import { modpost } from "../../scripts/mod/modpost.js";
@@ -205,6 +206,28 @@ describe("a provider's trap inside a user's cleanup_module", () => {
     k.rmmod("trapper");
     expect(dmesg(k)).toEqual([]);
     expect(k.modules.list()).toEqual([]);
+  });
+});
+
+describe("the culprit", () => {
+  it("is the module the kernel loaded, whatever its file's name section claims", () => {
+    k.insmod(loadBytes("hello"));
+    const liar = setModuleName(loadBytes("faulty"), "hello");
+    expectRefused(k, () => k.insmod(liar, { args: "mode=trap" }), "EFAULT", "faulty: Oops in init_module");
+    expect(dmesg(k)).toContain("BUG: wasm trap in faulty: memory access out of bounds");
+    expect(dmesg(k).find((l) => l.startsWith("RIP:"))).toMatch(/^RIP: init_module \[faulty\] /);
+    expect(k.modules.find("hello")!.dead).toBe(false);
+    k.rmmod("hello");
+    expect(dmesg(k).at(-1)).toBe("Goodbye, world.");
+  });
+
+  it("is the provider whose code trapped when a user calls it directly, even if the user's file names itself after it", () => {
+    k.insmod(fixture("trapper"));
+    const liar = setModuleName(fixture("trapper_user"), "trapper");
+    expectErrno(() => k.insmod(liar), "EFAULT", "trapper: Oops in trapper_crash");
+    expect(k.modules.list().map((m) => [m.name, m.dead])).toEqual([["trapper", true]]);
+    expect(dmesg(k).find((l) => l.startsWith("RIP:"))).toMatch(/^RIP: trapper_crash \[trapper\] /);
+    expect(dmesg(k).filter((l) => l.startsWith("  ")).map((l) => l.split(" [")[1]?.split("]")[0])).toEqual(["trapper", "trapper_user"]);
   });
 });
 

@@ -2,15 +2,13 @@
 // Linux reports a soft lockup, stopped, and treated as a fault; the kernel carries on. Real time: each
 // lockup takes 2 × watchdog_thresh = 2 s with the threshold set to 1 through the sysctl.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { Session } from "../../host/cli/session.js";
 import { Kernel } from "../../host/init/main.js";
 import { KernelError } from "../../host/kernel/error.js";
 import { SoftLockup, Watchdog, WATCHDOG_BUDGET } from "../../host/kernel/watchdog.js";
-import { compileModule } from "../../scripts/build.js";
-import { modpost } from "../../scripts/mod/modpost.js";
 import { install, program, wat } from "../exec_helpers.js";
-import { cliSession, dmesg, loadBytes, scratchDir, writeModuleSource } from "../helpers.js";
+import { cliSession, dmesg, loadBytes, moduleFixtures } from "../helpers.js";
 
 /** A loop the compiler cannot prove endless (spins never goes negative). */
 const SPIN = "while (spins >= 0) spins = (spins + 1) & 0x3fffffff;";
@@ -65,16 +63,7 @@ export function init_module(): i32 {
 export function cleanup_module(): void { free_irq(0, 3); release_region(0x40, 4); }`,
 };
 
-const fixtures = new Map<string, Uint8Array>();
-const scratch = scratchDir("watchdog");
-
-beforeAll(async () => {
-  const objs = [];
-  for (const [name, source] of Object.entries(FIXTURES)) objs.push(await compileModule(writeModuleSource(scratch.dir, name, source), true));
-  for (const r of modpost(objs)) fixtures.set(r.name, r.binary);
-});
-
-afterAll(() => scratch.cleanup());
+const fixtures = moduleFixtures("watchdog", FIXTURES);
 
 let k: Kernel;
 beforeEach(() => {

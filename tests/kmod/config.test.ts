@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { aliasNormalize, loadConfig } from "../../host/kmod/config.js";
+import { noLog } from "../../host/kmod/log.js";
 import { scratchDir } from "../helpers.js";
 
 const scratch = scratchDir("kmod-config");
@@ -29,7 +30,7 @@ describe("modprobe.d", () => {
       "remove foo /bin/true",
       "softdep bar pre: a b post: c",
     ].join("\n"));
-    const c = loadConfig([dir], scratch.dir, () => {});
+    const c = loadConfig([dir], scratch.dir, null, noLog);
     expect(c.aliases).toEqual([{ pattern: "my_fs", modname: "ramfs" }, { pattern: "snd_card_[a-b]", modname: "hello_world" }]);
     expect(c.blacklist).toEqual(["pc_spkr"]);
     expect(c.options).toEqual([{ modname: "snd_hda", options: "model=x  probe=1" }]);
@@ -38,10 +39,10 @@ describe("modprobe.d", () => {
     expect(c.softdeps).toEqual([{ name: "bar", pre: ["a", "b"], post: ["c"] }]);
   });
 
-  it("joins a line ending in a backslash with the next", () => {
+  it("joins a line ending in a backslash with the next, the blanks kept as kmod keeps them", () => {
     const dir = join(scratch.dir, "wrap");
     write(join(dir, "w.conf"), "options hello \\\n  who=x\n");
-    expect(loadConfig([dir], scratch.dir, () => {}).options).toEqual([{ modname: "hello", options: "who=x" }]);
+    expect(loadConfig([dir], scratch.dir, null, noLog).options).toEqual([{ modname: "hello", options: "  who=x" }]);
   });
 
   it("reads *.conf only, by name across directories, an earlier directory's file hiding the same name later", () => {
@@ -51,13 +52,18 @@ describe("modprobe.d", () => {
     write(join(lib, "a.conf"), "blacklist from_lib_a\n");
     write(join(lib, "c.txt"), "blacklist ignored\n");
     write(join(lib, ".d.conf"), "blacklist hidden\n");
-    expect(loadConfig([etc, lib, join(scratch.dir, "missing")], scratch.dir, () => {}).blacklist).toEqual(["from_lib_a", "from_etc_b"]);
+    expect(loadConfig([etc, lib, join(scratch.dir, "missing")], scratch.dir, null, noLog).blacklist).toEqual(["from_lib_a", "from_etc_b"]);
   });
 
-  it("reads the module directory's modules.softdep after the configuration", () => {
+  it("reads the module directory's modules.softdep and modules.weakdep among the files, by name", () => {
     const dir = join(scratch.dir, "sd");
     write(join(dir, "modules.softdep"), "# Soft dependencies extracted from modules themselves.\nsoftdep x pre: y\n");
-    expect(loadConfig([], dir, () => {}).softdeps).toEqual([{ name: "x", pre: ["y"], post: [] }]);
+    write(join(dir, "modules.weakdep"), "# Weak dependencies extracted from modules themselves.\nweakdep x w\n");
+    write(join(dir, "d", "a.conf"), "softdep x pre: from_a\nweakdep x from_a\n");
+    write(join(dir, "d", "z.conf"), "softdep x pre: from_z\n");
+    const c = loadConfig([join(dir, "d")], dir, null, noLog);
+    expect(c.softdeps.map((s) => s.pre[0])).toEqual(["from_a", "y", "from_z"]);
+    expect(c.weakdeps).toEqual([{ name: "x", weak: ["from_a"] }, { name: "x", weak: ["w"] }]);
   });
 
   it("names a bad line by file and number, and calls include deprecated", () => {
@@ -65,13 +71,13 @@ describe("modprobe.d", () => {
     const file = join(dir, "x.conf");
     write(file, "alias onlyone\nfrobnicate all\n  #indented\ninclude /etc/other\noptions hello\n");
     const errs: string[] = [];
-    loadConfig([dir], scratch.dir, (m) => errs.push(m));
+    loadConfig([dir], scratch.dir, null, (_p, fn, m) => errs.push(`${fn}: ${m}`));
     expect(errs).toEqual([
-      `${file} line 1: ignoring bad line starting with 'alias'`,
-      `${file} line 2: ignoring bad line starting with 'frobnicate'`,
-      `${file} line 3: ignoring bad line starting with '#indented'`,
-      `${file}: command include is deprecated and not parsed anymore`,
-      `${file} line 5: ignoring bad line starting with 'options'`,
+      `kmod_config_parse: ${file} line 1: ignoring bad line starting with 'alias'`,
+      `kmod_config_parse: ${file} line 2: ignoring bad line starting with 'frobnicate'`,
+      `kmod_config_parse: ${file} line 3: ignoring bad line starting with '#indented'`,
+      `kmod_config_parse: ${file}: command include is deprecated and not parsed anymore`,
+      `kmod_config_parse: ${file} line 5: ignoring bad line starting with 'options'`,
     ]);
   });
 });

@@ -416,6 +416,17 @@ describe("a kernel booted with --modules DIR", () => {
     expect(await wasmLkm(socket, ["dmesg", "-t"])).toEqual(ok("Hello, dir!\n"));
     expect(await wasmLkm(socket, ["halt"])).toEqual(ok("reboot: Unloading module hello\nGoodbye, dir.\nreboot: System halted\n"));
   });
+
+  it("boots, detached, with --cmdline as /proc/cmdline, whose MODULE.PARAM=VALUE and modprobe.blacklist= modprobe applies", async () => {
+    const r = await wasmLkm(socket, ["boot", "--socket", socket, "--modules", dir, "--cmdline", "quiet hello.who=cmdline modprobe.blacklist=counter"]);
+    detached.push(Number(/\(pid (\d+)\)/.exec(r.stdout)?.[1]));
+    expect(await wasmLkm(socket, ["cat", "/proc/cmdline"])).toEqual(ok("quiet hello.who=cmdline modprobe.blacklist=counter\n"));
+    expect(await wasmLkm(socket, ["modprobe", "-b", "counter"])).toEqual(ok(""));
+    expect(await wasmLkm(socket, ["modprobe", "hello"])).toEqual(ok(""));
+    expect((await wasmLkm(socket, ["lsmod"])).stdout).toMatch(/^Module +Size {2}Used by\nhello +\d+ {2}0\n$/);
+    expect(await wasmLkm(socket, ["dmesg", "-t"])).toEqual(ok("Hello, cmdline!\n"));
+    expect((await wasmLkm(socket, ["halt"])).status).toBe(0);
+  });
 });
 
 describe("halt", () => {

@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "no
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UTS_RELEASE } from "../../abi/version.js";
-import { depmod, depmodFiles, findModule, indexModule, releaseDir, scan, type ModuleIndexEntry } from "../../host/kmod/depmod.js";
+import { DEFAULT_DEPMOD_CONFIG, depmod, depmodFiles, findModule, indexModule, releaseDir, searchModules, type ModuleIndexEntry } from "../../host/kmod/depmod.js";
 import { BUILD_DIR } from "../../scripts/paths.js";
 import { cliSession, rewriteModinfo, scratchDir, setModinfo } from "../helpers.js";
 
@@ -23,18 +23,18 @@ afterAll(() => scratch.cleanup());
 
 const read = (f: string) => readFileSync(join(dir, f), "utf8");
 const entry = (path: string, needs: string[], exports: string[]): ModuleIndexEntry =>
-  ({ path, name: path.replace(/\.wasm$/, ""), needs, exports, aliases: [], softdeps: [] });
+  ({ path, name: path.replace(/\.wasm$/, ""), needs, exports, aliases: [], softdeps: [], weakdeps: [] });
 
 describe("depmod", () => {
   it("puts the release directory at lib/modules/<release>", () => {
     expect(releaseDir("/b")).toBe(`/b/lib/modules/${UTS_RELEASE}`);
   });
 
-  it("writes modules.dep with each module's dependencies found from the symbols it binds", () => {
+  it("writes modules.dep with each module's dependencies found from the symbols it binds, in kmod's hash order", () => {
     depmod(dir);
     expect(read("modules.dep")).toBe(
-      "kernel/counter.wasm:\nkernel/counter_user.wasm: kernel/counter.wasm\nkernel/hello.wasm:\n" +
-        "kernel/misc/memdev.wasm:\nkernel/misc/ramfs.wasm:\n",
+      "kernel/counter.wasm:\nkernel/hello.wasm:\nkernel/misc/memdev.wasm:\nkernel/misc/ramfs.wasm:\n" +
+        "kernel/counter_user.wasm: kernel/counter.wasm\n",
     );
   });
 
@@ -42,35 +42,37 @@ describe("depmod", () => {
     depmod(dir);
     expect(read("modules.alias")).toBe("# Aliases extracted from modules themselves.\nalias char-major-1-* memdev\nalias fs-ramfs ramfs\n");
     expect(read("modules.symbols")).toBe(
-      "# Aliases for symbols, used by symbol_request().\nalias symbol:counter_add counter\n" +
-        "alias symbol:counter_get counter\nalias symbol:counter_reset counter\n",
+      "# Aliases for symbols, used by symbol_request().\nalias symbol:counter_get counter\n" +
+        "alias symbol:counter_add counter\nalias symbol:counter_reset counter\n",
     );
     expect(read("modules.softdep")).toBe("# Soft dependencies extracted from modules themselves.\n");
+    expect(read("modules.weakdep")).toBe("# Weak dependencies extracted from modules themselves.\n");
+    expect(read("modules.devname")).toBe("");
   });
 
-  it("lists dependencies transitively, nearest first (kmod's order), and warns about a symbol nobody exports", () => {
+  it("lists dependencies transitively, nearest first (kmod's order), and warns about a symbol nobody exports with -e", () => {
     const warnings: string[] = [];
-    const files = depmodFiles(
-      [entry("c.wasm", ["b1", "ghost"], []), entry("b.wasm", ["a1"], ["b1"]), entry("a.wasm", [], ["a1"]), entry("z.wasm", ["a1"], [])],
-      (w) => warnings.push(w),
-    );
+    const mods = [entry("c.wasm", ["b1", "ghost"], []), entry("b.wasm", ["a1"], ["b1"]), entry("a.wasm", [], ["a1"]), entry("z.wasm", ["a1"], [])];
+    const files = depmodFiles(mods, "/m", { printUnknown: true, log: (_p, _fn, w) => warnings.push(w) });
     expect(files["modules.dep"]).toBe("c.wasm: b.wasm a.wasm\nb.wasm: a.wasm\na.wasm:\nz.wasm: a.wasm\n");
-    expect(warnings).toEqual(["depmod: WARNING: c.wasm needs unknown symbol ghost"]);
+    expect(warnings).toEqual(["/m/c.wasm needs unknown symbol ghost"]);
+    depmodFiles(mods, "/m", { log: (_p, _fn, w) => warnings.push(w) });
+    expect(warnings).toHaveLength(1);
   });
 
   it("orders a diamond so that every module comes before what it needs", () => {
     const files = depmodFiles([
       entry("top.wasm", ["l1", "r1"], []), entry("left.wasm", ["b1"], ["l1"]), entry("right.wasm", ["b1", "l1"], ["r1"]),
       entry("base.wasm", [], ["b1"]),
-    ]);
+    ], "/m");
     expect(files["modules.dep"]!.split("\n")[0]).toBe("top.wasm: right.wasm left.wasm base.wasm");
   });
 
   it("refuses modules that depend on each other, naming the cycle", () => {
     const warnings: string[] = [];
-    expect(() => depmodFiles([entry("a.wasm", ["b1"], ["a1"]), entry("b.wasm", ["a1"], ["b1"]), entry("c.wasm", [], [])], (w) => warnings.push(w)))
-      .toThrow(/dependency cycles/);
-    expect(warnings).toEqual(["depmod: ERROR: Found 2 modules in dependency cycles!", "depmod: ERROR: Cycle detected: a -> b -> a"]);
+    const mods = [entry("a.wasm", ["b1"], ["a1"]), entry("b.wasm", ["a1"], ["b1"]), entry("c.wasm", [], [])];
+    expect(() => depmodFiles(mods, "/m", { log: (_p, _fn, w) => warnings.push(w) })).toThrow(/dependency cycles/);
+    expect(warnings).toEqual(["Cycle detected: a -> b -> a", "Found 2 modules in dependency cycles!"]);
   });
 
   it("finds a module by name from modules.dep, '-' and '_' alike", () => {
@@ -91,7 +93,7 @@ describe("depmod of hostile module files", () => {
     writeFileSync(join(hostile, "aliased.wasm"), rewriteModinfo(setModinfo(counter, "name", "aliased"), (es) => [...es, ["alias", "a\nalias fs-ext2 aliased"], ["alias", "ok-alias"]]));
     execFileSync("mkfifo", [join(hostile, "fifo.wasm")]);
     expect(indexModule(hostile, join(hostile, "evil.wasm"))).toBeNull();
-    expect(scan(hostile).map((m) => [m.name, m.aliases])).toEqual([["aliased", ["ok-alias"]]]);
+    expect(searchModules(hostile, DEFAULT_DEPMOD_CONFIG).map((m) => [m.name, m.aliases])).toEqual([["aliased", ["ok-alias"]]]);
   });
 });
 
@@ -110,7 +112,10 @@ describe("the depmod command", () => {
   it("says when there is no module directory", () => {
     const { s, err } = cliSession();
     expect(s.exec(`depmod -b ${join(scratch.dir, "none")}`)).toBe(1);
-    expect(err.join("")).toBe(`depmod: ERROR: could not open directory ${releaseDir(join(scratch.dir, "none"))}: No such file or directory\n`);
+    expect(err.join("")).toBe(
+      `depmod: ERROR: could not open directory ${releaseDir(join(scratch.dir, "none"))}: No such file or directory\n` +
+        "depmod: FATAL: could not search modules: No such file or directory\n",
+    );
   });
 
   it("lets modinfo find a module by name in the installed directory", () => {

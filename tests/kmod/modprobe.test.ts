@@ -1,7 +1,7 @@
 // modprobe: loading with dependencies in order, removal with what became unused, aliases and wildcards,
 // modprobe.d (options, alias, blacklist, install, remove, softdep), failure part-way, and kmod's words.
 
-import { rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Kernel } from "../../host/init/main.js";
@@ -132,7 +132,10 @@ describe("install and remove commands", () => {
   it("runs an install command instead of loading, with $CMDLINE_OPTS, through the shell", () => {
     md.configure("test", "install hello /sbin/modprobe --ignore-install hello who=installer $CMDLINE_OPTS && echo installed\n");
     const r = sh("modprobe -v hello count=2");
-    expect(r.out).toBe("install /sbin/modprobe --ignore-install hello who=installer $CMDLINE_OPTS && echo installed count=2\ninstalled\n");
+    // The nested modprobe is verbose too: MODPROBE_OPTIONS passes -v down.
+    expect(r.out).toBe(
+      `install /sbin/modprobe --ignore-install hello who=installer $CMDLINE_OPTS && echo installed count=2\ninsmod ${path("hello")} who=installer count=2\ninstalled\n`,
+    );
     expect(dmesg(k).filter((l) => l.startsWith("Hello"))).toEqual(["Hello, installer!", "Hello, installer!"]);
   });
 
@@ -159,6 +162,30 @@ describe("install and remove commands", () => {
   it("ignores both with -i", () => {
     md.configure("test", "install hello false\nremove hello false\n");
     expect(sh("modprobe -i hello", "modprobe -i -r hello").status).toBe(0);
+    expect(loaded()).toEqual([]);
+  });
+
+  it("says a failing remove command is FATAL, with the module", () => {
+    md.configure("test", "remove hello false\n");
+    sh("modprobe hello");
+    expect(sh("modprobe -r hello")).toEqual({ out: "", err: "modprobe: FATAL: Error running remove command for hello\n", status: 1 });
+  });
+
+  it("gives the commands MODPROBE_MODULE, and MODPROBE_OPTIONS carrying -C and -q down to the modprobe they run", () => {
+    const alt = join(md.conf, "..", "alt.conf");
+    writeFileSync(alt, "install hello echo $MODPROBE_MODULE [$MODPROBE_OPTIONS] && /sbin/modprobe --ignore-install hello\noptions hello who=alt\n");
+    const r = sh(`modprobe -q -C ${alt} hello`);
+    expect(r).toEqual({ out: `hello [-q -C ${alt}]\n`, err: "", status: 0 });
+    expect(dmesg(k).filter((l) => l.startsWith("Hello"))).toEqual(["Hello, alt!"]);
+  });
+
+  it("reads MODPROBE_OPTIONS before its own arguments", () => {
+    const r = (() => {
+      const { s, out, err } = cliSession(k);
+      s.setenv("MODPROBE_OPTIONS", "-n -v");
+      return { status: s.exec("modprobe hello"), out: out.join(""), err: err.join("") };
+    })();
+    expect(r).toEqual({ status: 0, out: `insmod ${path("hello")} \n`, err: "" });
     expect(loaded()).toEqual([]);
   });
 });
@@ -202,9 +229,11 @@ describe("failure part-way", () => {
 });
 
 describe("modprobe -r", () => {
-  it("removes the module, then each dependency nothing uses any more", () => {
+  it("removes the module, then each dependency whose refcount is 0 when reached, deepest first: kmod 34 leaves the rest of a chain", () => {
     sh("modprobe stack3");
-    expect(sh("modprobe -r -v stack3").out).toBe("rmmod stack3\nrmmod stack2\nrmmod stack1\nrmmod stack0\n");
+    expect(sh("modprobe -r -v stack3").out).toBe("rmmod stack3\nrmmod stack2\n");
+    expect(loaded()).toEqual(["stack1", "stack0"]);
+    sh("modprobe -r stack1");
     expect(loaded()).toEqual([]);
   });
 
@@ -214,9 +243,9 @@ describe("modprobe -r", () => {
     expect(loaded()).toEqual(["stack_side", "stack0"]);
   });
 
-  it("shows the whole removal with -n -v and removes nothing", () => {
+  it("with -n -v shows the module only, its dependencies being still in use by it, and removes nothing", () => {
     sh("modprobe stack2");
-    expect(sh("modprobe -r -n -v stack2").out).toBe("rmmod stack2\nrmmod stack1\nrmmod stack0\n");
+    expect(sh("modprobe -r -n -v stack2").out).toBe("rmmod stack2\n");
     expect(loaded()).toEqual(["stack2", "stack1", "stack0"]);
   });
 
@@ -226,6 +255,15 @@ describe("modprobe -r", () => {
     expect(sh("modprobe -r hello")).toEqual({ out: "", err: "", status: 0 });
     expect(sh("modprobe -r --first-time hello").err).toBe("modprobe: FATAL: Module hello is not in kernel.\n");
     expect(sh("modprobe -r nosuch").err).toBe("modprobe: FATAL: Module nosuch not found.\n");
+  });
+
+  it("ends the run at the first FATAL line, leaving the modules named after it", () => {
+    sh("modprobe stack1", "modprobe hello");
+    expect(sh("modprobe -r stack0 hello")).toEqual({ out: "", err: "modprobe: FATAL: Module stack0 is in use.\n", status: 1 });
+    expect(loaded()).toEqual(["hello", "stack1", "stack0"]);
+    // With -a a missing module is only a WARNING, and the others go on.
+    expect(sh("modprobe -a nosuch memdev")).toEqual({ out: "", err: `modprobe: WARNING: Module nosuch not found in directory ${md.dir}\n`, status: 1 });
+    expect(loaded()).toContain("memdev");
   });
 
   it("removes the holders first with --remove-holders", () => {
@@ -239,8 +277,27 @@ describe("modprobe.d", () => {
     md.configure("more", "options hello count=3\nbogus line here\n");
     md.configure("test", "options hello who=first\n");
     const r = sh("modprobe -v hello");
-    expect(r.out).toBe(`insmod ${path("hello")} count=3 who=first\n`);
-    expect(r.err).toBe(`modprobe: ERROR: ${join(md.conf, "more.conf")} line 2: ignoring bad line starting with 'bogus'\n`);
+    expect(r.out).toBe(`insmod ${path("hello")} count=3 who=first \n`);
+    // Said by the library before modprobe sets up its own log, so in libkmod's words, and even with -q.
+    expect(r.err).toBe(`libkmod: ERROR: kmod_config_parse: ${join(md.conf, "more.conf")} line 2: ignoring bad line starting with 'bogus'\n`);
+    expect(sh("modprobe -q hello").err).toBe(r.err);
+  });
+
+  it("prints a softdep with the parts it has, a weakdep with its names", () => {
+    md.configure("test", "softdep a pre: x y\nsoftdep b post: z\nsoftdep c pre: x post: z\nsoftdep d  \nweakdep e w1 w2\n");
+    expect(sh("modprobe -c").out.split("\n\n#")[0]).toBe("softdep a pre: x y\nsoftdep b post: z\nsoftdep c pre: x post: z\nsoftdep d \nweakdep e w1 w2");
+  });
+
+  it("looks a --show-exports or --dump-modversions name up in the -d directory", () => {
+    const other = join(md.dir, "..", "..", "..", "other");
+    const release = join(other, "lib", "modules", "0.1.0-wasm-lkm");
+    mkdirSync(join(release, "kernel"), { recursive: true });
+    copyFileSync(path("counter"), join(release, "kernel", "counter.wasm"));
+    writeFileSync(join(release, "modules.dep"), "kernel/counter.wasm:\n");
+    expect(sh(`modprobe -d ${other} --show-exports counter`).out).toMatch(/^0x[0-9a-f]{8}\tcounter_add\n/);
+    expect(sh(`modprobe -d ${other} --show-exports hello`).err).toBe(`modprobe: FATAL: Module hello not found in directory ${release}\n`);
+    expect(sh("modprobe --show-exports hello").out).toBe("");
+    expect(sh("modprobe --dump-modversions hello").out).toMatch(/\t_printk\n/);
   });
 
   it("prints the configuration and the alias indexes with -c", () => {
@@ -255,10 +312,38 @@ describe("modprobe.d", () => {
     md.configure("test", "options hello who=default\n");
     const alt = join(md.dir, "..", "..", "..", "alt.conf");
     const r = sh(`modprobe -n -v -C ${md.conf} -d ${join(md.dir, "..", "..", "..")} hello`);
-    expect(r.out).toBe(`insmod ${path("hello")} who=default\n`);
+    expect(r.out).toBe(`insmod ${path("hello")} who=default \n`);
     const none = "/nonexistent/lib/modules/0.1.0-wasm-lkm";
-    expect(sh(`modprobe -C ${alt} -d /nonexistent hello`).err).toBe(
-      `modprobe: ERROR: could not open moddep file '${none}/modules.dep'\nmodprobe: FATAL: Module hello not found in directory ${none}\n`,
-    );
+    expect(sh(`modprobe -C ${alt} -d /nonexistent hello`).err).toBe(`modprobe: FATAL: Module hello not found in directory ${none}\n`);
+  });
+
+  it("reads a -C that is no directory as one configuration file, /dev/null as an empty one", () => {
+    md.configure("test", "options hello who=default\n");
+    expect(sh("modprobe -n -v -C /dev/null hello")).toEqual({ out: `insmod ${path("hello")} \n`, err: "", status: 0 });
+    expect(sh(`modprobe -n -v -C ${join(md.conf, "test.conf")} hello`).out).toBe(`insmod ${path("hello")} who=default \n`);
+  });
+});
+
+describe("the kernel command line", () => {
+  it("is /proc/cmdline, with a newline, cut to COMMAND_LINE_SIZE - 1 bytes", () => {
+    expect(md.kernel({ cmdline: "root=/dev/sda1 quiet" }).read("/proc/cmdline")).toBe("root=/dev/sda1 quiet\n");
+    expect(md.kernel().read("/proc/cmdline")).toBe("\n");
+    expect(md.kernel({ cmdline: "x".repeat(3000) }).read("/proc/cmdline")).toBe(`${"x".repeat(2047)}\n`);
+  });
+
+  it("gives modprobe a module's options, after the configuration's: applied at load as Linux has it, by modprobe, not insmod", () => {
+    k = md.kernel({ cmdline: "quiet hello.who=cmdline hello.count=2 root=/dev/sda1" });
+    md.configure("test", "options hello who=config\n");
+    expect(sh("modprobe -v hello").out).toBe(`insmod ${path("hello")} who=config who=cmdline count=2 \n`);
+    expect(dmesg(k).filter((l) => l.startsWith("Hello"))).toEqual(["Hello, cmdline!", "Hello, cmdline!"]);
+    sh("rmmod hello", `insmod ${path("hello")}`);
+    expect(dmesg(k).filter((l) => l.startsWith("Hello"))).toContain("Hello, world!");
+  });
+
+  it("blacklists with modprobe.blacklist=, for aliases (and names with -b)", () => {
+    k = md.kernel({ cmdline: "modprobe.blacklist=memdev,ramfs" });
+    expect(sh("modprobe char-major-1-5", "modprobe -b ramfs")).toEqual({ out: "", err: "", status: 0 });
+    expect(loaded()).toEqual([]);
+    expect(sh("modprobe -c").out.startsWith("blacklist memdev\nblacklist ramfs\n")).toBe(true);
   });
 });

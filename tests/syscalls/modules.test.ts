@@ -134,15 +134,17 @@ describe("unlink_guard", () => {
   });
 });
 
+/** syscall_audit, then unlink_guard protecting /tmp/keep (with a file f in it), over unlinkat. */
+function load(): void {
+  sh.mkdir("/tmp/keep");
+  touch("/tmp/keep/f");
+  k.insmod(loadBytes("syscall_audit"));
+  k.insmod(loadBytes("unlink_guard"), { args: "protect=/tmp/keep" });
+  expect(k.syscalls.owners(SYSCALLS.unlinkat)).toEqual(["kernel", "syscall_audit", "unlink_guard"]);
+  k.log.clear();
+}
+
 describe("overrides stacked", () => {
-  const load = () => {
-    sh.mkdir("/tmp/keep");
-    touch("/tmp/keep/f");
-    k.insmod(loadBytes("syscall_audit"));
-    k.insmod(loadBytes("unlink_guard"), { args: "protect=/tmp/keep" });
-    expect(k.syscalls.owners(SYSCALLS.unlinkat)).toEqual(["kernel", "syscall_audit", "unlink_guard"]);
-    k.log.clear();
-  };
 
   it("run newest first: the guard refuses before the audit sees the call", () => {
     load();
@@ -173,6 +175,23 @@ describe("overrides stacked", () => {
     k.rmmod("unlink_guard");
     sh.unlink("/tmp/keep/f");
     expect(dmesg(k).at(-1)).toBe(`syscall_audit: pid ${sh.task.pid} unlinkat("/tmp/keep/f")`);
+    k.rmmod("syscall_audit");
+    expect(k.syscalls.owners(SYSCALLS.unlinkat)).toEqual(["kernel"]);
+  });
+});
+
+describe("an override whose module died", () => {
+  it("is passed over: the call goes to the handler below, and the module's own slot is a hole", () => {
+    load();
+    k.modules.find("unlink_guard")!.dead = true;
+    touch("/tmp/x");
+    k.log.clear();
+    sh.unlink("/tmp/keep/f");
+    expect(dmesg(k)).toEqual([`syscall_audit: pid ${sh.task.pid} unlinkat("/tmp/keep/f")`]);
+    k.modules.find("syscall_audit")!.dead = true;
+    sh.unlink("/tmp/x");
+    expect(k.syscalls.owners(SYSCALLS.unlinkat)).toEqual(["kernel", "syscall_audit", "unlink_guard"]);
+    k.rmmod("unlink_guard");
     k.rmmod("syscall_audit");
     expect(k.syscalls.owners(SYSCALLS.unlinkat)).toEqual(["kernel"]);
   });

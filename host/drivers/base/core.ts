@@ -76,7 +76,7 @@ export class Devices {
     return {
       device_create: (majorNr, minorNr, name) => {
         try {
-          this.create(mod, majorNr >>> 0, minorNr >>> 0, mod.memory.readString(name));
+          this.create(mod, majorNr >>> 0, minorNr >>> 0, mod.memory.readName(name, "device name"));
           return 0;
         } catch (e) {
           return refusal(e);
