@@ -1,16 +1,50 @@
 // losetup: util-linux's loop device tool. `losetup [-f|DEVICE] [-r] [-o OFFSET] [-P] [--show] FILE` binds,
-// `-d DEVICE...` detaches, `-f` alone prints the first free device, `-a` (or no arguments) lists the bound.
+// `-d DEVICE...` detaches, `-f` alone prints the first free device, `-a` lists the bound in the old format
+// and no arguments in --list's table.
 
 import { KernelError } from "../kernel/error.js";
 import { parseArgs, withUsage, type CliCommand, type CommandContext } from "./command.js";
 import { parseNumber } from "./coreutils.js";
-import { detachLoop, ensureDriver, findFree, LO_FLAGS_PARTSCAN, loopDevices, loopStatus, setupLoop } from "./loopdev.js";
+import {
+  detachLoop, ensureDriver, findFree, LO_FLAGS_AUTOCLEAR, LO_FLAGS_PARTSCAN, LO_FLAGS_READ_ONLY, loopDevices, loopStatus, setupLoop,
+  type LoopInfo,
+} from "./loopdev.js";
+
+/** The bound loop devices and their status. */
+function bound(ctx: CommandContext): [string, LoopInfo][] {
+  return loopDevices(ctx.libc).flatMap((dev) => {
+    const info = loopStatus(ctx.libc, dev);
+    return info ? [[dev, info] as [string, LoopInfo]] : [];
+  });
+}
+
+/** --list's default columns, as libsmartcols lays them out: NAME and BACK-FILE to the left, the rest to the right. */
+const COLUMNS: readonly (readonly [header: string, right: boolean, cell: (dev: string, i: LoopInfo) => string])[] = [
+  ["NAME", false, (dev) => dev],
+  ["SIZELIMIT", true, (_, i) => String(i.sizelimit)],
+  ["OFFSET", true, (_, i) => String(i.offset)],
+  ["AUTOCLEAR", true, (_, i) => (i.flags & LO_FLAGS_AUTOCLEAR ? "1" : "0")],
+  ["RO", true, (_, i) => (i.flags & LO_FLAGS_READ_ONLY ? "1" : "0")],
+  ["BACK-FILE", false, (_, i) => i.fileName],
+  ["DIO", true, () => "0"],
+  ["LOG-SEC", true, () => "512"],
+];
+
+function listTable(ctx: CommandContext): number {
+  const rows = bound(ctx);
+  if (rows.length === 0) return 0;
+  const table = [COLUMNS.map(([h]) => h), ...rows.map(([dev, info]) => COLUMNS.map(([, , cell]) => cell(dev, info)))];
+  const widths = COLUMNS.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
+  for (const row of table) {
+    const cells = row.map((cell, c) => (COLUMNS[c]![1] ? cell.padStart(widths[c]!) : c === row.length - 1 ? cell : cell.padEnd(widths[c]!)));
+    ctx.out(`${cells.join(" ")}\n`);
+  }
+  return 0;
+}
 
 /** printf_loopdev(): "/dev/loop0: [0064]:12 (/tmp/file)", then ", offset N" and ", sizelimit N" when set. */
 function listAll(ctx: CommandContext): number {
-  for (const dev of loopDevices(ctx.libc)) {
-    const info = loopStatus(ctx.libc, dev);
-    if (!info) continue;
+  for (const [dev, info] of bound(ctx)) {
     let line = `${dev}: [${String(info.device).padStart(4, "0")}]:${info.inode} (${info.fileName})`;
     if (info.offset) line += `, offset ${info.offset}`;
     if (info.sizelimit) line += `, sizelimit ${info.sizelimit}`;
@@ -73,7 +107,8 @@ export const losetup: CliCommand = {
       const opts = cmd.opts() as { all?: boolean; detach?: boolean; find?: boolean; readOnly?: boolean; offset?: string; partscan?: boolean; show?: boolean };
       const rest = (cmd.processedArgs[0] as string[] | undefined) ?? [];
       if (opts.detach) return detach(ctx, rest);
-      if (opts.all || (rest.length === 0 && !opts.find)) return listAll(ctx);
+      if (opts.all) return listAll(ctx);
+      if (rest.length === 0 && !opts.find) return listTable(ctx);
       const offset = opts.offset === undefined ? 0 : parseNumber(opts.offset);
       if (offset === undefined || offset < 0) {
         ctx.err(`losetup: failed to parse offset: '${opts.offset}'\n`);

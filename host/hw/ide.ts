@@ -59,7 +59,7 @@ function openImage(o: IdeDiskOptions): { fd: number; sectors: number } {
     fd = openSync(o.file, o.readOnly ? "r" : "r+");
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const why = err.code === "ENOENT" ? "No such file or directory" : err.code === "EACCES" || err.code === "EROFS" ? "it is not writable (attach it ro)" : err.message;
+    const why = err.code === "ENOENT" ? "No such file or directory" : err.code === "EACCES" || err.code === "EROFS" || err.code === "EPERM" ? "it is not writable (attach it ro)" : err.message;
     throw new ImageError(`cannot open ${o.file}: ${why}`);
   }
   const st = fstatSync(fd);

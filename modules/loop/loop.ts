@@ -18,7 +18,6 @@ MODULE_LICENSE("GPL");
 MODULE_AUTHOR("wasm-lkm developers");
 MODULE_DESCRIPTION("Loopback block devices");
 MODULE_ALIAS("block-major-7-*");
-MODULE_ALIAS("devname:loop-control");
 
 export let max_loop: i32 = 8;
 module_param(max_loop, int, 0o444);

@@ -17,6 +17,8 @@ export interface Snapshot {
   readonly dev: readonly string[];
   /** The resources modules register: majors, IRQ actions, I/O ports, filesystem types. */
   readonly devices: string;
+  /** The disks and partitions drivers added (/proc/partitions). */
+  readonly partitions: string;
   readonly interrupts: string;
   readonly ioports: string;
   readonly filesystems: string;
@@ -36,6 +38,7 @@ export function snapshot(k: Kernel): Snapshot {
     sysModule: kernfsTree(k, "/sys/module"),
     dev: devNames(k),
     devices: k.read("/proc/devices"),
+    partitions: k.read("/proc/partitions"),
     interrupts: k.read("/proc/interrupts"),
     ioports: k.read("/proc/ioports"),
     filesystems: k.read("/proc/filesystems"),

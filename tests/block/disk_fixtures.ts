@@ -19,7 +19,8 @@ export function mbrSector(entries: readonly (readonly [type: number, start: numb
 /**
  * testdisk: one disk "td0" of `sectors` sectors on a dynamic major, its data in the module. mode 0 ends
  * every request at once; 1 takes requests and never ends them; 2 traps in queue_rq; 3 fails them with
- * -EIO; 4 copies 16 bytes into the last 8 of each request (copyerr: what blk_rq_copy_to said). `writes`
+ * -EIO; 4 copies 16 bytes into the last 8 of each request (copyerr: what blk_rq_copy_to said); 5 never
+ * returns from queue_rq. `writes`
  * counts the WRITE requests it ended.
  */
 export const TESTDISK = `
@@ -47,6 +48,7 @@ function queue_rq(d: u32, rq: u32): i32 {
   if (mode == 1) return 0;
   if (mode == 2) return load<i32>(<usize>0xfffffff0);
   if (mode == 3) return -EIO;
+  while (mode == 5) writes++;
   if (mode == 4) {
     copyerr = blk_rq_copy_to(rq, blk_rq_sectors(rq) * 512 - 8, data.dataStart, 16);
     blk_mq_end_request(rq, 0);

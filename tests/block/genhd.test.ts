@@ -240,6 +240,16 @@ describe("a driver that misbehaves", () => {
     libc.close(fd);
   });
 
+  it("never returning from queue_rq: the watchdog stops it, an Oops, and EIO", () => {
+    k.insmod(fixture("testdisk"), { args: "mode=5 partscan=1" });
+    k.write("/proc/sys/kernel/watchdog_thresh", "1\n");
+    const fd = libc.open("/dev/td0", O_RDONLY);
+    expectErrno(() => libc.read(fd, 512), "EIO");
+    expect(dmesg(k).some((l) => l.startsWith("watchdog: BUG: soft lockup - CPU#0 stuck for"))).toBe(true);
+    expect(k.modules.find("testdisk")!.dead).toBe(true);
+    libc.close(fd);
+  });
+
   it("failing a request: EIO with blk_print_req_error's line", () => {
     k.insmod(fixture("testdisk"), { args: "mode=3 partscan=1" });
     const fd = libc.open("/dev/td0", O_RDONLY);

@@ -34,6 +34,13 @@ describe("losetup", () => {
     expect(await ok("losetup -f")).toBe("/dev/loop0\n");
   });
 
+  it("lists the bound devices in --list's table without arguments", async () => {
+    await ok("losetup -r -o 512 /dev/loop0 /r/img");
+    expect(await ok("losetup")).toBe(
+      "NAME       SIZELIMIT OFFSET AUTOCLEAR RO BACK-FILE DIO LOG-SEC\n/dev/loop0         0    512         0  1 /r/img      0     512\n",
+    );
+  });
+
   it("puts bytes written to the device at the offset of the file", async () => {
     await ok("losetup -o 1024 /dev/loop1 /r/img");
     await ok("echo hello > /h");
@@ -89,6 +96,13 @@ describe("mount -o loop", () => {
     expect(await ok("losetup -a")).toBe("");
     await ok("dd if=/r/img of=/o bs=5 count=1 status=none");
     expect(await ok("cat /o")).toBe("STAMP");
+  });
+
+  it("mounts a read-only loop device read-only, with util-linux's warning", async () => {
+    await ok("mkdir /m");
+    await ok("losetup -r /dev/loop0 /r/img");
+    expect(await run("mount -t blockfs /dev/loop0 /m")).toMatchObject({ status: 0, err: "mount: /m: WARNING: source write-protected, mounted read-only.\n" });
+    expect(k.read("/proc/mounts")).toContain("/dev/loop0 /m blockfs ro,relatime 0 0\n");
   });
 
   it("leaves no loop device bound when the mount fails", async () => {
