@@ -1,6 +1,6 @@
 // Loading: insmod (compile, link, instantiate, init) and rmmod of the example module hello, cold and warm;
 // and modprobe of the top of a 10-deep dependency chain (lookup, then ten insmods in dependency order),
-// with modprobe -r taking the chain back.
+// with modprobe -r of every level taking the chain back.
 //
 // V8 caches compiled modules by their bytes within a process, so a cold load gets bytes no load has
 // seen: the module with a custom section holding a fresh nonce, which the loader ignores.
@@ -69,7 +69,9 @@ function chainCycles(dir: string, count: number, prepare: (i: number) => void): 
     const t0 = performance.now();
     shell.exec(`modprobe stack${CHAIN - 1}`);
     const t1 = performance.now();
-    shell.exec(`modprobe -r stack${CHAIN - 1}`);
+    // As kmod 34's, modprobe -r takes a dependency only once nothing holds it when it is reached
+    // (deepest first), which leaves most of a chain: every level is named, top first.
+    shell.exec(`modprobe -r ${Array.from({ length: CHAIN }, (_, k) => `stack${CHAIN - 1 - k}`).join(" ")}`);
     out.insmod.push(t1 - t0);
     out.rmmod.push(performance.now() - t1);
   }

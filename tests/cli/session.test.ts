@@ -111,6 +111,24 @@ describe("lists", () => {
     expect(run(["true && false"]).status).toBe(1);
   });
 
+  it("runs a { ...; } group as one command: its last command's status decides what follows", () => {
+    const r = run(["false || { echo a; false; } || echo b; true && { true; } && echo c"]);
+    expect(r.out).toBe("a\nb\nc\n");
+    expect(run(["{ echo x; }; { false; }"]).status).toBe(1);
+  });
+
+  it("expands $NAME from what export set, when each command runs, and hands it to the shells system() starts", () => {
+    const { s, out, err } = cliSession();
+    s.exec("export GREETING='hi there' E=");
+    s.exec('echo $GREETING; echo "$GREETING!" ${E}x; export GREETING=bye && echo $GREETING');
+    expect(s.system("echo $GREETING $EXTRA", { EXTRA: "more" })).toBe(0);
+    s.exec("export");
+    expect(s.exec("export 1x=2 ok=1")).toBe(1);
+    expect(out.join("")).toBe('hi there\nhi there! x\nbye\nbye more\ndeclare -x E=""\ndeclare -x GREETING="bye"\n');
+    expect(err.join("")).toBe("export: `1x=2': not a valid identifier\n");
+    expect(s.env.get("ok")).toBe("1");
+  });
+
   it("runs /bin/NAME and /sbin/NAME as the command NAME; a path elsewhere is a file to execute", () => {
     const r = run(["/bin/echo hi", "/sbin/lsmod", "/opt/echo no"]);
     expect(r.out).toBe("hi\nModule                  Size  Used by\n");
