@@ -55,6 +55,7 @@ export const STRUCTS = {
   linux_binfmt: [["module", "u32"], ["load_binary", FN]],
   block_device_operations: [["owner", "u32"], ["queue_rq", FN], ["open", FN], ["release", FN], ["ioctl", FN]],
   host_stat: [["mode", "u32"], ["nlink", "u32"], ["size", "i64"], ["ino", "i64"], ["mtime", "i64"]],
+  inode_attr: [["atime", "i64"], ["mtime", "i64"], ["ctime", "i64"], ["uid", "u32"], ["gid", "u32"], ["rdev", "u32"]],
 } as const satisfies Record<string, StructDef>;
 
 export const KERNEL_SYMBOLS = {
@@ -857,6 +858,48 @@ export const KERNEL_SYMBOLS = {
     ret: "i32",
     gpl: false,
     doc: "The data string mount(2) was given for this superblock of the module's filesystem (-o's options), UTF-8 without a NUL, into buf. Its length, -ERANGE if size is too small, -EINVAL for a bad handle.",
+  },
+  inode_set_ino: {
+    kind: "func",
+    params: [["inode", "u32"], ["ino", "u32"]],
+    ret: "void",
+    gpl: false,
+    doc: "Give a new inode the number the filesystem keeps for it on disk (i_ino), which stat shows.",
+  },
+  inode_get_attr: {
+    kind: "func",
+    params: [["inode", "u32"], ["attr", "struct inode_attr"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Read an inode's owner, device number and times (whole seconds) into *attr, to write them to disk. 0, or -EINVAL for a bad handle.",
+  },
+  inode_set_attr: {
+    kind: "func",
+    params: [["inode", "u32"], ["attr", "struct inode_attr"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Set an inode's owner, device number and times from *attr (as read from disk); a character or block device inode then opens through its driver. 0, or -EINVAL for a bad handle (another module's inode is one).",
+  },
+  sb_id: {
+    kind: "func",
+    params: [["sb", "u32"], ["buf", "usize"], ["size", "i32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "The superblock's s_id, the name of its device (loop0, hda1) or of its type for one without, UTF-8 without a NUL into buf. Its length, -ERANGE if size is too small, -EINVAL for a bad handle.",
+  },
+  sb_set_rdonly: {
+    kind: "func",
+    params: [["sb", "u32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Make a superblock of the module's filesystem read-only (sb->s_flags |= SB_RDONLY), as errors=remount-ro does after an error: writes through the VFS are then EROFS, and /proc/mounts shows ro. 0, or -EINVAL for a bad handle.",
+  },
+  sb_show_options: {
+    kind: "func",
+    params: [["sb", "u32"], ["opts", "usize"], ["len", "i32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "What show_options would print for the superblock: len UTF-8 bytes (\",errors=continue\", say, each option after a comma) that /proc/mounts puts after the VFS's own options. 0, -EINVAL for a bad handle.",
   },
   hostfs_set_root: {
     kind: "func",

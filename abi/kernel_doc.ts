@@ -136,7 +136,8 @@ export const SYMBOL_SECTIONS: readonly { readonly title: string; readonly intro:
     symbols: [
       "register_filesystem", "unregister_filesystem", "new_inode", "sb_set_ops", "inode_set_ops", "inode_set_link", "inode_get_ino",
       "inode_get_mode", "inode_get_size", "inode_set_size", "inode_set_blocks", "inode_get_nlink", "set_nlink", "inc_nlink",
-      "drop_nlink", "inode_touch", "dir_emit", "dir_ctx_set_pos", "inode_get_dev", "sb_mount_data",
+      "drop_nlink", "inode_touch", "dir_emit", "dir_ctx_set_pos", "inode_get_dev", "sb_mount_data", "inode_set_ino",
+      "inode_get_attr", "inode_set_attr", "sb_id", "sb_set_rdonly", "sb_show_options",
     ],
   },
   {
@@ -433,6 +434,17 @@ export const STRUCT_DOCS: { readonly [S in StructName]: StructDoc<S> } = {
       size: { value: "Its size in bytes." },
       ino: { value: "Its inode number on the host." },
       mtime: { value: "Its modification time, in seconds since the epoch." },
+    },
+  },
+  inode_attr: {
+    doc: "An inode's owner, device number and times, as a disk filesystem keeps them (inode_get_attr, inode_set_attr).",
+    fields: {
+      atime: { value: "Last access, in seconds since the epoch." },
+      mtime: { value: "Last change of the data, in seconds since the epoch." },
+      ctime: { value: "Last change of the inode, in seconds since the epoch." },
+      uid: { value: "The owner's user id." },
+      gid: { value: "The owner's group id." },
+      rdev: { value: "The device number of a character or block device inode (makedev), 0 for others." },
     },
   },
 };

@@ -632,6 +632,16 @@ export const ZERO_SIZE_PTR: usize = 16;
   mtime: i64 = 0;
 }
 
+// @ts-ignore: decorator
+@unmanaged export class inode_attr {
+  atime: i64 = 0;
+  mtime: i64 = 0;
+  ctime: i64 = 0;
+  uid: u32 = 0;
+  gid: u32 = 0;
+  rdev: u32 = 0;
+}
+
 /** Log a message. level is LOGLEVEL_DEFAULT (-1) to take it from a KERN_* prefix of fmt. Returns the length logged. */
 // @ts-ignore: decorator
 @external("kernel", "_printk")
@@ -1201,6 +1211,36 @@ export declare function inode_get_dev(inode: u32): u32;
 // @ts-ignore: decorator
 @external("kernel", "sb_mount_data")
 export declare function sb_mount_data(sb: u32, buf: usize, size: i32): i32;
+
+/** Give a new inode the number the filesystem keeps for it on disk (i_ino), which stat shows. */
+// @ts-ignore: decorator
+@external("kernel", "inode_set_ino")
+export declare function inode_set_ino(inode: u32, ino: u32): void;
+
+/** Read an inode's owner, device number and times (whole seconds) into *attr, to write them to disk. 0, or -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "inode_get_attr")
+export declare function inode_get_attr(inode: u32, attr: inode_attr): i32;
+
+/** Set an inode's owner, device number and times from *attr (as read from disk); a character or block device inode then opens through its driver. 0, or -EINVAL for a bad handle (another module's inode is one). */
+// @ts-ignore: decorator
+@external("kernel", "inode_set_attr")
+export declare function inode_set_attr(inode: u32, attr: inode_attr): i32;
+
+/** The superblock's s_id, the name of its device (loop0, hda1) or of its type for one without, UTF-8 without a NUL into buf. Its length, -ERANGE if size is too small, -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "sb_id")
+export declare function sb_id(sb: u32, buf: usize, size: i32): i32;
+
+/** Make a superblock of the module's filesystem read-only (sb->s_flags |= SB_RDONLY), as errors=remount-ro does after an error: writes through the VFS are then EROFS, and /proc/mounts shows ro. 0, or -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "sb_set_rdonly")
+export declare function sb_set_rdonly(sb: u32): i32;
+
+/** What show_options would print for the superblock: len UTF-8 bytes (",errors=continue", say, each option after a comma) that /proc/mounts puts after the VFS's own options. 0, -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "sb_show_options")
+export declare function sb_show_options(sb: u32, opts: usize, len: i32): i32;
 
 /** Confine the superblock of the module's filesystem to the host directory path (absolute, resolved once): every hostfs_* call on it names a path inside it, and none may leave it by '..' or a symlink. 0, -ENOENT for a missing directory, -ENOTDIR, -EBUSY if set already. */
 // @ts-ignore: decorator

@@ -88,6 +88,8 @@ export class SuperBlock {
   flags = 0;
   /** The data string mount(2) was given (-o's options for the filesystem). */
   options = "";
+  /** What the filesystem's show_options prints after the VFS's own options in /proc/mounts (",errors=continue"). */
+  shownOptions = "";
   op: SuperOperations = {};
   /** The filesystem's own state. */
   fsInfo: unknown = null;
@@ -124,7 +126,8 @@ export class Inode {
 
   constructor(
     readonly sb: SuperBlock,
-    readonly ino: number,
+    /** Set once by a filesystem that keeps its own inode numbers, before the inode is seen (iget). */
+    public ino: number,
     public mode: number,
     public op: InodeOperations,
     public fop: FileOperations,

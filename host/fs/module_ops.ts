@@ -9,7 +9,8 @@
 
 import { ERRNO, strerror } from "../../abi/errno.js";
 import { STRUCTS } from "../../abi/kernel.js";
-import { major, minor, S_ISDIR } from "../../abi/stat.js";
+import { major, minor, S_ISBLK, S_ISCHR, S_ISDIR } from "../../abi/stat.js";
+import { MS_RDONLY } from "../../abi/fcntl.js";
 import { layoutStruct } from "../../abi/types.js";
 import { KernelError, refusal } from "../kernel/error.js";
 import { Idr } from "../lib/idr.js";
@@ -25,6 +26,7 @@ const LAYOUT = {
   sops: layoutStruct("super_operations", STRUCTS.super_operations),
   iops: layoutStruct("inode_operations", STRUCTS.inode_operations),
   fops: layoutStruct("file_operations", STRUCTS.file_operations),
+  attr: layoutStruct("inode_attr", STRUCTS.inode_attr),
 };
 
 /** FS_REQUIRES_DEV in file_system_type.fs_flags. */
@@ -37,6 +39,7 @@ type ModuleFsSymbols = Pick<
   | "inode_get_ino" | "inode_get_mode" | "inode_get_size" | "inode_set_size" | "inode_get_nlink" | "set_nlink"
   | "inc_nlink" | "drop_nlink" | "inode_touch" | "file_inode" | "file_flags" | "dir_emit" | "imajor" | "iminor"
   | "file_set_private" | "file_get_private" | "file_pos" | "inode_set_blocks" | "dir_ctx_set_pos" | "sb_mount_data"
+  | "inode_set_ino" | "inode_get_attr" | "inode_set_attr" | "sb_id" | "sb_set_rdonly" | "sb_show_options"
 >;
 
 const encoder = new TextEncoder();
@@ -285,13 +288,6 @@ export class ModuleFilesystems {
 
   /** The accessor and registration symbols as module `mod` imports them. */
   symbols(mod: Module): ModuleFsSymbols {
-    const guarded = (fn: () => number): number => {
-      try {
-        return fn();
-      } catch (e) {
-        return refusal(e);
-      }
-    };
     const inodeOr = <T>(handle: number, fallback: T, fn: (inode: Inode) => T): T => {
       const inode = this.inodes.find(handle);
       return inode ? fn(inode) : fallback;
@@ -399,6 +395,70 @@ export class ModuleFilesystems {
           mod.memory.bytes(buf >>> 0, bytes.length).set(bytes);
           return bytes.length;
         }),
+      ...this.diskSymbols(mod),
     };
+  }
+
+  /** What a filesystem on a disk needs besides: its own inode numbers, owners and times, and its superblock's state. */
+  private diskSymbols(mod: Module): Pick<ModuleFsSymbols, "inode_set_ino" | "inode_get_attr" | "inode_set_attr" | "sb_id" | "sb_set_rdonly" | "sb_show_options"> {
+    const EINVAL = -ERRNO.EINVAL[0];
+    const attrView = (ptr: number) => {
+      const view = mod.memory.view(ptr >>> 0, LAYOUT.attr.size);
+      const at = (name: string) => LAYOUT.attr.fields.find((f) => f.name === name)!.offset;
+      return { view, at };
+    };
+    const ownSbOr = (handle: number, fn: (sb: SuperBlock) => number): number => {
+      const sb = this.ownSb(mod, handle);
+      return sb ? fn(sb) : EINVAL;
+    };
+    return {
+      inode_set_ino: (h, ino) => {
+        const inode = this.inodes.find(h);
+        if (inode?.sb.type.owner === mod) inode.ino = ino >>> 0;
+      },
+      inode_get_attr: (h, ptr) =>
+        guarded(() => {
+          const inode = this.inodes.find(h);
+          if (!inode) return EINVAL;
+          const { view, at } = attrView(ptr);
+          view.setUint32(at("uid"), inode.uid, true);
+          view.setUint32(at("gid"), inode.gid, true);
+          view.setUint32(at("rdev"), inode.rdev, true);
+          for (const t of ["atime", "mtime", "ctime"] as const) view.setBigInt64(at(t), BigInt(inode[t].sec), true);
+          return 0;
+        }),
+      inode_set_attr: (h, ptr) =>
+        guarded(() => {
+          const inode = this.ownInode(mod, h);
+          const { view, at } = attrView(ptr);
+          inode.uid = view.getUint32(at("uid"), true);
+          inode.gid = view.getUint32(at("gid"), true);
+          inode.rdev = view.getUint32(at("rdev"), true);
+          for (const t of ["atime", "mtime", "ctime"] as const) inode[t] = { sec: Number(view.getBigInt64(at(t), true)), nsec: 0 };
+          if (S_ISCHR(inode.mode) || S_ISBLK(inode.mode)) inode.fop = this.special(inode);
+          return 0;
+        }),
+      sb_id: (h, buf, size) =>
+        guarded(() =>
+          ownSbOr(h, (sb) => {
+            const bytes = encoder.encode(sb.bdev?.name ?? sb.type.name);
+            if (bytes.length > size) return -ERRNO.ERANGE[0];
+            mod.memory.bytes(buf >>> 0, bytes.length).set(bytes);
+            return bytes.length;
+          }),
+        ),
+      sb_set_rdonly: (h) => ownSbOr(h, (sb) => ((sb.flags |= MS_RDONLY), 0)),
+      sb_show_options: (h, ptr, len) =>
+        guarded(() => ownSbOr(h, (sb) => ((sb.shownOptions = new TextDecoder().decode(mod.memory.bytes(ptr >>> 0, len))), 0))),
+    };
+  }
+}
+
+/** A host refusal (a bad address, say) as -errno, for symbols that return one. */
+function guarded(fn: () => number): number {
+  try {
+    return fn();
+  } catch (e) {
+    return refusal(e);
   }
 }

@@ -98,7 +98,7 @@ export class MountNamespace {
 
   /** /proc/mounts: "DEV DIR TYPE OPTS 0 0" per mount, in mount order. */
   show(): string {
-    return this.mounts.map((m) => `${escapeMountPath(m.devName)} ${escapeMountPath(this.pathOf(m))} ${m.sb.type.name} ${mountOptions(m.sb.flags)} 0 0\n`).join("");
+    return this.mounts.map((m) => `${escapeMountPath(m.devName)} ${escapeMountPath(this.pathOf(m))} ${m.sb.type.name} ${mountOptions(m.sb.flags)}${m.sb.shownOptions} 0 0\n`).join("");
   }
 
   list(): readonly Mount[] {
