@@ -1,17 +1,26 @@
 // ext2 on images made by mke2fs -d from a tree on the host: every name, size and byte compared, then
 // written through the kernel and checked by e2fsck -fn and debugfs afterwards.
 
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { O_RDONLY } from "../../abi/fcntl.js";
+import { O_APPEND, O_CREAT, O_RDONLY, O_WRONLY } from "../../abi/fcntl.js";
 import { S_ISDIR, S_ISLNK, S_ISREG } from "../../abi/stat.js";
 import { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
-import { cliRunner, dmesg, scratchDir, type CliResult } from "../helpers.js";
+import { cliRunner, dmesg, expectErrno, scratchDir, type CliResult } from "../helpers.js";
+import { names, neg, sys, text, userBuffer, writeFile } from "../vfs_helpers.js";
 import {
-  HAVE_E2FSPROGS, makeTree, mkfs, okRunner, shareDir, SLOW_TARGET, SPARSE_AT, SPARSE_SIZE, pseudoRandom,
+  debugfs, debugfsCat, fsck, HAVE_E2FSPROGS, makeTree, mkfs, okRunner, shareDir, SLOW_TARGET, SPARSE_AT, SPARSE_SIZE, pseudoRandom,
 } from "./ext2_images.js";
+
+/** bytes copied into the task's memory, for raw write(2) calls. */
+function userBytes(libc: Libc, data: Uint8Array): number {
+  const ptr = userBuffer(libc, data.length);
+  libc.task.mm.bytes(ptr, data.length).set(data);
+  return ptr;
+}
 
 const scratch = scratchDir("ext2");
 afterAll(() => scratch.cleanup());
@@ -79,5 +88,97 @@ describe.skipIf(!HAVE_E2FSPROGS)("ext2 (needs e2fsprogs: mke2fs, e2fsck, debugfs
     expect(st.size).toBe(SPARSE_SIZE);
     expect(st.blocks).toBeLessThan(64);
     expect(dmesg(k).join("\n")).not.toContain("EXT2-fs (loop0): error");
+  });
+});
+
+describe.skipIf(!HAVE_E2FSPROGS)("ext2 writes, checked by e2fsck -fn and debugfs (needs e2fsprogs)", () => {
+  const image = (name: string) => join(scratch.dir, name);
+  const bytes = (s: string) => Buffer.from(s);
+
+  it("creates, appends, truncates, writes sparsely, makes and removes directories, renames and links; e2fsck finds it clean", async () => {
+    copyFileSync(golden, image("rw.img"));
+    await ok("mount -t ext2 -o loop /h/rw.img /mnt/e");
+    writeFile(libc, "/mnt/e/new.txt", "first line\n");
+    const fd = libc.open("/mnt/e/new.txt", O_WRONLY | O_APPEND);
+    libc.write(fd, "appended\n");
+    libc.close(fd);
+    writeFile(libc, "/mnt/e/big.bin", pseudoRandom(300 * 1024, 9));
+    libc.truncate("/mnt/e/big.bin", 100 * 1024 + 17);
+    libc.truncate("/mnt/e/one_mib.bin", 5000);
+    const sp = libc.open("/mnt/e/holes", O_WRONLY | O_CREAT, 0o600);
+    libc.pwrite(sp, "at 20 MiB", 20 * 1024 * 1024);
+    libc.pwrite(sp, "at 70 MiB", 70 * 1024 * 1024);
+    libc.close(sp);
+    libc.mkdir("/mnt/e/d1");
+    libc.mkdir("/mnt/e/d1/d2");
+    writeFile(libc, "/mnt/e/d1/d2/inner", "inner\n");
+    libc.mkdir("/mnt/e/gone");
+    libc.rmdir("/mnt/e/gone");
+    libc.unlink("/mnt/e/empty");
+    libc.rename("/mnt/e/new.txt", "/mnt/e/renamed.txt");
+    libc.rename("/mnt/e/d1/d2", "/mnt/e/many/d2");
+    writeFile(libc, "/mnt/e/victim", "to be replaced\n");
+    libc.rename("/mnt/e/renamed.txt", "/mnt/e/victim");
+    for (let i = 0; i < 100; i++) libc.unlink(`/mnt/e/many/entry-${String(i * 3).padStart(3, "0")}`);
+    libc.symlink("victim", "/mnt/e/fast2");
+    libc.symlink("x".repeat(200), "/mnt/e/slow2");
+    libc.chmod("/mnt/e/victim", 0o600);
+    await ok("umount /mnt/e");
+
+    const check = fsck(image("rw.img"));
+    expect(check.out).not.toMatch(/Fix\?/);
+    expect(check.status).toBe(0);
+    const cat = (p: string) => debugfsCat(image("rw.img"), p);
+    expect(cat("/victim")).toEqual(bytes("first line\nappended\n"));
+    expect(cat("/big.bin")).toEqual(Buffer.from(pseudoRandom(300 * 1024, 9).subarray(0, 100 * 1024 + 17)));
+    expect(cat("/one_mib.bin")).toEqual(Buffer.from(pseudoRandom(1024 * 1024).subarray(0, 5000)));
+    const holes = cat("/holes");
+    expect(holes.length).toBe(70 * 1024 * 1024 + 9);
+    expect(holes.subarray(20 * 1024 * 1024, 20 * 1024 * 1024 + 9).toString()).toBe("at 20 MiB");
+    expect(holes.subarray(70 * 1024 * 1024).toString()).toBe("at 70 MiB");
+    expect(holes.subarray(0, 20 * 1024 * 1024).every((b) => b === 0)).toBe(true);
+    expect(cat("/many/d2/inner")).toEqual(bytes("inner\n"));
+    expect(debugfs(image("rw.img"), "stat /victim")).toMatch(/Mode:\s+0600/);
+    expect(debugfs(image("rw.img"), "stat /slow2")).toMatch(/Fast link dest|Type: symlink/);
+    expect(debugfs(image("rw.img"), "ls /")).not.toMatch(/\bempty\b|\bgone\b|new\.txt|renamed\.txt/);
+  });
+
+  it("fills the disk until ENOSPC, keeps what was written, and frees it all again", async () => {
+    mkfs(image("small.img"), 2048);
+    await ok("mount -t ext2 -o loop /h/small.img /mnt/e");
+    const fd = libc.open("/mnt/e/fill", O_WRONLY | O_CREAT, 0o644);
+    const chunk = pseudoRandom(64 * 1024, 3);
+    let written = 0;
+    let n: number;
+    while ((n = sys(libc, "write", fd, userBytes(libc, chunk), chunk.length)) > 0) written += n;
+    expect(n).toBe(neg("ENOSPC"));
+    libc.close(fd);
+    expect(libc.stat("/mnt/e/fill").size).toBe(written);
+    expect(written).toBeGreaterThan(1500 * 1024);
+    expectErrno(() => writeFile(libc, "/mnt/e/more", "x"), "ENOSPC");
+    await ok("umount /mnt/e");
+    expect(fsck(image("small.img")).status).toBe(0);
+    const back = debugfsCat(image("small.img"), "/fill");
+    expect(back.length).toBe(written);
+    for (let at = 0; at < written; at += chunk.length) expect(back.subarray(at, at + chunk.length).equals(Buffer.from(chunk).subarray(0, Math.min(chunk.length, written - at)))).toBe(true);
+
+    await ok("mount -t ext2 -o loop /h/small.img /mnt/e");
+    libc.unlink("/mnt/e/more");
+    libc.unlink("/mnt/e/fill");
+    await ok("umount /mnt/e");
+    expect(fsck(image("small.img")).status).toBe(0);
+  });
+
+  it("reads dir_index directories (e2fsck -D) as linear ones, and writes them back unindexed", async () => {
+    copyFileSync(golden, image("htree.img"));
+    spawnSync("e2fsck", ["-fyD", image("htree.img")]);
+    expect(debugfs(image("htree.img"), "stat /many")).toMatch(/Flags: 0x1000/);
+    await ok("mount -t ext2 -o loop /h/htree.img /mnt/e");
+    expect(names(libc, "/mnt/e/many").sort()).toEqual(readdirSync(join(tree, "many")).sort());
+    expect(text(libc.readFile("/mnt/e/many/entry-299"))).toBe("entry 299\n");
+    writeFile(libc, "/mnt/e/many/added", "added\n");
+    await ok("umount /mnt/e");
+    expect(fsck(image("htree.img")).status).toBe(0);
+    expect(debugfsCat(image("htree.img"), "/many/added")).toEqual(bytes("added\n"));
   });
 });

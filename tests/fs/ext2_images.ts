@@ -70,7 +70,12 @@ export function fsck(image: string): { status: number; out: string } {
 
 /** debugfs -R 'cat PATH': the file's bytes as e2fsprogs reads them. */
 export function debugfsCat(image: string, path: string): Buffer {
-  return execFileSync("debugfs", ["-R", `cat "${path}"`, image], { stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 26 });
+  return execFileSync("debugfs", ["-R", `cat "${path}"`, image], { stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 28 });
+}
+
+/** What a debugfs request prints. */
+export function debugfs(image: string, request: string): string {
+  return execFileSync("debugfs", ["-R", request, image], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
 }
 
 /** A command line that must succeed; its output. */
