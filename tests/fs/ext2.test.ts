@@ -1,8 +1,9 @@
 // ext2 on images made by mke2fs -d from a tree on the host: every name, size and byte compared, then
 // written through the kernel and checked by e2fsck -fn and debugfs afterwards.
 
-import { spawnSync } from "node:child_process";
-import { copyFileSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { O_APPEND, O_CREAT, O_RDONLY, O_WRONLY } from "../../abi/fcntl.js";
@@ -180,5 +181,132 @@ describe.skipIf(!HAVE_E2FSPROGS)("ext2 writes, checked by e2fsck -fn and debugfs
     await ok("umount /mnt/e");
     expect(fsck(image("htree.img")).status).toBe(0);
     expect(debugfsCat(image("htree.img"), "/many/added")).toEqual(bytes("added\n"));
+  });
+});
+
+/** The file's bytes, to show an image was not written. */
+const digest = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
+
+describe.skipIf(!HAVE_E2FSPROGS)("ext2 on damaged images (needs e2fsprogs)", () => {
+  const image = (name: string) => join(scratch.dir, name);
+
+  /** A small image with a file and a directory, damaged by `damage` (given the image's bytes). */
+  function damaged(name: string, damage: (img: Buffer) => void): string {
+    const path = image(name);
+    const src = join(scratch.dir, `${name}.tree`);
+    mkdirSync(join(src, "d"), { recursive: true });
+    writeFileSync(join(src, "f"), "a file\n".repeat(1000));
+    writeFileSync(join(src, "ok"), "still fine\n");
+    writeFileSync(join(src, "d", "inside"), "inside\n");
+    mkfs(path, 2048, src);
+    const img = readFileSync(path);
+    damage(img);
+    writeFileSync(path, img);
+    return path;
+  }
+
+  /** The first block of a file or directory, as debugfs lists it. */
+  const firstBlock = (path: string, file: string) => Number(debugfs(path, `blocks ${file}`).trim().split(/\s+/)[0]);
+
+  const noOops = () => {
+    expect(dmesg(k).join("\n")).not.toMatch(/Oops|BUG/);
+    expect(k.read("/proc/modules")).toMatch(/^ext2 /m);
+  };
+
+  it("refuses a superblock without the ext2 magic, naming the device, and writes nothing", async () => {
+    const path = damaged("nomagic.img", (img) => img.writeUInt16LE(0, 1024 + 56));
+    const before = digest(path);
+    const r = await run("mount -t ext2 -o loop /h/nomagic.img /mnt/e");
+    expect(r.status).not.toBe(0);
+    expect(r.err).toContain("wrong fs type, bad option, bad superblock on /dev/loop0");
+    expect(dmesg(k)).toContain("EXT2-fs (loop0): error: can't find an ext2 filesystem on dev loop0.");
+    expect(k.read("/proc/mounts")).not.toContain(" ext2 ");
+    expect(digest(path)).toBe(before);
+    noOops();
+  });
+
+  it("refuses an incompatible feature it does not know (extents), naming it", async () => {
+    const path = damaged("extents.img", (img) => img.writeUInt32LE(img.readUInt32LE(1024 + 96) | 0x40, 1024 + 96));
+    expect((await run("mount -t ext2 -o loop /h/extents.img /mnt/e")).status).not.toBe(0);
+    expect(dmesg(k)).toContain("EXT2-fs (loop0): error: couldn't mount because of unsupported optional features (40)");
+    noOops();
+  });
+
+  it("refuses group descriptors whose block bitmap lies outside the group", async () => {
+    const path = damaged("gdt.img", (img) => img.writeUInt32LE(5000, 2048));
+    const before = digest(path);
+    expect((await run("mount -t ext2 -o loop,ro /h/gdt.img /mnt/e")).status).not.toBe(0);
+    expect(dmesg(k)).toContain("EXT2-fs (loop0): error: ext2_check_descriptors: Block bitmap for group 0 not in group (block 5000)!");
+    expect(dmesg(k)).toContain("EXT2-fs (loop0): group descriptors corrupted");
+    expect(digest(path)).toBe(before);
+    noOops();
+  });
+
+  it("gives EIO for a file whose block pointer lies past the end, naming inode and block; the rest reads", async () => {
+    const path = damaged("pastend.img", () => undefined);
+    execFileSync("debugfs", ["-w", "-R", "sif /f block[2] 99999", path], { stdio: "ignore" });
+    const before = digest(path);
+    await ok("mount -t ext2 -o loop,ro /h/pastend.img /mnt/e");
+    expectErrno(() => libc.readFile("/mnt/e/f"), "EIO");
+    const ino = libc.stat("/mnt/e/f").ino;
+    expect(dmesg(k)).toContain(`EXT2-fs (loop0): error: ext2_get_branch: inode ${ino}: block 2 maps to 99999, outside the filesystem (2048 blocks)`);
+    expect(text(libc.readFile("/mnt/e/ok"))).toBe("still fine\n");
+    const fd = libc.open("/mnt/e/f", O_RDONLY);
+    expect(text(libc.pread(fd, 7, 0))).toBe("a file\n");
+    libc.close(fd);
+    await ok("umount /mnt/e");
+    expect(digest(path)).toBe(before);
+    noOops();
+  });
+
+  it("gives EIO for a directory entry with a bad rec_len, as ext2_check_folio words it", async () => {
+    const probe = damaged("reclen.img", () => undefined);
+    const block = firstBlock(probe, "/d");
+    const path = damaged("reclen.img", (img) => img.writeUInt16LE(0, block * 1024 + 4));
+    const before = digest(path);
+    await ok("mount -t ext2 -o loop,ro /h/reclen.img /mnt/e");
+    const ino = libc.stat("/mnt/e/d").ino;
+    expectErrno(() => libc.readdir("/mnt/e/d"), "EIO");
+    expectErrno(() => libc.stat("/mnt/e/d/inside"), "EIO");
+    expect(dmesg(k)).toContain(
+      `EXT2-fs (loop0): error: ext2_check_folio: bad entry in directory #${ino}: : rec_len is smaller than minimal - offset=0, inode=${ino}, rec_len=0, name_len=1`,
+    );
+    expect(text(libc.readFile("/mnt/e/ok"))).toBe("still fine\n");
+    await ok("umount /mnt/e");
+    expect(digest(path)).toBe(before);
+    noOops();
+  });
+
+  it("with errors=remount-ro, remounts read-only at the first error: ro in /proc/mounts, writes EROFS", async () => {
+    const path = damaged("remount.img", () => undefined);
+    execFileSync("debugfs", ["-w", "-R", "sif /f block[2] 99999", path], { stdio: "ignore" });
+    await ok("mount -t ext2 -o loop,errors=remount-ro /h/remount.img /mnt/e");
+    expect(k.read("/proc/mounts")).toContain("/dev/loop0 /mnt/e ext2 rw,relatime,errors=remount-ro 0 0\n");
+    expectErrno(() => libc.readFile("/mnt/e/f"), "EIO");
+    expect(dmesg(k)).toContain("EXT2-fs (loop0): error: remounting filesystem read-only");
+    expect(k.read("/proc/mounts")).toContain("/dev/loop0 /mnt/e ext2 ro,relatime,errors=remount-ro 0 0\n");
+    expectErrno(() => writeFile(libc, "/mnt/e/new", "x"), "EROFS");
+    await ok("umount /mnt/e");
+    // As Linux leaves it: marked with errors, and not clean, since the read-only umount writes no superblock.
+    expect(debugfs(path, "stats")).toMatch(/Filesystem state:\s+not clean with errors/);
+    noOops();
+  });
+});
+
+describe.skipIf(!HAVE_E2FSPROGS)("ext2 mounts (needs e2fsprogs)", () => {
+  it("is loaded on demand by mount -t ext2, shows errors= in /proc/mounts, and refuses an unknown option", async () => {
+    expect(k.read("/proc/modules")).not.toMatch(/^ext2 /m);
+    await ok("mount -t ext2 -o loop /h/golden.img /mnt/e");
+    expect(k.read("/proc/modules")).toMatch(/^ext2 \d+ 1 - Live/m);
+    expect(k.read("/proc/mounts")).toContain("/dev/loop0 /mnt/e ext2 rw,relatime,errors=continue 0 0\n");
+    expect(dmesg(k).join("\n")).not.toContain("EXT2-fs (loop0): warning");
+    expect((await run("rmmod ext2")).err).toBe("rmmod: ERROR: Module ext2 is in use\n");
+    await ok("umount /mnt/e");
+    expect(fsck(golden).status).toBe(0);
+    const r = await run("mount -t ext2 -o loop,bogus /h/golden.img /mnt/e");
+    expect(r.status).not.toBe(0);
+    expect(dmesg(k)).toContain('EXT2-fs (loop0): error: unrecognized mount option "bogus" or missing value');
+    await ok("mount -t ext2 -o loop,ro,errors=panic /h/golden.img /mnt/e");
+    expect(k.read("/proc/mounts")).toMatch(/ ext2 ro,relatime,errors=panic 0 0\n/);
   });
 });

@@ -56,9 +56,9 @@ export function makeTree(dir: string): void {
   execFileSync("truncate", ["-s", String(SPARSE_SIZE), join(dir, "sparse")]);
 }
 
-/** mke2fs -t ext2 of `kib` KiB with 1 KiB blocks, from tree when given. */
-export function mkfs(image: string, kib: number, tree?: string, extra: readonly string[] = []): void {
-  const args = ["-q", "-F", "-t", "ext2", "-b", "1024", ...extra, ...(tree ? ["-d", tree] : []), image, `${kib}k`];
+/** mke2fs -t ext2 of `kib` KiB with 1 KiB blocks (unless extra says -b), from tree when given. */
+export function mkfs(image: string, kib: number, tree?: string, extra: readonly string[] = ["-b", "1024"]): void {
+  const args = ["-q", "-F", "-t", "ext2", ...extra, ...(tree ? ["-d", tree] : []), image, `${kib}k`];
   execFileSync("mke2fs", args, { stdio: "pipe", env: { ...process.env, E2FSPROGS_FAKE_TIME: "1700000000" } });
 }
 
