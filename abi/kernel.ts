@@ -817,6 +817,13 @@ export const KERNEL_SYMBOLS = {
     gpl: false,
     doc: "Write the buffer now, if dirty, and wait. 0 or -EIO.",
   },
+  sync_blockdev: {
+    kind: "func",
+    params: [["sb", "u32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Write every dirty buffer of the superblock's device and wait (a filesystem's fsync). 0, -EIO if a write failed, -EINVAL for a superblock that is not the module's or has no device.",
+  },
   fget: {
     kind: "func",
     params: [["fd", "i32"]],

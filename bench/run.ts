@@ -14,6 +14,7 @@ import { callChart } from "./chart.js";
 import { buildBenchModules } from "./kbuild.js";
 import type { BenchContext, BenchPath, CallCheck, Figure, Finding, LoopCall, LoopKind, Skip, Stats } from "./path.js";
 import { block } from "./paths/block.js";
+import { ext2 } from "./paths/ext2.js";
 import { extism } from "./paths/extism.js";
 import { intra } from "./paths/intra.js";
 import { jco } from "./paths/jco.js";
@@ -29,7 +30,7 @@ import { markdownLines, reportLines } from "./report.js";
 import { evaluateTargets, type TargetResult } from "./targets.js";
 import { checkLoops } from "./wat.js";
 
-export const PATHS: readonly BenchPath[] = [native, js, intra, kernel, module, watchdog, vfs, block, extism, jco, load, scale];
+export const PATHS: readonly BenchPath[] = [native, js, intra, kernel, module, watchdog, vfs, block, ext2, extism, jco, load, scale];
 
 export const RESULTS_DIR = join(ROOT, "bench", "results");
 

@@ -10,6 +10,24 @@ import {
 
 const ENOSPC: i32 = 28;
 const bitmap = new Uint8Array(MAX_BLOCK);
+/** Which superblock's block the bitmap buffer holds: every change to a bitmap goes through it, so it stays true. */
+let heldSb: u32 = 0;
+let heldBlock: u32 = 0;
+
+/** The bitmap block into the buffer, unless it is there already. */
+function loadBitmap(s: Ext2Super, block: u32): bool {
+  if (heldSb == s.sb && heldBlock == block) return true;
+  heldSb = 0;
+  if (!readBlock(s, block, bitmap.dataStart)) return false;
+  heldSb = s.sb;
+  heldBlock = block;
+  return true;
+}
+
+/** Forget the bitmap held (at umount: the next mount may reuse the superblock's handle). */
+export function forgetBitmap(): void {
+  heldSb = 0;
+}
 
 /** The first clear bit of the bitmap from `from` below `limit`, or -1. */
 function findClear(from: u32, limit: u32): i32 {
@@ -48,7 +66,7 @@ export function newBlock(s: Ext2Super, goal: u32): u32 {
     const group = (start + i) % s.groups;
     if (s.descU16(group, BG_FREE_BLOCKS) == 0) continue;
     const bitmapBlock = s.descU32(group, BG_BLOCK_BITMAP);
-    if (!readBlock(s, bitmapBlock, bitmap.dataStart)) return 0;
+    if (!loadBitmap(s, bitmapBlock)) return 0;
     const from = i == 0 ? (goal - s.firstDataBlock) % s.blocksPerGroup : 0;
     let bit = findClear(from, blocksIn(s, group));
     if (bit < 0 && from > 0) bit = findClear(0, from);
@@ -86,7 +104,7 @@ export function newInode(s: Ext2Super, parentIno: u32, isDir: bool): u32 {
     const group = (start + i) % s.groups;
     if (s.descU16(group, BG_FREE_INODES) == 0) continue;
     const bitmapBlock = s.descU32(group, BG_INODE_BITMAP);
-    if (!readBlock(s, bitmapBlock, bitmap.dataStart)) return 0;
+    if (!loadBitmap(s, bitmapBlock)) return 0;
     const first: u32 = group == 0 ? s.firstIno - 1 : 0;
     const bit = findClear(first, s.inodesPerGroup);
     if (bit < 0) {
@@ -114,7 +132,7 @@ export function freeInode(s: Ext2Super, ino: u32, isDir: bool): void {
 
 /** Clear a bit that must be set; one already clear is an ext2_error naming what it stands for, and nothing changes. */
 function clearBit(s: Ext2Super, bitmapBlock: u32, bit: u32, fn: string, what: string): bool {
-  if (!readBlock(s, bitmapBlock, bitmap.dataStart)) return false;
+  if (!loadBitmap(s, bitmapBlock)) return false;
   if ((<u32>load<u8>(bitmap.dataStart + <usize>(bit >> 3)) & (<u32>1 << (bit & 7))) == 0) {
     ext2_error(s, fn, `bit already cleared for ${what}`);
     return false;

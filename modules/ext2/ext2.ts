@@ -7,13 +7,13 @@
 
 import {
   EINVAL, file_inode, file_system_type, inode_get_mode, inode_get_size, inode_set_size, KERN_ERR, KERN_WARNING, ktime_get_real_ts64, MS_RDONLY, register_filesystem,
-  S_IFDIR, S_IFMT, sb_bdev_nr_sectors, sb_id, sb_mount_data, sb_set_blocksize, sb_set_ops, sb_set_rdonly, sb_show_options, timespec64,
+  S_IFDIR, S_IFMT, sb_bdev_nr_sectors, sb_id, sb_mount_data, sb_set_blocksize, sb_set_ops, sb_set_rdonly, sb_show_options, sync_blockdev, timespec64,
   unregister_filesystem,
 } from "../../abi/include/kernel";
-import { freeInode } from "./balloc";
+import { forgetBitmap, freeInode } from "./balloc";
 import { ext2_create, ext2_lookup, ext2_mkdir, ext2_mknod, ext2_rename, ext2_rmdir, ext2_symlink, ext2_unlink } from "./namei";
 import { ext2_iterate, ext2_read, ext2_setattr, ext2_write } from "./file";
-import { forgetInode, iget, inodes, truncateBlocks, writeInode } from "./inode";
+import { forgetIndirect, forgetInode, iget, inodes, truncateBlocks, writeInode } from "./inode";
 import { dirFops, dirIops, fileFops, fileIops, sops } from "./ops";
 import {
   DESC_SIZE, ext2_error, ext2_msg, Ext2Super, EXT2_ERROR_FS, EXT2_ERRORS_CONTINUE, EXT2_ERRORS_PANIC, EXT2_ERRORS_RO, EXT2_ROOT_INO,
@@ -218,6 +218,8 @@ function ext2_mount(sb: u32, flags: i32): i32 {
 }
 
 function forgetSuper(s: Ext2Super): void {
+  forgetBitmap();
+  forgetIndirect();
   const handles = s.inodes.values();
   for (let i = 0; i < handles.length; i++) inodes.delete(handles[i]);
   supers.delete(s.sb);
@@ -252,12 +254,13 @@ function ext2_evict_inode(inode: u32): void {
   forgetInode(ei);
 }
 
-/** fsync: the inode (with the VFS's times and mode) and the superblock's counts into their buffers. */
+/** fsync: the inode (with the VFS's times and mode) and the superblock's counts, then the device's dirty buffers, written. */
 function ext2_fsync(file: u32): i32 {
   const ei = inodes.get(file_inode(file));
+  if (ei.s.readOnly) return 0;
   if (!writeInode(ei)) return -5;
   ei.s.writeSuper(false);
-  return 0;
+  return sync_blockdev(ei.s.sb);
 }
 
 export function init_module(): i32 {

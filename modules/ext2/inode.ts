@@ -72,6 +72,23 @@ export const inodes = new Map<u32, Ext2Inode>();
 const attr = new inode_attr();
 const ind = new StaticArray<Uint8Array>(4);
 for (let i = 0; i < 4; i++) ind[i] = new Uint8Array(MAX_BLOCK);
+/** The superblock and block each level's indirect buffer holds (0: none), so a sequential pass reads each once. */
+const indSb = new StaticArray<u32>(4);
+const indBlock = new StaticArray<u32>(4);
+
+function loadInd(s: Ext2Super, level: i32, block: u32): bool {
+  if (indSb[level] == s.sb && indBlock[level] == block) return true;
+  indSb[level] = 0;
+  if (!readBlock(s, block, ind[level].dataStart)) return false;
+  indSb[level] = s.sb;
+  indBlock[level] = block;
+  return true;
+}
+
+/** Forget what the indirect buffers hold: blocks were freed (and may come back as data), or a superblock went. */
+export function forgetIndirect(): void {
+  for (let i = 0; i < 4; i++) indSb[i] = 0;
+}
 const zeros = new Uint8Array(MAX_BLOCK);
 const linkBuf = new Uint8Array(MAX_BLOCK);
 
@@ -266,7 +283,7 @@ export function bmap(ei: Ext2Inode, lblk: u32, create: bool): u32 {
   } else if (!checkPtr(ei, ptr, lblk)) return 0;
   for (let level = 1; level <= depth; level++) {
     const buf = ind[level];
-    if (!readBlock(s, ptr, buf.dataStart)) return 0;
+    if (!loadInd(s, level, ptr)) return 0;
     const slot = buf.dataStart + <usize>(path[level] * 4);
     let next = load<u32>(slot);
     if (next == 0) {
@@ -304,6 +321,7 @@ export function truncateBlocks(ei: Ext2Inode, from: u32): void {
   const type = ei.mode & S_IFMT;
   // A device's i_block holds its number and a fast symlink's its target: neither has blocks.
   if ((type != S_IFREG && type != S_IFDIR && type != S_IFLNK) || ei.fastSymlink) return;
+  forgetIndirect();
   const s = ei.s;
   const p = <u64>(s.blockSize / 4);
   for (let i = <i32>min<u32>(from, 12); i < EXT2_NDIR_BLOCKS; i++) release(ei, i, 0);
@@ -372,6 +390,7 @@ function truncPartial(ei: Ext2Inode, block: u32, level: i32, from: u64): void {
     freeTree(ei, child, level - 1);
   }
   writeBytes(s, block, 0, buf.dataStart, s.blockSize);
+  forgetIndirect();
 }
 
 function fail(err: i32): u32 {
