@@ -43,7 +43,11 @@ const FN = "usize";
 export const STRUCTS = {
   timespec64: [["tv_sec", "i64"], ["tv_nsec", "i64"]],
   file_system_type: [["name", "string"], ["fs_flags", "u32"], ["mount", FN], ["kill_sb", FN]],
-  super_operations: [["evict_inode", FN], ["put_super", FN]],
+  super_operations: [["evict_inode", FN], ["put_super", FN], ["statfs", FN]],
+  kstatfs: [
+    ["f_type", "i64"], ["f_bsize", "i64"], ["f_blocks", "i64"], ["f_bfree", "i64"], ["f_bavail", "i64"], ["f_files", "i64"],
+    ["f_ffree", "i64"], ["f_fsid", "i64"], ["f_namelen", "i64"],
+  ],
   inode_operations: [
     ["lookup", FN], ["create", FN], ["mkdir", FN], ["mknod", FN], ["symlink", FN], ["unlink", FN], ["rmdir", FN],
     ["rename", FN], ["setattr", FN],

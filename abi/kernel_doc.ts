@@ -241,6 +241,27 @@ export const STRUCT_DOCS: { readonly [S in StructName]: StructDoc<S> } = {
         context: "Not called.",
         empty: "Nothing.",
       },
+      statfs: {
+        signature: "(sb: u32, buf: usize): i32",
+        does: "statfs(2) and fstatfs(2) on the filesystem: fill the struct kstatfs at buf (zeroed, with f_bsize 4096 and f_namelen 255 filled in) with the superblock's figures.",
+        returns: "0, or a negative errno that the system call returns.",
+        context: "The statfs or fstatfs system call of a task.",
+        empty: "simple_statfs: f_type 0, f_bsize 4096, f_namelen 255, no block or inode counts.",
+      },
+    },
+  },
+  kstatfs: {
+    doc: "What a filesystem's statfs reports (struct kstatfs), which statfs(2) copies into the caller's struct statfs.",
+    fields: {
+      f_type: { value: "The filesystem's magic number (0xef53 for ext2)." },
+      f_bsize: { value: "Its block size in bytes." },
+      f_blocks: { value: "Blocks for data, in f_bsize units." },
+      f_bfree: { value: "Free blocks." },
+      f_bavail: { value: "Free blocks an unprivileged user may take (less the reserved ones)." },
+      f_files: { value: "Inodes in all." },
+      f_ffree: { value: "Free inodes." },
+      f_fsid: { value: "An identifier of the filesystem (its two 32-bit halves are f_fsid's two ints)." },
+      f_namelen: { value: "The longest name it takes." },
     },
   },
   inode_operations: {

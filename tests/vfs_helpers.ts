@@ -4,7 +4,7 @@
 
 import { errno, type ErrnoName } from "../abi/errno.js";
 import { O_CREAT, O_TRUNC, O_WRONLY } from "../abi/fcntl.js";
-import { S_ISDIR, S_ISLNK, S_ISREG } from "../abi/stat.js";
+import { S_ISDIR, S_ISLNK, S_ISREG, STATFS_LAYOUT } from "../abi/stat.js";
 import { SYSCALLS, type SyscallName } from "../abi/syscalls.js";
 import { Kernel } from "../host/init/main.js";
 import { KernelError } from "../host/kernel/error.js";
@@ -99,4 +99,13 @@ export function writeFile(libc: Libc, path: string, content: string | Uint8Array
   } finally {
     libc.close(fd);
   }
+}
+
+/** statfs or fstatfs into a struct statfs, its fields by name (fsid as its two ints). */
+export function statfs(libc: Libc, target: string | number): Record<string, number> {
+  const buf = userBuffer(libc, STATFS_LAYOUT.size);
+  const r = typeof target === "string" ? sys(libc, "statfs", userString(libc, target), buf) : sys(libc, "fstatfs", target, buf);
+  if (r !== 0) throw new Error(`statfs ${target}: ${r}`);
+  const view = new DataView(libc.task.mm.bytes(buf, STATFS_LAYOUT.size).slice().buffer);
+  return Object.fromEntries(STATFS_LAYOUT.fields.map((f) => [f.name, f.size === 8 ? Number(view.getBigInt64(f.offset, true)) : view.getInt32(f.offset, true)]));
 }

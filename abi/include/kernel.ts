@@ -579,6 +579,20 @@ export const ZERO_SIZE_PTR: usize = 16;
 @unmanaged export class super_operations {
   evict_inode: usize = 0;
   put_super: usize = 0;
+  statfs: usize = 0;
+}
+
+// @ts-ignore: decorator
+@unmanaged export class kstatfs {
+  f_type: i64 = 0;
+  f_bsize: i64 = 0;
+  f_blocks: i64 = 0;
+  f_bfree: i64 = 0;
+  f_bavail: i64 = 0;
+  f_files: i64 = 0;
+  f_ffree: i64 = 0;
+  f_fsid: i64 = 0;
+  f_namelen: i64 = 0;
 }
 
 // @ts-ignore: decorator

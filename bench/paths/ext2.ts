@@ -84,12 +84,12 @@ export const ext2: BenchPath = {
     for (let at = 0; at < img.length; at += 4096) if (img.subarray(at, at + 4096).some((b) => b !== 0)) libc.pwrite(fd, img.subarray(at, at + 4096), at);
     libc.close(fd);
     sh.exec("mount -t ext2 /dev/ram0 /mnt/brd");
-    const targets = { brd: "/mnt/brd", loop: "/mnt/loop", ramfs: "/mnt/ram" };
+    const dirs = { brd: "/mnt/brd", loop: "/mnt/loop", ramfs: "/mnt/ram" };
+    const targets = Object.entries(dirs).map(([name, dir]) => [name, dir, passes(libc, dir, bytes)] as const);
     const runs = ctx.quick ? 2 : 5;
     const samples: Record<string, number[]> = {};
     for (let r = 0; r <= runs; r++) {
-      for (const [name, dir] of Object.entries(targets)) {
-        const p = passes(libc, dir, bytes);
+      for (const [name, dir, p] of targets) {
         const w = seconds(p.write);
         const rd = seconds(p.read);
         const f = seconds(p.files);

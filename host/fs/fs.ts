@@ -20,9 +20,24 @@ export interface Iattr {
   mode?: number;
 }
 
+/** What statfs reports of a filesystem (struct kstatfs); counts in f_bsize blocks. */
+export interface Kstatfs {
+  type: number;
+  bsize: number;
+  blocks: number;
+  bfree: number;
+  bavail: number;
+  files: number;
+  ffree: number;
+  fsid: bigint;
+  namelen: number;
+}
+
 export interface SuperOperations {
   /** Called when the last mount of the superblock goes away (kill_sb). */
   killSb?(sb: SuperBlock): void;
+  /** statfs(2)'s figures; without it, simple_statfs's (a 4096-byte block size, names of 255 bytes, no counts). */
+  statfs?(sb: SuperBlock): Kstatfs;
   /** The inode is gone: no links and no users left (evict_inode). */
   evictInode?(inode: Inode): void;
 }

@@ -18,7 +18,7 @@ import { moduleFunction, type Guard, type ModuleFn } from "../module/fnptr.js";
 import type { PollTable } from "../kernel/wait.js";
 import type { Module } from "../module/internal.js";
 import type { KernelFunctions } from "../module/ksyms.js";
-import type { DirContext, File, FileOperations, FileSystemType, Inode, InodeOperations, SuperBlock } from "./fs.js";
+import type { DirContext, File, FileOperations, FileSystemType, Inode, InodeOperations, Kstatfs, SuperBlock } from "./fs.js";
 import type { Filesystems } from "./filesystems.js";
 
 const LAYOUT = {
@@ -27,6 +27,7 @@ const LAYOUT = {
   iops: layoutStruct("inode_operations", STRUCTS.inode_operations),
   fops: layoutStruct("file_operations", STRUCTS.file_operations),
   attr: layoutStruct("inode_attr", STRUCTS.inode_attr),
+  kstatfs: layoutStruct("kstatfs", STRUCTS.kstatfs),
 };
 
 /** FS_REQUIRES_DEV in file_system_type.fs_flags. */
@@ -278,6 +279,29 @@ export class ModuleFilesystems {
     }
   }
 
+  /** super_operations.statfs into a kstatfs in the module's memory (zeroed, with simple_statfs's block size and name length). */
+  private statfs(mod: Module, fn: Fn, sb: SuperBlock): Kstatfs {
+    const layout = LAYOUT.kstatfs;
+    const ptr = mod.slab.kmalloc(layout.size, 0);
+    if (ptr === 0) throw new KernelError("ENOMEM", `${mod.name}: no memory for statfs`);
+    try {
+      const view = mod.memory.view(ptr, layout.size);
+      const at = (name: string) => layout.fields.find((f) => f.name === name)!.offset;
+      for (let i = 0; i < layout.size; i += 8) view.setBigInt64(i, 0n, true);
+      view.setBigInt64(at("f_bsize"), 4096n, true);
+      view.setBigInt64(at("f_namelen"), 255n, true);
+      check(fn(this.sbs.handle(sb), ptr), "statfs");
+      const get = (name: string) => Number(mod.memory.view(ptr, layout.size).getBigInt64(at(name), true));
+      return {
+        type: get("f_type"), bsize: get("f_bsize"), blocks: get("f_blocks"), bfree: get("f_bfree"), bavail: get("f_bavail"),
+        files: get("f_files"), ffree: get("f_ffree"), fsid: mod.memory.view(ptr, layout.size).getBigUint64(at("f_fsid"), true),
+        namelen: get("f_namelen"),
+      };
+    } finally {
+      mod.slab.kfree(ptr);
+    }
+  }
+
   /** The filesystem types a module left registered, withdrawn at rmmod. */
   reclaim(mod: Module): string[] {
     const types = [...(this.registered.get(mod)?.values() ?? [])];
@@ -333,7 +357,9 @@ export class ModuleFilesystems {
           if (!sb) return EINVAL;
           const o = mod.memory.readStruct(ptr, LAYOUT.sops);
           const evict = this.fn(mod, o.evict_inode!, "super_operations.evict_inode");
+          const statfs = this.fn(mod, o.statfs!, "super_operations.statfs");
           sb.op = { ...sb.op, evictInode: (inode) => this.evict(evict, inode) };
+          if (statfs) sb.op.statfs = (s) => this.statfs(mod, statfs, s);
           return 0;
         }),
       inode_set_ops: (handle, iops, fops) =>

@@ -6,7 +6,7 @@
 // features, the geometry and the group descriptors, and refuses what it cannot trust with Linux's message.
 
 import {
-  EINVAL, file_inode, file_system_type, inode_get_mode, inode_get_size, inode_set_size, KERN_ERR, KERN_WARNING, ktime_get_real_ts64, MS_RDONLY, register_filesystem,
+  EINVAL, file_inode, file_system_type, kstatfs, inode_get_mode, inode_get_size, inode_set_size, KERN_ERR, KERN_WARNING, ktime_get_real_ts64, MS_RDONLY, register_filesystem,
   S_IFDIR, S_IFMT, sb_bdev_nr_sectors, sb_id, sb_mount_data, sb_set_blocksize, sb_set_ops, sb_set_rdonly, sb_show_options, sync_blockdev, timespec64,
   unregister_filesystem,
 } from "../../abi/include/kernel";
@@ -18,7 +18,7 @@ import { dirFops, dirIops, fileFops, fileIops, sops } from "./ops";
 import {
   DESC_SIZE, ext2_error, ext2_msg, Ext2Super, EXT2_ERROR_FS, EXT2_ERRORS_CONTINUE, EXT2_ERRORS_PANIC, EXT2_ERRORS_RO, EXT2_ROOT_INO,
   EXT2_SUPER_MAGIC, EXT2_VALID_FS, INCOMPAT_FILETYPE, INCOMPAT_SUPP, readBlock, RO_COMPAT_SUPP, S_BLOCKS_COUNT, S_BLOCKS_PER_GROUP,
-  S_ERRORS, S_FEATURE_INCOMPAT, S_FEATURE_RO_COMPAT, S_FIRST_DATA_BLOCK, S_FIRST_INO, S_INODE_SIZE, S_INODES_COUNT,
+  S_ERRORS, S_FEATURE_INCOMPAT, S_FREE_BLOCKS, S_FREE_INODES, S_R_BLOCKS_COUNT, S_FEATURE_RO_COMPAT, S_FIRST_DATA_BLOCK, S_FIRST_INO, S_INODE_SIZE, S_INODES_COUNT,
   S_INODES_PER_GROUP, S_LOG_BLOCK_SIZE, S_MAGIC, S_MNT_COUNT, S_MTIME, S_REV_LEVEL, S_STATE, S_WTIME, BG_BLOCK_BITMAP,
   BG_INODE_BITMAP, BG_INODE_TABLE,
 } from "./super";
@@ -241,6 +241,40 @@ function ext2_kill_sb(sb: u32): void {
   forgetSuper(s);
 }
 
+function isPowerOf(n: u32, base: u32): bool {
+  let p: u32 = 1;
+  while (p < n) p *= base;
+  return p == n;
+}
+
+/** ext2_bg_has_super(): with sparse_super, only groups 0, 1 and powers of 3, 5 and 7 carry a superblock backup. */
+function hasSuper(s: Ext2Super, group: u32): bool {
+  if ((s.u32(S_FEATURE_RO_COMPAT) & 1) == 0 || group <= 1) return true;
+  return isPowerOf(group, 3) || isPowerOf(group, 5) || isPowerOf(group, 7);
+}
+
+/** ext2_statfs(): blocks less the overhead (superblocks, descriptors, bitmaps, inode tables), free less reserved. */
+function ext2_statfs(sb: u32, buf: usize): i32 {
+  const s = supers.get(sb);
+  const st = changetype<kstatfs>(buf);
+  const bs = <u32>s.blockSize;
+  const gdb = (s.groups * <u32>DESC_SIZE + bs - 1) / bs;
+  const itb = (s.inodesPerGroup * <u32>s.inodeSize + bs - 1) / bs;
+  let overhead = <u64>s.firstDataBlock + <u64>s.groups * <u64>(2 + itb);
+  for (let g: u32 = 0; g < s.groups; g++) if (hasSuper(s, g)) overhead += 1 + <u64>gdb;
+  const free = <i64>s.u32(S_FREE_BLOCKS);
+  st.f_type = EXT2_SUPER_MAGIC;
+  st.f_bsize = s.blockSize;
+  st.f_blocks = <i64>s.blocksCount - <i64>overhead;
+  st.f_bfree = free;
+  st.f_bavail = max<i64>(0, free - <i64>s.u32(S_R_BLOCKS_COUNT));
+  st.f_files = s.inodesCount;
+  st.f_ffree = s.u32(S_FREE_INODES);
+  st.f_fsid = <i64>(load<u64>(s.raw.dataStart + 104) ^ load<u64>(s.raw.dataStart + 112));
+  st.f_namelen = 255;
+  return 0;
+}
+
 /** ext2_evict_inode() of an inode with no links left: its blocks and its number go back to the bitmaps. */
 function ext2_evict_inode(inode: u32): void {
   if (!inodes.has(inode)) return;
@@ -279,6 +313,7 @@ export function init_module(): i32 {
   fileFops.write = ext2_write.index;
   fileFops.fsync = ext2_fsync.index;
   sops.evict_inode = ext2_evict_inode.index;
+  sops.statfs = ext2_statfs.index;
   fsType.name = "ext2";
   fsType.fs_flags = FS_REQUIRES_DEV;
   fsType.mount = ext2_mount.index;

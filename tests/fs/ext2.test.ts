@@ -11,7 +11,7 @@ import { S_ISDIR, S_ISLNK, S_ISREG } from "../../abi/stat.js";
 import { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
 import { cliRunner, dmesg, expectErrno, scratchDir, type CliResult } from "../helpers.js";
-import { names, neg, sys, text, userBuffer, writeFile } from "../vfs_helpers.js";
+import { names, neg, statfs, sys, text, userBuffer, writeFile } from "../vfs_helpers.js";
 import {
   debugfs, debugfsCat, fsck, HAVE_E2FSPROGS, makeTree, mkfs, okRunner, shareDir, SLOW_TARGET, SPARSE_AT, SPARSE_SIZE, pseudoRandom,
 } from "./ext2_images.js";
@@ -294,6 +294,21 @@ describe.skipIf(!HAVE_E2FSPROGS)("ext2 on damaged images (needs e2fsprogs)", () 
 });
 
 describe.skipIf(!HAVE_E2FSPROGS)("ext2 mounts (needs e2fsprogs)", () => {
+  it("reports the superblock's figures to statfs, as ext2_statfs counts them", async () => {
+    await ok("mount -t ext2 -o loop,ro /h/golden.img /mnt/e");
+    const stats = debugfs(golden, "stats");
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(stats)![1]);
+    const groups = Math.ceil((field("Block count") - field("First block")) / field("Blocks per group"));
+    const withSuper = [...Array(groups).keys()].filter((g) => g <= 1 || [3, 5, 7].some((b) => b ** Math.round(Math.log(g) / Math.log(b)) === g)).length;
+    const overhead = field("First block") + withSuper * (1 + Math.ceil((groups * 32) / 1024)) + groups * (2 + field("Inode blocks per group"));
+    expect(statfs(libc, "/mnt/e/many")).toMatchObject({
+      f_type: 0xef53, f_bsize: 1024, f_blocks: field("Block count") - overhead, f_bfree: field("Free blocks"),
+      f_bavail: field("Free blocks") - field("Reserved block count"), f_files: field("Inode count"), f_ffree: field("Free inodes"),
+      f_namelen: 255, f_frsize: 1024, f_flags: 0x1021,
+    });
+    expectErrno(() => writeFile(libc, "/mnt/e/x", "x"), "EROFS");
+  });
+
   it("is loaded on demand by mount -t ext2, shows errors= in /proc/mounts, and refuses an unknown option", async () => {
     expect(k.read("/proc/modules")).not.toMatch(/^ext2 /m);
     await ok("mount -t ext2 -o loop /h/golden.img /mnt/e");
