@@ -10,23 +10,37 @@ import {
 
 const ENOSPC: i32 = 28;
 const bitmap = new Uint8Array(MAX_BLOCK);
-/** Which superblock's block the bitmap buffer holds: every change to a bitmap goes through it, so it stays true. */
-let heldSb: u32 = 0;
+/**
+ * Which filesystem's bitmap block the buffer holds. Every change to a bitmap goes through it, so it stays
+ * true; the changes reach the block's buffer when another block is needed and at flushBitmap().
+ */
+let held: Ext2Super | null = null;
 let heldBlock: u32 = 0;
+let heldDirty: bool = false;
 
-/** The bitmap block into the buffer, unless it is there already. */
+/** The bitmap block into the buffer, unless it is there already (the one held written first if changed). */
 function loadBitmap(s: Ext2Super, block: u32): bool {
-  if (heldSb == s.sb && heldBlock == block) return true;
-  heldSb = 0;
+  if (held === s && heldBlock == block) return true;
+  flushBitmap();
+  held = null;
   if (!readBlock(s, block, bitmap.dataStart)) return false;
-  heldSb = s.sb;
+  held = s;
   heldBlock = block;
   return true;
 }
 
-/** Forget the bitmap held (at umount: the next mount may reuse the superblock's handle). */
+/** Write the bitmap held into its buffer if it changed (at the end of each operation, and before umount). */
+export function flushBitmap(): void {
+  const s = held;
+  if (s === null || !heldDirty) return;
+  heldDirty = false;
+  writeBytes(s, heldBlock, 0, bitmap.dataStart, s.blockSize);
+}
+
+/** Forget the bitmap held, written first (at umount: the next mount may reuse the superblock's handle). */
 export function forgetBitmap(): void {
-  heldSb = 0;
+  flushBitmap();
+  held = null;
 }
 
 /** The first clear bit of the bitmap from `from` below `limit`, or -1. */
@@ -42,12 +56,12 @@ function findClear(from: u32, limit: u32): i32 {
   return -1;
 }
 
-/** Set or clear a bit in the bitmap held, writing its byte back to the bitmap block. */
-function flip(s: Ext2Super, block: u32, bit: u32, set: bool): void {
+/** Set or clear a bit in the bitmap held. */
+function flip(bit: u32, set: bool): void {
   const at = bitmap.dataStart + <usize>(bit >> 3);
   const mask = <u8>(<u32>1 << (bit & 7));
   store<u8>(at, set ? load<u8>(at) | mask : load<u8>(at) & ~mask);
-  writeBytes(s, block, <i32>(bit >> 3), at, 1);
+  heldDirty = true;
 }
 
 /** Blocks in a group: the last one stops at the end of the filesystem. */
@@ -74,7 +88,7 @@ export function newBlock(s: Ext2Super, goal: u32): u32 {
       ext2_error(s, "ext2_new_blocks", `Free blocks count corrupted for block group ${group}`);
       return fail(-5);
     }
-    flip(s, bitmapBlock, <u32>bit, true);
+    flip(<u32>bit, true);
     s.addDesc(group, BG_FREE_BLOCKS, -1);
     s.setU32(S_FREE_BLOCKS, s.u32(S_FREE_BLOCKS) - 1);
     s.lastBlock = s.firstDataBlock + group * s.blocksPerGroup + <u32>bit;
@@ -111,7 +125,7 @@ export function newInode(s: Ext2Super, parentIno: u32, isDir: bool): u32 {
       ext2_error(s, "ext2_new_inode", `Free inodes count corrupted in group ${group}`);
       return fail(-5);
     }
-    flip(s, bitmapBlock, <u32>bit, true);
+    flip(<u32>bit, true);
     s.addDesc(group, BG_FREE_INODES, -1);
     if (isDir) s.addDesc(group, BG_USED_DIRS, 1);
     s.setU32(S_FREE_INODES, s.u32(S_FREE_INODES) - 1);
@@ -137,7 +151,7 @@ function clearBit(s: Ext2Super, bitmapBlock: u32, bit: u32, fn: string, what: st
     ext2_error(s, fn, `bit already cleared for ${what}`);
     return false;
   }
-  flip(s, bitmapBlock, bit, false);
+  flip(bit, false);
   return true;
 }
 

@@ -10,7 +10,7 @@ import {
   S_IFDIR, S_IFMT, sb_bdev_nr_sectors, sb_id, sb_mount_data, sb_set_blocksize, sb_set_ops, sb_set_rdonly, sb_show_options, sync_blockdev, timespec64,
   unregister_filesystem,
 } from "../../abi/include/kernel";
-import { forgetBitmap, freeInode } from "./balloc";
+import { flushBitmap, forgetBitmap, freeInode } from "./balloc";
 import { ext2_create, ext2_lookup, ext2_mkdir, ext2_mknod, ext2_rename, ext2_rmdir, ext2_symlink, ext2_unlink } from "./namei";
 import { ext2_iterate, ext2_read, ext2_setattr, ext2_write } from "./file";
 import { forgetIndirect, forgetInode, iget, inodes, truncateBlocks, writeInode } from "./inode";
@@ -232,6 +232,8 @@ function ext2_kill_sb(sb: u32): void {
   const s = supers.get(sb);
   const handles = s.inodes.values();
   for (let i = 0; i < handles.length; i++) writeInode(inodes.get(handles[i]));
+  flushBitmap();
+  s.flushDesc();
   if (!s.readOnly) {
     const errors = s.u16(S_STATE) & EXT2_ERROR_FS;
     s.setU16(S_STATE, mountState.get(sb) | errors);
@@ -282,8 +284,8 @@ function ext2_evict_inode(inode: u32): void {
   if (!ei.s.readOnly) {
     truncateBlocks(ei, 0);
     inode_set_size(ei.handle, 0);
-    writeInode(ei, now());
     freeInode(ei.s, ei.ino, ei.isDir);
+    writeInode(ei, now());
   }
   forgetInode(ei);
 }

@@ -13,7 +13,7 @@ import {
   inode_attr, inode_get_attr, inode_get_mode, inode_get_nlink, inode_get_size, inode_set_attr, inode_set_blocks, inode_set_ino,
   inode_set_link, inode_set_size, new_inode, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, set_nlink,
 } from "../../abi/include/kernel";
-import { freeBlock, newBlock } from "./balloc";
+import { flushBitmap, freeBlock, newBlock } from "./balloc";
 import { setOps } from "./ops";
 import {
   BG_INODE_TABLE, ext2_error, Ext2Super, EXT2_N_BLOCKS, EXT2_NDIR_BLOCKS, lastErr, MAX_BLOCK, readBlock, setErr, writeBytes,
@@ -192,6 +192,9 @@ export function forgetInode(ei: Ext2Inode): void {
 export function writeInode(ei: Ext2Inode, dtime: u32 = 0): bool {
   const s = ei.s;
   if (s.readOnly) return true;
+  // Every operation that takes or frees blocks or inodes ends by writing an inode: the bitmaps and counts go with it.
+  flushBitmap();
+  s.flushDesc();
   const at = ei.raw.dataStart;
   inode_get_attr(ei.handle, attr);
   const mode = ei.mode;

@@ -89,6 +89,8 @@ export class Ext2Super {
   readOnly: bool = false;
   /** The block the last allocation took, where the next search starts. */
   lastBlock: u32 = 0;
+  /** Descriptor blocks (by index from the first) changed since flushDesc(). */
+  descDirty: Set<u32> = new Set<u32>();
 
   constructor(public sb: u32) {}
 
@@ -116,18 +118,23 @@ export class Ext2Super {
     return load<u16>(this.desc.dataStart + <usize>(group * DESC_SIZE + off));
   }
 
-  /** Add delta to a 16-bit descriptor count and write the descriptor into its buffer. */
+  /** Add delta to a 16-bit descriptor count; flushDesc() writes it. */
   addDesc(group: u32, off: i32, delta: i32): void {
     const at = this.desc.dataStart + <usize>(group * DESC_SIZE + off);
     store<u16>(at, <u16>(<i32>load<u16>(at) + delta));
-    this.writeDesc(group);
+    const perBlock = <u32>(this.blockSize / DESC_SIZE);
+    this.descDirty.add(group / perBlock);
   }
 
-  writeDesc(group: u32): void {
-    if (this.readOnly) return;
-    const perBlock = <u32>(this.blockSize / DESC_SIZE);
-    const block = this.firstDataBlock + 1 + group / perBlock;
-    writeBytes(this, block, (group % perBlock) * DESC_SIZE, this.desc.dataStart + <usize>(group * DESC_SIZE), DESC_SIZE);
+  /** The descriptor blocks that changed, into their buffers (at the end of each operation, and at umount). */
+  flushDesc(): void {
+    if (this.readOnly || this.descDirty.size == 0) return;
+    const blocks = this.descDirty.values();
+    this.descDirty.clear();
+    for (let i = 0; i < blocks.length; i++) {
+      const n = blocks[i];
+      writeBytes(this, this.firstDataBlock + 1 + n, 0, this.desc.dataStart + <usize>(n * <u32>this.blockSize), this.blockSize);
+    }
   }
 
   /** The superblock into its buffer (the 1024 bytes at byte 1024), and written now when asked. */
