@@ -2,8 +2,10 @@
 
 import type binaryen from "binaryen";
 import type { Parser, Program } from "assemblyscript";
+import { MODULE_EXPORTS } from "../../abi/module.js";
 import { PARAM_TYPES } from "../../abi/moduleparam.js";
 import { exportedGlobalType, exportedSymbols, importedSymbols, type SymbolCrc } from "./genksyms.js";
+import { expandKunitMacros } from "./kunit.js";
 import { collectMacros, MacroError, type ModuleDecls } from "./macros.js";
 
 /** Everything modpost needs to know about one compiled module. */
@@ -24,6 +26,7 @@ export class ModpostTransform {
 
   afterParse(parser: Parser): void {
     this.decls = collectMacros(parser);
+    expandKunitMacros(parser);
   }
 
   afterInitialize(program: Program): void {
@@ -34,6 +37,7 @@ export class ModpostTransform {
     const decls = this.decls!;
     const program = this.program!;
     for (const p of decls.params) checkParam(program, module, p.name, p.type);
+    exportStackPointer(module);
     const crcs = exportedSymbols(program, module, decls.exports.map((e) => e.name));
     this.meta = {
       decls,
@@ -41,6 +45,13 @@ export class ModpostTransform {
       exports: crcs.map((c, i) => ({ ...c, gpl: decls.exports[i]!.gpl })),
     };
   }
+}
+
+/** The runtime's shadow stack pointer, for the kernel to reset after code whose frames never returned (KUnit). */
+const STACK_POINTER = "~lib/memory/__stack_pointer";
+
+function exportStackPointer(module: binaryen.Module): void {
+  if (module.getGlobal(STACK_POINTER)) module.addGlobalExport(STACK_POINTER, MODULE_EXPORTS.stackPointer);
 }
 
 function checkParam(program: Program, module: binaryen.Module, name: string, type: keyof typeof PARAM_TYPES): void {
