@@ -19,6 +19,9 @@ import type { WalkContext } from "../fs/namei.js";
 import type { FileSystemType } from "../fs/fs.js";
 import { initSpecialInode } from "../fs/inode.js";
 import { Kernfs } from "../fs/kernfs.js";
+import { debugfsFsType, DEBUGFS_MOUNTPOINT } from "../fs/debugfs.js";
+import { Kunit, kunitParams } from "../lib/kunit/executor.js";
+import { parseArgs } from "../module/params.js";
 import { procFsType } from "../fs/proc/root.js";
 import { sysfsFsType } from "../fs/sysfs.js";
 import { ModuleFilesystems } from "../fs/module_ops.js";
@@ -78,6 +81,8 @@ export interface KernelOptions {
    * measure what they cost (the benchmarks): module code that never ends then holds the kernel forever.
    */
   readonly softlockupDetector?: boolean;
+  /** The kernel command line (/proc/cmdline): kunit.enable=0, kunit.filter_glob=GLOB and kunit.action=list are KUnit's. */
+  readonly cmdline?: string;
 }
 
 /** How long a task may idle waiting to be woken before its call is interrupted (simulated time). */
@@ -96,6 +101,9 @@ export class Kernel implements LoaderContext {
   /** The soft-lockup detector every module's and program's budget checks call. */
   readonly watchdog: Watchdog;
   readonly kernfs = new Kernfs();
+  /** The tree of the debugfs mount at /sys/kernel/debug. */
+  readonly debugfs = new Kernfs();
+  readonly kunit: Kunit;
   readonly kallsyms = new Kallsyms();
   readonly modules: ModuleLoader;
   readonly limits: LoaderContext["limits"];
@@ -142,6 +150,12 @@ export class Kernel implements LoaderContext {
     this.modprobeConfig = opts.modprobeConfig ?? ["etc", "run", "lib"].map((d) => join(ROOT, d, "modprobe.d"));
     this.kernfs.add("/proc/modules", { mode: 0o444, show: () => procModules(this.modules.list()) });
     this.kernfs.add("/proc/kallsyms", { mode: 0o444, show: () => this.kallsyms.show() });
+    const cmdline = opts.cmdline ?? "";
+    this.kernfs.add("/proc/cmdline", { mode: 0o444, show: () => `${cmdline}\n` });
+    this.kunit = new Kunit({
+      printk: (m, level) => void this.printk(m, level), warn: (m) => this.warn(m), taint: this.taint, debugfs: this.debugfs,
+      tryCall: (mod, fn) => this.modules.tryCall(mod, fn), touchWatchdog: () => this.watchdog.touch(),
+    }, kunitParams(parseArgs(cmdline)));
     registerKernelSysctls(this.kernfs, this.taint, this.log.levels, this.watchdog);
     const now = () => timespec(this.realtime());
     const guard = (mod: Module, f: ModuleFn) => this.modules.guard(mod, f);
@@ -191,7 +205,7 @@ export class Kernel implements LoaderContext {
     const special = initSpecialInode(this.chrdevs);
     const types: FileSystemType[] = [
       sysfsFsType(this.kernfs), rootfsFsType(special), procFsType(this.kernfs, { find: (pid) => this.tasks.find(pid), pids: () => this.tasks.pids() }),
-      devtmpfsFsType(special),
+      devtmpfsFsType(special), debugfsFsType(this.debugfs),
     ];
     for (const t of types) this.vfs.filesystems.register(t);
     this.kernfs.add("/proc/filesystems", { mode: 0o444, show: () => this.vfs.filesystems.show() });
@@ -199,8 +213,10 @@ export class Kernel implements LoaderContext {
     this.kernfs.add("/proc/devices", { mode: 0o444, show: () => this.chrdevs.show() });
     this.kernfs.add("/proc/interrupts", { mode: 0o444, show: () => this.irqs.show() });
     this.kernfs.add("/proc/ioports", { mode: 0o444, show: () => this.ioports.show() });
-    for (const dir of ["/sys/module", "/sys/kernel", "/sys/fs"]) this.kernfs.addDir(dir);
-    prepareNamespace(this.vfs, [["devtmpfs", "devtmpfs", "/dev"], ["proc", "proc", "/proc"], ["sysfs", "sysfs", "/sys"]]);
+    for (const dir of ["/sys/module", "/sys/kernel", "/sys/fs", DEBUGFS_MOUNTPOINT]) this.kernfs.addDir(dir);
+    prepareNamespace(this.vfs, [
+      ["devtmpfs", "devtmpfs", "/dev"], ["proc", "proc", "/proc"], ["sysfs", "sysfs", "/sys"], ["debugfs", "debugfs", DEBUGFS_MOUNTPOINT],
+    ]);
   }
 
   /** Paths as the kernel itself walks them: from init's root, whatever the calling task's cwd. */
@@ -287,10 +303,15 @@ export class Kernel implements LoaderContext {
       .map((nr) => `system call ${nr} (${syscallName(nr) ?? "unnamed"}) still installed at unload; removed`);
     const irqs = this.irqs.freeOwner(mod).map((irq) => `irq ${irq} handler still installed at unload; freed`);
     this.waits.reclaim(mod);
+    this.kunit.reclaim(mod);
     return [
       ...syscalls, ...this.moduleFilesystems.reclaim(mod), ...this.chrdevs.reclaim(mod), ...this.devices.reclaim(mod), ...irqs,
       ...reclaimTimers(this.clock, this.timers, mod), ...this.ioports.reclaim(mod), ...this.moduleBinfmts.reclaim(mod),
     ];
+  }
+
+  moduleLive(mod: Module): void {
+    this.kunit.moduleLive(mod);
   }
 
   callModule<T>(mod: Module, fn: () => T): T {

@@ -32,6 +32,8 @@ export interface ModuleExports {
   readonly unpin: (ptr: number) => void;
   /** The function table: what a function pointer (fn.index) indexes. */
   readonly table: WebAssembly.Table | undefined;
+  /** The shadow stack's pointer (modules built before modpost exported it have none). */
+  readonly stackPointer: WebAssembly.Global | undefined;
 }
 
 export interface Module {
