@@ -6,7 +6,7 @@
 // wraps around each check's first argument; KUNIT_CASE(fn) gets "fn" as a second argument. Nothing else changes.
 
 import { NodeKind, SourceKind, Node } from "assemblyscript";
-import type { CallExpression, Expression, IdentifierExpression, Parser, Source } from "assemblyscript";
+import type { CallExpression, Expression, IdentifierExpression, Parser, PropertyAccessExpression, Source } from "assemblyscript";
 import { KUNIT_CHECK_TEXTS, KUNIT_CHECKS } from "../../abi/kunit.js";
 
 const CHECK = /^KUNIT_(?:EXPECT|ASSERT)_([A-Z_]+?)(?:_MSG)?$/;
@@ -18,8 +18,11 @@ function operandTexts(name: string): number | undefined {
   return check !== undefined && Object.hasOwn(KUNIT_CHECKS, check) ? KUNIT_CHECK_TEXTS[KUNIT_CHECKS[check as keyof typeof KUNIT_CHECKS][0]] : undefined;
 }
 
+/** The macro a call names: `KUNIT_X(...)`, or `K.KUNIT_X(...)` through a namespace import. */
 function calleeName(call: CallExpression): string | null {
-  return call.expression.kind === NodeKind.Identifier ? (call.expression as IdentifierExpression).text : null;
+  const callee = call.expression;
+  if (callee.kind === NodeKind.Identifier) return (callee as IdentifierExpression).text;
+  return callee.kind === NodeKind.PropertyAccess ? (callee as PropertyAccessExpression).property.text : null;
 }
 
 /** #x: an argument's source text, blanks collapsed as the preprocessor's stringification collapses them. */

@@ -19,6 +19,7 @@ import type { Taint } from "../../kernel/panic.js";
 import type { Module } from "../../module/internal.js";
 import { moduleFunction } from "../../module/fnptr.js";
 import { hex, type ModPtr } from "../../mm/maccess.js";
+import { ZERO_SIZE_PTR } from "../../mm/slab.js";
 import type { KernelFunctions } from "../../module/ksyms.js";
 import {
   binaryFormat, binaryPtrFormat, binaryStrFormat, memFormat, prologue, ptrNotErrFormat, SUBTEST_INDENT, unaryFormat, type Operands,
@@ -274,7 +275,7 @@ export class KunitRunner {
   /** kunit_kmalloc(): a block the case holds until it ends. */
   kmalloc(t: RunningTest, size: number, flags: number): ModPtr {
     const ptr = t.mod.slab.kmalloc(size, flags);
-    if (ptr !== 0) t.blocks.push(ptr);
+    if (ptr !== 0 && ptr !== ZERO_SIZE_PTR) t.blocks.push(ptr);
     return ptr;
   }
 
