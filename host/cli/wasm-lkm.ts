@@ -11,6 +11,7 @@ import { WASM_LKM_VERSION } from "../../abi/version.js";
 import { Kernel } from "../init/main.js";
 import { boot } from "./boot.js";
 import { forward, NoKernelError } from "./client.js";
+import { addKunitCommand } from "./kunit.js";
 import { COMMANDS, Session } from "./session.js";
 import { socketPath, SOCKET_ENV } from "./socket.js";
 
@@ -175,6 +176,8 @@ program
       process.exitCode = 1;
     }
   });
+
+addKunitCommand(program, io);
 
 program.addHelpText("after", `\nCommands inside run and shell, and as \`wasm-lkm NAME ...\` in the kernel boot started:\n${COMMANDS.map((c) => `  ${c.usage}`).join("\n")}\n`);
 
