@@ -237,3 +237,29 @@ export function ktapDocuments(log: readonly string[]): string[][] {
   }
   return docs;
 }
+
+/** A test's result for a KTAP report: failed with its diagnostic lines, or passed. */
+export interface KtapResult {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly diagnostics?: readonly string[];
+}
+
+/** A KTAP version 1 document of groups of results, each group a subtest with its own plan, as KUnit prints suites. */
+export function formatKtap(groups: readonly { readonly name: string; readonly results: readonly KtapResult[] }[]): string[] {
+  const line = (ok: boolean, n: number, name: string) => `${ok ? "ok" : "not ok"} ${n} ${name}`;
+  return [
+    "KTAP version 1",
+    `1..${groups.length}`,
+    ...groups.flatMap((g, i) => [
+      "    KTAP version 1",
+      `    # Subtest: ${g.name}`,
+      `    1..${g.results.length}`,
+      ...g.results.flatMap((r, j) => [
+        ...(r.diagnostics ?? []).flatMap((d) => d.split("\n")).map((d) => `    # ${r.name}: ${d}`.trimEnd()),
+        `    ${line(r.ok, j + 1, r.name)}`,
+      ]),
+      line(g.results.every((r) => r.ok), i + 1, g.name),
+    ]),
+  ];
+}

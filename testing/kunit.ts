@@ -2,9 +2,8 @@
 // with the kunit.* command line, load each module with what it depends on (modprobe), and read the KTAP the
 // suites printed from the kernel log.
 
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { readdirSync } from "node:fs";
+import { basename, join } from "node:path";
 import { Kernel, type KernelOptions } from "../host/init/main.js";
 import { runProgram } from "../host/cli/session.js";
 import { moduleInfo } from "../host/kmod/elf.js";
@@ -83,28 +82,4 @@ export function runKunitModules(modules: readonly string[], opts: KunitRunOption
   }
   const log = kernel.log.read().flatMap((r) => r.text.split("\n"));
   return { kernel, log, documents: ktapDocuments(log).map(parseKtap), failedLoads };
-}
-
-/**
- * The modules a run is given: .ts sources built (Kbuild's M=, against the tree's built modules) into a
- * scratch directory, which `cleanup` removes; .wasm files by their absolute path; names as they are.
- * modpost's warnings go to `warn`; a source that does not build throws scripts/build.ts's BuildError.
- */
-export async function buildKunitTargets(targets: readonly string[], warn: (m: string) => void): Promise<{ modules: string[]; cleanup: () => void }> {
-  const sources = targets.filter((t) => t.endsWith(".ts"));
-  const asGiven = (t: string) => (t.endsWith(".wasm") ? resolve(t) : t);
-  if (sources.length === 0) return { modules: targets.map(asGiven), cleanup: () => undefined };
-  const { buildExternal } = await import("../scripts/build.js");
-  const dir = mkdtempSync(join(tmpdir(), "wasm-lkm-kunit-"));
-  const cleanup = () => rmSync(dir, { recursive: true, force: true });
-  try {
-    const modules: string[] = [];
-    for (const t of targets) {
-      modules.push(t.endsWith(".ts") ? await buildExternal(t, join(dir, `${basename(t, ".ts").replace(/-/g, "_")}.wasm`), warn) : asGiven(t));
-    }
-    return { modules, cleanup };
-  } catch (e) {
-    cleanup();
-    throw e;
-  }
 }

@@ -5,7 +5,8 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { countCases, extractKtap, formatSummary, ktapDocuments, parseKtap, type KtapTest } from "../../testing/ktap.js";
-import { buildKunitTargets, installedTestModules, runKunitModules } from "../../testing/kunit.js";
+import { resolveModules } from "../../testing/build.js";
+import { installedTestModules, runKunitModules } from "../../testing/kunit.js";
 import { releaseDir } from "../kmod/depmod.js";
 import { ROOT } from "../init/paths.js";
 
@@ -43,9 +44,9 @@ function missing(io: Output): number {
 export async function kunitRun(targets: readonly string[], opts: RunOptions, io: Output): Promise<number> {
   const given = targets.length > 0 ? targets : installedTestModules(releaseDir(ROOT));
   const { BuildError } = await import("../../scripts/build.js");
-  let built: Awaited<ReturnType<typeof buildKunitTargets>>;
+  let built: Awaited<ReturnType<typeof resolveModules>>;
   try {
-    built = await buildKunitTargets(given, (m) => io.err(`${m}\n`));
+    built = await resolveModules(given, (m) => io.err(`${m}\n`));
   } catch (e) {
     if (!(e instanceof BuildError)) throw e;
     io.err(`wasm-lkm kunit: ERROR: ${e.message}\n`);

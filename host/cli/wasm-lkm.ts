@@ -11,6 +11,7 @@ import { WASM_LKM_VERSION } from "../../abi/version.js";
 import { Kernel } from "../init/main.js";
 import { boot } from "./boot.js";
 import { forward, NoKernelError } from "./client.js";
+import { addFstestCommand } from "./fstest.js";
 import { addKunitCommand } from "./kunit.js";
 import { COMMANDS, Session } from "./session.js";
 import { socketPath, SOCKET_ENV } from "./socket.js";
@@ -178,6 +179,7 @@ program
   });
 
 addKunitCommand(program, io);
+addFstestCommand(program, io);
 
 program.addHelpText("after", `\nCommands inside run and shell, and as \`wasm-lkm NAME ...\` in the kernel boot started:\n${COMMANDS.map((c) => `  ${c.usage}`).join("\n")}\n`);
 

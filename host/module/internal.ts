@@ -34,6 +34,8 @@ export interface ModuleExports {
   readonly table: WebAssembly.Table | undefined;
   /** The shadow stack's pointer (modules built before modpost exported it have none). */
   readonly stackPointer: WebAssembly.Global | undefined;
+  /** Every export as the instance has it, for the testing toolkit to call a module's own functions (testing/module.ts). */
+  readonly raw: WebAssembly.Exports;
 }
 
 export interface Module {

@@ -620,6 +620,7 @@ function moduleExports(instance: WebAssembly.Instance): ModuleExports {
     unpin: fn(MODULE_EXPORTS.unpin),
     table: fn<WebAssembly.Table | undefined>(MODULE_EXPORTS.table),
     stackPointer: fn<WebAssembly.Global | undefined>(MODULE_EXPORTS.stackPointer),
+    raw: instance.exports,
   };
 }
 
