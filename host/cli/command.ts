@@ -12,6 +12,8 @@ export interface CommandContext {
   err(text: string): void;
   /** system(3): run a command line in a shell of its own on this kernel, printing where this command prints. */
   system(line: string): number;
+  /** Another command of this shell, run as a step of this one (as expect runs the command it checks), printing to io. */
+  subcommand(words: readonly string[], io: Pick<CommandContext, "out" | "err">): CommandSteps;
 }
 
 /**

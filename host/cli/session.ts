@@ -25,6 +25,7 @@ import { depmod } from "./depmod.js";
 import { dmesg } from "./dmesg.js";
 import { echo } from "./echo.js";
 import { execute } from "./execute.js";
+import { expect, expectFail } from "./expect.js";
 import { hw } from "./hw.js";
 import { insmod } from "./insmod.js";
 import { ln } from "./ln.js";
@@ -58,7 +59,7 @@ const help: CliCommand = {
 export const COMMANDS: readonly CliCommand[] = [
   insmod, rmmod, lsmod, modinfo, modprobe, depmod, dmesg,
   ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, chmod, stat, mount, umount, cd, pwd, syscall,
-  hw, trueCommand, falseCommand, help,
+  hw, trueCommand, falseCommand, expect, expectFail, help,
 ];
 
 /** Where this system keeps its programs: each command is also /bin/NAME, /sbin/NAME..., as busybox's applets are. */
@@ -159,6 +160,14 @@ export class Session implements CommandContext {
     return inOwnSession(this.kernel, this.out, this.err, (s) => s.exec(line));
   }
 
+  subcommand(words: readonly string[], io: Pick<CommandContext, "out" | "err">): CommandSteps {
+    const ctx: CommandContext = {
+      kernel: this.kernel, libc: this.libc, out: io.out, err: io.err,
+      system: (line) => this.system(line), subcommand: (w, io2) => this.subcommand(w, io2),
+    };
+    return this.command(words, ctx);
+  }
+
   /** Run one line to its end, now; returns its exit status. */
   exec(line: string): number {
     return this.drive(this.line(line));
@@ -209,19 +218,19 @@ export class Session implements CommandContext {
   }
 
   /** One command, named `comm` in Oops lines and /proc/PID/comm while it runs, as the program the shell would run. */
-  private *command(words: readonly string[]): CommandSteps {
+  private *command(words: readonly string[], ctx: CommandContext = this): CommandSteps {
     const [name, ...args] = words;
     if (name === undefined) return 0;
     const command = findCommand(name);
     if (!command && !name.includes("/")) {
-      this.err(`wasm-lkm: ${name}: command not found\n`);
+      ctx.err(`wasm-lkm: ${name}: command not found\n`);
       return 127;
     }
     const task = this.libc.task;
     const saved = task.comm;
     task.comm = command?.name ?? basename(name);
     try {
-      const result = command ? command.run(args, this) : execute(this, words);
+      const result = command ? command.run(args, ctx) : execute(ctx, words);
       return typeof result === "number" ? result : yield* result;
     } finally {
       task.comm = saved;
