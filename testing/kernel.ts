@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import type { ASUtil } from "@assemblyscript/loader";
 import { Kernel, type KernelOptions } from "../host/init/main.js";
+import { modulePath } from "../host/cli/kmod.js";
 import { runProgram } from "../host/cli/session.js";
 import type { KunitSuite } from "../host/lib/kunit/test.js";
 import type { Module } from "../host/module/internal.js";
@@ -61,10 +62,10 @@ export class TestKernel {
     return new LoadedModule(this.kernel, mod, bytes);
   }
 
-  /** modprobe NAME [PARAMS]: a module of the kernel's module directory, with what it depends on. Its exit status. */
+  /** modprobe NAME [PARAMS]: a module of the kernel's module directory, after what it depends on. Throws as loadModule does. */
   modprobe(name: string, params = ""): LoadedModule {
     const mod = this.kernel.modules.find(loadModule(this.kernel, name, params))!;
-    return new LoadedModule(this.kernel, mod, new Uint8Array(0));
+    return new LoadedModule(this.kernel, mod, new Uint8Array(readFileSync(modulePath(name, this.kernel.moduleDir))));
   }
 
   rmmod(name: string, force = false): void {

@@ -65,6 +65,7 @@ describe("bootKernel", () => {
     const k = bootKernel();
     const lines = k.captureDmesg(() => k.modprobe("ramfs"));
     expect(lines).toEqual(["ramfs: registered"]);
+    expect(k.modprobe("counter").exports<{ counter_add(n: number): number }>().counter_add(2)).toBe(2);
     k.mount("ramfs", "/mnt/a/b");
     const t = k.task();
     t.close(t.open("/mnt/a/b/f", O_CREAT | O_WRONLY));
