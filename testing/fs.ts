@@ -27,6 +27,10 @@ export interface FsUnderTest {
   readonly source?: string;
   /** False for a filesystem already mounted (rootfs): the checks use a new directory on it, /tmp/TYPE. */
   readonly mount?: boolean;
+  /** What the source needs before the mount, in the fresh kernel (a disk filesystem's image written to a RAM disk). */
+  readonly prepare?: (kernel: Kernel, libc: Libc) => void;
+  /** Checks that do not apply, by name, each with how the filesystem differs (and where that is tested instead). */
+  readonly except?: Readonly<Record<string, string>>;
 }
 
 /** What a check works with: a fresh kernel, a task in it, and an empty directory on the filesystem. */
@@ -52,9 +56,12 @@ export function prepareFs(fs: FsUnderTest): FsContext {
   const kernel = new Kernel({ realtimeNs: () => ++sec * 1_000_000_000n });
   const libc = kernel.spawn("test");
   if (fs.module !== undefined) loadModule(kernel, fs.module);
-  const dir = fs.mount === false ? `/tmp/${fs.type}` : `/mnt/${fs.type}`;
+  fs.prepare?.(kernel, libc);
+  let dir = fs.mount === false ? `/tmp/${fs.type}` : `/mnt/${fs.type}`;
   libc.mkdir(dir);
   if (fs.mount !== false) libc.mount(fs.source ?? fs.type, dir, fs.type, 0, fs.mountOptions ?? "");
+  // A new filesystem whose root is not empty (ext2's lost+found) is tested in a new directory on it.
+  if (names(libc, dir).length > 0) libc.mkdir((dir = `${dir}/conformance`));
   return { kernel, libc, dir, at: (name) => `${dir}/${name}` };
 }
 

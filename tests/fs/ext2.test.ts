@@ -294,6 +294,26 @@ describe.skipIf(!HAVE_E2FSPROGS)("ext2 on damaged images (needs e2fsprogs)", () 
 });
 
 describe.skipIf(!HAVE_E2FSPROGS)("ext2 mounts (needs e2fsprogs)", () => {
+  it("counts data and indirect blocks in st_blocks, as i_blocks does, and e2fsck agrees", async () => {
+    mkfs(join(scratch.dir, "blocks.img"), 2048);
+    await ok("mount -t ext2 -o loop /h/blocks.img /mnt/e");
+    writeFile(libc, "/mnt/e/f", "x");
+    expect(libc.stat("/mnt/e/f").blocks).toBe(2);
+    const fd = libc.open("/mnt/e/f", O_WRONLY);
+    libc.pwrite(fd, "y", 12 * 1024);
+    libc.close(fd);
+    expect(libc.stat("/mnt/e/f")).toMatchObject({ size: 12 * 1024 + 1, blocks: 6 });
+    libc.truncate("/mnt/e/f", 0);
+    expect(libc.stat("/mnt/e/f").blocks).toBe(0);
+    const again = libc.open("/mnt/e/f", O_WRONLY);
+    libc.pwrite(again, "z", 300 * 1024);
+    libc.close(again);
+    // Block 300 is past the 268 that direct and single indirect blocks reach: data, double and single indirect.
+    expect(libc.stat("/mnt/e/f").blocks).toBe(6);
+    await ok("umount /mnt/e");
+    expect(fsck(join(scratch.dir, "blocks.img")).status).toBe(0);
+  });
+
   it("reports the superblock's figures to statfs, as ext2_statfs counts them", async () => {
     await ok("mount -t ext2 -o loop,ro /h/golden.img /mnt/e");
     const stats = debugfs(golden, "stats");
