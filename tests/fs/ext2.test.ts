@@ -92,6 +92,21 @@ describe.skipIf(!HAVE_E2FSPROGS)("ext2 (needs e2fsprogs: mke2fs, e2fsck, debugfs
   });
 });
 
+describe.skipIf(!HAVE_E2FSPROGS)("ext2 on the IDE disk (needs e2fsprogs)", () => {
+  it("reads the same image as the emulated IDE disk's /dev/hda, and writes to it land in the image file", async () => {
+    const path = join(scratch.dir, "ide.img");
+    copyFileSync(golden, path);
+    await ok(`hw attach ide0 file=${path}`);
+    await ok("modprobe ide_disk");
+    await ok("mount -t ext2 /dev/hda /mnt/e");
+    expect(compareTrees(tree, "/mnt/e")).toBeGreaterThan(300 + 20 + 8);
+    writeFile(libc, "/mnt/e/via-ide", "written through the IDE disk\n");
+    await ok("umount /mnt/e");
+    expect(fsck(path).status).toBe(0);
+    expect(debugfsCat(path, "/via-ide").toString()).toBe("written through the IDE disk\n");
+  });
+});
+
 describe.skipIf(!HAVE_E2FSPROGS)("ext2 writes, checked by e2fsck -fn and debugfs (needs e2fsprogs)", () => {
   const image = (name: string) => join(scratch.dir, name);
   const bytes = (s: string) => Buffer.from(s);
