@@ -1,4 +1,5 @@
-// Scale: 1,000 modules exporting 30,000 symbols in all (about what a real kernel exports), and the
+// Scale: 5,000 modules exporting 150,000 symbols in all, each load timed, so the time per module when
+// loading the 5,000th can be set against that for the 500th (linear loading keeps them equal); and the
 // number of live modules at which loading breaks, found in a child process.
 //
 // One AssemblyScript template is compiled once; each copy gets its own module name and symbol names by
@@ -14,14 +15,17 @@ import { encodeSections, readSections, renameExports, setModuleName, type Sectio
 import { Kernel } from "../../host/init/main.js";
 import { compileModule, ROOT } from "../../scripts/build.js";
 import { modpost } from "../../scripts/mod/modpost.js";
-import { perCall, type Timed, type TimingContext } from "../measure.js";
+import { cpuMs, paired, perCall, stats, type Timed, type TimingContext } from "../measure.js";
 import { childScript, type BenchContext, type BenchPath, type Figure, type Finding } from "../path.js";
 
 const SELF = fileURLToPath(import.meta.url);
 const CHILD = childScript("scale");
 const TEMPLATE = "bench_scale";
 const SYMBOLS_PER_MODULE = 30;
-const MODULES = 1000;
+const MODULES = 5000;
+/** The loads whose times are set against each other: the 100 up to the 500th, and the 100 up to the last. */
+const WINDOW = 100;
+const EARLY = 500;
 /** The breaking-point search stops here if nothing breaks first. */
 const LIMIT_CAP = { modules: 20_000, seconds: 60 };
 
@@ -82,7 +86,13 @@ function vmSize(): number | null {
 /** What loading MODULES copies in a fresh process measured. */
 interface ManyReport {
   readonly symbols: number;
-  readonly seconds: number;
+  /** Each load's wall time, in milliseconds, in load order. */
+  readonly loadMs: readonly number[];
+  /**
+   * Each load's CPU time (all the process's threads, V8's compile workers included), in milliseconds: what
+   * the linear-loading figures use, as wall time on a shared machine also counts other work's bursts.
+   */
+  readonly loadCpuMs: readonly number[];
   readonly rssKiB: number;
   readonly vmGiB: number | null;
   readonly lookup: Timed;
@@ -91,12 +101,18 @@ interface ManyReport {
 /** In a child (a fresh process, so no other path's garbage is collected into the RSS figure): load them all. */
 async function loadMany(template: Uint8Array, timing: TimingContext): Promise<ManyReport> {
   const copies = Array.from({ length: MODULES }, (_, i) => cloneModule(template, i));
-  const k = new Kernel();
+  const k = new Kernel({ maxModules: MODULES });
   const rss0 = process.memoryUsage().rss;
   const vm0 = vmSize();
-  const t0 = performance.now();
-  for (const bytes of copies) k.insmod(bytes);
-  const seconds = (performance.now() - t0) / 1000;
+  const loadMs: number[] = [];
+  const loadCpuMs: number[] = [];
+  for (const bytes of copies) {
+    const c0 = cpuMs();
+    const t0 = performance.now();
+    k.insmod(bytes);
+    loadMs.push(performance.now() - t0);
+    loadCpuMs.push(cpuMs() - c0);
+  }
   const rss1 = process.memoryUsage().rss;
   const vm1 = vmSize();
   const names = k.modules.list().flatMap((m) => [...m.syms.keys()]);
@@ -107,15 +123,32 @@ async function loadMany(template: Uint8Array, timing: TimingContext): Promise<Ma
     return found;
   });
   const vmGiB = vm0 === null || vm1 === null ? null : (vm1 - vm0) / MODULES / 2 ** 30;
-  return { symbols: names.length, seconds, rssKiB: (rss1 - rss0) / MODULES / 1024, vmGiB, lookup };
+  return { symbols: names.length, loadMs, loadCpuMs, rssKiB: (rss1 - rss0) / MODULES / 1024, vmGiB, lookup };
+}
+
+/** The CPU time per module of the WINDOW loads up to the nth (1-based), spread over them. */
+function perModule(r: ManyReport, nth: number): Pick<Figure, "stats" | "runs" | "iterations"> {
+  return { stats: stats(r.loadCpuMs.slice(nth - WINDOW, nth)), runs: WINDOW, iterations: 1 };
 }
 
 function manyFigures(r: ManyReport): Figure[] {
   const one = (id: string, label: string, unit: Figure["unit"], value: number): Figure => ({
-    id, label, unit, stats: { min: value, median: value, max: value }, runs: 1, iterations: MODULES,
+    id, label, unit, stats: stats([value]), runs: 1, iterations: MODULES,
   });
+  const sum = (n: number) => r.loadMs.slice(0, n).reduce((a, b) => a + b, 0) / 1000;
+  const early = perModule(r, EARLY);
+  const late = perModule(r, MODULES);
   return [
-    one("scale.load_1000", `load ${MODULES} modules (${r.symbols} symbols)`, "s", r.seconds),
+    one("scale.load_1000", `load 1000 modules (${1000 * SYMBOLS_PER_MODULE} symbols)`, "s", sum(1000)),
+    one("scale.load_all", `load ${MODULES} modules (${r.symbols} symbols)`, "s", sum(MODULES)),
+    { id: "scale.per_module_early", label: `insmod of the ${EARLY - WINDOW + 1}st to ${EARLY}th module (CPU time)`, unit: "ms", ...early },
+    {
+      id: "scale.per_module_late",
+      label: `insmod of the ${MODULES - WINDOW + 1}st to ${MODULES}th module (CPU time)`,
+      unit: "ms",
+      paired: paired("scale.per_module_early", late, early),
+      ...late,
+    },
     one("scale.rss_per_module", "resident memory per module", "KiB", r.rssKiB),
     ...(r.vmGiB === null ? [] : [one("scale.vm_per_module", "address space per module", "GiB", r.vmGiB)]),
     { id: "scale.lookup", label: `kallsyms lookup among ${r.symbols} symbols`, unit: "ns", ...r.lookup },
@@ -141,7 +174,7 @@ interface LimitReport {
 
 /** In the child: load copies until insmod fails, the cap is reached or the time is up. */
 function searchLimit(template: Uint8Array): LimitReport {
-  const k = new Kernel();
+  const k = new Kernel({ maxModules: LIMIT_CAP.modules });
   const t0 = performance.now();
   const report = (loaded: number, error: string | null): LimitReport => {
     const vm = vmSize();
@@ -204,7 +237,7 @@ function finding(config: string, r: LimitReport, lowerBound = false): Finding {
 export const scale: BenchPath = {
   name: "scale",
   async run(ctx) {
-    if (ctx.quick) return { skips: [{ id: "scale", label: "1,000 modules and the breaking point", reason: "quick mode" }] };
+    if (ctx.quick) return { skips: [{ id: "scale", label: `${MODULES} modules and the breaking point`, reason: "quick mode" }] };
     const templatePath = join(ctx.tmp, `${TEMPLATE}.wasm`);
     writeFileSync(templatePath, await buildTemplate());
     const many = execFileSync(process.execPath, [CHILD, "many", templatePath, String(ctx.runs), String(ctx.runMs)], { encoding: "utf8" });
