@@ -81,11 +81,15 @@ function instance(bytes: Uint8Array, imports: WebAssembly.Imports = {}): WebAsse
   return new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), imports).exports;
 }
 
+/** The caller's loop with f bound to the given import: another instance's export, or a JS function. */
+export function floorLoop(f: WebAssembly.ImportValue): Loop {
+  return instance(FLOOR_CALLER, { floor: { f } })["loop"] as Loop;
+}
+
 /** The two floor loops, freshly instantiated. */
 export function floorLoops(): { readonly intra: Loop; readonly cross: Loop } {
-  const f = instance(FLOOR_CALLEE)["f"] as WebAssembly.ExportValue;
   return {
     intra: instance(FLOOR_INTRA)["loop"] as Loop,
-    cross: instance(FLOOR_CALLER, { floor: { f } })["loop"] as Loop,
+    cross: floorLoop(instance(FLOOR_CALLEE)["f"] as WebAssembly.ExportValue),
   };
 }

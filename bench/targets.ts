@@ -43,7 +43,7 @@ const TARGETS: readonly TargetDef[] = [
     label: "module-to-kernel call below Extism's host-function call",
     limit: 1,
     unit: "×",
-    of: ["kernel.trivial", "extism.host_fn"],
+    of: ["extism.kernel_trivial", "extism.host_fn"],
     strict: true,
   },
   {
