@@ -6,7 +6,7 @@
 // cross-instance floor is what wasm-lkm adds to V8's own cost of such a call; the floor over its
 // intra twin is V8's cost alone, and varies with the CPU (1.07–1.5× on the machines measured).
 
-import { encodeName, encodeSections, leb128, SECTION, type Section } from "../abi/wasm.js";
+import { encodeFuncExport, encodeName, encodeSections, encodeVec, leb128, rawSection, SECTION, type Section } from "../abi/wasm.js";
 
 const I32 = 0x7f;
 const OP = {
@@ -14,12 +14,9 @@ const OP = {
   i32Const: 0x41, i32Eqz: 0x45, i32LtS: 0x48, i32Add: 0x6a, void: 0x40,
 } as const;
 
-/** A vector: its length, then the items. */
-const vec = (items: readonly (readonly number[])[]): number[] => [...leb128(items.length), ...items.flat()];
-const section = (id: number, payload: readonly number[]): Section => ({ id, payload: new Uint8Array(payload) });
 /** A function body: its size, then locals and code. */
 const body = (locals: readonly (readonly number[])[], code: readonly number[]): number[] => {
-  const inner = [...vec(locals), ...code];
+  const inner = [...encodeVec(locals), ...code];
   return [...leb128(inner.length), ...inner];
 };
 
@@ -40,38 +37,37 @@ const LOOP = body([[2, I32]], [
   OP.end,
 ]);
 
-const exportFunc = (name: string, index: number): number[] => [...encodeName(name), 0, ...leb128(index)];
 
 /** The "name" section naming functions by index, so the call checks (bench/wat.ts) find the loop and its callee. */
 function functionNames(names: readonly string[]): Section {
-  const map = vec(names.map((name, i) => [...leb128(i), ...encodeName(name)]));
+  const map = encodeVec(names.map((name, i) => [...leb128(i), ...encodeName(name)]));
   return { id: SECTION.custom, name: "name", payload: new Uint8Array([1, ...leb128(map.length), ...map]) };
 }
 
 /** The callee's instance: exports f. */
 export const FLOOR_CALLEE = encodeSections([
-  section(SECTION.type, vec([TYPE_I32_I32])),
-  section(SECTION.function, vec([[0]])),
-  section(SECTION.export, vec([exportFunc("f", 0)])),
-  section(SECTION.code, vec([CALLEE])),
+  rawSection(SECTION.type, encodeVec([TYPE_I32_I32])),
+  rawSection(SECTION.function, encodeVec([[0]])),
+  rawSection(SECTION.export, encodeVec([encodeFuncExport("f", 0)])),
+  rawSection(SECTION.code, encodeVec([CALLEE])),
 ]);
 
 /** The caller importing f ("floor" "f") and exporting its loop. */
 export const FLOOR_CALLER = encodeSections([
-  section(SECTION.type, vec([TYPE_I32_I32])),
-  section(SECTION.import, vec([[...encodeName("floor"), ...encodeName("f"), 0, 0]])),
-  section(SECTION.function, vec([[0]])),
-  section(SECTION.export, vec([exportFunc("loop", 1)])),
-  section(SECTION.code, vec([LOOP])),
+  rawSection(SECTION.type, encodeVec([TYPE_I32_I32])),
+  rawSection(SECTION.import, encodeVec([[...encodeName("floor"), ...encodeName("f"), 0, 0]])),
+  rawSection(SECTION.function, encodeVec([[0]])),
+  rawSection(SECTION.export, encodeVec([encodeFuncExport("loop", 1)])),
+  rawSection(SECTION.code, encodeVec([LOOP])),
   functionNames(["f", "loop"]),
 ]);
 
 /** One instance with f and the loop calling it. */
 export const FLOOR_INTRA = encodeSections([
-  section(SECTION.type, vec([TYPE_I32_I32])),
-  section(SECTION.function, vec([[0], [0]])),
-  section(SECTION.export, vec([exportFunc("loop", 1)])),
-  section(SECTION.code, vec([CALLEE, LOOP])),
+  rawSection(SECTION.type, encodeVec([TYPE_I32_I32])),
+  rawSection(SECTION.function, encodeVec([[0], [0]])),
+  rawSection(SECTION.export, encodeVec([encodeFuncExport("loop", 1)])),
+  rawSection(SECTION.code, encodeVec([CALLEE, LOOP])),
   functionNames(["f", "loop"]),
 ]);
 

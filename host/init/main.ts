@@ -60,6 +60,7 @@ import { MAX_MODULES, type Module } from "../module/internal.js";
 import type { ModuleFn } from "../module/fnptr.js";
 import { ModuleLoader, type LoaderContext, type LoadOptions } from "../module/main.js";
 import { procModules } from "../module/procfs.js";
+import { KernelCore } from "../kernel/core.js";
 
 export interface KernelOptions {
   /** Microseconds since boot; defaults to the process's monotonic clock from the moment of boot. */
@@ -135,6 +136,8 @@ export class Kernel implements LoaderContext {
   /** The simulated machine: its I/O bus, its clock, its interrupt controller. */
   readonly bus = new IoBus();
   readonly clock: Clock;
+  /** The hot symbols in wasm (host/kernel/core.ts). */
+  readonly core: KernelCore;
   readonly irqs: IrqController;
   readonly ioports: IoPorts;
   readonly machine: Machine;
@@ -188,7 +191,11 @@ export class Kernel implements LoaderContext {
     });
     this.tasks = new Tasks(this.vfs);
     this.ptys = new Ptys(this.vfs, now);
-    this.clock = new Clock((ns) => this.bus.tick(ns), (fn) => this.irqs.enter(fn));
+    this.clock = new Clock((ns) => {
+      this.core.jiffies(this.clock.jiffies);
+      this.bus.tick(ns);
+    }, (fn) => this.irqs.enter(fn));
+    this.core = new KernelCore(this.clock.jiffies);
     this.irqs = new IrqController({ log: (level, m) => void this.printk(m, level) });
     const blk = {
       clock: this.clock,

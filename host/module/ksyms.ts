@@ -27,6 +27,7 @@ import type { ModuleBinfmts } from "../fs/binfmt_module.js";
 import type { Vfs } from "../fs/vfs.js";
 import { syscallSymbols, type SyscallTable } from "../kernel/syscalls.js";
 import { uaccessSymbols } from "../mm/uaccess.js";
+import type { KernelCore } from "../kernel/core.js";
 import type { Gate } from "./fnptr.js";
 import type { Module } from "./internal.js";
 
@@ -56,6 +57,8 @@ export interface KsymContext {
   readonly ioports: IoPorts;
   readonly irqs: IrqController;
   readonly clock: Clock;
+  /** The symbols implemented in wasm, bound to modules in place of their JS implementations. */
+  readonly core: KernelCore;
   readonly timers: Idr<KernelTimer>;
   readonly waits: WaitRegistry;
   /** The loader's gate, for calls back into module code. */
@@ -109,11 +112,22 @@ export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
 let groupOf: ReadonlyMap<string, SymbolGroup> | undefined;
 
 /**
- * The base-kernel functions `names` (what a module imports) as module `mod` imports them: only the groups
- * that provide them are bound, so a module importing printk and kmalloc does not pay for closures over
- * block devices and filesystems. A name no group provides is absent from the result.
+ * The base-kernel functions `names` (what a module imports) as module `mod` imports them: the kernel
+ * core's wasm functions where it has them, else the groups that provide them, and only those, so a module
+ * importing printk and kmalloc does not pay for closures over block devices and filesystems. A name no
+ * group provides is absent from the result.
  */
 export function bindKernelSymbols(k: KsymContext, mod: Module, names: Iterable<string>): ReadonlyMap<string, WebAssembly.ImportValue> {
+  const wanted = [...names];
+  const bound = bindGroups(k, mod, wanted.filter((name) => !k.core.symbols.has(name)));
+  for (const name of wanted) {
+    const fn = k.core.symbols.get(name);
+    if (fn) bound.set(name, fn);
+  }
+  return bound;
+}
+
+function bindGroups(k: KsymContext, mod: Module, names: readonly string[]): Map<string, WebAssembly.ImportValue> {
   const bound = new Map<string, WebAssembly.ImportValue>();
   if (!groupOf) {
     const learnt = new Map<string, SymbolGroup>();
