@@ -1,6 +1,6 @@
-// Scale: 5,000 modules exporting 150,000 symbols in all, each load timed, so the time per module when
-// loading the 5,000th can be set against that for the 500th (linear loading keeps them equal); and the
-// number of live modules at which loading breaks, found in a child process.
+// Scale: 5,000 modules exporting 150,000 symbols in all, each load timed; one more insmod into that kernel
+// set against one into a kernel holding 500 (linear loading keeps them equal); and the number of live
+// modules at which loading breaks, found in a child process.
 //
 // One AssemblyScript template is compiled once; each copy gets its own module name and symbol names by
 // rewriting the binary (exports, .modinfo, __ksymtab, the name section), so its bytes are unique and V8
@@ -23,9 +23,10 @@ const CHILD = childScript("scale");
 const TEMPLATE = "bench_scale";
 const SYMBOLS_PER_MODULE = 30;
 const MODULES = 5000;
-/** The loads whose times are set against each other: the 100 up to the 500th, and the 100 up to the last. */
-const WINDOW = 100;
+/** The kernel that insmod into is set against the one holding MODULES: it holds EARLY modules. */
 const EARLY = 500;
+/** Fresh modules loaded (then removed) into each of the two kernels, alternately. */
+const PROBES = 100;
 /** The breaking-point search stops here if nothing breaks first. */
 const LIMIT_CAP = { modules: 20_000, seconds: 60 };
 
@@ -89,10 +90,11 @@ interface ManyReport {
   /** Each load's wall time, in milliseconds, in load order. */
   readonly loadMs: readonly number[];
   /**
-   * Each load's CPU time (all the process's threads, V8's compile workers included), in milliseconds: what
-   * the linear-loading figures use, as wall time on a shared machine also counts other work's bursts.
+   * The CPU time (all the process's threads, V8's compile workers included), in milliseconds, of each
+   * probe's insmod into the kernel holding EARLY modules and into the one holding MODULES, alternating.
    */
-  readonly loadCpuMs: readonly number[];
+  readonly probeEarlyMs: readonly number[];
+  readonly probeLateMs: readonly number[];
   readonly rssKiB: number;
   readonly vmGiB: number | null;
   readonly lookup: Timed;
@@ -101,20 +103,18 @@ interface ManyReport {
 /** In a child (a fresh process, so no other path's garbage is collected into the RSS figure): load them all. */
 async function loadMany(template: Uint8Array, timing: TimingContext): Promise<ManyReport> {
   const copies = Array.from({ length: MODULES }, (_, i) => cloneModule(template, i));
-  const k = new Kernel({ maxModules: MODULES });
+  const k = new Kernel({ maxModules: MODULES + 1 });
   const rss0 = process.memoryUsage().rss;
   const vm0 = vmSize();
   const loadMs: number[] = [];
-  const loadCpuMs: number[] = [];
   for (const bytes of copies) {
-    const c0 = cpuMs();
     const t0 = performance.now();
     k.insmod(bytes);
     loadMs.push(performance.now() - t0);
-    loadCpuMs.push(cpuMs() - c0);
   }
   const rss1 = process.memoryUsage().rss;
   const vm1 = vmSize();
+  const probes = probeLoads(template, k, copies.slice(0, EARLY));
   const names = k.modules.list().flatMap((m) => [...m.syms.keys()]);
   // A stride through the names, so lookups do not walk the table in the order it was filled.
   const lookup = await perCall(timing, (n) => {
@@ -123,12 +123,39 @@ async function loadMany(template: Uint8Array, timing: TimingContext): Promise<Ma
     return found;
   });
   const vmGiB = vm0 === null || vm1 === null ? null : (vm1 - vm0) / MODULES / 2 ** 30;
-  return { symbols: names.length, loadMs, loadCpuMs, rssKiB: (rss1 - rss0) / MODULES / 1024, vmGiB, lookup };
+  return { symbols: names.length, loadMs, ...probes, rssKiB: (rss1 - rss0) / MODULES / 1024, vmGiB, lookup };
 }
 
-/** The CPU time per module of the WINDOW loads up to the nth (1-based), spread over them. */
-function perModule(r: ManyReport, nth: number): Pick<Figure, "stats" | "runs" | "iterations"> {
-  return { stats: stats(r.loadCpuMs.slice(nth - WINDOW, nth)), runs: WINDOW, iterations: 1 };
+/**
+ * What one more insmod costs in `late` (holding MODULES) and in a kernel holding the first EARLY copies: fresh
+ * modules (each compiled afresh) loaded into each in turn, which goes first alternating, each removed again
+ * so the counts stay put. Timed in the same seconds, a burst of other work falls on both.
+ */
+function probeLoads(template: Uint8Array, late: Kernel, earlyCopies: readonly Uint8Array[]): Pick<ManyReport, "probeEarlyMs" | "probeLateMs"> {
+  const early = new Kernel({ maxModules: EARLY + 1 });
+  for (const bytes of earlyCopies) early.insmod(bytes);
+  const time = (k: Kernel, bytes: Uint8Array): number => {
+    const c0 = cpuMs();
+    const name = k.insmod(bytes).name;
+    const ms = cpuMs() - c0;
+    k.rmmod(name);
+    return ms;
+  };
+  const probeEarlyMs: number[] = [];
+  const probeLateMs: number[] = [];
+  for (let i = 0; i < PROBES; i++) {
+    const [a, b] = [cloneModule(template, MODULES + 2 * i), cloneModule(template, MODULES + 2 * i + 1)];
+    const first = () => probeEarlyMs.push(time(early, a));
+    const second = () => probeLateMs.push(time(late, b));
+    if (i % 2) {
+      first();
+      second();
+    } else {
+      second();
+      first();
+    }
+  }
+  return { probeEarlyMs, probeLateMs };
 }
 
 function manyFigures(r: ManyReport): Figure[] {
@@ -136,15 +163,15 @@ function manyFigures(r: ManyReport): Figure[] {
     id, label, unit, stats: stats([value]), runs: 1, iterations: MODULES,
   });
   const sum = (n: number) => r.loadMs.slice(0, n).reduce((a, b) => a + b, 0) / 1000;
-  const early = perModule(r, EARLY);
-  const late = perModule(r, MODULES);
+  const early = { stats: stats(r.probeEarlyMs), runs: PROBES, iterations: 1 };
+  const late = { stats: stats(r.probeLateMs), runs: PROBES, iterations: 1 };
   return [
     one("scale.load_1000", `load 1000 modules (${1000 * SYMBOLS_PER_MODULE} symbols)`, "s", sum(1000)),
     one("scale.load_all", `load ${MODULES} modules (${r.symbols} symbols)`, "s", sum(MODULES)),
-    { id: "scale.per_module_early", label: `insmod of the ${EARLY - WINDOW + 1}st to ${EARLY}th module (CPU time)`, unit: "ms", ...early },
+    { id: "scale.per_module_early", label: `insmod into a kernel holding ${EARLY} modules (CPU time)`, unit: "ms", ...early },
     {
       id: "scale.per_module_late",
-      label: `insmod of the ${MODULES - WINDOW + 1}st to ${MODULES}th module (CPU time)`,
+      label: `insmod into a kernel holding ${MODULES} modules (CPU time)`,
       unit: "ms",
       paired: paired("scale.per_module_early", late, early),
       ...late,
