@@ -71,7 +71,7 @@ export const extism: BenchPath = {
         paired: paired("extism.plain", timed.bound, timed.plain),
         ...timed.bound,
       },
-      { id: "extism.plain", label: "wasm → JS import, a plain (x) => x + 1", unit: "ns", call: { family: "baseline", loop: "wasm" }, ...timed.plain },
+      { id: "extism.plain", label: "wasm → JS import, a plain function of x", unit: "ns", call: { family: "baseline", loop: "wasm" }, ...timed.plain },
       // The loop is here in JS: each iteration is a whole call into the plugin, nothing a compiler could drop.
       { id: "extism.call", label: "Extism plugin.call (host → plugin, empty)", unit: "ns", call: { family: "peer" }, ...call },
     ];
