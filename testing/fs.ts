@@ -29,6 +29,8 @@ export interface FsUnderTest {
   readonly mount?: boolean;
   /** What the source needs before the mount, in the fresh kernel (a disk filesystem's image written to a RAM disk). */
   readonly prepare?: (kernel: Kernel, libc: Libc) => void;
+  /** A new directory on the mount to run the checks in, for a filesystem whose new root is not empty (ext2's lost+found). */
+  readonly subdir?: string;
   /** Checks that do not apply, by name, each with how the filesystem differs (and where that is tested instead). */
   readonly except?: Readonly<Record<string, string>>;
 }
@@ -60,8 +62,7 @@ export function prepareFs(fs: FsUnderTest): FsContext {
   let dir = fs.mount === false ? `/tmp/${fs.type}` : `/mnt/${fs.type}`;
   libc.mkdir(dir);
   if (fs.mount !== false) libc.mount(fs.source ?? fs.type, dir, fs.type, 0, fs.mountOptions ?? "");
-  // A new filesystem whose root is not empty (ext2's lost+found) is tested in a new directory on it.
-  if (names(libc, dir).length > 0) libc.mkdir((dir = `${dir}/conformance`));
+  if (fs.subdir !== undefined) libc.mkdir((dir = `${dir}/${fs.subdir}`));
   return { kernel, libc, dir, at: (name) => `${dir}/${name}` };
 }
 
