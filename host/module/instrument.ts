@@ -10,7 +10,7 @@
 // run outside its loops is bounded by its size, which each call of it charges instead.
 //
 // What a check charges, in bytes of code: a loop's header its body, plus what the body's calls (the callee's code
-// for a small leaf of this module, LEAF_MAX for anything else) and bulk memory instructions (BULK_CHARGE) may run;
+// for a small leaf of this module, LEAF_MAX for anything else) and its bulk memory instructions (BULK_CHARGE) may run;
 // a function's entry its code, plus the same for its calls. Between two checks, then, no more code runs than the
 // first of them charged, and between two ticks no more than the budget tick handed out (plus what the host does).
 //
@@ -302,8 +302,9 @@ function bodySizes(s: Section | undefined): number[] {
  *  by every call of it. Also the charge of a call whose callee is not known here (an import, call_indirect,
  *  call_ref): an instrumented callee is one or the other, and a host function is the kernel's business. */
 const LEAF_MAX = 1024;
-/** A bulk memory or table instruction (copy, fill, init, grow) moves at most the whole memory (32 MiB: milliseconds). */
-const BULK_CHARGE = 1 << 16;
+/** A bulk memory or table instruction (copy, fill, init, grow) moves up to a whole memory (a module's is at most
+ *  32 MiB: a few milliseconds), but mostly a few bytes: charged as 256 KiB of code, so 64 of them fill a budget. */
+const BULK_CHARGE = 1 << 18;
 /** The largest charge written, so it fits an i32.const: past the budget, a charge only means tick at every check. */
 const CHARGE_MAX = 1 << 30;
 /** An innermost loop's body is copied so that the copies come to at most this many bytes... */
