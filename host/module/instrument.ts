@@ -58,6 +58,7 @@ export function instrument(bytes: Uint8Array, opts: InstrumentOptions): Uint8Arr
   const importedFuncs = kinds.filter((k) => k === 0).length;
   const globals = find(SECTION.global);
   const budget = kinds.filter((k) => k === 3).length + (globals ? readerOf(globals).u32() : 0);
+  // The tick import comes right after the imported functions: its index is their count.
   const edits = new Edits(importedFuncs, budget, importedFuncs, bodySizes(find(SECTION.code)));
   const appended = new Map<number, Uint8Array>([
     [SECTION.type, rewriteVector(find(SECTION.type), copyRest, TICK_TYPE)],
@@ -352,7 +353,8 @@ class Edits {
   /** What calls and bulk instructions charge, beyond the code's size. */
   charged = 0;
 
-  /** `budget` is the budget global's index: one past the binary's own globals; `sizes` the defined functions'. */
+  /** `budget` is the budget global's index (one past the binary's own globals), `tick` the tick import's function
+   *  index, `sizes` the sizes of the defined functions' bodies. */
   constructor(
     private readonly importedFuncs: number,
     private readonly budget: number,
