@@ -136,7 +136,8 @@ export const SYMBOL_SECTIONS: readonly { readonly title: string; readonly intro:
     symbols: [
       "register_filesystem", "unregister_filesystem", "new_inode", "sb_set_ops", "inode_set_ops", "inode_set_link", "inode_get_ino",
       "inode_get_mode", "inode_get_size", "inode_set_size", "inode_set_blocks", "inode_get_nlink", "set_nlink", "inc_nlink",
-      "drop_nlink", "inode_touch", "dir_emit", "dir_ctx_set_pos", "inode_get_dev", "sb_mount_data",
+      "drop_nlink", "inode_touch", "dir_emit", "dir_ctx_set_pos", "inode_get_dev", "sb_mount_data", "inode_set_owner",
+      "inode_set_times", "inode_get_mtime", "sb_id",
     ],
   },
   {

@@ -1197,6 +1197,26 @@ export declare function file_path(file: u32, buf: usize, size: i32): i32;
 @external("kernel", "inode_get_dev")
 export declare function inode_get_dev(inode: u32): u32;
 
+/** Set the owner stat reports (i_uid, i_gid): a filesystem without owners on disk gives the mount's uid= and gid=. */
+// @ts-ignore: decorator
+@external("kernel", "inode_set_owner")
+export declare function inode_set_owner(inode: u32, uid: u32, gid: u32): void;
+
+/** Set atime, mtime and ctime, in whole seconds since the epoch, from what the filesystem stores. */
+// @ts-ignore: decorator
+@external("kernel", "inode_set_times")
+export declare function inode_set_times(inode: u32, atime: i64, mtime: i64, ctime: i64): void;
+
+/** The inode's mtime in whole seconds since the epoch (what utimes or a write set); 0 for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "inode_get_mtime")
+export declare function inode_get_mtime(inode: u32): i64;
+
+/** The superblock's s_id, the device name its messages are prefixed with (loop0, hda1; the type for a filesystem without a device), UTF-8 without a NUL, into buf. Its length, -ERANGE if size is too small, -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "sb_id")
+export declare function sb_id(sb: u32, buf: usize, size: i32): i32;
+
 /** The data string mount(2) was given for this superblock of the module's filesystem (-o's options), UTF-8 without a NUL, into buf. Its length, -ERANGE if size is too small, -EINVAL for a bad handle. */
 // @ts-ignore: decorator
 @external("kernel", "sb_mount_data")

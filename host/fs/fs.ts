@@ -82,6 +82,14 @@ export interface FileSystemType {
   mount(sb: SuperBlock, devName: string, data: string): Inode;
 }
 
+/**
+ * Whether module `mod` may act on a superblock of `type`: the module that registered it, or a library module
+ * it stacks on (vfat's superblocks are filled in and served by fat, whose symbols vfat uses, as in Linux).
+ */
+export function actsFor(mod: Module, type: FileSystemType): boolean {
+  return type.owner === mod || (type.owner?.uses.has(mod) ?? false);
+}
+
 export class SuperBlock {
   private nextIno = 1;
   /** The mount(2) flags it was mounted with. */

@@ -1,0 +1,176 @@
+// fat files (fs/fat/file.c, fs/fat/inode.c's block mapping): bytes read and written through the buffer
+// cache a sector at a time, clusters allocated as a file grows and freed as it shrinks. FAT has no holes:
+// a write past the end, or a truncate up, fills the gap with zeros first (cont_write_begin).
+
+import {
+  bh_read, bh_write, brelse, copy_from_user, copy_to_user, EFAULT, EFBIG, EIO, EROFS, file_inode, inode_touch,
+  mark_buffer_dirty, sb_bread, sb_getblk,
+} from "../../abi/include/kernel";
+import { allocCluster, freeChain, setEnt } from "./fatent";
+import { chainOf, FatInode, inodes, setSize, writeInode } from "./inode";
+
+/** Bytes staged between the user and the buffer cache per step. */
+const STAGE: i32 = 65536;
+const stage = new Uint8Array(STAGE);
+const zeros = new Uint8Array(STAGE);
+
+/** The device sector holding byte `off` of the file (whose chain covers it). */
+function sectorOf(fi: FatInode, chain: u32[], off: i32): u32 {
+  const fs = fi.fs;
+  return fs.clusterSector(chain[off / fs.clusSize]) + <u32>((off % fs.clusSize) / fs.secSize);
+}
+
+/** Copy n bytes at file offset off into buf, sector by sector; false on an I/O error. */
+function getBytes(fi: FatInode, chain: u32[], off: i32, buf: usize, n: i32): bool {
+  const secSize = fi.fs.secSize;
+  for (let done = 0; done < n; ) {
+    const at = off + done;
+    const inSec = at % secSize;
+    const len = min(secSize - inSec, n - done);
+    const bh = sb_bread(fi.fs.sb, sectorOf(fi, chain, at));
+    if (bh == 0) return false;
+    const err = bh_read(bh, <u32>inSec, buf + <usize>done, <u32>len);
+    brelse(bh);
+    if (err != 0) return false;
+    done += len;
+  }
+  return true;
+}
+
+/** Copy n bytes from buf to file offset off, a whole sector without reading it first; 0 or -errno. */
+function putBytes(fi: FatInode, chain: u32[], off: i32, buf: usize, n: i32): i32 {
+  const secSize = fi.fs.secSize;
+  for (let done = 0; done < n; ) {
+    const at = off + done;
+    const inSec = at % secSize;
+    const len = min(secSize - inSec, n - done);
+    const sector = sectorOf(fi, chain, at);
+    const bh = len == secSize ? sb_getblk(fi.fs.sb, sector) : sb_bread(fi.fs.sb, sector);
+    if (bh == 0) return -EIO;
+    const err = bh_write(bh, <u32>inSec, buf + <usize>done, <u32>len);
+    if (err == 0) mark_buffer_dirty(bh);
+    brelse(bh);
+    if (err != 0) return err;
+    done += len;
+  }
+  return 0;
+}
+
+export function fat_read(file: u32, ubuf: usize, count: i32, pos: i32): i32 {
+  const fi = inodes.get(file_inode(file));
+  if (pos >= fi.size) return 0;
+  const chain = chainOf(fi);
+  if (chain == null) return -EIO;
+  const n = min(count, fi.size - pos);
+  for (let done = 0; done < n; ) {
+    const len = min(STAGE, n - done);
+    if (!getBytes(fi, chain, pos + done, stage.dataStart, len)) return done > 0 ? done : -EIO;
+    if (copy_to_user(ubuf + <usize>done, stage.dataStart, <usize>len) != 0) return done > 0 ? done : -EFAULT;
+    done += len;
+  }
+  return n;
+}
+
+/**
+ * Clusters for the file's first `end` bytes, allocated and linked as needed; the byte count they cover
+ * (less than `end` when the volume is full), or -errno.
+ */
+function reserve(fi: FatInode, chain: u32[], end: i32): i32 {
+  const fs = fi.fs;
+  const need = <i32>((<i64>end + fs.clusSize - 1) / fs.clusSize);
+  while (chain.length < need) {
+    const c = allocCluster(fs, chain.length > 0 ? chain[chain.length - 1] : 0);
+    if (c < 0) {
+      if (chain.length * fs.clusSize > fi.size) return chain.length * fs.clusSize;
+      return <i32>c;
+    }
+    if (chain.length == 0) fi.start = <u32>c;
+    chain.push(<u32>c);
+  }
+  return end;
+}
+
+/** Zeros from the file's end to `to` (cont_expand_zero); 0 or -errno (ENOSPC when they do not fit). */
+function fillTo(fi: FatInode, chain: u32[], to: i32): i32 {
+  const room = reserve(fi, chain, to);
+  if (room < 0) return room;
+  if (room < to) return -28;
+  while (fi.size < to) {
+    const len = min(STAGE, to - fi.size);
+    const err = putBytes(fi, chain, fi.size, zeros.dataStart, len);
+    if (err < 0) return err;
+    setSize(fi, fi.size + len);
+  }
+  return 0;
+}
+
+/** The entry follows a change of size or data: size, start cluster and mtime. */
+function changed(fi: FatInode): void {
+  inode_touch(fi.handle, true);
+  writeInode(fi);
+}
+
+export function fat_write(file: u32, ubuf: usize, count: i32, pos: i32): i32 {
+  const fi = inodes.get(file_inode(file));
+  if (fi.fs.readOnly) return -EROFS;
+  if (<i64>pos + <i64>count > 0x7fffffff) return -EFBIG;
+  const chain = chainOf(fi);
+  if (chain == null) return -EIO;
+  if (pos > fi.size) {
+    const err = fillTo(fi, chain, pos);
+    if (err < 0) {
+      changed(fi);
+      return err;
+    }
+  }
+  const room = reserve(fi, chain, pos + count);
+  if (room <= pos) {
+    changed(fi);
+    return room < 0 ? room : -28;
+  }
+  const n = min(count, room - pos);
+  let done = 0;
+  let err = 0;
+  while (done < n) {
+    const len = min(STAGE, n - done);
+    if (copy_from_user(stage.dataStart, ubuf + <usize>done, <usize>len) != 0) {
+      err = -EFAULT;
+      break;
+    }
+    err = putBytes(fi, chain, pos + done, stage.dataStart, len);
+    if (err < 0) break;
+    done += len;
+  }
+  if (pos + done > fi.size) setSize(fi, pos + done);
+  changed(fi);
+  return done > 0 ? done : err;
+}
+
+/** truncate: clusters past the new end go back (fat_truncate_blocks); growing fills with zeros. */
+export function fat_setattr(inode: u32, size: i32): i32 {
+  const fi = inodes.get(inode);
+  const fs = fi.fs;
+  if (fs.readOnly) return -EROFS;
+  const chain = chainOf(fi);
+  if (chain == null) return -EIO;
+  if (size > fi.size) {
+    const err = fillTo(fi, chain, size);
+    changed(fi);
+    return err;
+  }
+  const keep = <i32>((<i64>size + fs.clusSize - 1) / fs.clusSize);
+  if (keep < chain.length) {
+    const err = keep > 0 ? setEnt(fs, chain[keep - 1], fs.eof) : 0;
+    if (err < 0) return err;
+    freeChain(fs, chain, keep);
+    chain.length = keep;
+    if (keep == 0) fi.start = 0;
+  }
+  setSize(fi, size);
+  changed(fi);
+  return 0;
+}
+
+export function fat_fsync(file: u32): i32 {
+  return 0;
+}
