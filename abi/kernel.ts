@@ -43,7 +43,7 @@ const FN = "usize";
 export const STRUCTS = {
   timespec64: [["tv_sec", "i64"], ["tv_nsec", "i64"]],
   file_system_type: [["name", "string"], ["fs_flags", "u32"], ["mount", FN], ["kill_sb", FN]],
-  super_operations: [["evict_inode", FN], ["put_super", FN]],
+  super_operations: [["evict_inode", FN], ["put_super", FN], ["statfs", FN], ["show_options", FN]],
   inode_operations: [
     ["lookup", FN], ["create", FN], ["mkdir", FN], ["mknod", FN], ["symlink", FN], ["unlink", FN], ["rmdir", FN],
     ["rename", FN], ["setattr", FN],
@@ -55,6 +55,10 @@ export const STRUCTS = {
   linux_binfmt: [["module", "u32"], ["load_binary", FN]],
   block_device_operations: [["owner", "u32"], ["queue_rq", FN], ["open", FN], ["release", FN], ["ioctl", FN]],
   host_stat: [["mode", "u32"], ["nlink", "u32"], ["size", "i64"], ["ino", "i64"], ["mtime", "i64"]],
+  kstatfs: [
+    ["f_type", "i64"], ["f_bsize", "i64"], ["f_blocks", "i64"], ["f_bfree", "i64"], ["f_bavail", "i64"], ["f_files", "i64"],
+    ["f_ffree", "i64"], ["f_namelen", "i64"],
+  ],
 } as const satisfies Record<string, StructDef>;
 
 export const KERNEL_SYMBOLS = {

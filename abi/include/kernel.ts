@@ -184,6 +184,12 @@ export const SEEK_DATA: i32 = 3;
 export const SEEK_END: i32 = 2;
 export const SEEK_HOLE: i32 = 4;
 export const SEEK_SET: i32 = 0;
+export const ST_NODEV: i32 = 4;
+export const ST_NOEXEC: i32 = 8;
+export const ST_NOSUID: i32 = 2;
+export const ST_RDONLY: i32 = 1;
+export const ST_RELATIME: i32 = 4096;
+export const ST_VALID: i32 = 32;
 export const S_IFBLK: i32 = 24576;
 export const S_IFCHR: i32 = 8192;
 export const S_IFDIR: i32 = 16384;
@@ -579,6 +585,8 @@ export const ZERO_SIZE_PTR: usize = 16;
 @unmanaged export class super_operations {
   evict_inode: usize = 0;
   put_super: usize = 0;
+  statfs: usize = 0;
+  show_options: usize = 0;
 }
 
 // @ts-ignore: decorator
@@ -630,6 +638,18 @@ export const ZERO_SIZE_PTR: usize = 16;
   size: i64 = 0;
   ino: i64 = 0;
   mtime: i64 = 0;
+}
+
+// @ts-ignore: decorator
+@unmanaged export class kstatfs {
+  f_type: i64 = 0;
+  f_bsize: i64 = 0;
+  f_blocks: i64 = 0;
+  f_bfree: i64 = 0;
+  f_bavail: i64 = 0;
+  f_files: i64 = 0;
+  f_ffree: i64 = 0;
+  f_namelen: i64 = 0;
 }
 
 /** Log a message. level is LOGLEVEL_DEFAULT (-1) to take it from a KERN_* prefix of fmt. Returns the length logged. */

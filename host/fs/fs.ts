@@ -25,6 +25,22 @@ export interface SuperOperations {
   killSb?(sb: SuperBlock): void;
   /** The inode is gone: no links and no users left (evict_inode). */
   evictInode?(inode: Inode): void;
+  /** statfs(2)'s filesystem figures (without f_fsid, f_frsize and f_flags, which the VFS adds). */
+  statfs?(sb: SuperBlock): Kstatfs;
+  /** The filesystem's own mount options for /proc/mounts, each with its leading comma (show_options). */
+  showOptions?(sb: SuperBlock): string;
+}
+
+/** What a filesystem says of itself to statfs(2) (struct kstatfs, less what the VFS fills in). */
+export interface Kstatfs {
+  type: number;
+  bsize: number;
+  blocks: number;
+  bfree: number;
+  bavail: number;
+  files: number;
+  ffree: number;
+  namelen: number;
 }
 
 /**

@@ -18,13 +18,14 @@ import { moduleFunction, type Guard, type ModuleFn } from "../module/fnptr.js";
 import type { PollTable } from "../kernel/wait.js";
 import type { Module } from "../module/internal.js";
 import type { KernelFunctions } from "../module/ksyms.js";
-import { actsFor, type DirContext, type File, type FileOperations, type FileSystemType, type Inode, type InodeOperations, type SuperBlock } from "./fs.js";
+import { actsFor, type DirContext, type File, type FileOperations, type FileSystemType, type Inode, type InodeOperations, type Kstatfs, type SuperBlock } from "./fs.js";
 import type { Filesystems } from "./filesystems.js";
 
 const LAYOUT = {
   fstype: layoutStruct("file_system_type", STRUCTS.file_system_type),
   sops: layoutStruct("super_operations", STRUCTS.super_operations),
   iops: layoutStruct("inode_operations", STRUCTS.inode_operations),
+  kstatfs: layoutStruct("kstatfs", STRUCTS.kstatfs),
   fops: layoutStruct("file_operations", STRUCTS.file_operations),
 };
 
@@ -285,6 +286,43 @@ export class ModuleFilesystems {
     return types.map((t) => `filesystem ${t.name} still registered at unload; unregistered`);
   }
 
+  /** Run fn with a zeroed block of `size` bytes of the module's memory, freed after. */
+  private withBlock<T>(mod: Module, size: number, fn: (ptr: number) => T): T {
+    const ptr = mod.slab.kmalloc(size, 0);
+    if (ptr === 0) throw new KernelError("ENOMEM", `${mod.name}: no memory for a call`);
+    try {
+      mod.memory.bytes(ptr, size).fill(0);
+      return fn(ptr);
+    } finally {
+      mod.slab.kfree(ptr);
+    }
+  }
+
+  /** super_operations.statfs into a kstatfs in the module's memory, read back. */
+  private statfs(mod: Module, sb: SuperBlock, fn: Fn): Kstatfs {
+    return this.withBlock(mod, LAYOUT.kstatfs.size, (ptr) => {
+      check(fn(this.sbs.handle(sb), ptr), `${sb.type.name}: statfs`);
+      const f = mod.memory.readStruct(ptr, LAYOUT.kstatfs);
+      return {
+        type: f.f_type!, bsize: f.f_bsize!, blocks: f.f_blocks!, bfree: f.f_bfree!, bavail: f.f_bavail!, files: f.f_files!,
+        ffree: f.f_ffree!, namelen: f.f_namelen!,
+      };
+    });
+  }
+
+  /** super_operations.show_options: the module's text, or none when it fails. */
+  private showOptions(mod: Module, sb: SuperBlock, fn: Fn): string {
+    const SIZE = 4096;
+    try {
+      return this.withBlock(mod, SIZE, (ptr) => {
+        const len = fn(this.sbs.handle(sb), ptr, SIZE);
+        return len > 0 && len <= SIZE ? new TextDecoder().decode(mod.memory.bytes(ptr, len)) : "";
+      });
+    } catch {
+      return "";
+    }
+  }
+
   /** A string of a superblock `mod` acts for, as UTF-8 into its buffer: the length, -ERANGE, or -EINVAL. */
   private sbString(mod: Module, sbHandle: number, buf: number, size: number, what: (sb: SuperBlock) => string): number {
     const sb = this.ownSb(mod, sbHandle);
@@ -353,7 +391,11 @@ export class ModuleFilesystems {
           if (!sb) return EINVAL;
           const o = mod.memory.readStruct(ptr, LAYOUT.sops);
           const evict = this.fn(mod, o.evict_inode!, "super_operations.evict_inode");
+          const statfs = this.fn(mod, o.statfs!, "super_operations.statfs");
+          const show = this.fn(mod, o.show_options!, "super_operations.show_options");
           sb.op = { ...sb.op, evictInode: (inode) => this.evict(evict, inode) };
+          if (statfs) sb.op.statfs = (s) => this.statfs(mod, s, statfs);
+          if (show) sb.op.showOptions = (s) => this.showOptions(mod, s, show);
           return 0;
         }),
       inode_set_ops: (handle, iops, fops) =>

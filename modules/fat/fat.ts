@@ -2,9 +2,10 @@
 // them fills its superblocks through fat_fill_super with its own naming, and fat serves them after.
 
 import {
-  EIO, ENOMEM, inode_set_owner, inode_set_times, new_inode, S_IFDIR, sb_set_ops, set_nlink, super_operations,
+  EIO, ENOMEM, ERANGE, inode_set_owner, inode_set_times, kstatfs, new_inode, S_IFDIR, sb_set_ops, set_nlink, super_operations,
 } from "../../abi/include/kernel";
 import { loadDir, subdirs } from "./dir";
+import { countFree } from "./fatent";
 import { fat_fsync, fat_read, fat_setattr, fat_write } from "./file";
 import { byPlace, dirFops, dirIops, FatInode, fileFops, fileIops, inodes, setOps, setSize } from "./inode";
 import { fat_create, fat_evict_inode, fat_iterate, fat_lookup, fat_mkdir, fat_rename, fat_rmdir, fat_unlink } from "./namei";
@@ -62,6 +63,33 @@ export function fat_kill_sb(sb: u32): void {
 }
 EXPORT_SYMBOL_GPL(fat_kill_sb);
 
+/** MSDOS_SUPER_MAGIC, vfat's and msdos's alike. */
+const MSDOS_SUPER_MAGIC: i64 = 0x4d44;
+/** FAT_LFN_LEN and 8.3's 12, in bytes of the IO charset (NLS_MAX_CHARSET_SIZE each). */
+const NLS_MAX_CHARSET_SIZE: i64 = 6;
+
+/** fat_statfs(): clusters as blocks, the free ones counted the first time they are asked for. */
+function fat_statfs(sb: u32, buf: usize): i32 {
+  const fs = supers.get(sb);
+  const st = changetype<kstatfs>(buf);
+  const free = countFree(fs);
+  st.f_type = MSDOS_SUPER_MAGIC;
+  st.f_bsize = fs.clusSize;
+  st.f_blocks = fs.maxCluster - 2;
+  st.f_bfree = free;
+  st.f_bavail = free;
+  st.f_namelen = (fs.isvfat ? 255 : 12) * NLS_MAX_CHARSET_SIZE;
+  return 0;
+}
+
+function fat_show_options(sb: u32, buf: usize, size: i32): i32 {
+  const fs = supers.get(sb);
+  const len = String.UTF8.byteLength(fs.shown);
+  if (len > size) return -ERANGE;
+  String.UTF8.encodeUnsafe(changetype<usize>(fs.shown), fs.shown.length, buf);
+  return len;
+}
+
 export function init_module(): i32 {
   dirIops.lookup = fat_lookup.index;
   dirIops.create = fat_create.index;
@@ -76,6 +104,8 @@ export function init_module(): i32 {
   fileFops.write = fat_write.index;
   fileFops.fsync = fat_fsync.index;
   sops.evict_inode = fat_evict_inode.index;
+  sops.statfs = fat_statfs.index;
+  sops.show_options = fat_show_options.index;
   return 0;
 }
 
