@@ -11,7 +11,7 @@ import type { Libc } from "../../host/user/nolibc.js";
 import { STATFS_LAYOUT } from "../../abi/stat.js";
 import { cliRunner, dmesg, expectErrno, scratchDir, type CliResult } from "../helpers.js";
 import { neg, sys, userBuffer, userString } from "../vfs_helpers.js";
-import { fsck, haveFatTools, hostTree, makeImage, makeTree, mdirNames, mtype, pattern, type HostTree } from "./fat_images.js";
+import { fsck, haveFatTools, hostTree, makeImage, makeTree, mcopyOut, mdirNames, mtype, pattern, type HostTree } from "./fat_images.js";
 
 const NEEDS = "(needs mkfs.fat, fsck.fat and mtools: skipped, they are not installed)";
 const scratch = scratchDir("fat");
@@ -210,3 +210,129 @@ describe.skipIf(!haveFatTools)(`fat under vfat and msdos${haveFatTools ? "" : ` 
     expect(k.read("/proc/mounts")).not.toContain(" /mnt ");
   });
 });
+
+/** Write `bytes` to a new (or truncated) file through the kernel. */
+function put(path: string, bytes: Uint8Array | string, flags = O_WRONLY | O_CREAT | 512): void {
+  const fd = libc.open(path, flags, 0o644);
+  try {
+    libc.write(fd, bytes);
+  } finally {
+    libc.close(fd);
+  }
+}
+
+/** The image's whole tree as mtools copies it out (mcopy -s), for comparing with what the kernel wrote. */
+function mtoolsTree(img: string): HostTree {
+  const out = join(imgDir, `out-${Math.random().toString(36).slice(2)}`);
+  mcopyOut(img, out);
+  return hostTree(out);
+}
+
+describe.skipIf(!haveFatTools)(`vfat writes what fsck.fat passes and mtools reads back${haveFatTools ? "" : ` ${NEEDS}`}`, () => {
+  for (const bits of [12, 16, 32] as const) {
+    it(`FAT${bits}: create, append, truncate, mkdir, rmdir, unlink, rename in and across directories and over a file`, async () => {
+      const img = await hostImage(bits);
+      await mountImage("vfat");
+      const want = new Map(source);
+      const enc = (t: string) => new TextEncoder().encode(t);
+      const write = (path: string, bytes: Uint8Array) => {
+        put(`/mnt/${path}`, bytes);
+        want.set(path, bytes);
+      };
+      write("a new file with a long name.bin", pattern(10_000, 3));
+      write("ÄÖÜ – écrit par le noyau.txt", enc("non-ASCII long name\n"));
+      const fd = libc.open("/mnt/README.TXT", O_WRONLY | O_APPEND);
+      libc.write(fd, "appended\n");
+      libc.close(fd);
+      want.set("README.TXT", enc("upper case 8.3\nappended\n"));
+      libc.truncate("/mnt/big.bin", 300_001);
+      want.set("big.bin", want.get("big.bin")!.slice(0, 300_001));
+      libc.truncate("/mnt/empty", 5000);
+      want.set("empty", new Uint8Array(5000));
+      const rw = libc.open("/mnt/a new file with a long name.bin", O_RDWR);
+      libc.pwrite(rw, "hole", 20_000);
+      libc.close(rw);
+      want.set("a new file with a long name.bin", new Uint8Array([...pattern(10_000, 3), ...new Uint8Array(10_000), ...enc("hole")]));
+      libc.mkdir("/mnt/newdir");
+      libc.mkdir("/mnt/newdir/Sub Dir");
+      want.set("newdir", null).set("newdir/Sub Dir", null);
+      write("newdir/Sub Dir/inside.txt", enc("inside\n"));
+      libc.mkdir("/mnt/gone");
+      libc.rmdir("/mnt/gone");
+      libc.unlink("/mnt/café.txt");
+      want.delete("café.txt");
+      for (let i = 0; i < 100; i++) {
+        const name = `many/entry number ${String(i).padStart(3, "0")}.dat`;
+        libc.unlink(`/mnt/${name}`);
+        want.delete(name);
+      }
+      libc.rename("/mnt/many/entry number 100.dat", "/mnt/many/renamed in place.dat");
+      want.set("many/renamed in place.dat", want.get("many/entry number 100.dat")!).delete("many/entry number 100.dat");
+      libc.rename("/mnt/many/entry number 101.dat", "/mnt/newdir/moved across.dat");
+      want.set("newdir/moved across.dat", want.get("many/entry number 101.dat")!).delete("many/entry number 101.dat");
+      libc.rename("/mnt/many/entry number 102.dat", "/mnt/many/entry number 103.dat");
+      want.set("many/entry number 103.dat", want.get("many/entry number 102.dat")!).delete("many/entry number 102.dat");
+      libc.rename("/mnt/deep/level1", "/mnt/newdir/level1");
+      for (const [path, v] of [...want]) {
+        if (!path.startsWith("deep/level1")) continue;
+        want.delete(path);
+        want.set(path.replace(/^deep\//, "newdir/"), v);
+      }
+      expect(libc.readdir("/mnt/newdir/level1").find((e) => e.name === "..")!.ino).toBe(libc.stat("/mnt/newdir").ino);
+      for (let i = 0; i < 150; i++) write(`newdir/file ${i} with a name long enough for two slots.txt`, enc(`file ${i}\n`));
+      expectSameTree(kernelTree("/mnt"), want);
+      await ok("umount /mnt");
+      expect(fsck(img)).toMatchObject({ status: 0 });
+      expect(fsck(img).out).not.toMatch(/Dirty|differ|lost|Free cluster summary wrong/);
+      expectSameTree(mtoolsTree(img), want);
+      expect(Buffer.from(mtype(img, "newdir/level1/level2/level3/level4/level5/level6/level7/level8/level9/level10/level11/level12/level13/level14/level15/level16/level17/level18/level19/level20/bottom.txt")).toString()).toBe("twenty levels down\n");
+      expect(mdirNames(img, "newdir")).toContain("newdir/Sub Dir");
+    }, 120_000);
+  }
+
+  it("fills the volume: the write that does not fit is short, the next ENOSPC; fsck.fat passes and mtype reads what was written", async () => {
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(imgDir, { recursive: true });
+    const img = join(imgDir, "small");
+    makeImage(img, 12, 1024);
+    await ok("mkdir /host");
+    await ok(`mount -t hostfs none /host -o ${imgDir}`);
+    await mountImage("vfat", "", "small");
+    const free = statfs("/mnt").f_bfree * statfs("/mnt").f_bsize;
+    const data = pattern(free + 4096, 9);
+    const fd = libc.open("/mnt/fill.bin", O_WRONLY | O_CREAT, 0o644);
+    let written = 0;
+    for (let n = 1; n > 0 && written < data.length; written += n) {
+      n = sys(libc, "write", fd, userBytes(data.subarray(written, written + 65536)), Math.min(65536, data.length - written));
+      if (n < 0) {
+        expect(n).toBe(neg("ENOSPC"));
+        break;
+      }
+    }
+    libc.close(fd);
+    expect(written).toBe(free);
+    expect(statfs("/mnt").f_bfree).toBe(0);
+    expectErrno(() => put("/mnt/one more.txt", "x"), "ENOSPC");
+    await ok("umount /mnt");
+    expect(fsck(img).status).toBe(0);
+    expect(Buffer.from(mtype(img, "fill.bin")).equals(Buffer.from(data.subarray(0, free)))).toBe(true);
+  }, 60_000);
+
+  it("msdos writes 8.3 names: a long name is cut to 8.3, a character msdos refuses is EINVAL", async () => {
+    const img = await hostImage(16);
+    await mountImage("msdos");
+    put("/mnt/LongFileName.text", "cut\n");
+    expect(libc.readdir("/mnt").map((e) => e.name)).toContain("longfile.tex");
+    expectErrno(() => put("/mnt/a+b.txt", "x"), "EINVAL");
+    await ok("umount /mnt");
+    expect(fsck(img).status).toBe(0);
+    expect(Buffer.from(mtype(img, "LONGFILE.TEX")).toString()).toBe("cut\n");
+  });
+});
+
+/** Bytes put in the test task's memory for a raw system call. */
+function userBytes(bytes: Uint8Array): number {
+  const ptr = userBuffer(libc, Math.max(bytes.length, 1));
+  libc.task.mm.bytes(ptr, bytes.length).set(bytes);
+  return ptr;
+}

@@ -96,3 +96,9 @@ export function mdirNames(img: string, dir: string): string[] {
 export function mmd(img: string, path: string): void {
   tool("mmd", ["-i", img, `::/${path}`]);
 }
+
+/** mcopy -s of the image's whole tree out to a host directory. */
+export function mcopyOut(img: string, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  tool("mcopy", ["-i", img, "-s", "-n", "::/*", dir]);
+}
