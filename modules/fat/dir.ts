@@ -228,7 +228,8 @@ export function removeEntries(fs: FatSb, d: DirData, first: i32, last: i32): i32
   return writeSlots(fs, d, first, last - first + 1);
 }
 
-/** The byte position of a slot on the device (i_pos), for messages. */
+/** i_pos, as Linux numbers a directory entry: its sector × entries per sector + its index in the sector. */
 export function slotPos(fs: FatSb, d: DirData, slot: i32): i64 {
-  return <i64>d.sectors[slot * 32 / fs.secSize] * fs.secSize + (slot * 32) % fs.secSize;
+  const perSector = fs.secSize / 32;
+  return <i64>d.sectors[slot / perSector] * perSector + slot % perSector;
 }

@@ -79,7 +79,7 @@ export function setEnt(fs: FatSb, cluster: u32, value: u32): i32 {
  */
 export function readChain(fs: FatSb, start: u32, limit: i32, ipos: i64, exact: bool): u32[] | null {
   const chain = new Array<u32>(0);
-  if (start == 0) return chain;
+  if (start == 0 && !(exact && limit > 0)) return chain;
   const seen = new Set<u32>();
   let c = start;
   while (chain.length < limit) {

@@ -296,7 +296,7 @@ export function fat_rename(olddir: u32, oldname: usize, oldlen: i32, newdir: u32
 
 /** d_ino of a name no inode has been made for: unique per entry place, above the inode numbers in use. */
 function placeIno(fs: FatSb, d: DirData, slot: i32): i32 {
-  return 0x40000000 | <i32>((slotPos(fs, d, slot) / 32) & 0x3fffffff);
+  return 0x40000000 | <i32>(slotPos(fs, d, slot) & 0x3fffffff);
 }
 
 /** readdir: "." and "..", then each name at position 2 + its first slot; resumed from any position. */

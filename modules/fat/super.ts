@@ -227,7 +227,7 @@ function readBpb(fs: FatSb, b: Uint8Array): string {
   const fat32Length = u32at(b, 36);
   if (reserved == 0) return "bogus number of reserved sectors";
   if (fats == 0) return "bogus number of FAT structure";
-  if (!validMedia(media)) return "invalid media value (0x" + media.toString(16) + ")";
+  if (!validMedia(media)) return "invalid media value (0x" + (media < 0x10 ? "0" : "") + media.toString(16) + ")";
   if (!isPow2(secSize) || secSize < 512 || secSize > 4096) return "bogus logical sector size " + secSize.toString();
   if (!isPow2(secPerClus)) return "bogus sectors per cluster " + secPerClus.toString();
   if (fat16Length == 0 && fat32Length == 0) return "bogus number of FAT sectors";
@@ -309,7 +309,7 @@ export function writeFsinfo(fs: FatSb): void {
 
 /** fat_set_state(): the dirty bit in the boot sector, set while mounted read-write, unless it was set already. */
 export function setState(fs: FatSb, set: bool): void {
-  if (fs.readOnly && set) return;
+  if (fs.readOnly) return;
   if (fs.dirty) {
     if (set) fatWarn(fs, "Volume was not properly unmounted. Some data may be corrupt. Please run fsck.");
     return;

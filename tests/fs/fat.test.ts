@@ -11,7 +11,7 @@ import type { Libc } from "../../host/user/nolibc.js";
 import { STATFS_LAYOUT } from "../../abi/stat.js";
 import { cliRunner, dmesg, expectErrno, scratchDir, type CliResult } from "../helpers.js";
 import { neg, sys, userBuffer, userString } from "../vfs_helpers.js";
-import { fsck, haveFatTools, hostTree, makeImage, makeTree, mcopyOut, mdirNames, mtype, pattern, type HostTree } from "./fat_images.js";
+import { fsck, haveFatTools, hostTree, layout, makeImage, makeTree, mcopyOut, mdirNames, mtype, pattern, rootEntry, type HostTree } from "./fat_images.js";
 
 const NEEDS = "(needs mkfs.fat, fsck.fat and mtools: skipped, they are not installed)";
 const scratch = scratchDir("fat");
@@ -336,3 +336,77 @@ function userBytes(bytes: Uint8Array): number {
   libc.task.mm.bytes(ptr, bytes.length).set(bytes);
   return ptr;
 }
+
+describe.skipIf(!haveFatTools)(`corrupted images are refused or give EIO, naming the problem, and are never written${haveFatTools ? "" : ` ${NEEDS}`}`, () => {
+  /** A FAT16 copy of the tree with `edit` applied to its bytes; the bytes as edited. */
+  async function corrupt(edit: (img: Uint8Array, view: DataView) => void): Promise<{ img: string; bytes: Uint8Array }> {
+    const img = await hostImage(16);
+    const bytes = new Uint8Array(readFileSync(img));
+    edit(bytes, new DataView(bytes.buffer));
+    writeFileSync(img, bytes);
+    return { img, bytes };
+  }
+
+  const unchanged = (img: string, bytes: Uint8Array) => expect(Buffer.from(readFileSync(img)).equals(Buffer.from(bytes))).toBe(true);
+
+  for (const [what, edit, line] of [
+    ["no reserved sectors", (_: Uint8Array, v: DataView) => v.setUint16(14, 0, true), "bogus number of reserved sectors"],
+    ["a sector size of 300", (_: Uint8Array, v: DataView) => v.setUint16(11, 300, true), "bogus logical sector size 300"],
+    ["3 sectors per cluster", (b: Uint8Array) => void (b[13] = 3), "bogus sectors per cluster 3"],
+    ["media byte 0x00", (b: Uint8Array) => void (b[21] = 0), "invalid media value (0x00)"],
+    ["no FATs", (b: Uint8Array) => void (b[16] = 0), "bogus number of FAT structure"],
+  ] as const) {
+    it(`a boot sector with ${what} is refused at mount (EINVAL): "${line}"`, async () => {
+      const { img, bytes } = await corrupt(edit);
+      await run("mkdir /mnt");
+      const r = await run("mount -t vfat -o loop /host/img /mnt");
+      expect(r.status).not.toBe(0);
+      expect(dmesg(k)).toEqual(expect.arrayContaining([`FAT-fs (loop0): ${line}`, "FAT-fs (loop0): Can't find a valid FAT filesystem"]));
+      expect(k.read("/proc/mounts")).not.toContain(" /mnt ");
+      expect(await ok("lsmod")).toMatch(/^vfat\s+\d+\s+0$/m);
+      unchanged(img, bytes);
+    });
+  }
+
+  it("a FAT chain that loops gives EIO on that file only, naming the loop; under errors=remount-ro no more writes", async () => {
+    const { img } = await corrupt((b, v) => {
+      const { fatStart } = layout(b);
+      const start = v.getUint16(rootEntry(b, "BIG     BIN") + 26, true);
+      v.setUint16(fatStart + 2 * (start + 3), start + 1, true);
+    });
+    await mountImage("vfat");
+    expectErrno(() => libc.readFile("/mnt/big.bin"), "EIO");
+    expect(dmesg(k).join("\n")).toMatch(/FAT-fs \(loop0\): error, fat_get_cluster: detected the cluster chain loop \(i_pos \d+\)\nFAT-fs \(loop0\): Filesystem has been set read-only/);
+    expect(libc.readFile("/mnt/README.TXT").length).toBe(15);
+    expectErrno(() => put("/mnt/new.txt", "x"), "EROFS");
+    await ok("umount /mnt");
+    expect(fsck(img).out).toMatch(/Dirty bit is set/);
+  });
+
+  it("a directory entry whose start cluster is past the end of the volume gives EIO on that file, and no write", async () => {
+    const { img, bytes } = await corrupt((b, v) => {
+      v.setUint16(rootEntry(b, "README  TXT") + 26, 0xfff0, true);
+    });
+    await mountImage("vfat", "ro");
+    expectErrno(() => libc.readFile("/mnt/README.TXT"), "EIO");
+    expect(dmesg(k).join("\n")).toMatch(/FAT-fs \(loop0\): error, fat_get_cluster: invalid cluster chain \(i_pos \d+\)/);
+    expect(libc.readFile("/mnt/big.bin").length).toBe(1 << 20);
+    await ok("umount /mnt");
+    unchanged(img, bytes);
+  });
+
+  it("a file whose size runs past the end of its chain gives EIO, and a directory whose chain loops cannot be looked into", async () => {
+    const { img, bytes } = await corrupt((b, v) => {
+      const { fatStart } = layout(b);
+      v.setUint32(rootEntry(b, "EMPTY      ") + 28, 4096, true);
+      const many = v.getUint16(rootEntry(b, "MANY       ") + 26, true);
+      v.setUint16(fatStart + 2 * many, many, true);
+    });
+    await mountImage("vfat", "ro");
+    expectErrno(() => libc.readFile("/mnt/empty"), "EIO");
+    expectErrno(() => libc.readdir("/mnt/many"), "EIO");
+    expect(dmesg(k).join("\n")).toContain("detected the cluster chain loop");
+    await ok("umount /mnt");
+    unchanged(img, bytes);
+  });
+});

@@ -102,3 +102,28 @@ export function mcopyOut(img: string, dir: string): void {
   mkdirSync(dir, { recursive: true });
   tool("mcopy", ["-i", img, "-s", "-n", "::/*", dir]);
 }
+
+/** Where a FAT12/16 image keeps its FAT and its root directory, from its BPB. */
+export interface Layout {
+  readonly secSize: number;
+  readonly fatStart: number;
+  readonly rootStart: number;
+  readonly rootBytes: number;
+}
+
+export function layout(img: Uint8Array): Layout {
+  const v = new DataView(img.buffer, img.byteOffset, img.byteLength);
+  const secSize = v.getUint16(11, true);
+  const fatStart = v.getUint16(14, true) * secSize;
+  const rootStart = fatStart + img[16]! * v.getUint16(22, true) * secSize;
+  return { secSize, fatStart, rootStart, rootBytes: v.getUint16(17, true) * 32 };
+}
+
+/** The byte offset of a root directory entry of a FAT12/16 image, by its 11-byte short name. */
+export function rootEntry(img: Uint8Array, shortName: string): number {
+  const { rootStart, rootBytes } = layout(img);
+  for (let at = rootStart; at < rootStart + rootBytes; at += 32) {
+    if (new TextDecoder().decode(img.subarray(at, at + 11)) === shortName) return at;
+  }
+  throw new Error(`${shortName}: no such root entry`);
+}
