@@ -298,7 +298,8 @@ describe.skipIf(!haveFatTools)(`vfat writes what fsck.fat passes and mtools read
     await ok("mkdir /host");
     await ok(`mount -t hostfs none /host -o ${imgDir}`);
     await mountImage("vfat", "", "small");
-    const free = statfs("/mnt").f_bfree * statfs("/mnt").f_bsize;
+    const st = statfs("/mnt");
+    const free = st.f_bfree! * st.f_bsize!;
     const data = pattern(free + 4096, 9);
     const fd = libc.open("/mnt/fill.bin", O_WRONLY | O_CREAT, 0o644);
     let written = 0;
