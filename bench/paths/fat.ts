@@ -68,7 +68,8 @@ export const fat: BenchPath = {
     if (!have) return { skips: [{ id: "fat", label: "vfat over brd and loop", reason: "mkfs.fat and mtools are not installed" }] };
     const mib = ctx.quick ? 2 : 16;
     const bytes = mib * CHUNK;
-    const volumeMiB = mib + 8;
+    // FAT16 with 4 KiB clusters needs 4,085 of them at least.
+    const volumeMiB = Math.max(mib + 8, 20);
     const image = join(ctx.tmp, "fat.img");
     execFileSync("mkfs.fat", ["-C", "-F", "16", "-s", "8", image, String(volumeMiB * 1024)], { env: MTOOLS_ENV, stdio: "ignore" });
     const k = new Kernel({ kmallocCap: 3 * volumeMiB * CHUNK, memoryMaxPages: 2048 });

@@ -19,6 +19,11 @@ export class DirData {
   /** Its clusters; empty for FAT12/16's fixed root directory. */
   chain: u32[] = new Array<u32>(0);
   fixed: bool = false;
+  /**
+   * Each name and each 8.3 name as shown → its first slot << 32 | its short entry's slot, made by the first
+   * lookup and kept up to date by addEntries and removeEntries, so that a lookup does not parse the directory.
+   */
+  index: Map<string, u64> | null = null;
 
   get slots(): i32 {
     return this.data.length / 32;
@@ -141,6 +146,24 @@ export function nextEntry(fs: FatSb, d: DirData, from: i32, out: DirEntry): bool
   return false;
 }
 
+const found = new DirEntry();
+
+function indexEntry(d: DirData, e: DirEntry): void {
+  const place = (<u64>e.first << 32) | <u64>e.slot;
+  const index = d.index!;
+  if (!index.has(e.name)) index.set(e.name, place);
+  if (!index.has(e.short)) index.set(e.short, place);
+}
+
+/** The directory's name index (DirData.index), built on first use. */
+export function nameIndex(fs: FatSb, d: DirData): Map<string, u64> {
+  if (d.index == null) {
+    d.index = new Map<string, u64>();
+    for (let i = 0; nextEntry(fs, d, i, found); i = found.slot + 1) indexEntry(d, found);
+  }
+  return d.index!;
+}
+
 /** Whether a short name's 11 bytes are taken in the directory (vfat_find_form, msdos_find). */
 export function findShort(d: DirData, name: Uint8Array): i32 {
   for (let i = 0; i < d.slots; i++) {
@@ -209,7 +232,9 @@ export function addEntries(fs: FatSb, d: DirData, entries: Uint8Array): i32 {
   }
   memory.copy(d.data.dataStart + <usize>(at * 32), entries.dataStart, <usize>entries.length);
   const err = writeSlots(fs, d, at, n);
-  return err < 0 ? err : at;
+  if (err < 0) return err;
+  if (d.index != null && nextEntry(fs, d, at, found)) indexEntry(d, found);
+  return at;
 }
 
 /** The first slot of the first run of n free slots, or -1. */
@@ -224,6 +249,12 @@ function freeRun(d: DirData, n: i32): i32 {
 
 /** Mark slots [first, last] deleted (fat_remove_entries). */
 export function removeEntries(fs: FatSb, d: DirData, first: i32, last: i32): i32 {
+  if (d.index != null && nextEntry(fs, d, first, found)) {
+    const place = (<u64>found.first << 32) | <u64>found.slot;
+    const index = d.index!;
+    if (index.has(found.name) && index.get(found.name) == place) index.delete(found.name);
+    if (index.has(found.short) && index.get(found.short) == place) index.delete(found.short);
+  }
   for (let i = first; i <= last; i++) d.data[i * 32] = DELETED;
   return writeSlots(fs, d, first, last - first + 1);
 }

@@ -5,7 +5,7 @@ import {
   dir_ctx_set_pos, dir_emit, drop_nlink, EEXIST, EINVAL, EIO, ENOTEMPTY, EROFS, file_inode, inc_nlink, inode_get_ino,
   inode_touch, ktime_get_real_ts64, set_nlink, timespec64,
 } from "../../abi/include/kernel";
-import { addEntries, DirData, DirEntry, findShort, isEmpty, nextEntry, removeEntries, slotPos, writeSlots } from "./dir";
+import { addEntries, DirData, DirEntry, findShort, isEmpty, nameIndex, nextEntry, removeEntries, slotPos, writeSlots } from "./dir";
 import { allocCluster, freeChain, readChain } from "./fatent";
 import { byPlace, dirOf, FatInode, iget, inodes, placeKey, setEntryStart, stampEntry, writeInode } from "./inode";
 import {
@@ -35,9 +35,13 @@ function find(fs: FatSb, d: DirData, name: string): i32 {
     entry.slot = entry.first = slot;
     return slot;
   }
+  const index = nameIndex(fs, d);
   const want = stripTail(name);
-  for (let i = 0; nextEntry(fs, d, i, entry); i = entry.slot + 1) if (entry.name == want || entry.short == want) return entry.slot;
-  return -1;
+  if (!index.has(want)) return -1;
+  const place = index.get(want);
+  entry.first = <i32>(place >> 32);
+  entry.slot = <i32>(place & 0xffffffff);
+  return entry.slot;
 }
 
 /** lookup: the inode of the name, 0 when there is none, -EINVAL for a name msdos cannot hold, -EIO. */
