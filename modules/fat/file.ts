@@ -2,55 +2,40 @@
 // cache a sector at a time, clusters allocated as a file grows and freed as it shrinks. FAT has no holes:
 // a write past the end, or a truncate up, fills the gap with zeros first (cont_write_begin).
 
-import {
-  bh_read, bh_write, brelse, copy_from_user, copy_to_user, EFAULT, EFBIG, EIO, EROFS, file_inode, inode_touch,
-  mark_buffer_dirty, sb_bread, sb_getblk,
-} from "../../abi/include/kernel";
+import { copy_from_user, copy_to_user, EFAULT, EFBIG, EIO, EROFS, file_inode, inode_touch } from "../../abi/include/kernel";
 import { allocCluster, freeChain, setEnt } from "./fatent";
 import { chainOf, FatInode, inodes, setSize, writeInode } from "./inode";
+import { readAt, writeAt } from "./super";
 
 /** Bytes staged between the user and the buffer cache per step. */
 const STAGE: i32 = 65536;
 const stage = new Uint8Array(STAGE);
 const zeros = new Uint8Array(STAGE);
 
-/** The device sector holding byte `off` of the file (whose chain covers it). */
-function sectorOf(fi: FatInode, chain: u32[], off: i32): u32 {
+/** The device byte holding byte `off` of the file (whose chain covers it), and how many follow it in its cluster. */
+function devicePos(fi: FatInode, chain: u32[], off: i32): u64 {
   const fs = fi.fs;
-  return fs.clusterSector(chain[off / fs.clusSize]) + <u32>((off % fs.clusSize) / fs.secSize);
+  return <u64>fs.clusterSector(chain[off / fs.clusSize]) * fs.secSize + <u64>(off % fs.clusSize);
 }
 
-/** Copy n bytes at file offset off into buf, sector by sector; false on an I/O error. */
+/** Copy n bytes at file offset off into buf, a cluster's run at a time; false on an I/O error. */
 function getBytes(fi: FatInode, chain: u32[], off: i32, buf: usize, n: i32): bool {
-  const secSize = fi.fs.secSize;
   for (let done = 0; done < n; ) {
     const at = off + done;
-    const inSec = at % secSize;
-    const len = min(secSize - inSec, n - done);
-    const bh = sb_bread(fi.fs.sb, sectorOf(fi, chain, at));
-    if (bh == 0) return false;
-    const err = bh_read(bh, <u32>inSec, buf + <usize>done, <u32>len);
-    brelse(bh);
-    if (err != 0) return false;
+    const len = min(fi.fs.clusSize - at % fi.fs.clusSize, n - done);
+    if (!readAt(fi.fs, devicePos(fi, chain, at), buf + <usize>done, len)) return false;
     done += len;
   }
   return true;
 }
 
-/** Copy n bytes from buf to file offset off, a whole sector without reading it first; 0 or -errno. */
+/** Copy n bytes from buf to file offset off; 0 or -errno. */
 function putBytes(fi: FatInode, chain: u32[], off: i32, buf: usize, n: i32): i32 {
-  const secSize = fi.fs.secSize;
   for (let done = 0; done < n; ) {
     const at = off + done;
-    const inSec = at % secSize;
-    const len = min(secSize - inSec, n - done);
-    const sector = sectorOf(fi, chain, at);
-    const bh = len == secSize ? sb_getblk(fi.fs.sb, sector) : sb_bread(fi.fs.sb, sector);
-    if (bh == 0) return -EIO;
-    const err = bh_write(bh, <u32>inSec, buf + <usize>done, <u32>len);
-    if (err == 0) mark_buffer_dirty(bh);
-    brelse(bh);
-    if (err != 0) return err;
+    const len = min(fi.fs.clusSize - at % fi.fs.clusSize, n - done);
+    const err = writeAt(fi.fs, devicePos(fi, chain, at), buf + <usize>done, len);
+    if (err < 0) return err;
     done += len;
   }
   return 0;

@@ -2,8 +2,8 @@
 // options, FAT32's FSInfo free count, and the boot sector's dirty bit (fat_set_state).
 
 import {
-  bh_read, bh_write, brelse, EINVAL, EIO, mark_buffer_dirty, MS_RDONLY, pr_err, pr_warn, sb_bdev_nr_sectors, sb_bread, sb_id,
-  sb_mount_data, sb_set_blocksize, sync_dirty_buffer,
+  bh_read, bh_write, brelse, EINVAL, EIO, mark_buffer_dirty, MS_RDONLY, pr_err, pr_warn, sb_bdev_nr_sectors, sb_bread, sb_getblk,
+  sb_id, sb_mount_data, sb_set_blocksize, sync_dirty_buffer,
 } from "../../abi/include/kernel";
 import { SFN_CREATE_WIN95, SFN_CREATE_WINNT, SFN_DISPLAY_LOWER, SFN_DISPLAY_WIN95, SFN_DISPLAY_WINNT } from "./names";
 
@@ -27,6 +27,8 @@ export class FatSb {
   readOnly: bool = false;
   // The BPB.
   secSize: i32 = 512;
+  /** The buffer cache's block size for the device: FAT sectors and clusters are byte ranges of it. */
+  blockSize: i32 = 512;
   secPerClus: i32 = 1;
   clusSize: i32 = 512;
   numFats: i32 = 2;
@@ -261,23 +263,50 @@ function readBpb(fs: FatSb, b: Uint8Array): string {
   return "";
 }
 
-/** Read sector `nr` into scratch; false on an I/O error. */
-export function readSector(fs: FatSb, nr: u32, into: Uint8Array): bool {
-  const bh = sb_bread(fs.sb, nr);
-  if (bh == 0) return false;
-  const err = bh_read(bh, 0, into.dataStart, <u32>fs.secSize);
-  brelse(bh);
-  return err == 0;
+/**
+ * Read n bytes at byte `pos` of the device into `to`, a block of the buffer cache at a time; false on an
+ * I/O error. Blocks are as large as the device allows (up to 4 KiB), whatever the FAT's sector size.
+ */
+export function readAt(fs: FatSb, pos: u64, to: usize, n: i32): bool {
+  const bs = <u64>fs.blockSize;
+  for (let done = 0; done < n; ) {
+    const at = pos + <u64>done;
+    const off = <i32>(at % bs);
+    const len = min(fs.blockSize - off, n - done);
+    const bh = sb_bread(fs.sb, <u32>(at / bs));
+    if (bh == 0) return false;
+    const err = bh_read(bh, <u32>off, to + <usize>done, <u32>len);
+    brelse(bh);
+    if (err != 0) return false;
+    done += len;
+  }
+  return true;
 }
 
-/** Write `n` bytes at `off` of sector `nr` from `from`, marking the buffer dirty; 0 or -EIO/-EROFS. */
+/** Write n bytes from `from` at byte `pos` of the device, a whole block without reading it first; 0 or -errno. */
+export function writeAt(fs: FatSb, pos: u64, from: usize, n: i32): i32 {
+  const bs = <u64>fs.blockSize;
+  for (let done = 0; done < n; ) {
+    const at = pos + <u64>done;
+    const off = <i32>(at % bs);
+    const len = min(fs.blockSize - off, n - done);
+    const bh = len == fs.blockSize ? sb_getblk(fs.sb, <u32>(at / bs)) : sb_bread(fs.sb, <u32>(at / bs));
+    if (bh == 0) return -EIO;
+    const err = bh_write(bh, <u32>off, from + <usize>done, <u32>len);
+    if (err == 0) mark_buffer_dirty(bh);
+    brelse(bh);
+    if (err != 0) return err;
+    done += len;
+  }
+  return 0;
+}
+
+export function readSector(fs: FatSb, nr: u32, into: Uint8Array): bool {
+  return readAt(fs, <u64>nr * fs.secSize, into.dataStart, fs.secSize);
+}
+
 export function writeSector(fs: FatSb, nr: u32, off: i32, from: usize, n: i32): i32 {
-  const bh = sb_bread(fs.sb, nr);
-  if (bh == 0) return -EIO;
-  const err = bh_write(bh, <u32>off, from, <u32>n);
-  if (err == 0) mark_buffer_dirty(bh);
-  brelse(bh);
-  return err;
+  return writeAt(fs, <u64>nr * fs.secSize + <u64>off, from, n);
 }
 
 /** FAT32's FSInfo sector: its free count and next-free hint, when both signatures say it is one. */
@@ -359,11 +388,15 @@ export function readSuper(sb: u32, flags: i32, isvfat: bool): FatSb | null {
     lastError = -EINVAL;
     return null;
   }
-  if (fs.secSize != 512 && sb_set_blocksize(sb, fs.secSize) == 0) {
-    fatErr(fs, "unable to set blocksize " + fs.secSize.toString());
+  const devBytes = <u64>sb_bdev_nr_sectors(sb) * 512;
+  let bs = 4096;
+  while (bs > fs.secSize && devBytes % <u64>bs != 0) bs >>= 1;
+  if (bs != 512 && sb_set_blocksize(sb, bs) == 0) {
+    fatErr(fs, "unable to set blocksize " + bs.toString());
     lastError = -EIO;
     return null;
   }
+  fs.blockSize = bs;
   readFsinfo(fs);
   return fs;
 }
