@@ -411,3 +411,47 @@ describe.skipIf(!haveFatTools)(`corrupted images are refused or give EIO, naming
     unchanged(img, bytes);
   });
 });
+
+describe.skipIf(!haveFatTools)(`what FAT cannot keep, as Linux's vfat behaves${haveFatTools ? "" : ` ${NEEDS}`}`, () => {
+  beforeEach(async () => {
+    await hostImage(16);
+    await mountImage("vfat");
+  });
+
+  it("has no symlinks and no device nodes: EPERM", () => {
+    put("/mnt/f", "x");
+    expectErrno(() => libc.symlink("f", "/mnt/l"), "EPERM");
+    expectErrno(() => libc.mknod("/mnt/n", 0o020644, 0x103), "EPERM");
+    expect(libc.readdir("/mnt").map((e) => e.name)).not.toContain("l");
+  });
+
+  it("counts st_blocks by whole clusters, and a directory's nlink by its subdirectories", () => {
+    put("/mnt/one byte", "x");
+    const clusterSectors = statfs("/mnt").f_bsize! / 512;
+    expect(libc.stat("/mnt/one byte").blocks).toBe(clusterSectors);
+    expect(libc.stat("/mnt/deep").nlink).toBe(3);
+    libc.mkdir("/mnt/deep/second");
+    expect(libc.stat("/mnt/deep").nlink).toBe(4);
+  });
+
+  it("keeps an unlinked or replaced file readable through an open fd, and frees its clusters at the last close", () => {
+    put("/mnt/victim", pattern(20_000, 5));
+    const before = statfs("/mnt").f_bfree!;
+    const fd = libc.open("/mnt/victim", O_RDWR);
+    put("/mnt/other", "replacement");
+    libc.rename("/mnt/other", "/mnt/victim");
+    expect(libc.fstat(fd).nlink).toBe(0);
+    expect(Buffer.from(libc.pread(fd, 20_000, 0)).equals(Buffer.from(pattern(20_000, 5)))).toBe(true);
+    expect(statfs("/mnt").f_bfree).toBeLessThan(before);
+    libc.close(fd);
+    expect(statfs("/mnt").f_bfree).toBe(before - 1 + Math.ceil(20_000 / statfs("/mnt").f_bsize!));
+    expect(new TextDecoder().decode(libc.readFile("/mnt/victim"))).toBe("replacement");
+  });
+
+  it("stores modification times in 2-second steps: read back after a remount, they are even", async () => {
+    put("/mnt/timed", "x");
+    await ok("umount /mnt");
+    await mountImage("vfat", "ro");
+    expect(libc.stat("/mnt/timed").mtime % 2).toBe(0);
+  });
+});
