@@ -820,6 +820,13 @@ export const KERNEL_SYMBOLS = {
     gpl: false,
     doc: "Write the buffer now, if dirty, and wait. 0 or -EIO.",
   },
+  sync_blockdev: {
+    kind: "func",
+    params: [["sb", "u32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Write back every dirty buffer of the superblock's device and wait (sync_blockdev(sb->s_bdev)), for fsync. 0, -EIO if a write failed, -EINVAL for a bad handle.",
+  },
   fget: {
     kind: "func",
     params: [["fd", "i32"]],

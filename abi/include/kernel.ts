@@ -1192,6 +1192,11 @@ export declare function mark_buffer_dirty(bh: u32): void;
 @external("kernel", "sync_dirty_buffer")
 export declare function sync_dirty_buffer(bh: u32): i32;
 
+/** Write back every dirty buffer of the superblock's device and wait (sync_blockdev(sb->s_bdev)), for fsync. 0, -EIO if a write failed, -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "sync_blockdev")
+export declare function sync_blockdev(sb: u32): i32;
+
 /** Take a reference on the current task's open file fd (a loop device's backing file, say): its handle, for file_inode, file_flags and blk_rq_file_rw, until fput. 0 for a bad descriptor or outside a system call. */
 // @ts-ignore: decorator
 @external("kernel", "fget")

@@ -283,7 +283,7 @@ export class BufferCache {
 type BufferSymbols = Pick<
   KernelFunctions,
   | "sb_set_blocksize" | "sb_bdev_nr_sectors" | "sb_bread" | "sb_getblk" | "brelse" | "bh_read" | "bh_write"
-  | "mark_buffer_dirty" | "sync_dirty_buffer"
+  | "mark_buffer_dirty" | "sync_dirty_buffer" | "sync_blockdev"
 >;
 
 /** A module's references on a buffer, and whether the superblock it came through is read-only. */
@@ -402,6 +402,16 @@ export class ModuleBuffers {
       mark_buffer_dirty: (handle) => {
         const got = ownBh(handle);
         if (got && !got[1].readOnly) this.cache.markDirty(got[0]);
+      },
+      sync_blockdev: (sbHandle) => {
+        const sb = sbOf(sbHandle);
+        if (!sb) return EINVAL;
+        try {
+          this.cache.syncBdev(sb.bdev!);
+          return 0;
+        } catch (e) {
+          return refusal(e);
+        }
       },
       sync_dirty_buffer: (handle) => {
         const got = ownBh(handle);

@@ -2,7 +2,7 @@
 // cache a sector at a time, clusters allocated as a file grows and freed as it shrinks. FAT has no holes:
 // a write past the end, or a truncate up, fills the gap with zeros first (cont_write_begin).
 
-import { copy_from_user, copy_to_user, EFAULT, EFBIG, EIO, EROFS, file_inode, inode_touch } from "../../abi/include/kernel";
+import { copy_from_user, copy_to_user, EFAULT, EFBIG, EIO, EROFS, file_inode, inode_touch, sync_blockdev } from "../../abi/include/kernel";
 import { allocCluster, freeChain, setEnt } from "./fatent";
 import { chainOf, FatInode, inodes, setSize, writeInode } from "./inode";
 import { readAt, writeAt } from "./super";
@@ -156,6 +156,7 @@ export function fat_setattr(inode: u32, size: i32): i32 {
   return 0;
 }
 
+/** fat_file_fsync(): the file's data and its entry, and the FAT, are in the device's buffers: write them back. */
 export function fat_fsync(file: u32): i32 {
-  return 0;
+  return sync_blockdev(inodes.get(file_inode(file)).fs.sb);
 }

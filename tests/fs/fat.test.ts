@@ -319,6 +319,18 @@ describe.skipIf(!haveFatTools)(`vfat writes what fsck.fat passes and mtools read
     expect(Buffer.from(mtype(img, "fill.bin")).equals(Buffer.from(data.subarray(0, free)))).toBe(true);
   }, 60_000);
 
+  it("fsync puts a file's data, its entry and the FAT on the device while it stays mounted", async () => {
+    const img = await hostImage(16);
+    await mountImage("vfat");
+    const fd = libc.open("/mnt/synced file.bin", O_WRONLY | O_CREAT, 0o644);
+    libc.write(fd, pattern(5000, 11));
+    expect(() => mtype(img, "synced file.bin")).toThrow(/not found/);
+    libc.fsync(fd);
+    libc.close(fd);
+    expect(Buffer.from(mtype(img, "synced file.bin")).equals(Buffer.from(pattern(5000, 11)))).toBe(true);
+    await ok("umount /mnt");
+  });
+
   it("msdos writes 8.3 names: a long name is cut to 8.3, a character msdos refuses is EINVAL", async () => {
     const img = await hostImage(16);
     await mountImage("msdos");
