@@ -5,7 +5,7 @@ import {
   EIO, ENOMEM, ERANGE, inode_set_owner, inode_set_times, kstatfs, new_inode, S_IFDIR, sb_set_ops, set_nlink, super_operations,
 } from "../../abi/include/kernel";
 import { loadDir, subdirs } from "./dir";
-import { countFree } from "./fatent";
+import { countFree, forgetFatCache } from "./fatent";
 import { fat_fsync, fat_read, fat_setattr, fat_write } from "./file";
 import { byPlace, dirFops, dirIops, FatInode, fileFops, fileIops, inodes, setOps, setSize } from "./inode";
 import { fat_create, fat_evict_inode, fat_iterate, fat_lookup, fat_mkdir, fat_rename, fat_rmdir, fat_unlink } from "./namei";
@@ -60,6 +60,7 @@ export function fat_kill_sb(sb: u32): void {
   const handles = inodes.keys();
   for (let i = 0; i < handles.length; i++) if (inodes.get(handles[i]).fs == fs) inodes.delete(handles[i]);
   supers.delete(sb);
+  forgetFatCache();
 }
 EXPORT_SYMBOL_GPL(fat_kill_sb);
 

@@ -4,19 +4,34 @@
 import { ENOSPC, EIO } from "../../abi/include/kernel";
 import { FatSb, fsError, readSector, writeSector } from "./super";
 
+/** The FAT sector last read (of the first FAT of `cachedFs`), kept in step with writes to it. */
 const sector = new Uint8Array(4096);
+let cachedFs: FatSb | null = null;
+let cachedSector: u32 = 0xffffffff;
 const bytes = new Uint8Array(4);
+
+function loadFatSector(fs: FatSb, nr: u32): bool {
+  if (cachedFs == fs && cachedSector == nr) return true;
+  cachedFs = null;
+  if (!readSector(fs, nr, sector)) return false;
+  cachedFs = fs;
+  cachedSector = nr;
+  return true;
+}
 
 /** Read `n` bytes of the first FAT at byte offset `off` into `bytes`; false on an I/O error. */
 function fatRead(fs: FatSb, off: u32, n: i32): bool {
   for (let i = 0; i < n; i++) {
     const at = off + <u32>i;
-    if (i == 0 || at % <u32>fs.secSize == 0) {
-      if (!readSector(fs, fs.fatStart + at / <u32>fs.secSize, sector)) return false;
-    }
+    if (!loadFatSector(fs, fs.fatStart + at / <u32>fs.secSize)) return false;
     bytes[i] = sector[at % <u32>fs.secSize];
   }
   return true;
+}
+
+/** A superblock going away takes the cached sector with it (another mount may reuse its handle). */
+export function forgetFatCache(): void {
+  cachedFs = null;
 }
 
 /** Write `n` bytes from `bytes` at byte offset `off` of every copy of the FAT (fat_mirror_bhs). */
@@ -27,8 +42,13 @@ function fatWrite(fs: FatSb, off: u32, n: i32): i32 {
       const at = off + <u32>i;
       const inSector = <i32>(at % <u32>fs.secSize);
       const len = min(n - i, fs.secSize - inSector);
-      const err = writeSector(fs, base + at / <u32>fs.secSize, inSector, bytes.dataStart + <usize>i, len);
-      if (err < 0) return err;
+      const nr = base + at / <u32>fs.secSize;
+      const err = writeSector(fs, nr, inSector, bytes.dataStart + <usize>i, len);
+      if (err < 0) {
+        cachedFs = null;
+        return err;
+      }
+      if (cachedFs == fs && cachedSector == nr) memory.copy(sector.dataStart + <usize>inSector, bytes.dataStart + <usize>i, <usize>len);
       i += len;
     }
   }
