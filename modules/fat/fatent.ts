@@ -139,28 +139,79 @@ export function countFree(fs: FatSb): i64 {
   return free;
 }
 
-/**
- * fat_alloc_clusters(): one free cluster, searched from the one after the last allocated, marked as the
- * end of a chain and linked after `prev` (0: a new chain). The cluster, or -ENOSPC / -EIO.
- */
+/** One free cluster linked after `prev` (0: a new chain) and marked the end: the cluster, -ENOSPC or -EIO. */
 export function allocCluster(fs: FatSb, prev: u32): i64 {
-  if (fs.freeClusters == 0) return -ENOSPC;
+  const got = allocClusters(fs, prev, 1);
+  if (got == null) return -EIO;
+  return got.length == 0 ? -ENOSPC : <i64>got[0];
+}
+
+/**
+ * fat_alloc_clusters() for a run: `count` free clusters chained after `prev` (0: a new chain), the last
+ * marked the end. The FAT12/32 entries go one by one; FAT16's are patched a FAT sector at a time and each
+ * sector written once per copy. The clusters (fewer when the volume fills up), or null on an I/O error.
+ */
+export function allocClusters(fs: FatSb, prev: u32, count: i32): u32[] | null {
+  const got = new Array<u32>(0);
   const total = fs.maxCluster - 2;
   let c = fs.prevFree;
-  for (let n: u32 = 0; n < total; n++) {
+  for (let n: u32 = 0; n < total && got.length < count && fs.freeClusters != 0; n++) {
     c = c + 1 >= fs.maxCluster ? 2 : c + 1;
     const v = getEnt(fs, c);
-    if (v == 0xffffffff) return -EIO;
-    if (v != 0) continue;
-    let err = setEnt(fs, c, fs.eof);
-    if (err == 0 && prev != 0) err = setEnt(fs, prev, c);
-    if (err < 0) return err;
-    fs.prevFree = c;
-    if (fs.freeClusters > 0) fs.freeClusters--;
-    return c;
+    if (v == 0xffffffff) return null;
+    if (v == 0) got.push(c);
   }
-  fs.freeClusters = 0;
-  return -ENOSPC;
+  if (got.length == 0) {
+    fs.freeClusters = 0;
+    return got;
+  }
+  const links = new Array<u32>(0);
+  const values = new Array<u32>(0);
+  if (prev != 0) {
+    links.push(prev);
+    values.push(got[0]);
+  }
+  for (let i = 0; i < got.length; i++) {
+    links.push(got[i]);
+    values.push(i + 1 < got.length ? got[i + 1] : fs.eof);
+  }
+  if (setEnts(fs, links, values) < 0) return null;
+  fs.prevFree = got[got.length - 1];
+  if (fs.freeClusters > 0) fs.freeClusters -= got.length;
+  return got;
+}
+
+/** Set many FAT entries: FAT16's a FAT sector at a time, in every copy; the others one by one. */
+function setEnts(fs: FatSb, clusters: u32[], values: u32[]): i32 {
+  if (fs.fatBits != 16) {
+    for (let i = 0; i < clusters.length; i++) {
+      const err = setEnt(fs, clusters[i], values[i]);
+      if (err < 0) return err;
+    }
+    return 0;
+  }
+  const per = <u32>fs.secSize / 2;
+  for (let i = 0; i < clusters.length; ) {
+    const nr = clusters[i] / per;
+    if (!loadFatSector(fs, fs.fatStart + nr)) return -EIO;
+    let lo = fs.secSize;
+    let hi = 0;
+    for (; i < clusters.length && clusters[i] / per == nr; i++) {
+      const at = <i32>(clusters[i] % per) * 2;
+      sector[at] = <u8>values[i];
+      sector[at + 1] = <u8>(values[i] >> 8);
+      lo = min(lo, at);
+      hi = max(hi, at + 2);
+    }
+    for (let copy = 0; copy < fs.numFats; copy++) {
+      const err = writeSector(fs, fs.fatStart + <u32>copy * fs.fatLength + nr, lo, sector.dataStart + <usize>lo, hi - lo);
+      if (err < 0) {
+        cachedFs = null;
+        return err;
+      }
+    }
+  }
+  return 0;
 }
 
 /** fat_free_clusters(): every cluster of a chain back to free. */

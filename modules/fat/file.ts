@@ -2,8 +2,8 @@
 // cache a sector at a time, clusters allocated as a file grows and freed as it shrinks. FAT has no holes:
 // a write past the end, or a truncate up, fills the gap with zeros first (cont_write_begin).
 
-import { copy_from_user, copy_to_user, EFAULT, EFBIG, EIO, EROFS, file_inode, inode_touch, sync_blockdev } from "../../abi/include/kernel";
-import { allocCluster, freeChain, setEnt } from "./fatent";
+import { copy_from_user, copy_to_user, EFAULT, EFBIG, EIO, ENOSPC, EROFS, file_inode, inode_touch, sync_blockdev } from "../../abi/include/kernel";
+import { allocClusters, freeChain, setEnt } from "./fatent";
 import { chainOf, FatInode, inodes, setSize, writeInode } from "./inode";
 import { readAt, writeAt } from "./super";
 
@@ -63,23 +63,20 @@ export function fat_read(file: u32, ubuf: usize, count: i32, pos: i32): i32 {
 function reserve(fi: FatInode, chain: u32[], end: i32): i32 {
   const fs = fi.fs;
   const need = <i32>((<i64>end + fs.clusSize - 1) / fs.clusSize);
-  while (chain.length < need) {
-    const c = allocCluster(fs, chain.length > 0 ? chain[chain.length - 1] : 0);
-    if (c < 0) {
-      if (chain.length * fs.clusSize > fi.size) return chain.length * fs.clusSize;
-      return <i32>c;
-    }
-    if (chain.length == 0) fi.start = <u32>c;
-    chain.push(<u32>c);
-  }
-  return end;
+  if (chain.length >= need) return end;
+  const got = allocClusters(fs, chain.length > 0 ? chain[chain.length - 1] : 0, need - chain.length);
+  if (got == null) return -EIO;
+  if (got.length > 0 && chain.length == 0) fi.start = got[0];
+  for (let i = 0; i < got.length; i++) chain.push(got[i]);
+  if (chain.length >= need) return end;
+  return chain.length * fs.clusSize > fi.size ? chain.length * fs.clusSize : -ENOSPC;
 }
 
 /** Zeros from the file's end to `to` (cont_expand_zero); 0 or -errno (ENOSPC when they do not fit). */
 function fillTo(fi: FatInode, chain: u32[], to: i32): i32 {
   const room = reserve(fi, chain, to);
   if (room < 0) return room;
-  if (room < to) return -28;
+  if (room < to) return -ENOSPC;
   while (fi.size < to) {
     const len = min(STAGE, to - fi.size);
     const err = putBytes(fi, chain, fi.size, zeros.dataStart, len);
@@ -111,7 +108,7 @@ export function fat_write(file: u32, ubuf: usize, count: i32, pos: i32): i32 {
   const room = reserve(fi, chain, pos + count);
   if (room <= pos) {
     changed(fi);
-    return room < 0 ? room : -28;
+    return room < 0 ? room : -ENOSPC;
   }
   const n = min(count, room - pos);
   let done = 0;
