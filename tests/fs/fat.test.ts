@@ -430,6 +430,14 @@ describe.skipIf(!haveFatTools)(`what FAT cannot keep, as Linux's vfat behaves${h
     await mountImage("vfat");
   });
 
+  it("gives a new file the mount's permissions (fmask), whatever mode create asks for", () => {
+    const fd = libc.open("/mnt/private", O_WRONLY | O_CREAT, 0o600);
+    expect(libc.fstat(fd).mode).toBe(0o100755);
+    libc.close(fd);
+    libc.mkdir("/mnt/newdir", 0o700);
+    expect(libc.stat("/mnt/newdir").mode).toBe(0o040755);
+  });
+
   it("has no symlinks and no device nodes: EPERM", () => {
     put("/mnt/f", "x");
     expectErrno(() => libc.symlink("f", "/mnt/l"), "EPERM");
