@@ -112,7 +112,7 @@ function put32(b: Uint8Array, at: i32, v: u32): void {
 }
 
 /** The start cluster an entry names (FAT32 adds its high half). */
-export function entryStart(fs: FatSb, b: Uint8Array, at: i32): u32 {
+function entryStart(fs: FatSb, b: Uint8Array, at: i32): u32 {
   return le16(b, at + 26) | (fs.fatBits == 32 ? le16(b, at + 20) << 16 : 0);
 }
 

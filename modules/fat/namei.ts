@@ -17,7 +17,7 @@ import { FatSb, writeSector } from "./super";
 const ts = new timespec64();
 const entry = new DirEntry();
 
-export function now(): i64 {
+function now(): i64 {
   ktime_get_real_ts64(ts);
   return ts.tv_sec;
 }

@@ -10,8 +10,6 @@ const BAD_LONG = "*?<>|\":/\\";
 /** Characters a short name may not hold; vfat makes them '_' (vfat_replace_char), msdos refuses them. */
 const BAD_SHORT = "+=,;[] ";
 export const ATTR_RO: u8 = 0x01;
-export const ATTR_HIDDEN: u8 = 0x02;
-export const ATTR_SYS: u8 = 0x04;
 export const ATTR_VOLUME: u8 = 0x08;
 export const ATTR_DIR: u8 = 0x10;
 export const ATTR_ARCH: u8 = 0x20;
@@ -269,9 +267,4 @@ export function msdosFormat(name: string, dotsOK: bool): Uint8Array | null {
     }
   }
   return raw;
-}
-
-export function sameRaw(a: Uint8Array, at: i32, b: Uint8Array): bool {
-  for (let i = 0; i < 11; i++) if (a[at + i] != b[i]) return false;
-  return true;
 }

@@ -15,9 +15,9 @@ const MAX_FAT32: u32 = 0x0ffffff6;
 const FSINFO_SIG1: u32 = 0x41615252;
 const FSINFO_SIG2: u32 = 0x61417272;
 
-export const ERRORS_CONT: i32 = 1;
-export const ERRORS_PANIC: i32 = 2;
-export const ERRORS_RO: i32 = 3;
+const ERRORS_CONT: i32 = 1;
+const ERRORS_PANIC: i32 = 2;
+const ERRORS_RO: i32 = 3;
 
 /** One mounted FAT filesystem: where its regions lie, its options, its free-space accounting. */
 export class FatSb {
@@ -85,13 +85,14 @@ export function fatErr(fs: FatSb, msg: string): void {
   pr_err("FAT-fs (%s): %s\n", fs.id, msg);
 }
 
-export function fatWarn(fs: FatSb, msg: string): void {
+function fatWarn(fs: FatSb, msg: string): void {
   pr_warn("FAT-fs (%s): %s\n", fs.id, msg);
 }
 
 /**
  * fat_fs_error(): a corruption found in use. Under errors=remount-ro (the default) the filesystem takes
- * no more writes; the caller fails the operation with EIO.
+ * no more writes; errors=continue and errors=panic (which does not stop the kernel here) carry on. The
+ * caller fails the operation with EIO.
  */
 export function fsError(fs: FatSb, fn: string, msg: string): i32 {
   pr_err("FAT-fs (%s): error, %s: %s\n", fs.id, fn, msg);
@@ -359,12 +360,13 @@ export function setState(fs: FatSb, set: bool): void {
   brelse(bh);
 }
 
+/** Why readSuper returned null: -EINVAL or -EIO. */
+export let lastError: i32 = 0;
+
 /**
  * fat_fill_super()'s first half: the options, then the boot sector. Returns the FatSb, or null with the
  * errno in `lastError` (EINVAL for what is not a FAT filesystem, EIO for what cannot be read).
  */
-export let lastError: i32 = 0;
-
 export function readSuper(sb: u32, flags: i32, isvfat: bool): FatSb | null {
   const fs = new FatSb();
   fs.sb = sb;
