@@ -15,6 +15,7 @@ import { buildBenchModules } from "./kbuild.js";
 import type { BenchContext, BenchPath, CallCheck, Figure, Finding, LoopCall, LoopKind, Skip, Stats } from "./path.js";
 import { block } from "./paths/block.js";
 import { extism } from "./paths/extism.js";
+import { fat } from "./paths/fat.js";
 import { intra } from "./paths/intra.js";
 import { jco } from "./paths/jco.js";
 import { js } from "./paths/js.js";
@@ -31,7 +32,7 @@ import { REFERENCE } from "./lkm.js";
 import { V8_FLAGS } from "./v8.js";
 import { checkLoops } from "./wat.js";
 
-export const PATHS: readonly BenchPath[] = [native, js, intra, kernel, module, watchdog, vfs, block, extism, jco, load, scale];
+export const PATHS: readonly BenchPath[] = [native, js, intra, kernel, module, watchdog, vfs, block, fat, extism, jco, load, scale];
 
 export const RESULTS_DIR = join(ROOT, "bench", "results");
 
