@@ -43,11 +43,7 @@ const FN = "usize";
 export const STRUCTS = {
   timespec64: [["tv_sec", "i64"], ["tv_nsec", "i64"]],
   file_system_type: [["name", "string"], ["fs_flags", "u32"], ["mount", FN], ["kill_sb", FN]],
-  super_operations: [["evict_inode", FN], ["put_super", FN], ["statfs", FN]],
-  kstatfs: [
-    ["f_type", "i64"], ["f_bsize", "i64"], ["f_blocks", "i64"], ["f_bfree", "i64"], ["f_bavail", "i64"], ["f_files", "i64"],
-    ["f_ffree", "i64"], ["f_fsid", "i64"], ["f_namelen", "i64"],
-  ],
+  super_operations: [["evict_inode", FN], ["put_super", FN], ["statfs", FN], ["show_options", FN]],
   inode_operations: [
     ["lookup", FN], ["create", FN], ["mkdir", FN], ["mknod", FN], ["symlink", FN], ["unlink", FN], ["rmdir", FN],
     ["rename", FN], ["setattr", FN],
@@ -59,7 +55,10 @@ export const STRUCTS = {
   linux_binfmt: [["module", "u32"], ["load_binary", FN]],
   block_device_operations: [["owner", "u32"], ["queue_rq", FN], ["open", FN], ["release", FN], ["ioctl", FN]],
   host_stat: [["mode", "u32"], ["nlink", "u32"], ["size", "i64"], ["ino", "i64"], ["mtime", "i64"]],
-  inode_attr: [["atime", "i64"], ["mtime", "i64"], ["ctime", "i64"], ["uid", "u32"], ["gid", "u32"], ["rdev", "u32"]],
+  kstatfs: [
+    ["f_type", "i64"], ["f_bsize", "i64"], ["f_blocks", "i64"], ["f_bfree", "i64"], ["f_bavail", "i64"], ["f_files", "i64"],
+    ["f_ffree", "i64"], ["f_fsid", "i64"], ["f_namelen", "i64"],
+  ],
   /**
    * A running KUnit test case (include/kunit/test.h), made by the kernel for each case and freed after it.
    * priv: the test's own data (init sets it, the case reads it). last_seen: "file:line" of the latest check
@@ -832,7 +831,7 @@ export const KERNEL_SYMBOLS = {
     params: [["sb", "u32"]],
     ret: "i32",
     gpl: false,
-    doc: "Write every dirty buffer of the superblock's device and wait (a filesystem's fsync). 0, -EIO if a write failed, -EINVAL for a superblock that is not the module's or has no device.",
+    doc: "Write back every dirty buffer of the superblock's device and wait (sync_blockdev(sb->s_bdev)), for fsync. 0, -EIO if a write failed, -EINVAL for a bad handle.",
   },
   fget: {
     kind: "func",
@@ -869,6 +868,34 @@ export const KERNEL_SYMBOLS = {
     gpl: false,
     doc: "The device number of the inode's filesystem (st_dev); 0 for a bad handle.",
   },
+  inode_set_owner: {
+    kind: "func",
+    params: [["inode", "u32"], ["uid", "u32"], ["gid", "u32"]],
+    ret: "void",
+    gpl: false,
+    doc: "Set the owner stat reports (i_uid, i_gid): a filesystem without owners on disk gives the mount's uid= and gid=.",
+  },
+  inode_set_times: {
+    kind: "func",
+    params: [["inode", "u32"], ["atime", "i64"], ["mtime", "i64"], ["ctime", "i64"]],
+    ret: "void",
+    gpl: false,
+    doc: "Set atime, mtime and ctime, in whole seconds since the epoch, from what the filesystem stores.",
+  },
+  inode_get_mtime: {
+    kind: "func",
+    params: [["inode", "u32"]],
+    ret: "i64",
+    gpl: false,
+    doc: "The inode's mtime in whole seconds since the epoch (what utimes or a write set); 0 for a bad handle.",
+  },
+  sb_id: {
+    kind: "func",
+    params: [["sb", "u32"], ["buf", "usize"], ["size", "i32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "The superblock's s_id, the device name its messages are prefixed with (loop0, hda1; the type for a filesystem without a device), UTF-8 without a NUL, into buf. Its length, -ERANGE if size is too small, -EINVAL for a bad handle.",
+  },
   sb_mount_data: {
     kind: "func",
     params: [["sb", "u32"], ["buf", "usize"], ["size", "i32"]],
@@ -883,26 +910,40 @@ export const KERNEL_SYMBOLS = {
     gpl: false,
     doc: "Give a new inode the number the filesystem keeps for it on disk (i_ino), which stat shows.",
   },
-  inode_get_attr: {
+  inode_get_atime: {
     kind: "func",
-    params: [["inode", "u32"], ["attr", "struct inode_attr"]],
-    ret: "i32",
+    params: [["inode", "u32"]],
+    ret: "i64",
     gpl: false,
-    doc: "Read an inode's owner, device number and times (whole seconds) into *attr, to write them to disk. 0, or -EINVAL for a bad handle.",
+    doc: "The inode's atime in whole seconds since the epoch, to write it to disk; 0 for a bad handle.",
   },
-  inode_set_attr: {
+  inode_get_ctime: {
     kind: "func",
-    params: [["inode", "u32"], ["attr", "struct inode_attr"]],
-    ret: "i32",
+    params: [["inode", "u32"]],
+    ret: "i64",
     gpl: false,
-    doc: "Set an inode's owner, device number and times from *attr (as read from disk); a character or block device inode then opens through its driver. 0, or -EINVAL for a bad handle (another module's inode is one).",
+    doc: "The inode's ctime in whole seconds since the epoch, to write it to disk; 0 for a bad handle.",
   },
-  sb_id: {
+  inode_get_uid: {
     kind: "func",
-    params: [["sb", "u32"], ["buf", "usize"], ["size", "i32"]],
-    ret: "i32",
+    params: [["inode", "u32"]],
+    ret: "u32",
     gpl: false,
-    doc: "The superblock's s_id, the name of its device (loop0, hda1) or of its type for one without, UTF-8 without a NUL into buf. Its length, -ERANGE if size is too small, -EINVAL for a bad handle.",
+    doc: "The inode's owner (i_uid_read), what chown or inode_set_owner set; 0 for a bad handle.",
+  },
+  inode_get_gid: {
+    kind: "func",
+    params: [["inode", "u32"]],
+    ret: "u32",
+    gpl: false,
+    doc: "The inode's group (i_gid_read), what chown or inode_set_owner set; 0 for a bad handle.",
+  },
+  inode_set_rdev: {
+    kind: "func",
+    params: [["inode", "u32"], ["rdev", "u32"]],
+    ret: "void",
+    gpl: false,
+    doc: "Set the device number of a character or block device inode read from disk (init_special_inode's i_rdev, makedev's form): it then opens through that device's driver.",
   },
   sb_set_rdonly: {
     kind: "func",
@@ -910,13 +951,6 @@ export const KERNEL_SYMBOLS = {
     ret: "i32",
     gpl: false,
     doc: "Make a superblock of the module's filesystem read-only (sb->s_flags |= SB_RDONLY), as errors=remount-ro does after an error: writes through the VFS are then EROFS, and /proc/mounts shows ro. 0, or -EINVAL for a bad handle.",
-  },
-  sb_show_options: {
-    kind: "func",
-    params: [["sb", "u32"], ["opts", "usize"], ["len", "i32"]],
-    ret: "i32",
-    gpl: false,
-    doc: "What show_options would print for the superblock: len UTF-8 bytes (\",errors=continue\", say, each option after a comma) that /proc/mounts puts after the VFS's own options. 0, -EINVAL for a bad handle.",
   },
   hostfs_set_root: {
     kind: "func",

@@ -136,8 +136,9 @@ export const SYMBOL_SECTIONS: readonly { readonly title: string; readonly intro:
     symbols: [
       "register_filesystem", "unregister_filesystem", "new_inode", "sb_set_ops", "inode_set_ops", "inode_set_link", "inode_get_ino",
       "inode_get_mode", "inode_get_size", "inode_set_size", "inode_set_blocks", "inode_get_nlink", "set_nlink", "inc_nlink",
-      "drop_nlink", "inode_touch", "dir_emit", "dir_ctx_set_pos", "inode_get_dev", "sb_mount_data", "inode_set_ino",
-      "inode_get_attr", "inode_set_attr", "sb_id", "sb_set_rdonly", "sb_show_options",
+      "drop_nlink", "inode_touch", "dir_emit", "dir_ctx_set_pos", "inode_get_dev", "sb_mount_data", "inode_set_owner",
+      "inode_get_uid", "inode_get_gid", "inode_set_times", "inode_get_atime", "inode_get_mtime", "inode_get_ctime", "inode_set_rdev",
+      "inode_set_ino", "sb_id", "sb_set_rdonly",
     ],
   },
   {
@@ -164,8 +165,7 @@ export const SYMBOL_SECTIONS: readonly { readonly title: string; readonly intro:
     intro:
       "A filesystem on a block device reads and writes its blocks through buffers (struct buffer_head) that the cache shares and writes back: by sync, fsync, umount, or a flusher after 30 s of simulated time.",
     symbols: [
-      "sb_set_blocksize", "sb_bdev_nr_sectors", "sb_bread", "sb_getblk", "brelse", "bh_read", "bh_write", "mark_buffer_dirty", "sync_dirty_buffer",
-      "sync_blockdev",
+      "sb_set_blocksize", "sb_bdev_nr_sectors", "sb_bread", "sb_getblk", "brelse", "bh_read", "bh_write", "mark_buffer_dirty", "sync_dirty_buffer", "sync_blockdev",
     ],
   },
   {
@@ -252,26 +252,19 @@ export const STRUCT_DOCS: { readonly [S in StructName]: StructDoc<S> } = {
         empty: "Nothing.",
       },
       statfs: {
-        signature: "(sb: u32, buf: usize): i32",
-        does: "statfs(2) and fstatfs(2) on the filesystem: fill the struct kstatfs at buf (zeroed, with f_bsize 4096 and f_namelen 255 filled in) with the superblock's figures.",
-        returns: "0, or a negative errno that the system call returns.",
-        context: "The statfs or fstatfs system call of a task.",
-        empty: "simple_statfs: f_type 0, f_bsize 4096, f_namelen 255, no block or inode counts.",
+        signature: "(sb: u32, buf: struct kstatfs): i32",
+        does: "Fill buf (zeroed) with the filesystem's type magic, block size, block and inode counts and longest name, for statfs(2) and fstatfs(2); the kernel adds f_frsize and f_flags, and f_fsid if it leaves it 0.",
+        returns: "0, or -errno for statfs(2) to fail with.",
+        context: "Process context: a statfs(2) or fstatfs(2) of a path on the filesystem.",
+        empty: "statfs(2) fails with ENOSYS, as Linux's does for a superblock without one.",
       },
-    },
-  },
-  kstatfs: {
-    doc: "What a filesystem's statfs reports (struct kstatfs), which statfs(2) copies into the caller's struct statfs.",
-    fields: {
-      f_type: { value: "The filesystem's magic number (0xef53 for ext2)." },
-      f_bsize: { value: "Its block size in bytes." },
-      f_blocks: { value: "Blocks for data, in f_bsize units." },
-      f_bfree: { value: "Free blocks." },
-      f_bavail: { value: "Free blocks an unprivileged user may take (less the reserved ones)." },
-      f_files: { value: "Inodes in all." },
-      f_ffree: { value: "Free inodes." },
-      f_fsid: { value: "An identifier of the filesystem (its two 32-bit halves are f_fsid's two ints)." },
-      f_namelen: { value: "The longest name it takes." },
+      show_options: {
+        signature: "(sb: u32, buf: usize, size: i32): i32",
+        does: "Write the filesystem's own mount options, each starting with a comma (\",uid=1000,fmask=0022\"), UTF-8 without a NUL, into buf: /proc/mounts shows them after the VFS's (\"rw,relatime\").",
+        returns: "The length written (0 for none), or -errno to show none.",
+        context: "Process context: a read of /proc/mounts or mount's listing.",
+        empty: "Only the VFS's options are shown.",
+      },
     },
   },
   inode_operations: {
@@ -458,6 +451,20 @@ export const STRUCT_DOCS: { readonly [S in StructName]: StructDoc<S> } = {
       },
     },
   },
+  kstatfs: {
+    doc: "What super_operations.statfs fills in for statfs(2) (struct kstatfs), in the module's memory, zeroed before the call.",
+    fields: {
+      f_type: { value: "The filesystem's magic number (MSDOS_SUPER_MAGIC 0x4d44, EXT2_SUPER_MAGIC 0xef53...)." },
+      f_bsize: { value: "Its block size in bytes, the unit of the block counts." },
+      f_blocks: { value: "Blocks for data in all." },
+      f_bfree: { value: "Blocks free." },
+      f_bavail: { value: "Blocks free for unprivileged users." },
+      f_files: { value: "Inodes in all (0 where there is no fixed number)." },
+      f_ffree: { value: "Inodes free." },
+      f_fsid: { value: "The filesystem's identifier (its two 32-bit halves are statfs's f_fsid's two ints; ext2's comes from its UUID); 0 for the kernel's, the device number." },
+      f_namelen: { value: "The longest name, in bytes." },
+    },
+  },
   host_stat: {
     doc: "What hostfs_stat says of a host file (lstat), written into the module's struct.",
     fields: {
@@ -466,17 +473,6 @@ export const STRUCT_DOCS: { readonly [S in StructName]: StructDoc<S> } = {
       size: { value: "Its size in bytes." },
       ino: { value: "Its inode number on the host." },
       mtime: { value: "Its modification time, in seconds since the epoch." },
-    },
-  },
-  inode_attr: {
-    doc: "An inode's owner, device number and times, as a disk filesystem keeps them (inode_get_attr, inode_set_attr).",
-    fields: {
-      atime: { value: "Last access, in seconds since the epoch." },
-      mtime: { value: "Last change of the data, in seconds since the epoch." },
-      ctime: { value: "Last change of the inode, in seconds since the epoch." },
-      uid: { value: "The owner's user id." },
-      gid: { value: "The owner's group id." },
-      rdev: { value: "The device number of a character or block device inode (makedev), 0 for others." },
     },
   },
   kunit: {

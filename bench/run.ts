@@ -16,6 +16,7 @@ import type { BenchContext, BenchPath, CallCheck, Figure, Finding, LoopCall, Loo
 import { block } from "./paths/block.js";
 import { ext2 } from "./paths/ext2.js";
 import { extism } from "./paths/extism.js";
+import { fat } from "./paths/fat.js";
 import { intra } from "./paths/intra.js";
 import { jco } from "./paths/jco.js";
 import { js } from "./paths/js.js";
@@ -32,7 +33,7 @@ import { REFERENCE } from "./lkm.js";
 import { V8_FLAGS } from "./v8.js";
 import { checkLoops } from "./wat.js";
 
-export const PATHS: readonly BenchPath[] = [native, js, intra, kernel, module, watchdog, vfs, block, ext2, extism, jco, load, scale];
+export const PATHS: readonly BenchPath[] = [native, js, intra, kernel, module, watchdog, vfs, block, ext2, fat, extism, jco, load, scale];
 
 export const RESULTS_DIR = join(ROOT, "bench", "results");
 

@@ -187,6 +187,12 @@ export const SEEK_DATA: i32 = 3;
 export const SEEK_END: i32 = 2;
 export const SEEK_HOLE: i32 = 4;
 export const SEEK_SET: i32 = 0;
+export const ST_NODEV: i32 = 4;
+export const ST_NOEXEC: i32 = 8;
+export const ST_NOSUID: i32 = 2;
+export const ST_RDONLY: i32 = 1;
+export const ST_RELATIME: i32 = 4096;
+export const ST_VALID: i32 = 32;
 export const S_IFBLK: i32 = 24576;
 export const S_IFCHR: i32 = 8192;
 export const S_IFDIR: i32 = 16384;
@@ -583,19 +589,7 @@ export const ZERO_SIZE_PTR: usize = 16;
   evict_inode: usize = 0;
   put_super: usize = 0;
   statfs: usize = 0;
-}
-
-// @ts-ignore: decorator
-@unmanaged export class kstatfs {
-  f_type: i64 = 0;
-  f_bsize: i64 = 0;
-  f_blocks: i64 = 0;
-  f_bfree: i64 = 0;
-  f_bavail: i64 = 0;
-  f_files: i64 = 0;
-  f_ffree: i64 = 0;
-  f_fsid: i64 = 0;
-  f_namelen: i64 = 0;
+  show_options: usize = 0;
 }
 
 // @ts-ignore: decorator
@@ -650,13 +644,16 @@ export const ZERO_SIZE_PTR: usize = 16;
 }
 
 // @ts-ignore: decorator
-@unmanaged export class inode_attr {
-  atime: i64 = 0;
-  mtime: i64 = 0;
-  ctime: i64 = 0;
-  uid: u32 = 0;
-  gid: u32 = 0;
-  rdev: u32 = 0;
+@unmanaged export class kstatfs {
+  f_type: i64 = 0;
+  f_bsize: i64 = 0;
+  f_blocks: i64 = 0;
+  f_bfree: i64 = 0;
+  f_bavail: i64 = 0;
+  f_files: i64 = 0;
+  f_ffree: i64 = 0;
+  f_fsid: i64 = 0;
+  f_namelen: i64 = 0;
 }
 
 // @ts-ignore: decorator
@@ -1205,7 +1202,7 @@ export declare function mark_buffer_dirty(bh: u32): void;
 @external("kernel", "sync_dirty_buffer")
 export declare function sync_dirty_buffer(bh: u32): i32;
 
-/** Write every dirty buffer of the superblock's device and wait (a filesystem's fsync). 0, -EIO if a write failed, -EINVAL for a superblock that is not the module's or has no device. */
+/** Write back every dirty buffer of the superblock's device and wait (sync_blockdev(sb->s_bdev)), for fsync. 0, -EIO if a write failed, -EINVAL for a bad handle. */
 // @ts-ignore: decorator
 @external("kernel", "sync_blockdev")
 export declare function sync_blockdev(sb: u32): i32;
@@ -1235,6 +1232,26 @@ export declare function file_path(file: u32, buf: usize, size: i32): i32;
 @external("kernel", "inode_get_dev")
 export declare function inode_get_dev(inode: u32): u32;
 
+/** Set the owner stat reports (i_uid, i_gid): a filesystem without owners on disk gives the mount's uid= and gid=. */
+// @ts-ignore: decorator
+@external("kernel", "inode_set_owner")
+export declare function inode_set_owner(inode: u32, uid: u32, gid: u32): void;
+
+/** Set atime, mtime and ctime, in whole seconds since the epoch, from what the filesystem stores. */
+// @ts-ignore: decorator
+@external("kernel", "inode_set_times")
+export declare function inode_set_times(inode: u32, atime: i64, mtime: i64, ctime: i64): void;
+
+/** The inode's mtime in whole seconds since the epoch (what utimes or a write set); 0 for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "inode_get_mtime")
+export declare function inode_get_mtime(inode: u32): i64;
+
+/** The superblock's s_id, the device name its messages are prefixed with (loop0, hda1; the type for a filesystem without a device), UTF-8 without a NUL, into buf. Its length, -ERANGE if size is too small, -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "sb_id")
+export declare function sb_id(sb: u32, buf: usize, size: i32): i32;
+
 /** The data string mount(2) was given for this superblock of the module's filesystem (-o's options), UTF-8 without a NUL, into buf. Its length, -ERANGE if size is too small, -EINVAL for a bad handle. */
 // @ts-ignore: decorator
 @external("kernel", "sb_mount_data")
@@ -1245,30 +1262,35 @@ export declare function sb_mount_data(sb: u32, buf: usize, size: i32): i32;
 @external("kernel", "inode_set_ino")
 export declare function inode_set_ino(inode: u32, ino: u32): void;
 
-/** Read an inode's owner, device number and times (whole seconds) into *attr, to write them to disk. 0, or -EINVAL for a bad handle. */
+/** The inode's atime in whole seconds since the epoch, to write it to disk; 0 for a bad handle. */
 // @ts-ignore: decorator
-@external("kernel", "inode_get_attr")
-export declare function inode_get_attr(inode: u32, attr: inode_attr): i32;
+@external("kernel", "inode_get_atime")
+export declare function inode_get_atime(inode: u32): i64;
 
-/** Set an inode's owner, device number and times from *attr (as read from disk); a character or block device inode then opens through its driver. 0, or -EINVAL for a bad handle (another module's inode is one). */
+/** The inode's ctime in whole seconds since the epoch, to write it to disk; 0 for a bad handle. */
 // @ts-ignore: decorator
-@external("kernel", "inode_set_attr")
-export declare function inode_set_attr(inode: u32, attr: inode_attr): i32;
+@external("kernel", "inode_get_ctime")
+export declare function inode_get_ctime(inode: u32): i64;
 
-/** The superblock's s_id, the name of its device (loop0, hda1) or of its type for one without, UTF-8 without a NUL into buf. Its length, -ERANGE if size is too small, -EINVAL for a bad handle. */
+/** The inode's owner (i_uid_read), what chown or inode_set_owner set; 0 for a bad handle. */
 // @ts-ignore: decorator
-@external("kernel", "sb_id")
-export declare function sb_id(sb: u32, buf: usize, size: i32): i32;
+@external("kernel", "inode_get_uid")
+export declare function inode_get_uid(inode: u32): u32;
+
+/** The inode's group (i_gid_read), what chown or inode_set_owner set; 0 for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "inode_get_gid")
+export declare function inode_get_gid(inode: u32): u32;
+
+/** Set the device number of a character or block device inode read from disk (init_special_inode's i_rdev, makedev's form): it then opens through that device's driver. */
+// @ts-ignore: decorator
+@external("kernel", "inode_set_rdev")
+export declare function inode_set_rdev(inode: u32, rdev: u32): void;
 
 /** Make a superblock of the module's filesystem read-only (sb->s_flags |= SB_RDONLY), as errors=remount-ro does after an error: writes through the VFS are then EROFS, and /proc/mounts shows ro. 0, or -EINVAL for a bad handle. */
 // @ts-ignore: decorator
 @external("kernel", "sb_set_rdonly")
 export declare function sb_set_rdonly(sb: u32): i32;
-
-/** What show_options would print for the superblock: len UTF-8 bytes (",errors=continue", say, each option after a comma) that /proc/mounts puts after the VFS's own options. 0, -EINVAL for a bad handle. */
-// @ts-ignore: decorator
-@external("kernel", "sb_show_options")
-export declare function sb_show_options(sb: u32, opts: usize, len: i32): i32;
 
 /** Confine the superblock of the module's filesystem to the host directory path (absolute, resolved once): every hostfs_* call on it names a path inside it, and none may leave it by '..' or a symlink. 0, -ENOENT for a missing directory, -ENOTDIR, -EBUSY if set already. */
 // @ts-ignore: decorator

@@ -14,7 +14,7 @@ import type { KernelTimer } from "../kernel/time/timer.js";
 import { Idr } from "../lib/idr.js";
 import type { Module } from "../module/internal.js";
 import type { KernelFunctions } from "../module/ksyms.js";
-import type { SuperBlock } from "./fs.js";
+import { actsFor, type SuperBlock } from "./fs.js";
 
 /** The cache's memory, clean and dirty. */
 export const CACHE_MAX = 64 << 20;
@@ -339,7 +339,7 @@ export class ModuleBuffers {
     const EINVAL = -ERRNO.EINVAL[0];
     const sbOf = (handle: number): SuperBlock | undefined => {
       const sb = this.sbs.find(handle);
-      return sb && sb.type.owner === mod && sb.bdev ? sb : undefined;
+      return sb && actsFor(mod, sb.type) && sb.bdev ? sb : undefined;
     };
     const ownBh = (handle: number): [BufferHead, Held] | undefined => {
       const bh = this.handles.find(handle);
@@ -403,21 +403,21 @@ export class ModuleBuffers {
         const got = ownBh(handle);
         if (got && !got[1].readOnly) this.cache.markDirty(got[0]);
       },
-      sync_dirty_buffer: (handle) => {
-        const got = ownBh(handle);
-        if (!got) return EINVAL;
-        try {
-          this.cache.syncDirtyBuffer(got[0]);
-          return 0;
-        } catch (e) {
-          return refusal(e);
-        }
-      },
       sync_blockdev: (sbHandle) => {
         const sb = sbOf(sbHandle);
         if (!sb) return EINVAL;
         try {
           this.cache.syncBdev(sb.bdev!);
+          return 0;
+        } catch (e) {
+          return refusal(e);
+        }
+      },
+      sync_dirty_buffer: (handle) => {
+        const got = ownBh(handle);
+        if (!got) return EINVAL;
+        try {
+          this.cache.syncDirtyBuffer(got[0]);
           return 0;
         } catch (e) {
           return refusal(e);

@@ -20,7 +20,18 @@ export interface Iattr {
   mode?: number;
 }
 
-/** What statfs reports of a filesystem (struct kstatfs); counts in f_bsize blocks. */
+export interface SuperOperations {
+  /** Called when the last mount of the superblock goes away (kill_sb). */
+  killSb?(sb: SuperBlock): void;
+  /** The inode is gone: no links and no users left (evict_inode). */
+  evictInode?(inode: Inode): void;
+  /** statfs(2)'s filesystem figures (without f_frsize and f_flags, which the VFS adds, nor f_fsid if it leaves it 0). */
+  statfs?(sb: SuperBlock): Kstatfs;
+  /** The filesystem's own mount options for /proc/mounts, each with its leading comma (show_options). */
+  showOptions?(sb: SuperBlock): string;
+}
+
+/** What a filesystem says of itself to statfs(2) (struct kstatfs, less what the VFS fills in). */
 export interface Kstatfs {
   type: number;
   bsize: number;
@@ -29,17 +40,9 @@ export interface Kstatfs {
   bavail: number;
   files: number;
   ffree: number;
+  /** 0 for the VFS's: the device number of a filesystem on a device. */
   fsid: bigint;
   namelen: number;
-}
-
-export interface SuperOperations {
-  /** Called when the last mount of the superblock goes away (kill_sb). */
-  killSb?(sb: SuperBlock): void;
-  /** statfs(2)'s figures; without it, simple_statfs's (a 4096-byte block size, names of 255 bytes, no counts). */
-  statfs?(sb: SuperBlock): Kstatfs;
-  /** The inode is gone: no links and no users left (evict_inode). */
-  evictInode?(inode: Inode): void;
 }
 
 /**
@@ -97,14 +100,20 @@ export interface FileSystemType {
   mount(sb: SuperBlock, devName: string, data: string): Inode;
 }
 
+/**
+ * Whether module `mod` may act on a superblock of `type`: the module that registered it, or a library module
+ * it stacks on (vfat's superblocks are filled in and served by fat, whose symbols vfat uses, as in Linux).
+ */
+export function actsFor(mod: Module, type: FileSystemType): boolean {
+  return type.owner === mod || (type.owner?.uses.has(mod) ?? false);
+}
+
 export class SuperBlock {
   private nextIno = 1;
   /** The mount(2) flags it was mounted with. */
   flags = 0;
   /** The data string mount(2) was given (-o's options for the filesystem). */
   options = "";
-  /** What the filesystem's show_options prints after the VFS's own options in /proc/mounts (",errors=continue"). */
-  shownOptions = "";
   op: SuperOperations = {};
   /** The filesystem's own state. */
   fsInfo: unknown = null;

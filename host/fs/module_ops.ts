@@ -4,8 +4,9 @@
 //
 // Names cross as UTF-8 bytes copied into a kmalloc'd block of the module for the length of one call.
 //
-// A module changes only what is its own: superblocks and inodes of the filesystems it registered, and the
-// files opened through its file operations. Another's handle is to it what a bad handle is; reading is free.
+// A module changes only what is its own: superblocks and inodes of the filesystems it registered (or that a
+// module stacked on it registered: fat serves vfat's), and the files opened through its file operations.
+// Another's handle is to it what a bad handle is; reading is free.
 
 import { ERRNO, strerror } from "../../abi/errno.js";
 import { STRUCTS } from "../../abi/kernel.js";
@@ -18,16 +19,15 @@ import { moduleFunction, type Guard, type ModuleFn } from "../module/fnptr.js";
 import type { PollTable } from "../kernel/wait.js";
 import type { Module } from "../module/internal.js";
 import type { KernelFunctions } from "../module/ksyms.js";
-import type { DirContext, File, FileOperations, FileSystemType, Inode, InodeOperations, Kstatfs, SuperBlock } from "./fs.js";
+import { actsFor, type DirContext, type File, type FileOperations, type FileSystemType, type Inode, type InodeOperations, type Kstatfs, type SuperBlock } from "./fs.js";
 import type { Filesystems } from "./filesystems.js";
 
 const LAYOUT = {
   fstype: layoutStruct("file_system_type", STRUCTS.file_system_type),
   sops: layoutStruct("super_operations", STRUCTS.super_operations),
   iops: layoutStruct("inode_operations", STRUCTS.inode_operations),
-  fops: layoutStruct("file_operations", STRUCTS.file_operations),
-  attr: layoutStruct("inode_attr", STRUCTS.inode_attr),
   kstatfs: layoutStruct("kstatfs", STRUCTS.kstatfs),
+  fops: layoutStruct("file_operations", STRUCTS.file_operations),
 };
 
 /** FS_REQUIRES_DEV in file_system_type.fs_flags. */
@@ -40,7 +40,8 @@ type ModuleFsSymbols = Pick<
   | "inode_get_ino" | "inode_get_mode" | "inode_get_size" | "inode_set_size" | "inode_get_nlink" | "set_nlink"
   | "inc_nlink" | "drop_nlink" | "inode_touch" | "file_inode" | "file_flags" | "dir_emit" | "imajor" | "iminor"
   | "file_set_private" | "file_get_private" | "file_pos" | "inode_set_blocks" | "dir_ctx_set_pos" | "sb_mount_data"
-  | "inode_set_ino" | "inode_get_attr" | "inode_set_attr" | "sb_id" | "sb_set_rdonly" | "sb_show_options"
+  | "inode_set_owner" | "inode_set_times" | "inode_get_mtime" | "sb_id"
+  | "inode_get_uid" | "inode_get_gid" | "inode_get_atime" | "inode_get_ctime" | "inode_set_rdev" | "inode_set_ino" | "sb_set_rdonly"
 >;
 
 const encoder = new TextEncoder();
@@ -113,17 +114,17 @@ export class ModuleFilesystems {
     return target;
   };
 
-  /** An inode `mod` may change: one on a superblock of a filesystem it registered; EINVAL for any other. */
+  /** An inode `mod` may change: one on a superblock it acts for (actsFor); EINVAL for any other. */
   private ownInode(mod: Module, handle: number): Inode {
     const inode = this.inodes.find(handle);
-    if (!inode || inode.sb.type.owner !== mod) throw new KernelError("EINVAL", `${mod.name}: bad inode handle ${handle}`);
+    if (!inode || !actsFor(mod, inode.sb.type)) throw new KernelError("EINVAL", `${mod.name}: bad inode handle ${handle}`);
     return inode;
   }
 
-  /** A superblock `mod` may change: one of a filesystem it registered. */
+  /** A superblock `mod` may change: one of a filesystem it registered or serves for a module stacked on it. */
   private ownSb(mod: Module, handle: number): SuperBlock | undefined {
     const sb = this.sbs.find(handle);
-    return sb?.type.owner === mod ? sb : undefined;
+    return sb && actsFor(mod, sb.type) ? sb : undefined;
   }
 
   /** An inode a module's operation returned: it must be one of that superblock's. */
@@ -279,35 +280,66 @@ export class ModuleFilesystems {
     }
   }
 
-  /** super_operations.statfs into a kstatfs in the module's memory (zeroed, with simple_statfs's block size and name length). */
-  private statfs(mod: Module, fn: Fn, sb: SuperBlock): Kstatfs {
-    const layout = LAYOUT.kstatfs;
-    const ptr = mod.slab.kmalloc(layout.size, 0);
-    if (ptr === 0) throw new KernelError("ENOMEM", `${mod.name}: no memory for statfs`);
-    try {
-      const view = mod.memory.view(ptr, layout.size);
-      const at = (name: string) => layout.fields.find((f) => f.name === name)!.offset;
-      for (let i = 0; i < layout.size; i += 8) view.setBigInt64(i, 0n, true);
-      view.setBigInt64(at("f_bsize"), 4096n, true);
-      view.setBigInt64(at("f_namelen"), 255n, true);
-      check(fn(this.sbs.handle(sb), ptr), "statfs");
-      const get = (name: string) => Number(mod.memory.view(ptr, layout.size).getBigInt64(at(name), true));
-      return {
-        type: get("f_type"), bsize: get("f_bsize"), blocks: get("f_blocks"), bfree: get("f_bfree"), bavail: get("f_bavail"),
-        files: get("f_files"), ffree: get("f_ffree"), fsid: mod.memory.view(ptr, layout.size).getBigUint64(at("f_fsid"), true),
-        namelen: get("f_namelen"),
-      };
-    } finally {
-      mod.slab.kfree(ptr);
-    }
-  }
-
   /** The filesystem types a module left registered, withdrawn at rmmod. */
   reclaim(mod: Module): string[] {
     const types = [...(this.registered.get(mod)?.values() ?? [])];
     this.registered.delete(mod);
     for (const t of types) this.filesystems.unregister(t);
     return types.map((t) => `filesystem ${t.name} still registered at unload; unregistered`);
+  }
+
+  /** Run fn with a zeroed block of `size` bytes of the module's memory, freed after. */
+  private withBlock<T>(mod: Module, size: number, fn: (ptr: number) => T): T {
+    const ptr = mod.slab.kmalloc(size, 0);
+    if (ptr === 0) throw new KernelError("ENOMEM", `${mod.name}: no memory for a call`);
+    try {
+      mod.memory.bytes(ptr, size).fill(0);
+      return fn(ptr);
+    } finally {
+      mod.slab.kfree(ptr);
+    }
+  }
+
+  /** super_operations.statfs into a kstatfs in the module's memory, read back. */
+  private statfs(mod: Module, sb: SuperBlock, fn: Fn): Kstatfs {
+    return this.withBlock(mod, LAYOUT.kstatfs.size, (ptr) => {
+      check(fn(this.sbs.handle(sb), ptr), `${sb.type.name}: statfs`);
+      const f = mod.memory.readStruct(ptr, LAYOUT.kstatfs);
+      // All 64 bits of f_fsid, which readStruct's numbers would round.
+      const fsidAt = LAYOUT.kstatfs.fields.find((x) => x.name === "f_fsid")!.offset;
+      const fsid = mod.memory.view(ptr + fsidAt, 8).getBigUint64(0, true);
+      return {
+        type: f.f_type!, bsize: f.f_bsize!, blocks: f.f_blocks!, bfree: f.f_bfree!, bavail: f.f_bavail!, files: f.f_files!,
+        ffree: f.f_ffree!, fsid, namelen: f.f_namelen!,
+      };
+    });
+  }
+
+  /** super_operations.show_options: the module's text, or none when it fails. */
+  private showOptions(mod: Module, sb: SuperBlock, fn: Fn): string {
+    const SIZE = 4096;
+    try {
+      return this.withBlock(mod, SIZE, (ptr) => {
+        const len = fn(this.sbs.handle(sb), ptr, SIZE);
+        return len > 0 && len <= SIZE ? new TextDecoder().decode(mod.memory.bytes(ptr, len)) : "";
+      });
+    } catch {
+      return "";
+    }
+  }
+
+  /** A string of a superblock `mod` acts for, as UTF-8 into its buffer: the length, -ERANGE, or -EINVAL. */
+  private sbString(mod: Module, sbHandle: number, buf: number, size: number, what: (sb: SuperBlock) => string): number {
+    const sb = this.ownSb(mod, sbHandle);
+    if (!sb) return -ERRNO.EINVAL[0];
+    const bytes = encoder.encode(what(sb));
+    if (bytes.length > size) return -ERRNO.ERANGE[0];
+    try {
+      mod.memory.bytes(buf >>> 0, bytes.length).set(bytes);
+    } catch (e) {
+      return refusal(e);
+    }
+    return bytes.length;
   }
 
   /** The accessor and registration symbols as module `mod` imports them. */
@@ -318,7 +350,7 @@ export class ModuleFilesystems {
     };
     const change = (handle: number, fn: (inode: Inode) => void): void => {
       const inode = this.inodes.find(handle);
-      if (inode?.sb.type.owner === mod) fn(inode);
+      if (inode && actsFor(mod, inode.sb.type)) fn(inode);
     };
     const ownFile = (handle: number): File | undefined => {
       const file = this.files.find(handle);
@@ -358,8 +390,10 @@ export class ModuleFilesystems {
           const o = mod.memory.readStruct(ptr, LAYOUT.sops);
           const evict = this.fn(mod, o.evict_inode!, "super_operations.evict_inode");
           const statfs = this.fn(mod, o.statfs!, "super_operations.statfs");
+          const show = this.fn(mod, o.show_options!, "super_operations.show_options");
           sb.op = { ...sb.op, evictInode: (inode) => this.evict(evict, inode) };
-          if (statfs) sb.op.statfs = (s) => this.statfs(mod, statfs, s);
+          if (statfs) sb.op.statfs = (s) => this.statfs(mod, s, statfs);
+          if (show) sb.op.showOptions = (s) => this.showOptions(mod, s, show);
           return 0;
         }),
       inode_set_ops: (handle, iops, fops) =>
@@ -412,70 +446,32 @@ export class ModuleFilesystems {
         if (ctx && pos >= 0) ctx.pos = pos;
       },
       inode_set_blocks: (h, blocks) => change(h, (i) => void (i.blocks = blocks >>> 0)),
-      sb_mount_data: (sbHandle, buf, size) =>
-        guarded(() => {
-          const sb = this.ownSb(mod, sbHandle);
-          if (!sb) return EINVAL;
-          const bytes = encoder.encode(sb.options);
-          if (bytes.length > size) return -ERRNO.ERANGE[0];
-          mod.memory.bytes(buf >>> 0, bytes.length).set(bytes);
-          return bytes.length;
+      sb_mount_data: (sbHandle, buf, size) => this.sbString(mod, sbHandle, buf, size, (sb) => sb.options),
+      sb_id: (sbHandle, buf, size) => this.sbString(mod, sbHandle, buf, size, (sb) => sb.bdev?.name ?? sb.type.name),
+      inode_set_owner: (h, uid, gid) => change(h, (i) => void ((i.uid = uid >>> 0), (i.gid = gid >>> 0))),
+      inode_set_times: (h, atime, mtime, ctime) =>
+        change(h, (i) => {
+          i.atime = { sec: Number(atime), nsec: 0 };
+          i.mtime = { sec: Number(mtime), nsec: 0 };
+          i.ctime = { sec: Number(ctime), nsec: 0 };
         }),
-      ...this.diskSymbols(mod),
-    };
-  }
-
-  /** What a filesystem on a disk needs besides: its own inode numbers, owners and times, and its superblock's state. */
-  private diskSymbols(mod: Module): Pick<ModuleFsSymbols, "inode_set_ino" | "inode_get_attr" | "inode_set_attr" | "sb_id" | "sb_set_rdonly" | "sb_show_options"> {
-    const EINVAL = -ERRNO.EINVAL[0];
-    const attrView = (ptr: number) => {
-      const view = mod.memory.view(ptr >>> 0, LAYOUT.attr.size);
-      const at = (name: string) => LAYOUT.attr.fields.find((f) => f.name === name)!.offset;
-      return { view, at };
-    };
-    const ownSbOr = (handle: number, fn: (sb: SuperBlock) => number): number => {
-      const sb = this.ownSb(mod, handle);
-      return sb ? fn(sb) : EINVAL;
-    };
-    return {
-      inode_set_ino: (h, ino) => {
-        const inode = this.inodes.find(h);
-        if (inode?.sb.type.owner === mod) inode.ino = ino >>> 0;
+      inode_get_mtime: (h) => BigInt(inodeOr(h, 0, (i) => i.mtime.sec)),
+      inode_get_atime: (h) => BigInt(inodeOr(h, 0, (i) => i.atime.sec)),
+      inode_get_ctime: (h) => BigInt(inodeOr(h, 0, (i) => i.ctime.sec)),
+      inode_get_uid: (h) => inodeOr(h, 0, (i) => i.uid),
+      inode_get_gid: (h) => inodeOr(h, 0, (i) => i.gid),
+      inode_set_rdev: (h, rdev) =>
+        change(h, (i) => {
+          i.rdev = rdev >>> 0;
+          if (S_ISCHR(i.mode) || S_ISBLK(i.mode)) i.fop = this.special(i);
+        }),
+      inode_set_ino: (h, ino) => change(h, (i) => void (i.ino = ino >>> 0)),
+      sb_set_rdonly: (h) => {
+        const sb = this.ownSb(mod, h);
+        if (!sb) return EINVAL;
+        sb.flags |= MS_RDONLY;
+        return 0;
       },
-      inode_get_attr: (h, ptr) =>
-        guarded(() => {
-          const inode = this.inodes.find(h);
-          if (!inode) return EINVAL;
-          const { view, at } = attrView(ptr);
-          view.setUint32(at("uid"), inode.uid, true);
-          view.setUint32(at("gid"), inode.gid, true);
-          view.setUint32(at("rdev"), inode.rdev, true);
-          for (const t of ["atime", "mtime", "ctime"] as const) view.setBigInt64(at(t), BigInt(inode[t].sec), true);
-          return 0;
-        }),
-      inode_set_attr: (h, ptr) =>
-        guarded(() => {
-          const inode = this.ownInode(mod, h);
-          const { view, at } = attrView(ptr);
-          inode.uid = view.getUint32(at("uid"), true);
-          inode.gid = view.getUint32(at("gid"), true);
-          inode.rdev = view.getUint32(at("rdev"), true);
-          for (const t of ["atime", "mtime", "ctime"] as const) inode[t] = { sec: Number(view.getBigInt64(at(t), true)), nsec: 0 };
-          if (S_ISCHR(inode.mode) || S_ISBLK(inode.mode)) inode.fop = this.special(inode);
-          return 0;
-        }),
-      sb_id: (h, buf, size) =>
-        guarded(() =>
-          ownSbOr(h, (sb) => {
-            const bytes = encoder.encode(sb.bdev?.name ?? sb.type.name);
-            if (bytes.length > size) return -ERRNO.ERANGE[0];
-            mod.memory.bytes(buf >>> 0, bytes.length).set(bytes);
-            return bytes.length;
-          }),
-        ),
-      sb_set_rdonly: (h) => ownSbOr(h, (sb) => ((sb.flags |= MS_RDONLY), 0)),
-      sb_show_options: (h, ptr, len) =>
-        guarded(() => ownSbOr(h, (sb) => ((sb.shownOptions = new TextDecoder().decode(mod.memory.bytes(ptr >>> 0, len))), 0))),
     };
   }
 }

@@ -1,39 +1,32 @@
-// statfs(2) and fstatfs(2) (fs/statfs.c): a filesystem's figures, from its super_operations.statfs or
-// simple_statfs's defaults, with the mount's flags, as x86_64's struct statfs.
+// statfs(2) and fstatfs(2) (fs/statfs.c): the filesystem's figures from its super_operations.statfs, with
+// the VFS's part added: f_fsid from the device unless the filesystem gives its own, f_frsize, and f_flags from the mount.
 
 import { AT_FDCWD, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY } from "../../abi/fcntl.js";
-import { STATFS_LAYOUT } from "../../abi/stat.js";
+import { ST_NODEV, ST_NOEXEC, ST_NOSUID, ST_RDONLY, ST_RELATIME, ST_VALID, STATFS_LAYOUT } from "../../abi/stat.js";
+import { KernelError } from "../kernel/error.js";
 import type { Task } from "../kernel/sched.js";
 import { copyToUser, getname } from "../mm/uaccess.js";
-import type { Kstatfs, Path } from "./fs.js";
+import type { SuperBlock } from "./fs.js";
 import { walk } from "./namei.js";
 import type { Vfs } from "./vfs.js";
 
-/** ST_VALID, and ST_RELATIME as every mount here is relatime. */
-const ST_VALID = 0x20;
-const ST_RELATIME = 0x1000;
-
-/** simple_statfs(): what a filesystem without statfs reports. */
-function simpleStatfs(): Kstatfs {
-  return { type: 0, bsize: 4096, blocks: 0, bfree: 0, bavail: 0, files: 0, ffree: 0, fsid: 0n, namelen: 255 };
+/** calculate_f_flags(): ST_VALID, the mount's flags, and relatime, which every mount here has. */
+function fFlags(sb: SuperBlock): number {
+  let flags = ST_VALID | ST_RELATIME;
+  for (const [ms, st] of [[MS_RDONLY, ST_RDONLY], [MS_NOSUID, ST_NOSUID], [MS_NODEV, ST_NODEV], [MS_NOEXEC, ST_NOEXEC]] as const) if (sb.flags & ms) flags |= st;
+  return flags;
 }
 
-/** calculate_f_flags(): the mount's flags as ST_* bits. */
-function statfsFlags(flags: number): number {
-  const map = [[MS_RDONLY, 1], [MS_NOSUID, 2], [MS_NODEV, 4], [MS_NOEXEC, 8]] as const;
-  return map.reduce((f, [ms, st]) => (flags & ms ? f | st : f), ST_VALID | ST_RELATIME);
-}
-
-/** vfs_statfs() of a path into a struct statfs. */
-function statfsOf(path: Path): Uint8Array {
-  const sb = path.mnt.sb;
-  const st = sb.op.statfs?.(sb) ?? simpleStatfs();
+/** statfs_by_dentry(): ENOSYS for a filesystem without statfs, as Linux's. */
+export function fillStatfs(sb: SuperBlock): Uint8Array {
+  if (!sb.op.statfs) throw new KernelError("ENOSYS", `${sb.type.name}: statfs: Function not implemented`);
+  const st = sb.op.statfs(sb);
   const out = new Uint8Array(STATFS_LAYOUT.size);
   const view = new DataView(out.buffer);
-  const set = (field: string, value: number | bigint) => {
+  const set = (field: string, value: number) => {
     const f = STATFS_LAYOUT.fields.find((x) => x.name === field)!;
-    if (f.size === 8) view.setBigUint64(f.offset, BigInt.asUintN(64, BigInt(value)), true);
-    else view.setUint32(f.offset, Number(value) >>> 0, true);
+    if (f.size === 8) view.setBigInt64(f.offset, BigInt(Math.trunc(value)), true);
+    else view.setUint32(f.offset, value >>> 0, true);
   };
   set("f_type", st.type);
   set("f_bsize", st.bsize);
@@ -42,21 +35,25 @@ function statfsOf(path: Path): Uint8Array {
   set("f_bavail", st.bavail);
   set("f_files", st.files);
   set("f_ffree", st.ffree);
-  set("f_fsid0", st.fsid & 0xffffffffn);
-  set("f_fsid1", st.fsid >> 32n);
+  // The filesystem's own (ext2's from its UUID), else u64_to_fsid(huge_encode_dev(s_dev)) for one on a device, as
+  // fat's; 0 for the others, as simple_statfs leaves it.
+  const fsid = st.fsid !== 0n ? st.fsid : BigInt(sb.bdev ? sb.dev : 0);
+  set("f_fsid0", Number(fsid & 0xffffffffn));
+  set("f_fsid1", Number(fsid >> 32n));
   set("f_namelen", st.namelen);
   set("f_frsize", st.bsize);
-  set("f_flags", statfsFlags(sb.flags));
+  set("f_flags", fFlags(sb));
   return out;
 }
 
 export function sys_statfs(vfs: Vfs, task: Task, pathname: number, buf: number): number {
   const path = getname(task.mm, pathname);
-  copyToUser(task.mm, buf, statfsOf(walk(vfs.at(task, AT_FDCWD, path), path)));
+  const sb = walk(vfs.at(task, AT_FDCWD, path), path).dentry.inode.sb;
+  copyToUser(task.mm, buf, fillStatfs(sb));
   return 0;
 }
 
 export function sys_fstatfs(task: Task, fd: number, buf: number): number {
-  copyToUser(task.mm, buf, statfsOf(task.files.get(fd).path));
+  copyToUser(task.mm, buf, fillStatfs(task.files.get(fd).inode.sb));
   return 0;
 }

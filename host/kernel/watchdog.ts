@@ -2,8 +2,9 @@
 //
 // Linux notices a CPU that has run kernel code for 2 × watchdog_thresh seconds without scheduling, and
 // reports it. Here every module and every wasm program is rewritten at load (host/module/instrument.ts)
-// so that its loops and its non-leaf functions count down a budget and call tick() when it runs out, a
-// few times a millisecond at most. tick() compares the time since the kernel entered the code (the
+// so that its loops and the entries of its functions that call charge a budget with the code they may run
+// before the next check, and call tick() when it runs out: every few milliseconds of running code at most.
+// tick() compares the time since the kernel entered the code (the
 // outermost gate, host/module/main.ts) with the threshold; past it, it throws SoftLockup out of the
 // running wasm code, and whoever entered it reports the soft lockup and treats it as a fault: the module
 // is Oopsed dead as for a trap, a program is killed. No thread, no signal: the code stops itself.
@@ -14,8 +15,9 @@ import { KernelError } from "./error.js";
 export const WATCHDOG_THRESH_DEFAULT = 10;
 /** proc_watchdog_thresh's range. */
 const WATCHDOG_THRESH_MAX = 60;
-/** Budget checks between two calls of tick(): a call every ~0.1–1 ms of running code, and cheap ones between. */
-export const WATCHDOG_BUDGET = 1 << 18;
+/** What the budget checks may charge between two calls of tick(), in bytes of code (host/module/instrument.ts):
+ *  16 MiB of code run, milliseconds (a byte of code is well under a nanosecond), and cheap checks between. */
+export const WATCHDOG_BUDGET = 1 << 24;
 
 /** Thrown out of running wasm code by tick(): it ran past 2 × watchdog_thresh. */
 export class SoftLockup extends Error {

@@ -1,20 +1,30 @@
-// The load-time rewrite that bounds wasm code in time: a budget check at every loop header and non-leaf function entry.
+// The load-time rewrite that bounds wasm code in time: a budget check at every loop header and at the entry of every
+// function that calls or is longer than LEAF_MAX, each charging the code that can run before the next check.
 //
 // Why those places suffice: code without loops and calls runs each instruction of a function body at most once,
 // since every branch goes forward except a branch to a loop, which goes back to the loop's start. So an execution
 // that runs on and on either goes round a loop, passing that loop's start each time, or makes ever more calls (deep
-// recursion, or a chain of tail calls that never ends), and every function on such a cycle contains a call. A check
-// at each loop's start and at the entry of each function that contains a call (call, call_indirect, call_ref and
-// their return_ forms) is met again within a bounded number of instructions, and a leaf function without a loop needs
-// none: its own run is bounded by its size. (A bulk memory instruction is bounded by the memory's size; what an
-// imported function does is the host's business.)
+// recursion, a call tree that doubles at each level, or a chain of tail calls that never ends), and every function on
+// such a cycle contains a call. Entry checks are needed for those: a function that calls f twice, and f that calls g
+// twice, and so on, run 2^depth calls without a loop. A function without calls needs none below LEAF_MAX bytes: its
+// run outside its loops is bounded by its size, which each call of it charges instead.
 //
-// The check counts a per-instance mutable global down and calls the tick import when it has run out; tick returns the
-// new budget, or throws to stop the code. With a budget of N, tick is called at every Nth check, and at every check
-// while it returns 1 or less; the global starts at 0, so the first check calls tick. A tick that throws leaves the
-// budget as it was, so the next check calls tick again: a catch_all that swallows the exception cannot resume the
-// loop for long. The module's own code cannot reach the budget: it is neither exported nor nameable (a global index
-// past the binary's own globals, invalid before the rewrite, is refused rather than let through to name it).
+// What a check charges, in bytes of code: a loop's header its body, plus what the body's calls (the callee's code
+// for a small leaf of this module, LEAF_MAX for anything else) and its bulk memory instructions (BULK_CHARGE) may run;
+// a function's entry its code, plus the same for its calls. Between two checks, then, no more code runs than the
+// first of them charged, and between two ticks no more than the budget tick handed out (plus what the host does).
+//
+// Fewer checks on the hot path: an innermost loop with a small body has its body copied up to UNROLL_MAX times inside
+// it (Edits.unroll), so that its one check, charging all the copies, comes once every that many iterations: in V8,
+// any instruction added to a loop of one call costs about as much as the call's own overhead, so only fewer checks
+// make the cost small.
+//
+// The check compares a per-instance mutable global with its charge, takes the charge off, and when too little is
+// left calls the tick import, which returns the new budget or throws to stop the code. The global starts at 0, so
+// the first check calls tick. A tick that throws leaves the budget as it was, so the next check calls tick again: a
+// catch_all that swallows the exception cannot resume the loop for long. The module's own code cannot reach the
+// budget: it is neither exported nor nameable (a global index past the binary's own globals, invalid before the
+// rewrite, is refused rather than let through to name it).
 
 import {
   encodeSections,
@@ -48,7 +58,8 @@ export function instrument(bytes: Uint8Array, opts: InstrumentOptions): Uint8Arr
   const importedFuncs = kinds.filter((k) => k === 0).length;
   const globals = find(SECTION.global);
   const budget = kinds.filter((k) => k === 3).length + (globals ? readerOf(globals).u32() : 0);
-  const edits = new Edits(importedFuncs, budget, budgetCheck(importedFuncs, budget));
+  // The tick import comes right after the imported functions: its index is their count.
+  const edits = new Edits(importedFuncs, budget, importedFuncs, bodySizes(find(SECTION.code)));
   const appended = new Map<number, Uint8Array>([
     [SECTION.type, rewriteVector(find(SECTION.type), copyRest, TICK_TYPE)],
     [SECTION.import, rewriteVector(find(SECTION.import), copyRest, tickImport(opts.tick, typeCount))],
@@ -76,29 +87,45 @@ function tickImport(tick: InstrumentOptions["tick"], type: number): Uint8Array {
 }
 
 /**
- * The check: take one off the budget and go on while it is above 0, else call tick for a new one. Shaped
- * as a block left by `br_if` on the common path, because that measured cheapest in V8's optimised code
- * (about 0.1–0.3 ns a check on a loop whose body is one call, against 0.6–0.9 ns for the same test written
- * as an if/else that yields the new value): the rare call sits after the branch, out of the way. "> 0"
- * rather than "!= 0" keeps a tick that returns 0 or less from letting the counter run down through 2^32
- * checks. 21 bytes while both indices are below 128.
+ * The check: take `charge` off the budget when more than that is left, else off a new budget from tick. The
+ * budget is compared before it is changed, so a tick that throws leaves it as it was and the next check calls
+ * tick again, however often a catch_all swallows the exception: the budget never runs down past 0 (nor wraps).
+ * Shaped as blocks left by branches, the common path straight through: measured cheaper in V8's optimised code
+ * than an if/else that yields the new value (the rare call sits after the branch, out of the way).
  */
-function budgetCheck(tick: number, budget: number): Uint8Array {
+function budgetCheck(tick: number, budget: number, charge: number): Uint8Array {
   const g = leb128(budget);
+  const c = i32Const(charge);
   return Uint8Array.of(
-    0x02, 0x40, //         block
-    0x23, ...g, //           global.get $budget
-    0x41, 0x01, //           i32.const 1
-    0x6b, //                 i32.sub
-    0x24, ...g, //           global.set $budget
-    0x23, ...g, //           global.get $budget
-    0x41, 0x00, //           i32.const 0
-    0x4a, //                 i32.gt_s
-    0x0d, 0x00, //           br_if 0
-    0x10, ...leb128(tick), // call $tick
-    0x24, ...g, //           global.set $budget
-    0x0b, //               end
+    0x02, 0x40, //           block
+    0x02, 0x40, //             block
+    0x23, ...g, //               global.get $budget
+    ...c, //                     i32.const charge
+    0x4c, //                     i32.le_s
+    0x0d, 0x00, //               br_if 0
+    0x23, ...g, //               global.get $budget
+    ...c, //                     i32.const charge
+    0x6b, //                     i32.sub
+    0x24, ...g, //               global.set $budget
+    0x0c, 0x01, //               br 1
+    0x0b, //                   end
+    0x10, ...leb128(tick), //  call $tick
+    ...c, //                   i32.const charge
+    0x6b, //                   i32.sub
+    0x24, ...g, //             global.set $budget
+    0x0b, //                 end
   );
+}
+
+/** i32.const of a non-negative n: signed LEB128, so a last byte with bit 6 set needs one more. */
+function i32Const(n: number): number[] {
+  const bytes = leb128(n);
+  const last = bytes.length - 1;
+  if (bytes[last]! & 0x40) {
+    bytes[last] = bytes[last]! | 0x80;
+    bytes.push(0x00);
+  }
+  return [0x41, ...bytes];
 }
 
 function readerOf(s: Section): Reader {
@@ -234,7 +261,7 @@ function element(r: Reader, w: Writer, edits: Edits): void {
   edits.emit(r.bytes, from, r.at, w);
 }
 
-/** A function body: its size, locals and code, with the check at its entry when it calls and in every loop. */
+/** A function body: its size, locals and code, with the check at its entry when it needs one and in every loop. */
 function functionBody(r: Reader, w: Writer, edits: Edits): void {
   const size = r.u32();
   const body = new Reader(r.take(size), r.base + r.at - size);
@@ -246,40 +273,117 @@ function functionBody(r: Reader, w: Writer, edits: Edits): void {
   edits.clear();
   walk(body, edits);
   if (body.at !== size) body.fail("function body goes on after its end");
-  const entry = edits.calls ? edits.check.length : 0;
-  w.u32(size + entry + edits.growth());
-  w.bytes(body.bytes.subarray(0, code));
-  if (entry) w.bytes(edits.check);
-  edits.emit(body.bytes, code, size, w);
+  const out = new Writer(size + 64);
+  out.bytes(body.bytes.subarray(0, code));
+  if (edits.calls || size - code > LEAF_MAX) out.bytes(edits.check(size - code + edits.charged));
+  edits.emit(body.bytes, code, size, out);
+  const bytes = out.result();
+  w.u32(bytes.length);
+  w.bytes(bytes);
 }
 
+/** The sizes of the defined functions' bodies, in order. */
+function bodySizes(s: Section | undefined): number[] {
+  if (!s) return [];
+  const r = readerOf(s);
+  const sizes: number[] = [];
+  for (let n = r.u32(); n > 0; n--) {
+    const size = r.u32();
+    r.take(size);
+    sizes.push(size);
+  }
+  return sizes;
+}
+
+// What the budget counts: bytes of code run, roughly. Each check charges what can run before the next check
+// comes: a loop's header charges its body, a function's entry its code; code run between the two is charged in
+// advance by the check before it, and a call's callee either charges itself or is charged by the call.
+
+/** A function that calls, or whose code is longer than this, charges itself at its entry; a smaller leaf is charged
+ *  by every call of it. Also the charge of a call whose callee is not known here (an import, call_indirect,
+ *  call_ref): an instrumented callee is one or the other, and a host function is the kernel's business. */
+const LEAF_MAX = 1024;
+/** A bulk memory or table instruction (copy, fill, init, grow) moves up to a whole memory (a module's is at most
+ *  32 MiB: a few milliseconds), but mostly a few bytes: charged as 256 KiB of code, so 64 of them fill a budget. */
+const BULK_CHARGE = 1 << 18;
+/** The largest charge written, so it fits an i32.const: past the budget, a charge only means tick at every check. */
+const CHARGE_MAX = 1 << 30;
+/** An innermost loop's body is copied so that the copies come to at most this many bytes... */
+const UNROLL_BYTES = 256;
+/** ... and at most this many copies: the check then comes once every that many iterations. */
+const UNROLL_MAX = 8;
+
+/** A loop of the expression being walked: where it is, what one iteration is charged, and how many copies it gets. */
+interface Loop {
+  readonly at: number; //          the loop opcode
+  readonly bodyFrom: number; //    past its block type
+  endAt: number; //                its end opcode
+  readonly firstEdit: number; //   its check's edit
+  lastEdit: number; //             one past its last edit
+  readonly chargedBefore: number; // the expression's charges when the loop began
+  readonly depth: number; //       how many blocks are open around it
+  readonly outer: number; //       the innermost loop around it, or -1
+  weight: number;
+  copies: number;
+  /** No loop inside, no params, no exception handling and no br_on_* (whose labels the copies would not adjust). */
+  unrollable: boolean;
+}
+
+// Edit kinds.
+const RENUMBER = 0; // a function index: write `value` instead
+const CHECK = 1; //    a loop's check: `value` is the loop
+const LABEL = 2; //    a branch label inside a loop that may be unrolled: `value`, `inside` blocks deep in the loop
+
 /**
- * What a pass over one expression changes: function indices to renumber and places to insert the check, in order of
- * position, and whether it calls. Reused from one expression to the next, so the pass allocates little.
+ * What a pass over one expression changes: function indices to renumber, places to insert the check, branch labels
+ * that unrolling adjusts, in order of position; its loops; whether it calls and what it charges beyond its size.
+ * Reused from one expression to the next, so the pass allocates little.
  */
 class Edits {
   private readonly at: number[] = [];
   private readonly end: number[] = [];
-  /** The new function index, or CHECK_HERE. */
+  private readonly kind: number[] = [];
   private readonly value: number[] = [];
+  private readonly inside: number[] = [];
+  private readonly loops: Loop[] = [];
+  /** For each open block: its loop's index, or -1. */
+  private readonly blocks: number[] = [];
+  private innermost = -1;
   calls = false;
+  /** What calls and bulk instructions charge, beyond the code's size. */
+  charged = 0;
 
-  /** `budget` is the budget global's index: one past the binary's own globals. */
-  constructor(private readonly importedFuncs: number, private readonly budget: number, readonly check: Uint8Array) {}
+  /** `budget` is the budget global's index (one past the binary's own globals), `tick` the tick import's function
+   *  index, `sizes` the sizes of the defined functions' bodies. */
+  constructor(
+    private readonly importedFuncs: number,
+    private readonly budget: number,
+    private readonly tick: number,
+    private readonly sizes: readonly number[],
+  ) {}
 
   /** The new index of a function: the tick import comes after the imported functions, before the defined ones. */
   readonly renumber = (index: number): number => (index < this.importedFuncs ? index : index + 1);
 
   clear(): void {
-    this.at.length = this.end.length = this.value.length = 0;
+    this.at.length = this.end.length = this.kind.length = this.value.length = this.inside.length = 0;
+    this.loops.length = this.blocks.length = 0;
+    this.innermost = -1;
     this.calls = false;
+    this.charged = 0;
   }
 
-  /** Read a function index at the reader, to be renumbered. */
-  functionIndex(r: Reader): void {
+  /** The budget check charging `charge`. */
+  check(charge: number): Uint8Array {
+    return budgetCheck(this.tick, this.budget, Math.min(charge, CHARGE_MAX));
+  }
+
+  /** Read a function index at the reader, to be renumbered; returns it as read. */
+  functionIndex(r: Reader): number {
     const at = r.at;
     const index = r.u32();
-    if (index >= this.importedFuncs) this.add(at, r.at, index + 1);
+    if (index >= this.importedFuncs) this.add(at, r.at, RENUMBER, index + 1, 0);
+    return index;
   }
 
   /**
@@ -292,42 +396,121 @@ class Edits {
     return index < this.budget ? index : r.fail(`global index ${index} out of range`, at);
   }
 
-  /** Insert the check at that position. */
-  checkAt(at: number): void {
-    this.add(at, at, CHECK_HERE);
+  /** A call of that function (or of an unknown one, for -1): charged with the callee's code when it is a leaf. */
+  call(callee: number): void {
+    this.calls = true;
+    const size = callee >= this.importedFuncs ? this.sizes[callee - this.importedFuncs] : undefined;
+    this.charged += Math.min(size ?? LEAF_MAX, LEAF_MAX);
   }
 
-  /** How many bytes the edits add. */
-  growth(): number {
-    let n = 0;
-    for (let i = 0; i < this.at.length; i++) {
-      const v = this.value[i]!;
-      n += (v === CHECK_HERE ? this.check.length : leb128(v).length) - (this.end[i]! - this.at[i]!);
+  bulk(): void {
+    this.charged += BULK_CHARGE;
+  }
+
+  /** Read a branch label; inside a loop that may be unrolled, the copies adjust it. */
+  label(r: Reader): void {
+    const at = r.at;
+    const label = r.u32();
+    const loop = this.loops[this.innermost];
+    if (loop?.unrollable) this.add(at, r.at, LABEL, label, this.blocks.length - 1 - loop.depth);
+  }
+
+  /** An instruction the copies of a loop could not carry: the innermost loop is not unrolled. */
+  keepLoop(): void {
+    const loop = this.loops[this.innermost];
+    if (loop) loop.unrollable = false;
+  }
+
+  /** A block opens: a loop (its opcode at `at`, its body from `bodyFrom`) or, for at = -1, any other block. */
+  open(at: number, bodyFrom: number, plainType: boolean): void {
+    if (at < 0) {
+      this.blocks.push(-1);
+      return;
     }
-    return n;
+    this.keepLoop();
+    const index = this.loops.length;
+    this.loops.push({
+      at, bodyFrom, endAt: 0, firstEdit: this.at.length, lastEdit: 0, chargedBefore: this.charged,
+      depth: this.blocks.length, outer: this.innermost, weight: 0, copies: 1, unrollable: plainType,
+    });
+    this.add(bodyFrom, bodyFrom, CHECK, index, 0);
+    this.blocks.push(index);
+    this.innermost = index;
+  }
+
+  /** A block closes at `endAt`; false when none is open (the expression ends). */
+  close(endAt: number): boolean {
+    const index = this.blocks.pop();
+    if (index === undefined) return false;
+    if (index < 0) return true;
+    const loop = this.loops[index]!;
+    const size = endAt - loop.bodyFrom;
+    loop.endAt = endAt;
+    loop.lastEdit = this.at.length;
+    loop.weight = size + this.charged - loop.chargedBefore;
+    if (loop.unrollable) loop.copies = Math.max(1, Math.min(UNROLL_MAX, Math.floor(UNROLL_BYTES / Math.max(size, 1))));
+    this.innermost = loop.outer;
+    return true;
   }
 
   /** Write bytes[from, to) with the edits made. */
   emit(bytes: Uint8Array, from: number, to: number, w: Writer): void {
+    this.emitRange(bytes, from, to, w, 0, this.at.length, 0);
+  }
+
+  /** Write bytes[from, to) with edits first to last made, labels escaping their loop moved out by `shift` blocks. */
+  private emitRange(bytes: Uint8Array, from: number, to: number, w: Writer, first: number, last: number, shift: number): void {
     let pos = from;
-    for (let i = 0; i < this.at.length; i++) {
+    for (let i = first; i < last; i++) {
+      const value = this.value[i]!;
+      const kind = this.kind[i]!;
+      if (kind === CHECK && this.loops[value]!.copies > 1) {
+        const loop = this.loops[value]!;
+        w.bytes(bytes.subarray(pos, loop.at));
+        this.unroll(bytes, loop, w);
+        pos = loop.endAt + 1;
+        i = loop.lastEdit - 1;
+        continue;
+      }
       w.bytes(bytes.subarray(pos, this.at[i]));
-      const v = this.value[i]!;
-      if (v === CHECK_HERE) w.bytes(this.check);
-      else w.u32(v);
+      if (kind === CHECK) w.bytes(this.check(this.loops[value]!.weight));
+      else if (kind === RENUMBER || value <= this.inside[i]!) w.u32(value);
+      else w.u32(value + shift);
       pos = this.end[i]!;
     }
     w.bytes(bytes.subarray(pos, to));
   }
 
-  private add(at: number, end: number, value: number): void {
+  /**
+   * A loop whose body is written `copies` times, so that its check, charging them all, comes once every `copies`
+   * iterations: (block $out T (loop $l T check (block body1 (br $out)) ... (block body(n-1) (br $out)) body(n))).
+   * A branch back to the loop in copy k < n goes on to copy k + 1 (its block's end, at the same label); falling
+   * off copy k's end leaves the loop, as falling off the loop's end did; labels past the loop count the added blocks.
+   */
+  private unroll(bytes: Uint8Array, loop: Loop, w: Writer): void {
+    const type = bytes.subarray(loop.at + 1, loop.bodyFrom);
+    w.byte(0x02);
+    w.bytes(type);
+    w.byte(0x03);
+    w.bytes(type);
+    w.bytes(this.check(loop.weight * loop.copies));
+    for (let copy = 1; copy < loop.copies; copy++) {
+      w.bytes(Uint8Array.of(0x02, 0x40));
+      this.emitRange(bytes, loop.bodyFrom, loop.endAt, w, loop.firstEdit + 1, loop.lastEdit, 2);
+      w.bytes(Uint8Array.of(0x0c, 0x02, 0x0b));
+    }
+    this.emitRange(bytes, loop.bodyFrom, loop.endAt, w, loop.firstEdit + 1, loop.lastEdit, 1);
+    w.bytes(Uint8Array.of(0x0b, 0x0b));
+  }
+
+  private add(at: number, end: number, kind: number, value: number, inside: number): void {
     this.at.push(at);
     this.end.push(end);
+    this.kind.push(kind);
     this.value.push(value);
+    this.inside.push(inside);
   }
 }
-
-const CHECK_HERE = -1;
 
 // What follows an opcode, and what the walk does with it.
 const UNKNOWN = 0;
@@ -356,11 +539,13 @@ const SELECT_TYPES = 22;
 const HEAP_TYPE = 23;
 const ZERO_BYTE = 24; //     atomic.fence
 const GLOBAL = 25; //        a global index
+const BULK = 26; //          one index, and the work of a whole memory or table (memory.grow, fill; table.grow, fill)
+const BULK_TWO = 27; //      two indices, and the same (memory.init, copy; table.init, copy)
 // The prefixes come last: opcode() takes every kind from PREFIX_MISC on for one.
-const PREFIX_MISC = 26; //   0xfc: saturating truncation, bulk memory and table ops
-const PREFIX_SIMD = 27; //   0xfd
-const PREFIX_ATOMIC = 28; // 0xfe: threads
-const PREFIX_GC = 29; //     0xfb: refused
+const PREFIX_MISC = 28; //   0xfc: saturating truncation, bulk memory and table ops
+const PREFIX_SIMD = 29; //   0xfd
+const PREFIX_ATOMIC = 30; // 0xfe: threads
+const PREFIX_GC = 31; //     0xfb: refused
 
 /** A table of immediate kinds by opcode, from [kind, first, last] ranges; unlisted opcodes are UNKNOWN. */
 function opcodeTable(size: number, ranges: readonly (readonly [number, number, number?])[], holes: number[] = []): Uint8Array {
@@ -377,7 +562,7 @@ const OPCODES = opcodeTable(256, [
   [CALL, 0x10], [CALL_INDIRECT, 0x11], [CALL, 0x12], [CALL_INDIRECT, 0x13], [CALL_REF, 0x14, 0x15], // and return_ forms
   [DELEGATE, 0x18], [NONE, 0x19, 0x1b], [SELECT_TYPES, 0x1c], [TRY_TABLE, 0x1f], // catch_all drop select
   [INDEX, 0x20, 0x22], [GLOBAL, 0x23, 0x24], [INDEX, 0x25, 0x26], // locals, globals, table.get/set
-  [MEMARG, 0x28, 0x3e], [INDEX, 0x3f, 0x40], //                      loads and stores, memory.size/grow
+  [MEMARG, 0x28, 0x3e], [INDEX, 0x3f], [BULK, 0x40], //             loads and stores, memory.size/grow
   [I32, 0x41], [I64, 0x42], [F32, 0x43], [F64, 0x44], [NONE, 0x45, 0xc4], // numeric, sign extension
   [HEAP_TYPE, 0xd0], [NONE, 0xd1], [REF_FUNC, 0xd2], // ref.null ref.is_null ref.func
   [NONE, 0xd4], [INDEX, 0xd5, 0xd6], //                 ref.as_non_null br_on_null br_on_non_null
@@ -385,8 +570,8 @@ const OPCODES = opcodeTable(256, [
 ]);
 
 const MISC = opcodeTable(18, [
-  [NONE, 0, 7], [TWO_INDICES, 8], [INDEX, 9], [TWO_INDICES, 10], [INDEX, 11], // memory.init data.drop memory.copy memory.fill
-  [TWO_INDICES, 12], [INDEX, 13], [TWO_INDICES, 14], [INDEX, 15, 17], //        table.init elem.drop table.copy grow size fill
+  [NONE, 0, 7], [BULK_TWO, 8], [INDEX, 9], [BULK_TWO, 10], [BULK, 11], //  memory.init data.drop memory.copy memory.fill
+  [BULK_TWO, 12], [INDEX, 13], [BULK_TWO, 14], [BULK, 15], [INDEX, 16], [BULK, 17], // table.init elem.drop copy grow size fill
 ]);
 
 // 0x00-0x0b loads and stores, 0x15-0x22 extract and replace lane, 0x54-0x5b load and store lane, 0x5c-0x5d load zero;
@@ -414,31 +599,45 @@ function opcode(r: Reader): number {
 
 /** Walk one expression (a function's code or a constant expression) to its final `end`, recording the edits. */
 function walk(r: Reader, edits: Edits): void {
-  let depth = 0;
   for (;;) {
     const at = r.at;
     const kind = opcode(r);
+    const op = r.bytes[at]!;
+    if (NOT_COPIED.has(op)) edits.keepLoop();
     if (kind === BLOCK || kind === LOOP || kind === TRY_TABLE) {
+      const type = r.bytes[r.at]!;
       r.blockType();
-      if (kind === LOOP) edits.checkAt(r.at);
       if (kind === TRY_TABLE) catchClauses(r);
-      depth++;
+      // A type index (0x00-0x3f or more bytes) may give the loop params; empty (0x40) and value types do not.
+      edits.open(kind === LOOP ? at : -1, r.at, type >= 0x40 && type < 0x80);
     } else if (kind === END) {
-      if (depth-- === 0) return;
+      if (!edits.close(at)) return;
     } else if (kind === DELEGATE) {
       r.u32();
-      if (depth-- === 0) r.fail("delegate outside a try", at);
+      if (!edits.close(at)) r.fail("delegate outside a try", at);
     } else if (kind === GLOBAL) {
       edits.globalIndex(r);
-    } else if (kind === CALL || kind === REF_FUNC) {
+    } else if (op === BR || op === BR_IF) {
+      edits.label(r);
+    } else if (kind === BR_TABLE) {
+      for (let n = r.u32(); n >= 0; n--) edits.label(r);
+    } else if (kind === CALL) {
+      edits.call(edits.functionIndex(r));
+    } else if (kind === REF_FUNC) {
       edits.functionIndex(r);
-      edits.calls ||= kind === CALL;
     } else {
-      edits.calls ||= kind === CALL_INDIRECT || kind === CALL_REF;
+      if (kind === CALL_INDIRECT || kind === CALL_REF) edits.call(-1);
+      if (kind === BULK || kind === BULK_TWO) edits.bulk();
       immediates(r, kind);
     }
   }
 }
+
+const BR = 0x0c;
+const BR_IF = 0x0d;
+/** Instructions a loop's copies do not carry: exception handling (try, catch, rethrow, delegate, catch_all,
+ *  try_table) and br_on_null, br_on_non_null, whose labels the copies would have to adjust. */
+const NOT_COPIED = new Set([0x06, 0x07, 0x09, 0x18, 0x19, 0x1f, 0xd5, 0xd6]);
 
 /** try_table's catch clauses: catch and catch_ref (a tag and a label), catch_all and catch_all_ref (a label). */
 function catchClauses(r: Reader): void {
@@ -454,8 +653,8 @@ function catchClauses(r: Reader): void {
 /** Step over the immediates of an instruction that neither opens nor closes a block. */
 function immediates(r: Reader, kind: number): void {
   switch (kind) {
-    case INDEX: case CALL_REF: r.u32(); break;
-    case TWO_INDICES: case CALL_INDIRECT: r.u32(); r.u32(); break;
+    case INDEX: case CALL_REF: case BULK: r.u32(); break;
+    case TWO_INDICES: case CALL_INDIRECT: case BULK_TWO: r.u32(); r.u32(); break;
     case BR_TABLE: for (let n = r.u32(); n >= 0; n--) r.u32(); break;
     case MEMARG: memarg(r); break;
     case MEMARG_LANE: memarg(r); r.byte(); break;

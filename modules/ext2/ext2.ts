@@ -6,8 +6,8 @@
 // features, the geometry and the group descriptors, and refuses what it cannot trust with Linux's message.
 
 import {
-  EINVAL, file_inode, file_system_type, kstatfs, inode_get_mode, inode_get_size, inode_set_size, KERN_ERR, KERN_WARNING, ktime_get_real_ts64, MS_RDONLY, register_filesystem,
-  S_IFDIR, S_IFMT, sb_bdev_nr_sectors, sb_id, sb_mount_data, sb_set_blocksize, sb_set_ops, sb_set_rdonly, sb_show_options, sync_blockdev, timespec64,
+  EINVAL, ERANGE, file_inode, file_system_type, kstatfs, inode_get_mode, inode_get_size, inode_set_size, KERN_ERR, KERN_WARNING, ktime_get_real_ts64, MS_RDONLY, register_filesystem,
+  S_IFDIR, S_IFMT, sb_bdev_nr_sectors, sb_id, sb_mount_data, sb_set_blocksize, sb_set_ops, sb_set_rdonly, sync_blockdev, timespec64,
   unregister_filesystem,
 } from "../../abi/include/kernel";
 import { flushBitmap, forgetBitmap, freeInode } from "./balloc";
@@ -212,8 +212,6 @@ function ext2_mount(sb: u32, flags: i32): i32 {
   }
   sb_set_ops(sb, sops);
   setupSuper(s);
-  const shown = String.UTF8.encode(showOptions(s));
-  sb_show_options(sb, changetype<usize>(shown), shown.byteLength);
   return <i32>root;
 }
 
@@ -277,6 +275,15 @@ function ext2_statfs(sb: u32, buf: usize): i32 {
   return 0;
 }
 
+/** ext2_show_options(): what /proc/mounts shows after "rw,relatime". */
+function ext2_show_options(sb: u32, buf: usize, size: i32): i32 {
+  const shown = showOptions(supers.get(sb));
+  const len = String.UTF8.byteLength(shown);
+  if (len > size) return -ERANGE;
+  String.UTF8.encodeUnsafe(changetype<usize>(shown), shown.length, buf);
+  return len;
+}
+
 /** ext2_evict_inode() of an inode with no links left: its blocks and its number go back to the bitmaps. */
 function ext2_evict_inode(inode: u32): void {
   if (!inodes.has(inode)) return;
@@ -316,6 +323,7 @@ export function init_module(): i32 {
   fileFops.fsync = ext2_fsync.index;
   sops.evict_inode = ext2_evict_inode.index;
   sops.statfs = ext2_statfs.index;
+  sops.show_options = ext2_show_options.index;
   fsType.name = "ext2";
   fsType.fs_flags = FS_REQUIRES_DEV;
   fsType.mount = ext2_mount.index;

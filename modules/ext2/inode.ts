@@ -10,8 +10,8 @@
 // blocks above it, zeroed). Every pointer is checked against the filesystem's size before it is used.
 
 import {
-  inode_attr, inode_get_attr, inode_get_mode, inode_get_nlink, inode_get_size, inode_set_attr, inode_set_blocks, inode_set_ino,
-  inode_set_link, inode_set_size, new_inode, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, set_nlink,
+  inode_get_atime, inode_get_ctime, inode_get_gid, inode_get_mode, inode_get_mtime, inode_get_nlink, inode_get_size, inode_get_uid,
+  inode_set_blocks, inode_set_ino, inode_set_link, inode_set_owner, inode_set_rdev, inode_set_size, inode_set_times, new_inode, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, set_nlink,
 } from "../../abi/include/kernel";
 import { flushBitmap, freeBlock, newBlock } from "./balloc";
 import { setOps } from "./ops";
@@ -69,7 +69,6 @@ export class Ext2Inode {
 
 /** Each VFS inode handle's ext2 inode. */
 export const inodes = new Map<u32, Ext2Inode>();
-const attr = new inode_attr();
 const ind = new StaticArray<Uint8Array>(4);
 for (let i = 0; i < 4; i++) ind[i] = new Uint8Array(MAX_BLOCK);
 /** The superblock and block each level's indirect buffer holds (0: none), so a sequential pass reads each once. */
@@ -129,14 +128,11 @@ export function iget(s: Ext2Super, ino: u32): u32 {
   set_nlink(handle, links);
   inode_set_size(handle, <i32>min<u32>(load<u32>(at + I_SIZE), 0x7fffffff));
   inode_set_blocks(handle, ei.sectors);
-  attr.uid = <u32>load<u16>(at + I_UID) | (<u32>load<u16>(at + I_UID_HIGH) << 16);
-  attr.gid = <u32>load<u16>(at + I_GID) | (<u32>load<u16>(at + I_GID_HIGH) << 16);
-  attr.atime = <i64>load<u32>(at + I_ATIME);
-  attr.mtime = <i64>load<u32>(at + I_MTIME);
-  attr.ctime = <i64>load<u32>(at + I_CTIME);
+  const uid = <u32>load<u16>(at + I_UID) | (<u32>load<u16>(at + I_UID_HIGH) << 16);
+  inode_set_owner(handle, uid, <u32>load<u16>(at + I_GID) | (<u32>load<u16>(at + I_GID_HIGH) << 16));
+  inode_set_times(handle, <i64>load<u32>(at + I_ATIME), <i64>load<u32>(at + I_MTIME), <i64>load<u32>(at + I_CTIME));
   const type = mode & S_IFMT;
-  attr.rdev = type == S_IFCHR || type == S_IFBLK ? (ei.block[0] != 0 ? ei.block[0] : ei.block[1]) : 0;
-  inode_set_attr(handle, attr);
+  if (type == S_IFCHR || type == S_IFBLK) inode_set_rdev(handle, ei.block[0] != 0 ? ei.block[0] : ei.block[1]);
   setOps(handle, mode);
   inodes.set(handle, ei);
   s.inodes.set(ino, handle);
@@ -188,6 +184,12 @@ export function forgetInode(ei: Ext2Inode): void {
   ei.s.inodes.delete(ei.ino);
 }
 
+/** A device inode's number where ext2 keeps it: old_encode_dev in i_block[0] when it fits 16 bits, new_encode_dev in i_block[1] when not. */
+export function setRdev(ei: Ext2Inode, rdev: u32): void {
+  ei.block[0] = rdev < 0x10000 ? rdev : 0;
+  ei.block[1] = rdev < 0x10000 ? 0 : rdev;
+}
+
 /** ext2_write_inode(): the VFS's view of the inode (mode, owner, times, links, size) and the block map, into its table block. */
 export function writeInode(ei: Ext2Inode, dtime: u32 = 0): bool {
   const s = ei.s;
@@ -196,27 +198,22 @@ export function writeInode(ei: Ext2Inode, dtime: u32 = 0): bool {
   flushBitmap();
   s.flushDesc();
   const at = ei.raw.dataStart;
-  inode_get_attr(ei.handle, attr);
-  const mode = ei.mode;
-  store<u16>(at + I_MODE, <u16>mode);
-  store<u16>(at + I_UID, <u16>attr.uid);
-  store<u16>(at + I_UID_HIGH, <u16>(attr.uid >> 16));
-  store<u16>(at + I_GID, <u16>attr.gid);
-  store<u16>(at + I_GID_HIGH, <u16>(attr.gid >> 16));
-  store<u32>(at + I_SIZE, <u32>inode_get_size(ei.handle));
-  store<u32>(at + I_ATIME, <u32>attr.atime);
-  store<u32>(at + I_MTIME, <u32>attr.mtime);
-  store<u32>(at + I_CTIME, <u32>attr.ctime);
+  const h = ei.handle;
+  const uid = inode_get_uid(h);
+  const gid = inode_get_gid(h);
+  store<u16>(at + I_MODE, <u16>ei.mode);
+  store<u16>(at + I_UID, <u16>uid);
+  store<u16>(at + I_UID_HIGH, <u16>(uid >> 16));
+  store<u16>(at + I_GID, <u16>gid);
+  store<u16>(at + I_GID_HIGH, <u16>(gid >> 16));
+  store<u32>(at + I_SIZE, <u32>inode_get_size(h));
+  store<u32>(at + I_ATIME, <u32>inode_get_atime(h));
+  store<u32>(at + I_MTIME, <u32>inode_get_mtime(h));
+  store<u32>(at + I_CTIME, <u32>inode_get_ctime(h));
   store<u32>(at + I_DTIME, dtime);
   store<u16>(at + I_LINKS, <u16>inode_get_nlink(ei.handle));
   store<u32>(at + I_BLOCKS, ei.sectors);
   store<u32>(at + I_FLAGS, ei.flags);
-  const type = mode & S_IFMT;
-  if (type == S_IFCHR || type == S_IFBLK) {
-    // old_encode_dev in i_block[0] when it fits 16 bits, new_encode_dev in i_block[1] when not.
-    ei.block[0] = attr.rdev < 0x10000 ? attr.rdev : 0;
-    ei.block[1] = attr.rdev < 0x10000 ? 0 : attr.rdev;
-  }
   if (!ei.fastSymlink) for (let i = 0; i < EXT2_N_BLOCKS; i++) store<u32>(at + I_BLOCK + <usize>(i * 4), ei.block[i]);
   const where = locate(s, ei.ino);
   return writeBytes(s, <u32>(where >> 32), <i32>(where & 0xffffffff), at, s.inodeSize);

@@ -3,19 +3,17 @@
 // the POSIX rules. Each returns -errno on failure, and a failure leaves the directory as it was.
 
 import {
-  drop_nlink, EROFS, inc_nlink, inode_attr, inode_get_attr, inode_set_attr, inode_set_blocks, inode_set_link, inode_set_size,
-  inode_touch, S_IFDIR, S_IFLNK, S_IFMT, set_nlink,
+  drop_nlink, EROFS, inc_nlink, inode_set_blocks, inode_set_link, inode_set_size, inode_touch, S_IFDIR, S_IFLNK, S_IFMT, set_nlink,
 } from "../../abi/include/kernel";
 import { freeInode, newInode } from "./balloc";
 import { addLink, deleteFound, find, isEmpty, makeEmpty, setFound } from "./dir";
-import { bmap, Ext2Inode, forgetInode, iget, inodes, newInodeFor, truncateBlocks, writeInode } from "./inode";
+import { bmap, Ext2Inode, forgetInode, iget, inodes, newInodeFor, setRdev, truncateBlocks, writeInode } from "./inode";
 import { errOr, lastErr, writeBytes } from "./super";
 
 const EIO: i32 = 5;
 const ENOENT: i32 = 2;
 const ENOTEMPTY: i32 = 39;
 const ENAMETOOLONG: i32 = 36;
-const attr = new inode_attr();
 const DOTDOT: StaticArray<u8> = [0x2e, 0x2e];
 
 function ei(handle: u32): Ext2Inode {
@@ -83,9 +81,9 @@ let rdevArg: u32 = 0;
 export function ext2_mknod(dir: u32, name: usize, len: i32, mode: u32, rdev: u32): i32 {
   rdevArg = rdev;
   return make(dir, name, len, mode, (e) => {
-    inode_get_attr(e.handle, attr);
-    attr.rdev = rdevArg;
-    return inode_set_attr(e.handle, attr);
+    // The VFS sets i_rdev after the call; the disk copy is written before, from here.
+    setRdev(e, rdevArg);
+    return 0;
   });
 }
 

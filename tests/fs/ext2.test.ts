@@ -11,7 +11,7 @@ import { S_ISDIR, S_ISLNK, S_ISREG } from "../../abi/stat.js";
 import { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
 import { cliRunner, dmesg, expectErrno, scratchDir, type CliResult } from "../helpers.js";
-import { names, neg, statfs, sys, text, userBuffer, writeFile } from "../vfs_helpers.js";
+import { names, neg, statfs, sys, text, userBuffer, userString, writeFile } from "../vfs_helpers.js";
 import {
   debugfs, debugfsCat, fsck, HAVE_E2FSPROGS, makeTree, mkfs, okRunner, shareDir, SLOW_TARGET, SPARSE_AT, SPARSE_SIZE, pseudoRandom,
 } from "./ext2_images.js";
@@ -329,7 +329,7 @@ describe.skipIf(!HAVE_E2FSPROGS)("ext2 mounts (needs e2fsprogs)", () => {
     expect(fsck(join(scratch.dir, "blocks.img")).status).toBe(0);
   });
 
-  it("reports the superblock's figures to statfs, as ext2_statfs counts them", async () => {
+  it("reports the superblock's figures and its UUID's fsid to statfs, as ext2_statfs counts them, and EFAULT for a bad buffer", async () => {
     await ok("mount -t ext2 -o loop,ro /h/golden.img /mnt/e");
     const stats = debugfs(golden, "stats");
     const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(stats)![1]);
@@ -341,6 +341,16 @@ describe.skipIf(!HAVE_E2FSPROGS)("ext2 mounts (needs e2fsprogs)", () => {
       f_bavail: field("Free blocks") - field("Reserved block count"), f_files: field("Inode count"), f_ffree: field("Free inodes"),
       f_namelen: 255, f_frsize: 1024, f_flags: 0x1021,
     });
+    // ext2_statfs's f_fsid: the UUID's two little-endian halves xored, its own rather than the device's.
+    const uuid = Buffer.from(/^Filesystem UUID:\s+(\S+)/m.exec(stats)![1]!.replaceAll("-", ""), "hex");
+    const fsid = uuid.readBigUInt64LE(0) ^ uuid.readBigUInt64LE(8);
+    expect(statfs(libc, "/mnt/e/many")).toMatchObject({ f_fsid0: Number(BigInt.asIntN(32, fsid)), f_fsid1: Number(BigInt.asIntN(32, fsid >> 32n)) });
+    const fd = libc.open("/mnt/e/many", O_RDONLY);
+    for (const bad of [0, 0xfffff000]) {
+      expect(sys(libc, "statfs", userString(libc, "/mnt/e/many"), bad)).toBe(neg("EFAULT"));
+      expect(sys(libc, "fstatfs", fd, bad)).toBe(neg("EFAULT"));
+    }
+    libc.close(fd);
     expectErrno(() => writeFile(libc, "/mnt/e/x", "x"), "EROFS");
   });
 

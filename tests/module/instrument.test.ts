@@ -87,8 +87,9 @@ describe("instrument: loops", () => {
     i = exports.i as WebAssembly.Global;
     expect(() => (exports.spin as Fn)()).toThrow(Stop);
     expect(t.calls).toBe(5);
-    // The first check finds the budget at 0; after that tick comes at every third loop header.
-    expect(seen).toEqual([0, 3, 6, 9, 12]);
+    // The first check finds the budget at 0. The small body is copied 8 times, so the check comes every 8th
+    // iteration, charging more than a budget of 3: every check calls tick.
+    expect(seen).toEqual([0, 8, 16, 24, 32]);
   });
 
   it("stops an endless br_if loop and an endless br_table loop", () => {
@@ -107,7 +108,8 @@ describe("instrument: loops", () => {
     const t = ticker(1);
     const sum = run(instrumented(text), t.tick).sum as Fn;
     expect(sum(100)).toBe((run(wat(text), () => 0).sum as Fn)(100));
-    expect(t.calls).toBe(100);
+    // One check on entering the loop, then one every 8 iterations (its 8 copies).
+    expect(t.calls).toBe(Math.ceil(100 / 8));
   });
 
   it("keeps stopping the code after tick has thrown once: a catch_all cannot resume the loop", () => {
@@ -152,6 +154,133 @@ describe("instrument: calls", () => {
     const leaf = exports.leaf as Fn;
     expect([leaf(0), leaf(5)]).toEqual([7, 15]);
     expect(t.calls).toBe(0);
+  });
+});
+
+/** `n` copies of an instruction that adds 1000 to the global $g: 8 bytes of code each. */
+const straight = (n: number) => "(global.set $g (i32.add (global.get $g) (i32.const 1000)))".repeat(n);
+
+/** The iterations between two ticks of a loop that counts them in the exported global `i`, stopped at the 6th tick. */
+function iterationsBetweenTicks(text: string, budget: number, entry: string, imports: WebAssembly.Imports = {}): number[] {
+  let i: WebAssembly.Global | undefined;
+  const seen: number[] = [];
+  const exports = run(instrumented(text), ticker(budget, 6, () => seen.push(i!.value as number)).tick, imports);
+  i = exports.i as WebAssembly.Global;
+  expect(() => (exports[entry] as Fn)()).toThrow(Stop);
+  return seen.slice(1).map((n, k) => n - seen[k]!);
+}
+
+describe("instrument: what a check charges", () => {
+  it("charges a loop with a huge body its size: tick comes within budget / size iterations", () => {
+    // 250 instructions of 8 bytes: a 2,000-byte body, charged at every iteration (too big to copy).
+    const gaps = iterationsBetweenTicks(`(module (global $g (mut i32) (i32.const 0))
+      (global $i (export "i") (mut i32) (i32.const 0))
+      (func (export "spin") (loop $l ${straight(250)} (global.set $i (i32.add (global.get $i) (i32.const 1))) (br $l))))`,
+      20_000, "spin");
+    expect(gaps).toHaveLength(5);
+    for (const gap of gaps) expect(gap).toBeGreaterThan(0);
+    for (const gap of gaps) expect(gap).toBeLessThanOrEqual(20_000 / 2_000);
+  });
+
+  it("charges a loop the code of the small leaf it calls, and a call it cannot see into as a whole leaf's worth", () => {
+    const text = `(module (import "env" "f" (func $imp))
+      (global $g (mut i32) (i32.const 0))
+      (global $i (export "i") (mut i32) (i32.const 0))
+      (func $leaf ${straight(100)})
+      (func (export "local") (loop $l (call $leaf) (global.set $i (i32.add (global.get $i) (i32.const 1))) (br $l)))
+      (func (export "imported") (loop $l (call $imp) (global.set $i (i32.add (global.get $i) (i32.const 1))) (br $l))))`;
+    const imports = { env: { f: () => {} } };
+    // $leaf is 800 bytes and has no check of its own; an import is charged 1,024 bytes.
+    for (const gap of iterationsBetweenTicks(text, 40_000, "local", imports)) expect(gap).toBeLessThanOrEqual(40_000 / 800);
+    for (const gap of iterationsBetweenTicks(text, 40_000, "imported", imports)) expect(gap).toBeLessThanOrEqual(40_000 / 1024);
+  });
+
+  it("gives a leaf function longer than 1 KiB a check at its entry, charging its size", () => {
+    const t = ticker(1);
+    const exports = run(instrumented(`(module (global $g (export "g") (mut i32) (i32.const 0))
+      (func (export "big") ${straight(200)}))`), t.tick);
+    (exports.big as Fn)();
+    expect((exports.g as WebAssembly.Global).value).toBe(200_000);
+    expect(t.calls).toBe(1);
+  });
+
+  it("stops nested endless loops, the inner one finite or endless, and keeps nested finite loops' results", () => {
+    const text = `(module (global $i (export "i") (mut i32) (i32.const 0))
+      (func (export "outer") (local $j i32)
+        (loop $outer (local.set $j (i32.const 0))
+          (loop $inner (global.set $i (i32.add (global.get $i) (i32.const 1)))
+            (br_if $inner (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (i32.const 5))))
+          (br $outer)))
+      (func (export "inner") (loop $outer (loop $inner (br $inner)) (br $outer)))
+      (func (export "grid") (param $n i32) (param $m i32) (result i32) (local $a i32) (local $b i32) (local $s i32)
+        (block $done (loop $rows
+          (br_if $done (i32.ge_s (local.get $a) (local.get $n)))
+          (local.set $b (i32.const 0))
+          (block $next (loop $cols
+            (br_if $next (i32.ge_s (local.get $b) (local.get $m)))
+            (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 3)) (i32.add (local.get $a) (local.get $b))))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $cols)))
+          (local.set $a (i32.add (local.get $a) (i32.const 1)))
+          (br $rows)))
+        (local.get $s)))`;
+    expect(() => (run(instrumented(text), ticker(1000, 4).tick).outer as Fn)()).toThrow("tick 4");
+    expect(() => (run(instrumented(text), ticker(1000, 4).tick).inner as Fn)()).toThrow("tick 4");
+    const bare = run(wat(text), () => 0).grid as Fn;
+    const checked = run(instrumented(text), ticker(7).tick).grid as Fn;
+    for (const [n, m] of [[0, 0], [1, 1], [3, 17], [9, 8], [13, 0], [20, 31]] as const) expect(checked(n, m)).toBe(bare(n, m));
+  });
+
+  it("stops a loop whose body only calls a function that loops, finitely or not", () => {
+    const text = `(module (global $i (export "i") (mut i32) (i32.const 0))
+      (func $three (local $j i32)
+        (loop $l (br_if $l (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (i32.const 3)))))
+      (func $forever (loop $l (br $l)))
+      (func (export "calls_finite") (loop $l (call $three) (br $l)))
+      (func (export "calls_endless") (loop $l (call $forever) (br $l))))`;
+    expect(() => (run(instrumented(text), ticker(100, 5).tick).calls_finite as Fn)()).toThrow("tick 5");
+    expect(() => (run(instrumented(text), ticker(100, 5).tick).calls_endless as Fn)()).toThrow("tick 5");
+  });
+
+  it("stops a call tree that grows without a loop (two recursive calls a level), and lets deep recursion finish", () => {
+    const text = `(module
+      (func $tree (export "tree") (param $d i32) (result i32)
+        (if (result i32) (i32.eqz (local.get $d)) (then (i32.const 1))
+          (else (i32.add (call $tree (i32.sub (local.get $d) (i32.const 1))) (call $tree (i32.sub (local.get $d) (i32.const 1)))))))
+      (func $sum (export "sum") (param $n i32) (result i32)
+        (if (result i32) (i32.eqz (local.get $n)) (then (i32.const 0))
+          (else (i32.add (local.get $n) (call $sum (i32.sub (local.get $n) (i32.const 1))))))))`;
+    // 2^50 calls, none of them in a loop: each call's entry check charges it.
+    expect(() => (run(instrumented(text), ticker(10_000, 5).tick).tree as Fn)(50)).toThrow("tick 5");
+    const t = ticker(10_000);
+    expect((run(instrumented(text), t.tick).sum as Fn)(5000)).toBe(5000 * 5001 / 2);
+    expect(t.calls).toBeGreaterThan(1);
+  });
+
+  it("keeps every way out of a copied loop: a value to an outer block, br_table within, to the loop and out, return", () => {
+    const text = `(module (func (export "exits") (param $n i32) (param $k i32) (result i32) (local $i i32) (local $s i32)
+      (block $exit
+        (return (block $found (result i32)
+          (loop $l (result i32)
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (block $odd
+              (br_if $odd (i32.and (local.get $i) (i32.const 1)))
+              (local.set $s (i32.add (local.get $s) (local.get $i))))
+            (drop (br_if $found (i32.mul (local.get $s) (i32.const 10)) (i32.eq (local.get $i) (local.get $k))))
+            (if (i32.eq (local.get $i) (i32.const 50)) (then (return (i32.const -1))))
+            (block $next
+              (br_table $l $next $exit
+                (select (i32.const 0) (select (i32.const 2) (i32.const 1) (i32.eq (local.get $n) (i32.const 13)))
+                  (i32.lt_s (local.get $i) (local.get $n)))))
+            (local.get $s)))))
+      (i32.const -2)))`;
+    const bare = run(wat(text), () => 0).exits as Fn;
+    const checked = run(instrumented(text), ticker(3).tick).exits as Fn;
+    const results = (f: Fn) => [0, 1, 2, 7, 8, 9, 13, 16, 17, 40, 60].flatMap((n) => [0, 5, 8, 100].map((k) => f(n, k)));
+    expect(results(checked)).toEqual(results(bare));
+    // Every way out is taken: falling off the loop with $s, $found with 10 × $s (k = 5, 8), return -1 (i = 50),
+    // $exit then -2 (n = 13); the loop is continued while i < n.
+    expect(new Set(results(bare))).toEqual(new Set([0, 2, 12, 20, 72, 420, 60, 200, -1, -2]));
   });
 });
 
@@ -261,7 +390,7 @@ describe("instrument: behaviour", () => {
       out.setFeatures(binaryen.Features.All);
       expect(out.validate()).toBe(1);
       // One check each at the entries of refs (call_ref) and tail (return_call_ref), and one in simd's loop.
-      expect(out.emitText().match(/i32\.gt_s/g)).toHaveLength(3);
+      expect(out.emitText().match(/i32\.le_s/g)).toHaveLength(3);
     } finally {
       out.dispose();
     }
