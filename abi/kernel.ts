@@ -992,6 +992,13 @@ export const KERNEL_SYMBOLS = {
     gpl: false,
     doc: "Set the device's ETH_ALEN-byte hardware address from the module's memory (a driver's probe reads it from the card).",
   },
+  netdev_printk: {
+    kind: "func",
+    params: [["level", "i32"], ["dev", "u32"], ["fmt", "string"], ...PRINTK_ARGS],
+    ret: "i32",
+    gpl: false,
+    doc: "printk with the device's name in front (netdev_info and its kin): \"eth0: ...\", or \"(unnamed net_device)\" before register_netdev. Returns the length logged.",
+  },
   eth_hw_addr_random: {
     kind: "func",
     params: [["dev", "u32"]],

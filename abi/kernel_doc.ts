@@ -186,7 +186,7 @@ export const SYMBOL_SECTIONS: readonly { readonly title: string; readonly intro:
     intro:
       "A network driver allocates a net device, gives it net_device_ops and registers it (eth%d names take the lowest free number). Frames travel in socket buffers whose data lies in the driver's memory: a received one is filled through skb_put and handed to netif_rx; one to send arrives at ndo_start_xmit, read through skb_data and skb_len (docs/net.md).",
     symbols: [
-      "alloc_netdev", "alloc_etherdev", "free_netdev", "netdev_priv", "netdev_set_ops", "eth_hw_addr_set", "eth_hw_addr_random", "register_netdev", "unregister_netdev",
+      "alloc_netdev", "alloc_etherdev", "free_netdev", "netdev_priv", "netdev_set_ops", "eth_hw_addr_set", "eth_hw_addr_random", "netdev_printk", "register_netdev", "unregister_netdev",
       "netif_start_queue", "netif_stop_queue", "netif_wake_queue", "netif_queue_stopped", "netif_carrier_on", "netif_carrier_off", "netif_carrier_ok",
       "netdev_stats_add", "alloc_skb", "dev_alloc_skb", "skb_put", "skb_push", "skb_pull", "skb_reserve", "skb_data", "skb_len", "skb_set_protocol",
       "eth_type_trans", "kfree_skb", "dev_kfree_skb", "netif_rx",

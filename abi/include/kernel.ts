@@ -193,6 +193,7 @@ export const NETDEV_STAT_RX_DROPPED: i32 = 2;
 export const NETDEV_STAT_RX_ERRORS: i32 = 0;
 export const NETDEV_STAT_RX_FIFO_ERRORS: i32 = 7;
 export const NETDEV_STAT_RX_FRAME_ERRORS: i32 = 6;
+export const NETDEV_STAT_RX_MISSED_ERRORS: i32 = 13;
 export const NETDEV_STAT_RX_OVER_ERRORS: i32 = 4;
 export const NETDEV_STAT_TX_ABORTED_ERRORS: i32 = 8;
 export const NETDEV_STAT_TX_CARRIER_ERRORS: i32 = 9;
@@ -1352,6 +1353,11 @@ export declare function netdev_set_ops(dev: u32, ops: net_device_ops): i32;
 // @ts-ignore: decorator
 @external("kernel", "eth_hw_addr_set")
 export declare function eth_hw_addr_set(dev: u32, addr: usize): void;
+
+/** printk with the device's name in front (netdev_info and its kin): "eth0: ...", or "(unnamed net_device)" before register_netdev. Returns the length logged. */
+// @ts-ignore: decorator
+@external("kernel", "netdev_printk")
+export declare function netdev_printk(level: i32, dev: u32, fmt: string, a0: u32, a1: u32, a2: u32, a3: u32, a4: u32, a5: u32): i32;
 
 /** Give the device a random, locally administered unicast hardware address (a virtual device's, as dummy's). */
 // @ts-ignore: decorator

@@ -80,6 +80,10 @@ export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
     if (e instanceof KernelError) k.warn(`${mod.name}: ${sym}: ${e.message} (EFAULT)`);
     return refusal(e);
   };
+  const format = (fmt: number, args: number[]): string => {
+    const clamped = (site: string, message: string) => warnOnce(k, `lib/vsprintf.c ${site}`, message);
+    return vsprintf(mod.memory.readString(fmt, PRINTK_FORMAT_MAX), args, (p, max) => safeString(mod, p, max), { size: LOG_LINE_MAX, warn: clamped });
+  };
   return {
     ...uaccessSymbols(mod),
     ...syscallSymbols(k.syscalls, mod, k.callModule.bind(k)),
@@ -99,11 +103,16 @@ export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
     ...k.waits.symbols(mod, (m) => k.warn(m)),
     _printk(level, fmt, ...args) {
       try {
-        const format = mod.memory.readString(fmt, PRINTK_FORMAT_MAX);
-        const clamped = (site: string, message: string) => warnOnce(k, `lib/vsprintf.c ${site}`, message);
-        return k.printk(vsprintf(format, args, (p, max) => safeString(mod, p, max), { size: LOG_LINE_MAX, warn: clamped }), level);
+        return k.printk(format(fmt, args), level);
       } catch (e) {
         return efault("printk", e);
+      }
+    },
+    netdev_printk(level, dev, fmt, ...args) {
+      try {
+        return k.printk(`${k.net.modules.deviceName(mod, dev)}: ${format(fmt, args)}`, level);
+      } catch (e) {
+        return efault("netdev_printk", e);
       }
     },
     kmalloc: (size, flags) => mod.slab.kmalloc(size >>> 0, flags >>> 0),

@@ -23,7 +23,7 @@ const NDO = layoutStruct("net_device_ops", STRUCTS.net_device_ops);
 /** NETDEV_STAT_* (abi/netdevice.ts) in order: the counters netdev_stats_add reaches. */
 const DRIVER_STATS: readonly StatName[] = [
   "rx_errors", "tx_errors", "rx_dropped", "tx_dropped", "rx_over_errors", "rx_crc_errors", "rx_frame_errors", "rx_fifo_errors",
-  "tx_aborted_errors", "tx_carrier_errors", "tx_fifo_errors", "collisions", "multicast",
+  "tx_aborted_errors", "tx_carrier_errors", "tx_fifo_errors", "collisions", "multicast", "rx_missed_errors",
 ];
 
 type NetSymbols = Pick<
@@ -99,6 +99,13 @@ export class ModuleNetdevs {
     copy.space.bytes(copy.put(data.length)!, data.length).set(data);
     copy.protocol = skb.protocol;
     return copy;
+  }
+
+  /** The name netdev_printk puts in front: the device's, "(unnamed net_device)" before it is registered. */
+  deviceName(mod: Module, handle: number): string {
+    const dev = this.devs.find(handle);
+    if (!dev || dev.owner !== mod) return "(NULL net_device)";
+    return dev.registered ? dev.name : "(unnamed net_device)";
   }
 
   /** The devices a module left, gone with their handles, and its buffers' handles. */
