@@ -5,34 +5,12 @@
 import { strerror } from "../../abi/errno.js";
 import { SYSCALLS } from "../../abi/syscalls.js";
 import { parseIp } from "../net/ipv4/inet.js";
-import { AF_INET, SOCK_DGRAM } from "../net/socket.js";
+import { AF_INET, SOCK_DGRAM, sockaddrIn } from "../net/socket.js";
 import type { Libc } from "../user/nolibc.js";
 import { parseArgs, SCHEDULE, withUsage, type CliCommand, type CommandContext, type CommandSteps, type Step } from "./command.js";
 
 /** The largest datagram nc reads at once. */
 const BUFSIZE = 65536;
-
-function sockaddrIn(addr: number, port: number): Uint8Array {
-  const b = new Uint8Array(16);
-  const v = new DataView(b.buffer);
-  v.setUint16(0, AF_INET, true);
-  v.setUint16(2, port, false);
-  v.setUint32(4, addr, false);
-  return b;
-}
-
-/** A call with a buffer argument copied into the task's memory for its length. */
-function* withBuffer(libc: Libc, data: Uint8Array, fn: (ptr: number) => Generator<Step, number, void>): Generator<Step, number, void> {
-  const mm = libc.task.mm;
-  const mark = mm.mark;
-  try {
-    const ptr = mm.sbrk(Math.max(data.length, 1));
-    mm.bytes(ptr, data.length).set(data);
-    return yield* fn(ptr);
-  } finally {
-    mm.release(mark);
-  }
-}
 
 /** Print up to limit datagrams (0: until interrupted); the status. */
 function* receive(ctx: CommandContext, fd: number, limit: number): CommandSteps {
@@ -68,7 +46,7 @@ function* nc(ctx: CommandContext, listen: boolean, host: string | undefined, por
   }
   try {
     if (listen) {
-      const ret = yield* withBuffer(libc, sockaddrIn(0, port), (p) => libc.call(SYSCALLS.bind, [fd, p, 16]));
+      const ret = yield* libc.callBuffers(SYSCALLS.bind, [fd, sockaddrIn(0, port), 16]);
       if (ret < 0) {
         ctx.err(`nc: bind failed: ${strerror(-ret)}\n`);
         return 1;
@@ -80,7 +58,7 @@ function* nc(ctx: CommandContext, listen: boolean, host: string | undefined, por
       ctx.err(`nc: getaddrinfo for host "${host}" port ${port}: Name or service not known\n`);
       return 1;
     }
-    const conn = yield* withBuffer(libc, sockaddrIn(addr, port), (p) => libc.call(SYSCALLS.connect, [fd, p, 16]));
+    const conn = yield* libc.callBuffers(SYSCALLS.connect, [fd, sockaddrIn(addr, port), 16]);
     if (conn < 0) {
       ctx.err(`nc: connect to ${host} port ${port} (udp) failed: ${strerror(-conn)}\n`);
       return 1;
@@ -88,7 +66,7 @@ function* nc(ctx: CommandContext, listen: boolean, host: string | undefined, por
     for (;;) {
       const data = yield* readOne(libc, 0);
       if (data === null || data.length === 0) break;
-      const sent = yield* withBuffer(libc, data, (p) => libc.call(SYSCALLS.write, [fd, p, data.length]));
+      const sent = yield* libc.callBuffers(SYSCALLS.write, [fd, data, data.length]);
       if (sent < 0) {
         ctx.err(`nc: write failed: ${strerror(-sent)}\n`);
         return 1;

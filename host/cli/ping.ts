@@ -9,7 +9,7 @@ import { SYSCALLS } from "../../abi/syscalls.js";
 import { POLLIN } from "../../abi/poll.js";
 import { strerror } from "../../abi/errno.js";
 import { formatIp, get16, parseIp, put16 } from "../net/ipv4/inet.js";
-import { AF_INET, SOCK_DGRAM } from "../net/socket.js";
+import { AF_INET, SOCK_DGRAM, sockaddrIn } from "../net/socket.js";
 import { IPPROTO_ICMP } from "../net/ipv4/ip.js";
 import { ICMP_ECHO, ICMP_ECHOREPLY } from "../net/ipv4/icmp.js";
 import type { Libc } from "../user/nolibc.js";
@@ -45,34 +45,6 @@ interface Options {
   waitS: number;
 }
 
-/** The bytes of a sockaddr_in for addr. */
-function sockaddrIn(addr: number): Uint8Array {
-  const b = new Uint8Array(16);
-  const v = new DataView(b.buffer);
-  v.setUint16(0, AF_INET, true);
-  v.setUint32(4, addr, false);
-  return b;
-}
-
-/** A system call with buffers in the task's memory, as a step of the command; -errno on failure. */
-function* call(libc: Libc, nr: number, args: (number | Uint8Array)[], out?: (ptrs: number[]) => void): Generator<Step, number, void> {
-  const mm = libc.task.mm;
-  const mark = mm.mark;
-  try {
-    const ptrs = args.map((a) => {
-      if (typeof a === "number") return a;
-      const p = mm.sbrk(Math.max(a.length, 1));
-      mm.bytes(p, a.length).set(a);
-      return p;
-    });
-    const ret = yield* libc.call(nr, ptrs);
-    out?.(ptrs);
-    return ret;
-  } finally {
-    mm.release(mark);
-  }
-}
-
 class Pinger {
   transmitted = 0;
   received = 0;
@@ -93,7 +65,7 @@ class Pinger {
     put16(msg, 6, seq);
     for (let i = 8 + 16; i < msg.length; i++) msg[i] = (i - 8) & 0xff;
     this.sentAt.set(seq, performance.now());
-    const ret = yield* call(this.ctx.libc, SYSCALLS.sendto, [this.fd, msg, msg.length, 0, sockaddrIn(this.dst), 16]);
+    const ret = yield* this.ctx.libc.callBuffers(SYSCALLS.sendto, [this.fd, msg, msg.length, 0, sockaddrIn(this.dst), 16]);
     this.transmitted++;
     if (ret < 0) this.ctx.err(`ping: sendmsg: ${strerror(-ret)}\n`);
     return ret;
@@ -108,7 +80,7 @@ class Pinger {
       const pfd = new Uint8Array(8);
       new DataView(pfd.buffer).setInt32(0, this.fd, true);
       new DataView(pfd.buffer).setUint16(4, POLLIN, true);
-      const ready = yield* call(this.ctx.libc, SYSCALLS.poll, [pfd, 1, left]);
+      const ready = yield* this.ctx.libc.callBuffers(SYSCALLS.poll, [pfd, 1, left]);
       if (ready < 0) return false;
       if (ready === 0) return true;
       const got = yield* this.recvmsg();
@@ -172,21 +144,21 @@ function* ping(ctx: CommandContext, target: string, opts: Options): CommandSteps
   }
   const libc = ctx.libc;
   // iputils first connects a UDP socket to learn the route and source address.
-  const probe = yield* call(libc, SYSCALLS.socket, [AF_INET, SOCK_DGRAM, 0]);
-  const conn = probe < 0 ? probe : yield* call(libc, SYSCALLS.connect, [probe, sockaddrIn(dst), 16]);
+  const probe = yield* libc.callBuffers(SYSCALLS.socket, [AF_INET, SOCK_DGRAM, 0]);
+  const conn = probe < 0 ? probe : yield* libc.callBuffers(SYSCALLS.connect, [probe, sockaddrIn(dst), 16]);
   if (probe >= 0) libc.close(probe);
   if (conn < 0) {
     ctx.err(`ping: connect: ${strerror(-conn)}\n`);
     return 2;
   }
-  const fd = yield* call(libc, SYSCALLS.socket, [AF_INET, SOCK_DGRAM, IPPROTO_ICMP]);
+  const fd = yield* libc.callBuffers(SYSCALLS.socket, [AF_INET, SOCK_DGRAM, IPPROTO_ICMP]);
   if (fd < 0) {
     ctx.err(`ping: socket: ${strerror(-fd)}\n`);
     return 2;
   }
   try {
     const on = new Uint8Array(new Int32Array([1]).buffer);
-    yield* call(libc, SYSCALLS.setsockopt, [fd, SOL_IP, IP_RECVTTL, on, 4]);
+    yield* libc.callBuffers(SYSCALLS.setsockopt, [fd, SOL_IP, IP_RECVTTL, on, 4]);
     ctx.out(`PING ${target} (${target}) ${opts.size}(${opts.size + 28}) bytes of data.\n`);
     const p = new Pinger(ctx, fd, dst, opts);
     const start = ctx.kernel.clock.nowNs;

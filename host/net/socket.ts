@@ -46,6 +46,16 @@ const MSG_CTRUNC = 0x8;
 const MSG_TRUNC = 0x20;
 const SOCKADDR_LL = 20;
 
+/** The bytes of a struct sockaddr_in for an IPv4 address and port (host order), as a caller passes it. */
+export function sockaddrIn(addr: number, port = 0): Uint8Array {
+  const b = new Uint8Array(SOCKADDR_IN);
+  const v = new DataView(b.buffer);
+  v.setUint16(0, AF_INET, true);
+  v.setUint16(2, port, false);
+  v.setUint32(4, addr, false);
+  return b;
+}
+
 const sockfs: FileSystemType = {
   name: "sockfs",
   requiresDev: false,
