@@ -12,12 +12,13 @@ import { parseArgs, SCHEDULE, withUsage, type CliCommand, type CommandContext, t
 /** The largest datagram nc reads at once. */
 const BUFSIZE = 65536;
 
-/** Print up to limit datagrams (0: until interrupted); the status. */
+/** Print up to limit datagrams (0: until interrupted); the status: 1 if interrupted first. */
 function* receive(ctx: CommandContext, fd: number, limit: number): CommandSteps {
   const decoder = new TextDecoder();
   for (let n = 0; limit === 0 || n < limit; n++) {
     const data = yield* readOne(ctx.libc, fd);
-    if (data === null) return 0;
+    // Interrupted before the datagrams asked for came (Ctrl-C, or nothing can come): a failure.
+    if (data === null) return 1;
     ctx.out(decoder.decode(data));
     yield SCHEDULE;
   }

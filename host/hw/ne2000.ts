@@ -254,8 +254,10 @@ export class Ne2000 implements IoDevice {
   }
 
   /** A frame off the wire into the receive ring, behind its header; OVW and dropped when the ring is full. */
-  private receive(frame: Uint8Array): void {
-    if (!this.started || frame.length < 14 || !this.accepts(frame)) return;
+  private receive(wire: Uint8Array): void {
+    if (!this.started || wire.length < 14 || !this.accepts(wire)) return;
+    // A frame shorter than the minimum (a TAP's, which no MAC padded) is padded, as on a real wire.
+    const frame = wire.length < ETH_ZLEN ? Uint8Array.from({ length: ETH_ZLEN }, (_, i) => wire[i] ?? 0) : wire;
     const ringPages = this.pstop - this.pstart;
     if (ringPages <= 0 || this.pstart < MEM_START >> 8 || this.pstop > MEM_SIZE >> 8 || this.isr & ISR_OVW) {
       this.missed();

@@ -49,17 +49,21 @@ function udp(spec: string, rx: Receiver): WirePort {
   sock.on("message", (msg, from) => {
     if (from.address === "127.0.0.1" && from.port === peer && msg.length <= WIRE_MTU) rx(new Uint8Array(msg));
   });
-  sock.on("error", () => sock.close());
+  let open = true;
+  // A port that cannot be bound (taken) leaves the wire dead: frames sent on it are lost, as on a cut cable.
+  sock.on("error", () => {
+    if (open) sock.close();
+    open = false;
+  });
   sock.bind(local, "127.0.0.1");
   sock.unref();
-  let open = true;
   return {
     send: (frame) => {
       if (open) sock.send(frame, peer, "127.0.0.1");
     },
     close: () => {
+      if (open) sock.close();
       open = false;
-      sock.close();
     },
   };
 }
