@@ -22,6 +22,7 @@ import { kernel } from "./paths/kernel.js";
 import { load } from "./paths/load.js";
 import { module } from "./paths/module.js";
 import { native } from "./paths/native.js";
+import { net } from "./paths/net.js";
 import { scale } from "./paths/scale.js";
 import { vfs } from "./paths/vfs.js";
 import { watchdog } from "./paths/watchdog.js";
@@ -29,7 +30,7 @@ import { markdownLines, reportLines } from "./report.js";
 import { evaluateTargets, type TargetResult } from "./targets.js";
 import { checkLoops } from "./wat.js";
 
-export const PATHS: readonly BenchPath[] = [native, js, intra, kernel, module, watchdog, vfs, block, extism, jco, load, scale];
+export const PATHS: readonly BenchPath[] = [native, js, intra, kernel, module, watchdog, vfs, block, net, extism, jco, load, scale];
 
 export const RESULTS_DIR = join(ROOT, "bench", "results");
 
