@@ -162,7 +162,7 @@ export class Sockets {
     if (lenPtr) copyToUser(task.mm, lenPtr, new Uint8Array(new Uint32Array([size]).buffer));
   }
 
-  /** The next datagram, or EAGAIN / a wait (-ERESTARTSYS) when there is none; null at end (a closed socket). */
+  /** The next datagram; 0 (end of file) on a closed socket, EAGAIN or a wait (-ERESTARTSYS) when there is none. */
   private next(file: File, sock: Sock, flags: number): Datagram | number {
     const task = current();
     const d = sock.dequeue();

@@ -9,7 +9,7 @@
 // past each. A ring overflow (OVW) is recovered as ei_rx_overrun does: the ring drained, OVW cleared.
 
 import {
-  alloc_etherdev, dev_alloc_skb, dev_kfree_skb, EBUSY, EIO, ENODEV, ENOMEM, eth_hw_addr_set, eth_type_trans, free_irq, free_netdev,
+  alloc_etherdev, dev_alloc_skb, dev_kfree_skb, EBUSY, ENODEV, ENOMEM, eth_hw_addr_set, eth_type_trans, free_irq, free_netdev,
   inb, insw, IRQ_HANDLED, LOGLEVEL_INFO, LOGLEVEL_NOTICE, IRQ_NONE, net_device_ops, NETDEV_STAT_RX_ERRORS, NETDEV_STAT_RX_FRAME_ERRORS, NETDEV_STAT_RX_OVER_ERRORS,
   NETDEV_STAT_RX_DROPPED, NETDEV_STAT_RX_MISSED_ERRORS, NETDEV_TX_BUSY, NETDEV_TX_OK, netdev_set_ops, netdev_stats_add, netif_queue_stopped, netif_rx,
   netdev_printk, netif_start_queue, netif_stop_queue, netif_wake_queue, outb, outsw, pr_info, pr_notice, register_netdev, release_region, request_irq,

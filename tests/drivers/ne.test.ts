@@ -118,3 +118,12 @@ describe("two kernels on one wire", () => {
     expect(a.read("/proc/net/dev")).not.toContain("eth0");
   });
 });
+
+describe("halt", () => {
+  it("brings eth0 down before unloading ne, so nothing is left loaded", async () => {
+    await host(runA, "52:54:00:00:00:03", "10.0.0.3");
+    a.halt();
+    expect(a.modules.list().map((m) => m.name)).toEqual([]);
+    expect(dmesg(a)).toContain("reboot: System halted");
+  });
+});
