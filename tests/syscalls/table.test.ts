@@ -20,6 +20,7 @@ const BUILTIN: readonly SyscallName[] = [
   "getpid", "rename", "mkdir", "rmdir", "creat", "unlink", "symlink", "readlink", "mknod", "truncate", "ftruncate",
   "fsync", "getdents64", "getcwd", "chdir", "sync", "mount", "umount2", "openat", "mkdirat", "mknodat", "unlinkat",
   "renameat", "symlinkat", "poll", "execve", "execveat", "exit", "exit_group", "chmod", "fchmod", "fchmodat",
+  "socket", "connect", "sendto", "recvfrom", "recvmsg", "bind", "getsockname", "setsockopt",
 ];
 
 describe("the table", () => {

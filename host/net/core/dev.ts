@@ -16,7 +16,7 @@ import type { Clock, KernelTimer } from "../../kernel/time/timer.js";
 import type { Module } from "../../module/internal.js";
 import type { SkBuff } from "./skbuff.js";
 
-/** IFNAMSIZ - 1: the longest interface name. */
+/** IFNAMSIZ: an interface name and its NUL, so 15 characters at most. */
 export const IFNAMSIZ = 16;
 /** netdev_max_backlog: frames netif_rx queues before the stack drains them. */
 export const NETDEV_MAX_BACKLOG = 1000;
@@ -195,7 +195,7 @@ export class NetDevices {
       if (this.byName(pattern)) throw new KernelError("EEXIST", `${pattern}: an interface of that name exists`);
       return pattern;
     }
-    if (pattern.slice(at) !== "%d" && !/^%d[^%]*$/.test(pattern.slice(at))) throw new KernelError("EINVAL", `'${pattern}': one %d only`);
+    if (!/^[^%]*%d[^%]*$/.test(pattern)) throw new KernelError("EINVAL", `'${pattern}': one %d only`);
     for (let i = 0; i < 32768; i++) {
       const name = pattern.replace("%d", String(i));
       if (name.length < IFNAMSIZ && !this.byName(name)) return name;

@@ -3,7 +3,9 @@
 
 import { beforeEach, describe, expect, it } from "vitest";
 import { Kernel } from "../../../host/init/main.js";
-import { cliRunner, snapshot, type CliResult } from "../../helpers.js";
+import { ARPHRD_ETHER } from "../../../abi/netdevice.js";
+import { NetDevice } from "../../../host/net/core/dev.js";
+import { cliRunner, expectErrno, snapshot, type CliResult } from "../../helpers.js";
 
 let k: Kernel;
 let run: (line: string) => Promise<CliResult>;
@@ -115,5 +117,35 @@ describe("the dummy driver", () => {
     expect(await run("ip link set dummy0 address ff:00:00:00:00:02")).toEqual({ status: 2, out: "", err: "RTNETLINK answers: Cannot assign requested address\n" });
     expect(await run("ip link set dummy0 address zz")).toEqual({ status: 1, out: "", err: '"zz" is invalid lladdr.\n' });
     expect(snapshot(k)).toEqual(before);
+  });
+});
+
+describe("register_netdev's names", () => {
+  const xmit = { startXmit: () => 0 };
+  const device = (name: string) => {
+    const dev = new NetDevice(name, ARPHRD_ETHER, null);
+    dev.ops = xmit;
+    return dev;
+  };
+
+  it("gives a %d the lowest free number, and the next ifindex", () => {
+    const [a, b] = [device("eth%d"), device("eth%d")];
+    k.net.core.register(a);
+    k.net.core.register(b);
+    expect([a.name, a.ifindex, b.name, b.ifindex]).toEqual(["eth0", 2, "eth1", 3]);
+    k.net.core.unregister(a);
+    const c = device("eth%d");
+    k.net.core.register(c);
+    expect([c.name, c.ifindex]).toEqual(["eth0", 4]);
+  });
+
+  it("refuses a taken name (EEXIST), a bad one or two %d (EINVAL), and a device without operations", () => {
+    k.net.core.register(device("eth%d"));
+    const names = () => k.net.core.list().map((d) => d.name);
+    const before = names();
+    expectErrno(() => k.net.core.register(device("eth0")), "EEXIST");
+    for (const bad of ["a/b", "", "a%db%d", "x".repeat(16), "has space"]) expectErrno(() => k.net.core.register(device(bad)), "EINVAL");
+    expectErrno(() => k.net.core.register(new NetDevice("x%d", ARPHRD_ETHER, null)), "EINVAL");
+    expect(names()).toEqual(before);
   });
 });
