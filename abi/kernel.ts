@@ -43,7 +43,7 @@ const FN = "usize";
 export const STRUCTS = {
   timespec64: [["tv_sec", "i64"], ["tv_nsec", "i64"]],
   file_system_type: [["name", "string"], ["fs_flags", "u32"], ["mount", FN], ["kill_sb", FN]],
-  super_operations: [["evict_inode", FN], ["put_super", FN]],
+  super_operations: [["evict_inode", FN], ["put_super", FN], ["statfs", FN], ["show_options", FN]],
   inode_operations: [
     ["lookup", FN], ["create", FN], ["mkdir", FN], ["mknod", FN], ["symlink", FN], ["unlink", FN], ["rmdir", FN],
     ["rename", FN], ["setattr", FN],
@@ -56,6 +56,10 @@ export const STRUCTS = {
   block_device_operations: [["owner", "u32"], ["queue_rq", FN], ["open", FN], ["release", FN], ["ioctl", FN]],
   net_device_ops: [["ndo_open", FN], ["ndo_stop", FN], ["ndo_start_xmit", FN], ["ndo_tx_timeout", FN], ["ndo_set_mac_address", FN]],
   host_stat: [["mode", "u32"], ["nlink", "u32"], ["size", "i64"], ["ino", "i64"], ["mtime", "i64"]],
+  kstatfs: [
+    ["f_type", "i64"], ["f_bsize", "i64"], ["f_blocks", "i64"], ["f_bfree", "i64"], ["f_bavail", "i64"], ["f_files", "i64"],
+    ["f_ffree", "i64"], ["f_namelen", "i64"],
+  ],
   /**
    * A running KUnit test case (include/kunit/test.h), made by the kernel for each case and freed after it.
    * priv: the test's own data (init sets it, the case reads it). last_seen: "file:line" of the latest check
@@ -823,6 +827,13 @@ export const KERNEL_SYMBOLS = {
     gpl: false,
     doc: "Write the buffer now, if dirty, and wait. 0 or -EIO.",
   },
+  sync_blockdev: {
+    kind: "func",
+    params: [["sb", "u32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Write back every dirty buffer of the superblock's device and wait (sync_blockdev(sb->s_bdev)), for fsync. 0, -EIO if a write failed, -EINVAL for a bad handle.",
+  },
   fget: {
     kind: "func",
     params: [["fd", "i32"]],
@@ -857,6 +868,34 @@ export const KERNEL_SYMBOLS = {
     ret: "u32",
     gpl: false,
     doc: "The device number of the inode's filesystem (st_dev); 0 for a bad handle.",
+  },
+  inode_set_owner: {
+    kind: "func",
+    params: [["inode", "u32"], ["uid", "u32"], ["gid", "u32"]],
+    ret: "void",
+    gpl: false,
+    doc: "Set the owner stat reports (i_uid, i_gid): a filesystem without owners on disk gives the mount's uid= and gid=.",
+  },
+  inode_set_times: {
+    kind: "func",
+    params: [["inode", "u32"], ["atime", "i64"], ["mtime", "i64"], ["ctime", "i64"]],
+    ret: "void",
+    gpl: false,
+    doc: "Set atime, mtime and ctime, in whole seconds since the epoch, from what the filesystem stores.",
+  },
+  inode_get_mtime: {
+    kind: "func",
+    params: [["inode", "u32"]],
+    ret: "i64",
+    gpl: false,
+    doc: "The inode's mtime in whole seconds since the epoch (what utimes or a write set); 0 for a bad handle.",
+  },
+  sb_id: {
+    kind: "func",
+    params: [["sb", "u32"], ["buf", "usize"], ["size", "i32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "The superblock's s_id, the device name its messages are prefixed with (loop0, hda1; the type for a filesystem without a device), UTF-8 without a NUL, into buf. Its length, -ERANGE if size is too small, -EINVAL for a bad handle.",
   },
   sb_mount_data: {
     kind: "func",

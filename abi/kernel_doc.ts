@@ -136,7 +136,8 @@ export const SYMBOL_SECTIONS: readonly { readonly title: string; readonly intro:
     symbols: [
       "register_filesystem", "unregister_filesystem", "new_inode", "sb_set_ops", "inode_set_ops", "inode_set_link", "inode_get_ino",
       "inode_get_mode", "inode_get_size", "inode_set_size", "inode_set_blocks", "inode_get_nlink", "set_nlink", "inc_nlink",
-      "drop_nlink", "inode_touch", "dir_emit", "dir_ctx_set_pos", "inode_get_dev", "sb_mount_data",
+      "drop_nlink", "inode_touch", "dir_emit", "dir_ctx_set_pos", "inode_get_dev", "sb_mount_data", "inode_set_owner",
+      "inode_set_times", "inode_get_mtime", "sb_id",
     ],
   },
   {
@@ -163,7 +164,7 @@ export const SYMBOL_SECTIONS: readonly { readonly title: string; readonly intro:
     intro:
       "A filesystem on a block device reads and writes its blocks through buffers (struct buffer_head) that the cache shares and writes back: by sync, fsync, umount, or a flusher after 30 s of simulated time.",
     symbols: [
-      "sb_set_blocksize", "sb_bdev_nr_sectors", "sb_bread", "sb_getblk", "brelse", "bh_read", "bh_write", "mark_buffer_dirty", "sync_dirty_buffer",
+      "sb_set_blocksize", "sb_bdev_nr_sectors", "sb_bread", "sb_getblk", "brelse", "bh_read", "bh_write", "mark_buffer_dirty", "sync_dirty_buffer", "sync_blockdev",
     ],
   },
   {
@@ -259,6 +260,20 @@ export const STRUCT_DOCS: { readonly [S in StructName]: StructDoc<S> } = {
         returns: "Nothing.",
         context: "Not called.",
         empty: "Nothing.",
+      },
+      statfs: {
+        signature: "(sb: u32, buf: struct kstatfs): i32",
+        does: "Fill buf (zeroed) with the filesystem's type magic, block size, block and inode counts and longest name, for statfs(2) and fstatfs(2); the kernel adds f_fsid, f_frsize and f_flags.",
+        returns: "0, or -errno for statfs(2) to fail with.",
+        context: "Process context: a statfs(2) or fstatfs(2) of a path on the filesystem.",
+        empty: "statfs(2) fails with ENOSYS, as Linux's does for a superblock without one.",
+      },
+      show_options: {
+        signature: "(sb: u32, buf: usize, size: i32): i32",
+        does: "Write the filesystem's own mount options, each starting with a comma (\",uid=1000,fmask=0022\"), UTF-8 without a NUL, into buf: /proc/mounts shows them after the VFS's (\"rw,relatime\").",
+        returns: "The length written (0 for none), or -errno to show none.",
+        context: "Process context: a read of /proc/mounts or mount's listing.",
+        empty: "Only the VFS's options are shown.",
       },
     },
   },
@@ -484,6 +499,19 @@ export const STRUCT_DOCS: { readonly [S in StructName]: StructDoc<S> } = {
         context: PROCESS,
         empty: "The address is set in the device only (eth_mac_addr), refused with EBUSY while the device is up.",
       },
+    },
+  },
+  kstatfs: {
+    doc: "What super_operations.statfs fills in for statfs(2) (struct kstatfs), in the module's memory, zeroed before the call.",
+    fields: {
+      f_type: { value: "The filesystem's magic number (MSDOS_SUPER_MAGIC 0x4d44, EXT2_SUPER_MAGIC 0xef53...)." },
+      f_bsize: { value: "Its block size in bytes, the unit of the block counts." },
+      f_blocks: { value: "Blocks for data in all." },
+      f_bfree: { value: "Blocks free." },
+      f_bavail: { value: "Blocks free for unprivileged users." },
+      f_files: { value: "Inodes in all (0 where there is no fixed number)." },
+      f_ffree: { value: "Inodes free." },
+      f_namelen: { value: "The longest name, in bytes." },
     },
   },
   host_stat: {

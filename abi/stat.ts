@@ -57,3 +57,19 @@ export function major(dev: number): number {
 export function minor(dev: number): number {
   return (dev & 0xff) | ((dev >>> 12) & 0xfff00);
 }
+
+/** x86_64 struct statfs: 120 bytes. */
+export const STATFS: StructDef = [
+  ["f_type", "i64"], ["f_bsize", "i64"], ["f_blocks", "u64"], ["f_bfree", "u64"], ["f_bavail", "u64"], ["f_files", "u64"],
+  ["f_ffree", "u64"], ["f_fsid0", "i32"], ["f_fsid1", "i32"], ["f_namelen", "i64"], ["f_frsize", "i64"], ["f_flags", "i64"],
+  ["f_spare0", "i64"], ["f_spare1", "i64"], ["f_spare2", "i64"], ["f_spare3", "i64"],
+];
+export const STATFS_LAYOUT = layoutStruct("statfs", STATFS);
+
+/** statfs's f_flags (ST_*): ST_VALID says the flags are filled in. */
+export const ST_RDONLY = 0x0001;
+export const ST_NOSUID = 0x0002;
+export const ST_NODEV = 0x0004;
+export const ST_NOEXEC = 0x0008;
+export const ST_VALID = 0x0020;
+export const ST_RELATIME = 0x1000;

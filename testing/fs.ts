@@ -15,6 +15,13 @@ import { expectErrno, expectRefused } from "./errno.js";
 import { loadModule } from "./kernel.js";
 import { getdentsOnce, names, sys, text, tree, writeFile } from "./vfs.js";
 
+/**
+ * What some checks need beyond the POSIX basics. A filesystem that lacks one (FAT has no symlinks, no
+ * device nodes, permissions from its mount options, and counts st_blocks by clusters) declares it, and
+ * the checks that need it are not run on it; its own tests show how it behaves instead.
+ */
+export type FsFeature = "symlinks" | "device nodes" | "unix permissions" | "page blocks";
+
 /** The filesystem under test. */
 export interface FsUnderTest {
   /** Its type, as mount -t names it. */
@@ -27,10 +34,15 @@ export interface FsUnderTest {
   readonly source?: string;
   /** False for a filesystem already mounted (rootfs): the checks use a new directory on it, /tmp/TYPE. */
   readonly mount?: boolean;
+  /** What it lacks of FsFeature: the checks that need it are left out. */
+  readonly lacks?: readonly FsFeature[];
+  /** Run in each fresh kernel after the module is loaded, before the mount: a disk filesystem puts its volume on a device. */
+  prepare?(kernel: Kernel, libc: Libc): void;
 }
 
 /** What a check works with: a fresh kernel, a task in it, and an empty directory on the filesystem. */
 export interface FsContext {
+  readonly fs: FsUnderTest;
   readonly kernel: Kernel;
   readonly libc: Libc;
   readonly dir: string;
@@ -40,6 +52,8 @@ export interface FsContext {
 export interface FsCheck {
   readonly group: string;
   readonly name: string;
+  /** What the check needs of the filesystem; absent: the basics every filesystem has. */
+  readonly needs?: readonly FsFeature[];
   run(c: FsContext): void;
 }
 
@@ -52,10 +66,11 @@ export function prepareFs(fs: FsUnderTest): FsContext {
   const kernel = new Kernel({ realtimeNs: () => ++sec * 1_000_000_000n });
   const libc = kernel.spawn("test");
   if (fs.module !== undefined) loadModule(kernel, fs.module);
+  fs.prepare?.(kernel, libc);
   const dir = fs.mount === false ? `/tmp/${fs.type}` : `/mnt/${fs.type}`;
   libc.mkdir(dir);
   if (fs.mount !== false) libc.mount(fs.source ?? fs.type, dir, fs.type, 0, fs.mountOptions ?? "");
-  return { kernel, libc, dir, at: (name) => `${dir}/${name}` };
+  return { fs, kernel, libc, dir, at: (name) => `${dir}/${name}` };
 }
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -71,40 +86,43 @@ const sorted = (a: readonly string[]) => [...a].sort();
 
 /** A misuse and the errno Linux gives for it; `act` gets the fixture's path maker. */
 interface Misuse {
+  readonly needs?: readonly FsFeature[];
   readonly what: string;
   readonly act: (libc: Libc, at: (name: string) => string) => unknown;
   readonly code: ErrnoName;
 }
+
+const LINKS: readonly FsFeature[] = ["symlinks"];
 
 /** Misuses of the fixture tree (see `fixture`); each must fail and leave the tree exactly as it was. */
 const MISUSES: readonly Misuse[] = [
   { what: "open a missing file", act: (c, at) => c.open(at("missing"), O_RDONLY), code: "ENOENT" },
   { what: "O_CREAT in a missing directory", act: (c, at) => c.open(at("missing/x"), O_CREAT | O_WRONLY), code: "ENOENT" },
   { what: "O_CREAT|O_EXCL on a file", act: (c, at) => c.open(at("f"), O_CREAT | O_EXCL | O_WRONLY), code: "EEXIST" },
-  { what: "O_CREAT|O_EXCL on a dangling symlink", act: (c, at) => c.open(at("dl"), O_CREAT | O_EXCL | O_WRONLY), code: "EEXIST" },
+  { needs: LINKS, what: "O_CREAT|O_EXCL on a dangling symlink", act: (c, at) => c.open(at("dl"), O_CREAT | O_EXCL | O_WRONLY), code: "EEXIST" },
   { what: "O_CREAT|O_EXCL on a directory", act: (c, at) => c.open(at("d"), O_CREAT | O_EXCL | O_RDONLY), code: "EEXIST" },
   { what: "O_CREAT on a directory", act: (c, at) => c.open(at("d"), O_CREAT | O_RDONLY), code: "EISDIR" },
   { what: "O_CREAT on a file named with a trailing slash", act: (c, at) => c.open(at("f/"), O_CREAT | O_WRONLY), code: "EISDIR" },
   { what: "O_CREAT on a new name with a trailing slash", act: (c, at) => c.open(at("new/"), O_CREAT | O_WRONLY), code: "EISDIR" },
-  { what: "O_NOFOLLOW on a symlink", act: (c, at) => c.open(at("l"), O_NOFOLLOW | O_RDONLY), code: "ELOOP" },
+  { needs: LINKS, what: "O_NOFOLLOW on a symlink", act: (c, at) => c.open(at("l"), O_NOFOLLOW | O_RDONLY), code: "ELOOP" },
   { what: "O_DIRECTORY on a file", act: (c, at) => c.open(at("f"), O_DIRECTORY | O_RDONLY), code: "ENOTDIR" },
   { what: "open a directory O_WRONLY", act: (c, at) => c.open(at("d"), O_WRONLY), code: "EISDIR" },
   { what: "open a directory O_RDWR", act: (c, at) => c.open(at("d"), O_RDWR), code: "EISDIR" },
   { what: "open a directory O_RDONLY|O_TRUNC", act: (c, at) => c.open(at("d"), O_RDONLY | O_TRUNC), code: "EISDIR" },
   { what: "open a file with a trailing slash", act: (c, at) => c.open(at("f/"), O_RDONLY), code: "ENOTDIR" },
   { what: "open a path through a file", act: (c, at) => c.open(at("f/x"), O_RDONLY), code: "ENOTDIR" },
-  { what: "open a symlink to itself", act: (c, at) => c.open(at("self"), O_RDONLY), code: "ELOOP" },
-  { what: "open a dangling symlink", act: (c, at) => c.open(at("dl"), O_RDONLY), code: "ENOENT" },
+  { needs: LINKS, what: "open a symlink to itself", act: (c, at) => c.open(at("self"), O_RDONLY), code: "ELOOP" },
+  { needs: LINKS, what: "open a dangling symlink", act: (c, at) => c.open(at("dl"), O_RDONLY), code: "ENOENT" },
   { what: "mkdir over a file", act: (c, at) => c.mkdir(at("f")), code: "EEXIST" },
   { what: "mkdir over a directory", act: (c, at) => c.mkdir(at("d")), code: "EEXIST" },
-  { what: "mkdir over a dangling symlink", act: (c, at) => c.mkdir(at("dl")), code: "EEXIST" },
+  { needs: LINKS, what: "mkdir over a dangling symlink", act: (c, at) => c.mkdir(at("dl")), code: "EEXIST" },
   { what: "mkdir .", act: (c, at) => c.mkdir(at("d/.")), code: "EEXIST" },
   { what: "mkdir in a missing directory", act: (c, at) => c.mkdir(at("missing/x")), code: "ENOENT" },
   { what: "mkdir below a file", act: (c, at) => c.mkdir(at("f/x")), code: "ENOTDIR" },
   { what: "rmdir .", act: (c, at) => c.rmdir(at("e/.")), code: "EINVAL" },
   { what: "rmdir ..", act: (c, at) => c.rmdir(at("d/sub/..")), code: "ENOTEMPTY" },
   { what: "rmdir a file", act: (c, at) => c.rmdir(at("f")), code: "ENOTDIR" },
-  { what: "rmdir a symlink to a directory", act: (c, at) => c.rmdir(at("ld")), code: "ENOTDIR" },
+  { needs: LINKS, what: "rmdir a symlink to a directory", act: (c, at) => c.rmdir(at("ld")), code: "ENOTDIR" },
   { what: "rmdir a missing directory", act: (c, at) => c.rmdir(at("missing")), code: "ENOENT" },
   { what: "rmdir a non-empty directory", act: (c, at) => c.rmdir(at("d")), code: "ENOTEMPTY" },
   { what: "unlink a directory", act: (c, at) => c.unlink(at("e")), code: "EISDIR" },
@@ -121,9 +139,9 @@ const MISUSES: readonly Misuse[] = [
   { what: "readlink a missing name", act: (c, at) => c.readlink(at("missing")), code: "ENOENT" },
   { what: "truncate a directory", act: (c, at) => c.truncate(at("d"), 0), code: "EISDIR" },
   { what: "truncate to a negative length", act: (c, at) => c.truncate(at("f"), -1), code: "EINVAL" },
-  { what: "stat a symlink loop", act: (c, at) => c.stat(at("self")), code: "ELOOP" },
+  { needs: LINKS, what: "stat a symlink loop", act: (c, at) => c.stat(at("self")), code: "ELOOP" },
   { what: "stat a file with a trailing slash", act: (c, at) => c.stat(at("f/")), code: "ENOTDIR" },
-  { what: "stat a dangling symlink", act: (c, at) => c.stat(at("dl")), code: "ENOENT" },
+  { needs: LINKS, what: "stat a dangling symlink", act: (c, at) => c.stat(at("dl")), code: "ENOENT" },
   { what: "chdir to a file", act: (c, at) => c.chdir(at("f")), code: "ENOTDIR" },
   { what: "rename a directory onto a non-empty one", act: (c, at) => c.rename(at("e"), at("d")), code: "ENOTEMPTY" },
   { what: "rename a directory onto a file", act: (c, at) => c.rename(at("e"), at("f")), code: "ENOTDIR" },
@@ -144,7 +162,7 @@ const MISUSES: readonly Misuse[] = [
 
 const FILES: readonly FsCheck[] = [
   {
-    group: "files", name: "creates an empty regular file with the mode asked for, less the umask",
+    group: "files", name: "creates an empty regular file with the mode asked for, less the umask", needs: ["unix permissions"],
     run: ({ libc, dir, at }) => {
       const fd = libc.open(at("f"), O_CREAT | O_WRONLY, 0o666);
       fields(libc.fstat(fd), { mode: S_IFREG | 0o644, nlink: 1, size: 0, blocks: 0 }, "fstat of the new file");
@@ -232,7 +250,7 @@ const FILES: readonly FsCheck[] = [
     },
   },
   {
-    group: "files", name: "counts st_blocks by the 4 KiB pages that hold data, not by the size",
+    group: "files", name: "counts st_blocks by the 4 KiB pages that hold data, not by the size", needs: ["page blocks"],
     run: ({ libc, at }) => {
       writeFile(libc, at("f"), "x");
       fields(libc.stat(at("f")), { blksize: 4096, blocks: 8 }, "stat after one byte");
@@ -279,7 +297,7 @@ const FILES: readonly FsCheck[] = [
     },
   },
   {
-    group: "files", name: "changes permission bits with chmod (through a symlink to its target) and fchmod, keeping the type",
+    group: "files", name: "changes permission bits with chmod (through a symlink to its target) and fchmod, keeping the type", needs: ["symlinks", "unix permissions"],
     run: ({ libc, at }) => {
       writeFile(libc, at("f"), "x");
       libc.symlink("f", at("l"));
@@ -316,7 +334,7 @@ const DIRECTORIES: readonly FsCheck[] = [
     },
   },
   {
-    group: "directories", name: "lists . and .. and every entry once, with its inode number and type",
+    group: "directories", name: "lists . and .. and every entry once, with its inode number and type", needs: ["symlinks", "device nodes"],
     run: ({ libc, dir, at }) => {
       writeFile(libc, at("f"), "");
       libc.mkdir(at("d"));
@@ -469,7 +487,7 @@ const RENAME: readonly FsCheck[] = [
     },
   },
   {
-    group: "rename", name: "renames a symlink itself, not what it points to",
+    group: "rename", name: "renames a symlink itself, not what it points to", needs: ["symlinks"],
     run: ({ libc, dir, at }) => {
       writeFile(libc, at("f"), "target");
       libc.symlink("f", at("l"));
@@ -480,21 +498,23 @@ const RENAME: readonly FsCheck[] = [
   },
 ];
 
-/** f (a file), d/{inner,sub/}, e/ (empty), l -> f, dl -> nowhere, ld -> d, self -> self. */
-function misuseFixture({ libc, at }: FsContext): void {
+/** f (a file), d/{inner,sub/}, e/ (empty), and where there are symlinks l -> f, dl -> nowhere, ld -> d, self -> self. */
+function misuseFixture({ fs, libc, at }: FsContext): void {
   writeFile(libc, at("f"), "data");
   libc.mkdir(at("d"));
   writeFile(libc, at("d/inner"), "inner");
   libc.mkdir(at("d/sub"));
   libc.mkdir(at("e"));
+  if (fs.lacks?.includes("symlinks")) return;
   libc.symlink("f", at("l"));
   libc.symlink("nowhere", at("dl"));
   libc.symlink("d", at("ld"));
   libc.symlink("self", at("self"));
 }
 
-const ERRNOS: readonly FsCheck[] = MISUSES.map(({ what, act, code }) => ({
+const ERRNOS: readonly FsCheck[] = MISUSES.map(({ needs, what, act, code }) => ({
   group: "errno for each misuse",
+  needs,
   name: `${what}: ${code}, the tree unchanged`,
   run: (c: FsContext) => {
     misuseFixture(c);
@@ -505,9 +525,9 @@ const ERRNOS: readonly FsCheck[] = MISUSES.map(({ what, act, code }) => ({
 /** Every check, group by group: files, directories, rename, errno for each misuse. */
 export const POSIX_CHECKS: readonly FsCheck[] = [...FILES, ...DIRECTORIES, ...RENAME, ...ERRNOS];
 
-/** The checks' groups, in order, each with its checks. */
-export function fsCheckGroups(checks: readonly FsCheck[] = POSIX_CHECKS): [group: string, checks: FsCheck[]][] {
+/** The checks' groups, in order, each with its checks: those `fs` has what they need for, when given. */
+export function fsCheckGroups(checks: readonly FsCheck[] = POSIX_CHECKS, fs?: FsUnderTest): [group: string, checks: FsCheck[]][] {
   const groups = new Map<string, FsCheck[]>();
-  for (const c of checks) groups.set(c.group, [...(groups.get(c.group) ?? []), c]);
+  for (const c of checks.filter((x) => !x.needs?.some((f) => fs?.lacks?.includes(f)))) groups.set(c.group, [...(groups.get(c.group) ?? []), c]);
   return [...groups];
 }

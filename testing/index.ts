@@ -10,7 +10,7 @@ export { expectErrno, expectRefused } from "./errno.js";
 export { BAD_PTR, getdentsOnce, names, neg, sys, text, tree, userBuffer, userString, writeFile } from "./vfs.js";
 export { chrdevConformance, fsConformance, kunitSuites, syscallModuleCheck, type ModuleArg } from "./vitest.js";
 export { CHRDEV_CHECKS, prepareChrdev, type ChrdevCheck, type ChrdevContext, type ChrdevUnderTest } from "./chrdev.js";
-export { fsCheckGroups, POSIX_CHECKS, prepareFs, type FsCheck, type FsContext, type FsUnderTest } from "./fs.js";
+export { fsCheckGroups, POSIX_CHECKS, prepareFs, type FsCheck, type FsContext, type FsFeature, type FsUnderTest } from "./fs.js";
 export { prepareSyscall, SYSCALL_CHECKS, type SyscallCheck, type SyscallContext, type SyscallModuleUnderTest } from "./syscall.js";
 export { installedTestModules, runKunitModules, type KunitRun, type KunitRunOptions } from "./kunit.js";
 export { countCases, extractKtap, formatSummary, ktapDocuments, parseKtap, type KtapCounts, type KtapStatus, type KtapTest } from "./ktap.js";

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, it } from "vitest";
 import { resolveModules } from "./build.js";
 import { CHRDEV_CHECKS, prepareChrdev, type ChrdevUnderTest } from "./chrdev.js";
-import { fsCheckGroups, prepareFs, type FsUnderTest } from "./fs.js";
+import { fsCheckGroups, POSIX_CHECKS, prepareFs, type FsUnderTest } from "./fs.js";
 import { runKunitModules, type KunitRunOptions } from "./kunit.js";
 import { prepareSyscall, SYSCALL_CHECKS, type SyscallModuleUnderTest } from "./syscall.js";
 
@@ -68,7 +68,7 @@ export function fsConformance(fs: Omit<FsUnderTest, "module"> & { readonly modul
     under = { ...fs, module: await moduleBytes(fs.module) };
   });
   describe(`${fs.type}: POSIX conformance`, () => {
-    for (const [group, checks] of fsCheckGroups()) {
+    for (const [group, checks] of fsCheckGroups(POSIX_CHECKS, fs)) {
       describe(group, () => {
         for (const check of checks) it(check.name, () => check.run(prepareFs(under)));
       });

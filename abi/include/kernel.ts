@@ -235,6 +235,12 @@ export const SEEK_DATA: i32 = 3;
 export const SEEK_END: i32 = 2;
 export const SEEK_HOLE: i32 = 4;
 export const SEEK_SET: i32 = 0;
+export const ST_NODEV: i32 = 4;
+export const ST_NOEXEC: i32 = 8;
+export const ST_NOSUID: i32 = 2;
+export const ST_RDONLY: i32 = 1;
+export const ST_RELATIME: i32 = 4096;
+export const ST_VALID: i32 = 32;
 export const S_IFBLK: i32 = 24576;
 export const S_IFCHR: i32 = 8192;
 export const S_IFDIR: i32 = 16384;
@@ -630,6 +636,8 @@ export const ZERO_SIZE_PTR: usize = 16;
 @unmanaged export class super_operations {
   evict_inode: usize = 0;
   put_super: usize = 0;
+  statfs: usize = 0;
+  show_options: usize = 0;
 }
 
 // @ts-ignore: decorator
@@ -690,6 +698,18 @@ export const ZERO_SIZE_PTR: usize = 16;
   size: i64 = 0;
   ino: i64 = 0;
   mtime: i64 = 0;
+}
+
+// @ts-ignore: decorator
+@unmanaged export class kstatfs {
+  f_type: i64 = 0;
+  f_bsize: i64 = 0;
+  f_blocks: i64 = 0;
+  f_bfree: i64 = 0;
+  f_bavail: i64 = 0;
+  f_files: i64 = 0;
+  f_ffree: i64 = 0;
+  f_namelen: i64 = 0;
 }
 
 // @ts-ignore: decorator
@@ -1238,6 +1258,11 @@ export declare function mark_buffer_dirty(bh: u32): void;
 @external("kernel", "sync_dirty_buffer")
 export declare function sync_dirty_buffer(bh: u32): i32;
 
+/** Write back every dirty buffer of the superblock's device and wait (sync_blockdev(sb->s_bdev)), for fsync. 0, -EIO if a write failed, -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "sync_blockdev")
+export declare function sync_blockdev(sb: u32): i32;
+
 /** Take a reference on the current task's open file fd (a loop device's backing file, say): its handle, for file_inode, file_flags and blk_rq_file_rw, until fput. 0 for a bad descriptor or outside a system call. */
 // @ts-ignore: decorator
 @external("kernel", "fget")
@@ -1262,6 +1287,26 @@ export declare function file_path(file: u32, buf: usize, size: i32): i32;
 // @ts-ignore: decorator
 @external("kernel", "inode_get_dev")
 export declare function inode_get_dev(inode: u32): u32;
+
+/** Set the owner stat reports (i_uid, i_gid): a filesystem without owners on disk gives the mount's uid= and gid=. */
+// @ts-ignore: decorator
+@external("kernel", "inode_set_owner")
+export declare function inode_set_owner(inode: u32, uid: u32, gid: u32): void;
+
+/** Set atime, mtime and ctime, in whole seconds since the epoch, from what the filesystem stores. */
+// @ts-ignore: decorator
+@external("kernel", "inode_set_times")
+export declare function inode_set_times(inode: u32, atime: i64, mtime: i64, ctime: i64): void;
+
+/** The inode's mtime in whole seconds since the epoch (what utimes or a write set); 0 for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "inode_get_mtime")
+export declare function inode_get_mtime(inode: u32): i64;
+
+/** The superblock's s_id, the device name its messages are prefixed with (loop0, hda1; the type for a filesystem without a device), UTF-8 without a NUL, into buf. Its length, -ERANGE if size is too small, -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "sb_id")
+export declare function sb_id(sb: u32, buf: usize, size: i32): i32;
 
 /** The data string mount(2) was given for this superblock of the module's filesystem (-o's options), UTF-8 without a NUL, into buf. Its length, -ERANGE if size is too small, -EINVAL for a bad handle. */
 // @ts-ignore: decorator

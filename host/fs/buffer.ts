@@ -14,7 +14,7 @@ import type { KernelTimer } from "../kernel/time/timer.js";
 import { Idr } from "../lib/idr.js";
 import type { Module } from "../module/internal.js";
 import type { KernelFunctions } from "../module/ksyms.js";
-import type { SuperBlock } from "./fs.js";
+import { actsFor, type SuperBlock } from "./fs.js";
 
 /** The cache's memory, clean and dirty. */
 export const CACHE_MAX = 64 << 20;
@@ -283,7 +283,7 @@ export class BufferCache {
 type BufferSymbols = Pick<
   KernelFunctions,
   | "sb_set_blocksize" | "sb_bdev_nr_sectors" | "sb_bread" | "sb_getblk" | "brelse" | "bh_read" | "bh_write"
-  | "mark_buffer_dirty" | "sync_dirty_buffer"
+  | "mark_buffer_dirty" | "sync_dirty_buffer" | "sync_blockdev"
 >;
 
 /** A module's references on a buffer, and whether the superblock it came through is read-only. */
@@ -339,7 +339,7 @@ export class ModuleBuffers {
     const EINVAL = -ERRNO.EINVAL[0];
     const sbOf = (handle: number): SuperBlock | undefined => {
       const sb = this.sbs.find(handle);
-      return sb && sb.type.owner === mod && sb.bdev ? sb : undefined;
+      return sb && actsFor(mod, sb.type) && sb.bdev ? sb : undefined;
     };
     const ownBh = (handle: number): [BufferHead, Held] | undefined => {
       const bh = this.handles.find(handle);
@@ -402,6 +402,16 @@ export class ModuleBuffers {
       mark_buffer_dirty: (handle) => {
         const got = ownBh(handle);
         if (got && !got[1].readOnly) this.cache.markDirty(got[0]);
+      },
+      sync_blockdev: (sbHandle) => {
+        const sb = sbOf(sbHandle);
+        if (!sb) return EINVAL;
+        try {
+          this.cache.syncBdev(sb.bdev!);
+          return 0;
+        } catch (e) {
+          return refusal(e);
+        }
       },
       sync_dirty_buffer: (handle) => {
         const got = ownBh(handle);

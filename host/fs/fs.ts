@@ -25,6 +25,22 @@ export interface SuperOperations {
   killSb?(sb: SuperBlock): void;
   /** The inode is gone: no links and no users left (evict_inode). */
   evictInode?(inode: Inode): void;
+  /** statfs(2)'s filesystem figures (without f_fsid, f_frsize and f_flags, which the VFS adds). */
+  statfs?(sb: SuperBlock): Kstatfs;
+  /** The filesystem's own mount options for /proc/mounts, each with its leading comma (show_options). */
+  showOptions?(sb: SuperBlock): string;
+}
+
+/** What a filesystem says of itself to statfs(2) (struct kstatfs, less what the VFS fills in). */
+export interface Kstatfs {
+  type: number;
+  bsize: number;
+  blocks: number;
+  bfree: number;
+  bavail: number;
+  files: number;
+  ffree: number;
+  namelen: number;
 }
 
 /**
@@ -80,6 +96,14 @@ export interface FileSystemType {
   readonly owner: Module | null;
   /** Make a superblock and return its root inode. */
   mount(sb: SuperBlock, devName: string, data: string): Inode;
+}
+
+/**
+ * Whether module `mod` may act on a superblock of `type`: the module that registered it, or a library module
+ * it stacks on (vfat's superblocks are filled in and served by fat, whose symbols vfat uses, as in Linux).
+ */
+export function actsFor(mod: Module, type: FileSystemType): boolean {
+  return type.owner === mod || (type.owner?.uses.has(mod) ?? false);
 }
 
 export class SuperBlock {

@@ -4,8 +4,9 @@
 //
 // Names cross as UTF-8 bytes copied into a kmalloc'd block of the module for the length of one call.
 //
-// A module changes only what is its own: superblocks and inodes of the filesystems it registered, and the
-// files opened through its file operations. Another's handle is to it what a bad handle is; reading is free.
+// A module changes only what is its own: superblocks and inodes of the filesystems it registered (or that a
+// module stacked on it registered: fat serves vfat's), and the files opened through its file operations.
+// Another's handle is to it what a bad handle is; reading is free.
 
 import { ERRNO, strerror } from "../../abi/errno.js";
 import { STRUCTS } from "../../abi/kernel.js";
@@ -17,13 +18,14 @@ import { moduleFunction, type Guard, type ModuleFn } from "../module/fnptr.js";
 import type { PollTable } from "../kernel/wait.js";
 import type { Module } from "../module/internal.js";
 import type { KernelFunctions } from "../module/ksyms.js";
-import type { DirContext, File, FileOperations, FileSystemType, Inode, InodeOperations, SuperBlock } from "./fs.js";
+import { actsFor, type DirContext, type File, type FileOperations, type FileSystemType, type Inode, type InodeOperations, type Kstatfs, type SuperBlock } from "./fs.js";
 import type { Filesystems } from "./filesystems.js";
 
 const LAYOUT = {
   fstype: layoutStruct("file_system_type", STRUCTS.file_system_type),
   sops: layoutStruct("super_operations", STRUCTS.super_operations),
   iops: layoutStruct("inode_operations", STRUCTS.inode_operations),
+  kstatfs: layoutStruct("kstatfs", STRUCTS.kstatfs),
   fops: layoutStruct("file_operations", STRUCTS.file_operations),
 };
 
@@ -37,6 +39,7 @@ type ModuleFsSymbols = Pick<
   | "inode_get_ino" | "inode_get_mode" | "inode_get_size" | "inode_set_size" | "inode_get_nlink" | "set_nlink"
   | "inc_nlink" | "drop_nlink" | "inode_touch" | "file_inode" | "file_flags" | "dir_emit" | "imajor" | "iminor"
   | "file_set_private" | "file_get_private" | "file_pos" | "inode_set_blocks" | "dir_ctx_set_pos" | "sb_mount_data"
+  | "inode_set_owner" | "inode_set_times" | "inode_get_mtime" | "sb_id"
 >;
 
 const encoder = new TextEncoder();
@@ -109,17 +112,17 @@ export class ModuleFilesystems {
     return target;
   };
 
-  /** An inode `mod` may change: one on a superblock of a filesystem it registered; EINVAL for any other. */
+  /** An inode `mod` may change: one on a superblock it acts for (actsFor); EINVAL for any other. */
   private ownInode(mod: Module, handle: number): Inode {
     const inode = this.inodes.find(handle);
-    if (!inode || inode.sb.type.owner !== mod) throw new KernelError("EINVAL", `${mod.name}: bad inode handle ${handle}`);
+    if (!inode || !actsFor(mod, inode.sb.type)) throw new KernelError("EINVAL", `${mod.name}: bad inode handle ${handle}`);
     return inode;
   }
 
-  /** A superblock `mod` may change: one of a filesystem it registered. */
+  /** A superblock `mod` may change: one of a filesystem it registered or serves for a module stacked on it. */
   private ownSb(mod: Module, handle: number): SuperBlock | undefined {
     const sb = this.sbs.find(handle);
-    return sb?.type.owner === mod ? sb : undefined;
+    return sb && actsFor(mod, sb.type) ? sb : undefined;
   }
 
   /** An inode a module's operation returned: it must be one of that superblock's. */
@@ -283,6 +286,57 @@ export class ModuleFilesystems {
     return types.map((t) => `filesystem ${t.name} still registered at unload; unregistered`);
   }
 
+  /** Run fn with a zeroed block of `size` bytes of the module's memory, freed after. */
+  private withBlock<T>(mod: Module, size: number, fn: (ptr: number) => T): T {
+    const ptr = mod.slab.kmalloc(size, 0);
+    if (ptr === 0) throw new KernelError("ENOMEM", `${mod.name}: no memory for a call`);
+    try {
+      mod.memory.bytes(ptr, size).fill(0);
+      return fn(ptr);
+    } finally {
+      mod.slab.kfree(ptr);
+    }
+  }
+
+  /** super_operations.statfs into a kstatfs in the module's memory, read back. */
+  private statfs(mod: Module, sb: SuperBlock, fn: Fn): Kstatfs {
+    return this.withBlock(mod, LAYOUT.kstatfs.size, (ptr) => {
+      check(fn(this.sbs.handle(sb), ptr), `${sb.type.name}: statfs`);
+      const f = mod.memory.readStruct(ptr, LAYOUT.kstatfs);
+      return {
+        type: f.f_type!, bsize: f.f_bsize!, blocks: f.f_blocks!, bfree: f.f_bfree!, bavail: f.f_bavail!, files: f.f_files!,
+        ffree: f.f_ffree!, namelen: f.f_namelen!,
+      };
+    });
+  }
+
+  /** super_operations.show_options: the module's text, or none when it fails. */
+  private showOptions(mod: Module, sb: SuperBlock, fn: Fn): string {
+    const SIZE = 4096;
+    try {
+      return this.withBlock(mod, SIZE, (ptr) => {
+        const len = fn(this.sbs.handle(sb), ptr, SIZE);
+        return len > 0 && len <= SIZE ? new TextDecoder().decode(mod.memory.bytes(ptr, len)) : "";
+      });
+    } catch {
+      return "";
+    }
+  }
+
+  /** A string of a superblock `mod` acts for, as UTF-8 into its buffer: the length, -ERANGE, or -EINVAL. */
+  private sbString(mod: Module, sbHandle: number, buf: number, size: number, what: (sb: SuperBlock) => string): number {
+    const sb = this.ownSb(mod, sbHandle);
+    if (!sb) return -ERRNO.EINVAL[0];
+    const bytes = encoder.encode(what(sb));
+    if (bytes.length > size) return -ERRNO.ERANGE[0];
+    try {
+      mod.memory.bytes(buf >>> 0, bytes.length).set(bytes);
+    } catch (e) {
+      return refusal(e);
+    }
+    return bytes.length;
+  }
+
   /** The accessor and registration symbols as module `mod` imports them. */
   symbols(mod: Module): ModuleFsSymbols {
     const guarded = (fn: () => number): number => {
@@ -298,7 +352,7 @@ export class ModuleFilesystems {
     };
     const change = (handle: number, fn: (inode: Inode) => void): void => {
       const inode = this.inodes.find(handle);
-      if (inode?.sb.type.owner === mod) fn(inode);
+      if (inode && actsFor(mod, inode.sb.type)) fn(inode);
     };
     const ownFile = (handle: number): File | undefined => {
       const file = this.files.find(handle);
@@ -337,7 +391,11 @@ export class ModuleFilesystems {
           if (!sb) return EINVAL;
           const o = mod.memory.readStruct(ptr, LAYOUT.sops);
           const evict = this.fn(mod, o.evict_inode!, "super_operations.evict_inode");
+          const statfs = this.fn(mod, o.statfs!, "super_operations.statfs");
+          const show = this.fn(mod, o.show_options!, "super_operations.show_options");
           sb.op = { ...sb.op, evictInode: (inode) => this.evict(evict, inode) };
+          if (statfs) sb.op.statfs = (s) => this.statfs(mod, s, statfs);
+          if (show) sb.op.showOptions = (s) => this.showOptions(mod, s, show);
           return 0;
         }),
       inode_set_ops: (handle, iops, fops) =>
@@ -390,15 +448,16 @@ export class ModuleFilesystems {
         if (ctx && pos >= 0) ctx.pos = pos;
       },
       inode_set_blocks: (h, blocks) => change(h, (i) => void (i.blocks = blocks >>> 0)),
-      sb_mount_data: (sbHandle, buf, size) =>
-        guarded(() => {
-          const sb = this.ownSb(mod, sbHandle);
-          if (!sb) return EINVAL;
-          const bytes = encoder.encode(sb.options);
-          if (bytes.length > size) return -ERRNO.ERANGE[0];
-          mod.memory.bytes(buf >>> 0, bytes.length).set(bytes);
-          return bytes.length;
+      sb_mount_data: (sbHandle, buf, size) => this.sbString(mod, sbHandle, buf, size, (sb) => sb.options),
+      sb_id: (sbHandle, buf, size) => this.sbString(mod, sbHandle, buf, size, (sb) => sb.bdev?.name ?? sb.type.name),
+      inode_set_owner: (h, uid, gid) => change(h, (i) => void ((i.uid = uid >>> 0), (i.gid = gid >>> 0))),
+      inode_set_times: (h, atime, mtime, ctime) =>
+        change(h, (i) => {
+          i.atime = { sec: Number(atime), nsec: 0 };
+          i.mtime = { sec: Number(mtime), nsec: 0 };
+          i.ctime = { sec: Number(ctime), nsec: 0 };
         }),
+      inode_get_mtime: (h) => BigInt(inodeOr(h, 0, (i) => i.mtime.sec)),
     };
   }
 }

@@ -96,9 +96,11 @@ export class MountNamespace {
     return dPath({ mnt, dentry: mnt.root });
   }
 
-  /** /proc/mounts: "DEV DIR TYPE OPTS 0 0" per mount, in mount order. */
+  /** /proc/mounts: "DEV DIR TYPE OPTS 0 0" per mount, in mount order; OPTS ends with the filesystem's own. */
   show(): string {
-    return this.mounts.map((m) => `${escapeMountPath(m.devName)} ${escapeMountPath(this.pathOf(m))} ${m.sb.type.name} ${mountOptions(m.sb.flags)} 0 0\n`).join("");
+    return this.mounts
+      .map((m) => `${escapeMountPath(m.devName)} ${escapeMountPath(this.pathOf(m))} ${m.sb.type.name} ${mountOptions(m.sb.flags)}${m.sb.op.showOptions?.(m.sb) ?? ""} 0 0\n`)
+      .join("");
   }
 
   list(): readonly Mount[] {

@@ -13,6 +13,7 @@ import { sys_chdir, sys_close, sys_fchmod, sys_fchmodat, sys_ftruncate, sys_open
 import { sys_lseek, sys_pread64, sys_pwrite64, sys_read, sys_write } from "../fs/read_write.js";
 import { sys_getdents64 } from "../fs/readdir.js";
 import { sys_fstat, sys_lstat, sys_readlink, sys_stat } from "../fs/stat.js";
+import { sys_fstatfs, sys_statfs } from "../fs/statfs.js";
 import { sys_fsync, sys_sync } from "../fs/sync.js";
 import { sys_poll } from "../fs/select.js";
 import type { Vfs } from "../fs/vfs.js";
@@ -42,6 +43,8 @@ export function builtinSyscalls(vfs: Vfs, clock: Clock, exec: Exec, tasks: Tasks
     close: (t, a) => sys_close(t, s(a[0])),
     stat: (t, a) => sys_stat(vfs, t, u(a[0]), u(a[1])),
     fstat: (t, a) => sys_fstat(t, s(a[0]), u(a[1])),
+    statfs: (t, a) => sys_statfs(vfs, t, u(a[0]), u(a[1])),
+    fstatfs: (t, a) => sys_fstatfs(t, s(a[0]), u(a[1])),
     lstat: (t, a) => sys_lstat(vfs, t, u(a[0]), u(a[1])),
     lseek: (t, a) => sys_lseek(t, s(a[0]), s(a[1]), u(a[2])),
     pread64: (t, a) => sys_pread64(t, s(a[0]), u(a[1]), u(a[2]), s(a[3])),

@@ -19,7 +19,8 @@ const BUILTIN: readonly SyscallName[] = [
   "read", "write", "open", "close", "stat", "fstat", "lstat", "lseek", "ioctl", "pread64", "pwrite64", "dup", "dup2",
   "getpid", "rename", "mkdir", "rmdir", "creat", "unlink", "symlink", "readlink", "mknod", "truncate", "ftruncate",
   "fsync", "getdents64", "getcwd", "chdir", "sync", "mount", "umount2", "openat", "mkdirat", "mknodat", "unlinkat",
-  "renameat", "symlinkat", "poll", "execve", "execveat", "exit", "exit_group", "chmod", "fchmod", "fchmodat",
+  "renameat", "symlinkat", "poll", "execve", "execveat", "exit", "exit_group", "chmod", "fchmod", "fchmodat", "statfs",
+  "fstatfs",
   "socket", "connect", "sendto", "recvfrom", "recvmsg", "bind", "getsockname", "setsockopt",
 ];
 
