@@ -39,6 +39,7 @@ import { BinfmtWasm } from "../fs/binfmt_wasm.js";
 import { ModuleBinfmts } from "../fs/binfmt_module.js";
 import { Exec } from "../fs/exec.js";
 import { Ptys } from "../drivers/tty/pty.js";
+import { Net } from "../net/core/net_namespace.js";
 import { Vfs } from "../fs/vfs.js";
 import { Tasks } from "../kernel/fork.js";
 import type { Task } from "../kernel/sched.js";
@@ -136,6 +137,8 @@ export class Kernel implements LoaderContext {
   /** execve and the binary formats: binfmt_script and binfmt_wasm built in, then what modules register. */
   readonly exec: Exec;
   readonly moduleBinfmts: ModuleBinfmts;
+  /** The network stack: net devices (lo built in, drivers as modules), IPv4, sockets. */
+  readonly net: Net;
   /** The terminals shell sessions give their tasks. */
   readonly ptys: Ptys;
   readonly devices: Devices;
@@ -236,7 +239,15 @@ export class Kernel implements LoaderContext {
     };
     this.exec.formats.register(new BinfmtWasm(this.exec, programs));
     this.moduleBinfmts = new ModuleBinfmts(this.exec, guard, (m) => this.warn(m));
-    this.syscalls = new SyscallTable(builtinSyscalls(this.vfs, this.clock, this.exec, this.tasks, () => this.buffers.syncAll()), this.irqs);
+    this.net = new Net({
+      kernfs: this.kernfs, clock: this.clock, vfs: this.vfs, guard, now,
+      raiseSoftirq: (fn) => this.irqs.raiseSoftirq(fn),
+      log: (level, m) => void this.printk(m, level),
+      getOwner: (owner) => tryModuleGet(owner, owner.handle),
+      putOwner: (owner) => moduleRelease(owner),
+    });
+    const syscalls = { ...builtinSyscalls(this.vfs, this.clock, this.exec, this.tasks, () => this.buffers.syncAll()), ...this.net.sockets.syscalls() };
+    this.syscalls = new SyscallTable(syscalls, this.irqs);
     this.moduleFilesystems = new ModuleFilesystems(
       this.vfs.filesystems, guard, this.specialInode(), this.waits.tables, (m) => void this.printk(m, 3),
     );
@@ -375,6 +386,7 @@ export class Kernel implements LoaderContext {
     this.moduleDisks.forget(mod);
     this.kunit.reclaim(mod);
     return [
+      ...this.net.reclaim(mod),
       ...syscalls, ...block, ...this.moduleFilesystems.reclaim(mod), ...this.chrdevs.reclaim(mod), ...this.devices.reclaim(mod), ...irqs,
       ...reclaimTimers(this.clock, this.timers, mod), ...this.ioports.reclaim(mod), ...this.moduleBinfmts.reclaim(mod),
     ];

@@ -21,6 +21,7 @@ import type { Idr } from "../lib/idr.js";
 import { chrdevSymbols, type CharDevices } from "../fs/char_dev.js";
 import type { ModuleFilesystems } from "../fs/module_ops.js";
 import type { ModuleDisks } from "../block/module_ops.js";
+import type { ModuleNetdevs } from "../net/core/module_ops.js";
 import type { ModuleBuffers } from "../fs/buffer.js";
 import type { BackingFiles } from "../block/backing.js";
 import type { HostfsUser } from "../fs/hostfs/hostfs_user.js";
@@ -50,6 +51,7 @@ export interface KsymContext {
   readonly moduleFilesystems: ModuleFilesystems;
   readonly moduleBinfmts: ModuleBinfmts;
   readonly moduleDisks: ModuleDisks;
+  readonly net: { readonly modules: ModuleNetdevs };
   readonly moduleBuffers: ModuleBuffers;
   readonly backingFiles: BackingFiles;
   readonly hostfs: HostfsUser;
@@ -88,6 +90,7 @@ const GROUPS = [
   (k: KsymContext, mod: Module) => k.moduleFilesystems.symbols(mod),
   (k: KsymContext, mod: Module) => k.moduleBinfmts.symbols(mod),
   (k: KsymContext, mod: Module) => k.moduleDisks.symbols(mod),
+  (k: KsymContext, mod: Module) => k.net.modules.symbols(mod),
   (k: KsymContext, mod: Module) => k.moduleBuffers.symbols(mod),
   (k: KsymContext, mod: Module) => k.backingFiles.symbols(mod),
   (k: KsymContext, mod: Module) => k.hostfs.symbols(mod),
@@ -158,7 +161,7 @@ function coreSymbols(
   mod: Module,
 ): Pick<
   KernelFunctions,
-  "_printk" | "kmalloc" | "kzalloc" | "kfree" | "ksize" | "try_module_get" | "module_put" | "module_refcount" | "ktime_get_real_ts64"
+  "_printk" | "netdev_printk" | "kmalloc" | "kzalloc" | "kfree" | "ksize" | "try_module_get" | "module_put" | "module_refcount" | "ktime_get_real_ts64"
 > {
   const efault = (sym: string, e: unknown): number => {
     if (e instanceof KernelError) k.warn(`${mod.name}: ${sym}: ${e.message} (EFAULT)`);
@@ -171,6 +174,13 @@ function coreSymbols(
         return k.printk(format(fmt, args), level);
       } catch (e) {
         return efault("printk", e);
+      }
+    },
+    netdev_printk(level, dev, fmt, ...args) {
+      try {
+        return k.printk(`${k.net.modules.deviceName(mod, dev)}: ${format(fmt, args)}`, level);
+      } catch (e) {
+        return efault("netdev_printk", e);
       }
     },
     kmalloc: (size, flags) => mod.slab.kmalloc(size >>> 0, flags >>> 0),

@@ -25,7 +25,7 @@ describe("hw", () => {
   it("refuses an unknown model, overlapping ports, a line the PIC lacks and bad options", () => {
     const { run } = shell();
     run("hw attach uart16550");
-    expect(run("hw attach floppy")).toEqual({ out: "", err: "hw: unknown device model 'floppy' (known: uart16550, pit, ide)\n", status: 1 });
+    expect(run("hw attach floppy")).toEqual({ out: "", err: "hw: unknown device model 'floppy' (known: uart16550, pit, ide, ne2000)\n", status: 1 });
     expect(run("hw attach uart16550 port=0x3f8").err).toBe("hw: ports 0x3f8-0x3ff overlap uart16550 at 0x3f8\n");
     expect(run("hw attach uart16550 port=0x2f8 irq=16").err).toBe("hw: irq 16 is not a line of the PIC (0-15)\n");
     expect(run("hw attach uart16550 speed=fast").err).toBe("hw: uart16550 takes no option 'speed'\n");
