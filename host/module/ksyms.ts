@@ -23,6 +23,7 @@ import type { ModuleDisks } from "../block/module_ops.js";
 import type { ModuleBuffers } from "../fs/buffer.js";
 import type { BackingFiles } from "../block/backing.js";
 import type { HostfsUser } from "../fs/hostfs/hostfs_user.js";
+import type { ModuleTtys } from "../drivers/tty/module_ops.js";
 import type { ModuleBinfmts } from "../fs/binfmt_module.js";
 import type { Vfs } from "../fs/vfs.js";
 import { syscallSymbols, type SyscallTable } from "../kernel/syscalls.js";
@@ -51,6 +52,7 @@ export interface KsymContext {
   readonly moduleBuffers: ModuleBuffers;
   readonly backingFiles: BackingFiles;
   readonly hostfs: HostfsUser;
+  readonly moduleTtys: ModuleTtys;
   readonly chrdevs: CharDevices;
   readonly devices: Devices;
   readonly ioports: IoPorts;
@@ -88,6 +90,7 @@ export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
     ...k.moduleBuffers.symbols(mod),
     ...k.backingFiles.symbols(mod),
     ...k.hostfs.symbols(mod),
+    ...k.moduleTtys.symbols(mod),
     ...chrdevSymbols(k.chrdevs, (m, p) => k.moduleFilesystems.fileOperations(m, p), mod),
     ...k.devices.symbols(mod),
     ...k.ioports.symbols(mod),
