@@ -48,6 +48,7 @@ import { rm } from "./rm.js";
 import { rmdir } from "./rmdir.js";
 import { rmmod } from "./rmmod.js";
 import { stat } from "./stat.js";
+import { stty } from "./stty.js";
 import { syscall } from "./syscall.js";
 import { sync } from "./sync.js";
 import { exportCommand } from "./export.js";
@@ -68,7 +69,7 @@ const help: CliCommand = {
 export const COMMANDS: readonly CliCommand[] = [
   insmod, rmmod, lsmod, modinfo, modprobe, depmod, dmesg,
   ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, chmod, stat, mount, umount, cd, pwd, syscall,
-  dd, blockdev, losetup, sync, hw, trueCommand, falseCommand, exportCommand, help,
+  dd, blockdev, losetup, sync, stty, hw, trueCommand, falseCommand, exportCommand, help,
 ];
 
 /** Where this system keeps its programs: each command is also /bin/NAME, /sbin/NAME..., as busybox's applets are. */
