@@ -192,6 +192,17 @@ export const SYMBOL_SECTIONS: readonly { readonly title: string; readonly intro:
     ],
   },
   {
+    title: "Network devices",
+    intro:
+      "A network driver allocates a net device, gives it net_device_ops and registers it (eth%d names take the lowest free number). Frames travel in socket buffers whose data lies in the driver's memory: a received one is filled through skb_put and handed to netif_rx; one to send arrives at ndo_start_xmit, read through skb_data and skb_len (docs/net.md).",
+    symbols: [
+      "alloc_netdev", "alloc_etherdev", "free_netdev", "netdev_priv", "netdev_set_ops", "eth_hw_addr_set", "eth_hw_addr_random", "register_netdev", "unregister_netdev",
+      "netif_start_queue", "netif_stop_queue", "netif_wake_queue", "netif_queue_stopped", "netif_carrier_on", "netif_carrier_off", "netif_carrier_ok",
+      "netdev_stats_add", "alloc_skb", "dev_alloc_skb", "skb_put", "skb_push", "skb_pull", "skb_reserve", "skb_data", "skb_len", "skb_set_protocol",
+      "eth_type_trans", "kfree_skb", "dev_kfree_skb", "netif_rx",
+    ],
+  },
+  {
     title: "Binary formats",
     intro:
       "execve asks each format in turn whether a file is of its kind. A module's format cannot lay out an image itself: as binfmt_script and binfmt_misc do, it rewrites argv and names an interpreter, which execve then loads.",
@@ -432,6 +443,46 @@ export const STRUCT_DOCS: { readonly [S in StructName]: StructDoc<S> } = {
         returns: "What the command returns, or a negative errno: ENOTTY for a command the driver does not know.",
         context: PROCESS,
         empty: "ENOTTY.",
+      },
+    },
+  },
+  net_device_ops: {
+    doc: "A network driver's operations (include/linux/netdevice.h), given to netdev_set_ops (read then). Each takes the device's handle.",
+    fields: {
+      ndo_open: {
+        signature: "(dev: u32): i32",
+        does: "The device is brought up (ip link set DEV up): claim the card's interrupt if not yet, start it, netif_start_queue.",
+        returns: "0, or a negative errno: the device stays down and ip prints the error.",
+        context: PROCESS,
+        empty: "The device comes up with its queue started.",
+      },
+      ndo_stop: {
+        signature: "(dev: u32): i32",
+        does: "The device is brought down (ip link set DEV down, unregister_netdev): netif_stop_queue, stop the card.",
+        returns: "Ignored.",
+        context: PROCESS,
+        empty: "Nothing is called.",
+      },
+      ndo_start_xmit: {
+        signature: "(skb: u32, dev: u32): i32",
+        does: "Send the frame in skb (skb_data, skb_len; an Ethernet device's frame starts with its header). The driver owns skb: dev_kfree_skb it once the card has the data. If the card cannot take another, netif_stop_queue and netif_wake_queue from the transmit-done interrupt.",
+        returns: "NETDEV_TX_OK once it took the frame; NETDEV_TX_BUSY to have the core keep skb and offer it again after netif_wake_queue.",
+        context: "Whatever sends: a task's system call, or the stack answering a frame in softirq context. It must not wait.",
+        empty: "Not allowed: netdev_set_ops refuses operations without it (EINVAL).",
+      },
+      ndo_tx_timeout: {
+        signature: "(dev: u32, txqueue: u32): void",
+        does: "The transmit watchdog found the queue stopped for longer than 5 s: reset the card, then netif_wake_queue.",
+        returns: "Nothing.",
+        context: TIMER,
+        empty: "Only the watchdog's message.",
+      },
+      ndo_set_mac_address: {
+        signature: "(dev: u32, addr: usize): i32",
+        does: "ip link set DEV address MAC: program the card's station address from the ETH_ALEN bytes at addr, then eth_hw_addr_set.",
+        returns: "0, or a negative errno, which ip reports.",
+        context: PROCESS,
+        empty: "The address is set in the device only (eth_mac_addr), refused with EBUSY while the device is up.",
       },
     },
   },

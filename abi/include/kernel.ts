@@ -54,14 +54,24 @@ export const EOVERFLOW: i32 = 75;
 export const EBADFD: i32 = 77;
 export const EILSEQ: i32 = 84;
 export const ENOTSOCK: i32 = 88;
+export const EDESTADDRREQ: i32 = 89;
 export const EMSGSIZE: i32 = 90;
+export const EPROTOTYPE: i32 = 91;
+export const ENOPROTOOPT: i32 = 92;
+export const EPROTONOSUPPORT: i32 = 93;
+export const ESOCKTNOSUPPORT: i32 = 94;
 export const EOPNOTSUPP: i32 = 95;
+export const EAFNOSUPPORT: i32 = 97;
 export const EADDRINUSE: i32 = 98;
+export const EADDRNOTAVAIL: i32 = 99;
 export const ENETDOWN: i32 = 100;
+export const ENETUNREACH: i32 = 101;
 export const ENOBUFS: i32 = 105;
+export const EISCONN: i32 = 106;
 export const ENOTCONN: i32 = 107;
 export const ETIMEDOUT: i32 = 110;
 export const ECONNREFUSED: i32 = 111;
+export const EHOSTUNREACH: i32 = 113;
 export const EALREADY: i32 = 114;
 export const EINPROGRESS: i32 = 115;
 export const ESTALE: i32 = 116;
@@ -117,7 +127,11 @@ export const GFP_NOFS: u32 = 0xc40;
 
 export const ERESTARTSYS: i32 = 512;
 
-// open flags, *at() and lseek constants (fcntl.h), file types (stat.h), irq and poll (interrupt.h, poll.h), binfmts.h
+// open flags, *at() and lseek constants (fcntl.h), file types (stat.h), irq and poll (interrupt.h, poll.h), binfmts.h, net devices (netdevice.h, if_ether.h)
+export const ARPHRD_ETHER: i32 = 1;
+export const ARPHRD_LOOPBACK: i32 = 772;
+export const ARPHRD_NONE: i32 = 65534;
+export const ARPHRD_SLIP: i32 = 256;
 export const AT_EMPTY_PATH: i32 = 4096;
 export const AT_FDCWD: i32 = -100;
 export const AT_REMOVEDIR: i32 = 512;
@@ -133,7 +147,23 @@ export const DT_LNK: i32 = 10;
 export const DT_REG: i32 = 8;
 export const DT_SOCK: i32 = 12;
 export const DT_UNKNOWN: i32 = 0;
+export const ETH_ALEN: i32 = 6;
+export const ETH_DATA_LEN: i32 = 1500;
+export const ETH_FRAME_LEN: i32 = 1514;
+export const ETH_HLEN: i32 = 14;
+export const ETH_P_ALL: i32 = 3;
+export const ETH_P_ARP: i32 = 2054;
+export const ETH_P_IP: i32 = 2048;
+export const ETH_ZLEN: i32 = 60;
 export const HZ: i32 = 250;
+export const IFF_BROADCAST: i32 = 2;
+export const IFF_LOOPBACK: i32 = 8;
+export const IFF_LOWER_UP: i32 = 65536;
+export const IFF_MULTICAST: i32 = 4096;
+export const IFF_NOARP: i32 = 128;
+export const IFF_POINTOPOINT: i32 = 16;
+export const IFF_RUNNING: i32 = 64;
+export const IFF_UP: i32 = 1;
 export const IRQF_ONESHOT: i32 = 8192;
 export const IRQF_PERCPU: i32 = 1024;
 export const IRQF_PROBE_SHARED: i32 = 256;
@@ -156,6 +186,23 @@ export const MS_NOEXEC: i32 = 8;
 export const MS_NOSUID: i32 = 2;
 export const MS_RDONLY: i32 = 1;
 export const NAME_MAX: i32 = 255;
+export const NETDEV_STAT_COLLISIONS: i32 = 11;
+export const NETDEV_STAT_MULTICAST: i32 = 12;
+export const NETDEV_STAT_RX_CRC_ERRORS: i32 = 5;
+export const NETDEV_STAT_RX_DROPPED: i32 = 2;
+export const NETDEV_STAT_RX_ERRORS: i32 = 0;
+export const NETDEV_STAT_RX_FIFO_ERRORS: i32 = 7;
+export const NETDEV_STAT_RX_FRAME_ERRORS: i32 = 6;
+export const NETDEV_STAT_RX_OVER_ERRORS: i32 = 4;
+export const NETDEV_STAT_TX_ABORTED_ERRORS: i32 = 8;
+export const NETDEV_STAT_TX_CARRIER_ERRORS: i32 = 9;
+export const NETDEV_STAT_TX_DROPPED: i32 = 3;
+export const NETDEV_STAT_TX_ERRORS: i32 = 1;
+export const NETDEV_STAT_TX_FIFO_ERRORS: i32 = 10;
+export const NETDEV_TX_BUSY: i32 = 16;
+export const NETDEV_TX_OK: i32 = 0;
+export const NET_RX_DROP: i32 = 1;
+export const NET_RX_SUCCESS: i32 = 0;
 export const O_ACCMODE: i32 = 3;
 export const O_APPEND: i32 = 1024;
 export const O_CLOEXEC: i32 = 524288;
@@ -621,6 +668,15 @@ export const ZERO_SIZE_PTR: usize = 16;
   open: usize = 0;
   release: usize = 0;
   ioctl: usize = 0;
+}
+
+// @ts-ignore: decorator
+@unmanaged export class net_device_ops {
+  ndo_open: usize = 0;
+  ndo_stop: usize = 0;
+  ndo_start_xmit: usize = 0;
+  ndo_tx_timeout: usize = 0;
+  ndo_set_mac_address: usize = 0;
 }
 
 // @ts-ignore: decorator
@@ -1372,6 +1428,156 @@ export declare function tty_driver_write(tty: u32, buf: usize, count: i32): i32;
 // @ts-ignore: decorator
 @external("kernel", "tty_write_room")
 export declare function tty_write_room(tty: u32): i32;
+
+/** A net device of hardware type `type` (ARPHRD_ETHER gets ether_setup's MTU 1500, broadcast address and txqueuelen 1000; ARPHRD_SLIP MTU 296, POINTOPOINT and NOARP; ARPHRD_NONE MTU 1500 and NOARP), named `name` (a %d takes the lowest free number at register_netdev), with sizeof_priv zeroed bytes of the module's memory for netdev_priv. Returns its handle, or 0 for a bad name or type or no memory. */
+// @ts-ignore: decorator
+@external("kernel", "alloc_netdev")
+export declare function alloc_netdev(sizeof_priv: u32, name: string, type: u32): u32;
+
+/** alloc_netdev(sizeof_priv, "eth%d", ARPHRD_ETHER). */
+// @ts-ignore: decorator
+@external("kernel", "alloc_etherdev")
+export declare function alloc_etherdev(sizeof_priv: u32): u32;
+
+/** Free a net device that is not registered (or no longer), and its private area. */
+// @ts-ignore: decorator
+@external("kernel", "free_netdev")
+export declare function free_netdev(dev: u32): void;
+
+/** The device's private area in the module's memory; 0 for a handle that is not the module's. */
+// @ts-ignore: decorator
+@external("kernel", "netdev_priv")
+export declare function netdev_priv(dev: u32): usize;
+
+/** Give the device its operations (dev->netdev_ops = ops), read at once. Returns 0, -EINVAL without ndo_start_xmit or for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "netdev_set_ops")
+export declare function netdev_set_ops(dev: u32, ops: net_device_ops): i32;
+
+/** Set the device's ETH_ALEN-byte hardware address from the module's memory (a driver's probe reads it from the card). */
+// @ts-ignore: decorator
+@external("kernel", "eth_hw_addr_set")
+export declare function eth_hw_addr_set(dev: u32, addr: usize): void;
+
+/** Give the device a random, locally administered unicast hardware address (a virtual device's, as dummy's). */
+// @ts-ignore: decorator
+@external("kernel", "eth_hw_addr_random")
+export declare function eth_hw_addr_random(dev: u32): void;
+
+/** Make the device known (ip link, /proc/net/dev, /sys/class/net), its %d name resolved. Returns 0, -EINVAL without operations, -EEXIST if the name is taken, -ENFILE when no %d number is free. */
+// @ts-ignore: decorator
+@external("kernel", "register_netdev")
+export declare function register_netdev(dev: u32): i32;
+
+/** Bring the device down (ndo_stop) if it is up and remove it, with its addresses and routes. free_netdev afterwards. */
+// @ts-ignore: decorator
+@external("kernel", "unregister_netdev")
+export declare function unregister_netdev(dev: u32): void;
+
+/** Let the core call ndo_start_xmit (ndo_open does this). */
+// @ts-ignore: decorator
+@external("kernel", "netif_start_queue")
+export declare function netif_start_queue(dev: u32): void;
+
+/** Stop the core calling ndo_start_xmit (the card's buffer is full); packets wait in the device's queue of txqueuelen. A queue stopped longer than the watchdog timeout (5 s) is reported and ndo_tx_timeout called. */
+// @ts-ignore: decorator
+@external("kernel", "netif_stop_queue")
+export declare function netif_stop_queue(dev: u32): void;
+
+/** Start the queue again and send what waited in it (from the transmit-done interrupt). */
+// @ts-ignore: decorator
+@external("kernel", "netif_wake_queue")
+export declare function netif_wake_queue(dev: u32): void;
+
+/** Whether the queue is stopped. */
+// @ts-ignore: decorator
+@external("kernel", "netif_queue_stopped")
+export declare function netif_queue_stopped(dev: u32): bool;
+
+/** The link is up (operstate up, carrier 1). */
+// @ts-ignore: decorator
+@external("kernel", "netif_carrier_on")
+export declare function netif_carrier_on(dev: u32): void;
+
+/** The link is down: operstate down, carrier 0; the core sends nothing to the driver. */
+// @ts-ignore: decorator
+@external("kernel", "netif_carrier_off")
+export declare function netif_carrier_off(dev: u32): void;
+
+/** Whether the carrier is on. */
+// @ts-ignore: decorator
+@external("kernel", "netif_carrier_ok")
+export declare function netif_carrier_ok(dev: u32): bool;
+
+/** Add n to one of the device's error counters (NETDEV_STAT_*); packets and bytes are counted by the core. */
+// @ts-ignore: decorator
+@external("kernel", "netdev_stats_add")
+export declare function netdev_stats_add(dev: u32, stat: u32, n: u32): void;
+
+/** A socket buffer of size bytes of data room in the module's memory, empty (data = tail at the start). Returns its handle, or 0 when the module's memory is short. */
+// @ts-ignore: decorator
+@external("kernel", "alloc_skb")
+export declare function alloc_skb(size: u32, flags: u32): u32;
+
+/** alloc_skb(length + NET_SKB_PAD, GFP_ATOMIC) with NET_SKB_PAD (32) bytes of headroom reserved, as drivers allocate for a received frame. */
+// @ts-ignore: decorator
+@external("kernel", "dev_alloc_skb")
+export declare function dev_alloc_skb(length: u32): u32;
+
+/** Extend the data by len bytes at its tail; returns the address of the added bytes, for the driver to fill. Past the end: skb_over_panic's message and 0. */
+// @ts-ignore: decorator
+@external("kernel", "skb_put")
+export declare function skb_put(skb: u32, len: u32): usize;
+
+/** Extend the data by len bytes at its head; returns the new start. Past the start: skb_under_panic's message and 0. */
+// @ts-ignore: decorator
+@external("kernel", "skb_push")
+export declare function skb_push(skb: u32, len: u32): usize;
+
+/** Remove len bytes from the head; returns the new start, or 0 if the data is shorter than len. */
+// @ts-ignore: decorator
+@external("kernel", "skb_pull")
+export declare function skb_pull(skb: u32, len: u32): usize;
+
+/** Leave len bytes of headroom in an empty buffer. */
+// @ts-ignore: decorator
+@external("kernel", "skb_reserve")
+export declare function skb_reserve(skb: u32, len: u32): void;
+
+/** The address of the data (skb->data) in the module's memory. */
+// @ts-ignore: decorator
+@external("kernel", "skb_data")
+export declare function skb_data(skb: u32): usize;
+
+/** The length of the data (skb->len). */
+// @ts-ignore: decorator
+@external("kernel", "skb_len")
+export declare function skb_len(skb: u32): u32;
+
+/** skb->dev = dev; skb->protocol = protocol (ETH_P_IP..., host order): what a driver without an Ethernet header (SLIP) sets before netif_rx. */
+// @ts-ignore: decorator
+@external("kernel", "skb_set_protocol")
+export declare function skb_set_protocol(skb: u32, dev: u32, protocol: u32): void;
+
+/** skb->dev = dev; pull the Ethernet header and return its protocol (host order), as the driver of an Ethernet card calls before netif_rx. */
+// @ts-ignore: decorator
+@external("kernel", "eth_type_trans")
+export declare function eth_type_trans(skb: u32, dev: u32): u32;
+
+/** Free a socket buffer (a dropped one). */
+// @ts-ignore: decorator
+@external("kernel", "kfree_skb")
+export declare function kfree_skb(skb: u32): void;
+
+/** Free a socket buffer the driver is done with (a sent one). */
+// @ts-ignore: decorator
+@external("kernel", "dev_kfree_skb")
+export declare function dev_kfree_skb(skb: u32): void;
+
+/** Hand a received frame (after eth_type_trans or skb_set_protocol) to the stack; the buffer is the kernel's from then on. Returns NET_RX_SUCCESS, or NET_RX_DROP when the backlog (netdev_max_backlog, 1000) is full or the buffer has no device. */
+// @ts-ignore: decorator
+@external("kernel", "netif_rx")
+export declare function netif_rx(skb: u32): i32;
 
 /** A printk argument as its 32-bit slot: strings and other references by address. */
 // @ts-ignore: decorator

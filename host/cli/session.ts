@@ -34,6 +34,8 @@ import { echo } from "./echo.js";
 import { execute } from "./execute.js";
 import { hw } from "./hw.js";
 import { insmod } from "./insmod.js";
+import { ip } from "./ip.js";
+import { pingCommand } from "./ping.js";
 import { ln } from "./ln.js";
 import { losetup } from "./losetup.js";
 import { ls } from "./ls.js";
@@ -69,7 +71,7 @@ const help: CliCommand = {
 export const COMMANDS: readonly CliCommand[] = [
   insmod, rmmod, lsmod, modinfo, modprobe, depmod, dmesg,
   ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, chmod, stat, mount, umount, cd, pwd, syscall,
-  dd, blockdev, losetup, sync, stty, hw, trueCommand, falseCommand, exportCommand, help,
+  dd, blockdev, losetup, sync, stty, hw, ip, pingCommand, trueCommand, falseCommand, exportCommand, help,
 ];
 
 /** Where this system keeps its programs: each command is also /bin/NAME, /sbin/NAME..., as busybox's applets are. */

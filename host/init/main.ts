@@ -39,6 +39,7 @@ import { Ptys } from "../drivers/tty/pty.js";
 import { nTty } from "../drivers/tty/n_tty.js";
 import { TtyCore } from "../drivers/tty/tty_io.js";
 import { ModuleTtys } from "../drivers/tty/module_ops.js";
+import { Net } from "../net/core/net_namespace.js";
 import { Vfs } from "../fs/vfs.js";
 import { Tasks } from "../kernel/fork.js";
 import type { Task } from "../kernel/sched.js";
@@ -133,6 +134,8 @@ export class Kernel implements LoaderContext {
   /** The tty core: tty drivers, line disciplines, N_TTY. */
   readonly ttys: TtyCore;
   readonly moduleTtys: ModuleTtys;
+  /** The network stack: net devices (lo built in, drivers as modules), IPv4, sockets. */
+  readonly net: Net;
   /** The terminals shell sessions give their tasks. */
   readonly ptys: Ptys;
   readonly devices: Devices;
@@ -220,7 +223,15 @@ export class Kernel implements LoaderContext {
     };
     this.exec.formats.register(new BinfmtWasm(this.exec, programs));
     this.moduleBinfmts = new ModuleBinfmts(this.exec, guard, (m) => this.warn(m));
-    this.syscalls = new SyscallTable(builtinSyscalls(this.vfs, this.clock, this.exec, this.tasks, () => this.buffers.syncAll()), this.irqs);
+    this.net = new Net({
+      kernfs: this.kernfs, clock: this.clock, vfs: this.vfs, guard, now,
+      raiseSoftirq: (fn) => this.irqs.raiseSoftirq(fn),
+      log: (level, m) => void this.printk(m, level),
+      getOwner: (owner) => tryModuleGet(owner, owner.handle),
+      putOwner: (owner) => moduleRelease(owner),
+    });
+    const syscalls = { ...builtinSyscalls(this.vfs, this.clock, this.exec, this.tasks, () => this.buffers.syncAll()), ...this.net.sockets.syscalls() };
+    this.syscalls = new SyscallTable(syscalls, this.irqs);
     this.moduleFilesystems = new ModuleFilesystems(
       this.vfs.filesystems, guard, this.specialInode(), this.waits.tables, (m) => void this.printk(m, 3),
     );
@@ -361,7 +372,9 @@ export class Kernel implements LoaderContext {
     const block = [...this.moduleBuffers.reclaim(mod), ...this.genhd.reclaim(mod), ...this.backingFiles.reclaim(mod)];
     this.moduleDisks.forget(mod);
     return [
-      ...syscalls, ...block, ...this.moduleTtys.reclaim(mod), ...this.moduleFilesystems.reclaim(mod), ...this.chrdevs.reclaim(mod), ...this.devices.reclaim(mod), ...irqs,
+      ...this.net.reclaim(mod),
+      ...syscalls, ...block, ...this.moduleTtys.reclaim(mod), ...this.moduleFilesystems.reclaim(mod), ...this.chrdevs.reclaim(mod),
+      ...this.devices.reclaim(mod), ...irqs,
       ...reclaimTimers(this.clock, this.timers, mod), ...this.ioports.reclaim(mod), ...this.moduleBinfmts.reclaim(mod),
     ];
   }

@@ -20,6 +20,7 @@ import type { Idr } from "../lib/idr.js";
 import { chrdevSymbols, type CharDevices } from "../fs/char_dev.js";
 import type { ModuleFilesystems } from "../fs/module_ops.js";
 import type { ModuleDisks } from "../block/module_ops.js";
+import type { ModuleNetdevs } from "../net/core/module_ops.js";
 import type { ModuleBuffers } from "../fs/buffer.js";
 import type { BackingFiles } from "../block/backing.js";
 import type { HostfsUser } from "../fs/hostfs/hostfs_user.js";
@@ -49,6 +50,7 @@ export interface KsymContext {
   readonly moduleFilesystems: ModuleFilesystems;
   readonly moduleBinfmts: ModuleBinfmts;
   readonly moduleDisks: ModuleDisks;
+  readonly net: { readonly modules: ModuleNetdevs };
   readonly moduleBuffers: ModuleBuffers;
   readonly backingFiles: BackingFiles;
   readonly hostfs: HostfsUser;
@@ -87,6 +89,7 @@ export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
     ...k.moduleFilesystems.symbols(mod),
     ...k.moduleBinfmts.symbols(mod),
     ...k.moduleDisks.symbols(mod),
+    ...k.net.modules.symbols(mod),
     ...k.moduleBuffers.symbols(mod),
     ...k.backingFiles.symbols(mod),
     ...k.hostfs.symbols(mod),
