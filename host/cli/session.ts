@@ -49,6 +49,7 @@ import { mv } from "./mv.js";
 import { rm } from "./rm.js";
 import { rmdir } from "./rmdir.js";
 import { rmmod } from "./rmmod.js";
+import { slattach } from "./slattach.js";
 import { stat } from "./stat.js";
 import { stty } from "./stty.js";
 import { syscall } from "./syscall.js";
@@ -71,7 +72,7 @@ const help: CliCommand = {
 export const COMMANDS: readonly CliCommand[] = [
   insmod, rmmod, lsmod, modinfo, modprobe, depmod, dmesg,
   ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, chmod, stat, mount, umount, cd, pwd, syscall,
-  dd, blockdev, losetup, sync, stty, hw, ip, pingCommand, trueCommand, falseCommand, exportCommand, help,
+  dd, blockdev, losetup, sync, stty, slattach, hw, ip, pingCommand, trueCommand, falseCommand, exportCommand, help,
 ];
 
 /** Where this system keeps its programs: each command is also /bin/NAME, /sbin/NAME..., as busybox's applets are. */

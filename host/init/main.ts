@@ -191,7 +191,9 @@ export class Kernel implements LoaderContext {
     });
     this.tasks = new Tasks(this.vfs);
     this.clock = new Clock((ns) => this.bus.tick(ns), (fn) => this.irqs.enter(fn));
-    this.ttys = new TtyCore({ chrdevs: this.chrdevs, warn: (m) => this.warn(m), ...owners }, nTty(this.clock));
+    this.ttys = new TtyCore(
+      { chrdevs: this.chrdevs, warn: (m) => this.warn(m), raiseSoftirq: (fn) => this.irqs.raiseSoftirq(fn), ...owners }, nTty(this.clock),
+    );
     this.ptys = new Ptys(this.vfs, this.ttys, now);
     this.irqs = new IrqController({ log: (level, m) => void this.printk(m, level) });
     const blk = {

@@ -70,6 +70,8 @@ const UART_LSR_THRE: u32 = 0x20;
 
 const BASE_BAUD: i32 = 115200;
 const TX_FIFO: i32 = 16;
+/** uart_write_wakeup() once fewer than this many bytes wait to be sent. */
+const WAKEUP_CHARS: i32 = 256;
 const TTY_MAJOR: u32 = 4;
 const TTYS_MINOR: u32 = 64;
 /** The lines this driver may have, and the termios they start with: B9600 | CS8 | CREAD | HUPCL | CLOCAL. */
@@ -149,7 +151,12 @@ class Uart {
     for (let i = 0; i < TX_FIFO && this.tx.count > 0; i++) this.out(this.tx.pop(), UART_TX);
     if (this.tx.count == 0) this.setIer(this.ier & ~UART_IER_THRI);
     else if ((this.ier & UART_IER_THRI) == 0) this.setIer(this.ier | UART_IER_THRI);
-    if (this.port != 0) tty_port_tty_wakeup(this.port);
+  }
+
+  /** serial8250_tx_chars(): more from the ring, and the tty core told once the ring runs low (WAKEUP_CHARS). */
+  transmitted(): void {
+    this.transmit();
+    if (this.port != 0 && this.tx.count < WAKEUP_CHARS) tty_port_tty_wakeup(this.port);
   }
 
   /** serial8250_rx_chars(): what the FIFO holds, to the tty core, a buffer's worth at a time. */
@@ -177,7 +184,7 @@ class Uart {
     if (iir & UART_IIR_NO_INT) return false;
     for (let guard = 0; (iir & UART_IIR_NO_INT) == 0 && guard < 64; guard++) {
       const id = iir & UART_IIR_ID;
-      if (id == UART_IIR_THRI) this.transmit();
+      if (id == UART_IIR_THRI) this.transmitted();
       else if (id == UART_IIR_MSI) this.in(UART_MSR);
       else this.receive();
       iir = this.in(UART_IIR);

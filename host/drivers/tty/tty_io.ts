@@ -74,6 +74,8 @@ export class Tty {
     readonly port: TtyPort,
     termios: Termios,
     ldisc: LdiscOps,
+    /** Run work once the kernel code running now returns (a softirq, as tty_wakeup's work runs in Linux's drivers). */
+    private readonly defer: (fn: () => void) => void,
   ) {
     this.termios = termios;
     this.ldisc = ldisc;
@@ -99,11 +101,18 @@ export class Tty {
     this.ldisc.receiveBuf?.(this, bytes);
   }
 
-  /** tty_wakeup(): writers may go on, and the discipline hears of it. */
+  /**
+   * tty_wakeup(): writers may go on, and the discipline hears of it once the driver's code has returned,
+   * so a discipline that writes from write_wakeup (SLIP) never runs inside its own write.
+   */
   wakeup(): void {
-    this.ldisc.writeWakeup?.(this);
     this.writeWait.wakeUp();
+    this.defer(this.writeWakeup);
   }
+
+  private readonly writeWakeup = (): void => {
+    if (this.port.tty === this) this.ldisc.writeWakeup?.(this);
+  };
 
   /** Wait on a queue: the call restarts when it is woken (or gives EAGAIN for a non-blocking file). */
   wait(file: File, wq: WaitQueue): never {
@@ -119,6 +128,8 @@ export interface TtyContext {
   getOwner(owner: Module | null): boolean;
   putOwner(owner: Module | null): void;
   warn(message: string): void;
+  /** raise_softirq(): fn runs once the kernel code running now returns. */
+  raiseSoftirq(fn: () => void): void;
 }
 
 /** /proc/tty/drivers' first lines, which Linux prints before the first driver whatever is registered. */
@@ -215,7 +226,7 @@ export class TtyCore {
     const driver = port.driver;
     const termios = this.saved.get(port) ?? stdTermios(driver.initCflag);
     termios.line = N_TTY;
-    const tty = new Tty(driver, port.index, port, termios, this.ldiscs.get(N_TTY));
+    const tty = new Tty(driver, port.index, port, termios, this.ldiscs.get(N_TTY), (fn) => this.ctx.raiseSoftirq(fn));
     tty.ldisc.open?.(tty);
     port.tty = tty;
     try {
