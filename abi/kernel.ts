@@ -65,6 +65,12 @@ export const STRUCTS = {
     ["owner", "u32"], ["num", "i32"], ["name", "string"], ["open", FN], ["close", FN], ["read", FN], ["write", FN], ["ioctl", FN],
     ["poll", FN], ["receive_buf", FN], ["write_wakeup", FN],
   ],
+  /**
+   * A running KUnit test case (include/kunit/test.h), made by the kernel for each case and freed after it.
+   * priv: the test's own data (init sets it, the case reads it). last_seen: "file:line" of the latest check
+   * the case made, which the kernel reports when the case crashes.
+   */
+  kunit: [["priv", "usize"], ["last_seen", "string"]],
 } as const satisfies Record<string, StructDef>;
 
 export const KERNEL_SYMBOLS = {
@@ -1266,6 +1272,111 @@ export const KERNEL_SYMBOLS = {
     ret: "i32",
     gpl: false,
     doc: "Hand a received frame (after eth_type_trans or skb_set_protocol) to the stack; the buffer is the kernel's from then on. Returns NET_RX_SUCCESS, or NET_RX_DROP when the backlog (netdev_max_backlog, 1000) is full or the buffer has no device.",
+  },
+  __kunit_test_suite: {
+    kind: "func",
+    params: [["suite", "usize"], ["name", "string"], ["init", FN], ["exit", FN], ["suite_init", FN], ["suite_exit", FN]],
+    ret: "i32",
+    gpl: true,
+    doc: "kunit_test_suites(): register a test suite of this module, to run once the module is live. suite is the module's own object, handed back to suite_init(suite) and suite_exit(suite); init(test) returns 0 or -errno before each case, exit(test) runs after it. Returns the suite's id for __kunit_test_case, or -EINVAL for an empty name or a bad function pointer, -EBUSY once the module is live.",
+  },
+  __kunit_test_case: {
+    kind: "func",
+    params: [["suite", "i32"], ["name", "string"], ["run_case", FN]],
+    ret: "i32",
+    gpl: true,
+    doc: "KUNIT_CASE(): add the case run_case(test) to the suite of that id, after its other cases. 0, or -EINVAL for an unknown suite, an empty name or a bad function pointer, -EBUSY once the module is live.",
+  },
+  __kunit_fail_binary: {
+    kind: "func",
+    params: [["test", "struct kunit"], ["type", "i32"], ["loc", "string"], ["op", "string"], ["left_text", "string"], ["left", "i64"], ["right_text", "string"], ["right", "i64"]],
+    ret: "void",
+    gpl: true,
+    doc: "Report a failed integer comparison (KUNIT_EXPECT_EQ...) made at loc (\"file:line\"): the case fails. type is KUNIT_EXPECTATION or KUNIT_ASSERTION; an assertion then calls __kunit_abort.",
+  },
+  __kunit_fail_binary_ptr: {
+    kind: "func",
+    params: [["test", "struct kunit"], ["type", "i32"], ["loc", "string"], ["op", "string"], ["left_text", "string"], ["left", "usize"], ["right_text", "string"], ["right", "usize"]],
+    ret: "void",
+    gpl: true,
+    doc: "Report a failed pointer comparison (KUNIT_EXPECT_PTR_EQ, KUNIT_EXPECT_NULL...): the case fails.",
+  },
+  __kunit_fail_binary_str: {
+    kind: "func",
+    params: [["test", "struct kunit"], ["type", "i32"], ["loc", "string"], ["op", "string"], ["left_text", "string"], ["left", "string"], ["right_text", "string"], ["right", "string"]],
+    ret: "void",
+    gpl: true,
+    doc: "Report a failed string comparison (KUNIT_EXPECT_STREQ, KUNIT_EXPECT_STRNEQ): the case fails.",
+  },
+  __kunit_fail_unary: {
+    kind: "func",
+    params: [["test", "struct kunit"], ["type", "i32"], ["loc", "string"], ["condition", "string"], ["expected_true", "bool"]],
+    ret: "void",
+    gpl: true,
+    doc: "Report a condition that was not as expected (KUNIT_EXPECT_TRUE, KUNIT_EXPECT_FALSE): the case fails.",
+  },
+  __kunit_fail_ptr_not_err: {
+    kind: "func",
+    params: [["test", "struct kunit"], ["type", "i32"], ["loc", "string"], ["text", "string"], ["value", "usize"]],
+    ret: "void",
+    gpl: true,
+    doc: "Report a pointer that was NULL or an ERR_PTR (KUNIT_EXPECT_NOT_ERR_OR_NULL): the case fails.",
+  },
+  __kunit_fail_mem: {
+    kind: "func",
+    params: [["test", "struct kunit"], ["type", "i32"], ["loc", "string"], ["op", "string"], ["left_text", "string"], ["left", "usize"], ["right_text", "string"], ["right", "usize"], ["size", "usize"]],
+    ret: "void",
+    gpl: true,
+    doc: "Report a failed comparison of size bytes of memory (KUNIT_EXPECT_MEMEQ, KUNIT_EXPECT_MEMNEQ), shown as hex dumps with the differing bytes marked: the case fails.",
+  },
+  __kunit_fail: {
+    kind: "func",
+    params: [["test", "struct kunit"], ["type", "i32"], ["loc", "string"], ["fmt", "string"], ...PRINTK_ARGS],
+    ret: "void",
+    gpl: true,
+    doc: "KUNIT_FAIL(): fail the case with a message formatted as printk formats it.",
+  },
+  __kunit_assert_message: {
+    kind: "func",
+    params: [["test", "struct kunit"], ["fmt", "string"], ...PRINTK_ARGS],
+    ret: "void",
+    gpl: true,
+    doc: "The message of a _MSG check (formatted as printk formats it), printed after the report of the failure that follows at once.",
+  },
+  __kunit_abort: {
+    kind: "func",
+    params: [["test", "struct kunit"]],
+    ret: "void",
+    gpl: true,
+    doc: "End the running case now (a failed assertion, kunit_skip): does not return. Its exit and the freeing of its kunit_kmalloc blocks still run.",
+  },
+  __kunit_mark_skipped: {
+    kind: "func",
+    params: [["test", "struct kunit"], ["fmt", "string"], ...PRINTK_ARGS],
+    ret: "void",
+    gpl: true,
+    doc: "kunit_mark_skipped(): the case is reported as skipped, with this reason (formatted as printk formats it, at most 255 bytes), unless it fails.",
+  },
+  __kunit_printk: {
+    kind: "func",
+    params: [["level", "i32"], ["test", "struct kunit"], ["fmt", "string"], ...PRINTK_ARGS],
+    ret: "void",
+    gpl: true,
+    doc: "kunit_info(), kunit_warn(), kunit_err(): log \"    # CASE: message\" at that level, into the kernel log and the case's debugfs results.",
+  },
+  kunit_kmalloc: {
+    kind: "func",
+    params: [["test", "struct kunit"], ["size", "usize"], ["flags", "u32"]],
+    ret: "usize",
+    gpl: true,
+    doc: "kmalloc() for the running case: the block is freed when the case ends, however it ends. 0 (NULL) as kmalloc fails.",
+  },
+  kunit_kfree: {
+    kind: "func",
+    params: [["test", "struct kunit"], ["ptr", "usize"]],
+    ret: "void",
+    gpl: true,
+    doc: "Free a kunit_kmalloc block before the case ends. NULL is ignored; a block the case did not get from kunit_kmalloc is a WARN.",
   },
 } as const satisfies Record<string, SymbolDef>;
 

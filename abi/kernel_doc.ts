@@ -211,6 +211,16 @@ export const SYMBOL_SECTIONS: readonly { readonly title: string; readonly intro:
       "copy_string_kernel", "bprm_change_interp", "open_exec",
     ],
   },
+  {
+    title: "KUnit",
+    intro:
+      "A test module uses these through the KUnit header (`wasm-lkm/kunit`: KUNIT_CASE, kunit_test_suites, the KUNIT_EXPECT_* and KUNIT_ASSERT_* checks, kunit_info, kunit_skip), which calls the `__kunit_*` symbols for it; see docs/testing.md. A case is a `struct kunit` the kernel makes and frees.",
+    symbols: [
+      "__kunit_test_suite", "__kunit_test_case", "__kunit_fail_binary", "__kunit_fail_binary_ptr", "__kunit_fail_binary_str",
+      "__kunit_fail_unary", "__kunit_fail_ptr_not_err", "__kunit_fail_mem", "__kunit_fail", "__kunit_assert_message", "__kunit_abort",
+      "__kunit_mark_skipped", "__kunit_printk", "kunit_kmalloc", "kunit_kfree",
+    ],
+  },
 ];
 
 const NAME_ARGS = "name, len: the name's UTF-8 bytes in the module's memory, valid for the call";
@@ -611,6 +621,13 @@ export const STRUCT_DOCS: { readonly [S in StructName]: StructDoc<S> } = {
         context: "Interrupt context, usually: it must not wait.",
         empty: "Nothing is called.",
       },
+    },
+  },
+  kunit: {
+    doc: "A running KUnit test case (include/kunit/test.h), made by the kernel for each case and freed after it.",
+    fields: {
+      priv: { value: "The test's own data: the suite's init sets it, the case reads it." },
+      last_seen: { value: "\"file:line\" of the latest check the case made, which the kernel reports when the case crashes." },
     },
   },
 };

@@ -43,6 +43,11 @@ export const MODULE_EXPORTS = {
   newObject: "__new",
   pin: "__pin",
   unpin: "__unpin",
+  /**
+   * The AssemblyScript shadow stack's pointer, exported by modpost: KUnit resets it after a case whose frames
+   * never returned (an abort or a trap), so the next case has the whole stack.
+   */
+  stackPointer: "__stack_pointer",
 } as const;
 
 /** Exports every module has for the runtime's sake; they are not symbols of the module's own. */

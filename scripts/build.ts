@@ -82,11 +82,11 @@ function readSource(path: string, sources: string[]): string | null {
   return text;
 }
 
-/** The in-tree modules: every modules/NAME/NAME.ts. */
+/** The in-tree modules: every modules/NAME/NAME.ts, and the KUnit test modules beside them (modules/NAME/*_test.ts). */
 export function treeModules(): string[] {
   return readdirSync(MODULES_DIR, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(MODULES_DIR, d.name, `${d.name}.ts`)))
-    .map((d) => join(MODULES_DIR, d.name, `${d.name}.ts`))
+    .filter((d) => d.isDirectory())
+    .flatMap((d) => readdirSync(join(MODULES_DIR, d.name)).filter((f) => f === `${d.name}.ts` || f.endsWith("_test.ts")).map((f) => join(MODULES_DIR, d.name, f)))
     .sort();
 }
 

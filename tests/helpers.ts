@@ -2,15 +2,12 @@
 
 import { mkdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect } from "vitest";
-import type { ErrnoName } from "../abi/errno.js";
+import { afterAll, beforeAll } from "vitest";
 import { decodeModinfo, decodeNamedU32, encodeModinfo, encodeNamedU32, SECTION_MODINFO, type ModinfoEntry, type NamedU32 } from "../abi/module.js";
 import { customSections, encodeSections, readSections, type Section } from "../abi/wasm.js";
 import { Session } from "../host/cli/session.js";
 import { Kernel } from "../host/init/main.js";
-import { KernelError } from "../host/kernel/error.js";
 import type { Module } from "../host/module/internal.js";
-import { snapshot } from "../scripts/fuzz/snapshot.js";
 import { compileModule } from "../scripts/build.js";
 import { modpost } from "../scripts/mod/modpost.js";
 import { writeModuleSource } from "../scripts/mod/source.js";
@@ -121,33 +118,7 @@ export function dmesg(k: Kernel): string[] {
   return k.log.read().map((r) => r.text);
 }
 
-/** Run fn, which must fail with a KernelError of that errno name (and message, if given); returns the error. */
-export function expectErrno(fn: () => unknown, code: ErrnoName, message?: string | RegExp): KernelError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, `expected ${code}`).toBeInstanceOf(KernelError);
-  const err = caught as KernelError;
-  expect(err.code).toBe(code);
-  if (typeof message === "string") expect(err.message).toBe(message);
-  else if (message) expect(err.message).toMatch(message);
-  return err;
-}
-
-/**
- * Run fn, which must be refused as expectErrno says, and check that what it was refused leaves exactly
- * as before: a kernel's module state (snapshot()), or whatever `kept` reads (a directory tree, say).
- */
-export function expectRefused(kept: Kernel | (() => unknown), fn: () => unknown, code: ErrnoName, message?: string | RegExp): KernelError {
-  const state = kept instanceof Kernel ? () => snapshot(kept) : kept;
-  const before = state();
-  const err = expectErrno(fn, code, message);
-  expect(state()).toEqual(before);
-  return err;
-}
+export { expectErrno, expectRefused } from "../testing/errno.js";
 
 /** A scratch folder inside the repository (compileModule resolves paths against ROOT), removed by cleanup(). */
 export function scratchDir(tag: string): { dir: string; cleanup: () => void } {

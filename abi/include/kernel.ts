@@ -127,7 +127,7 @@ export const GFP_NOFS: u32 = 0xc40;
 
 export const ERESTARTSYS: i32 = 512;
 
-// open flags, *at() and lseek constants (fcntl.h), file types (stat.h), irq and poll (interrupt.h, poll.h), binfmts.h, net devices (netdevice.h, if_ether.h)
+// open flags, *at() and lseek constants (fcntl.h), file types (stat.h), irq and poll (interrupt.h, poll.h), binfmts.h, net devices (netdevice.h, if_ether.h), kunit
 export const ARPHRD_ETHER: i32 = 1;
 export const ARPHRD_LOOPBACK: i32 = 772;
 export const ARPHRD_NONE: i32 = 65534;
@@ -176,6 +176,9 @@ export const IRQF_TRIGGER_RISING: i32 = 1;
 export const IRQ_HANDLED: i32 = 1;
 export const IRQ_NONE: i32 = 0;
 export const IRQ_WAKE_THREAD: i32 = 2;
+export const KUNIT_ASSERTION: i32 = 0;
+export const KUNIT_EXPECTATION: i32 = 1;
+export const KUNIT_STATUS_COMMENT_SIZE: i32 = 256;
 export const MAXSYMLINKS: i32 = 40;
 export const MAX_ARG_STRINGS: i32 = 2147483647;
 export const MAX_ARG_STRLEN: i32 = 131072;
@@ -722,6 +725,12 @@ export const ZERO_SIZE_PTR: usize = 16;
   poll: usize = 0;
   receive_buf: usize = 0;
   write_wakeup: usize = 0;
+}
+
+// @ts-ignore: decorator
+@unmanaged export class kunit {
+  priv: usize = 0;
+  last_seen: string = "";
 }
 
 /** Log a message. level is LOGLEVEL_DEFAULT (-1) to take it from a KERN_* prefix of fmt. Returns the length logged. */
@@ -1579,9 +1588,84 @@ export declare function dev_kfree_skb(skb: u32): void;
 @external("kernel", "netif_rx")
 export declare function netif_rx(skb: u32): i32;
 
-/** A printk argument as its 32-bit slot: strings and other references by address. */
+/** kunit_test_suites(): register a test suite of this module, to run once the module is live. suite is the module's own object, handed back to suite_init(suite) and suite_exit(suite); init(test) returns 0 or -errno before each case, exit(test) runs after it. Returns the suite's id for __kunit_test_case, or -EINVAL for an empty name or a bad function pointer, -EBUSY once the module is live. (GPL-only) */
 // @ts-ignore: decorator
-@inline function __printk_arg<T>(v: T): u32 {
+@external("kernel", "__kunit_test_suite")
+export declare function __kunit_test_suite(suite: usize, name: string, init: usize, exit: usize, suite_init: usize, suite_exit: usize): i32;
+
+/** KUNIT_CASE(): add the case run_case(test) to the suite of that id, after its other cases. 0, or -EINVAL for an unknown suite, an empty name or a bad function pointer, -EBUSY once the module is live. (GPL-only) */
+// @ts-ignore: decorator
+@external("kernel", "__kunit_test_case")
+export declare function __kunit_test_case(suite: i32, name: string, run_case: usize): i32;
+
+/** Report a failed integer comparison (KUNIT_EXPECT_EQ...) made at loc ("file:line"): the case fails. type is KUNIT_EXPECTATION or KUNIT_ASSERTION; an assertion then calls __kunit_abort. (GPL-only) */
+// @ts-ignore: decorator
+@external("kernel", "__kunit_fail_binary")
+export declare function __kunit_fail_binary(test: kunit, type: i32, loc: string, op: string, left_text: string, left: i64, right_text: string, right: i64): void;
+
+/** Report a failed pointer comparison (KUNIT_EXPECT_PTR_EQ, KUNIT_EXPECT_NULL...): the case fails. (GPL-only) */
+// @ts-ignore: decorator
+@external("kernel", "__kunit_fail_binary_ptr")
+export declare function __kunit_fail_binary_ptr(test: kunit, type: i32, loc: string, op: string, left_text: string, left: usize, right_text: string, right: usize): void;
+
+/** Report a failed string comparison (KUNIT_EXPECT_STREQ, KUNIT_EXPECT_STRNEQ): the case fails. (GPL-only) */
+// @ts-ignore: decorator
+@external("kernel", "__kunit_fail_binary_str")
+export declare function __kunit_fail_binary_str(test: kunit, type: i32, loc: string, op: string, left_text: string, left: string, right_text: string, right: string): void;
+
+/** Report a condition that was not as expected (KUNIT_EXPECT_TRUE, KUNIT_EXPECT_FALSE): the case fails. (GPL-only) */
+// @ts-ignore: decorator
+@external("kernel", "__kunit_fail_unary")
+export declare function __kunit_fail_unary(test: kunit, type: i32, loc: string, condition: string, expected_true: bool): void;
+
+/** Report a pointer that was NULL or an ERR_PTR (KUNIT_EXPECT_NOT_ERR_OR_NULL): the case fails. (GPL-only) */
+// @ts-ignore: decorator
+@external("kernel", "__kunit_fail_ptr_not_err")
+export declare function __kunit_fail_ptr_not_err(test: kunit, type: i32, loc: string, text: string, value: usize): void;
+
+/** Report a failed comparison of size bytes of memory (KUNIT_EXPECT_MEMEQ, KUNIT_EXPECT_MEMNEQ), shown as hex dumps with the differing bytes marked: the case fails. (GPL-only) */
+// @ts-ignore: decorator
+@external("kernel", "__kunit_fail_mem")
+export declare function __kunit_fail_mem(test: kunit, type: i32, loc: string, op: string, left_text: string, left: usize, right_text: string, right: usize, size: usize): void;
+
+/** KUNIT_FAIL(): fail the case with a message formatted as printk formats it. (GPL-only) */
+// @ts-ignore: decorator
+@external("kernel", "__kunit_fail")
+export declare function __kunit_fail(test: kunit, type: i32, loc: string, fmt: string, a0: u32, a1: u32, a2: u32, a3: u32, a4: u32, a5: u32): void;
+
+/** The message of a _MSG check (formatted as printk formats it), printed after the report of the failure that follows at once. (GPL-only) */
+// @ts-ignore: decorator
+@external("kernel", "__kunit_assert_message")
+export declare function __kunit_assert_message(test: kunit, fmt: string, a0: u32, a1: u32, a2: u32, a3: u32, a4: u32, a5: u32): void;
+
+/** End the running case now (a failed assertion, kunit_skip): does not return. Its exit and the freeing of its kunit_kmalloc blocks still run. (GPL-only) */
+// @ts-ignore: decorator
+@external("kernel", "__kunit_abort")
+export declare function __kunit_abort(test: kunit): void;
+
+/** kunit_mark_skipped(): the case is reported as skipped, with this reason (formatted as printk formats it, at most 255 bytes), unless it fails. (GPL-only) */
+// @ts-ignore: decorator
+@external("kernel", "__kunit_mark_skipped")
+export declare function __kunit_mark_skipped(test: kunit, fmt: string, a0: u32, a1: u32, a2: u32, a3: u32, a4: u32, a5: u32): void;
+
+/** kunit_info(), kunit_warn(), kunit_err(): log "    # CASE: message" at that level, into the kernel log and the case's debugfs results. (GPL-only) */
+// @ts-ignore: decorator
+@external("kernel", "__kunit_printk")
+export declare function __kunit_printk(level: i32, test: kunit, fmt: string, a0: u32, a1: u32, a2: u32, a3: u32, a4: u32, a5: u32): void;
+
+/** kmalloc() for the running case: the block is freed when the case ends, however it ends. 0 (NULL) as kmalloc fails. (GPL-only) */
+// @ts-ignore: decorator
+@external("kernel", "kunit_kmalloc")
+export declare function kunit_kmalloc(test: kunit, size: usize, flags: u32): usize;
+
+/** Free a kunit_kmalloc block before the case ends. NULL is ignored; a block the case did not get from kunit_kmalloc is a WARN. (GPL-only) */
+// @ts-ignore: decorator
+@external("kernel", "kunit_kfree")
+export declare function kunit_kfree(test: kunit, ptr: usize): void;
+
+/** A printk argument as its 32-bit slot: strings and other references by address (abi/include/kunit.ts's messages too). */
+// @ts-ignore: decorator
+@inline export function __printk_arg<T>(v: T): u32 {
   if (isReference<T>()) return <u32>changetype<usize>(v);
   if (sizeof<T>() > 4) ERROR("printk: arguments are at most 32 bits wide");
   return <u32>v;

@@ -32,6 +32,7 @@ import { depmod } from "./depmod.js";
 import { dmesg } from "./dmesg.js";
 import { echo } from "./echo.js";
 import { execute } from "./execute.js";
+import { expect, expectFail } from "./expect.js";
 import { hw } from "./hw.js";
 import { insmod } from "./insmod.js";
 import { ip } from "./ip.js";
@@ -72,7 +73,7 @@ const help: CliCommand = {
 export const COMMANDS: readonly CliCommand[] = [
   insmod, rmmod, lsmod, modinfo, modprobe, depmod, dmesg,
   ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, chmod, stat, mount, umount, cd, pwd, syscall,
-  dd, blockdev, losetup, sync, stty, slattach, hw, ip, pingCommand, trueCommand, falseCommand, exportCommand, help,
+  dd, blockdev, losetup, sync, stty, slattach, hw, ip, pingCommand, trueCommand, falseCommand, exportCommand, expect, expectFail, help,
 ];
 
 /** Where this system keeps its programs: each command is also /bin/NAME, /sbin/NAME..., as busybox's applets are. */
@@ -185,6 +186,15 @@ export class Session implements CommandContext {
     this.env.set(name, value);
   }
 
+  subcommand(words: readonly string[], io: Pick<CommandContext, "out" | "err">): CommandSteps {
+    const ctx: CommandContext = {
+      kernel: this.kernel, libc: this.libc, out: io.out, err: io.err, env: this.env,
+      setenv: (name, value) => this.setenv(name, value), system: (line, env) => this.system(line, env),
+      subcommand: (w, io2) => this.subcommand(w, io2),
+    };
+    return this.command(words, ctx);
+  }
+
   /** Run one line to its end, now; returns its exit status. */
   exec(line: string): number {
     return this.drive(this.line(line));
@@ -240,19 +250,19 @@ export class Session implements CommandContext {
   }
 
   /** One command, named `comm` in Oops lines and /proc/PID/comm while it runs, as the program the shell would run. */
-  private *command(words: readonly string[]): CommandSteps {
+  private *command(words: readonly string[], ctx: CommandContext = this): CommandSteps {
     const [name, ...args] = words;
     if (name === undefined) return 0;
     const command = findCommand(name);
     if (!command && !name.includes("/")) {
-      this.err(`wasm-lkm: ${name}: command not found\n`);
+      ctx.err(`wasm-lkm: ${name}: command not found\n`);
       return 127;
     }
     const task = this.libc.task;
     const saved = task.comm;
     task.comm = command?.name ?? basename(name);
     try {
-      const result = command ? command.run(args, this) : execute(this, words);
+      const result = command ? command.run(args, ctx) : execute(ctx, words);
       return typeof result === "number" ? result : yield* result;
     } catch (e) {
       return this.failed(task.comm, e);

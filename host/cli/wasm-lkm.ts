@@ -14,6 +14,8 @@ import { Kernel } from "../init/main.js";
 import { boot } from "./boot.js";
 import { forward, NoKernelError } from "./client.js";
 import { appendInternalError } from "./crashlog.js";
+import { addFstestCommand } from "./fstest.js";
+import { addKunitCommand } from "./kunit.js";
 import { COMMANDS, Session } from "./session.js";
 import { socketPath, SOCKET_ENV } from "./socket.js";
 
@@ -198,6 +200,9 @@ program
       process.exitCode = 1;
     }
   });
+
+addKunitCommand(program, io);
+addFstestCommand(program, io);
 
 program.addHelpText("after", `\nCommands inside run and shell, and as \`wasm-lkm NAME ...\` in the kernel boot started:\n${COMMANDS.map((c) => `  ${c.usage}`).join("\n")}\n`);
 

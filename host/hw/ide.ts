@@ -23,6 +23,8 @@ const ATA_DRQ = 0x08;
 const ATA_ERR = 0x01;
 const ATA_ABORTED = 0x04;
 const ATA_IDNF = 0x10;
+/** GET MEDIA STATUS's error bit: the medium is write-protected (ATA-4's Removable Media Status Notification). */
+const ATA_WP = 0x40;
 const ATA_LBA = 0x40;
 const ATA_DEV1 = 0x10;
 const ATA_NIEN = 0x02;
@@ -34,6 +36,7 @@ const ATA_CMD_WRITE = 0x30;
 const ATA_CMD_WRITE_NORETRY = 0x31;
 const ATA_CMD_VERIFY = 0x40;
 const ATA_CMD_INIT_DEV_PARAMS = 0x91;
+const ATA_CMD_GET_MEDIA_STATUS = 0xda;
 const ATA_CMD_FLUSH = 0xe7;
 const ATA_CMD_ID_ATA = 0xec;
 const ATA_CMD_SET_FEATURES = 0xef;
@@ -250,6 +253,8 @@ export class IdeDisk implements IoDevice {
       case ATA_CMD_VERIFY:
         if (this.startTransfer()) this.complete();
         return;
+      case ATA_CMD_GET_MEDIA_STATUS:
+        return this.readOnly ? this.abort(ATA_WP) : this.complete();
       case ATA_CMD_FLUSH:
       case ATA_CMD_SET_FEATURES:
       case ATA_CMD_INIT_DEV_PARAMS:

@@ -28,6 +28,9 @@ import type { FileOperations, FileSystemType, Inode } from "../fs/fs.js";
 import { initSpecialInode } from "../fs/inode.js";
 import { Kernfs } from "../fs/kernfs.js";
 import { procCmdline, savedCommandLine } from "../fs/proc/cmdline.js";
+import { debugfsFsType, DEBUGFS_MOUNTPOINT } from "../fs/debugfs.js";
+import { Kunit, kunitParams } from "../lib/kunit/executor.js";
+import { parseArgs } from "../module/params.js";
 import { procFsType } from "../fs/proc/root.js";
 import { sysfsFsType } from "../fs/sysfs.js";
 import { ModuleFilesystems } from "../fs/module_ops.js";
@@ -91,7 +94,7 @@ export interface KernelOptions {
    * measure what they cost (the benchmarks): module code that never ends then holds the kernel forever.
    */
   readonly softlockupDetector?: boolean;
-  /** The kernel command line (/proc/cmdline), whose MODULE.PARAM=VALUE and modprobe.blacklist= modprobe applies. */
+  /** The kernel command line (/proc/cmdline), whose MODULE.PARAM=VALUE and modprobe.blacklist= modprobe applies; kunit.enable=0, kunit.filter_glob=GLOB and kunit.action=list are KUnit's. */
   readonly cmdline?: string;
 }
 
@@ -111,6 +114,9 @@ export class Kernel implements LoaderContext {
   /** The soft-lockup detector every module's and program's budget checks call. */
   readonly watchdog: Watchdog;
   readonly kernfs = new Kernfs();
+  /** The tree of the debugfs mount at /sys/kernel/debug. */
+  readonly debugfs = new Kernfs();
+  readonly kunit: Kunit;
   readonly kallsyms = new Kallsyms();
   readonly modules: ModuleLoader;
   readonly limits: LoaderContext["limits"];
@@ -175,6 +181,10 @@ export class Kernel implements LoaderContext {
     this.kernfs.add("/proc/kallsyms", { mode: 0o444, show: () => this.kallsyms.show() });
     this.cmdline = savedCommandLine(opts.cmdline ?? "");
     procCmdline(this.kernfs, this.cmdline);
+    this.kunit = new Kunit({
+      printk: (m, level) => void this.printk(m, level), warn: (m) => this.warn(m), taint: this.taint, debugfs: this.debugfs,
+      tryCall: (mod, fn) => this.modules.tryCall(mod, fn), touchWatchdog: () => this.watchdog.touch(),
+    }, kunitParams(parseArgs(this.cmdline)));
     registerKernelSysctls(this.kernfs, this.taint, this.log.levels, this.watchdog);
     const now = () => timespec(this.realtime());
     const guard = (mod: Module, f: ModuleFn) => this.modules.guard(mod, f);
@@ -272,7 +282,7 @@ export class Kernel implements LoaderContext {
     const special = this.specialInode();
     const types: FileSystemType[] = [
       sysfsFsType(this.kernfs), rootfsFsType(special), procFsType(this.kernfs, { find: (pid) => this.tasks.find(pid), pids: () => this.tasks.pids() }),
-      devtmpfsFsType(special),
+      devtmpfsFsType(special), debugfsFsType(this.debugfs),
     ];
     for (const t of types) this.vfs.filesystems.register(t);
     this.kernfs.add("/proc/filesystems", { mode: 0o444, show: () => this.vfs.filesystems.show() });
@@ -283,8 +293,10 @@ export class Kernel implements LoaderContext {
     this.kernfs.add("/proc/ioports", { mode: 0o444, show: () => this.ioports.show() });
     this.kernfs.add("/proc/tty/drivers", { mode: 0o444, show: () => this.ttys.show() });
     this.kernfs.add("/proc/tty/ldiscs", { mode: 0o444, show: () => this.ttys.ldiscs.show() });
-    for (const dir of ["/sys/module", "/sys/kernel", "/sys/fs", "/sys/block"]) this.kernfs.addDir(dir);
-    prepareNamespace(this.vfs, [["devtmpfs", "devtmpfs", "/dev"], ["proc", "proc", "/proc"], ["sysfs", "sysfs", "/sys"]]);
+    for (const dir of ["/sys/module", "/sys/kernel", "/sys/fs", "/sys/block", DEBUGFS_MOUNTPOINT]) this.kernfs.addDir(dir);
+    prepareNamespace(this.vfs, [
+      ["devtmpfs", "devtmpfs", "/dev"], ["proc", "proc", "/proc"], ["sysfs", "sysfs", "/sys"], ["debugfs", "debugfs", DEBUGFS_MOUNTPOINT],
+    ]);
   }
 
   /** Paths as the kernel itself walks them: from init's root, whatever the calling task's cwd. */
@@ -373,12 +385,17 @@ export class Kernel implements LoaderContext {
     this.waits.reclaim(mod);
     const block = [...this.moduleBuffers.reclaim(mod), ...this.genhd.reclaim(mod), ...this.backingFiles.reclaim(mod)];
     this.moduleDisks.forget(mod);
+    this.kunit.reclaim(mod);
     return [
       ...this.net.reclaim(mod),
       ...syscalls, ...block, ...this.moduleTtys.reclaim(mod), ...this.moduleFilesystems.reclaim(mod), ...this.chrdevs.reclaim(mod),
       ...this.devices.reclaim(mod), ...irqs,
       ...reclaimTimers(this.clock, this.timers, mod), ...this.ioports.reclaim(mod), ...this.moduleBinfmts.reclaim(mod),
     ];
+  }
+
+  moduleLive(mod: Module): void {
+    this.kunit.moduleLive(mod);
   }
 
   callModule<T>(mod: Module, fn: () => T): T {

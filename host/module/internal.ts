@@ -32,6 +32,10 @@ export interface ModuleExports {
   readonly unpin: (ptr: number) => void;
   /** The function table: what a function pointer (fn.index) indexes. */
   readonly table: WebAssembly.Table | undefined;
+  /** The shadow stack's pointer (modules built before modpost exported it have none). */
+  readonly stackPointer: WebAssembly.Global | undefined;
+  /** Every export as the instance has it, for the testing toolkit to call a module's own functions (testing/module.ts). */
+  readonly raw: WebAssembly.Exports;
 }
 
 export interface Module {

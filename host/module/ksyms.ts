@@ -13,6 +13,7 @@ import { vsprintf } from "../lib/vsprintf.js";
 import { dPathSymbols } from "../fs/d_path.js";
 import type { Devices } from "../drivers/base/core.js";
 import { irqSymbols, type IrqController } from "../irq/manage.js";
+import type { Kunit } from "../lib/kunit/executor.js";
 import type { IoPorts } from "../kernel/resource.js";
 import { timerSymbols, type Clock, type KernelTimer } from "../kernel/time/timer.js";
 import type { WaitRegistry } from "../kernel/wait.js";
@@ -62,6 +63,7 @@ export interface KsymContext {
   readonly clock: Clock;
   readonly timers: Idr<KernelTimer>;
   readonly waits: WaitRegistry;
+  readonly kunit: Kunit;
   /** The loader's gate, for calls back into module code. */
   callModule: Gate;
   printk(message: string, level: number): number;
@@ -82,6 +84,7 @@ export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
     if (e instanceof KernelError) k.warn(`${mod.name}: ${sym}: ${e.message} (EFAULT)`);
     return refusal(e);
   };
+  const format = (fmt: number, args: readonly number[]) => printkFormat(k, mod, fmt, args);
   return {
     ...uaccessSymbols(mod),
     ...syscallSymbols(k.syscalls, mod, k.callModule.bind(k)),
@@ -100,11 +103,10 @@ export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
     ...irqSymbols(k.irqs, mod, k.callModule.bind(k)),
     ...timerSymbols(k.clock, k.timers, mod, k.callModule.bind(k)),
     ...k.waits.symbols(mod, (m) => k.warn(m)),
+    ...k.kunit.symbols(mod, format),
     _printk(level, fmt, ...args) {
       try {
-        const format = mod.memory.readString(fmt, PRINTK_FORMAT_MAX);
-        const clamped = (site: string, message: string) => warnOnce(k, `lib/vsprintf.c ${site}`, message);
-        return k.printk(vsprintf(format, args, (p, max) => safeString(mod, p, max), { size: LOG_LINE_MAX, warn: clamped }), level);
+        return k.printk(format(fmt, args), level);
       } catch (e) {
         return efault("printk", e);
       }
@@ -130,6 +132,13 @@ export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
       }
     },
   };
+}
+
+/** vsprintf() of a module's format string and argument slots into one record's room; EFAULT for a bad format pointer. */
+function printkFormat(k: KsymContext, mod: Module, fmt: number, args: readonly number[]): string {
+  const format = mod.memory.readString(fmt, PRINTK_FORMAT_MAX);
+  const clamped = (site: string, message: string) => warnOnce(k, `lib/vsprintf.c ${site}`, message);
+  return vsprintf(format, args, (p, max) => safeString(mod, p, max), { size: LOG_LINE_MAX, warn: clamped });
 }
 
 /** A %s argument's first max characters and its length; null when it is not a string in the module's memory. */

@@ -43,6 +43,8 @@ export interface LoaderContext extends KsymContext {
   readonly limits: { readonly kmallocCap: number; readonly memoryMaxPages: number };
   /** Take back what the module registered and did not unregister (system calls, filesystems...), one line each. */
   reclaimResources(mod: Module): string[];
+  /** The module notifier's MODULE_STATE_LIVE: the module is live and its exports published (KUnit runs its suites). */
+  moduleLive(mod: Module): void;
 }
 
 export interface LoadOptions {
@@ -123,6 +125,7 @@ export class ModuleLoader {
     }
     mod.state = "LIVE";
     this.k.kallsyms.publish(this.exportedSymbols(mod, info));
+    this.k.moduleLive(mod);
     return mod;
   }
 
@@ -219,6 +222,10 @@ export class ModuleLoader {
     if (modinfoGet(info.modinfo, "intree") === undefined) {
       if (!this.k.taint.test("OOT_MODULE")) this.warn(`${mod.name}: loading out-of-tree module taints kernel.`);
       this.taint(mod, "OOT_MODULE");
+    }
+    if (modinfoGet(info.modinfo, "test") !== undefined) {
+      if (!this.k.taint.test("TEST")) this.warn(`${mod.name}: loading test module taints kernel.`);
+      this.taint(mod, "TEST");
     }
     const license = modinfoGet(info.modinfo, "license") ?? "unspecified";
     if (!licenseIsGplCompatible(license)) {
@@ -516,9 +523,45 @@ export class ModuleLoader {
     };
   }
 
+  /**
+   * kunit_try_catch's gate: fn run as call() runs it, but a fault of `mod`'s own code ends only fn. The Oops
+   * (or lockup report) is logged and the fault returned; the module lives on, as a kernel goes on after a
+   * test's kthread dies. A fault in another module's code kills that module, as the gate does. Null when fn
+   * returned; anything else fn throws is thrown on.
+   */
+  tryCall(mod: Module, fn: () => void): Error | null {
+    if (mod.dead) throw new KernelError("ENODEV", `${mod.name}: module is dead`);
+    mod.visited = true;
+    const watchdog = this.k.watchdog;
+    watchdog.enter();
+    try {
+      fn();
+      return null;
+    } catch (e) {
+      if (!isModuleFault(e)) throw e;
+      const { culprit } = this.oops(mod, e);
+      if (culprit !== mod) this.kill(culprit);
+      return e;
+    } finally {
+      watchdog.leave();
+    }
+  }
+
   /** A module fault as the gate handles it: the Oops (or lockup report), the culprit dead, an errno for the caller. */
   private fault(mod: Module, e: unknown): unknown {
     if (!isModuleFault(e)) return e;
+    const { culprit, name, func } = this.oops(mod, e);
+    this.kill(culprit);
+    return oopsError(e, name, func);
+  }
+
+  private kill(mod: Module): void {
+    mod.dead = true;
+    mod.slab.reclaim();
+  }
+
+  /** die() for a fault met entering `mod`: the report logged, the watchdog's period restarted; who faulted, where. */
+  private oops(mod: Module, e: Error): { culprit: Module; name: string; func: string } {
     const k = this.k;
     const ctx = {
       log: (level: number, m: string) => void k.printk(m, level),
@@ -531,10 +574,7 @@ export class ModuleLoader {
     const culprit = die(ctx, e, mod.name);
     k.dieCounter = ctx.dieCounter;
     k.watchdog.touch();
-    const dead = this.find(culprit.module) ?? mod;
-    dead.dead = true;
-    dead.slab.reclaim();
-    return oopsError(e, culprit.module, culprit.func);
+    return { culprit: this.find(culprit.module) ?? mod, name: culprit.module, func: culprit.func };
   }
 
   /** print_modules(): " name(flags)" for every module. */
@@ -601,6 +641,8 @@ function moduleExports(instance: WebAssembly.Instance): ModuleExports {
     pin: fn(MODULE_EXPORTS.pin),
     unpin: fn(MODULE_EXPORTS.unpin),
     table: fn<WebAssembly.Table | undefined>(MODULE_EXPORTS.table),
+    stackPointer: fn<WebAssembly.Global | undefined>(MODULE_EXPORTS.stackPointer),
+    raw: instance.exports,
   };
 }
 

@@ -66,7 +66,7 @@ function parseInteger(val: string, signed: boolean): bigint | "EINVAL" {
 }
 
 /** kstrtobool(): y/Y/t/T/1/e/E and "on" are true; n/N/f/F/0/d/D and "off" false. */
-function parseBool(val: string): boolean | undefined {
+export function parseBool(val: string): boolean | undefined {
   const c = val[0] ?? "";
   if ("yYtT1eE".includes(c) && c !== "") return true;
   if ("nNfF0dD".includes(c) && c !== "") return false;

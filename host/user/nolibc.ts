@@ -195,6 +195,23 @@ export class Libc {
     return this.sys("lseek", String(fd), fd, offset, whence);
   }
 
+  /** poll(2) on (fd, events) pairs: each one's revents, once one is ready or timeout ms have gone by (-1: no limit). */
+  poll(fds: readonly (readonly [fd: number, events: number])[], timeout: number): number[] {
+    return this.scratch((alloc) => {
+      const buf = alloc(Math.max(8 * fds.length, 1));
+      const bytes = this.task.mm.bytes(buf, 8 * fds.length);
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      fds.forEach(([fd, events], i) => {
+        view.setInt32(8 * i, fd, true);
+        view.setUint16(8 * i + 4, events, true);
+        view.setUint16(8 * i + 6, 0, true);
+      });
+      this.sys("poll", "poll", buf, fds.length, timeout);
+      const out = new DataView(this.task.mm.bytes(buf, 8 * fds.length).slice().buffer);
+      return fds.map((_, i) => out.getUint16(8 * i + 6, true));
+    });
+  }
+
   private statCall(name: "stat" | "lstat", path: string): Stat {
     return this.scratch((alloc) => {
       const buf = alloc(STAT_LAYOUT.size);

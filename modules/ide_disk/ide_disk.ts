@@ -1,7 +1,8 @@
 // ide_disk: the legacy IDE disk driver (drivers/ide's ide-probe and ide-disk): the primary channel's
 // master at 0x1f0-0x1f7 and 0x3f6 on IRQ 14, as /dev/hda (block major 3, 64 minors: hda1 ... hda63).
 //
-// The probe polls IDENTIFY DEVICE with interrupts off; after that every transfer is interrupt driven:
+// The probe polls IDENTIFY DEVICE, then GET MEDIA STATUS (a write-protected medium makes the disk
+// read-only, so opens for writing fail with EROFS), with interrupts off; after that every transfer is interrupt driven:
 // queue_rq programs READ SECTORS or WRITE SECTORS (LBA28, at most 256 sectors a command) and the
 // interrupt handler moves a sector per interrupt through the data port with insw/outsw, issuing the next
 // command of a longer request, and ends the request when its last sector is done or the drive says ERR.
@@ -9,8 +10,8 @@
 import {
   add_disk, alloc_disk, blk_mq_end_request, blk_rq_copy_from, blk_rq_copy_to, blk_rq_pos, blk_rq_sectors,
   block_device_operations, del_gendisk, EBUSY, EIO, ENODEV, free_irq, inb, insw, IRQ_HANDLED, IRQ_NONE, outb, outsw,
-  pr_err, pr_info, put_disk, register_blkdev, release_region, request_irq, request_region, rq_data_dir, set_capacity,
-  THIS_MODULE, unregister_blkdev,
+  pr_err, pr_info, pr_notice, put_disk, register_blkdev, release_region, request_irq, request_region, rq_data_dir,
+  set_capacity, set_disk_ro, THIS_MODULE, unregister_blkdev,
 } from "../../abi/include/kernel";
 
 MODULE_LICENSE("GPL");
@@ -41,9 +42,11 @@ const ATA_ERR: u32 = 0x01;
 const ATA_LBA: u32 = 0x40;
 const ATA_NIEN: u32 = 0x02;
 const ATA_IDNF: u32 = 0x10;
+const ATA_WP: u32 = 0x40;
 const ATA_CMD_READ: u32 = 0x20;
 const ATA_CMD_WRITE: u32 = 0x30;
 const ATA_CMD_ID_ATA: u32 = 0xec;
+const ATA_CMD_GET_MEDIA_STATUS: u32 = 0xda;
 const ATA_MAX_SECTORS: u32 = 256;
 const SECTOR_WORDS: u32 = 256;
 const SECTOR_SIZE: u32 = 512;
@@ -168,6 +171,13 @@ function probe(model: Uint8Array): bool {
   return sectors > 0;
 }
 
+/** GET MEDIA STATUS with interrupts off: whether the drive reports its medium write-protected. */
+function writeProtected(): bool {
+  ideOut(ATA_CMD_GET_MEDIA_STATUS, ATA_REG_CMD);
+  const status = waitReady();
+  return status != 0xff && (status & ATA_ERR) != 0 && (ideIn(ATA_REG_ERR) & ATA_WP) != 0;
+}
+
 function trimmed(bytes: Uint8Array): string {
   let n = bytes.length;
   while (n > 0 && (bytes[n - 1] == 0x20 || bytes[n - 1] == 0)) n--;
@@ -208,6 +218,10 @@ export function init_module(): i32 {
   disk = alloc_disk(IDE0_MAJOR, 0, MINORS, "hda", fops);
   set_capacity(disk, sectors);
   pr_info("hda: %u sectors (%u MB)\n", sectors, sectors / 2048);
+  if (writeProtected()) {
+    set_disk_ro(disk, true);
+    pr_notice("hda: Write Protect is on\n");
+  }
   outb(0, IDE_CTL);
   ideIn(ATA_REG_STATUS);
   return add_disk(disk);

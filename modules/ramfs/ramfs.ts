@@ -19,6 +19,7 @@ import {
   new_inode, pr_info, register_filesystem, S_IFDIR, S_IFLNK, S_IFMT, sb_set_ops, set_nlink, super_operations,
   unregister_filesystem,
 } from "../../abi/include/kernel";
+import { Dir } from "./ramfs_dir";
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("wasm-lkm developers");
@@ -34,38 +35,6 @@ const RESERVE: i32 = 64 * 1024;
 const NAME_ROOM: i32 = 4 * NAME_MAX + 256;
 /** What one more (or one fewer) key may cost a map: the map rehashes into arrays twice its size. */
 const PER_KEY: i32 = 128;
-
-/** A name in a directory: its inode, and its readdir position (2 onwards, after "." and ".."). */
-class Entry {
-  constructor(public inode: u32, public offset: i32) {}
-}
-
-class Dir {
-  entries: Map<string, Entry> = new Map<string, Entry>();
-  nextOffset: i32 = 2;
-
-  /** Link a name at a position past every other; a replaced name goes to the end too, as a new one does. */
-  link(name: string, inode: u32): void {
-    this.entries.delete(name);
-    this.entries.set(name, new Entry(inode, this.nextOffset++));
-  }
-
-  has(name: string): bool {
-    return this.entries.has(name);
-  }
-
-  get(name: string): u32 {
-    return this.entries.get(name).inode;
-  }
-
-  delete(name: string): void {
-    this.entries.delete(name);
-  }
-
-  get size(): i32 {
-    return this.entries.size;
-  }
-}
 
 const dirs = new Map<u32, Dir>();
 const parents = new Map<u32, u32>();

@@ -9,6 +9,7 @@ import {
   file_get_private, file_operations, file_pos, file_set_private, iminor, O_ACCMODE, O_WRONLY, pr_info, register_chrdev,
   SEEK_CUR, SEEK_END, SEEK_SET, THIS_MODULE, unregister_chrdev,
 } from "../../abi/include/kernel";
+import { ScullDev } from "./scull_mem";
 
 MODULE_LICENSE("Dual BSD/GPL");
 MODULE_AUTHOR("Alessandro Rubini, Jonathan Corbet (ported to wasm-lkm)");
@@ -41,44 +42,6 @@ const IOC_READ: u32 = 2;
 const INT: u32 = 4;
 const SCULL_IOC_MAXNR: u32 = 14;
 
-class ScullQset {
-  data: Array<Uint8Array | null>;
-  constructor(qset: i32) {
-    this.data = new Array<Uint8Array | null>(qset);
-  }
-}
-
-class ScullDev {
-  qsets: Array<ScullQset> = [];
-  size: i32 = 0;
-  quantum: i32 = scull_quantum;
-  qset: i32 = scull_qset;
-
-  trim(): void {
-    this.qsets = [];
-    this.size = 0;
-    this.quantum = scull_quantum;
-    this.qset = scull_qset;
-  }
-
-  /** scull_follow(): the quantum holding byte pos, made on the way when `create`. */
-  quantumAt(pos: i32, create: bool): Uint8Array | null {
-    const itemsize = this.quantum * this.qset;
-    const item = pos / itemsize;
-    const slot = (pos % itemsize) / this.quantum;
-    while (this.qsets.length <= item) {
-      if (!create) return null;
-      this.qsets.push(new ScullQset(this.qset));
-    }
-    const set = this.qsets[item];
-    if (set.data[slot] == null) {
-      if (!create) return null;
-      set.data[slot] = new Uint8Array(this.quantum);
-    }
-    return set.data[slot];
-  }
-}
-
 const devs = new Array<ScullDev>();
 const fops = new file_operations();
 let major: u32 = 0;
@@ -91,7 +54,7 @@ function scull_open(inode: u32, file: u32): i32 {
   const minor = iminor(inode);
   if (minor < 0 || minor >= devs.length) return -ENODEV;
   file_set_private(file, <u32>minor);
-  if ((file_flags(file) & O_ACCMODE) == O_WRONLY) devs[minor].trim();
+  if ((file_flags(file) & O_ACCMODE) == O_WRONLY) devs[minor].trim(scull_quantum, scull_qset);
   return 0;
 }
 
@@ -185,7 +148,7 @@ export function init_module(): i32 {
   if (got < 0) return got;
   major = scull_major == 0 ? <u32>got : <u32>scull_major;
   for (let i = 0; i < scull_nr_devs; i++) {
-    devs.push(new ScullDev());
+    devs.push(new ScullDev(scull_quantum, scull_qset));
     device_create(major, <u32>i, `scull${i}`);
   }
   pr_info("scull: %d devices on major %u\n", scull_nr_devs, major);

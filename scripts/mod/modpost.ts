@@ -58,9 +58,13 @@ function srcversion(sources: readonly string[]): string {
   return hash.digest("hex").slice(0, 24).toUpperCase();
 }
 
+/** kunit_test_suites()'s MODULE_INFO(test, "Y"): a module with KUnit suites taints the kernel N when loaded. */
+const KUNIT_REGISTER = "__kunit_test_suite";
+
 function modinfo(obj: ModuleObject, depends: string[]): ModinfoEntry[] {
   return [
     ...obj.meta.decls.modinfo,
+    ...(obj.meta.imports.some((i) => i.name === KUNIT_REGISTER) ? ([["test", "Y"]] as const) : []),
     ...(obj.intree ? ([["intree", "Y"]] as const) : []),
     ["name", obj.name],
     ["vermagic", VERMAGIC],

@@ -3,10 +3,12 @@
 
 import type binaryen from "binaryen";
 import type { Parser, Program } from "assemblyscript";
+import { MODULE_EXPORTS } from "../../abi/module.js";
 import { PARAM_TYPES } from "../../abi/moduleparam.js";
 import { crossingErrors, entryPointErrors, foreignImportErrors, foreignImports } from "./checks.js";
 import { ModpostError } from "./error.js";
 import { exportedGlobalType, exportedSymbols, importedSymbols, type SymbolCrc } from "./genksyms.js";
+import { expandKunitMacros } from "./kunit.js";
 import { collectMacros, type ModuleDecls, type ParamDecl } from "./macros.js";
 
 /** Everything modpost needs to know about one compiled module. */
@@ -36,6 +38,7 @@ export class ModpostTransform {
 
   afterParse(parser: Parser): void {
     this.decls = collectMacros(parser);
+    expandKunitMacros(parser);
   }
 
   afterInitialize(program: Program): void {
@@ -54,6 +57,7 @@ export class ModpostTransform {
       ...(foreign.size > 0 ? foreignImportErrors(module, foreign) : []),
     ];
     if (errors.length > 0) throw new ModpostError(errors.join("\n"));
+    exportStackPointer(module);
     const crcs = exportedSymbols(program, module, decls.exports);
     this.meta = {
       decls,
@@ -61,6 +65,13 @@ export class ModpostTransform {
       exports: crcs.map((c, i) => ({ ...c, gpl: decls.exports[i]!.gpl })),
     };
   }
+}
+
+/** The runtime's shadow stack pointer, for the kernel to reset after code whose frames never returned (KUnit). */
+const STACK_POINTER = "~lib/memory/__stack_pointer";
+
+function exportStackPointer(module: binaryen.Module): void {
+  if (module.getGlobal(STACK_POINTER)) module.addGlobalExport(STACK_POINTER, MODULE_EXPORTS.stackPointer);
 }
 
 function paramErrors(program: Program, module: binaryen.Module, { name, type, where }: ParamDecl): string[] {

@@ -431,7 +431,8 @@ describe("mount and umount", () => {
     "rootfs on / type rootfs (rw,relatime)\n" +
     "devtmpfs on /dev type devtmpfs (rw,relatime)\n" +
     "proc on /proc type proc (rw,relatime)\n" +
-    "sysfs on /sys type sysfs (rw,relatime)\n";
+    "sysfs on /sys type sysfs (rw,relatime)\n" +
+    "debugfs on /sys/kernel/debug type debugfs (rw,relatime)\n";
 
   it("lists the mounts as util-linux does, all or of one type", () => {
     const { run } = shell();

@@ -352,7 +352,7 @@ describe("help", () => {
       "insmod", "rmmod", "lsmod", "modinfo", "modprobe", "depmod", "dmesg",
       "ls", "cat", "echo", "mkdir", "rmdir", "rm", "mv", "ln", "mknod", "chmod", "stat", "mount", "umount", "cd", "pwd", "syscall",
       "dd", "blockdev", "losetup", "sync",
-      "hw", "true", "false", "export",
+      "hw", "true", "false", "export", "expect", "expect-fail",
       "help",
     ]);
     for (const c of COMMANDS) expect(out).toContain(`  ${c.usage.padEnd(52)}${c.help}\n`);

@@ -103,14 +103,23 @@ describe("the driver", () => {
     expectRefused(k, () => k.insmod(loadBytes("ide_disk")), "ENODEV");
   });
 
-  it("fails writes to an image attached read-only with EIO, the image untouched", async () => {
+  it("makes an image attached read-only a read-only disk: writes refused with EROFS, the image untouched", async () => {
     await ok(`hw attach ide0 file=${image} ro`);
     await ok("modprobe ide_disk");
+    expect(dmesg(k)).toContain("hda: Write Protect is on");
+    expect(k.read("/sys/block/hda/ro")).toBe("1\n");
     const before = readFileSync(image);
-    await run("echo x > /h");
-    expect((await run("dd if=/h of=/dev/hda bs=512 count=1 conv=fsync")).err).toMatch(/dd: fsync failed for '\/dev\/hda': Input\/output error/);
-    expect(dmesg(k)).toContain("hda: write_intr: error=0x04 { DriveStatusError }");
+    await ok("echo x > /h");
+    expect(await run("dd if=/h of=/dev/hda1 bs=512 count=1")).toMatchObject({ status: 1, err: "dd: failed to open '/dev/hda1': Read-only file system\n" });
+    expect(await ok("dd if=/dev/hda of=/r bs=512 count=1")).toBe("");
     expect(readFileSync(image).equals(before)).toBe(true);
+  });
+
+  it("keeps a writable image's disk writable", async () => {
+    await ok(`hw attach ide0 file=${image}`);
+    await ok("modprobe ide_disk");
+    expect(dmesg(k)).not.toContain("Write Protect");
+    expect(k.read("/sys/block/hda/ro")).toBe("0\n");
   });
 });
 
@@ -122,5 +131,17 @@ describe("hw attach ide0", () => {
     expect(await run(`hw attach ide0 file=${image} size=1M`)).toMatchObject({ status: 1, err: `hw: ${image}: 4096 bytes, shorter than the 1048576 claimed\n` });
     expect(await run("hw attach ide0")).toMatchObject({ status: 1, err: "hw: ide needs file=PATH, the host image\n" });
     expect(k.machine.list()).toEqual([]);
+  });
+
+  // sysfs refuses to open an attribute without a store for writing, even to root (kernfs_fop_open: EACCES).
+  const READ_ONLY_FILE = "/sys/kernel/uevent_seqnum";
+  it.skipIf(!existsSync(READ_ONLY_FILE))("names an image it cannot write, unless attached ro (needs the host's /sys)", async () => {
+    expect(await run(`hw attach ide0 file=${READ_ONLY_FILE}`)).toMatchObject({
+      status: 1, err: `hw: cannot open ${READ_ONLY_FILE}: it is not writable (attach it ro)\n`,
+    });
+    expect(k.machine.list()).toEqual([]);
+    await ok(`hw attach ide0 file=${READ_ONLY_FILE} ro`);
+    expect(k.machine.list()).toHaveLength(1);
+    await ok("hw detach ide0");
   });
 });

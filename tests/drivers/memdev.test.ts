@@ -3,6 +3,7 @@ import { O_RDONLY, O_RDWR, O_WRONLY, SEEK_SET } from "../../abi/fcntl.js";
 import { makedev, S_IFCHR, S_IFMT } from "../../abi/stat.js";
 import { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
+import { chrdevConformance } from "../../testing/index.js";
 import { dmesg, loadBytes } from "../helpers.js";
 
 let k: Kernel;
@@ -76,3 +77,6 @@ describe("memdev", () => {
     expect(k.modules.find("memdev")!.refcnt).toBe(0);
   });
 });
+
+// /dev/null keeps nothing and does not seek: of the toolkit's character device checks, open and release apply.
+chrdevConformance({ module: loadBytes("memdev"), device: "/dev/null" });

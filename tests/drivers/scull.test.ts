@@ -3,6 +3,7 @@ import { O_RDONLY, O_RDWR, O_WRONLY, SEEK_END, SEEK_SET } from "../../abi/fcntl.
 import { SYSCALLS } from "../../abi/syscalls.js";
 import { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
+import { chrdevConformance } from "../../testing/index.js";
 import { loadBytes } from "../helpers.js";
 
 /** LDD3's scull ioctl numbers: _IOC(dir, 'k', nr, size). */
@@ -112,3 +113,6 @@ describe("scull", () => {
     expect(sh.write(w, "0123456789abc")).toBe(10);
   });
 });
+
+// The toolkit's character device checks, as an out-of-tree driver runs them (testing/chrdev.ts).
+chrdevConformance({ module: loadBytes("scull"), device: "/dev/scull0", storage: true, seekable: true, truncatesOnWriteOpen: true });

@@ -105,6 +105,18 @@ describe("WRITE SECTORS", () => {
   });
 });
 
+describe("GET MEDIA STATUS", () => {
+  it("says a read-only image is write-protected (ERR, WP), and a writable one is not", () => {
+    disk.write(7, 0xda, 1);
+    expect(disk.read(7, 1) & 0x01).toBe(0);
+    const ro = new IdeDisk({ base: 0x1f0, ctl: 0x3f6, irq: () => {}, file: image, readOnly: true });
+    ro.write(7, 0xda, 1);
+    expect(ro.read(7, 1) & 0x01).toBe(0x01);
+    expect(ro.read(1, 1)).toBe(0x40);
+    ro.close();
+  });
+});
+
 describe("attaching an image", () => {
   const attach = (file: string, claimedBytes?: number) => () => new IdeDisk({ base: 0x1f0, ctl: 0x3f6, irq: () => {}, file, readOnly: false, claimedBytes });
 

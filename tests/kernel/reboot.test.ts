@@ -19,7 +19,8 @@ export function init_module(): i32 {
 `;
 
 const BOOT_MOUNTS =
-  "rootfs / rootfs rw,relatime 0 0\ndevtmpfs /dev devtmpfs rw,relatime 0 0\nproc /proc proc rw,relatime 0 0\nsysfs /sys sysfs rw,relatime 0 0\n";
+  "rootfs / rootfs rw,relatime 0 0\ndevtmpfs /dev devtmpfs rw,relatime 0 0\nproc /proc proc rw,relatime 0 0\nsysfs /sys sysfs rw,relatime 0 0\n" +
+  "debugfs /sys/kernel/debug debugfs rw,relatime 0 0\n";
 
 const scratch = scratchDir("reboot");
 let permanentUser: Uint8Array;

@@ -30,13 +30,18 @@ describe("docs/kernel-api.md", () => {
     }
   });
 
+  /** usize fields that hold data, not a function's table index. */
+  const DATA_POINTERS = new Set(["kunit.priv"]);
+
   it("documents a function pointer field as an operation and any other field as a value", () => {
     for (const [name, def] of Object.entries(STRUCTS)) {
       const fields = STRUCT_DOCS[name as keyof typeof STRUCTS].fields as Record<string, object>;
       expect(Object.keys(fields).sort(), name).toEqual(def.map(([f]) => f).sort());
       for (const [field, type] of def) {
         const keys = Object.keys(fields[field]!).sort();
-        expect(keys, `${name}.${field}`).toEqual(type === "usize" ? ["context", "does", "empty", "returns", "signature"] : ["value"]);
+        expect(keys, `${name}.${field}`).toEqual(
+          type === "usize" && !DATA_POINTERS.has(`${name}.${field}`) ? ["context", "does", "empty", "returns", "signature"] : ["value"],
+        );
       }
     }
   });

@@ -4,6 +4,7 @@ import { O_CREAT, O_WRONLY } from "../../abi/fcntl.js";
 import { SYSCALLS } from "../../abi/syscalls.js";
 import { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
+import { syscallModuleCheck } from "../../testing/index.js";
 import { dmesg, expectRefused, loadBytes } from "../helpers.js";
 
 const neg = (name: keyof typeof ERRNO) => -ERRNO[name][0];
@@ -210,4 +211,20 @@ describe("a module that forgets to unregister", () => {
     ]);
     expect(sh.getpid()).toBe(sh.task.pid);
   });
+});
+
+// The toolkit's system call module checks (testing/syscall.ts), as an out-of-tree module runs them: each call
+// is one whose result is the same each time it is made in a task.
+const AT_FDCWD = -100;
+syscallModuleCheck({
+  module: loadBytes("sys_hello"), nr: 335, kind: "register",
+  call: (libc) => libc.syscall(335, libc.task.mm.sbrk(100), 100),
+});
+syscallModuleCheck({
+  module: loadBytes("syscall_audit"), nr: SYSCALLS.openat, kind: "override",
+  call: (libc) => libc.syscall(SYSCALLS.openat, AT_FDCWD, "/nonexistent", 0),
+});
+syscallModuleCheck({
+  module: loadBytes("unlink_guard"), nr: SYSCALLS.unlinkat, kind: "override", chains: false,
+  call: (libc) => libc.syscall(SYSCALLS.unlinkat, AT_FDCWD, "/protected/x", 0),
 });
