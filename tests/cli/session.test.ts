@@ -351,8 +351,8 @@ describe("help", () => {
     expect(out.split("\n").filter(Boolean).map((l) => l.trim().split(" ")[0])).toEqual([
       "insmod", "rmmod", "lsmod", "modinfo", "modprobe", "depmod", "dmesg",
       "ls", "cat", "echo", "mkdir", "rmdir", "rm", "mv", "ln", "mknod", "chmod", "stat", "mount", "umount", "cd", "pwd", "syscall",
-      "dd", "blockdev", "losetup", "sync",
-      "hw", "true", "false", "export", "expect", "expect-fail",
+      "dd", "blockdev", "losetup", "sync", "stty", "slattach",
+      "hw", "ip", "ping", "true", "false", "export", "expect", "expect-fail",
       "help",
     ]);
     for (const c of COMMANDS) expect(out).toContain(`  ${c.usage.padEnd(52)}${c.help}\n`);
