@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { O_RDWR } from "../../abi/fcntl.js";
 import { N_SLIP, N_TTY, TIOCGETD, TIOCSETD } from "../../abi/termios.js";
 import type { SerialLine } from "../../host/hw/machine.js";
+import type { Uart16550 } from "../../host/hw/uart16550.js";
 import { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
 import { cliRunner, cliSession, dmesg, loadBytes, type CliResult } from "../helpers.js";
@@ -182,5 +183,32 @@ describe("slattach", () => {
       status: 3, out: "", err: "slattach: tty_open(/dev/ttyS7, RW): No such file or directory\n",
     });
     expect((await run("slattach")).status).toBe(1);
+  });
+});
+
+describe("two kernels over a null-modem cable", () => {
+  /** A kernel whose COM1 is in SLIP as sl0 with addr/24, and its shell. */
+  async function host(addr: string): Promise<{ k: Kernel; run: (line: string) => Promise<CliResult> }> {
+    const kk = new Kernel();
+    const r = cliRunner(kk);
+    kk.machine.attach("uart16550", { port: 0x3f8, irq: 4 });
+    kk.insmod(loadBytes("serial16550"));
+    const holder = kk.spawn("slattach");
+    holder.ioctl(holder.open("/dev/ttyS0", O_RDWR), TIOCSETD, int(N_SLIP));
+    expect((await r(`ip addr add ${addr}/24 dev sl0`)).status).toBe(0);
+    expect((await r("ip link set sl0 up")).status).toBe(0);
+    return { k: kk, run: r };
+  }
+
+  it("ping each other over SLIP, their UARTs joined by a null-modem cable", async () => {
+    const a = await host("10.0.0.1");
+    const b = await host("10.0.0.2");
+    const uart = (kk: Kernel) => kk.machine.find("uart0").device as unknown as Uart16550;
+    uart(a.k).connect(uart(b.k));
+    const there = await a.run("ping -c 2 10.0.0.2");
+    expect(there.out).toMatch(/^PING 10\.0\.0\.2 \(10\.0\.0\.2\) 56\(84\) bytes of data\.\n64 bytes from 10\.0\.0\.2: icmp_seq=1 ttl=64 /);
+    expect(there.out).toContain("2 packets transmitted, 2 received, 0% packet loss");
+    const back = await b.run("ping -c 1 10.0.0.1");
+    expect(back.out).toContain("1 packets transmitted, 1 received, 0% packet loss");
   });
 });
