@@ -207,19 +207,17 @@ function readCanonical(d: NTtyData, count: number): number[] {
 }
 
 /** The deadline a VTIME read waits for, kept across the restarts of one read (restart_block). */
-function readDeadline(tty: Tty, clock: Clock, from: number): number {
+function readDeadline(tty: Tty, from: number): number {
   const task = current();
   const tenths = tty.termios.cc[VTIME]!;
   if (task.restart?.nr !== SYSCALLS.read) task.restart = { nr: SYSCALLS.read, deadline: from + tenths * 100e6 };
   return task.restart.deadline;
 }
 
-/** Sleep on the read queue until woken, or until the deadline's jiffy if there is one. */
-function waitUntil(tty: Tty, file: File, clock: Clock, deadline: number | null): never {
-  if (deadline !== null) {
-    const jiffies = Math.max(1, Math.ceil((deadline - clock.nowNs) / (1e9 / HZ)));
-    clock.once(null, (clock.jiffies + jiffies) >>> 0, () => tty.readWait.wakeUp());
-  }
+/** Sleep on the read queue until woken, or until the deadline's jiffy. */
+function waitUntil(tty: Tty, file: File, clock: Clock, deadline: number): never {
+  const jiffies = Math.max(1, Math.ceil((deadline - clock.nowNs) / (1e9 / HZ)));
+  clock.once(null, (clock.jiffies + jiffies) >>> 0, () => tty.readWait.wakeUp());
   return tty.wait(file, tty.readWait);
 }
 
@@ -231,7 +229,7 @@ function rawReady(tty: Tty, file: File, clock: Clock, count: number): number | n
   const avail = d.buf.length;
   if (avail >= Math.max(1, Math.min(min, count)) || (min === 0 && time === 0) || tty.inputEnded) return Math.min(avail, count);
   if (time === 0 || (min > 0 && avail === 0)) return null;
-  const deadline = readDeadline(tty, clock, min === 0 ? clock.nowNs : d.lastRxNs);
+  const deadline = readDeadline(tty, min === 0 ? clock.nowNs : d.lastRxNs);
   if (clock.nowNs >= deadline) return Math.min(avail, count);
   return waitUntil(tty, file, clock, deadline);
 }
