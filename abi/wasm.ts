@@ -385,6 +385,21 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** A vector as the format writes it: its length, then the items (for binaries assembled by hand). */
+export function encodeVec(items: readonly (readonly number[])[]): number[] {
+  return [...leb128(items.length), ...items.flat()];
+}
+
+/** A section of the given bytes. */
+export function rawSection(id: number, payload: readonly number[]): Section {
+  return { id, payload: new Uint8Array(payload) };
+}
+
+/** An export section's entry for function `index`. */
+export function encodeFuncExport(name: string, index: number): number[] {
+  return [...encodeName(name), 0, ...leb128(index)];
+}
+
 /** A name as the format writes it: its UTF-8 length, then its bytes. */
 export function encodeName(name: string): number[] {
   const bytes = new TextEncoder().encode(name);

@@ -2,7 +2,7 @@
 // reached through kallsyms (EXPORT_SYMBOL), as another module would reach them.
 
 import { Kernel, type KernelOptions } from "../host/init/main.js";
-import type { Timed } from "./measure.js";
+import { paired, type Timed } from "./measure.js";
 import type { BenchContext, Figure } from "./path.js";
 
 /** The figure the targets measure other calls against: a direct call inside one module. */
@@ -17,7 +17,7 @@ export async function benchKernel(ctx: BenchContext, names: readonly string[], o
 
 /** A figure's `paired` ratio, from its timing and the reference loop's, timed alongside it. */
 export function pairedWithReference(timed: Timed, reference: Timed): Figure["paired"] {
-  return { id: REFERENCE.id, ratio: timed.stats.median / reference.stats.median };
+  return paired(REFERENCE.id, timed, reference);
 }
 
 /** A function symbol a loaded module exports; throws if no module does. */

@@ -1,6 +1,7 @@
 // Timing of call loops: sized to a run length, a warm-up run, then the spread over several timed runs.
 
-import type { BenchContext, Stats } from "./path.js";
+import type { BenchContext, Paired, Stats } from "./path.js";
+import { isWasmFunction, optimise, type Tier } from "./v8.js";
 
 /** What timing needs of a run's context. */
 export type TimingContext = Pick<BenchContext, "runs" | "runMs">;
@@ -12,18 +13,27 @@ export interface Timed {
   readonly stats: Stats;
   readonly runs: number;
   readonly iterations: number;
+  /** The tier of the wasm code the loop runs, after its warm-up and after asking V8 to optimise it. */
+  readonly tier?: { readonly before: Tier; readonly after: Tier };
 }
 
+/** The spread of samples: least, 10th percentile, middle, 90th percentile and greatest (nearest rank). */
 export function stats(samples: readonly number[]): Stats {
   if (samples.length === 0) throw new Error("stats: no samples");
   const sorted = [...samples].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { min: sorted[0]!, median, max: sorted[sorted.length - 1]! };
+  const rank = (p: number) => sorted[Math.round(p * (sorted.length - 1))]!;
+  return { min: sorted[0]!, p10: rank(0.1), median, p90: rank(0.9), max: sorted[sorted.length - 1]! };
+}
+
+/** A figure's spread over the one timed alongside it (named `id`): the ratios of their medians and 10th percentiles. */
+export function paired(id: string, timed: Pick<Timed, "stats">, other: Pick<Timed, "stats">): Paired {
+  return { id, ratio: timed.stats.median / other.stats.median, p10: timed.stats.p10 / other.stats.p10 };
 }
 
 /** The process's CPU time in milliseconds. */
-function cpuMs(): number {
+export function cpuMs(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
 }
@@ -51,6 +61,8 @@ async function calibrate(loop: Loop, ms: number, start: number): Promise<number>
 export interface LoopOptions {
   /** The iteration count calibration starts from (small for slow calls). */
   readonly start?: number;
+  /** The wasm function a loop runs, where the loop is a JS function calling it (the loop itself when it is one). */
+  readonly code?: Readonly<Record<string, (...args: never[]) => unknown>>;
 }
 
 /**
@@ -73,15 +85,21 @@ export async function perCallEach<K extends string>(
   const keys = Object.keys(loops) as K[];
   const n = {} as Record<K, number>;
   const samples = {} as Record<K, number[]>;
+  const tiers: Partial<Record<K, Timed["tier"]>> = {};
   for (const key of keys) {
     n[key] = await calibrate(loops[key], ctx.runMs, opts.start ?? 1000);
     await loops[key](n[key]);
     samples[key] = [];
+    const code = opts.code?.[key] ?? loops[key];
+    if (isWasmFunction(code)) tiers[key] = optimise(code);
   }
   for (let r = 0; r < ctx.runs; r++) {
     for (const key of keys) samples[key].push(((await timeMs(loops[key], n[key])) * 1e6) / n[key]);
   }
   const out = {} as Record<K, Timed>;
-  for (const key of keys) out[key] = { stats: stats(samples[key]), runs: ctx.runs, iterations: n[key] };
+  for (const key of keys) {
+    const tier = tiers[key];
+    out[key] = { stats: stats(samples[key]), runs: ctx.runs, iterations: n[key], ...(tier ? { tier } : {}) };
+  }
   return out;
 }

@@ -2,11 +2,14 @@
 
 import { join } from "node:path";
 import { ROOT } from "../scripts/paths.js";
+import type { Tier } from "./v8.js";
 
 /** The spread of one figure over its runs. */
 export interface Stats {
   readonly min: number;
+  readonly p10: number;
   readonly median: number;
+  readonly p90: number;
   readonly max: number;
 }
 
@@ -37,8 +40,19 @@ export interface Figure {
    * This figure's median over that of another figure's loop timed alongside it (runs alternating), for
    * the targets: a ratio of two figures timed seconds apart carries whatever the machine did in between.
    */
-  readonly paired?: { readonly id: string; readonly ratio: number };
+  readonly paired?: Paired;
+  /** The tier of the wasm code the loop ran (bench/v8.ts): "turbofan" after, or the figure is not of optimised code. */
+  readonly tier?: { readonly before: Tier; readonly after: Tier };
   readonly note?: string;
+  /** The 1-minute load average when the figure's path finished (other work on the machine shows in the spread). */
+  readonly load?: number;
+}
+
+/** A figure over another timed alongside it: the ratio of their medians, and of their 10th percentiles. */
+export interface Paired {
+  readonly id: string;
+  readonly ratio: number;
+  readonly p10: number;
 }
 
 /** Proof that the emitted code of a loop still makes the call it claims to measure. */

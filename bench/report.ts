@@ -1,6 +1,6 @@
 // The terminal report: the figures' table, the call-kept checks, skips, findings and the targets.
 
-import type { BenchResults, ReportedFigure } from "./run.js";
+import type { BenchResults, ReferenceCheck, ReportedFigure } from "./run.js";
 import type { Stats } from "./path.js";
 import type { TargetResult } from "./targets.js";
 
@@ -38,6 +38,20 @@ function runLine(r: BenchResults): string {
     `Node ${r.node}, V8 ${r.v8}; ${r.date}${r.quick ? " (quick)" : ""}`;
 }
 
+function tierLines(r: BenchResults): string[] {
+  return r.figures.filter((f) => f.tier || f.call?.loop === "wasm").map((f) => {
+    if (!f.tier) return `  · ${f.id}: not checked (the loop runs inside the peer's runtime, out of reach)`;
+    const { before, after } = f.tier;
+    const how = before === after ? after : `${after} once V8 was asked to tier it up (was ${before})`;
+    return `  ${after === "turbofan" ? "✓" : "✗"} ${f.id}: ${how}`;
+  });
+}
+
+function referenceLine(c: ReferenceCheck): string {
+  const what = `intra.direct's p10 ${fmt(c.direct.p10)} ns against its empty loop's p90 ${fmt(c.empty.p90)} ns`;
+  return c.kept ? `✓ the reference call is kept: ${what}` : `✗ the reference call is gone (inlined?): ${what}; the run is void`;
+}
+
 export function reportLines(r: BenchResults): string[] {
   const out = [
     `wasm-lkm bench: ${runLine(r)}`,
@@ -49,6 +63,8 @@ export function reportLines(r: BenchResults): string[] {
     "call kept (the loop's emitted code still makes the call):",
     ...r.checks.map((c) => `  ${c.kept ? "✓" : "✗"} ${c.id}: ${c.where} loops over ${c.instruction}`),
   ];
+  out.push("", "optimised (the code each timed wasm loop ran, after its warm-up):", ...tierLines(r));
+  if (r.reference) out.push("", referenceLine(r.reference));
   if (r.skips.length) out.push("", "skipped:", ...r.skips.map((s) => `  ${s.id}: ${s.reason}`));
   if (r.findings.length) out.push("", "found:", ...r.findings.map((f) => `  ${f.label}: ${f.value}`));
   out.push("", "targets:", ...r.targets.map((t) => `  ${targetLine(t)}`));

@@ -1,5 +1,5 @@
-// npm run bench: every registered path in one run; the table on the terminal, bench/results/latest.json
-// and the chart bench/results/calls.svg.
+// npm run bench: every registered path in one run; the table on the terminal, and the machine's results,
+// bench/results/<cpu>-node<major>.json, and chart, <cpu>-node<major>.svg.
 //
 //   node dist/bench/run.js [--quick] [--only PATH[,PATH...]]
 //
@@ -27,6 +27,8 @@ import { vfs } from "./paths/vfs.js";
 import { watchdog } from "./paths/watchdog.js";
 import { markdownLines, reportLines } from "./report.js";
 import { evaluateTargets, type TargetResult } from "./targets.js";
+import { REFERENCE } from "./lkm.js";
+import { V8_FLAGS } from "./v8.js";
 import { checkLoops } from "./wat.js";
 
 export const PATHS: readonly BenchPath[] = [native, js, intra, kernel, module, watchdog, vfs, block, extism, jco, load, scale];
@@ -48,6 +50,17 @@ export interface ReportedFigure extends Figure {
   readonly net?: Stats;
 }
 
+/**
+ * Whether the reference loop still calls: its 10th percentile above its empty loop's 90th. On a V8 that
+ * inlined bench_callee (≥ 13.6 without --no-wasm-inlining) intra.direct becomes the empty loop, every ratio
+ * to it reads 9–30× while the emitted code (read before V8 compiles it) still shows the call.
+ */
+export interface ReferenceCheck {
+  readonly kept: boolean;
+  readonly direct: Stats;
+  readonly empty: Stats;
+}
+
 export interface BenchResults {
   readonly machine: {
     readonly cpu: string;
@@ -59,13 +72,23 @@ export interface BenchResults {
   };
   readonly node: string;
   readonly v8: string;
+  /** The V8 flags the run set (bench/v8.ts). */
+  readonly v8Flags: readonly string[];
   readonly date: string;
   readonly quick: boolean;
   readonly figures: ReportedFigure[];
   readonly checks: CallCheck[];
+  /** null when the intra path was not run. */
+  readonly reference: ReferenceCheck | null;
   readonly skips: Skip[];
   readonly findings: Finding[];
   readonly targets: TargetResult[];
+}
+
+function referenceCheck(figures: readonly Figure[]): ReferenceCheck | null {
+  const direct = figures.find((f) => f.id === REFERENCE.id)?.stats;
+  const empty = figures.find((f) => f.id === EMPTY_LOOPS.wasm)?.stats;
+  return direct && empty ? { kept: direct.p10 > empty.p90, direct, empty } : null;
 }
 
 function machine(): BenchResults["machine"] {
@@ -84,7 +107,8 @@ function withNet(figures: readonly Figure[]): ReportedFigure[] {
   return figures.map((f) => {
     const empty = f.call?.loop ? medians.get(EMPTY_LOOPS[f.call.loop]) : undefined;
     if (empty === undefined) return f;
-    return { ...f, net: { min: f.stats.min - empty, median: f.stats.median - empty, max: f.stats.max - empty } };
+    const s = f.stats;
+    return { ...f, net: { min: s.min - empty, p10: s.p10 - empty, median: s.median - empty, p90: s.p90 - empty, max: s.max - empty } };
   });
 }
 
@@ -122,7 +146,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
     for (const path of PATHS.filter((p) => !opts.only || opts.only.includes(p.name))) {
       log(`  BENCH   ${path.name}`);
       const r = await path.run(ctx);
-      figures.push(...(r.figures ?? []));
+      const load = loadavg()[0]!;
+      figures.push(...(r.figures ?? []).map((f) => ({ ...f, load })));
       checks.push(...(r.checks ?? []));
       loops.push(...(r.loops ?? []));
       skips.push(...(r.skips ?? []));
@@ -134,27 +159,37 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
   }
   const reported = withNet(figures);
   return {
-    machine: host, node: process.version, v8: process.versions.v8, date, quick,
-    figures: reported, checks, skips, findings, targets: evaluateTargets(reported),
+    machine: host, node: process.version, v8: process.versions.v8, v8Flags: V8_FLAGS, date, quick,
+    figures: reported, checks, reference: referenceCheck(figures), skips, findings, targets: evaluateTargets(reported),
   };
 }
 
 const README = join(ROOT, "bench", "README.md");
 const LATEST = /(<!-- latest:begin -->\n)[\s\S]*?(<!-- latest:end -->)/;
 
-/** Rewrite the latest figures' block of bench/README.md, so what it quotes is what latest.json holds. */
+/** Rewrite the latest figures' block of bench/README.md, so what it quotes is what the run's results file holds. */
 export function updateReadme(r: BenchResults, path: string = README): void {
   const text = readFileSync(path, "utf8");
   if (!LATEST.test(text)) throw new Error(`${path}: no <!-- latest:begin --> … <!-- latest:end --> block`);
   writeFileSync(path, text.replace(LATEST, (_m, begin: string, end: string) => `${begin}${markdownLines(r).join("\n")}\n${end}`));
 }
 
-/** Write latest.json and calls.svg into dir. */
+/**
+ * The machine's name for its results: the CPU model and Node's major version ("intel-xeon-processor-node20"),
+ * so a run elsewhere adds its own file instead of overwriting another machine's.
+ */
+export function resultsName(r: Pick<BenchResults, "machine" | "node">): string {
+  const cpu = r.machine.cpu.toLowerCase().replace(/\((r|tm)\)/g, "").replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  return `${cpu}-node${/^v(\d+)/.exec(r.node)?.[1] ?? "x"}`;
+}
+
+/** Write the run's NAME.json and NAME.svg (the chart) into dir, NAME being resultsName(r). */
 export function writeResults(r: BenchResults, dir: string = RESULTS_DIR): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "latest.json"), `${JSON.stringify(r, null, 2)}\n`);
+  const name = resultsName(r);
+  writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(r, null, 2)}\n`);
   const chart = callChart(r.figures, `wasm-lkm call paths — ${r.machine.cpu}, Node ${r.node}, ${r.date.slice(0, 10)}`);
-  if (chart) writeFileSync(join(dir, "calls.svg"), chart);
+  if (chart) writeFileSync(join(dir, `${name}.svg`), chart);
 }
 
 function parseArgs(argv: readonly string[]): BenchOptions {
@@ -166,6 +201,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const opts = parseArgs(process.argv.slice(2));
   const results = await runBench({ ...opts, log: (line) => console.error(line) });
   console.log(reportLines(results).join("\n"));
+  // A reference that no longer calls makes every ratio meaningless: nothing of this run is written.
+  if (results.reference && !results.reference.kept) process.exit(1);
   if (!opts.quick && !opts.only) {
     writeResults(results);
     updateReadme(results);

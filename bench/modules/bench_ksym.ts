@@ -1,6 +1,6 @@
 // bench_ksym: loops of calls from a module into the base kernel, bound as the loader binds kernel symbols.
 
-import { GFP_KERNEL, kfree, kmalloc, module_put, pr_info } from "../../abi/include/kernel";
+import { get_jiffies, GFP_KERNEL, kfree, kmalloc, module_put, pr_info } from "../../abi/include/kernel";
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Loops of base-kernel symbol calls, for npm run bench");
@@ -11,6 +11,14 @@ export function bench_ksym_trivial(n: i32): i32 {
   return n;
 }
 EXPORT_SYMBOL(bench_ksym_trivial);
+
+/** get_jiffies() is the kernel core's wasm function (host/kernel/core.ts): a call between instances. */
+export function bench_ksym_jiffies(n: i32): i32 {
+  let acc: u32 = 0;
+  for (let i = 0; i < n; i++) acc += get_jiffies();
+  return <i32>acc;
+}
+EXPORT_SYMBOL(bench_ksym_jiffies);
 
 export function bench_ksym_printk(n: i32): i32 {
   for (let i = 0; i < n; i++) pr_info("bench\n");

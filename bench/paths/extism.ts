@@ -1,11 +1,16 @@
 // The Extism peer: a plugin built from bench/guests/extism_plugin.ts with @extism/as-pdk, run in-process
-// (no WASI, no worker); a host-function call from inside the plugin, and a whole plugin.call.
+// (no WASI, no worker); a host-function call from inside the plugin, timed alongside a kernel symbol's call
+// (module_put(NULL)) so the two wasm-to-JS calls are compared in one run; what Extism's way of binding a host
+// function (`fn.bind(null, ctx)`) costs, against the same call to a plain function, in V8's floor loop
+// (bench/floor.ts); and a whole plugin.call.
 
 import createPlugin from "@extism/extism";
 import { main as asc } from "assemblyscript/asc";
 import { join } from "node:path";
 import { ROOT } from "../../scripts/paths.js";
-import { perCall } from "../measure.js";
+import { FLOOR_CALLER, floorLoop } from "../floor.js";
+import { benchKernel, symbolFn } from "../lkm.js";
+import { paired, perCall, perCallEach } from "../measure.js";
 import type { BenchPath, Figure } from "../path.js";
 
 const GUESTS = join("bench", "guests");
@@ -36,16 +41,49 @@ export const extism: BenchPath = {
       { wasm: [{ data: binary }] },
       { useWasi: false, runInWorker: false, functions: { "extism:host/user": { bench_add_one: (_ctx: unknown, x: number) => x + 1 } } },
     );
-    const host = await perCall(ctx, (n) => plugin.call("bench_host", String(n)));
+    const k = await benchKernel(ctx, ["bench_ksym"]);
+    const hostFn = (_ctx: unknown, x: number) => x + 1;
+    const timed = await perCallEach(ctx, {
+      host: (n: number) => plugin.call("bench_host", String(n)),
+      kernel: symbolFn<(n: number) => number>(k, "bench_ksym_trivial"),
+      bound: floorLoop(hostFn.bind(null, {})),
+      plain: floorLoop((x: number) => x + 1),
+    });
     const call = await perCall(ctx, async (n) => {
       for (let i = 0; i < n; i++) await plugin.call("bench_noop", "");
     }, { start: 10 });
+    const peer = { family: "peer", loop: "wasm" } as const;
     const figures: Figure[] = [
-      { id: "extism.host_fn", label: "Extism plugin → host function (i32)", unit: "ns", call: { family: "peer", loop: "wasm" }, ...host },
+      { id: "extism.host_fn", label: "Extism plugin → host function (i32)", unit: "ns", call: peer, ...timed.host },
+      {
+        id: "extism.kernel_trivial",
+        label: "module → kernel: module_put(NULL), timed beside Extism",
+        unit: "ns",
+        call: { family: "wasm-lkm", loop: "wasm" },
+        paired: paired("extism.host_fn", timed.kernel, timed.host),
+        ...timed.kernel,
+      },
+      {
+        id: "extism.bind",
+        label: "wasm → JS import bound as Extism binds it (fn.bind(null, ctx))",
+        unit: "ns",
+        call: { family: "baseline", loop: "wasm" },
+        paired: paired("extism.plain", timed.bound, timed.plain),
+        ...timed.bound,
+      },
+      { id: "extism.plain", label: "wasm → JS import, a plain function of x", unit: "ns", call: { family: "baseline", loop: "wasm" }, ...timed.plain },
       // The loop is here in JS: each iteration is a whole call into the plugin, nothing a compiler could drop.
       { id: "extism.call", label: "Extism plugin.call (host → plugin, empty)", unit: "ns", call: { family: "peer" }, ...call },
     ];
     await plugin.close();
-    return { figures, loops: [{ id: "extism.host_fn", binary, func: "bench_host", instruction: "call bench_add_one" }] };
+    const ksym = await ctx.benchModule("bench_ksym");
+    return {
+      figures,
+      loops: [
+        { id: "extism.host_fn", binary, func: "bench_host", instruction: "call bench_add_one" },
+        { id: "extism.kernel_trivial", binary: ksym, func: "bench_ksym_trivial", instruction: "call module_put" },
+        ...["extism.bind", "extism.plain"].map((id) => ({ id, binary: FLOOR_CALLER, func: "loop", instruction: "call f" })),
+      ],
+    };
   },
 };

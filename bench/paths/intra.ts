@@ -16,7 +16,7 @@ export const intra: BenchPath = {
       empty: symbolFn<Loop>(k, "bench_intra_empty"),
       direct: symbolFn<Loop>(k, REFERENCE.loop),
       indirect: (n: number) => indirect(n, callee),
-    });
+    }, { code: { indirect } });
     const call = { family: "wasm-lkm", loop: "wasm" } as const;
     const binary = await ctx.benchModule("bench_intra");
     return {

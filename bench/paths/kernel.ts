@@ -1,4 +1,5 @@
-// Module to kernel: base-kernel symbols called from a module, bound as the loader binds them (JS functions).
+// Module to kernel: base-kernel symbols called from a module, bound as the loader binds them (JS functions,
+// and the kernel core's wasm functions for the symbols it holds).
 
 import { benchKernel, pairedWithReference, REFERENCE, symbolFn } from "../lkm.js";
 import { perCallEach } from "../measure.js";
@@ -9,6 +10,7 @@ type Loop = (n: number) => number;
 /** Each loop, the kernel symbol it calls and what the row says. */
 const LOOPS = [
   { id: "kernel.trivial", fn: "bench_ksym_trivial", sym: "module_put", label: "module → kernel: module_put(NULL)" },
+  { id: "kernel.jiffies", fn: "bench_ksym_jiffies", sym: "get_jiffies", label: "module → kernel core (wasm): get_jiffies()" },
   { id: "kernel.printk", fn: "bench_ksym_printk", sym: "_printk", label: 'module → kernel: printk("bench\\n")' },
   { id: "kernel.kmalloc", fn: "bench_ksym_kmalloc", sym: "kmalloc", label: "module → kernel: kmalloc(64) + kfree" },
 ] as const;

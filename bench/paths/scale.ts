@@ -1,5 +1,6 @@
-// Scale: 1,000 modules exporting 30,000 symbols in all (about what a real kernel exports), and the
-// number of live modules at which loading breaks, found in a child process.
+// Scale: 5,000 modules exporting 150,000 symbols in all, each load timed; one more insmod into that kernel
+// set against one into a kernel holding 500 (linear loading keeps them equal); and the number of live
+// modules at which loading breaks, found in a child process.
 //
 // One AssemblyScript template is compiled once; each copy gets its own module name and symbol names by
 // rewriting the binary (exports, .modinfo, __ksymtab, the name section), so its bytes are unique and V8
@@ -14,14 +15,18 @@ import { encodeSections, readSections, renameExports, setModuleName, type Sectio
 import { Kernel } from "../../host/init/main.js";
 import { compileModule, ROOT } from "../../scripts/build.js";
 import { modpost } from "../../scripts/mod/modpost.js";
-import { perCall, type Timed, type TimingContext } from "../measure.js";
+import { cpuMs, paired, perCall, stats, type Timed, type TimingContext } from "../measure.js";
 import { childScript, type BenchContext, type BenchPath, type Figure, type Finding } from "../path.js";
 
 const SELF = fileURLToPath(import.meta.url);
 const CHILD = childScript("scale");
 const TEMPLATE = "bench_scale";
 const SYMBOLS_PER_MODULE = 30;
-const MODULES = 1000;
+const MODULES = 5000;
+/** The kernel that insmod into is set against the one holding MODULES: it holds EARLY modules. */
+const EARLY = 500;
+/** Fresh modules loaded (then removed) into each of the two kernels, alternately. */
+const PROBES = 100;
 /** The breaking-point search stops here if nothing breaks first. */
 const LIMIT_CAP = { modules: 20_000, seconds: 60 };
 
@@ -82,7 +87,14 @@ function vmSize(): number | null {
 /** What loading MODULES copies in a fresh process measured. */
 interface ManyReport {
   readonly symbols: number;
-  readonly seconds: number;
+  /** Each load's wall time, in milliseconds, in load order. */
+  readonly loadMs: readonly number[];
+  /**
+   * The CPU time (all the process's threads, V8's compile workers included), in milliseconds, of each
+   * probe's insmod into the kernel holding EARLY modules and into the one holding MODULES, alternating.
+   */
+  readonly probeEarlyMs: readonly number[];
+  readonly probeLateMs: readonly number[];
   readonly rssKiB: number;
   readonly vmGiB: number | null;
   readonly lookup: Timed;
@@ -91,14 +103,18 @@ interface ManyReport {
 /** In a child (a fresh process, so no other path's garbage is collected into the RSS figure): load them all. */
 async function loadMany(template: Uint8Array, timing: TimingContext): Promise<ManyReport> {
   const copies = Array.from({ length: MODULES }, (_, i) => cloneModule(template, i));
-  const k = new Kernel();
+  const k = new Kernel({ maxModules: MODULES + 1 });
   const rss0 = process.memoryUsage().rss;
   const vm0 = vmSize();
-  const t0 = performance.now();
-  for (const bytes of copies) k.insmod(bytes);
-  const seconds = (performance.now() - t0) / 1000;
+  const loadMs: number[] = [];
+  for (const bytes of copies) {
+    const t0 = performance.now();
+    k.insmod(bytes);
+    loadMs.push(performance.now() - t0);
+  }
   const rss1 = process.memoryUsage().rss;
   const vm1 = vmSize();
+  const probes = probeLoads(template, k, copies.slice(0, EARLY));
   const names = k.modules.list().flatMap((m) => [...m.syms.keys()]);
   // A stride through the names, so lookups do not walk the table in the order it was filled.
   const lookup = await perCall(timing, (n) => {
@@ -107,15 +123,59 @@ async function loadMany(template: Uint8Array, timing: TimingContext): Promise<Ma
     return found;
   });
   const vmGiB = vm0 === null || vm1 === null ? null : (vm1 - vm0) / MODULES / 2 ** 30;
-  return { symbols: names.length, seconds, rssKiB: (rss1 - rss0) / MODULES / 1024, vmGiB, lookup };
+  return { symbols: names.length, loadMs, ...probes, rssKiB: (rss1 - rss0) / MODULES / 1024, vmGiB, lookup };
+}
+
+/**
+ * What one more insmod costs in `late` (holding MODULES) and in a kernel holding the first EARLY copies: fresh
+ * modules (each compiled afresh) loaded into each in turn, which goes first alternating, each removed again
+ * so the counts stay put. Timed in the same seconds, a burst of other work falls on both.
+ */
+function probeLoads(template: Uint8Array, late: Kernel, earlyCopies: readonly Uint8Array[]): Pick<ManyReport, "probeEarlyMs" | "probeLateMs"> {
+  const early = new Kernel({ maxModules: EARLY + 1 });
+  for (const bytes of earlyCopies) early.insmod(bytes);
+  const time = (k: Kernel, bytes: Uint8Array): number => {
+    const c0 = cpuMs();
+    const name = k.insmod(bytes).name;
+    const ms = cpuMs() - c0;
+    k.rmmod(name);
+    return ms;
+  };
+  const probeEarlyMs: number[] = [];
+  const probeLateMs: number[] = [];
+  for (let i = 0; i < PROBES; i++) {
+    const [a, b] = [cloneModule(template, MODULES + 2 * i), cloneModule(template, MODULES + 2 * i + 1)];
+    const first = () => probeEarlyMs.push(time(early, a));
+    const second = () => probeLateMs.push(time(late, b));
+    if (i % 2) {
+      first();
+      second();
+    } else {
+      second();
+      first();
+    }
+  }
+  return { probeEarlyMs, probeLateMs };
 }
 
 function manyFigures(r: ManyReport): Figure[] {
   const one = (id: string, label: string, unit: Figure["unit"], value: number): Figure => ({
-    id, label, unit, stats: { min: value, median: value, max: value }, runs: 1, iterations: MODULES,
+    id, label, unit, stats: stats([value]), runs: 1, iterations: MODULES,
   });
+  const sum = (n: number) => r.loadMs.slice(0, n).reduce((a, b) => a + b, 0) / 1000;
+  const early = { stats: stats(r.probeEarlyMs), runs: PROBES, iterations: 1 };
+  const late = { stats: stats(r.probeLateMs), runs: PROBES, iterations: 1 };
   return [
-    one("scale.load_1000", `load ${MODULES} modules (${r.symbols} symbols)`, "s", r.seconds),
+    one("scale.load_1000", `load 1000 modules (${1000 * SYMBOLS_PER_MODULE} symbols)`, "s", sum(1000)),
+    one("scale.load_all", `load ${MODULES} modules (${r.symbols} symbols)`, "s", sum(MODULES)),
+    { id: "scale.per_module_early", label: `insmod into a kernel holding ${EARLY} modules (CPU time)`, unit: "ms", ...early },
+    {
+      id: "scale.per_module_late",
+      label: `insmod into a kernel holding ${MODULES} modules (CPU time)`,
+      unit: "ms",
+      paired: paired("scale.per_module_early", late, early),
+      ...late,
+    },
     one("scale.rss_per_module", "resident memory per module", "KiB", r.rssKiB),
     ...(r.vmGiB === null ? [] : [one("scale.vm_per_module", "address space per module", "GiB", r.vmGiB)]),
     { id: "scale.lookup", label: `kallsyms lookup among ${r.symbols} symbols`, unit: "ns", ...r.lookup },
@@ -141,7 +201,7 @@ interface LimitReport {
 
 /** In the child: load copies until insmod fails, the cap is reached or the time is up. */
 function searchLimit(template: Uint8Array): LimitReport {
-  const k = new Kernel();
+  const k = new Kernel({ maxModules: LIMIT_CAP.modules });
   const t0 = performance.now();
   const report = (loaded: number, error: string | null): LimitReport => {
     const vm = vmSize();
@@ -204,7 +264,7 @@ function finding(config: string, r: LimitReport, lowerBound = false): Finding {
 export const scale: BenchPath = {
   name: "scale",
   async run(ctx) {
-    if (ctx.quick) return { skips: [{ id: "scale", label: "1,000 modules and the breaking point", reason: "quick mode" }] };
+    if (ctx.quick) return { skips: [{ id: "scale", label: `${MODULES} modules and the breaking point`, reason: "quick mode" }] };
     const templatePath = join(ctx.tmp, `${TEMPLATE}.wasm`);
     writeFileSync(templatePath, await buildTemplate());
     const many = execFileSync(process.execPath, [CHILD, "many", templatePath, String(ctx.runs), String(ctx.runMs)], { encoding: "utf8" });

@@ -3,7 +3,7 @@
 // their runs alternating, each checked loop paired with its unchecked twin.
 
 import { benchKernel, REFERENCE, symbolFn } from "../lkm.js";
-import { perCallEach } from "../measure.js";
+import { paired, perCallEach } from "../measure.js";
 import type { BenchPath, Figure } from "../path.js";
 
 type Loop = (n: number) => number;
@@ -24,7 +24,7 @@ export const watchdog: BenchPath = {
       id,
       label,
       unit: "ns",
-      ...(twin && twinT ? { paired: { id: twin, ratio: t.stats.median / twinT.stats.median } } : {}),
+      ...(twin && twinT ? { paired: paired(twin, t, twinT) } : {}),
       ...t,
     });
     return {

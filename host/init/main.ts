@@ -63,10 +63,11 @@ import type { Mount } from "../fs/namespace.js";
 import { releaseDir } from "../kmod/depmod.js";
 import { join } from "node:path";
 import { ROOT } from "./paths.js";
-import type { Module } from "../module/internal.js";
+import { MAX_MODULES, type Module } from "../module/internal.js";
 import type { ModuleFn } from "../module/fnptr.js";
 import { ModuleLoader, type LoaderContext, type LoadOptions } from "../module/main.js";
 import { procModules } from "../module/procfs.js";
+import { KernelCore } from "../kernel/core.js";
 
 export interface KernelOptions {
   /** Microseconds since boot; defaults to the process's monotonic clock from the moment of boot. */
@@ -77,6 +78,8 @@ export interface KernelOptions {
   readonly kmallocCap?: number;
   /** The maximum of each module's linear memory, in 64 KiB pages (default 512: 32 MiB). */
   readonly memoryMaxPages?: number;
+  /** The modules the kernel holds at once (default MAX_MODULES, 1,024); past it insmod is ENOMEM. */
+  readonly maxModules?: number;
   readonly logBufLen?: number;
   /** The console: sees each record below the console log level as it is logged. */
   readonly console?: (record: LogRecord) => void;
@@ -148,6 +151,8 @@ export class Kernel implements LoaderContext {
   /** The simulated machine: its I/O bus, its clock, its interrupt controller. */
   readonly bus = new IoBus();
   readonly clock: Clock;
+  /** The hot symbols in wasm (host/kernel/core.ts). */
+  readonly core: KernelCore;
   readonly irqs: IrqController;
   readonly ioports: IoPorts;
   readonly machine: Machine;
@@ -173,7 +178,11 @@ export class Kernel implements LoaderContext {
     this.watchdog = new Watchdog(undefined, opts.softlockupDetector ?? true);
     this.log = new LogBuffer(opts.clockUsec ?? (() => (performance.now() - boot) * 1000), opts.logBufLen ?? LOG_BUF_LEN, opts.console);
     this.realtime = opts.realtimeNs ?? (() => BigInt(Date.now()) * 1_000_000n);
-    this.limits = { kmallocCap: opts.kmallocCap ?? DEFAULT_KMALLOC_CAP, memoryMaxPages: opts.memoryMaxPages ?? DEFAULT_MEMORY_MAX_PAGES };
+    this.limits = {
+      kmallocCap: opts.kmallocCap ?? DEFAULT_KMALLOC_CAP,
+      memoryMaxPages: opts.memoryMaxPages ?? DEFAULT_MEMORY_MAX_PAGES,
+      maxModules: opts.maxModules ?? MAX_MODULES,
+    };
     this.modules = new ModuleLoader(this);
     this.moduleDir = opts.moduleDir ?? releaseDir(ROOT);
     this.modprobeConfig = opts.modprobeConfig ?? ["etc", "run", "lib"].map((d) => join(ROOT, d, "modprobe.d"));
@@ -200,7 +209,11 @@ export class Kernel implements LoaderContext {
       closeBdev: (bdev, holder) => this.blkdev.close(bdev, holder),
     });
     this.tasks = new Tasks(this.vfs);
-    this.clock = new Clock((ns) => this.bus.tick(ns), (fn) => this.irqs.enter(fn));
+    this.clock = new Clock((ns) => {
+      this.core.jiffies(this.clock.jiffies);
+      this.bus.tick(ns);
+    }, (fn) => this.irqs.enter(fn));
+    this.core = new KernelCore(this.clock.jiffies);
     this.ttys = new TtyCore(
       { chrdevs: this.chrdevs, warn: (m) => this.warn(m), raiseSoftirq: (fn) => this.irqs.raiseSoftirq(fn), ...owners }, nTty(this.clock),
     );

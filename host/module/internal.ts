@@ -11,7 +11,10 @@ import type { ModuleParam } from "./params.js";
  * this keeps one module's tables near 2 MB (a table may not grow past it either).
  */
 export const MODULE_TABLE_ELEMENTS_MAX = 1 << 16;
-/** The modules a kernel holds at once (loading ones included); each is a wasm instance with its own memory. */
+/**
+ * The modules a kernel holds at once by default (loading ones included); each is a wasm instance with its own
+ * memory, which reserves about 10 GiB of address space: a process holds about 9,600 (bench/README.md).
+ */
 export const MAX_MODULES = 1024;
 
 /** MODULE_STATE_*: UNFORMED modules are invisible; COMING runs init; GOING runs cleanup. */

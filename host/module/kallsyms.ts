@@ -42,9 +42,9 @@ export class Kallsyms {
     for (const s of syms) this.syms.set(s.name, s);
   }
 
-  /** Forget every symbol a module exports. */
+  /** Forget every symbol a module exports (its own list, so the cost does not grow with the table). */
   unpublish(owner: Module): void {
-    for (const [name, s] of this.syms) if (s.owner === owner) this.syms.delete(name);
+    for (const name of owner.syms.keys()) if (this.syms.get(name)?.owner === owner) this.syms.delete(name);
   }
 
   /** /proc/kallsyms: addresses read as zeros (kptr_restrict), module symbols tagged with [module]. */

@@ -30,6 +30,7 @@ import type { ModuleBinfmts } from "../fs/binfmt_module.js";
 import type { Vfs } from "../fs/vfs.js";
 import { syscallSymbols, type SyscallTable } from "../kernel/syscalls.js";
 import { uaccessSymbols } from "../mm/uaccess.js";
+import type { KernelCore } from "../kernel/core.js";
 import type { Gate } from "./fnptr.js";
 import type { Module } from "./internal.js";
 
@@ -61,6 +62,8 @@ export interface KsymContext {
   readonly ioports: IoPorts;
   readonly irqs: IrqController;
   readonly clock: Clock;
+  /** The symbols implemented in wasm, bound to modules in place of their JS implementations. */
+  readonly core: KernelCore;
   readonly timers: Idr<KernelTimer>;
   readonly waits: WaitRegistry;
   readonly kunit: Kunit;
@@ -78,32 +81,97 @@ export interface KsymContext {
 
 const TIMESPEC64 = layoutStruct("timespec64", STRUCTS.timespec64);
 
-/** The base-kernel functions as module `mod` imports them. */
+/** Some of the base kernel's functions as module `mod` imports them: one subsystem's, typically. */
+type SymbolGroup = (k: KsymContext, mod: Module) => Partial<KernelFunctions>;
+
+/** The exports of each subsystem (EXPORT_SYMBOL beside the code), and the loader's own. */
+const GROUPS = [
+  (_k: KsymContext, mod: Module) => uaccessSymbols(mod),
+  (k: KsymContext, mod: Module) => syscallSymbols(k.syscalls, mod, k.callModule.bind(k)),
+  (k: KsymContext, mod: Module) => dPathSymbols(k.vfs, mod),
+  (k: KsymContext, mod: Module) => k.moduleFilesystems.symbols(mod),
+  (k: KsymContext, mod: Module) => k.moduleBinfmts.symbols(mod),
+  (k: KsymContext, mod: Module) => k.moduleDisks.symbols(mod),
+  (k: KsymContext, mod: Module) => k.moduleBuffers.symbols(mod),
+  (k: KsymContext, mod: Module) => k.backingFiles.symbols(mod),
+  (k: KsymContext, mod: Module) => k.hostfs.symbols(mod),
+  (k: KsymContext, mod: Module) => k.net.modules.symbols(mod),
+  (k: KsymContext, mod: Module) => k.moduleTtys.symbols(mod),
+  (k: KsymContext, mod: Module) => chrdevSymbols(k.chrdevs, (m, p) => k.moduleFilesystems.fileOperations(m, p), mod),
+  (k: KsymContext, mod: Module) => k.devices.symbols(mod),
+  (k: KsymContext, mod: Module) => k.ioports.symbols(mod),
+  (k: KsymContext, mod: Module) => irqSymbols(k.irqs, mod, k.callModule.bind(k)),
+  (k: KsymContext, mod: Module) => timerSymbols(k.clock, k.timers, mod, k.callModule.bind(k)),
+  (k: KsymContext, mod: Module) => k.waits.symbols(mod, (m) => k.warn(m)),
+  (k: KsymContext, mod: Module) => k.kunit.symbols(mod, (fmt, args) => printkFormat(k, mod, fmt, args)),
+  coreSymbols,
+] as const satisfies readonly SymbolGroup[];
+
+/** U1 | U2 as U1 & U2: what the groups provide together. */
+type Together<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+type Provided = Together<ReturnType<(typeof GROUPS)[number]>>;
+
+/** The base-kernel functions as module `mod` imports them, every one (tsc refuses a symbol no group provides). */
 export function kernelFunctions(k: KsymContext, mod: Module): KernelFunctions {
+  const all: Provided = Object.assign({}, ...GROUPS.map((group) => group(k, mod)));
+  return all;
+}
+
+/** Which group provides each symbol: learnt from the first binding in the process, the groups' keys being fixed. */
+let groupOf: ReadonlyMap<string, SymbolGroup> | undefined;
+
+/**
+ * The base-kernel functions `names` (what a module imports) as module `mod` imports them: the kernel
+ * core's wasm functions where it has them, else the groups that provide them, and only those, so a module
+ * importing printk and kmalloc does not pay for closures over block devices and filesystems. A name no
+ * group provides is absent from the result.
+ */
+export function bindKernelSymbols(k: KsymContext, mod: Module, names: Iterable<string>): ReadonlyMap<string, WebAssembly.ImportValue> {
+  const wanted = [...names];
+  const bound = bindGroups(k, mod, wanted.filter((name) => !k.core.symbols.has(name)));
+  for (const name of wanted) {
+    const fn = k.core.symbols.get(name);
+    if (fn) bound.set(name, fn);
+  }
+  return bound;
+}
+
+function bindGroups(k: KsymContext, mod: Module, names: readonly string[]): Map<string, WebAssembly.ImportValue> {
+  const bound = new Map<string, WebAssembly.ImportValue>();
+  if (!groupOf) {
+    const learnt = new Map<string, SymbolGroup>();
+    for (const group of GROUPS) {
+      for (const [name, fn] of Object.entries(group(k, mod))) {
+        learnt.set(name, group);
+        bound.set(name, fn as WebAssembly.ImportValue);
+      }
+    }
+    groupOf = learnt;
+    return bound;
+  }
+  const groups = new Set<SymbolGroup>();
+  for (const name of names) {
+    const group = groupOf.get(name);
+    if (group) groups.add(group);
+  }
+  for (const group of groups) for (const [name, fn] of Object.entries(group(k, mod))) bound.set(name, fn as WebAssembly.ImportValue);
+  return bound;
+}
+
+/** The loader's own symbols and the core's: printk, kmalloc, module references, the clock. */
+function coreSymbols(
+  k: KsymContext,
+  mod: Module,
+): Pick<
+  KernelFunctions,
+  "_printk" | "kmalloc" | "kzalloc" | "kfree" | "ksize" | "try_module_get" | "module_put" | "module_refcount" | "ktime_get_real_ts64"
+> {
   const efault = (sym: string, e: unknown): number => {
     if (e instanceof KernelError) k.warn(`${mod.name}: ${sym}: ${e.message} (EFAULT)`);
     return refusal(e);
   };
   const format = (fmt: number, args: readonly number[]) => printkFormat(k, mod, fmt, args);
   return {
-    ...uaccessSymbols(mod),
-    ...syscallSymbols(k.syscalls, mod, k.callModule.bind(k)),
-    ...dPathSymbols(k.vfs, mod),
-    ...k.moduleFilesystems.symbols(mod),
-    ...k.moduleBinfmts.symbols(mod),
-    ...k.moduleDisks.symbols(mod),
-    ...k.net.modules.symbols(mod),
-    ...k.moduleBuffers.symbols(mod),
-    ...k.backingFiles.symbols(mod),
-    ...k.hostfs.symbols(mod),
-    ...k.moduleTtys.symbols(mod),
-    ...chrdevSymbols(k.chrdevs, (m, p) => k.moduleFilesystems.fileOperations(m, p), mod),
-    ...k.devices.symbols(mod),
-    ...k.ioports.symbols(mod),
-    ...irqSymbols(k.irqs, mod, k.callModule.bind(k)),
-    ...timerSymbols(k.clock, k.timers, mod, k.callModule.bind(k)),
-    ...k.waits.symbols(mod, (m) => k.warn(m)),
-    ...k.kunit.symbols(mod, format),
     _printk(level, fmt, ...args) {
       try {
         return k.printk(format(fmt, args), level);

@@ -34,14 +34,14 @@ const REQUIRED_EXPORTS = [MODULE_EXPORTS.heapAlloc, MODULE_EXPORTS.heapFree, MOD
  * section is malformed or repeated, it does not compile, or it lacks .modinfo, a valid name, the memory
  * import or the runtime exports the kernel calls; or when a parameter or exported symbol has a name
  * sysfs or /proc/kallsyms could not show. `force` drops __versions, as insmod -f
- * (MODULE_INIT_IGNORE_MODVERSIONS) does. `rewrite` turns the checked binary into the one compiled (the
- * watchdog's budget checks), given the module's name.
+ * (MODULE_INIT_IGNORE_MODVERSIONS) does. `compile` makes the module of the checked binary (its tables
+ * capped), given the module's name: the loader's rewrites and its cache (host/module/main.ts).
  */
 export function parseModule(
   bytes: Uint8Array,
   filename: string,
   force: boolean,
-  rewrite: (bytes: Uint8Array, name: string) => Uint8Array = (b) => b,
+  compile: (bytes: Uint8Array, name: string) => WebAssembly.Module = (b) => new WebAssembly.Module(b as Uint8Array<ArrayBuffer>),
 ): LoadInfo {
   const noexec = (why: string) => new KernelError("ENOEXEC", `${filename}: invalid module format: ${why}`);
   let sections: Section[];
@@ -68,7 +68,7 @@ export function parseModule(
   let wasm: WebAssembly.Module;
   try {
     const capped = tables.length > 0 ? encodeSections(capTables(sections, MODULE_TABLE_ELEMENTS_MAX)) : bytes;
-    wasm = new WebAssembly.Module(rewrite(capped, name) as Uint8Array<ArrayBuffer>);
+    wasm = compile(capped, name);
   } catch (e) {
     if (!(e instanceof WasmFormatError || e instanceof WebAssembly.CompileError)) throw e;
     throw noexec(e.message);

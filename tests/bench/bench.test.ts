@@ -3,12 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stats } from "../../bench/measure.js";
-import { runBench, updateReadme, writeResults, type BenchResults } from "../../bench/run.js";
+import { resultsName, runBench, updateReadme, writeResults, type BenchResults } from "../../bench/run.js";
 
 /** Every call path that exists today; native.* may be skipped instead, on a machine without cc, and nothing else. */
 const CALL_PATHS = [
-  "native.direct", "native.pointer", "js.call", "intra.direct", "intra.indirect", "kernel.trivial", "kernel.printk",
-  "kernel.kmalloc", "module.direct", "module.trampoline", "extism.host_fn", "extism.call", "jco.u32", "jco.string",
+  "native.direct", "native.pointer", "js.call", "intra.direct", "intra.indirect", "kernel.trivial", "kernel.jiffies", "kernel.printk",
+  "kernel.kmalloc", "module.direct", "module.direct_bare", "module.floor", "module.floor_intra", "module.trampoline", "extism.host_fn",
+  "extism.kernel_trivial", "extism.bind", "extism.plain", "extism.call", "jco.u32", "jco.string",
+  "jco.u32_env_once", "jco.string_env_once",
   "fops.read", "syscall.getpid", "memdev.zero_4k", "ramfs.rw_4k",
 ];
 
@@ -65,6 +67,27 @@ describe("runBench (quick)", () => {
     for (const f of timed) expect([f.id, f.unit, f.runs]).toEqual([f.id, "ns", 3]);
   });
 
+  it("names the V8 flags it set: natives always, --no-wasm-inlining where this V8 has the flag", () => {
+    expect(results.v8Flags[0]).toBe("--allow-natives-syntax");
+    expect(results.v8Flags.slice(1)).toEqual(["--no-wasm-inlining"]);
+  });
+
+  it("finds the reference call kept: intra.direct's p10 above its empty loop's p90", () => {
+    const stat = (id: string) => results.figures.find((f) => f.id === id)!.stats;
+    expect(results.reference).toEqual({ kept: true, direct: stat("intra.direct"), empty: stat("intra.empty") });
+    expect(results.reference!.direct.p10).toBeGreaterThan(results.reference!.empty.p90);
+  });
+
+  it("times every wasm loop of wasm-lkm's paths in optimised (TurboFan) code", () => {
+    const own = results.figures.filter((f) => f.call?.loop === "wasm" && f.call.family === "wasm-lkm");
+    expect(own.length).toBeGreaterThan(0);
+    for (const f of own) expect([f.id, f.tier?.after]).toEqual([f.id, "turbofan"]);
+  });
+
+  it("records the load average beside every figure", () => {
+    for (const f of results.figures) expect([f.id, typeof f.load]).toEqual([f.id, "number"]);
+  });
+
   it("checks that every call loop still makes its call, and every check passes", () => {
     const checked = new Set(results.checks.map((c) => c.id));
     for (const f of results.figures.filter((f) => f.call?.loop)) expect(checked.has(f.id), f.id).toBe(true);
@@ -75,7 +98,7 @@ describe("runBench (quick)", () => {
     const byId = new Map(results.targets.map((t) => [t.id, t]));
     const figure = new Map(results.figures.map((f) => [f.id, f]));
     expect([...byId.keys()]).toEqual([
-      "module_call", "kernel_call", "kernel_vs_extism", "fops_call", "watchdog_intra", "watchdog_module", "hello_cold", "scale_load",
+      "module_call", "module_floor", "kernel_call", "jiffies_call", "kernel_vs_extism", "fops_call", "watchdog_intra", "watchdog_module", "hello_cold", "scale_load", "scale_linear",
     ]);
     // The paired ratio where the two were timed together, else the ratio of the medians.
     const ratio = (a: string, b: string) => {
@@ -84,6 +107,8 @@ describe("runBench (quick)", () => {
     };
     const pairs = [
       ["module_call", "module.direct", "intra.direct", 1.2],
+      ["module_floor", "module.direct_bare", "module.floor", 1.1],
+      ["jiffies_call", "kernel.jiffies", "intra.direct", 1.8],
       ["fops_call", "fops.read", "intra.direct", 3],
       ["watchdog_intra", "watchdog.intra", "watchdog.intra_bare", 1.1],
       ["watchdog_module", "watchdog.module", "watchdog.module_bare", 1.1],
@@ -94,32 +119,43 @@ describe("runBench (quick)", () => {
       expect(t.met, id).toBe(t.value! <= limit);
     }
     expect(byId.get("hello_cold")!.value).toBe(figure.get("load.hello_cold")!.stats.median);
-    expect(byId.get("scale_load")).toMatchObject({ value: null, met: null, note: "not measured in this run" });
+    for (const id of ["scale_load", "scale_linear"]) expect(byId.get(id)).toMatchObject({ value: null, met: null, note: "not measured in this run" });
   });
 
-  it("skips the 1,000 modules and the breaking-point search", () => {
+  it("skips the 5,000 modules and the breaking-point search", () => {
     expect(results.skips.map((s) => s.id)).toContain("scale");
     expect(results.findings).toEqual([]);
   });
 });
 
 describe("stats", () => {
-  it("gives the least, the middle (the mean of the two middles for an even count) and the greatest sample", () => {
-    expect(stats([5, 1, 3])).toEqual({ min: 1, median: 3, max: 5 });
-    expect(stats([4, 1, 3, 2])).toEqual({ min: 1, median: 2.5, max: 4 });
-    expect(stats([7])).toEqual({ min: 7, median: 7, max: 7 });
+  it("gives the least, the 10th percentile, the middle (the mean of the two middles for an even count), the 90th and the greatest", () => {
+    expect(stats([5, 1, 3])).toEqual({ min: 1, p10: 1, median: 3, p90: 5, max: 5 });
+    expect(stats([4, 1, 3, 2])).toEqual({ min: 1, p10: 1, median: 2.5, p90: 4, max: 4 });
+    expect(stats([7])).toEqual({ min: 7, p10: 7, median: 7, p90: 7, max: 7 });
+    const hundred = Array.from({ length: 101 }, (_, i) => 100 - i);
+    expect(stats(hundred)).toEqual({ min: 0, p10: 10, median: 50, p90: 90, max: 100 });
     expect(() => stats([])).toThrow("stats: no samples");
   });
 });
 
 describe("writeResults", () => {
-  it("writes latest.json as the results and calls.svg with a bar per call figure", () => {
+  it("writes the results and the chart, with a bar per call figure, under the machine's name", () => {
     writeResults(results, out);
-    expect(JSON.parse(readFileSync(join(out, "latest.json"), "utf8"))).toEqual(JSON.parse(JSON.stringify(results)));
-    expect(existsSync(join(out, "calls.svg"))).toBe(true);
-    const svg = readFileSync(join(out, "calls.svg"), "utf8");
+    const name = resultsName(results);
+    expect(JSON.parse(readFileSync(join(out, `${name}.json`), "utf8"))).toEqual(JSON.parse(JSON.stringify(results)));
+    expect(existsSync(join(out, `${name}.svg`))).toBe(true);
+    const svg = readFileSync(join(out, `${name}.svg`), "utf8");
     expect(svg.startsWith("<svg")).toBe(true);
     for (const f of results.figures.filter((f) => f.call)) expect(svg).toContain(f.label.replace(/"/g, "&quot;"));
+  });
+});
+
+describe("resultsName", () => {
+  it("names a machine's results by its CPU model and Node's major version", () => {
+    const named = (cpu: string, node: string) => resultsName({ machine: { ...results.machine, cpu }, node });
+    expect(named("Intel(R) Xeon(R) Processor", "v20.20.2")).toBe("intel-xeon-processor-node20");
+    expect(named("AMD EPYC 7B13 64-Core Processor", "v24.1.0")).toBe("amd-epyc-7b13-64-core-processor-node24");
   });
 });
 

@@ -72,4 +72,14 @@ describe("instances", () => {
     k.rmmod("m0");
     expect(k.insmod(named(MAX_MODULES)).state).toBe("LIVE");
   });
+
+  it("holds at most the kernel's maxModules when one is given, with the same refusal", () => {
+    k = new Kernel({ maxModules: 2 });
+    const named = (i: number) => setModinfo(loadBytes("hello"), "name", `m${i}`);
+    k.insmod(named(0));
+    k.insmod(named(1));
+    k.log.clear();
+    expectRefused(k, () => k.insmod(named(2)), "ENOMEM", "m2: cannot load: 2 modules are loaded already");
+    expect(dmesg(k)).toEqual(["m2: cannot load: 2 modules are loaded already"]);
+  });
 });

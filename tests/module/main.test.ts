@@ -6,7 +6,7 @@ import { LOGLEVELS } from "../../abi/kern_levels.js";
 import { SECTION_MODINFO, SECTION_VERSIONS } from "../../abi/module.js";
 import { VERMAGIC } from "../../abi/version.js";
 import { Kernel } from "../../host/init/main.js";
-import { kernelFunctions, tryModuleGet } from "../../host/module/ksyms.js";
+import { bindKernelSymbols, kernelFunctions, tryModuleGet } from "../../host/module/ksyms.js";
 import { compileModule } from "../../scripts/build.js";
 import { modpost } from "../../scripts/mod/modpost.js";
 import {
@@ -159,6 +159,41 @@ describe("insmod", () => {
     expectRefused(k, () => k.insmod(bare, { filename: "bare.wasm" }), "ENOEXEC", "bare.wasm: invalid module format: no .modinfo section");
     const empty = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
     expectRefused(k, () => k.insmod(empty, { filename: "empty.wasm" }), "ENOEXEC", "empty.wasm: invalid module format: no .modinfo section");
+  });
+});
+
+describe("lookup", () => {
+  it("finds a module by name and by handle until it is removed, and lists the newest first", () => {
+    const hello = k.insmod(loadBytes("hello"));
+    const counter = k.insmod(loadBytes("counter"));
+    expect([k.modules.find("hello"), k.modules.byHandle(hello.handle)]).toEqual([hello, hello]);
+    expect(k.modules.list().map((m) => m.name)).toEqual(["counter", "hello"]);
+    k.rmmod("hello");
+    expect([k.modules.find("hello"), k.modules.byHandle(hello.handle)]).toEqual([undefined, undefined]);
+    const again = k.insmod(loadBytes("hello"));
+    expect(again.handle).not.toBe(hello.handle);
+    expect(k.modules.byHandle(hello.handle)).toBeUndefined();
+    expect(k.modules.list()).toEqual([again, counter]);
+  });
+
+  it("forgets a module whose load failed, by name and by handle", () => {
+    k.insmod(loadBytes("hello"));
+    expectRefused(k, () => k.insmod(loadBytes("faulty"), { args: "mode=enodev" }), "ENODEV");
+    expect(k.modules.find("faulty")).toBeUndefined();
+    expect(k.modules.list().map((m) => m.name)).toEqual(["hello"]);
+  });
+});
+
+describe("binding kernel symbols", () => {
+  it("binds the subsystems a module imports and none other", () => {
+    const hello = k.insmod(loadBytes("hello"));
+    const bound = bindKernelSymbols(k, hello, ["kmalloc"]);
+    expect(bound.get("kmalloc")).toBeTypeOf("function");
+    expect(bound.has("request_irq")).toBe(false);
+    expect(bound.has("register_chrdev")).toBe(false);
+    expect([...bindKernelSymbols(k, hello, ["request_irq", "no_such_symbol"]).keys()].sort()).toEqual(
+      ["disable_irq", "enable_irq", "free_irq", "request_irq"],
+    );
   });
 });
 
