@@ -713,6 +713,42 @@ export const ZERO_SIZE_PTR: usize = 16;
 }
 
 // @ts-ignore: decorator
+@unmanaged export class tty_driver {
+  owner: u32 = 0;
+  driver_name: string = "";
+  name: string = "";
+  major: u32 = 0;
+  minor_start: u32 = 0;
+  num: u32 = 0;
+  type: u32 = 0;
+  init_cflag: u32 = 0;
+}
+
+// @ts-ignore: decorator
+@unmanaged export class tty_operations {
+  open: usize = 0;
+  close: usize = 0;
+  write: usize = 0;
+  write_room: usize = 0;
+  set_termios: usize = 0;
+}
+
+// @ts-ignore: decorator
+@unmanaged export class tty_ldisc_ops {
+  owner: u32 = 0;
+  num: i32 = 0;
+  name: string = "";
+  open: usize = 0;
+  close: usize = 0;
+  read: usize = 0;
+  write: usize = 0;
+  ioctl: usize = 0;
+  poll: usize = 0;
+  receive_buf: usize = 0;
+  write_wakeup: usize = 0;
+}
+
+// @ts-ignore: decorator
 @unmanaged export class kunit {
   priv: usize = 0;
   last_seen: string = "";
@@ -1377,6 +1413,76 @@ export declare function hostfs_readlink(sb: u32, path: usize, len: i32, buf: usi
 // @ts-ignore: decorator
 @external("kernel", "hostfs_symlink")
 export declare function hostfs_symlink(sb: u32, path: usize, len: i32, target: usize, tlen: i32): i32;
+
+/** Register a tty driver (tty_set_operations and tty_register_driver in one): its major, with minors minor_start to minor_start+num-1 for its lines, driven by ops. Returns 0, or -EINVAL (a bad struct, type or minor range, ops without write), -EBUSY (the major is taken). */
+// @ts-ignore: decorator
+@external("kernel", "tty_register_driver")
+export declare function tty_register_driver(driver: tty_driver, ops: tty_operations): i32;
+
+/** Withdraw a tty driver this module registered; refused with a warning while one of its lines is open (a module is pinned then anyway). rmmod withdraws any left, with a warning. */
+// @ts-ignore: decorator
+@external("kernel", "tty_unregister_driver")
+export declare function tty_unregister_driver(driver: tty_driver): void;
+
+/** Line index of the driver exists: a port for it and the node /dev/<name><index> on minor minor_start+index. Returns the port's handle (positive), or -EINVAL (a driver this module did not register, an index outside num), -EBUSY (the line has a port), -EEXIST (the node exists). */
+// @ts-ignore: decorator
+@external("kernel", "tty_port_register_device")
+export declare function tty_port_register_device(driver: tty_driver, index: u32): i32;
+
+/** The line is gone: its port and node. Refused with a warning while the line is open. */
+// @ts-ignore: decorator
+@external("kernel", "tty_port_unregister_device")
+export declare function tty_port_unregister_device(port: u32): void;
+
+/** Queue len received bytes from buf (the module's memory) on the port's flip buffer. Returns the bytes taken: fewer when 4096 are already waiting (the rest are dropped), or -EINVAL for a port that is not the module's. */
+// @ts-ignore: decorator
+@external("kernel", "tty_insert_flip_string")
+export declare function tty_insert_flip_string(port: u32, buf: usize, len: i32): i32;
+
+/** Hand the queued bytes to the line's discipline (its receive_buf), at once; with the line closed they wait for its next open. */
+// @ts-ignore: decorator
+@external("kernel", "tty_flip_buffer_push")
+export declare function tty_flip_buffer_push(port: u32): void;
+
+/** The driver can take more output: writers waiting on the line go on, and its discipline's write_wakeup runs. */
+// @ts-ignore: decorator
+@external("kernel", "tty_port_tty_wakeup")
+export declare function tty_port_tty_wakeup(port: u32): void;
+
+/** The line number of an open tty (tty->index), 0 to num-1; -EINVAL for a handle that is not an open tty. */
+// @ts-ignore: decorator
+@external("kernel", "tty_index")
+export declare function tty_index(tty: u32): i32;
+
+/** The baud rate the tty's termios asks for (from c_cflag's CBAUD bits): 9600, 115200... 0 for B0; -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "tty_get_baud_rate")
+export declare function tty_get_baud_rate(tty: u32): i32;
+
+/** Write the rate the driver actually set back into the tty's c_cflag (a rate CBAUD cannot name is left as it was), so TCGETS reports it. */
+// @ts-ignore: decorator
+@external("kernel", "tty_encode_baud_rate")
+export declare function tty_encode_baud_rate(tty: u32, ibaud: i32, obaud: i32): void;
+
+/** Register line discipline ops->num (N_SLIP is 1). The module is pinned while a tty uses it. Returns 0, -EINVAL (num outside 0-29, a bad struct), -EBUSY (that number is registered). */
+// @ts-ignore: decorator
+@external("kernel", "tty_register_ldisc")
+export declare function tty_register_ldisc(ops: tty_ldisc_ops): i32;
+
+/** Withdraw a discipline this module registered; another's is refused with a warning. rmmod withdraws any left, with a warning. */
+// @ts-ignore: decorator
+@external("kernel", "tty_unregister_ldisc")
+export declare function tty_unregister_ldisc(ops: tty_ldisc_ops): void;
+
+/** From a discipline: send count bytes from buf (the module's memory) through the tty's driver, raw (tty->ops->write). Returns how many it took, or -errno. */
+// @ts-ignore: decorator
+@external("kernel", "tty_driver_write")
+export declare function tty_driver_write(tty: u32, buf: usize, count: i32): i32;
+
+/** How many bytes the tty's driver would take now; -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "tty_write_room")
+export declare function tty_write_room(tty: u32): i32;
 
 /** A net device of hardware type `type` (ARPHRD_ETHER gets ether_setup's MTU 1500, broadcast address and txqueuelen 1000; ARPHRD_SLIP MTU 296, POINTOPOINT and NOARP; ARPHRD_NONE MTU 1500 and NOARP), named `name` (a %d takes the lowest free number at register_netdev), with sizeof_priv zeroed bytes of the module's memory for netdev_priv. Returns its handle, or 0 for a bad name or type or no memory. */
 // @ts-ignore: decorator

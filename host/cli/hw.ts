@@ -4,6 +4,7 @@
 import { Command } from "commander";
 import type { Kernel } from "../init/main.js";
 import { parseArgs, SCHEDULE, withUsage, type CliCommand, type CommandContext, type CommandSteps } from "./command.js";
+import { unescape } from "./coreutils.js";
 
 /** port=0x3f8 (or io=, as ne2000's docs say it) irq=4 as `hw attach` takes them, and the model's own (file=PATH, ro, net=WIRE). */
 function options(words: readonly string[]): { port?: number; irq?: number; params: Record<string, string> } {
@@ -59,9 +60,11 @@ function subcommand(k: Kernel, ctx: CommandContext, sub: string, rest: readonly 
     case "list":
       for (const a of m.list()) ctx.out(`${a.name}\t${a.device.kind}\t${hex(a.device.base)}-${hex(a.device.base + a.device.size - 1)}\tirq ${a.irq}\n`);
       return;
-    case "type":
-      m.line(rest[0] ?? "").type(`${rest.slice(1).join(" ")}\n`);
+    case "type": {
+      // echo -e's escapes, so a control character can be typed ('\x03' is ^C); \c leaves the newline off.
+      m.line(rest[0] ?? "").type(unescape(`${rest.slice(1).join(" ")}\\n`).bytes);
       return;
+    }
     case "read":
       ctx.out(new TextDecoder().decode(m.line(rest[0] ?? "").readOutput()));
       return;

@@ -51,7 +51,9 @@ import { mv } from "./mv.js";
 import { rm } from "./rm.js";
 import { rmdir } from "./rmdir.js";
 import { rmmod } from "./rmmod.js";
+import { slattach } from "./slattach.js";
 import { stat } from "./stat.js";
+import { stty } from "./stty.js";
 import { syscall } from "./syscall.js";
 import { sync } from "./sync.js";
 import { exportCommand } from "./export.js";
@@ -72,7 +74,7 @@ const help: CliCommand = {
 export const COMMANDS: readonly CliCommand[] = [
   insmod, rmmod, lsmod, modinfo, modprobe, depmod, dmesg,
   ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, chmod, stat, mount, umount, cd, pwd, syscall,
-  dd, blockdev, losetup, sync, hw, ip, pingCommand, ncCommand, trueCommand, falseCommand, exportCommand, expect, expectFail, help,
+  dd, blockdev, losetup, sync, stty, slattach, hw, ip, pingCommand, ncCommand, trueCommand, falseCommand, exportCommand, expect, expectFail, help,
 ];
 
 /** Where this system keeps its programs: each command is also /bin/NAME, /sbin/NAME..., as busybox's applets are. */

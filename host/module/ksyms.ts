@@ -25,6 +25,7 @@ import type { ModuleNetdevs } from "../net/core/module_ops.js";
 import type { ModuleBuffers } from "../fs/buffer.js";
 import type { BackingFiles } from "../block/backing.js";
 import type { HostfsUser } from "../fs/hostfs/hostfs_user.js";
+import type { ModuleTtys } from "../drivers/tty/module_ops.js";
 import type { ModuleBinfmts } from "../fs/binfmt_module.js";
 import type { Vfs } from "../fs/vfs.js";
 import { syscallSymbols, type SyscallTable } from "../kernel/syscalls.js";
@@ -55,6 +56,7 @@ export interface KsymContext {
   readonly moduleBuffers: ModuleBuffers;
   readonly backingFiles: BackingFiles;
   readonly hostfs: HostfsUser;
+  readonly moduleTtys: ModuleTtys;
   readonly chrdevs: CharDevices;
   readonly devices: Devices;
   readonly ioports: IoPorts;
@@ -94,6 +96,8 @@ const GROUPS = [
   (k: KsymContext, mod: Module) => k.moduleBuffers.symbols(mod),
   (k: KsymContext, mod: Module) => k.backingFiles.symbols(mod),
   (k: KsymContext, mod: Module) => k.hostfs.symbols(mod),
+  (k: KsymContext, mod: Module) => k.net.modules.symbols(mod),
+  (k: KsymContext, mod: Module) => k.moduleTtys.symbols(mod),
   (k: KsymContext, mod: Module) => chrdevSymbols(k.chrdevs, (m, p) => k.moduleFilesystems.fileOperations(m, p), mod),
   (k: KsymContext, mod: Module) => k.devices.symbols(mod),
   (k: KsymContext, mod: Module) => k.ioports.symbols(mod),

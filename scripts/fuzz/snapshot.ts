@@ -5,6 +5,8 @@ import { NR_SYSCALLS } from "../../abi/syscalls.js";
 import type { Kernel } from "../../host/init/main.js";
 
 export interface Snapshot {
+  /** /proc/tty/drivers and /proc/tty/ldiscs. */
+  readonly tty: string;
   /** /proc/modules: what lsmod shows. */
   readonly modules: string;
   readonly kallsyms: string;
@@ -49,6 +51,7 @@ export function snapshot(k: Kernel): Snapshot {
     syscalls: Array.from({ length: NR_SYSCALLS }, (_, nr) => `${nr}: ${k.syscalls.owners(nr).join(" ")}`).filter((s) => !/: (kernel)?$/.test(s)),
     timers: k.timers.size,
     waitQueues: k.waits.queues.size,
+    tty: k.read("/proc/tty/drivers") + k.read("/proc/tty/ldiscs"),
     netdev: k.read("/proc/net/dev"),
     sysClassNet: kernfsTree(k, "/sys/class/net"),
     inet: [

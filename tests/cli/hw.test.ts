@@ -42,7 +42,11 @@ describe("hw", () => {
     k.insmod(loadBytes("serial16550"));
     expect(run("hw type 0x3f8 ping").status).toBe(0);
     expect(run("echo pong > /dev/ttyS0").status).toBe(0);
-    expect(run("hw read uart0").out).toBe("pong\n");
+    // N_TTY echoes the line typed before the open as the open finds it, and ONLCR makes each newline CR NL.
+    expect(run("hw read uart0").out).toBe("ping\r\npong\r\n");
+    expect(run("hw type uart0 'no newline\\c'").status).toBe(0);
+    expect(run("stty -F /dev/ttyS0 -echo").status).toBe(0);
+    expect(run("hw read uart0").out).toBe("no newline");
     const before = k.clock.nowNs;
     run("hw tick 250");
     run("hw tick 1.5s");

@@ -351,7 +351,7 @@ describe("help", () => {
     expect(out.split("\n").filter(Boolean).map((l) => l.trim().split(" ")[0])).toEqual([
       "insmod", "rmmod", "lsmod", "modinfo", "modprobe", "depmod", "dmesg",
       "ls", "cat", "echo", "mkdir", "rmdir", "rm", "mv", "ln", "mknod", "chmod", "stat", "mount", "umount", "cd", "pwd", "syscall",
-      "dd", "blockdev", "losetup", "sync",
+      "dd", "blockdev", "losetup", "sync", "stty", "slattach",
       "hw", "ip", "ping", "nc", "true", "false", "export", "expect", "expect-fail",
       "help",
     ]);
