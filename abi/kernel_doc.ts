@@ -184,6 +184,27 @@ export const SYMBOL_SECTIONS: readonly { readonly title: string; readonly intro:
     symbols: ["request_irq", "free_irq", "disable_irq", "enable_irq"],
   },
   {
+    title: "TTY drivers and line disciplines",
+    intro:
+      "A tty driver registers its major and a port per line; the tty core makes the tty on the first open, runs the line's discipline (N_TTY by default, with termios) and hands the driver its output. A driver passes what it received to the discipline with tty_insert_flip_string and tty_flip_buffer_push. A line discipline (tty_register_ldisc) takes a line's input and output instead of N_TTY once TIOCSETD chooses it; its module is pinned while a line uses it (docs/tty.md).",
+    symbols: [
+      "tty_register_driver", "tty_unregister_driver", "tty_port_register_device", "tty_port_unregister_device", "tty_insert_flip_string",
+      "tty_flip_buffer_push", "tty_port_tty_wakeup", "tty_index", "tty_get_baud_rate", "tty_encode_baud_rate", "tty_register_ldisc",
+      "tty_unregister_ldisc", "tty_driver_write", "tty_write_room",
+    ],
+  },
+  {
+    title: "Network devices",
+    intro:
+      "A network driver allocates a net device, gives it net_device_ops and registers it (eth%d names take the lowest free number). Frames travel in socket buffers whose data lies in the driver's memory: a received one is filled through skb_put and handed to netif_rx; one to send arrives at ndo_start_xmit, read through skb_data and skb_len (docs/net.md).",
+    symbols: [
+      "alloc_netdev", "alloc_etherdev", "free_netdev", "netdev_priv", "netdev_set_ops", "eth_hw_addr_set", "eth_hw_addr_random", "netdev_printk", "register_netdev", "unregister_netdev",
+      "netif_start_queue", "netif_stop_queue", "netif_wake_queue", "netif_queue_stopped", "netif_carrier_on", "netif_carrier_off", "netif_carrier_ok",
+      "netdev_stats_add", "alloc_skb", "dev_alloc_skb", "skb_put", "skb_push", "skb_pull", "skb_reserve", "skb_data", "skb_len", "skb_set_protocol",
+      "eth_type_trans", "kfree_skb", "dev_kfree_skb", "netif_rx",
+    ],
+  },
+  {
     title: "Binary formats",
     intro:
       "execve asks each format in turn whether a file is of its kind. A module's format cannot lay out an image itself: as binfmt_script and binfmt_misc do, it rewrites argv and names an interpreter, which execve then loads.",
@@ -451,6 +472,46 @@ export const STRUCT_DOCS: { readonly [S in StructName]: StructDoc<S> } = {
       },
     },
   },
+  net_device_ops: {
+    doc: "A network driver's operations (include/linux/netdevice.h), given to netdev_set_ops (read then). Each takes the device's handle.",
+    fields: {
+      ndo_open: {
+        signature: "(dev: u32): i32",
+        does: "The device is brought up (ip link set DEV up): claim the card's interrupt if not yet, start it, netif_start_queue.",
+        returns: "0, or a negative errno: the device stays down and ip prints the error.",
+        context: PROCESS,
+        empty: "The device comes up with its queue started.",
+      },
+      ndo_stop: {
+        signature: "(dev: u32): i32",
+        does: "The device is brought down (ip link set DEV down, unregister_netdev): netif_stop_queue, stop the card.",
+        returns: "Ignored.",
+        context: PROCESS,
+        empty: "Nothing is called.",
+      },
+      ndo_start_xmit: {
+        signature: "(skb: u32, dev: u32): i32",
+        does: "Send the frame in skb (skb_data, skb_len; an Ethernet device's frame starts with its header). The driver owns skb: dev_kfree_skb it once the card has the data. If the card cannot take another, netif_stop_queue and netif_wake_queue from the transmit-done interrupt.",
+        returns: "NETDEV_TX_OK once it took the frame; NETDEV_TX_BUSY to have the core keep skb and offer it again after netif_wake_queue.",
+        context: "Whatever sends: a task's system call, or the stack answering a frame in softirq context. It must not wait.",
+        empty: "Not allowed: netdev_set_ops refuses operations without it (EINVAL).",
+      },
+      ndo_tx_timeout: {
+        signature: "(dev: u32, txqueue: u32): void",
+        does: "The transmit watchdog found the queue stopped for longer than 5 s: reset the card, then netif_wake_queue.",
+        returns: "Nothing.",
+        context: TIMER,
+        empty: "Only the watchdog's message.",
+      },
+      ndo_set_mac_address: {
+        signature: "(dev: u32, addr: usize): i32",
+        does: "ip link set DEV address MAC: program the card's station address from the ETH_ALEN bytes at addr, then eth_hw_addr_set.",
+        returns: "0, or a negative errno, which ip reports.",
+        context: PROCESS,
+        empty: "The address is set in the device only (eth_mac_addr), refused with EBUSY while the device is up.",
+      },
+    },
+  },
   kstatfs: {
     doc: "What super_operations.statfs fills in for statfs(2) (struct kstatfs), in the module's memory, zeroed before the call.",
     fields: {
@@ -473,6 +534,123 @@ export const STRUCT_DOCS: { readonly [S in StructName]: StructDoc<S> } = {
       size: { value: "Its size in bytes." },
       ino: { value: "Its inode number on the host." },
       mtime: { value: "Its modification time, in seconds since the epoch." },
+    },
+  },
+  tty_driver: {
+    doc: "A tty driver (struct tty_driver), given to tty_register_driver with its tty_operations and read then.",
+    fields: {
+      owner: { value: "THIS_MODULE, as in Linux. The kernel pins the module that registered the driver while one of its lines is open, whatever this says." },
+      driver_name: { value: "The name /proc/tty/drivers lists first (\"serial\")." },
+      name: { value: "The stem of its device names: \"ttyS\" makes /dev/ttyS0, /dev/ttyS1..." },
+      major: { value: "Its character major (4 for ttyS)." },
+      minor_start: { value: "The minor of line 0 (64 for ttyS0)." },
+      num: { value: "How many lines it may have; minor_start+num must not pass 256." },
+      type: { value: "TTY_DRIVER_TYPE_SYSTEM (1), _CONSOLE (2) or _SERIAL (3), as /proc/tty/drivers shows it." },
+      init_cflag: { value: "The c_cflag a line starts with (init_termios): B9600 | CS8 | CREAD | HUPCL | CLOCAL for a serial port." },
+    },
+  },
+  tty_operations: {
+    doc: "A tty driver's operations (struct tty_operations), given to tty_register_driver (read then). tty is the open line's handle; tty_index(tty) is its number.",
+    fields: {
+      open: {
+        signature: "(tty: u32): i32",
+        does: "The line's first open: start the hardware (enable its interrupts, set the baud rate from tty_get_baud_rate).",
+        returns: "0, or a negative errno: the open fails with it.",
+        context: PROCESS,
+        empty: "The open succeeds.",
+      },
+      close: {
+        signature: "(tty: u32): void",
+        does: "The line's last close: quiesce the hardware.",
+        returns: "Nothing.",
+        context: "Process context: the close or exit that ends the last open.",
+        empty: "Nothing is called.",
+      },
+      write: {
+        signature: "(tty: u32, buf: usize, count: i32): i32",
+        does: "Queue count bytes from buf (a block in the module's memory, valid for the call) for sending; when the hardware has room again, call tty_port_tty_wakeup.",
+        returns: "The bytes taken (fewer than count when the driver's buffer is full), or a negative errno.",
+        context: "Process context (a write, or N_TTY echoing), or interrupt context (N_TTY echoing what the driver pushed from its handler): it must not wait.",
+        empty: "Not allowed: tty_register_driver refuses operations without write (EINVAL).",
+      },
+      write_room: {
+        signature: "(tty: u32): i32",
+        does: "How many bytes write would take now.",
+        returns: "That count (0 when full).",
+        context: "Process or interrupt context; it must not wait.",
+        empty: "The driver is taken to have room for anything.",
+      },
+      set_termios: {
+        signature: "(tty: u32): void",
+        does: "The termios changed (TCSETS): apply c_cflag, the baud rate from tty_get_baud_rate; report a rate it set instead with tty_encode_baud_rate.",
+        returns: "Nothing.",
+        context: PROCESS,
+        empty: "Nothing is called; the termios changes all the same.",
+      },
+    },
+  },
+  tty_ldisc_ops: {
+    doc: "A line discipline (struct tty_ldisc_ops), given to tty_register_ldisc (read then). tty is the line's handle.",
+    fields: {
+      owner: { value: "THIS_MODULE, as in Linux. The kernel pins the module that registered the discipline while a line uses it, whatever this says." },
+      num: { value: "Its number, 0-29 (N_SLIP is 1); TIOCSETD chooses it, and the kernel asks for tty-ldisc-<num> when nobody provides it." },
+      name: { value: "Its name in /proc/tty/ldiscs (\"slip\")." },
+      open: {
+        signature: "(tty: u32): i32",
+        does: "The discipline is put on the line (TIOCSETD): set up its state for it.",
+        returns: "0, or a negative errno: TIOCSETD fails with it and the old discipline is put back.",
+        context: PROCESS,
+        empty: "It opens.",
+      },
+      close: {
+        signature: "(tty: u32): void",
+        does: "The discipline is taken off the line (another TIOCSETD, or the line's last close): free its state for it.",
+        returns: "Nothing.",
+        context: PROCESS,
+        empty: "Nothing is called.",
+      },
+      read: {
+        signature: "(tty: u32, file: u32, buf: usize, count: i32): i32",
+        does: "read(2) on the line: copy up to count bytes to buf, an address in the calling task's memory (copy_to_user).",
+        returns: "The bytes copied, or a negative errno (-ERESTARTSYS from wait_event_interruptible to wait).",
+        context: PROCESS,
+        empty: "read(2) fails with EIO.",
+      },
+      write: {
+        signature: "(tty: u32, file: u32, buf: usize, count: i32): i32",
+        does: "write(2) on the line: count bytes at buf in the calling task's memory (copy_from_user).",
+        returns: "The bytes taken, or a negative errno.",
+        context: PROCESS,
+        empty: "write(2) fails with EIO.",
+      },
+      ioctl: {
+        signature: "(tty: u32, file: u32, cmd: u32, arg: u32): i32",
+        does: "An ioctl on the line other than TIOCSETD, TIOCGETD and the foreground and window-size ones, which the core answers first.",
+        returns: "What the command returns; -ENOIOCTLCMD (-515) for one it leaves to the core (the termios ioctls), which gives ENOTTY for one it does not know either.",
+        context: PROCESS,
+        empty: "The core answers the termios ioctls; others fail with ENOTTY.",
+      },
+      poll: {
+        signature: "(tty: u32, file: u32, pt: u32): i32",
+        does: "poll(2) on the line: name its wait queues with poll_wait.",
+        returns: "The POLL* events ready now.",
+        context: PROCESS,
+        empty: "Nothing is ready (0).",
+      },
+      receive_buf: {
+        signature: "(tty: u32, cp: usize, fp: usize, count: i32): void",
+        does: "The driver received count bytes, at cp (a block in the module's memory, valid for the call); fp is 0 (no per-byte flags).",
+        returns: "Nothing.",
+        context: "Interrupt context (the driver's handler pushed them) or process context (the line's open found them waiting): it must not wait or touch user memory.",
+        empty: "What the line receives is dropped.",
+      },
+      write_wakeup: {
+        signature: "(tty: u32): void",
+        does: "The driver has room again (it called tty_port_tty_wakeup): send what is left.",
+        returns: "Nothing.",
+        context: "Interrupt context, usually: it must not wait.",
+        empty: "Nothing is called.",
+      },
     },
   },
   kunit: {

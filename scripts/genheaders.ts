@@ -12,6 +12,7 @@ import { GFP } from "../abi/gfp.js";
 import * as BINFMTS from "../abi/binfmts.js";
 import * as FCNTL from "../abi/fcntl.js";
 import * as IRQ from "../abi/irq.js";
+import * as NETDEVICE from "../abi/netdevice.js";
 import * as KUNIT from "../abi/kunit.js";
 import { KUNIT_CHECKS, type KunitCheckFamily } from "../abi/kunit.js";
 import * as POLL from "../abi/poll.js";
@@ -91,10 +92,10 @@ function constants(): string {
   lines.push("", "// allocation flags (gfp_types.h, Linux 6.1 values)");
   for (const [k, v] of Object.entries(GFP)) lines.push(`export const ${k}: u32 = 0x${v.toString(16)};`);
   lines.push("", `export const ERESTARTSYS: i32 = ${ERESTARTSYS};`);
-  lines.push("", "// open flags, *at() and lseek constants (fcntl.h), file types (stat.h), irq and poll (interrupt.h, poll.h), binfmts.h, kunit");
+  lines.push("", "// open flags, *at() and lseek constants (fcntl.h), file types (stat.h), irq and poll (interrupt.h, poll.h), binfmts.h, net devices (netdevice.h, if_ether.h), kunit");
   // Sorted: a module namespace's key order differs between node and vitest's transform.
   const flags = [
-    ...Object.entries(FCNTL), ...Object.entries(STAT), ...Object.entries(IRQ), ...Object.entries(POLL), ...Object.entries(BINFMTS),
+    ...Object.entries(FCNTL), ...Object.entries(STAT), ...Object.entries(IRQ), ...Object.entries(NETDEVICE), ...Object.entries(POLL), ...Object.entries(BINFMTS),
     ...Object.entries(KUNIT),
   ]
     .sort(([a], [b]) => (a < b ? -1 : 1));

@@ -51,19 +51,27 @@ export function installedTestModules(moduleDir: string): string[] {
     .sort();
 }
 
-/**
- * What modprobe is given for a module: a file's dependencies by name first (modules.dep does not know a
- * file built outside the module directory), then the file; a name alone.
- */
-function probeOrder(module: string): string[] {
-  if (!module.endsWith(".wasm")) return [module];
-  let depends = "";
+/** A field of a module file's .modinfo ("" when it has none, or the file is not a module). */
+function modinfoField(path: string, key: string): string {
   try {
-    depends = moduleInfo(module).find(([k]) => k === "depends")?.[1] ?? "";
+    return moduleInfo(path).find(([k]) => k === key)?.[1] ?? "";
   } catch (e) {
     if (!(e instanceof KernelError)) throw e;
+    return "";
   }
-  return [...depends.split(",").filter((d) => d !== ""), module];
+}
+
+/**
+ * What modprobe is given for a module: a file's dependencies first, then the file; a name alone. modules.dep
+ * does not know a file built outside the module directory, nor its dependencies when they were built there
+ * too: a dependency already loaded is skipped (insmod would find its symbols), one of the files given is
+ * loaded from that file, any other is modprobed by name.
+ */
+function probeOrder(kernel: Kernel, module: string, given: readonly string[]): string[] {
+  if (!module.endsWith(".wasm")) return [module];
+  const byName = new Map(given.filter((g) => g.endsWith(".wasm")).map((g) => [modinfoField(g, "name"), g]));
+  const depends = modinfoField(module, "depends").split(",").filter((d) => d !== "" && !kernel.modules.find(d));
+  return [...depends.map((d) => byName.get(d) ?? d), module];
 }
 
 /**
@@ -74,7 +82,9 @@ export function runKunitModules(modules: readonly string[], opts: KunitRunOption
   const kernel = new Kernel({ ...opts.kernel, cmdline: kunitCmdline(opts) });
   const failedLoads: { module: string; status: number }[] = [];
   for (const module of modules) {
-    const status = probeOrder(module).reduce(
+    // A file given also as another's dependency is loaded already.
+    if (module.endsWith(".wasm") && kernel.modules.find(modinfoField(module, "name"))) continue;
+    const status = probeOrder(kernel, module, modules).reduce(
       (s, name) => s || runProgram(kernel, ["modprobe", name], () => undefined, opts.err ?? (() => undefined)),
       0,
     );

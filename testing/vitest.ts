@@ -9,6 +9,9 @@ import { fsCheckGroups, POSIX_CHECKS, prepareFs, type FsUnderTest } from "./fs.j
 import { runKunitModules, type KunitRunOptions } from "./kunit.js";
 import { prepareSyscall, SYSCALL_CHECKS, type SyscallModuleUnderTest } from "./syscall.js";
 
+/** How long a suite's module may take to build (compiling takes seconds, more on a busy machine): longer than vitest's default hook timeout. */
+const BUILD_TIMEOUT = 120_000;
+
 /** A module as a suite takes it: its binary, or a .wasm or .ts file (built before the tests run), or a module name. */
 export type ModuleArg = Uint8Array | string;
 
@@ -27,9 +30,10 @@ async function moduleBytes(module: ModuleArg | undefined): Promise<Uint8Array | 
  * Each KUnit case of a module as a vitest test (await it at the top of a test file): the module is built if
  * a source, loaded with what it depends on in a fresh kernel, and its KTAP read back; a failed case fails
  * with its log (the check's report), a skipped one is skipped. A module that does not load fails one test.
+ * Several modules (a driver and its test module using its symbols) are built together and loaded in order.
  */
-export async function kunitSuites(module: string, opts: KunitRunOptions = {}): Promise<void> {
-  const built = await resolveModules([module]);
+export async function kunitSuites(module: string | readonly string[], opts: KunitRunOptions = {}): Promise<void> {
+  const built = await resolveModules(typeof module === "string" ? [module] : module);
   const loadErrors: string[] = [];
   const run = (() => {
     try {
@@ -39,7 +43,7 @@ export async function kunitSuites(module: string, opts: KunitRunOptions = {}): P
     }
   })();
   if (run.failedLoads.length > 0) {
-    it(`loads ${module}`, () => {
+    it(`loads ${[module].flat().join(" ")}`, () => {
       throw new Error(`${loadErrors.join("").trim()}\n${run.log.slice(-20).join("\n")}`);
     });
     return;
@@ -66,7 +70,7 @@ export function fsConformance(fs: Omit<FsUnderTest, "module"> & { readonly modul
   let under: FsUnderTest = { ...fs, module: undefined };
   beforeAll(async () => {
     under = { ...fs, module: await moduleBytes(fs.module) };
-  });
+  }, BUILD_TIMEOUT);
   describe(`${fs.type}: POSIX conformance`, () => {
     for (const [group, checks] of fsCheckGroups(POSIX_CHECKS, fs)) {
       describe(group, () => {
@@ -81,7 +85,7 @@ export function chrdevConformance(dev: Omit<ChrdevUnderTest, "module"> & { reado
   let under: ChrdevUnderTest | undefined;
   beforeAll(async () => {
     under = { ...dev, module: (await moduleBytes(dev.module))! };
-  });
+  }, BUILD_TIMEOUT);
   describe(`${dev.device}: character device conformance`, () => {
     for (const check of CHRDEV_CHECKS.filter((c) => !c.needs || c.needs(dev))) it(check.name, () => check.run(prepareChrdev(under!)));
   });
@@ -92,7 +96,7 @@ export function syscallModuleCheck(sc: Omit<SyscallModuleUnderTest, "module"> & 
   let under: SyscallModuleUnderTest | undefined;
   beforeAll(async () => {
     under = { ...sc, module: (await moduleBytes(sc.module))! };
-  });
+  }, BUILD_TIMEOUT);
   describe(`system call module ${typeof sc.module === "string" ? sc.module : ""}`.trimEnd(), () => {
     for (const check of SYSCALL_CHECKS.filter((c) => !c.needs || c.needs(sc))) it(check.name, () => check.run(prepareSyscall(under!)));
   });

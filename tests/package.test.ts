@@ -1,13 +1,15 @@
 // The npm package as a user gets it: `npm pack`, installed into empty projects in a temporary directory
 // outside the checkout, without the registry (how: tests/pack_helpers.ts), then used from there as a user
-// would use it: `npx wasm-lkm build` and `npx wasm-lkm run`, the library from Node, `wasm-lkm init`'s project.
+// would use it: `npx wasm-lkm build` and `npx wasm-lkm run`, the library from Node, `wasm-lkm init`'s project,
+// and examples/out-of-tree with its own tests.
 
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installOffline, linkInstall, packTarball, runCommand as run } from "./pack_helpers.js";
+import { ROOT } from "../scripts/paths.js";
 
 const SLOW = 300_000;
 let tmp: string;
@@ -64,7 +66,8 @@ describe("npm pack", () => {
       "package/kernel.ts", "package/abi/include/kernel.ts", "package/abi/include/module.d.ts", "package/abi/include/mod.ts",
       "package/asconfig.json", "package/dist/host/index.js", "package/dist/host/index.d.ts", "package/dist/host/cli/wasm-lkm.js",
       "package/dist/scripts/build.js", "package/build/modules/hello.wasm", "package/lib/modules/0.1.0-wasm-lkm/modules.dep",
-      "package/docs/kernel-api.md",
+      "package/docs/kernel-api.md", "package/docs/testing.md", "package/kunit.ts", "package/abi/include/kunit.ts",
+      "package/abi/include/kunit_macros.ts", "package/dist/testing/index.js", "package/dist/testing/index.d.ts",
     ]) {
       expect(files, f).toContain(f);
     }
@@ -129,6 +132,31 @@ describe("wasm-lkm init's project, installed from the tarball", () => {
       const check = await run(project, "npm", ["run", "--silent", "check"]);
       expect(check.out).toBe("");
       expect(check.status).toBe(0);
+    },
+    SLOW,
+  );
+});
+
+describe("examples/out-of-tree, copied outside the checkout and installed from the tarball", () => {
+  it(
+    "passes its own npm test (KUnit cases, chrdev conformance, system call module checks) and wasm-lkm kunit run",
+    async () => {
+      const project = join(tmp, "out-of-tree");
+      const local = /\/(node_modules|build|package-lock\.json)$/;
+      cpSync(join(ROOT, "examples", "out-of-tree"), project, { recursive: true, filter: (src) => !local.test(src) });
+      const manifest = JSON.parse(readFileSync(join(project, "package.json"), "utf8"));
+      manifest.devDependencies["wasm-lkm"] = `file:${tarball}`;
+      writeFileSync(join(project, "package.json"), JSON.stringify(manifest, null, 2));
+      await installOffline(project, tarball);
+      const test = await run(project, "npm", ["test"]);
+      expect(test.out).toMatch(/Test Files {2}2 passed \(2\)\n +Tests {2}23 passed \(23\)/);
+      expect(test.status).toBe(0);
+      const modules = ["notes", "notes_test", "rot13", "rot13_test"].map((m) => `build/${m}.wasm`);
+      const kunit = await run(project, "npx", ["--no", "wasm-lkm", "kunit", "run", ...modules]);
+      expect(kunit.err).toBe("");
+      expect(kunit.out).toContain("[PASSED] rot13_twice_is_identity\n");
+      expect(kunit.out).toMatch(/Testing complete\. Ran 7 tests: passed: 7\n$/);
+      expect(kunit.status).toBe(0);
     },
     SLOW,
   );

@@ -54,14 +54,24 @@ export const EOVERFLOW: i32 = 75;
 export const EBADFD: i32 = 77;
 export const EILSEQ: i32 = 84;
 export const ENOTSOCK: i32 = 88;
+export const EDESTADDRREQ: i32 = 89;
 export const EMSGSIZE: i32 = 90;
+export const EPROTOTYPE: i32 = 91;
+export const ENOPROTOOPT: i32 = 92;
+export const EPROTONOSUPPORT: i32 = 93;
+export const ESOCKTNOSUPPORT: i32 = 94;
 export const EOPNOTSUPP: i32 = 95;
+export const EAFNOSUPPORT: i32 = 97;
 export const EADDRINUSE: i32 = 98;
+export const EADDRNOTAVAIL: i32 = 99;
 export const ENETDOWN: i32 = 100;
+export const ENETUNREACH: i32 = 101;
 export const ENOBUFS: i32 = 105;
+export const EISCONN: i32 = 106;
 export const ENOTCONN: i32 = 107;
 export const ETIMEDOUT: i32 = 110;
 export const ECONNREFUSED: i32 = 111;
+export const EHOSTUNREACH: i32 = 113;
 export const EALREADY: i32 = 114;
 export const EINPROGRESS: i32 = 115;
 export const ESTALE: i32 = 116;
@@ -117,7 +127,11 @@ export const GFP_NOFS: u32 = 0xc40;
 
 export const ERESTARTSYS: i32 = 512;
 
-// open flags, *at() and lseek constants (fcntl.h), file types (stat.h), irq and poll (interrupt.h, poll.h), binfmts.h, kunit
+// open flags, *at() and lseek constants (fcntl.h), file types (stat.h), irq and poll (interrupt.h, poll.h), binfmts.h, net devices (netdevice.h, if_ether.h), kunit
+export const ARPHRD_ETHER: i32 = 1;
+export const ARPHRD_LOOPBACK: i32 = 772;
+export const ARPHRD_NONE: i32 = 65534;
+export const ARPHRD_SLIP: i32 = 256;
 export const AT_EMPTY_PATH: i32 = 4096;
 export const AT_FDCWD: i32 = -100;
 export const AT_REMOVEDIR: i32 = 512;
@@ -133,7 +147,23 @@ export const DT_LNK: i32 = 10;
 export const DT_REG: i32 = 8;
 export const DT_SOCK: i32 = 12;
 export const DT_UNKNOWN: i32 = 0;
+export const ETH_ALEN: i32 = 6;
+export const ETH_DATA_LEN: i32 = 1500;
+export const ETH_FRAME_LEN: i32 = 1514;
+export const ETH_HLEN: i32 = 14;
+export const ETH_P_ALL: i32 = 3;
+export const ETH_P_ARP: i32 = 2054;
+export const ETH_P_IP: i32 = 2048;
+export const ETH_ZLEN: i32 = 60;
 export const HZ: i32 = 250;
+export const IFF_BROADCAST: i32 = 2;
+export const IFF_LOOPBACK: i32 = 8;
+export const IFF_LOWER_UP: i32 = 65536;
+export const IFF_MULTICAST: i32 = 4096;
+export const IFF_NOARP: i32 = 128;
+export const IFF_POINTOPOINT: i32 = 16;
+export const IFF_RUNNING: i32 = 64;
+export const IFF_UP: i32 = 1;
 export const IRQF_ONESHOT: i32 = 8192;
 export const IRQF_PERCPU: i32 = 1024;
 export const IRQF_PROBE_SHARED: i32 = 256;
@@ -159,6 +189,24 @@ export const MS_NOEXEC: i32 = 8;
 export const MS_NOSUID: i32 = 2;
 export const MS_RDONLY: i32 = 1;
 export const NAME_MAX: i32 = 255;
+export const NETDEV_STAT_COLLISIONS: i32 = 11;
+export const NETDEV_STAT_MULTICAST: i32 = 12;
+export const NETDEV_STAT_RX_CRC_ERRORS: i32 = 5;
+export const NETDEV_STAT_RX_DROPPED: i32 = 2;
+export const NETDEV_STAT_RX_ERRORS: i32 = 0;
+export const NETDEV_STAT_RX_FIFO_ERRORS: i32 = 7;
+export const NETDEV_STAT_RX_FRAME_ERRORS: i32 = 6;
+export const NETDEV_STAT_RX_MISSED_ERRORS: i32 = 13;
+export const NETDEV_STAT_RX_OVER_ERRORS: i32 = 4;
+export const NETDEV_STAT_TX_ABORTED_ERRORS: i32 = 8;
+export const NETDEV_STAT_TX_CARRIER_ERRORS: i32 = 9;
+export const NETDEV_STAT_TX_DROPPED: i32 = 3;
+export const NETDEV_STAT_TX_ERRORS: i32 = 1;
+export const NETDEV_STAT_TX_FIFO_ERRORS: i32 = 10;
+export const NETDEV_TX_BUSY: i32 = 16;
+export const NETDEV_TX_OK: i32 = 0;
+export const NET_RX_DROP: i32 = 1;
+export const NET_RX_SUCCESS: i32 = 0;
 export const O_ACCMODE: i32 = 3;
 export const O_APPEND: i32 = 1024;
 export const O_CLOEXEC: i32 = 524288;
@@ -635,6 +683,15 @@ export const ZERO_SIZE_PTR: usize = 16;
 }
 
 // @ts-ignore: decorator
+@unmanaged export class net_device_ops {
+  ndo_open: usize = 0;
+  ndo_stop: usize = 0;
+  ndo_start_xmit: usize = 0;
+  ndo_tx_timeout: usize = 0;
+  ndo_set_mac_address: usize = 0;
+}
+
+// @ts-ignore: decorator
 @unmanaged export class host_stat {
   mode: u32 = 0;
   nlink: u32 = 0;
@@ -654,6 +711,42 @@ export const ZERO_SIZE_PTR: usize = 16;
   f_ffree: i64 = 0;
   f_fsid: i64 = 0;
   f_namelen: i64 = 0;
+}
+
+// @ts-ignore: decorator
+@unmanaged export class tty_driver {
+  owner: u32 = 0;
+  driver_name: string = "";
+  name: string = "";
+  major: u32 = 0;
+  minor_start: u32 = 0;
+  num: u32 = 0;
+  type: u32 = 0;
+  init_cflag: u32 = 0;
+}
+
+// @ts-ignore: decorator
+@unmanaged export class tty_operations {
+  open: usize = 0;
+  close: usize = 0;
+  write: usize = 0;
+  write_room: usize = 0;
+  set_termios: usize = 0;
+}
+
+// @ts-ignore: decorator
+@unmanaged export class tty_ldisc_ops {
+  owner: u32 = 0;
+  num: i32 = 0;
+  name: string = "";
+  open: usize = 0;
+  close: usize = 0;
+  read: usize = 0;
+  write: usize = 0;
+  ioctl: usize = 0;
+  poll: usize = 0;
+  receive_buf: usize = 0;
+  write_wakeup: usize = 0;
 }
 
 // @ts-ignore: decorator
@@ -1356,6 +1449,231 @@ export declare function hostfs_readlink(sb: u32, path: usize, len: i32, buf: usi
 // @ts-ignore: decorator
 @external("kernel", "hostfs_symlink")
 export declare function hostfs_symlink(sb: u32, path: usize, len: i32, target: usize, tlen: i32): i32;
+
+/** Register a tty driver (tty_set_operations and tty_register_driver in one): its major, with minors minor_start to minor_start+num-1 for its lines, driven by ops. Returns 0, or -EINVAL (a bad struct, type or minor range, ops without write), -EBUSY (the major is taken). */
+// @ts-ignore: decorator
+@external("kernel", "tty_register_driver")
+export declare function tty_register_driver(driver: tty_driver, ops: tty_operations): i32;
+
+/** Withdraw a tty driver this module registered; refused with a warning while one of its lines is open (a module is pinned then anyway). rmmod withdraws any left, with a warning. */
+// @ts-ignore: decorator
+@external("kernel", "tty_unregister_driver")
+export declare function tty_unregister_driver(driver: tty_driver): void;
+
+/** Line index of the driver exists: a port for it and the node /dev/<name><index> on minor minor_start+index. Returns the port's handle (positive), or -EINVAL (a driver this module did not register, an index outside num), -EBUSY (the line has a port), -EEXIST (the node exists). */
+// @ts-ignore: decorator
+@external("kernel", "tty_port_register_device")
+export declare function tty_port_register_device(driver: tty_driver, index: u32): i32;
+
+/** The line is gone: its port and node. Refused with a warning while the line is open. */
+// @ts-ignore: decorator
+@external("kernel", "tty_port_unregister_device")
+export declare function tty_port_unregister_device(port: u32): void;
+
+/** Queue len received bytes from buf (the module's memory) on the port's flip buffer. Returns the bytes taken: fewer when 4096 are already waiting (the rest are dropped), or -EINVAL for a port that is not the module's. */
+// @ts-ignore: decorator
+@external("kernel", "tty_insert_flip_string")
+export declare function tty_insert_flip_string(port: u32, buf: usize, len: i32): i32;
+
+/** Hand the queued bytes to the line's discipline (its receive_buf), at once; with the line closed they wait for its next open. */
+// @ts-ignore: decorator
+@external("kernel", "tty_flip_buffer_push")
+export declare function tty_flip_buffer_push(port: u32): void;
+
+/** The driver can take more output: writers waiting on the line go on, and its discipline's write_wakeup runs. */
+// @ts-ignore: decorator
+@external("kernel", "tty_port_tty_wakeup")
+export declare function tty_port_tty_wakeup(port: u32): void;
+
+/** The line number of an open tty (tty->index), 0 to num-1; -EINVAL for a handle that is not an open tty. */
+// @ts-ignore: decorator
+@external("kernel", "tty_index")
+export declare function tty_index(tty: u32): i32;
+
+/** The baud rate the tty's termios asks for (from c_cflag's CBAUD bits): 9600, 115200... 0 for B0; -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "tty_get_baud_rate")
+export declare function tty_get_baud_rate(tty: u32): i32;
+
+/** Write the rate the driver actually set back into the tty's c_cflag (a rate CBAUD cannot name is left as it was), so TCGETS reports it. */
+// @ts-ignore: decorator
+@external("kernel", "tty_encode_baud_rate")
+export declare function tty_encode_baud_rate(tty: u32, ibaud: i32, obaud: i32): void;
+
+/** Register line discipline ops->num (N_SLIP is 1). The module is pinned while a tty uses it. Returns 0, -EINVAL (num outside 0-29, a bad struct), -EBUSY (that number is registered). */
+// @ts-ignore: decorator
+@external("kernel", "tty_register_ldisc")
+export declare function tty_register_ldisc(ops: tty_ldisc_ops): i32;
+
+/** Withdraw a discipline this module registered; another's is refused with a warning. rmmod withdraws any left, with a warning. */
+// @ts-ignore: decorator
+@external("kernel", "tty_unregister_ldisc")
+export declare function tty_unregister_ldisc(ops: tty_ldisc_ops): void;
+
+/** From a discipline: send count bytes from buf (the module's memory) through the tty's driver, raw (tty->ops->write). Returns how many it took, or -errno. */
+// @ts-ignore: decorator
+@external("kernel", "tty_driver_write")
+export declare function tty_driver_write(tty: u32, buf: usize, count: i32): i32;
+
+/** How many bytes the tty's driver would take now; -EINVAL for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "tty_write_room")
+export declare function tty_write_room(tty: u32): i32;
+
+/** A net device of hardware type `type` (ARPHRD_ETHER gets ether_setup's MTU 1500, broadcast address and txqueuelen 1000; ARPHRD_SLIP MTU 296, POINTOPOINT and NOARP; ARPHRD_NONE MTU 1500 and NOARP), named `name` (a %d takes the lowest free number at register_netdev), with sizeof_priv zeroed bytes of the module's memory for netdev_priv. Returns its handle, or 0 for a bad name or type or no memory. */
+// @ts-ignore: decorator
+@external("kernel", "alloc_netdev")
+export declare function alloc_netdev(sizeof_priv: u32, name: string, type: u32): u32;
+
+/** alloc_netdev(sizeof_priv, "eth%d", ARPHRD_ETHER). */
+// @ts-ignore: decorator
+@external("kernel", "alloc_etherdev")
+export declare function alloc_etherdev(sizeof_priv: u32): u32;
+
+/** Free a net device that is not registered (or no longer), and its private area. */
+// @ts-ignore: decorator
+@external("kernel", "free_netdev")
+export declare function free_netdev(dev: u32): void;
+
+/** The device's private area in the module's memory; 0 for a handle that is not the module's. */
+// @ts-ignore: decorator
+@external("kernel", "netdev_priv")
+export declare function netdev_priv(dev: u32): usize;
+
+/** Give the device its operations (dev->netdev_ops = ops), read at once. Returns 0, -EINVAL without ndo_start_xmit or for a bad handle. */
+// @ts-ignore: decorator
+@external("kernel", "netdev_set_ops")
+export declare function netdev_set_ops(dev: u32, ops: net_device_ops): i32;
+
+/** Set the device's ETH_ALEN-byte hardware address from the module's memory (a driver's probe reads it from the card). */
+// @ts-ignore: decorator
+@external("kernel", "eth_hw_addr_set")
+export declare function eth_hw_addr_set(dev: u32, addr: usize): void;
+
+/** printk with the device's name in front (netdev_info and its kin): "eth0: ...", or "(unnamed net_device)" before register_netdev. Returns the length logged. */
+// @ts-ignore: decorator
+@external("kernel", "netdev_printk")
+export declare function netdev_printk(level: i32, dev: u32, fmt: string, a0: u32, a1: u32, a2: u32, a3: u32, a4: u32, a5: u32): i32;
+
+/** Give the device a random, locally administered unicast hardware address (a virtual device's, as dummy's). */
+// @ts-ignore: decorator
+@external("kernel", "eth_hw_addr_random")
+export declare function eth_hw_addr_random(dev: u32): void;
+
+/** Make the device known (ip link, /proc/net/dev, /sys/class/net), its %d name resolved. Returns 0, -EINVAL without operations, -EEXIST if the name is taken, -ENFILE when no %d number is free. */
+// @ts-ignore: decorator
+@external("kernel", "register_netdev")
+export declare function register_netdev(dev: u32): i32;
+
+/** Bring the device down (ndo_stop) if it is up and remove it, with its addresses and routes. free_netdev afterwards. */
+// @ts-ignore: decorator
+@external("kernel", "unregister_netdev")
+export declare function unregister_netdev(dev: u32): void;
+
+/** Let the core call ndo_start_xmit (ndo_open does this). */
+// @ts-ignore: decorator
+@external("kernel", "netif_start_queue")
+export declare function netif_start_queue(dev: u32): void;
+
+/** Stop the core calling ndo_start_xmit (the card's buffer is full); packets wait in the device's queue of txqueuelen. A queue stopped longer than the watchdog timeout (5 s) is reported and ndo_tx_timeout called. */
+// @ts-ignore: decorator
+@external("kernel", "netif_stop_queue")
+export declare function netif_stop_queue(dev: u32): void;
+
+/** Start the queue again and send what waited in it (from the transmit-done interrupt). */
+// @ts-ignore: decorator
+@external("kernel", "netif_wake_queue")
+export declare function netif_wake_queue(dev: u32): void;
+
+/** Whether the queue is stopped. */
+// @ts-ignore: decorator
+@external("kernel", "netif_queue_stopped")
+export declare function netif_queue_stopped(dev: u32): bool;
+
+/** The link is up (operstate up, carrier 1). */
+// @ts-ignore: decorator
+@external("kernel", "netif_carrier_on")
+export declare function netif_carrier_on(dev: u32): void;
+
+/** The link is down: operstate down, carrier 0; the core sends nothing to the driver. */
+// @ts-ignore: decorator
+@external("kernel", "netif_carrier_off")
+export declare function netif_carrier_off(dev: u32): void;
+
+/** Whether the carrier is on. */
+// @ts-ignore: decorator
+@external("kernel", "netif_carrier_ok")
+export declare function netif_carrier_ok(dev: u32): bool;
+
+/** Add n to one of the device's error counters (NETDEV_STAT_*); packets and bytes are counted by the core. */
+// @ts-ignore: decorator
+@external("kernel", "netdev_stats_add")
+export declare function netdev_stats_add(dev: u32, stat: u32, n: u32): void;
+
+/** A socket buffer of size bytes of data room in the module's memory, empty (data = tail at the start). Returns its handle, or 0 when the module's memory is short. */
+// @ts-ignore: decorator
+@external("kernel", "alloc_skb")
+export declare function alloc_skb(size: u32, flags: u32): u32;
+
+/** alloc_skb(length + NET_SKB_PAD, GFP_ATOMIC) with NET_SKB_PAD (32) bytes of headroom reserved, as drivers allocate for a received frame. */
+// @ts-ignore: decorator
+@external("kernel", "dev_alloc_skb")
+export declare function dev_alloc_skb(length: u32): u32;
+
+/** Extend the data by len bytes at its tail; returns the address of the added bytes, for the driver to fill. Past the end: skb_over_panic's message and 0. */
+// @ts-ignore: decorator
+@external("kernel", "skb_put")
+export declare function skb_put(skb: u32, len: u32): usize;
+
+/** Extend the data by len bytes at its head; returns the new start. Past the start: skb_under_panic's message and 0. */
+// @ts-ignore: decorator
+@external("kernel", "skb_push")
+export declare function skb_push(skb: u32, len: u32): usize;
+
+/** Remove len bytes from the head; returns the new start, or 0 if the data is shorter than len. */
+// @ts-ignore: decorator
+@external("kernel", "skb_pull")
+export declare function skb_pull(skb: u32, len: u32): usize;
+
+/** Leave len bytes of headroom in an empty buffer. */
+// @ts-ignore: decorator
+@external("kernel", "skb_reserve")
+export declare function skb_reserve(skb: u32, len: u32): void;
+
+/** The address of the data (skb->data) in the module's memory. */
+// @ts-ignore: decorator
+@external("kernel", "skb_data")
+export declare function skb_data(skb: u32): usize;
+
+/** The length of the data (skb->len). */
+// @ts-ignore: decorator
+@external("kernel", "skb_len")
+export declare function skb_len(skb: u32): u32;
+
+/** skb->dev = dev; skb->protocol = protocol (ETH_P_IP..., host order): what a driver without an Ethernet header (SLIP) sets before netif_rx. */
+// @ts-ignore: decorator
+@external("kernel", "skb_set_protocol")
+export declare function skb_set_protocol(skb: u32, dev: u32, protocol: u32): void;
+
+/** skb->dev = dev; pull the Ethernet header and return its protocol (host order), as the driver of an Ethernet card calls before netif_rx. */
+// @ts-ignore: decorator
+@external("kernel", "eth_type_trans")
+export declare function eth_type_trans(skb: u32, dev: u32): u32;
+
+/** Free a socket buffer (a dropped one). */
+// @ts-ignore: decorator
+@external("kernel", "kfree_skb")
+export declare function kfree_skb(skb: u32): void;
+
+/** Free a socket buffer the driver is done with (a sent one). */
+// @ts-ignore: decorator
+@external("kernel", "dev_kfree_skb")
+export declare function dev_kfree_skb(skb: u32): void;
+
+/** Hand a received frame (after eth_type_trans or skb_set_protocol) to the stack; the buffer is the kernel's from then on. Returns NET_RX_SUCCESS, or NET_RX_DROP when the backlog (netdev_max_backlog, 1000) is full or the buffer has no device. */
+// @ts-ignore: decorator
+@external("kernel", "netif_rx")
+export declare function netif_rx(skb: u32): i32;
 
 /** kunit_test_suites(): register a test suite of this module, to run once the module is live. suite is the module's own object, handed back to suite_init(suite) and suite_exit(suite); init(test) returns 0 or -errno before each case, exit(test) runs after it. Returns the suite's id for __kunit_test_case, or -EINVAL for an empty name or a bad function pointer, -EBUSY once the module is live. (GPL-only) */
 // @ts-ignore: decorator

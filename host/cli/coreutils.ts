@@ -94,3 +94,24 @@ export function modeString(mode: number): string {
 export function idName(id: number): string | undefined {
   return id === 0 ? "root" : undefined;
 }
+
+const encoder = new TextEncoder();
+const SIMPLE_ESCAPES: Record<string, number> = { "\\": 0x5c, a: 7, b: 8, e: 0x1b, f: 0xc, n: 0xa, r: 0xd, t: 9, v: 0xb };
+
+/**
+ * -e's escapes: \\ \a \b \e \f \n \r \t \v, \0NNN (octal, up to three digits), \xHH (hex, one or two),
+ * and \c, which ends the output there (no newline either). Other backslashes stay as they are.
+ */
+export function unescape(text: string): { bytes: Uint8Array; stop: boolean } {
+  const out: number[] = [];
+  const re = /\\(?:([\\abefnrtv])|0([0-7]{0,3})|x([0-9a-fA-F]{1,2})|(c))/g;
+  let last = 0;
+  for (const m of text.matchAll(re)) {
+    out.push(...encoder.encode(text.slice(last, m.index)));
+    last = m.index + m[0].length;
+    if (m[4]) return { bytes: Uint8Array.from(out), stop: true };
+    out.push(m[1] ? SIMPLE_ESCAPES[m[1]]! : m[2] !== undefined ? parseInt(m[2] || "0", 8) & 0xff : parseInt(m[3]!, 16));
+  }
+  out.push(...encoder.encode(text.slice(last)));
+  return { bytes: Uint8Array.from(out), stop: false };
+}

@@ -4,14 +4,15 @@
 import { Command } from "commander";
 import type { Kernel } from "../init/main.js";
 import { parseArgs, SCHEDULE, withUsage, type CliCommand, type CommandContext, type CommandSteps } from "./command.js";
+import { unescape } from "./coreutils.js";
 
-/** port=0x3f8 irq=4 as `hw attach` takes them, and the model's own (file=PATH, ro). */
+/** port=0x3f8 (or io=, as ne2000's docs say it) irq=4 as `hw attach` takes them, and the model's own (file=PATH, ro, net=WIRE). */
 function options(words: readonly string[]): { port?: number; irq?: number; params: Record<string, string> } {
   const opts: { port?: number; irq?: number; params: Record<string, string> } = { params: {} };
   for (const w of words) {
-    const m = /^(port|irq)=(0x[0-9a-fA-F]+|\d+)$/.exec(w);
-    if (m) opts[m[1] as "port" | "irq"] = Number(m[2]);
-    else if (/^(port|irq)=/.test(w)) throw new Error(`bad option '${w}' (port=N or irq=N)`);
+    const m = /^(port|io|irq)=(0x[0-9a-fA-F]+|\d+)$/.exec(w);
+    if (m) opts[m[1] === "irq" ? "irq" : "port"] = Number(m[2]);
+    else if (/^(port|io|irq)=/.test(w)) throw new Error(`bad option '${w}' (port=N or irq=N)`);
     else opts.params[w.includes("=") ? w.slice(0, w.indexOf("=")) : w] = w.includes("=") ? w.slice(w.indexOf("=") + 1) : "";
   }
   return opts;
@@ -45,7 +46,7 @@ function subcommand(k: Kernel, ctx: CommandContext, sub: string, rest: readonly 
   switch (sub) {
     case "attach": {
       const [kind, ...opts] = rest;
-      if (!kind) throw new Error("attach: which model? (uart16550, pit, ide)");
+      if (!kind) throw new Error("attach: which model? (uart16550, pit, ide, ne2000)");
       const att = m.attach(kind, options(opts));
       ctx.out(`${att.name}: ${att.device.kind} at ${hex(att.device.base)} irq ${att.irq}\n`);
       return;
@@ -59,9 +60,11 @@ function subcommand(k: Kernel, ctx: CommandContext, sub: string, rest: readonly 
     case "list":
       for (const a of m.list()) ctx.out(`${a.name}\t${a.device.kind}\t${hex(a.device.base)}-${hex(a.device.base + a.device.size - 1)}\tirq ${a.irq}\n`);
       return;
-    case "type":
-      m.line(rest[0] ?? "").type(`${rest.slice(1).join(" ")}\n`);
+    case "type": {
+      // echo -e's escapes, so a control character can be typed ('\x03' is ^C); \c leaves the newline off.
+      m.line(rest[0] ?? "").type(unescape(`${rest.slice(1).join(" ")}\\n`).bytes);
       return;
+    }
     case "read":
       ctx.out(new TextDecoder().decode(m.line(rest[0] ?? "").readOutput()));
       return;
@@ -74,7 +77,7 @@ function subcommand(k: Kernel, ctx: CommandContext, sub: string, rest: readonly 
 
 export const hw: CliCommand = {
   name: "hw",
-  usage: "hw attach MODEL [port=N] [irq=N] [file=PATH] [ro] | detach DEV | list | type DEV TEXT | read DEV | tick N",
+  usage: "hw attach MODEL [port=N] [irq=N] [file=PATH] [ro] [net=WIRE] [mac=MAC] | detach DEV | list | type DEV TEXT | read DEV | tick N",
   help: "the simulated machine: attach devices, type into a UART, read what it sent, let time pass",
   run: (args, ctx) =>
     withUsage(() => {

@@ -35,6 +35,9 @@ import { execute } from "./execute.js";
 import { expect, expectFail } from "./expect.js";
 import { hw } from "./hw.js";
 import { insmod } from "./insmod.js";
+import { ip } from "./ip.js";
+import { pingCommand } from "./ping.js";
+import { ncCommand } from "./nc.js";
 import { ln } from "./ln.js";
 import { losetup } from "./losetup.js";
 import { ls } from "./ls.js";
@@ -48,7 +51,9 @@ import { mv } from "./mv.js";
 import { rm } from "./rm.js";
 import { rmdir } from "./rmdir.js";
 import { rmmod } from "./rmmod.js";
+import { slattach } from "./slattach.js";
 import { stat } from "./stat.js";
+import { stty } from "./stty.js";
 import { syscall } from "./syscall.js";
 import { sync } from "./sync.js";
 import { exportCommand } from "./export.js";
@@ -69,7 +74,7 @@ const help: CliCommand = {
 export const COMMANDS: readonly CliCommand[] = [
   insmod, rmmod, lsmod, modinfo, modprobe, depmod, dmesg,
   ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, chmod, stat, mount, umount, cd, pwd, syscall,
-  dd, blockdev, losetup, sync, hw, trueCommand, falseCommand, exportCommand, expect, expectFail, help,
+  dd, blockdev, losetup, sync, stty, slattach, hw, ip, pingCommand, ncCommand, trueCommand, falseCommand, exportCommand, expect, expectFail, help,
 ];
 
 /** Where this system keeps its programs: each command is also /bin/NAME, /sbin/NAME..., as busybox's applets are. */

@@ -3,6 +3,8 @@
 import { resolve } from "node:path";
 import { IdeDisk } from "./ide.js";
 import type { HwModel, HwParams } from "./machine.js";
+import { isValidEtherAddr, parseMac } from "../net/ethernet/eth.js";
+import { Ne2000 } from "./ne2000.js";
 import { Pit } from "./pit.js";
 import { Uart16550 } from "./uart16550.js";
 
@@ -28,8 +30,23 @@ function ideDisk(base: number, irq: Parameters<HwModel["create"]>[1], params: Hw
   return new IdeDisk({ base, ctl: base + 0x206, irq, file: resolve(params.file), readOnly: params.ro !== undefined, claimedBytes });
 }
 
+/** QEMU's first address for a NIC, 52:54:00:12:34:56; each further card in this process takes the next. */
+let nextMac = 0x56;
+
+/** An NE2000 on a wire: net=WIRE (required), mac=XX:XX:XX:XX:XX:XX (default 52:54:00:12:34:56, then :57...). */
+function ne2000(base: number, irq: Parameters<HwModel["create"]>[1], params: HwParams): Ne2000 {
+  only("ne2000", params, ["net", "mac"]);
+  if (!params.net) throw new Error("ne2000 needs net=WIRE (a name, or udp:LPORT:127.0.0.1:PPORT)");
+  const mac = params.mac === undefined ? Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, nextMac & 0xff) : parseMac(params.mac);
+  if (!mac || !isValidEtherAddr(mac)) throw new Error(`bad mac '${params.mac}' (six hex pairs, unicast, not all zeros)`);
+  const card = new Ne2000({ base, irq, mac, net: params.net });
+  if (params.mac === undefined) nextMac++;
+  return card;
+}
+
 export const HW_MODELS: readonly HwModel[] = [
   { kind: "uart16550", defaults: { port: 0x3f8, irq: 4 }, create: (base, irq, params) => (only("uart16550", params, []), new Uart16550({ base, irq })) },
   { kind: "pit", defaults: { port: 0x40, irq: 0 }, create: (base, irq, params) => (only("pit", params, []), new Pit(base, irq)) },
   { kind: "ide", defaults: { port: 0x1f0, irq: 14 }, create: ideDisk },
+  { kind: "ne2000", defaults: { port: 0x300, irq: 9 }, create: ne2000 },
 ];

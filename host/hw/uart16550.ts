@@ -10,6 +10,8 @@
 import type { IoDevice, IrqSink } from "./bus.js";
 
 const FIFO = 16;
+/** The bytes a null-modem cable holds for a receiver that has not caught up. */
+const CABLE_MAX = 65536;
 const CLOCK_BAUD = 115200;
 
 const LSR_DR = 0x01;
@@ -84,6 +86,10 @@ export class Uart16550 implements IoDevice {
   private msrDelta = 0;
   private inputs: ModemInputs = { cts: false, dsr: false, ri: false, dcd: false };
   private output: number[] = [];
+  /** The UART at the other end of a null-modem cable, which receives what this one sends; null: collected for readOutput. */
+  private peer: Uart16550 | null = null;
+  /** What the cable holds for this UART until its receive FIFO has room (RTS/CTS flow control), bounded. */
+  private cable: number[] = [];
   private incoming: number[] = [];
   /** Nanoseconds into the current character time (baud timing). */
   private txClock = 0;
@@ -108,6 +114,12 @@ export class Uart16550 implements IoDevice {
       this.update();
     }
     this.update();
+  }
+
+  /** Join this UART to another with a null-modem cable: each receives what the other sends, from now on. */
+  connect(peer: Uart16550): void {
+    this.peer = peer;
+    peer.peer = this;
   }
 
   readOutput(): Uint8Array {
@@ -196,6 +208,7 @@ export class Uart16550 implements IoDevice {
 
   private readRbr(): number {
     const b = this.rx.shift() ?? 0;
+    this.drainCable();
     this.timeout = this.timing === "instant" && this.fifos && this.rx.length > 0;
     this.idleNs = 0;
     return b;
@@ -214,9 +227,30 @@ export class Uart16550 implements IoDevice {
   }
 
   private flushTransmitter(): void {
-    this.output.push(...this.tx);
+    const sent = this.tx;
     this.tx = [];
+    this.send(sent);
     this.thri = true;
+  }
+
+  private send(bytes: number[]): void {
+    if (!this.peer) this.output.push(...bytes);
+    else this.peer.fromCable(bytes);
+  }
+
+  /** Bytes from the peer: as many as the FIFO takes now, the rest as it is read; past CABLE_MAX, overruns. */
+  private fromCable(bytes: number[]): void {
+    const room = CABLE_MAX - this.cable.length;
+    this.cable.push(...bytes.slice(0, Math.max(0, room)));
+    if (bytes.length > room) this.errors |= LSR_OE;
+    this.drainCable();
+  }
+
+  private drainCable(): void {
+    while (this.cable.length > 0 && this.rx.length < this.depth()) {
+      this.receive(this.cable.shift()!);
+      this.update();
+    }
   }
 
   private runTransmitter(ns: number): void {
@@ -228,7 +262,7 @@ export class Uart16550 implements IoDevice {
       if (this.shifting) this.shifting = false;
       const next = this.tx.shift();
       if (next === undefined) continue;
-      this.output.push(next);
+      this.send([next]);
       this.shifting = this.tx.length > 0;
       if (this.tx.length === 0) this.thri = true;
     }

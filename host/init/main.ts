@@ -39,6 +39,10 @@ import { BinfmtWasm } from "../fs/binfmt_wasm.js";
 import { ModuleBinfmts } from "../fs/binfmt_module.js";
 import { Exec } from "../fs/exec.js";
 import { Ptys } from "../drivers/tty/pty.js";
+import { nTty } from "../drivers/tty/n_tty.js";
+import { TtyCore } from "../drivers/tty/tty_io.js";
+import { ModuleTtys } from "../drivers/tty/module_ops.js";
+import { Net } from "../net/core/net_namespace.js";
 import { Vfs } from "../fs/vfs.js";
 import { Tasks } from "../kernel/fork.js";
 import type { Task } from "../kernel/sched.js";
@@ -136,6 +140,11 @@ export class Kernel implements LoaderContext {
   /** execve and the binary formats: binfmt_script and binfmt_wasm built in, then what modules register. */
   readonly exec: Exec;
   readonly moduleBinfmts: ModuleBinfmts;
+  /** The tty core: tty drivers, line disciplines, N_TTY. */
+  readonly ttys: TtyCore;
+  readonly moduleTtys: ModuleTtys;
+  /** The network stack: net devices (lo built in, drivers as modules), IPv4, sockets. */
+  readonly net: Net;
   /** The terminals shell sessions give their tasks. */
   readonly ptys: Ptys;
   readonly devices: Devices;
@@ -200,12 +209,15 @@ export class Kernel implements LoaderContext {
       closeBdev: (bdev, holder) => this.blkdev.close(bdev, holder),
     });
     this.tasks = new Tasks(this.vfs);
-    this.ptys = new Ptys(this.vfs, now);
     this.clock = new Clock((ns) => {
       this.core.jiffies(this.clock.jiffies);
       this.bus.tick(ns);
     }, (fn) => this.irqs.enter(fn));
     this.core = new KernelCore(this.clock.jiffies);
+    this.ttys = new TtyCore(
+      { chrdevs: this.chrdevs, warn: (m) => this.warn(m), raiseSoftirq: (fn) => this.irqs.raiseSoftirq(fn), ...owners }, nTty(this.clock),
+    );
+    this.ptys = new Ptys(this.vfs, this.ttys, now);
     this.irqs = new IrqController({ log: (level, m) => void this.printk(m, level) });
     const blk = {
       clock: this.clock,
@@ -236,7 +248,15 @@ export class Kernel implements LoaderContext {
     };
     this.exec.formats.register(new BinfmtWasm(this.exec, programs));
     this.moduleBinfmts = new ModuleBinfmts(this.exec, guard, (m) => this.warn(m));
-    this.syscalls = new SyscallTable(builtinSyscalls(this.vfs, this.clock, this.exec, this.tasks, () => this.buffers.syncAll()), this.irqs);
+    this.net = new Net({
+      kernfs: this.kernfs, clock: this.clock, vfs: this.vfs, guard, now,
+      raiseSoftirq: (fn) => this.irqs.raiseSoftirq(fn),
+      log: (level, m) => void this.printk(m, level),
+      getOwner: (owner) => tryModuleGet(owner, owner.handle),
+      putOwner: (owner) => moduleRelease(owner),
+    });
+    const syscalls = { ...builtinSyscalls(this.vfs, this.clock, this.exec, this.tasks, () => this.buffers.syncAll()), ...this.net.sockets.syscalls() };
+    this.syscalls = new SyscallTable(syscalls, this.irqs);
     this.moduleFilesystems = new ModuleFilesystems(
       this.vfs.filesystems, guard, this.specialInode(), this.waits.tables, (m) => void this.printk(m, 3),
     );
@@ -251,6 +271,9 @@ export class Kernel implements LoaderContext {
     this.init = this.tasks.spawn("init", null);
     this.initLibc = this.libcFor(this.init);
     this.devices = new Devices(() => this.kernelWalk(), (m) => this.warn(m));
+    this.moduleTtys = new ModuleTtys({
+      core: this.ttys, devices: this.devices, guard, files: this.moduleFilesystems.files, pollTables: this.waits.tables,
+    });
   }
 
   /** init_special_inode() as this kernel's filesystems use it: its character and block devices. */
@@ -281,6 +304,8 @@ export class Kernel implements LoaderContext {
     this.kernfs.add("/proc/partitions", { mode: 0o444, show: () => this.genhd.showPartitions() });
     this.kernfs.add("/proc/interrupts", { mode: 0o444, show: () => this.irqs.show() });
     this.kernfs.add("/proc/ioports", { mode: 0o444, show: () => this.ioports.show() });
+    this.kernfs.add("/proc/tty/drivers", { mode: 0o444, show: () => this.ttys.show() });
+    this.kernfs.add("/proc/tty/ldiscs", { mode: 0o444, show: () => this.ttys.ldiscs.show() });
     for (const dir of ["/sys/module", "/sys/kernel", "/sys/fs", "/sys/block", DEBUGFS_MOUNTPOINT]) this.kernfs.addDir(dir);
     prepareNamespace(this.vfs, [
       ["devtmpfs", "devtmpfs", "/dev"], ["proc", "proc", "/proc"], ["sysfs", "sysfs", "/sys"], ["debugfs", "debugfs", DEBUGFS_MOUNTPOINT],
@@ -375,7 +400,9 @@ export class Kernel implements LoaderContext {
     this.moduleDisks.forget(mod);
     this.kunit.reclaim(mod);
     return [
-      ...syscalls, ...block, ...this.moduleFilesystems.reclaim(mod), ...this.chrdevs.reclaim(mod), ...this.devices.reclaim(mod), ...irqs,
+      ...this.net.reclaim(mod),
+      ...syscalls, ...block, ...this.moduleTtys.reclaim(mod), ...this.moduleFilesystems.reclaim(mod), ...this.chrdevs.reclaim(mod),
+      ...this.devices.reclaim(mod), ...irqs,
       ...reclaimTimers(this.clock, this.timers, mod), ...this.ioports.reclaim(mod), ...this.moduleBinfmts.reclaim(mod),
     ];
   }

@@ -62,6 +62,8 @@ export class IrqController {
   private depth = 0;
   /** Lines with an edge waiting, so a kernel exit with none (nearly every system call) costs nothing. */
   private pendingCount = 0;
+  /** Softirq work raised and not yet run (net_rx_action...), run when the kernel code running returns. */
+  private readonly softirqs = new Set<() => void>();
 
   constructor(private readonly ctx: IrqContext) {}
 
@@ -197,10 +199,19 @@ export class IrqController {
     this.deliverPending();
   }
 
+  /**
+   * raise_softirq(): fn runs as kernel code once the code running now returns (irq_exit, a system call's
+   * exit), at once if none is; raising it again before then runs it once.
+   */
+  raiseSoftirq(fn: () => void): void {
+    this.softirqs.add(fn);
+    this.deliverPending();
+  }
+
   private deliverPending(): void {
-    if (this.depth > 0 || this.pendingCount === 0) return;
+    if (this.depth > 0 || (this.pendingCount === 0 && this.softirqs.size === 0)) return;
     for (let again = true; again; ) {
-      again = false;
+      again = this.runSoftirqs();
       this.descs.forEach((desc, irq) => {
         if (!desc.pending || desc.depth > 0 || desc.spurious) return;
         desc.pending = false;
@@ -216,6 +227,20 @@ export class IrqController {
         again = true;
       });
     }
+  }
+
+  /** __do_softirq(): each raised function once, as kernel code; true if any ran. */
+  private runSoftirqs(): boolean {
+    if (this.softirqs.size === 0) return false;
+    const due = [...this.softirqs];
+    this.softirqs.clear();
+    this.depth++;
+    try {
+      for (const fn of due) fn();
+    } finally {
+      this.depth--;
+    }
+    return true;
   }
 
   /** handle_irq_event() and note_interrupt(). */

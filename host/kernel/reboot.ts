@@ -13,6 +13,7 @@ import type { Mount } from "../fs/namespace.js";
 import type { Vfs } from "../fs/vfs.js";
 import type { ModuleLoader } from "../module/main.js";
 import { KernelError } from "./error.js";
+import type { NetDevices } from "../net/core/dev.js";
 
 /** What halting needs from the kernel. */
 export interface HaltContext {
@@ -20,6 +21,8 @@ export interface HaltContext {
   /** The mounts made at boot, which stay. */
   readonly bootMounts: ReadonlySet<Mount>;
   readonly modules: ModuleLoader;
+  /** The network devices, which go down before their drivers are unloaded (as `ifdown -a` takes them). */
+  readonly net: { readonly core: NetDevices };
   /** delete_module() as rmmod runs it. */
   rmmod(name: string): void;
   printk(message: string, level?: number): number;
@@ -71,11 +74,13 @@ function unloadAll(k: HaltContext): void {
 }
 
 /**
- * kernel_halt(): unmount what was mounted after boot, unload every module, log "reboot: System halted".
+ * kernel_halt(): unmount what was mounted after boot, bring the drivers' network devices down, unload
+ * every module, log "reboot: System halted".
  * Nothing is forced: what cannot be taken down is logged (KERN_ERR) and left.
  */
 export function kernelHalt(k: HaltContext): void {
   unmountAll(k);
+  for (const dev of k.net.core.list()) if (dev.up && dev.owner) k.net.core.close(dev);
   unloadAll(k);
   k.printk("reboot: System halted\n", LOGLEVELS.KERN_EMERG);
 }

@@ -21,9 +21,11 @@ import type { Idr } from "../lib/idr.js";
 import { chrdevSymbols, type CharDevices } from "../fs/char_dev.js";
 import type { ModuleFilesystems } from "../fs/module_ops.js";
 import type { ModuleDisks } from "../block/module_ops.js";
+import type { ModuleNetdevs } from "../net/core/module_ops.js";
 import type { ModuleBuffers } from "../fs/buffer.js";
 import type { BackingFiles } from "../block/backing.js";
 import type { HostfsUser } from "../fs/hostfs/hostfs_user.js";
+import type { ModuleTtys } from "../drivers/tty/module_ops.js";
 import type { ModuleBinfmts } from "../fs/binfmt_module.js";
 import type { Vfs } from "../fs/vfs.js";
 import { syscallSymbols, type SyscallTable } from "../kernel/syscalls.js";
@@ -50,9 +52,11 @@ export interface KsymContext {
   readonly moduleFilesystems: ModuleFilesystems;
   readonly moduleBinfmts: ModuleBinfmts;
   readonly moduleDisks: ModuleDisks;
+  readonly net: { readonly modules: ModuleNetdevs };
   readonly moduleBuffers: ModuleBuffers;
   readonly backingFiles: BackingFiles;
   readonly hostfs: HostfsUser;
+  readonly moduleTtys: ModuleTtys;
   readonly chrdevs: CharDevices;
   readonly devices: Devices;
   readonly ioports: IoPorts;
@@ -88,9 +92,12 @@ const GROUPS = [
   (k: KsymContext, mod: Module) => k.moduleFilesystems.symbols(mod),
   (k: KsymContext, mod: Module) => k.moduleBinfmts.symbols(mod),
   (k: KsymContext, mod: Module) => k.moduleDisks.symbols(mod),
+  (k: KsymContext, mod: Module) => k.net.modules.symbols(mod),
   (k: KsymContext, mod: Module) => k.moduleBuffers.symbols(mod),
   (k: KsymContext, mod: Module) => k.backingFiles.symbols(mod),
   (k: KsymContext, mod: Module) => k.hostfs.symbols(mod),
+  (k: KsymContext, mod: Module) => k.net.modules.symbols(mod),
+  (k: KsymContext, mod: Module) => k.moduleTtys.symbols(mod),
   (k: KsymContext, mod: Module) => chrdevSymbols(k.chrdevs, (m, p) => k.moduleFilesystems.fileOperations(m, p), mod),
   (k: KsymContext, mod: Module) => k.devices.symbols(mod),
   (k: KsymContext, mod: Module) => k.ioports.symbols(mod),
@@ -158,7 +165,7 @@ function coreSymbols(
   mod: Module,
 ): Pick<
   KernelFunctions,
-  "_printk" | "kmalloc" | "kzalloc" | "kfree" | "ksize" | "try_module_get" | "module_put" | "module_refcount" | "ktime_get_real_ts64"
+  "_printk" | "netdev_printk" | "kmalloc" | "kzalloc" | "kfree" | "ksize" | "try_module_get" | "module_put" | "module_refcount" | "ktime_get_real_ts64"
 > {
   const efault = (sym: string, e: unknown): number => {
     if (e instanceof KernelError) k.warn(`${mod.name}: ${sym}: ${e.message} (EFAULT)`);
@@ -171,6 +178,13 @@ function coreSymbols(
         return k.printk(format(fmt, args), level);
       } catch (e) {
         return efault("printk", e);
+      }
+    },
+    netdev_printk(level, dev, fmt, ...args) {
+      try {
+        return k.printk(`${k.net.modules.deviceName(mod, dev)}: ${format(fmt, args)}`, level);
+      } catch (e) {
+        return efault("netdev_printk", e);
       }
     },
     kmalloc: (size, flags) => mod.slab.kmalloc(size >>> 0, flags >>> 0),

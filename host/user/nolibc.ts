@@ -79,6 +79,29 @@ export class Libc {
   }
 
   /**
+   * call() with buffers: each Uint8Array argument is copied into the task's memory and passed as its
+   * address; `after` sees those addresses once the call is done (to read what it wrote), before the
+   * memory is given back.
+   */
+  *callBuffers(nr: number, args: readonly (number | Uint8Array)[], after?: (ptrs: number[]) => void): Generator<Wait, number, void> {
+    const mm = this.task.mm;
+    const mark = mm.mark;
+    try {
+      const ptrs = args.map((a) => {
+        if (typeof a === "number") return a;
+        const p = mm.sbrk(Math.max(a.length, 1));
+        mm.bytes(p, a.length).set(a);
+        return p;
+      });
+      const ret = yield* this.call(nr, ptrs);
+      after?.(ptrs);
+      return ret;
+    } finally {
+      mm.release(mark);
+    }
+  }
+
+  /**
    * syscall(2): the raw return, -errno on failure. A string argument goes in as a pointer to a C string
    * copy. A call that has to wait is restarted each time its task is woken, simulated time running
    * meanwhile (see host/kernel/wait.ts); EINTR if nothing can wake it.

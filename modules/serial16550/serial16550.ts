@@ -1,16 +1,16 @@
-// serial16550: an interrupt-driven driver for 16550A UARTs (after drivers/tty/serial/8250): ttyS0 (and,
+// serial16550: an interrupt-driven tty driver for 16550A UARTs (after drivers/tty/serial/8250): ttyS0 (and,
 // with port2, ttyS1) on major 4, minors 64 and 65. Both may share one interrupt line, as COM1 and COM3 do.
 //
-// Received bytes go from the interrupt handler into a ring buffer and wake readers; writes go into a
-// transmit ring that the transmit-empty interrupt drains through THR, a FIFO's worth at a time. The baud
-// rate is set by ioctl. Reads wait for data (or give EAGAIN with O_NONBLOCK); poll reports both rings.
+// The tty core does the rest of a terminal: the interrupt handler hands received bytes to the line's
+// discipline (tty_insert_flip_string, tty_flip_buffer_push); the core's writes go into a transmit ring
+// that the transmit-empty interrupt drains through THR, a FIFO's worth at a time, telling the core when it
+// has room again. The baud rate follows the termios' c_cflag (stty 115200).
 
 import {
-  copy_from_user, copy_to_user, device_create, device_destroy, EAGAIN, EBUSY, EFAULT, EINVAL, ENODEV, ENOTTY, ENXIO,
-  file_flags, file_get_private, file_operations, file_set_private, free_irq, iminor, inb, init_waitqueue_head,
-  IRQ_HANDLED, IRQ_NONE, IRQF_SHARED, O_NONBLOCK,
-  outb, poll_wait, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, pr_info, register_chrdev, release_region, request_irq,
-  request_region, THIS_MODULE, unregister_chrdev, wait_event_interruptible, wake_up_interruptible,
+  EBUSY, EINVAL, ENODEV, free_irq, inb, IRQ_HANDLED, IRQ_NONE, IRQF_SHARED, outb, pr_info, release_region, request_irq, request_region,
+  THIS_MODULE, tty_driver, tty_encode_baud_rate, tty_flip_buffer_push, tty_get_baud_rate, tty_index, tty_insert_flip_string,
+  tty_operations, tty_port_register_device, tty_port_tty_wakeup, tty_port_unregister_device, tty_register_driver,
+  tty_unregister_driver,
 } from "../../abi/include/kernel";
 
 MODULE_LICENSE("GPL");
@@ -33,10 +33,6 @@ MODULE_PARM_DESC(port2, "A second UART's I/O base (0: none)");
 export let irq2: i32 = 3;
 module_param(irq2, int, 0o444);
 MODULE_PARM_DESC(irq2, "The second UART's interrupt line (the same as irq to share it)");
-
-export let baud: i32 = 9600;
-module_param(baud, int, 0o444);
-MODULE_PARM_DESC(baud, "Initial baud rate (115200 divided by a whole number)");
 
 // Registers (include/uapi/linux/serial_reg.h), as offsets from the base.
 const UART_RX: u32 = 0;
@@ -74,14 +70,17 @@ const UART_LSR_THRE: u32 = 0x20;
 
 const BASE_BAUD: i32 = 115200;
 const TX_FIFO: i32 = 16;
+/** uart_write_wakeup() once fewer than this many bytes wait to be sent. */
+const WAKEUP_CHARS: i32 = 256;
 const TTY_MAJOR: u32 = 4;
 const TTYS_MINOR: u32 = 64;
+/** The lines this driver may have, and the termios they start with: B9600 | CS8 | CREAD | HUPCL | CLOCAL. */
+const NR_UARTS: u32 = 2;
+const INIT_CFLAG: u32 = 0o15 | 0o60 | 0o200 | 0o2000 | 0o4000;
+const TTY_DRIVER_TYPE_SERIAL: u32 = 3;
+const INITIAL_BAUD: i32 = 9600;
 /** dev_id for request_irq: distinct per UART, so free_irq finds the right one on a shared line. */
 const DEV_ID: u32 = 0x16550;
-
-/** The driver's ioctls: _IO('S', 1) sets the baud rate from arg, _IO('S', 2) returns it. */
-const SERIAL_IOC_SET_BAUD: u32 = (0x53 << 8) | 1;
-const SERIAL_IOC_GET_BAUD: u32 = (0x53 << 8) | 2;
 
 /** A byte ring; one slot stays empty so that full and empty differ. */
 class Ring {
@@ -110,12 +109,11 @@ class Ring {
   }
 }
 
-/** One UART: its registers, its rings and its wait queues (struct uart_8250_port). */
+/** One UART: its registers, its transmit ring and its tty port (struct uart_8250_port). */
 class Uart {
-  rx: Ring = new Ring(4096);
   tx: Ring = new Ring(4096);
-  rxq: u32 = init_waitqueue_head();
-  txq: u32 = init_waitqueue_head();
+  rx: Uint8Array = new Uint8Array(TX_FIFO * 4);
+  port: u32 = 0;
   ier: u32 = 0;
   overruns: u32 = 0;
   speed: i32 = 0;
@@ -153,17 +151,31 @@ class Uart {
     for (let i = 0; i < TX_FIFO && this.tx.count > 0; i++) this.out(this.tx.pop(), UART_TX);
     if (this.tx.count == 0) this.setIer(this.ier & ~UART_IER_THRI);
     else if ((this.ier & UART_IER_THRI) == 0) this.setIer(this.ier | UART_IER_THRI);
-    wake_up_interruptible(this.txq);
   }
 
+  /** serial8250_tx_chars(): more from the ring, and the tty core told once the ring runs low (WAKEUP_CHARS). */
+  transmitted(): void {
+    this.transmit();
+    if (this.port != 0 && this.tx.count < WAKEUP_CHARS) tty_port_tty_wakeup(this.port);
+  }
+
+  /** serial8250_rx_chars(): what the FIFO holds, to the tty core, a buffer's worth at a time. */
   receive(): void {
     let lsr = this.in(UART_LSR);
+    let n = 0;
     while (lsr & UART_LSR_DR) {
-      if (!this.rx.push(<u8>this.in(UART_RX))) this.overruns++;
+      this.rx[n++] = <u8>this.in(UART_RX);
+      if (n == this.rx.length) n = this.flip(n);
       lsr = this.in(UART_LSR);
     }
     if (lsr & UART_LSR_OE) this.overruns++;
-    wake_up_interruptible(this.rxq);
+    this.flip(n);
+    tty_flip_buffer_push(this.port);
+  }
+
+  private flip(n: i32): i32 {
+    if (n > 0) this.overruns += <u32>(n - tty_insert_flip_string(this.port, this.rx.dataStart, n));
+    return 0;
   }
 
   /** serial8250_handle_irq(): serve every source the IIR names until it says nothing is pending. */
@@ -172,7 +184,7 @@ class Uart {
     if (iir & UART_IIR_NO_INT) return false;
     for (let guard = 0; (iir & UART_IIR_NO_INT) == 0 && guard < 64; guard++) {
       const id = iir & UART_IIR_ID;
-      if (id == UART_IIR_THRI) this.transmit();
+      if (id == UART_IIR_THRI) this.transmitted();
       else if (id == UART_IIR_MSI) this.in(UART_MSR);
       else this.receive();
       iir = this.in(UART_IIR);
@@ -190,7 +202,7 @@ class Uart {
 
   setup(): i32 {
     this.out(UART_LCR_WLEN8, UART_LCR);
-    const err = this.setBaud(baud);
+    const err = this.setBaud(INITIAL_BAUD);
     if (err < 0) return err;
     this.out(UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT | UART_FCR_TRIGGER_8, UART_FCR);
     this.out(UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2, UART_MCR);
@@ -208,10 +220,13 @@ class Uart {
 }
 
 const uarts = new Array<Uart>();
-const fops = new file_operations();
+const driver = new tty_driver();
+const ops = new tty_operations();
 
-function uartOf(file: u32): Uart {
-  return uarts[<i32>file_get_private(file)];
+function uartOf(tty: u32): Uart {
+  const minor = TTYS_MINOR + <u32>tty_index(tty);
+  for (let i = 0; i < uarts.length; i++) if (uarts[i].minor == minor) return uarts[i];
+  return unreachable();
 }
 
 /** Each UART has its own action on its line (dev_id names it); on a shared line each checks its own IIR. */
@@ -220,57 +235,27 @@ function serial_irq(line: i32, dev: u32): i32 {
   return IRQ_NONE;
 }
 
-function serial_open(inode: u32, file: u32): i32 {
-  const minor = <u32>iminor(inode);
-  for (let i = 0; i < uarts.length; i++) {
-    if (uarts[i].minor == minor) {
-      file_set_private(file, <u32>i);
-      return 0;
-    }
-  }
-  return -ENXIO;
+/** uart_change_speed(): the rate the termios asks for, or (one the divisor cannot make) the old one kept and reported. */
+function serial_set_termios(tty: u32): void {
+  const u = uartOf(tty);
+  if (u.setBaud(tty_get_baud_rate(tty)) < 0) tty_encode_baud_rate(tty, u.speed, u.speed);
 }
 
-function serial_read(file: u32, ubuf: usize, count: i32, pos: i32): i32 {
-  const u = uartOf(file);
-  if (u.rx.count == 0) {
-    if (file_flags(file) & O_NONBLOCK) return -EAGAIN;
-    return wait_event_interruptible(u.rxq);
-  }
-  const n = min(count, u.rx.count);
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = u.rx.pop();
-  return copy_to_user(ubuf, out.dataStart, <usize>n) != 0 ? -EFAULT : n;
+function serial_open(tty: u32): i32 {
+  serial_set_termios(tty);
+  return 0;
 }
 
-function serial_write(file: u32, ubuf: usize, count: i32, pos: i32): i32 {
-  const u = uartOf(file);
-  if (u.tx.space == 0) {
-    if (file_flags(file) & O_NONBLOCK) return -EAGAIN;
-    return wait_event_interruptible(u.txq);
-  }
+function serial_write(tty: u32, buf: usize, count: i32): i32 {
+  const u = uartOf(tty);
   const n = min(count, u.tx.space);
-  const data = new Uint8Array(n);
-  if (copy_from_user(data.dataStart, ubuf, <usize>n) != 0) return -EFAULT;
-  for (let i = 0; i < n; i++) u.tx.push(data[i]);
+  for (let i = 0; i < n; i++) u.tx.push(load<u8>(buf + <usize>i));
   u.transmit();
   return n;
 }
 
-function serial_poll(file: u32, pt: u32): i32 {
-  const u = uartOf(file);
-  poll_wait(file, u.rxq, pt);
-  poll_wait(file, u.txq, pt);
-  let mask = 0;
-  if (u.rx.count > 0) mask |= POLLIN | POLLRDNORM;
-  if (u.tx.space > 0) mask |= POLLOUT | POLLWRNORM;
-  return mask;
-}
-
-function serial_ioctl(file: u32, cmd: u32, arg: u32): i32 {
-  if (cmd == SERIAL_IOC_SET_BAUD) return uartOf(file).setBaud(<i32>arg);
-  if (cmd == SERIAL_IOC_GET_BAUD) return uartOf(file).speed;
-  return -ENOTTY;
+function serial_write_room(tty: u32): i32 {
+  return uartOf(tty).tx.space;
 }
 
 /** Claim, probe and set up one UART and its line; on failure everything it took is given back. */
@@ -285,8 +270,19 @@ function addPort(base: i32, line: i32, minor: u32): i32 {
     return err;
   }
   uarts.push(u);
-  u.setIer(UART_IER_RDI | UART_IER_RLSI);
   pr_info("serial16550: ttyS%u at I/O 0x%x (irq = %d, base_baud = %d) is a 16550A\n", minor - TTYS_MINOR, base, line, BASE_BAUD);
+  return 0;
+}
+
+/** Each UART found becomes a line of the driver: its port and /dev/ttySn; then its receive interrupt goes on. */
+function addLines(): i32 {
+  for (let i = 0; i < uarts.length; i++) {
+    const u = uarts[i];
+    const port = tty_port_register_device(driver, u.minor - TTYS_MINOR);
+    if (port < 0) return port;
+    u.port = <u32>port;
+    u.setIer(UART_IER_RDI | UART_IER_RLSI);
+  }
   return 0;
 }
 
@@ -296,31 +292,42 @@ function removePorts(): void {
     u.shutdown();
     free_irq(u.irq, DEV_ID + u.minor);
     release_region(u.base, 8);
-    device_destroy(TTY_MAJOR, u.minor);
+    if (u.port != 0) tty_port_unregister_device(u.port);
     if (u.overruns > 0) pr_info("serial16550: ttyS%u lost %u bytes to overruns\n", u.minor - TTYS_MINOR, u.overruns);
   }
   uarts.length = 0;
 }
 
 export function init_module(): i32 {
-  fops.owner = THIS_MODULE;
-  fops.open = serial_open.index;
-  fops.read = serial_read.index;
-  fops.write = serial_write.index;
-  fops.poll = serial_poll.index;
-  fops.unlocked_ioctl = serial_ioctl.index;
+  driver.owner = THIS_MODULE;
+  driver.driver_name = "serial";
+  driver.name = "ttyS";
+  driver.major = TTY_MAJOR;
+  driver.minor_start = TTYS_MINOR;
+  driver.num = NR_UARTS;
+  driver.type = TTY_DRIVER_TYPE_SERIAL;
+  driver.init_cflag = INIT_CFLAG;
+  ops.open = serial_open.index;
+  ops.write = serial_write.index;
+  ops.write_room = serial_write_room.index;
+  ops.set_termios = serial_set_termios.index;
   let err = addPort(port, irq, TTYS_MINOR);
   if (err == 0 && port2 != 0) err = addPort(port2, irq2, TTYS_MINOR + 1);
-  if (err == 0) err = register_chrdev(TTY_MAJOR, "ttyS", fops);
+  let registered = false;
+  if (err == 0) {
+    err = tty_register_driver(driver, ops);
+    registered = err == 0;
+  }
+  if (err == 0) err = addLines();
   if (err < 0) {
     removePorts();
+    if (registered) tty_unregister_driver(driver);
     return err;
   }
-  for (let i = 0; i < uarts.length; i++) device_create(TTY_MAJOR, uarts[i].minor, `ttyS${uarts[i].minor - TTYS_MINOR}`);
   return 0;
 }
 
 export function cleanup_module(): void {
-  unregister_chrdev(TTY_MAJOR, "ttyS");
   removePorts();
+  tty_unregister_driver(driver);
 }

@@ -5,6 +5,8 @@ import { NR_SYSCALLS } from "../../abi/syscalls.js";
 import type { Kernel } from "../../host/init/main.js";
 
 export interface Snapshot {
+  /** /proc/tty/drivers and /proc/tty/ldiscs. */
+  readonly tty: string;
   /** /proc/modules: what lsmod shows. */
   readonly modules: string;
   readonly kallsyms: string;
@@ -26,6 +28,10 @@ export interface Snapshot {
   readonly syscalls: readonly string[];
   readonly timers: number;
   readonly waitQueues: number;
+  /** Net devices and their counters (/proc/net/dev), /sys/class/net, and each device's flags, addresses and routes. */
+  readonly netdev: string;
+  readonly sysClassNet: readonly string[];
+  readonly inet: readonly string[];
 }
 
 export function snapshot(k: Kernel): Snapshot {
@@ -45,6 +51,14 @@ export function snapshot(k: Kernel): Snapshot {
     syscalls: Array.from({ length: NR_SYSCALLS }, (_, nr) => `${nr}: ${k.syscalls.owners(nr).join(" ")}`).filter((s) => !/: (kernel)?$/.test(s)),
     timers: k.timers.size,
     waitQueues: k.waits.queues.size,
+    tty: k.read("/proc/tty/drivers") + k.read("/proc/tty/ldiscs"),
+    netdev: k.read("/proc/net/dev"),
+    sysClassNet: kernfsTree(k, "/sys/class/net"),
+    inet: [
+      ...k.net.core.list().map((d) => `${d.name} ${d.flags} ${d.mtu} ${[...d.addr].join(":")}`),
+      ...k.net.devinet.list().map((a) => `${a.dev.name} ${a.local}/${a.prefixlen}`),
+      ...k.net.fib.routes().map((r) => `${r.dst}/${r.prefixlen} ${r.gateway} ${r.dev.name}`),
+    ],
   };
 }
 

@@ -58,6 +58,13 @@ describe("runBench (quick)", () => {
     for (const f of block) expect([f.id, f.unit, f.stats.median > 0]).toEqual([f.id, "MB/s", true]);
   });
 
+  it("measures ping round trips in µs and UDP throughput in MB/s between two kernels on a wire and over lo", () => {
+    const net = results.figures.filter((f) => f.id.startsWith("net."));
+    expect(net.map((f) => [f.id, f.unit, f.stats.median > 0])).toEqual([
+      ["net.ping_wire", "µs", true], ["net.ping_lo", "µs", true], ["net.udp_wire", "MB/s", true], ["net.udp_lo", "MB/s", true],
+    ]);
+  });
+
   it("times each call path not skipped once, in ns an iteration, over the quick run's three runs", () => {
     const ids = results.figures.map((f) => f.id);
     expect(new Set(ids).size).toBe(ids.length);

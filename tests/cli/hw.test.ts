@@ -25,7 +25,7 @@ describe("hw", () => {
   it("refuses an unknown model, overlapping ports, a line the PIC lacks and bad options", () => {
     const { run } = shell();
     run("hw attach uart16550");
-    expect(run("hw attach floppy")).toEqual({ out: "", err: "hw: unknown device model 'floppy' (known: uart16550, pit, ide)\n", status: 1 });
+    expect(run("hw attach floppy")).toEqual({ out: "", err: "hw: unknown device model 'floppy' (known: uart16550, pit, ide, ne2000)\n", status: 1 });
     expect(run("hw attach uart16550 port=0x3f8").err).toBe("hw: ports 0x3f8-0x3ff overlap uart16550 at 0x3f8\n");
     expect(run("hw attach uart16550 port=0x2f8 irq=16").err).toBe("hw: irq 16 is not a line of the PIC (0-15)\n");
     expect(run("hw attach uart16550 speed=fast").err).toBe("hw: uart16550 takes no option 'speed'\n");
@@ -42,7 +42,11 @@ describe("hw", () => {
     k.insmod(loadBytes("serial16550"));
     expect(run("hw type 0x3f8 ping").status).toBe(0);
     expect(run("echo pong > /dev/ttyS0").status).toBe(0);
-    expect(run("hw read uart0").out).toBe("pong\n");
+    // N_TTY echoes the line typed before the open as the open finds it, and ONLCR makes each newline CR NL.
+    expect(run("hw read uart0").out).toBe("ping\r\npong\r\n");
+    expect(run("hw type uart0 'no newline\\c'").status).toBe(0);
+    expect(run("stty -F /dev/ttyS0 -echo").status).toBe(0);
+    expect(run("hw read uart0").out).toBe("no newline");
     const before = k.clock.nowNs;
     run("hw tick 250");
     run("hw tick 1.5s");

@@ -16,6 +16,26 @@ const cli_failing: kunit_suite = { name: "cli_failing", test_cases: [KUNIT_CASE(
 kunit_test_suites(cli_failing);
 `;
 
+// A module outside the tree and its test module, which uses its symbol: modules.dep knows neither.
+const OOT_LIB = `
+MODULE_LICENSE("GPL");
+export function oot_double(n: i32): i32 { return 2 * n; }
+EXPORT_SYMBOL(oot_double);
+export function init_module(): i32 { return 0; }
+export function cleanup_module(): void {}
+`;
+
+const OOT_LIB_TEST = `
+import { kunit, kunit_suite, kunit_test_suites, KUNIT_CASE, KUNIT_EXPECT_EQ } from "@abi/include/kunit";
+MODULE_LICENSE("GPL");
+// @ts-ignore: decorator
+@external("kernel", "oot_double")
+declare function oot_double(n: i32): i32;
+function doubles(test: kunit): void { KUNIT_EXPECT_EQ(test, oot_double(21), 42); }
+const oot_lib: kunit_suite = { name: "oot_lib", test_cases: [KUNIT_CASE(doubles)] };
+kunit_test_suites(oot_lib);
+`;
+
 const scratch = scratchDir("cli-kunit");
 let source = "";
 afterAll(() => scratch.cleanup());
@@ -48,6 +68,18 @@ describe("wasm-lkm kunit run", () => {
     expect(r.out).toMatch(/# wrong: EXPECTATION FAILED at \S+cli_failing_test\.ts:6\nExpected counter_add\(1\) == 5, but\n {4}counter_add\(1\) == 2 \(0x2\)\n\[FAILED\] wrong\n/);
     expect(r.out).toMatch(/Testing complete\. Ran 2 tests: passed: 1, failed: 1\n$/);
   }, 30_000);
+
+  it("loads an out-of-tree module its test module depends on from the files given with it, whichever comes first", async () => {
+    const lib = writeModuleSource(scratch.dir, "oot_lib", OOT_LIB);
+    const test = writeModuleSource(scratch.dir, "oot_lib_test", OOT_LIB_TEST);
+    for (const order of [[test, lib], [lib, test]]) {
+      const r = await kunit(order);
+      expect(r.err).toBe("");
+      expect(r.out).toContain("[PASSED] doubles\n");
+      expect(r.out).toMatch(/Testing complete\. Ran 1 tests: passed: 1\n$/);
+      expect(r.status).toBe(0);
+    }
+  }, 60_000);
 
   it("prints the KTAP the kernel logged with --raw_output, and runs only what --filter_glob matches", async () => {
     const r = await kunit(["counter_test"], { raw_output: true, filter_glob: "counter.counter_reset*" });

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -351,8 +351,8 @@ describe("help", () => {
     expect(out.split("\n").filter(Boolean).map((l) => l.trim().split(" ")[0])).toEqual([
       "insmod", "rmmod", "lsmod", "modinfo", "modprobe", "depmod", "dmesg",
       "ls", "cat", "echo", "mkdir", "rmdir", "rm", "mv", "ln", "mknod", "chmod", "stat", "mount", "umount", "cd", "pwd", "syscall",
-      "dd", "blockdev", "losetup", "sync",
-      "hw", "true", "false", "export", "expect", "expect-fail",
+      "dd", "blockdev", "losetup", "sync", "stty", "slattach",
+      "hw", "ip", "ping", "nc", "true", "false", "export", "expect", "expect-fail",
       "help",
     ]);
     for (const c of COMMANDS) expect(out).toContain(`  ${c.usage.padEnd(52)}${c.help}\n`);
@@ -407,6 +407,18 @@ describe("wasm-lkm run", () => {
     expect(log).toContain("BUG: wasm trap in faulty: memory access out of bounds\nOops: 0000 [#1]\n");
     expect(log).toContain("kernel BUG at cleanup_module [faulty]!\nfaulty: bug mode asked for a BUG in cleanup\nOops: invalid opcode: 0000 [#2]\n");
     expect(out).toMatch(/\nfaulty \d+ 0 \[dead\], Live 0x0+\nhello \d+ 0 - Live 0x0+\n/);
+  });
+
+  it("is npm start's demo, each command of it echoed as '$ COMMAND' before its output", () => {
+    const start = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
+    const [cmd, ...args] = start.split(" ");
+    const r = spawnSync(cmd!, args, { cwd: ROOT, encoding: "utf8" });
+    expect(r.status).toBe(0);
+    const commands = readFileSync(join(ROOT, "examples/demo.lkm"), "utf8").split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+    const echoed = r.stdout.split("\n").filter((l) => l.startsWith("$ ")).map((l) => l.slice(2));
+    expect(echoed).toEqual(commands);
+    expect(r.stdout).toContain("$ lsmod\nModule                  Size  Used by\nhello ");
+    expect(r.stdout).toContain("$ cat /sys/module/hello/parameters/who\nkernel\n$ echo -n wasm > /sys/module/hello/parameters/who\n");
   });
 
   it("runs the file-commands example successfully, its two refusals tolerated", () => {

@@ -1,4 +1,5 @@
-// serial16550 end to end: the emulated 16550A, its interrupts, the driver's rings and wait queues.
+// serial16550 end to end: the emulated 16550A, its interrupts, the driver's transmit ring, and the tty core
+// above it (N_TTY's canonical lines, echo and ONLCR, the baud rate from termios).
 
 import { beforeEach, describe, expect, it } from "vitest";
 import { O_NONBLOCK, O_RDWR } from "../../abi/fcntl.js";
@@ -7,7 +8,9 @@ import { SYSCALLS } from "../../abi/syscalls.js";
 import type { SerialLine } from "../../host/hw/machine.js";
 import { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
+import { B38400, baudOf, CBAUD, TCSETSW } from "../../abi/termios.js";
 import { dmesg, expectRefused, loadBytes } from "../helpers.js";
+import { tcgetattr, tcsetattr, text } from "./tty/tty_helpers.js";
 
 let k: Kernel;
 let sh: Libc;
@@ -19,9 +22,15 @@ beforeEach(() => {
   com1 = k.machine.line("uart0");
 });
 
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
-const SET_BAUD = (0x53 << 8) | 1;
-const GET_BAUD = (0x53 << 8) | 2;
+/** The divisor the UART was programmed with, read back through the divisor latch. */
+function divisor(): number {
+  const uart = k.machine.find("uart0").device;
+  const lcr = uart.read(3, 1);
+  uart.write(3, lcr | 0x80, 1);
+  const d = uart.read(0, 1) | (uart.read(1, 1) << 8);
+  uart.write(3, lcr, 1);
+  return d;
+}
 
 describe("serial16550", () => {
   it("finds the UART, claims its ports and line, and makes /dev/ttyS0 on 4:64", () => {
@@ -31,6 +40,7 @@ describe("serial16550", () => {
     expect(k.read("/proc/interrupts")).toMatch(/ {2}4: +0 +XT-PIC +4-edge +serial\n/);
     expect(k.read("/proc/devices")).toContain("  4 ttyS\n");
     expect(sh.stat("/dev/ttyS0").rdev).toBe((4 << 8) | 64);
+    expect(k.read("/proc/tty/drivers")).toContain("serial               /dev/ttyS       4 64-65 serial\n");
   });
 
   it("refuses to load where no UART answers (ENODEV) and leaves nothing behind", () => {
@@ -38,11 +48,12 @@ describe("serial16550", () => {
     expect(k.read("/proc/ioports")).toBe("");
   });
 
-  it("delivers typed bytes through the receive interrupt to a reader", () => {
+  it("delivers a typed line through the receive interrupt and N_TTY to a reader, echoing it", () => {
     k.insmod(loadBytes("serial16550"));
     const fd = sh.open("/dev/ttyS0", O_RDWR);
-    com1.type("hello");
-    expect(text(sh.read(fd, 100))).toBe("hello");
+    com1.type("hello\r");
+    expect(text(sh.read(fd, 100))).toBe("hello\n");
+    expect(text(com1.readOutput())).toBe("hello\r\n");
     expect(k.read("/proc/interrupts")).not.toMatch(/ {2}4: +0 /);
   });
 
@@ -52,9 +63,11 @@ describe("serial16550", () => {
     const buf = sh.task.mm.sbrk(64);
     const call = sh.syscallAsync(SYSCALLS.read, fd, buf, 64);
     expect(sh.task.sleeping).toBe(true);
-    com1.type("late");
+    com1.type("la");
+    expect(sh.task.sleeping).toBe(true);
+    com1.type("te\n");
     const n = await call;
-    expect(text(sh.task.mm.bytes(buf, n))).toBe("late");
+    expect(text(sh.task.mm.bytes(buf, n))).toBe("late\n");
   });
 
   it("gives EAGAIN to a non-blocking reader with nothing to read", () => {
@@ -69,7 +82,7 @@ describe("serial16550", () => {
     const message = "The quick brown fox jumps over the lazy dog\n".repeat(3);
     expect(sh.write(fd, message)).toBe(message.length);
     k.tick(1e9);
-    expect(text(com1.readOutput())).toBe(message);
+    expect(text(com1.readOutput())).toBe(message.replaceAll("\n", "\r\n"));
   });
 
   it("reports readiness through poll", () => {
@@ -83,17 +96,22 @@ describe("serial16550", () => {
     expect(view().getUint16(ptr + 6, true)).toBe(POLLOUT);
     com1.type("x");
     sh.syscall(SYSCALLS.poll, ptr, 1, 0);
+    expect(view().getUint16(ptr + 6, true)).toBe(POLLOUT);
+    com1.type("\n");
+    sh.syscall(SYSCALLS.poll, ptr, 1, 0);
     expect(view().getUint16(ptr + 6, true)).toBe(POLLIN | POLLOUT);
   });
 
-  it("sets and reports the baud rate by ioctl, refusing one the divisor cannot make", () => {
+  it("takes the baud rate from c_cflag, keeping (and reporting) the old one for a rate the divisor cannot make", () => {
     k.insmod(loadBytes("serial16550"));
     const fd = sh.open("/dev/ttyS0", O_RDWR);
-    expect(sh.syscall(SYSCALLS.ioctl, fd, GET_BAUD, 0)).toBe(9600);
-    expect(sh.syscall(SYSCALLS.ioctl, fd, SET_BAUD, 38400)).toBe(0);
-    expect(sh.syscall(SYSCALLS.ioctl, fd, GET_BAUD, 0)).toBe(38400);
-    expect(sh.syscall(SYSCALLS.ioctl, fd, SET_BAUD, 1000)).toBe(-22);
-    expect(sh.syscall(SYSCALLS.ioctl, fd, 0x5401, 0)).toBe(-25);
+    expect(baudOf(tcgetattr(sh, fd).cflag)).toBe(9600);
+    expect(divisor()).toBe(12);
+    tcsetattr(sh, fd, (t) => void (t.cflag = (t.cflag & ~CBAUD) | B38400), TCSETSW);
+    expect([baudOf(tcgetattr(sh, fd).cflag), divisor()]).toEqual([38400, 3]);
+    tcsetattr(sh, fd, (t) => void (t.cflag = (t.cflag & ~CBAUD) | 0o4));
+    expect([baudOf(tcgetattr(sh, fd).cflag), divisor()]).toEqual([38400, 3]);
+    expect(sh.syscall(SYSCALLS.ioctl, fd, 0x5301, 0)).toBe(-25);
   });
 
   it("shares one line between two UARTs, each handler serving its own", () => {
@@ -103,10 +121,10 @@ describe("serial16550", () => {
     expect(k.read("/proc/interrupts")).toMatch(/ {2}4: +0 +XT-PIC +4-edge +serial, serial\n/);
     const a = sh.open("/dev/ttyS0", O_RDWR);
     const b = sh.open("/dev/ttyS1", O_RDWR);
-    com3.type("three");
-    com1.type("one");
-    expect(text(sh.read(b, 10))).toBe("three");
-    expect(text(sh.read(a, 10))).toBe("one");
+    com3.type("three\n");
+    com1.type("one\n");
+    expect(text(sh.read(b, 10))).toBe("three\n");
+    expect(text(sh.read(a, 10))).toBe("one\n");
   });
 
   it("is refused rmmod while /dev/ttyS0 is open, and gives everything back after", () => {

@@ -149,3 +149,19 @@ describe("transmitting", () => {
     expect(u.read(MSR, 1) & 0xf0).toBe(0x30);
   });
 });
+
+describe("a null-modem cable", () => {
+  it("carries what one UART sends to the other's receiver, holding what its FIFO cannot take until it is read", () => {
+    const peer = new Uart16550({ base: 0x2f8, irq: () => {} });
+    u.connect(peer);
+    for (const x of [u, peer]) x.write(FCR, 0x01, 1);
+    for (let i = 0; i < 40; i++) u.write(THR, i, 1);
+    const got: number[] = [];
+    while (peer.read(LSR, 1) & 0x01) got.push(peer.read(RBR, 1));
+    expect(got).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(peer.read(LSR, 1) & 0x02).toBe(0);
+    peer.write(THR, 0x42, 1);
+    expect(u.read(RBR, 1)).toBe(0x42);
+    expect(u.readOutput().length).toBe(0);
+  });
+});

@@ -1,0 +1,76 @@
+// Network wires for emulated cards: one Ethernet frame at a time between the cards plugged into them.
+//
+// An in-process wire is a named hub: every card attached with `net=NAME` in this process (two cards of
+// one kernel, or cards of two kernels) hears what the others send. A UDP wire (`net=udp:LPORT:127.0.0.1:
+// PPORT`) carries one frame per datagram between two processes on the loopback address, as QEMU's
+// `-netdev socket,udp=` does, so two `wasm-lkm boot` kernels (or a socat bridge to a TAP) can talk.
+
+import { createSocket, type Socket } from "node:dgram";
+
+/** The largest frame a wire carries: an Ethernet frame without its FCS. */
+export const WIRE_MTU = 1514;
+
+/** A card's plug into a wire: it sends with send() and hears frames through the receiver it gave. */
+export interface WirePort {
+  send(frame: Uint8Array): void;
+  /** Unplug (the card is detached). */
+  close(): void;
+}
+
+export type Receiver = (frame: Uint8Array) => void;
+
+const hubs = new Map<string, Set<Receiver>>();
+
+/** Plug into the in-process wire of that name, made on first use and gone with its last card. */
+function hub(name: string, rx: Receiver): WirePort {
+  const ends = hubs.get(name) ?? new Set<Receiver>();
+  hubs.set(name, ends);
+  ends.add(rx);
+  return {
+    send: (frame) => {
+      for (const other of [...ends]) if (other !== rx) other(frame.slice());
+    },
+    close: () => {
+      ends.delete(rx);
+      if (ends.size === 0) hubs.delete(name);
+    },
+  };
+}
+
+/** A UDP wire: frames from 127.0.0.1:peer to our port, frames sent to the peer. */
+function udp(spec: string, rx: Receiver): WirePort {
+  const m = /^udp:(\d{1,5}):127\.0\.0\.1:(\d{1,5})$/.exec(spec);
+  const local = Number(m?.[1]);
+  const peer = Number(m?.[2]);
+  if (!m || local < 1 || local > 65535 || peer < 1 || peer > 65535) {
+    throw new Error(`bad wire '${spec}' (udp:LOCALPORT:127.0.0.1:PEERPORT)`);
+  }
+  const sock: Socket = createSocket("udp4");
+  sock.on("message", (msg, from) => {
+    if (from.address === "127.0.0.1" && from.port === peer && msg.length <= WIRE_MTU) rx(new Uint8Array(msg));
+  });
+  let open = true;
+  // A port that cannot be bound (taken) leaves the wire dead: frames sent on it are lost, as on a cut cable.
+  sock.on("error", () => {
+    if (open) sock.close();
+    open = false;
+  });
+  sock.bind(local, "127.0.0.1");
+  sock.unref();
+  return {
+    send: (frame) => {
+      if (open) sock.send(frame, peer, "127.0.0.1");
+    },
+    close: () => {
+      if (open) sock.close();
+      open = false;
+    },
+  };
+}
+
+/** Plug a card into the wire `spec` names: udp:LPORT:127.0.0.1:PPORT, or any other name for an in-process wire. */
+export function plug(spec: string, rx: Receiver): WirePort {
+  if (spec.startsWith("udp:")) return udp(spec, rx);
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(spec)) throw new Error(`bad wire name '${spec}' (letters, digits, _ . -)`);
+  return hub(spec, rx);
+}

@@ -1,0 +1,100 @@
+// What every socket has (net/core/sock.c): a receive queue bounded by its receive buffer, the wait queue
+// its readers and pollers sleep on, and the address it is bound to and the peer it is connected to.
+
+import { KernelError } from "../../kernel/error.js";
+import { WaitQueue } from "../../kernel/wait.js";
+
+/** net.core.rmem_default: a socket's receive buffer, in bytes. */
+export const SK_RCVBUF = 212992;
+/** What each queued datagram costs against the buffer besides its bytes (its sk_buff's truesize). */
+const SKB_TRUESIZE = 768;
+
+/** An address a datagram came from or goes to: an IPv4 address and port, or a link-layer one for AF_PACKET. */
+export interface SockAddr {
+  readonly addr: number;
+  readonly port: number;
+  /** AF_PACKET: the interface and protocol. */
+  readonly ifindex?: number;
+  readonly protocol?: number;
+}
+
+export interface Datagram {
+  readonly data: Uint8Array;
+  readonly from: SockAddr;
+  /** The TTL of the IPv4 packet it came in (IP_RECVTTL), -1 for a frame. */
+  readonly ttl: number;
+}
+
+export abstract class Sock {
+  readonly wq = new WaitQueue();
+  private readonly queue: Datagram[] = [];
+  private queued = 0;
+  /** Datagrams dropped for want of room (RcvbufErrors). */
+  drops = 0;
+  bound: SockAddr | null = null;
+  peer: SockAddr | null = null;
+  closed = false;
+  /** IP_RECVTTL: recvmsg gives each datagram's TTL as an IP_TTL control message. */
+  recvTtl = false;
+
+  constructor(
+    readonly family: number,
+    readonly type: number,
+    readonly protocol: number,
+  ) {}
+
+  /** sock_queue_rcv_skb(): onto the queue and the readers woken; false (dropped, counted) past the buffer. */
+  deliver(data: Uint8Array, from: SockAddr, ttl = -1): boolean {
+    const cost = data.length + SKB_TRUESIZE;
+    if (this.closed || this.queued + cost > SK_RCVBUF) {
+      this.drops++;
+      return false;
+    }
+    this.queue.push({ data, from, ttl });
+    this.queued += cost;
+    this.wq.wakeUp();
+    return true;
+  }
+
+  /** The next datagram, or null when the queue is empty. */
+  dequeue(): Datagram | null {
+    const d = this.queue.shift();
+    if (!d) return null;
+    this.queued -= d.data.length + SKB_TRUESIZE;
+    return d;
+  }
+
+  get readable(): boolean {
+    return this.queue.length > 0;
+  }
+
+  /** bind(2) for this kind of socket. */
+  abstract bind(addr: SockAddr): void;
+  /** connect(2): the default destination. */
+  abstract connect(addr: SockAddr): void;
+  /** sendmsg(): to addr, or the connected peer; the bytes sent. */
+  abstract send(data: Uint8Array, to: SockAddr | null): number;
+  /** close(): let go of the port or identifier. */
+  release(): void {
+    this.closed = true;
+    this.queue.length = 0;
+    this.wq.wakeUp();
+  }
+
+  /** The destination of a send: the one given, else the peer (EDESTADDRREQ without either). */
+  protected destination(to: SockAddr | null): SockAddr {
+    const dst = to ?? this.peer;
+    if (!dst) throw new KernelError("EDESTADDRREQ", "Destination address required");
+    return dst;
+  }
+}
+
+/**
+ * inet_bind() for an AF_INET socket: EINVAL when bound already, EADDRNOTAVAIL for an address that is not
+ * this host's, and whatever taking the port (or identifier) refuses: EADDRINUSE.
+ */
+export function inetBind(sock: Sock, addr: SockAddr, isLocal: (addr: number) => boolean, take: (port: number) => number): void {
+  if (sock.bound) throw new KernelError("EINVAL", "socket is already bound");
+  if (addr.addr !== 0 && !isLocal(addr.addr)) throw new KernelError("EADDRNOTAVAIL", "Cannot assign requested address");
+  sock.bound = { addr: addr.addr, port: take(addr.port) };
+}

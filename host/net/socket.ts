@@ -1,0 +1,264 @@
+// The socket system calls (net/socket.c) with Linux's x86_64 numbers: socket, bind, connect, sendto,
+// recvfrom, recvmsg, setsockopt (IP_RECVTTL) and getsockname, and sockets as files (sockfs) that read, write, poll and close.
+//
+// Families: AF_INET with SOCK_DGRAM (UDP, or ICMP datagram sockets with IPPROTO_ICMP, as
+// net.ipv4.ping_group_range "0 2147483647" allows everyone) and AF_PACKET with SOCK_RAW. Addresses
+// cross as Linux lays them out: sockaddr_in (16 bytes) and sockaddr_ll (20).
+
+import { ERESTARTSYS } from "../../abi/errno.js";
+import { O_NONBLOCK, O_RDWR } from "../../abi/fcntl.js";
+import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../../abi/poll.js";
+import { S_IFDIR, S_IFSOCK } from "../../abi/stat.js";
+import type { SyscallName } from "../../abi/syscalls.js";
+import { Dentry } from "../fs/dcache.js";
+import { SuperBlock, type File, type FileOperations, type FileSystemType, type Timespec } from "../fs/fs.js";
+import { Mount } from "../fs/namespace.js";
+import type { Vfs } from "../fs/vfs.js";
+import { KernelError } from "../kernel/error.js";
+import { current, type Task } from "../kernel/sched.js";
+import type { SyscallFn } from "../kernel/syscalls.js";
+import { copyFromUser, copyToUser } from "../mm/uaccess.js";
+import type { NetDevices } from "./core/dev.js";
+import { Sock, type Datagram, type SockAddr } from "./core/sock.js";
+import { IPPROTO_ICMP, IPPROTO_UDP } from "./ipv4/ip.js";
+import { PingSock, type Ping } from "./ipv4/ping.js";
+import { UdpSock, type Udp } from "./ipv4/udp.js";
+import { PacketSock } from "./packet/af_packet.js";
+
+export const AF_INET = 2;
+export const AF_PACKET = 17;
+export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+export const SOCK_RAW = 3;
+const SOCK_TYPE_MASK = 0xf;
+const SOCK_NONBLOCK = O_NONBLOCK;
+const SOCK_CLOEXEC = 0o2000000;
+export const MSG_DONTWAIT = 0x40;
+const SOCKADDR_IN = 16;
+const SOL_IP = 0;
+const IP_TTL = 2;
+const IP_RECVTTL = 12;
+/** struct msghdr on wasm32 (pointers and size_t 32 bits): name, namelen, iov, iovlen, control, controllen, flags. */
+const MSGHDR = 28;
+/** struct cmsghdr: cmsg_len (size_t), cmsg_level, cmsg_type, then the data. */
+const CMSGHDR = 12;
+const MSG_CTRUNC = 0x8;
+const MSG_TRUNC = 0x20;
+const SOCKADDR_LL = 20;
+
+/** The bytes of a struct sockaddr_in for an IPv4 address and port (host order), as a caller passes it. */
+export function sockaddrIn(addr: number, port = 0): Uint8Array {
+  const b = new Uint8Array(SOCKADDR_IN);
+  const v = new DataView(b.buffer);
+  v.setUint16(0, AF_INET, true);
+  v.setUint16(2, port, false);
+  v.setUint32(4, addr, false);
+  return b;
+}
+
+const sockfs: FileSystemType = {
+  name: "sockfs",
+  requiresDev: false,
+  owner: null,
+  mount: () => {
+    throw new KernelError("ENODEV", "sockfs: No such device");
+  },
+};
+
+/** A 16-bit value in network order, as sin_port and sll_protocol hold it. */
+const ntohs = (v: number) => ((v & 0xff) << 8) | ((v >> 8) & 0xff);
+
+export interface SocketContext {
+  readonly vfs: Vfs;
+  readonly core: NetDevices;
+  readonly udp: Udp;
+  readonly ping: Ping;
+  now(): Timespec;
+}
+
+export class Sockets {
+  private readonly mnt: Mount;
+  private readonly root: Dentry;
+  private nextIno = 1;
+
+  constructor(private readonly ctx: SocketContext) {
+    const sb = new SuperBlock(sockfs, 0, ctx.now);
+    this.root = new Dentry("/", null, sb.newInode(S_IFDIR | 0o755, {}, {}));
+    this.mnt = new Mount(0, sb, this.root, null, null, "sockfs");
+  }
+
+  /** __sock_create(): EAFNOSUPPORT, ESOCKTNOSUPPORT or EPROTONOSUPPORT for what this kernel does not have. */
+  create(family: number, type: number, protocol: number): Sock {
+    if (family === AF_INET) {
+      if (type !== SOCK_DGRAM) throw new KernelError("ESOCKTNOSUPPORT", "Socket type not supported");
+      if (protocol === 0 || protocol === IPPROTO_UDP) return new UdpSock(this.ctx.udp, family, type);
+      if (protocol === IPPROTO_ICMP) return new PingSock(this.ctx.ping, family, type);
+      throw new KernelError("EPROTONOSUPPORT", "Protocol not supported");
+    }
+    if (family === AF_PACKET) {
+      if (type !== SOCK_RAW) throw new KernelError("ESOCKTNOSUPPORT", "Socket type not supported");
+      return new PacketSock(this.ctx.core, family, type, ntohs(protocol));
+    }
+    throw new KernelError("EAFNOSUPPORT", "Address family not supported by protocol");
+  }
+
+  /** sock_alloc_file(): the socket as an open file, socket:[INO] as /proc/PID/fd shows it. */
+  private file(sock: Sock, nonblock: boolean): File {
+    const name = `socket:[${this.nextIno++}]`;
+    const inode = this.mnt.sb.newInode(S_IFSOCK | 0o777, {}, this.fileOps(sock, name));
+    const file = this.ctx.vfs.openFile({ mnt: this.mnt, dentry: this.root.add(name, inode) }, O_RDWR | (nonblock ? O_NONBLOCK : 0));
+    file.private = sock;
+    return file;
+  }
+
+  private fileOps(sock: Sock, name: string): FileOperations {
+    return {
+      read: (file, ubuf, count) => this.recv(file, sock, ubuf, count, 0, null),
+      write: (_file, ubuf, count) => sock.send(copyFromUser(current().mm, ubuf, count), null),
+      poll: (_file, pt) => {
+        pt.wait(sock.wq);
+        return (sock.readable ? POLLIN | POLLRDNORM : 0) | POLLOUT | POLLWRNORM;
+      },
+      release: () => {
+        sock.release();
+        this.root.drop(name);
+      },
+    };
+  }
+
+  /** The socket a descriptor refers to: EBADF, or ENOTSOCK for another kind of file. */
+  private sockOf(task: Task, fd: number): { sock: Sock; file: File } {
+    const file = task.files.get(fd);
+    if (!(file.private instanceof Sock)) throw new KernelError("ENOTSOCK", "Socket operation on non-socket");
+    return { sock: file.private, file };
+  }
+
+  /** A sockaddr from the caller: EINVAL when too short, EAFNOSUPPORT for another family. */
+  private readAddr(task: Task, sock: Sock, ptr: number, len: number): SockAddr {
+    const want = sock.family === AF_PACKET ? SOCKADDR_LL : SOCKADDR_IN;
+    if (len < want) throw new KernelError("EINVAL", "Invalid argument");
+    const b = copyFromUser(task.mm, ptr, want);
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    if (v.getUint16(0, true) !== sock.family) throw new KernelError("EAFNOSUPPORT", "Address family not supported by protocol");
+    if (sock.family === AF_PACKET) return { addr: 0, port: 0, protocol: ntohs(v.getUint16(2, true)), ifindex: v.getInt32(4, true) };
+    return { addr: v.getUint32(4, false), port: v.getUint16(2, false) };
+  }
+
+  private writeAddr(task: Task, sock: Sock, addr: SockAddr, ptr: number, lenPtr: number): void {
+    if (ptr === 0) return;
+    const size = sock.family === AF_PACKET ? SOCKADDR_LL : SOCKADDR_IN;
+    const b = new Uint8Array(size);
+    const v = new DataView(b.buffer);
+    v.setUint16(0, sock.family, true);
+    if (sock.family === AF_PACKET) {
+      v.setUint16(2, ntohs(addr.protocol ?? 0), true);
+      v.setInt32(4, addr.ifindex ?? 0, true);
+    } else {
+      v.setUint16(2, addr.port, false);
+      v.setUint32(4, addr.addr, false);
+    }
+    const room = lenPtr ? new DataView(copyFromUser(task.mm, lenPtr, 4).buffer).getUint32(0, true) : size;
+    copyToUser(task.mm, ptr, b.subarray(0, Math.min(room, size)));
+    if (lenPtr) copyToUser(task.mm, lenPtr, new Uint8Array(new Uint32Array([size]).buffer));
+  }
+
+  /** The next datagram; 0 (end of file) on a closed socket, EAGAIN or a wait (-ERESTARTSYS) when there is none. */
+  private next(file: File, sock: Sock, flags: number): Datagram | number {
+    const task = current();
+    const d = sock.dequeue();
+    if (d) {
+      task.restart = null;
+      return d;
+    }
+    if (sock.closed) return 0;
+    if (file.flags & O_NONBLOCK || flags & MSG_DONTWAIT) throw new KernelError("EAGAIN", "Resource temporarily unavailable");
+    sock.wq.add(task);
+    return -ERESTARTSYS;
+  }
+
+  /** recvfrom(): the next datagram, cut to len. */
+  private recv(file: File, sock: Sock, ubuf: number, len: number, flags: number, from: { ptr: number; lenPtr: number } | null): number {
+    const d = this.next(file, sock, flags);
+    if (typeof d === "number") return d;
+    const task = current();
+    const n = Math.min(len, d.data.length);
+    copyToUser(task.mm, ubuf, d.data.subarray(0, n));
+    if (from) this.writeAddr(task, sock, d.from, from.ptr, from.lenPtr);
+    return n;
+  }
+
+  /** recvmsg(): the datagram into the iovecs, its address, and an IP_TTL control message when IP_RECVTTL is on. */
+  private recvmsg(file: File, sock: Sock, msgPtr: number, flags: number): number {
+    const task = current();
+    const m = new DataView(copyFromUser(task.mm, msgPtr, MSGHDR).buffer);
+    const [name, , iov, iovlen, control, controllen] = [0, 4, 8, 12, 16, 20].map((o) => m.getUint32(o, true)) as [number, number, number, number, number, number];
+    const d = this.next(file, sock, flags);
+    if (typeof d === "number") return d;
+    let copied = 0;
+    const iovs = new DataView(copyFromUser(task.mm, iov, iovlen * 8).buffer);
+    for (let i = 0; i < iovlen && copied < d.data.length; i++) {
+      const n = Math.min(iovs.getUint32(i * 8 + 4, true), d.data.length - copied);
+      copyToUser(task.mm, iovs.getUint32(i * 8, true), d.data.subarray(copied, copied + n));
+      copied += n;
+    }
+    this.writeAddr(task, sock, d.from, name, name ? msgPtr + 4 : 0);
+    let msgFlags = copied < d.data.length ? MSG_TRUNC : 0;
+    let used = 0;
+    if (sock.recvTtl && d.ttl >= 0) {
+      if (controllen >= CMSGHDR + 4) {
+        copyToUser(task.mm, control, new Uint8Array(new Uint32Array([CMSGHDR + 4, SOL_IP, IP_TTL, d.ttl]).buffer));
+        used = CMSGHDR + 4;
+      } else msgFlags |= MSG_CTRUNC;
+    }
+    copyToUser(task.mm, msgPtr + 20, new Uint8Array(new Uint32Array([used, msgFlags]).buffer));
+    return copied;
+  }
+
+  /** setsockopt(): SOL_IP IP_RECVTTL; anything else ENOPROTOOPT. */
+  private setsockopt(task: Task, sock: Sock, level: number, name: number, val: number, len: number): number {
+    if (level !== SOL_IP || name !== IP_RECVTTL || sock.family !== AF_INET) throw new KernelError("ENOPROTOOPT", "Protocol not available");
+    if (len < 4) throw new KernelError("EINVAL", "Invalid argument");
+    sock.recvTtl = new DataView(copyFromUser(task.mm, val, 4).buffer).getInt32(0, true) !== 0;
+    return 0;
+  }
+
+  /** The system calls, by name, for the table. */
+  syscalls(): Partial<Record<SyscallName, SyscallFn>> {
+    const u = (n: number) => n >>> 0;
+    return {
+      socket: (t, a) => {
+        const sock = this.create(a[0] | 0, a[1] & SOCK_TYPE_MASK, a[2] | 0);
+        return t.files.install(this.file(sock, (a[1] & SOCK_NONBLOCK) !== 0), (a[1] & SOCK_CLOEXEC) !== 0);
+      },
+      bind: (t, a) => {
+        const { sock } = this.sockOf(t, a[0] | 0);
+        sock.bind(this.readAddr(t, sock, u(a[1]), u(a[2])));
+        return 0;
+      },
+      connect: (t, a) => {
+        const { sock } = this.sockOf(t, a[0] | 0);
+        sock.connect(this.readAddr(t, sock, u(a[1]), u(a[2])));
+        return 0;
+      },
+      sendto: (t, a) => {
+        const { sock } = this.sockOf(t, a[0] | 0);
+        const to = u(a[4]) === 0 ? null : this.readAddr(t, sock, u(a[4]), u(a[5]));
+        return sock.send(copyFromUser(t.mm, u(a[1]), u(a[2])), to);
+      },
+      recvfrom: (t, a) => {
+        const { sock, file } = this.sockOf(t, a[0] | 0);
+        return this.recv(file, sock, u(a[1]), u(a[2]), a[3] | 0, { ptr: u(a[4]), lenPtr: u(a[5]) });
+      },
+      recvmsg: (t, a) => {
+        const { sock, file } = this.sockOf(t, a[0] | 0);
+        return this.recvmsg(file, sock, u(a[1]), a[2] | 0);
+      },
+      setsockopt: (t, a) => this.setsockopt(t, this.sockOf(t, a[0] | 0).sock, a[1] | 0, a[2] | 0, u(a[3]), u(a[4])),
+      getsockname: (t, a) => {
+        const { sock } = this.sockOf(t, a[0] | 0);
+        this.writeAddr(t, sock, sock.bound ?? { addr: 0, port: 0 }, u(a[1]), u(a[2]));
+        return 0;
+      },
+    };
+  }
+}

@@ -1,0 +1,107 @@
+// Proof against the real Linux network stack: a network namespace whose TAP device socat bridges to the
+// card's UDP wire (one Ethernet frame per datagram), so Linux's own ping, ARP and UDP talk to wasm-lkm's
+// eth0 and back. Needs root, /dev/net/tun, ip, socat and ping (Debian's iproute2, socat, iputils-ping,
+// which .ci/run installs); without them it is skipped by name.
+
+import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Kernel } from "../../host/init/main.js";
+import { MSG_DONTWAIT } from "../../host/net/socket.js";
+import { netHost, sendto, udpSocket, unplug, type Run } from "./net_helpers.js";
+
+function have(tool: string): boolean {
+  try {
+    execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const ROOT_USER = process.getuid?.() === 0;
+const READY = ROOT_USER && existsSync("/dev/net/tun") && ["ip", "socat", "ping"].every(have);
+const WHY = "needs root, /dev/net/tun, ip, socat and iputils-ping";
+
+const id = process.pid % 10000;
+const NS = `wlkm${id}`;
+const TAP = `wlkmtap${id}`;
+const port = 40000 + (process.pid % 2000) * 10;
+let socat: ChildProcess | null = null;
+let host: { k: Kernel; run: Run } | null = null;
+
+/** A command in the namespace, asynchronously: the kernel in this process must keep serving the wire meanwhile. */
+function inNs(args: readonly string[], input?: string): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = execFile("ip", ["netns", "exec", NS, ...args], { timeout: 20_000 }, (error, stdout, stderr) => {
+      done({ status: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
+    });
+    if (input !== undefined) child.stdin!.end(input);
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(!READY)(`against Linux in a network namespace (${WHY})`, () => {
+  beforeAll(async () => {
+    execFileSync("ip", ["netns", "add", NS]);
+    socat = spawn("socat", [`UDP-DATAGRAM:127.0.0.1:${port},bind=127.0.0.1:${port + 1}`, `TUN,tun-type=tap,tun-name=${TAP},iff-no-pi,iff-up`], { stdio: "ignore" });
+    for (let i = 0; i < 100 && !existsSync(`/sys/class/net/${TAP}`); i++) await sleep(20);
+    execFileSync("ip", ["link", "set", TAP, "netns", NS]);
+    execFileSync("ip", ["-n", NS, "addr", "add", "192.0.2.1/24", "dev", TAP]);
+    execFileSync("ip", ["-n", NS, "link", "set", TAP, "up"]);
+    execFileSync("ip", ["-n", NS, "link", "set", "lo", "up"]);
+    host = await netHost(`udp:${port}:127.0.0.1:${port + 1}`, "52:54:00:00:04:02", "192.0.2.2");
+  }, 30_000);
+
+  afterAll(() => {
+    if (host) unplug(host.k);
+    socat?.kill("SIGTERM");
+    try {
+      execFileSync("ip", ["netns", "del", NS]);
+    } catch {
+      // never made
+    }
+  });
+
+  it("Linux's ping gets answers from wasm-lkm's eth0", async () => {
+    const r = await inNs(["ping", "-c", "2", "-W", "3", "192.0.2.2"]);
+    expect(r.stdout).toContain("2 packets transmitted, 2 received, 0% packet loss");
+    expect(r.stdout).toMatch(/64 bytes from 192\.0\.2\.2: icmp_seq=1 ttl=64 time=/);
+  }, 30_000);
+
+  it("wasm-lkm's ping gets answers from Linux", async () => {
+    const r = await host!.run("ping -c 2 -i 0.2 192.0.2.1");
+    expect(r.out).toContain("2 packets transmitted, 2 received, 0% packet loss");
+    expect(r.out).toMatch(/64 bytes from 192\.0\.2\.1: icmp_seq=1 ttl=64 time=/);
+  }, 30_000);
+
+  it("ARP entries appear on both sides", async () => {
+    const linuxMac = execFileSync("ip", ["-n", NS, "-br", "link", "show", TAP]).toString().split(/\s+/)[2]!;
+    expect(host!.k.read("/proc/net/arp")).toContain(`192.0.2.1        0x1         0x2         ${linuxMac}     *        eth0\n`);
+    const neigh = await inNs(["ip", "neigh", "show", "192.0.2.2"]);
+    expect(neigh.stdout).toContain("192.0.2.2 dev");
+    expect(neigh.stdout).toContain("lladdr 52:54:00:00:04:02");
+  }, 30_000);
+
+  it("a UDP datagram goes each way", async () => {
+    const received = inNs(["socat", "-u", "UDP-RECV:6000", "STDOUT"]);
+    await sleep(300);
+    const libc = host!.k.spawn("sender");
+    expect(sendto(libc, udpSocket(libc), "to linux\n", "192.0.2.1", 6000)).toBe(9);
+    await sleep(300);
+    execFileSync("ip", ["netns", "exec", NS, "pkill", "-f", "UDP-RECV:6000"]);
+    expect((await received).stdout).toBe("to linux\n");
+
+    const server = udpSocket(libc, 7000);
+    await inNs(["socat", "-u", "STDIN", "UDP-SENDTO:192.0.2.2:7000"], "to wasm-lkm\n");
+    const buf = libc.task.mm.sbrk(64);
+    let n = -11;
+    for (let i = 0; i < 200 && n === -11; i++) {
+      await sleep(10);
+      n = libc.syscall(45, server, buf, 64, MSG_DONTWAIT, 0, 0);
+    }
+    expect(n).toBe(12);
+    expect(new TextDecoder().decode(libc.task.mm.bytes(buf, 12))).toBe("to wasm-lkm\n");
+  }, 30_000);
+});
