@@ -2,6 +2,7 @@
 // buffers in its memory.
 
 import { expect } from "vitest";
+import { ERRNO } from "../../abi/errno.js";
 import { SYSCALLS } from "../../abi/syscalls.js";
 import { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
@@ -65,6 +66,23 @@ export function udpSocket(libc: Libc, port?: number): number {
   expect(fd).toBeGreaterThanOrEqual(0);
   if (port !== undefined) expect(call(libc, "bind", fd, sockaddrIn("0.0.0.0", port), 16)).toBe(0);
   return fd;
+}
+
+/** Wait (event loop turns) until something on k has bound UDP port `port`: a bind of it is then EADDRINUSE. */
+export async function udpPortTaken(k: Kernel, port: number): Promise<void> {
+  const probe = k.spawn("probe");
+  try {
+    for (;;) {
+      const fd = udpSocket(probe);
+      const bound = call(probe, "bind", fd, sockaddrIn("0.0.0.0", port), 16);
+      expect(call(probe, "close", fd)).toBe(0);
+      if (bound === -ERRNO.EADDRINUSE[0]) return;
+      expect(bound).toBe(0);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  } finally {
+    k.tasks.exit(probe.task);
+  }
 }
 
 export function sendto(libc: Libc, fd: number, text: string, addr: string, port: number): number {

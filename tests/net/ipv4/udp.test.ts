@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MSG_DONTWAIT } from "../../../host/net/socket.js";
 import type { Kernel } from "../../../host/init/main.js";
 import type { Libc } from "../../../host/user/nolibc.js";
-import { call, netHost, ok, sendto, sockaddrIn, udpSocket, unplug, wireName, type Run } from "../net_helpers.js";
+import { call, netHost, ok, sendto, udpPortTaken, sockaddrIn, udpSocket, unplug, wireName, type Run } from "../net_helpers.js";
 
 let a: { k: Kernel; run: Run };
 let b: { k: Kernel; run: Run };
@@ -29,7 +29,7 @@ function snmp(k: Kernel, section: string): Record<string, number> {
 describe("datagrams", () => {
   it("go from a socket on one kernel to nc -u -l on the other", async () => {
     const listening = b.run("nc -u -l -p 5000 -W 2");
-    await new Promise((r) => setTimeout(r, 10));
+    await udpPortTaken(b.k, 5000);
     const fd = udpSocket(libcA);
     expect(sendto(libcA, fd, "hello\n", "10.1.0.2", 5000)).toBe(6);
     expect(sendto(libcA, fd, "again\n", "10.1.0.2", 5000)).toBe(6);
