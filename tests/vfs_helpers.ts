@@ -24,7 +24,6 @@ export function boot(): Booted {
   return { k, libc: k.spawn("test") };
 }
 
-
 /** statfs or fstatfs into a struct statfs, its fields by name (fsid as its two ints). */
 export function statfs(libc: Libc, target: string | number): Record<string, number> {
   const buf = userBuffer(libc, STATFS_LAYOUT.size);
