@@ -59,3 +59,20 @@ export function layoutStruct(name: string, def: StructDef): StructLayout {
   });
   return { name, fields, size: Math.ceil(offset / align) * align, align };
 }
+
+/**
+ * A struct's bytes, little-endian, from numbers set by field name: a 64-bit field takes the value's low 64 bits
+ * (a negative one as two's complement), a narrower one its low 32. `done` gives the bytes.
+ */
+export function structWriter(layout: StructLayout): { set(field: string, value: number): void; done(): Uint8Array } {
+  const out = new Uint8Array(layout.size);
+  const view = new DataView(out.buffer);
+  return {
+    set(field, value) {
+      const f = layout.fields.find((x) => x.name === field)!;
+      if (f.size === 8) view.setBigUint64(f.offset, BigInt.asUintN(64, BigInt(Math.trunc(value))), true);
+      else view.setUint32(f.offset, value >>> 0, true);
+    },
+    done: () => out,
+  };
+}

@@ -2,6 +2,7 @@
 
 import { AT_FDCWD } from "../../abi/fcntl.js";
 import { S_ISLNK, STAT_LAYOUT } from "../../abi/stat.js";
+import { structWriter } from "../../abi/types.js";
 import { KernelError } from "../kernel/error.js";
 import type { Task } from "../kernel/sched.js";
 import { copyToUser, getname } from "../mm/uaccess.js";
@@ -14,13 +15,7 @@ const BLKSIZE = 4096;
 
 /** generic_fillattr() into a struct stat. */
 export function fillStat(inode: Inode): Uint8Array {
-  const out = new Uint8Array(STAT_LAYOUT.size);
-  const view = new DataView(out.buffer);
-  const set = (field: string, value: number) => {
-    const f = STAT_LAYOUT.fields.find((x) => x.name === field)!;
-    if (f.size === 8) view.setBigUint64(f.offset, BigInt.asUintN(64, BigInt(value)), true);
-    else view.setUint32(f.offset, value >>> 0, true);
-  };
+  const { set, done } = structWriter(STAT_LAYOUT);
   set("st_dev", inode.sb.dev);
   set("st_ino", inode.ino);
   set("st_nlink", inode.nlink);
@@ -35,7 +30,7 @@ export function fillStat(inode: Inode): Uint8Array {
     set(`st_${name}`, t.sec);
     set(`st_${name}_nsec`, t.nsec);
   }
-  return out;
+  return done();
 }
 
 function statPath(vfs: Vfs, task: Task, pathname: number, buf: number, follow: boolean): number {

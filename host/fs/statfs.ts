@@ -3,6 +3,7 @@
 
 import { AT_FDCWD, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY } from "../../abi/fcntl.js";
 import { ST_NODEV, ST_NOEXEC, ST_NOSUID, ST_RDONLY, ST_RELATIME, ST_VALID, STATFS_LAYOUT } from "../../abi/stat.js";
+import { structWriter } from "../../abi/types.js";
 import { KernelError } from "../kernel/error.js";
 import type { Task } from "../kernel/sched.js";
 import { copyToUser, getname } from "../mm/uaccess.js";
@@ -21,13 +22,7 @@ function fFlags(sb: SuperBlock): number {
 export function fillStatfs(sb: SuperBlock): Uint8Array {
   if (!sb.op.statfs) throw new KernelError("ENOSYS", `${sb.type.name}: statfs: Function not implemented`);
   const st = sb.op.statfs(sb);
-  const out = new Uint8Array(STATFS_LAYOUT.size);
-  const view = new DataView(out.buffer);
-  const set = (field: string, value: number) => {
-    const f = STATFS_LAYOUT.fields.find((x) => x.name === field)!;
-    if (f.size === 8) view.setBigInt64(f.offset, BigInt(Math.trunc(value)), true);
-    else view.setUint32(f.offset, value >>> 0, true);
-  };
+  const { set, done } = structWriter(STATFS_LAYOUT);
   set("f_type", st.type);
   set("f_bsize", st.bsize);
   set("f_blocks", st.blocks);
@@ -43,7 +38,7 @@ export function fillStatfs(sb: SuperBlock): Uint8Array {
   set("f_namelen", st.namelen);
   set("f_frsize", st.bsize);
   set("f_flags", fFlags(sb));
-  return out;
+  return done();
 }
 
 export function sys_statfs(vfs: Vfs, task: Task, pathname: number, buf: number): number {
