@@ -222,7 +222,6 @@ function hostfs_setattr(inode: u32, size: i32): i32 {
   return 0;
 }
 
-let ioBuf: usize = 0;
 let ioLen: i32 = 0;
 let ioPos: i64 = 0;
 
