@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { stripVTControlCharacters } from "node:util";
 import { main as asc, type Transform } from "assemblyscript/asc";
 import { BUILD_DIR, MODULES_DIR, ROOT } from "./paths.js";
 export { BUILD_DIR, MODULES_DIR, ROOT };
@@ -64,7 +65,9 @@ async function compileOnce(entry: string, intree: boolean, transforms: readonly 
   if (error instanceof NeedsLocations) throw error;
   if (error instanceof ModpostError) throw new BuildError(error.message);
   if (error || !binary || !transform.meta) {
-    throw new BuildError(`${stderr.join("").trimEnd()}\n${name}: ${error?.message ?? "no output"}`.trimStart());
+    // asc colours its messages whenever CI is set in the environment, even into a buffer; ours go to files and pipes.
+    const messages = stripVTControlCharacters(stderr.join("")).trimEnd();
+    throw new BuildError(`${messages}\n${name}: ${error?.message ?? "no output"}`.trimStart());
   }
   return { name, binary, meta: transform.meta, intree, sources };
 }
