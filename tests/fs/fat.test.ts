@@ -11,6 +11,7 @@ import type { Libc } from "../../host/user/nolibc.js";
 import { STATFS_LAYOUT } from "../../abi/stat.js";
 import { cliRunner, dmesg, expectErrno, scratchDir, type CliResult } from "../helpers.js";
 import { neg, statfs, sys, userBuffer, userString } from "../vfs_helpers.js";
+import { expectExtentReads } from "./extent_reads.js";
 import { fsck, haveFatTools, hostTree, layout, makeImage, makeTree, mcopyOut, mdirNames, mtype, pattern, rootEntry, type HostTree } from "./fat_images.js";
 
 const NEEDS = "(needs mkfs.fat, fsck.fat and mtools: skipped, they are not installed)";
@@ -310,6 +311,13 @@ describe.skipIf(!haveFatTools)(`vfat writes what fsck.fat passes and mtools read
     expect(fsck(img).status).toBe(0);
     expect(Buffer.from(mtype(img, "fill.bin")).equals(Buffer.from(data.subarray(0, free)))).toBe(true);
   }, 60_000);
+
+  it("reads files whose clusters interleave, extent by extent, at any offset; a bad user buffer is EFAULT", async () => {
+    await hostImage(16);
+    await mountImage("vfat");
+    expectExtentReads(libc, "/mnt");
+    await ok("umount /mnt");
+  });
 
   it("fsync puts a file's data, its entry and the FAT on the device while it stays mounted", async () => {
     const img = await hostImage(16);
