@@ -186,7 +186,7 @@ describe.skipIf(!haveFatTools)(`fat under vfat and msdos${haveFatTools ? "" : ` 
       expect([st.f_namelen, st.f_flags]).toEqual([1530, 0x1021]);
       await ok("umount /mnt");
     }
-    expect(sys(libc, "statfs", userString(libc, "/proc"), userBuffer(libc, STATFS_LAYOUT.size))).toBe(neg("ENOSYS"));
+    expect(sys(libc, "statfs", userString(libc, "/host"), userBuffer(libc, STATFS_LAYOUT.size))).toBe(neg("ENOSYS"));
   });
 
   it("refuses an unknown option, a bad value and a code page it does not have, naming them", async () => {
