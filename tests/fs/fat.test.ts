@@ -135,6 +135,34 @@ describe.skipIf(!haveFatTools)(`vfat reads images made by mkfs.fat and mcopy -s$
   }, 60_000);
 });
 
+describe.skipIf(!haveFatTools)(`vfat writes through the IDE disk${haveFatTools ? "" : ` ${NEEDS}`}`, () => {
+  it("creates, appends, makes a directory and unlinks on /dev/hda; after umount fsck.fat passes and mtools reads it back", async () => {
+    const img = await hostImage(16);
+    expect(mdirNames(img, "")).toContain("A fairly long file name with spaces.text");
+    await ok(`hw attach ide0 file=${img}`);
+    await ok("modprobe ide_disk");
+    await run("mkdir /mnt");
+    await ok("mount -t vfat /dev/hda /mnt");
+    const data = pattern(300_000, 17);
+    put("/mnt/written through the IDE disk.bin", data);
+    const fd = libc.open("/mnt/README.TXT", O_WRONLY | O_APPEND);
+    libc.write(fd, "appended over IDE\n");
+    libc.close(fd);
+    libc.mkdir("/mnt/ide dir");
+    put("/mnt/ide dir/inside.txt", "inside\n");
+    libc.unlink("/mnt/A fairly long file name with spaces.text");
+    await ok("umount /mnt");
+    const check = fsck(img);
+    expect(check.status, check.out).toBe(0);
+    expect(check.out).not.toMatch(/Dirty|differ|lost|Free cluster summary wrong/);
+    expect(Buffer.from(mtype(img, "written through the IDE disk.bin")).equals(Buffer.from(data))).toBe(true);
+    expect(Buffer.from(mtype(img, "README.TXT")).toString()).toBe("upper case 8.3\nappended over IDE\n");
+    expect(Buffer.from(mtype(img, "ide dir/inside.txt")).toString()).toBe("inside\n");
+    expect(mdirNames(img, "")).not.toContain("A fairly long file name with spaces.text");
+    expect(mdirNames(img, "")).toContain("ide dir");
+  }, 60_000);
+});
+
 describe.skipIf(!haveFatTools)(`fat under vfat and msdos${haveFatTools ? "" : ` ${NEEDS}`}`, () => {
   it("mount -t vfat loads fat then vfat through modules.dep; lsmod shows fat used by both; rmmod fat is refused", async () => {
     await hostImage(16);
