@@ -12,7 +12,7 @@ import { STATFS_LAYOUT } from "../../abi/stat.js";
 import { cliRunner, dmesg, expectErrno, scratchDir, type CliResult } from "../helpers.js";
 import { neg, statfs, sys, userBuffer, userString } from "../vfs_helpers.js";
 import { expectExtentReads } from "./extent_reads.js";
-import { fsck, haveFatTools, hostTree, layout, makeImage, makeTree, mcopyOut, mdirNames, mtype, pattern, rootEntry, type HostTree } from "./fat_images.js";
+import { fsck, haveFatTools, hostTree, layout, makeImage, makeTree, mcopyOut, mdirNames, mdirShortNames, mtype, pattern, rootEntry, type HostTree } from "./fat_images.js";
 
 const NEEDS = "(needs mkfs.fat, fsck.fat and mtools: skipped, they are not installed)";
 const scratch = scratchDir("fat");
@@ -346,6 +346,23 @@ describe.skipIf(!haveFatTools)(`vfat writes what fsck.fat passes and mtools read
     expectExtentReads(libc, "/mnt");
     await ok("umount /mnt");
   });
+
+  it("gives colliding long names ~1 to ~9, then hashed tails (vfat_create_shortname); fsck.fat and mtools accept them", async () => {
+    const img = await hostImage(16);
+    await mountImage("vfat");
+    libc.mkdir("/mnt/collide");
+    const names = Array.from({ length: 30 }, (_, i) => `A long colliding name number ${i}.txt`);
+    for (const name of names) put(`/mnt/collide/${name}`, name);
+    await ok("umount /mnt");
+    const check = fsck(img);
+    expect(check.status, check.out).toBe(0);
+    const short = mdirShortNames(img, "collide");
+    expect([...short.keys()].sort()).toEqual([...names].sort());
+    expect(names.slice(0, 9).map((n) => short.get(n))).toEqual(names.slice(0, 9).map((_, i) => `ALONGC~${i + 1}.TXT`));
+    for (const n of names.slice(9)) expect(short.get(n)).toMatch(/^AL[0-9A-F]{4}~[1-8]\.TXT$/);
+    expect(new Set(short.values()).size).toBe(names.length);
+    for (const n of [names[0]!, names[12]!, names[29]!]) expect(Buffer.from(mtype(img, `collide/${n}`)).toString()).toBe(n);
+  }, 60_000);
 
   it("fsync puts a file's data, its entry and the FAT on the device while it stays mounted", async () => {
     const img = await hostImage(16);
