@@ -1060,6 +1060,13 @@ export const KERNEL_SYMBOLS = {
     gpl: false,
     doc: "Make a host symlink (path: len UTF-8 bytes, relative to the superblock's host directory) to target (which the host never follows for hostfs).",
   },
+  hostfs_statfs: {
+    kind: "func",
+    params: [["sb", "u32"], ["st", "struct kstatfs"]],
+    ret: "i32",
+    gpl: false,
+    doc: "statfs of the superblock's host directory into *st: its block size, block and inode counts and longest name (the host's f_namelen is not known to the kernel: NAME_MAX); f_type and f_fsid are written 0, for the module to set. 0 or the host's -errno.",
+  },
   tty_register_driver: {
     kind: "func",
     params: [["driver", "struct tty_driver"], ["ops", "struct tty_operations"]],

@@ -147,7 +147,7 @@ export const SYMBOL_SECTIONS: readonly { readonly title: string; readonly intro:
       "hostfs reaches a host directory through these, each confined to the directory hostfs_set_root gave the superblock: paths are (ptr, len) UTF-8 bytes relative to it, and none may leave it by '..' or a symlink.",
     symbols: [
       "hostfs_set_root", "hostfs_stat", "hostfs_read", "hostfs_write", "hostfs_readdir", "hostfs_create", "hostfs_mkdir", "hostfs_unlink",
-      "hostfs_rmdir", "hostfs_rename", "hostfs_truncate", "hostfs_readlink", "hostfs_symlink",
+      "hostfs_rmdir", "hostfs_rename", "hostfs_truncate", "hostfs_readlink", "hostfs_symlink", "hostfs_statfs",
     ],
   },
   {

@@ -7,3 +7,4 @@ export const SYSFS_MAGIC = 0x62656572;
 export const DEBUGFS_MAGIC = 0x64626720;
 export const MSDOS_SUPER_MAGIC = 0x4d44;
 export const EXT2_SUPER_MAGIC = 0xef53;
+export const HOSTFS_SUPER_MAGIC = 0x00c0ffee;

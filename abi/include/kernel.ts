@@ -1455,6 +1455,11 @@ export declare function hostfs_readlink(sb: u32, path: usize, len: i32, buf: usi
 @external("kernel", "hostfs_symlink")
 export declare function hostfs_symlink(sb: u32, path: usize, len: i32, target: usize, tlen: i32): i32;
 
+/** statfs of the superblock's host directory into *st: its block size, block and inode counts and longest name (the host's f_namelen is not known to the kernel: NAME_MAX); f_type and f_fsid are written 0, for the module to set. 0 or the host's -errno. */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_statfs")
+export declare function hostfs_statfs(sb: u32, st: kstatfs): i32;
+
 /** Register a tty driver (tty_set_operations and tty_register_driver in one): its major, with minors minor_start to minor_start+num-1 for its lines, driven by ops. Returns 0, or -EINVAL (a bad struct, type or minor range, ops without write), -EBUSY (the major is taken). */
 // @ts-ignore: decorator
 @external("kernel", "tty_register_driver")

@@ -2,7 +2,7 @@
 // or with -f the filesystem it is on (statfs).
 
 import { major, minor, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFSOCK, S_ISBLK, S_ISCHR, S_ISLNK } from "../../abi/stat.js";
-import { DEBUGFS_MAGIC, EXT2_SUPER_MAGIC, MSDOS_SUPER_MAGIC, PROC_SUPER_MAGIC, RAMFS_MAGIC, SYSFS_MAGIC, TMPFS_MAGIC } from "../../abi/magic.js";
+import { DEBUGFS_MAGIC, EXT2_SUPER_MAGIC, HOSTFS_SUPER_MAGIC, MSDOS_SUPER_MAGIC, PROC_SUPER_MAGIC, RAMFS_MAGIC, SYSFS_MAGIC, TMPFS_MAGIC } from "../../abi/magic.js";
 import type { Stat, Statfs } from "../user/nolibc.js";
 import { parseArgs, withUsage, type CliCommand, type CommandContext } from "./command.js";
 import { attempt, exitStatus, idName, modeString, quote, quotef } from "./coreutils.js";
@@ -46,7 +46,7 @@ function format(path: string, st: Stat, target: string | undefined): string {
 /** human_fstype(): %T, the name of a filesystem's magic. */
 const FS_TYPE_NAMES = new Map([
   [RAMFS_MAGIC, "ramfs"], [TMPFS_MAGIC, "tmpfs"], [PROC_SUPER_MAGIC, "proc"], [SYSFS_MAGIC, "sysfs"], [DEBUGFS_MAGIC, "debugfs"],
-  [MSDOS_SUPER_MAGIC, "msdos"], [EXT2_SUPER_MAGIC, "ext2/ext3"],
+  [MSDOS_SUPER_MAGIC, "msdos"], [EXT2_SUPER_MAGIC, "ext2/ext3"], [HOSTFS_SUPER_MAGIC, "hostfs"],
 ]);
 
 /** coreutils' default format with -f: ID is f_fsid's two words as one hex number, the first word high. */

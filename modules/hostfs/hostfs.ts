@@ -8,9 +8,9 @@
 import {
   copy_from_user, copy_to_user, dir_ctx_set_pos, dir_emit, drop_nlink, EFAULT, EINVAL, ENOENT, EPERM, file_inode,
   file_operations, file_system_type, hostfs_create, hostfs_mkdir, hostfs_read, hostfs_readdir, hostfs_readlink,
-  hostfs_rename, hostfs_rmdir, hostfs_set_root, hostfs_stat, hostfs_symlink, hostfs_truncate, hostfs_unlink,
+  hostfs_rename, hostfs_rmdir, hostfs_set_root, hostfs_stat, hostfs_statfs, hostfs_symlink, hostfs_truncate, hostfs_unlink,
   hostfs_write, host_stat, inc_nlink, inode_get_ino, inode_get_mode, inode_get_size, inode_operations, inode_set_blocks,
-  inode_set_link, inode_set_ops, inode_set_size, inode_touch, NAME_MAX, new_inode, pr_info, register_filesystem,
+  inode_set_link, inode_set_ops, inode_set_size, inode_touch, kstatfs, NAME_MAX, new_inode, pr_info, register_filesystem,
   S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, sb_mount_data, sb_set_ops, set_nlink, super_operations, unregister_filesystem,
 } from "../../abi/include/kernel";
 
@@ -22,6 +22,8 @@ MODULE_ALIAS("fs-hostfs");
 /** Bytes moved through the module per host read or write. */
 const CHUNK: i32 = 65536;
 const PATH_MAX: i32 = 4096;
+/** HOSTFS_SUPER_MAGIC (fs/hostfs/hostfs_kern.c). */
+const HOSTFS_SUPER_MAGIC: i64 = 0x00c0ffee;
 
 /** Each inode's parent and name (the root's parent is itself, its name ""), and its superblock. */
 const parentOf = new Map<u32, u32>();
@@ -289,6 +291,14 @@ function hostfs_iterate(file: u32, ctx: u32, pos: i32): i32 {
   return 0;
 }
 
+/** hostfs_statfs(): the host directory's figures, with hostfs's magic. */
+function hostfs_statfs_op(sb: u32, buf: usize): i32 {
+  const err = hostfs_statfs(sb, changetype<kstatfs>(buf));
+  if (err < 0) return err;
+  changetype<kstatfs>(buf).f_type = HOSTFS_SUPER_MAGIC;
+  return 0;
+}
+
 function hostfs_fsync(file: u32): i32 {
   return 0;
 }
@@ -309,6 +319,7 @@ export function init_module(): i32 {
   fileFops.write = hostfs_write_op.index;
   fileFops.fsync = hostfs_fsync.index;
   sops.evict_inode = hostfs_evict_inode.index;
+  sops.statfs = hostfs_statfs_op.index;
   fsType.name = "hostfs";
   fsType.mount = hostfs_mount.index;
   fsType.kill_sb = hostfs_kill_sb.index;

@@ -1,5 +1,6 @@
 // df and stat -f: statfs(2)'s figures in coreutils' layouts.
 
+import { statfsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Kernel } from "../../host/init/main.js";
@@ -49,6 +50,17 @@ describe("df", () => {
       err: "df: /nope: No such file or directory\n",
       status: 1,
     });
+  });
+
+  it("shows a hostfs mount with its host directory's 1K blocks, and stat -f names it hostfs", async () => {
+    const { run } = shell();
+    for (const line of ["mkdir /host", `mount -t hostfs none /host -o ${scratch.dir}`]) expect((await run(line)).status).toBe(0);
+    const host = statfsSync(scratch.dir);
+    const df = await run("df /host");
+    expect([df.err, df.status]).toEqual(["", 0]);
+    const [, line] = df.out.split("\n");
+    expect(line!.split(/ +/)).toEqual(["none", String((host.blocks * host.bsize) / 1024), expect.stringMatching(/^\d+$/), expect.stringMatching(/^\d+$/), expect.stringMatching(/^\d+%$/), "/host"]);
+    expect((await run("stat -f /host")).out).toMatch(/^ {2}File: "\/host"\n {4}ID: 0 +Namelen: 255 +Type: hostfs\n/);
   });
 
   it("-h rounds up in powers of 1024 as human_readable does", async () => {

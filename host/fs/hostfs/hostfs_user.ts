@@ -8,12 +8,13 @@
 
 import {
   closeSync, constants, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, realpathSync,
-  renameSync, rmdirSync, statSync, symlinkSync, unlinkSync, writeSync,
+  renameSync, rmdirSync, statfsSync, statSync, symlinkSync, unlinkSync, writeSync,
 } from "node:fs";
 import { join } from "node:path";
 import { ERRNO, errno, type ErrnoName } from "../../../abi/errno.js";
 import { STRUCTS } from "../../../abi/kernel.js";
-import { layoutStruct } from "../../../abi/types.js";
+import { NAME_MAX } from "../../../abi/fcntl.js";
+import { layoutStruct, structWriter } from "../../../abi/types.js";
 import { KernelError } from "../../kernel/error.js";
 import type { Idr } from "../../lib/idr.js";
 import type { Module } from "../../module/internal.js";
@@ -21,13 +22,14 @@ import type { KernelFunctions } from "../../module/ksyms.js";
 import type { SuperBlock } from "../fs.js";
 
 const STAT = layoutStruct("host_stat", STRUCTS.host_stat);
+const KSTATFS = layoutStruct("kstatfs", STRUCTS.kstatfs);
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
 type HostfsSymbols = Pick<
   KernelFunctions,
   | "hostfs_set_root" | "hostfs_stat" | "hostfs_read" | "hostfs_write" | "hostfs_readdir" | "hostfs_create" | "hostfs_mkdir"
-  | "hostfs_unlink" | "hostfs_rmdir" | "hostfs_rename" | "hostfs_truncate" | "hostfs_readlink" | "hostfs_symlink"
+  | "hostfs_unlink" | "hostfs_rmdir" | "hostfs_rename" | "hostfs_truncate" | "hostfs_readlink" | "hostfs_symlink" | "hostfs_statfs"
 >;
 
 /** A host error as -errno: its code when Linux has it, else EIO. */
@@ -83,11 +85,14 @@ export class HostfsUser {
   symbols(mod: Module): HostfsSymbols {
     const str = (ptr: number, len: number) => decoder.decode(mod.memory.bytes(ptr >>> 0, len));
     /** fn on the host path of (path, len) under the caller's own superblock; its result or -errno. */
-    const on = (sbHandle: number, ptr: number, len: number, fn: (host: string, sb: SuperBlock) => number): number => {
+    const on = (sbHandle: number, ptr: number, len: number, fn: (host: string, sb: SuperBlock) => number): number =>
+      onRel(sbHandle, () => str(ptr, len), fn);
+    /** fn on the host path of rel() under the caller's own superblock; its result or -errno. */
+    const onRel = (sbHandle: number, rel: () => string, fn: (host: string, sb: SuperBlock) => number): number => {
       const sb = this.sbs.find(sbHandle);
       if (!sb || sb.type.owner !== mod) return -ERRNO.EINVAL[0];
       try {
-        return fn(this.resolve(sb, str(ptr, len)), sb);
+        return fn(this.resolve(sb, rel()), sb);
       } catch (e) {
         return hostErrno(e);
       }
@@ -146,6 +151,18 @@ export class HostfsUser {
         })),
       hostfs_readlink: (sb, ptr, len, buf, size) => on(sb, ptr, len, (host) => out(buf, encoder.encode(readlinkSync(host)), size)),
       hostfs_symlink: (sb, ptr, len, target, tlen) => on(sb, ptr, len, (host) => (symlinkSync(str(target, tlen), host), 0)),
+      // hostfs_user.c's do_statfs() of the host directory; Node does not give the host's f_namelen, so NAME_MAX.
+      hostfs_statfs: (sb, stPtr) =>
+        onRel(sb, () => "", (host) => {
+          const st = statfsSync(host);
+          const { set, done } = structWriter(KSTATFS);
+          for (const [field, value] of [
+            ["f_bsize", st.bsize], ["f_blocks", st.blocks], ["f_bfree", st.bfree], ["f_bavail", st.bavail], ["f_files", st.files],
+            ["f_ffree", st.ffree], ["f_namelen", NAME_MAX],
+          ] as const) set(field, value);
+          mod.memory.bytes(stPtr >>> 0, KSTATFS.size).set(done());
+          return 0;
+        }),
     };
   }
 }
