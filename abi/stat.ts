@@ -73,3 +73,11 @@ export const ST_NODEV = 0x0004;
 export const ST_NOEXEC = 0x0008;
 export const ST_VALID = 0x0020;
 export const ST_RELATIME = 0x1000;
+
+/** utimensat's special tv_nsec values (include/uapi/linux/stat.h): the time now, and leave it. */
+export const UTIME_NOW = (1 << 30) - 1;
+export const UTIME_OMIT = (1 << 30) - 2;
+
+/** struct __kernel_timespec and struct timeval on x86_64: utimensat's and utimes' two times, each 16 bytes. */
+export const TIMESPEC_LAYOUT = layoutStruct("timespec", [["tv_sec", "i64"], ["tv_nsec", "i64"]]);
+export const TIMEVAL_LAYOUT = layoutStruct("timeval", [["tv_sec", "i64"], ["tv_usec", "i64"]]);

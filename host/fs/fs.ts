@@ -14,10 +14,18 @@ export interface Timespec {
   nsec: number;
 }
 
-/** Attributes setattr may change (struct iattr); only the fields present change. */
+/**
+ * Attributes setattr may change (struct iattr); only the fields present change, as ia_valid's ATTR_* bits say
+ * (abi/attr.ts) where it reaches a module. notify_change() always sets ctime.
+ */
 export interface Iattr {
   size?: number;
   mode?: number;
+  uid?: number;
+  gid?: number;
+  atime?: Timespec;
+  mtime?: Timespec;
+  ctime?: Timespec;
 }
 
 export interface SuperOperations {

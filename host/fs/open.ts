@@ -1,13 +1,15 @@
-// open(2) and friends (fs/open.c): open, openat, close, truncate, ftruncate, chdir, chmod, fchmod and fchmodat.
+// open(2) and friends (fs/open.c): open, openat, close, truncate, ftruncate, chdir, chmod, fchmod, fchmodat, chown,
+// fchown, lchown and fchownat.
 
 import {
-  AT_FDCWD, MAXSYMLINKS, MS_RDONLY, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_RDONLY, O_TRUNC, O_WRONLY,
+  AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, MAXSYMLINKS, MS_RDONLY, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_RDONLY, O_TRUNC, O_WRONLY,
 } from "../../abi/fcntl.js";
-import { S_IFMT, S_ISDIR, S_ISLNK, S_ISREG } from "../../abi/stat.js";
+import { S_ISDIR, S_ISLNK, S_ISREG } from "../../abi/stat.js";
 import { KernelError } from "../kernel/error.js";
 import type { Task } from "../kernel/sched.js";
 import { getname } from "../mm/uaccess.js";
-import type { File, Inode, Path } from "./fs.js";
+import { killSuid, notifyChange } from "./attr.js";
+import type { File, Iattr, Inode, Path } from "./fs.js";
 import { create, lookupLast, readLink, walk, walkParent, type WalkContext } from "./namei.js";
 import type { Vfs } from "./vfs.js";
 
@@ -123,12 +125,9 @@ export function sys_chdir(vfs: Vfs, task: Task, pathname: number): number {
 /** S_IALLUGO: the bits chmod sets, permissions with set-user-ID, set-group-ID and sticky. */
 const S_IALLUGO = 0o7777;
 
-/** chmod_common(): mode's S_IALLUGO bits replace the inode's, and its ctime moves; EROFS on a read-only mount. */
+/** chmod_common(): mode's S_IALLUGO bits replace the inode's, through notify_change (EROFS on a read-only mount). */
 function chmodCommon(path: Path, mode: number): number {
-  if (path.mnt.sb.flags & MS_RDONLY) throw new KernelError("EROFS", "chmod: Read-only file system");
-  const inode = path.dentry.inode;
-  inode.mode = (inode.mode & S_IFMT) | (mode & S_IALLUGO);
-  inode.touch("c");
+  notifyChange(path, { mode: mode & S_IALLUGO }, "chmod");
   return 0;
 }
 
@@ -140,4 +139,39 @@ export function sys_fchmodat(vfs: Vfs, task: Task, dirfd: number, pathname: numb
 
 export function sys_fchmod(task: Task, fd: number, mode: number): number {
   return chmodCommon(task.files.get(fd).path, mode);
+}
+
+/** (uid_t)-1 and (gid_t)-1: chown leaves that id as it is. */
+const NO_ID = 0xffffffff;
+
+/**
+ * chown_common(): the ids that are not -1 change, and on a file that is not a directory set-user-ID (and
+ * set-group-ID with group execute) goes even when they do not, as Linux's ATTR_KILL_SUID does.
+ */
+function chownCommon(path: Path, user: number, group: number): number {
+  const attr: Iattr = {};
+  if (user >>> 0 !== NO_ID) attr.uid = user >>> 0;
+  if (group >>> 0 !== NO_ID) attr.gid = group >>> 0;
+  notifyChange(path, killSuid(path.dentry.inode, attr), "chown");
+  return 0;
+}
+
+/**
+ * The path a *at(2) call with AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH names (user_path_at()'s lookup flags): an
+ * empty name with AT_EMPTY_PATH is dirfd itself (the cwd at AT_FDCWD); EINVAL for any other flag.
+ */
+export function userPathAt(vfs: Vfs, task: Task, dirfd: number, pathname: number, flags: number, what: string): Path {
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) throw new KernelError("EINVAL", `${what}: Invalid argument`);
+  const name = getname(task.mm, pathname);
+  if (name === "" && flags & AT_EMPTY_PATH) return dirfd === AT_FDCWD ? task.fs.pwd : task.files.get(dirfd).path;
+  return walk(vfs.at(task, dirfd, name), name, !(flags & AT_SYMLINK_NOFOLLOW));
+}
+
+/** fchownat(2); chown(2) and lchown(2) are it at AT_FDCWD, following a final symlink or not. */
+export function sys_fchownat(vfs: Vfs, task: Task, dirfd: number, pathname: number, user: number, group: number, flags: number): number {
+  return chownCommon(userPathAt(vfs, task, dirfd, pathname, flags, "chown"), user, group);
+}
+
+export function sys_fchown(task: Task, fd: number, user: number, group: number): number {
+  return chownCommon(task.files.get(fd).path, user, group);
 }

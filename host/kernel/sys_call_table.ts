@@ -3,13 +3,14 @@
 // Pointers and sizes arrive as 32-bit registers: a pointer or size_t is read unsigned, an int, off_t or
 // dirfd signed. The legacy calls are their *at() forms with AT_FDCWD, as in fs/namei.c and fs/open.c.
 
-import { AT_FDCWD, AT_REMOVEDIR, O_CREAT, O_TRUNC, O_WRONLY } from "../../abi/fcntl.js";
+import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, O_CREAT, O_TRUNC, O_WRONLY } from "../../abi/fcntl.js";
 import type { SyscallName } from "../../abi/syscalls.js";
 import { sys_getcwd } from "../fs/d_path.js";
 import { sys_ioctl } from "../fs/ioctl.js";
 import { namei } from "../fs/namei.js";
 import { sys_mount, sys_umount2 } from "../fs/namespace.js";
-import { sys_chdir, sys_close, sys_fchmod, sys_fchmodat, sys_ftruncate, sys_openat, sys_truncate } from "../fs/open.js";
+import { sys_chdir, sys_close, sys_fchmod, sys_fchmodat, sys_fchown, sys_fchownat, sys_ftruncate, sys_openat, sys_truncate } from "../fs/open.js";
+import { sys_futimesat, sys_utimensat } from "../fs/utimes.js";
 import { sys_lseek, sys_pread64, sys_pwrite64, sys_read, sys_write } from "../fs/read_write.js";
 import { sys_getdents64 } from "../fs/readdir.js";
 import { sys_fstat, sys_lstat, sys_readlink, sys_stat } from "../fs/stat.js";
@@ -73,6 +74,13 @@ export function builtinSyscalls(vfs: Vfs, clock: Clock, exec: Exec, tasks: Tasks
     chmod: (t, a) => sys_fchmodat(vfs, t, AT_FDCWD, u(a[0]), u(a[1])),
     fchmod: (t, a) => sys_fchmod(t, s(a[0]), u(a[1])),
     fchmodat: (t, a) => sys_fchmodat(vfs, t, s(a[0]), u(a[1]), u(a[2])),
+    chown: (t, a) => sys_fchownat(vfs, t, AT_FDCWD, u(a[0]), u(a[1]), u(a[2]), 0),
+    fchown: (t, a) => sys_fchown(t, s(a[0]), u(a[1]), u(a[2])),
+    lchown: (t, a) => sys_fchownat(vfs, t, AT_FDCWD, u(a[0]), u(a[1]), u(a[2]), AT_SYMLINK_NOFOLLOW),
+    fchownat: (t, a) => sys_fchownat(vfs, t, s(a[0]), u(a[1]), u(a[2]), u(a[3]), s(a[4])),
+    utimes: (t, a) => sys_futimesat(vfs, t, AT_FDCWD, u(a[0]), u(a[1])),
+    futimesat: (t, a) => sys_futimesat(vfs, t, s(a[0]), u(a[1]), u(a[2])),
+    utimensat: (t, a) => sys_utimensat(vfs, t, s(a[0]), u(a[1]), u(a[2]), s(a[3])),
     fsync: (t, a) => sys_fsync(t, s(a[0])),
     sync: () => sys_sync(syncAll),
     mount: (t, a) => sys_mount(vfs, t, u(a[0]), u(a[1]), u(a[2]), u(a[3]), u(a[4])),

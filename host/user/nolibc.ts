@@ -346,6 +346,25 @@ export class Libc {
     this.pathCall("chmod", [path], ([p]) => [p!, mode]);
   }
 
+  /** fchownat(2) at AT_FDCWD: -1 leaves an id as it is; AT_SYMLINK_NOFOLLOW in flags for lchown. */
+  chown(path: string, uid: number, gid: number, flags = 0): void {
+    this.pathCall("fchownat", [path], ([p]) => [AT_FDCWD, p!, uid, gid, flags]);
+  }
+
+  /** utimensat(2) at AT_FDCWD: times as [sec, nsec] pairs (nsec UTIME_NOW or UTIME_OMIT too), or null for now. */
+  utimensat(path: string, times: readonly (readonly [number, number])[] | null, flags = 0): void {
+    this.scratch((alloc) => {
+      let ptr = 0;
+      if (times) {
+        ptr = alloc(32);
+        const bytes = this.task.mm.bytes(ptr, 32);
+        const view = new DataView(bytes.buffer, bytes.byteOffset, 32);
+        times.forEach(([sec, nsec], i) => (view.setBigInt64(16 * i, BigInt(sec), true), view.setBigInt64(16 * i + 8, BigInt(nsec), true)));
+      }
+      this.sys("utimensat", path, AT_FDCWD, this.cstr(alloc, path), ptr, flags);
+    });
+  }
+
   truncate(path: string, length: number): void {
     this.pathCall("truncate", [path], ([p]) => [p!, length]);
   }

@@ -20,7 +20,7 @@ const BUILTIN: readonly SyscallName[] = [
   "getpid", "rename", "mkdir", "rmdir", "creat", "unlink", "symlink", "readlink", "mknod", "truncate", "ftruncate",
   "fsync", "getdents64", "getcwd", "chdir", "sync", "mount", "umount2", "openat", "mkdirat", "mknodat", "unlinkat",
   "renameat", "symlinkat", "poll", "execve", "execveat", "exit", "exit_group", "chmod", "fchmod", "fchmodat", "statfs",
-  "fstatfs",
+  "fstatfs", "chown", "fchown", "lchown", "fchownat", "utimes", "futimesat", "utimensat",
   "socket", "connect", "sendto", "recvfrom", "recvmsg", "bind", "getsockname", "setsockopt",
 ];
 
@@ -109,6 +109,12 @@ describe("EFAULT", () => {
     ["truncate", (p) => [p, 0]],
     ["chmod", (p) => [p, 0o700]],
     ["fchmodat", (p) => [AT_FDCWD, p, 0o700]],
+    ["chown", (p) => [p, 1, 1]],
+    ["lchown", (p) => [p, 1, 1]],
+    ["fchownat", (p) => [AT_FDCWD, p, 1, 1, 0]],
+    ["utimes", (p) => [p, 0]],
+    ["futimesat", (p) => [AT_FDCWD, p, 0]],
+    ["utimensat", (p) => [AT_FDCWD, p, 0, 0]],
     ["mount", (p) => [userString(libc, "none"), p, userString(libc, "devtmpfs"), 0, 0]],
     ["mount", (p) => [userString(libc, "none"), userString(libc, "/mnt"), p, 0, 0]],
     ["umount2", (p) => [p, 0]],
