@@ -26,6 +26,7 @@ import { firstLine } from "./crashlog.js";
 import { cat } from "./cat.js";
 import { cd, pwd } from "./cd.js";
 import { chmod } from "./chmod.js";
+import { chown } from "./chown.js";
 import type { CliCommand, CommandContext, CommandSteps, Step } from "./command.js";
 import { dd } from "./dd.js";
 import { df } from "./df.js";
@@ -74,7 +75,7 @@ const help: CliCommand = {
 
 export const COMMANDS: readonly CliCommand[] = [
   insmod, rmmod, lsmod, modinfo, modprobe, depmod, dmesg,
-  ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, chmod, stat, df, mount, umount, cd, pwd, syscall,
+  ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, chmod, chown, stat, df, mount, umount, cd, pwd, syscall,
   dd, blockdev, losetup, sync, stty, slattach, hw, ip, pingCommand, ncCommand, trueCommand, falseCommand, exportCommand, expect, expectFail, help,
 ];
 

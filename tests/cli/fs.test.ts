@@ -86,6 +86,36 @@ describe("chmod", () => {
   });
 });
 
+describe("chown", () => {
+  it("takes OWNER, OWNER:GROUP and :GROUP as numeric ids, following a symlink unless -h", () => {
+    const { s, run } = shell();
+    run("echo x > /tmp/f");
+    run("ln -s f /tmp/l");
+    const ids = (path: string) => [s.libc.lstat(path).uid, s.libc.lstat(path).gid];
+    expect(run("chown 1000 /tmp/f")).toEqual(ok());
+    expect(ids("/tmp/f")).toEqual([1000, 0]);
+    expect(run("chown 7:8 /tmp/l")).toEqual(ok());
+    expect([ids("/tmp/f"), ids("/tmp/l")]).toEqual([[7, 8], [0, 0]]);
+    expect(run("chown :9 /tmp/f")).toEqual(ok());
+    expect(ids("/tmp/f")).toEqual([7, 9]);
+    expect(run("chown -h 3:4 /tmp/l")).toEqual(ok());
+    expect([ids("/tmp/f"), ids("/tmp/l")]).toEqual([[7, 9], [3, 4]]);
+  });
+
+  it("words its errors as coreutils does", () => {
+    const { run } = shell();
+    expect(run("chown")).toEqual(fail("chown: missing operand\n"));
+    expect(run("chown 1")).toEqual(fail("chown: missing operand after '1'\n"));
+    expect(run("chown bob /tmp")).toEqual(fail("chown: invalid user: 'bob'\n"));
+    expect(run("chown 1:staff /tmp")).toEqual(fail("chown: invalid group: '1:staff'\n"));
+    expect(run("chown 1: /tmp")).toEqual(fail("chown: invalid spec: '1:'\n"));
+    expect(run("chown 1 /nope")).toEqual(fail("chown: cannot access '/nope': No such file or directory\n"));
+    run("mkdir /mnt/ro");
+    run("syscall mount none /mnt/ro devtmpfs 1 0");
+    expect(run("chown 1 /mnt/ro")).toEqual(fail("chown: changing ownership of '/mnt/ro': Read-only file system\n"));
+  });
+});
+
 describe("echo and cat", () => {
   it("creates with >, truncates with > again and appends with >>", () => {
     const { run } = shell();
