@@ -56,6 +56,10 @@ export const STRUCTS = {
   block_device_operations: [["owner", "u32"], ["queue_rq", FN], ["open", FN], ["release", FN], ["ioctl", FN]],
   net_device_ops: [["ndo_open", FN], ["ndo_stop", FN], ["ndo_start_xmit", FN], ["ndo_tx_timeout", FN], ["ndo_set_mac_address", FN]],
   host_stat: [["mode", "u32"], ["nlink", "u32"], ["size", "i64"], ["ino", "i64"], ["mtime", "i64"]],
+  iattr: [
+    ["ia_valid", "u32"], ["ia_mode", "u32"], ["ia_uid", "u32"], ["ia_gid", "u32"], ["ia_size", "i64"], ["ia_atime_sec", "i64"],
+    ["ia_atime_nsec", "i64"], ["ia_mtime_sec", "i64"], ["ia_mtime_nsec", "i64"], ["ia_ctime_sec", "i64"], ["ia_ctime_nsec", "i64"],
+  ],
   kstatfs: [
     ["f_type", "i64"], ["f_bsize", "i64"], ["f_blocks", "i64"], ["f_bfree", "i64"], ["f_bavail", "i64"], ["f_files", "i64"],
     ["f_ffree", "i64"], ["f_fsid", "i64"], ["f_namelen", "i64"],
@@ -891,6 +895,13 @@ export const KERNEL_SYMBOLS = {
     ret: "void",
     gpl: false,
     doc: "Set the owner stat reports (i_uid, i_gid): a filesystem without owners on disk gives the mount's uid= and gid=.",
+  },
+  setattr_copy: {
+    kind: "func",
+    params: [["inode", "u32"], ["attr", "struct iattr"]],
+    ret: "void",
+    gpl: false,
+    doc: "Copy into the VFS inode the attributes attr's ia_valid names (mode, owner, times with their nanoseconds; not the size), as Linux's setattr_copy: what inode_operations.setattr calls once it has taken the change.",
   },
   inode_set_times: {
     kind: "func",

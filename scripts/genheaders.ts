@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ERESTARTSYS, ERRNO, type ErrnoName } from "../abi/errno.js";
 import { GFP } from "../abi/gfp.js";
+import * as ATTR from "../abi/attr.js";
 import * as BINFMTS from "../abi/binfmts.js";
 import * as FCNTL from "../abi/fcntl.js";
 import * as IRQ from "../abi/irq.js";
@@ -95,7 +96,7 @@ function constants(): string {
   lines.push("", "// open flags, *at() and lseek constants (fcntl.h), file types (stat.h), irq and poll (interrupt.h, poll.h), binfmts.h, net devices (netdevice.h, if_ether.h), kunit");
   // Sorted: a module namespace's key order differs between node and vitest's transform.
   const flags = [
-    ...Object.entries(FCNTL), ...Object.entries(STAT), ...Object.entries(IRQ), ...Object.entries(NETDEVICE), ...Object.entries(POLL), ...Object.entries(BINFMTS),
+    ...Object.entries(FCNTL), ...Object.entries(STAT), ...Object.entries(IRQ), ...Object.entries(NETDEVICE), ...Object.entries(POLL), ...Object.entries(BINFMTS), ...Object.entries(ATTR),
     ...Object.entries(KUNIT),
   ]
     .sort(([a], [b]) => (a < b ? -1 : 1));

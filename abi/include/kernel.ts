@@ -132,6 +132,23 @@ export const ARPHRD_ETHER: i32 = 1;
 export const ARPHRD_LOOPBACK: i32 = 772;
 export const ARPHRD_NONE: i32 = 65534;
 export const ARPHRD_SLIP: i32 = 256;
+export const ATTR_ATIME: i32 = 16;
+export const ATTR_ATIME_SET: i32 = 128;
+export const ATTR_CTIME: i32 = 64;
+export const ATTR_FILE: i32 = 8192;
+export const ATTR_FORCE: i32 = 512;
+export const ATTR_GID: i32 = 4;
+export const ATTR_KILL_PRIV: i32 = 16384;
+export const ATTR_KILL_SGID: i32 = 4096;
+export const ATTR_KILL_SUID: i32 = 2048;
+export const ATTR_MODE: i32 = 1;
+export const ATTR_MTIME: i32 = 32;
+export const ATTR_MTIME_SET: i32 = 256;
+export const ATTR_OPEN: i32 = 32768;
+export const ATTR_SIZE: i32 = 8;
+export const ATTR_TIMES_SET: i32 = 65536;
+export const ATTR_TOUCH: i32 = 131072;
+export const ATTR_UID: i32 = 2;
 export const AT_EMPTY_PATH: i32 = 4096;
 export const AT_FDCWD: i32 = -100;
 export const AT_REMOVEDIR: i32 = 512;
@@ -250,6 +267,8 @@ export const S_IFMT: i32 = 61440;
 export const S_IFREG: i32 = 32768;
 export const S_IFSOCK: i32 = 49152;
 export const UMOUNT_NOFOLLOW: i32 = 8;
+export const UTIME_NOW: i32 = 1073741823;
+export const UTIME_OMIT: i32 = 1073741822;
 
 // x86_64 system call numbers (asm/unistd_64.h)
 export const __NR_read: i32 = 0;
@@ -698,6 +717,21 @@ export const ZERO_SIZE_PTR: usize = 16;
   size: i64 = 0;
   ino: i64 = 0;
   mtime: i64 = 0;
+}
+
+// @ts-ignore: decorator
+@unmanaged export class iattr {
+  ia_valid: u32 = 0;
+  ia_mode: u32 = 0;
+  ia_uid: u32 = 0;
+  ia_gid: u32 = 0;
+  ia_size: i64 = 0;
+  ia_atime_sec: i64 = 0;
+  ia_atime_nsec: i64 = 0;
+  ia_mtime_sec: i64 = 0;
+  ia_mtime_nsec: i64 = 0;
+  ia_ctime_sec: i64 = 0;
+  ia_ctime_nsec: i64 = 0;
 }
 
 // @ts-ignore: decorator
@@ -1334,6 +1368,11 @@ export declare function inode_get_dev(inode: u32): u32;
 // @ts-ignore: decorator
 @external("kernel", "inode_set_owner")
 export declare function inode_set_owner(inode: u32, uid: u32, gid: u32): void;
+
+/** Copy into the VFS inode the attributes attr's ia_valid names (mode, owner, times with their nanoseconds; not the size), as Linux's setattr_copy: what inode_operations.setattr calls once it has taken the change. */
+// @ts-ignore: decorator
+@external("kernel", "setattr_copy")
+export declare function setattr_copy(inode: u32, attr: iattr): void;
 
 /** Set atime, mtime and ctime, in whole seconds since the epoch, from what the filesystem stores. */
 // @ts-ignore: decorator

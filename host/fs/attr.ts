@@ -4,10 +4,17 @@
 // Tasks have no credentials here: every task is root, whom inode_owner_or_capable() and chown_ok() let change
 // any inode, so the checks that remain are the mount's (EROFS).
 
+import { ATTR_ATIME, ATTR_CTIME, ATTR_GID, ATTR_MODE, ATTR_MTIME, ATTR_SIZE, ATTR_UID } from "../../abi/attr.js";
 import { MS_RDONLY } from "../../abi/fcntl.js";
+import { STRUCTS } from "../../abi/kernel.js";
 import { S_IFMT, S_ISDIR } from "../../abi/stat.js";
+import { layoutStruct, structWriter } from "../../abi/types.js";
 import { KernelError } from "../kernel/error.js";
-import type { Iattr, Inode, Path } from "./fs.js";
+import type { Iattr, Inode, Path, Timespec } from "./fs.js";
+
+/** struct iattr as a module's inode_operations.setattr reads it. */
+export const IATTR_LAYOUT = layoutStruct("iattr", STRUCTS.iattr);
+const TIMES = [["atime", ATTR_ATIME], ["mtime", ATTR_MTIME], ["ctime", ATTR_CTIME]] as const;
 
 const S_ISUID = 0o4000;
 const S_ISGID = 0o2000;
@@ -25,8 +32,42 @@ export function killSuid(inode: Inode, attr: Iattr): Iattr {
   return mode === (attr.mode ?? inode.mode) ? attr : { ...attr, mode };
 }
 
-/** setattr_copy(): the changed attributes into the in-memory inode (the file type bits stay). */
-function setattrCopy(inode: Inode, attr: Iattr): void {
+/** An Iattr as struct iattr's bytes: ia_valid names the fields present. */
+export function iattrBytes(attr: Iattr): Uint8Array {
+  const { set, done } = structWriter(IATTR_LAYOUT);
+  let valid = 0;
+  for (const [field, bit] of [["mode", ATTR_MODE], ["uid", ATTR_UID], ["gid", ATTR_GID], ["size", ATTR_SIZE]] as const) {
+    const value = attr[field];
+    if (value === undefined) continue;
+    valid |= bit;
+    set(`ia_${field}`, value);
+  }
+  for (const [field, bit] of TIMES) {
+    const t = attr[field];
+    if (!t) continue;
+    valid |= bit;
+    set(`ia_${field}_sec`, t.sec);
+    set(`ia_${field}_nsec`, t.nsec);
+  }
+  set("ia_valid", valid);
+  return done();
+}
+
+/** struct iattr's fields (as numbers, by name) as an Iattr of what ia_valid names. */
+export function iattrFrom(f: Record<string, number>): Iattr {
+  const valid = f.ia_valid!;
+  const time = (name: string): Timespec => ({ sec: f[`ia_${name}_sec`]!, nsec: f[`ia_${name}_nsec`]! });
+  const attr: Iattr = {};
+  if (valid & ATTR_MODE) attr.mode = f.ia_mode!;
+  if (valid & ATTR_UID) attr.uid = f.ia_uid! >>> 0;
+  if (valid & ATTR_GID) attr.gid = f.ia_gid! >>> 0;
+  if (valid & ATTR_SIZE) attr.size = f.ia_size!;
+  for (const [field, bit] of TIMES) if (valid & bit) attr[field] = time(field);
+  return attr;
+}
+
+/** setattr_copy(): the changed attributes, but the size, into the in-memory inode (the file type bits stay). */
+export function setattrCopy(inode: Inode, attr: Iattr): void {
   if (attr.uid !== undefined) inode.uid = attr.uid;
   if (attr.gid !== undefined) inode.gid = attr.gid;
   if (attr.atime) inode.atime = attr.atime;
@@ -37,12 +78,13 @@ function setattrCopy(inode: Inode, attr: Iattr): void {
 
 /**
  * notify_change(): EROFS on a read-only mount (mnt_want_write), then the filesystem's setattr with ctime now
- * added; the inode changes only if the filesystem took it (its refusal leaves everything as it was).
+ * added, which writes the change and setattr_copy()s it, or refuses it and changes nothing; without one, the
+ * in-memory inode alone changes.
  */
 export function notifyChange(path: Path, attr: Iattr, what: string): void {
   if (path.mnt.sb.flags & MS_RDONLY) throw new KernelError("EROFS", `${what}: Read-only file system`);
   const inode = path.dentry.inode;
   const full: Iattr = { ...attr, ctime: inode.sb.now() };
-  inode.op.setattr?.(inode, full);
-  setattrCopy(inode, full);
+  if (inode.op.setattr) inode.op.setattr(inode, full);
+  else setattrCopy(inode, full);
 }

@@ -13,6 +13,7 @@ import { KernelError } from "../kernel/error.js";
 import { current } from "../kernel/sched.js";
 import { copyFromUser, copyToUser } from "../mm/uaccess.js";
 import { NAME_MAX } from "../../abi/fcntl.js";
+import { setattrCopy } from "./attr.js";
 import type { DirContext, File, FileOperations, FileSystemType, Iattr, Inode, InodeOperations, Kstatfs, SuperBlock } from "./fs.js";
 import { dtType } from "../../abi/stat.js";
 
@@ -245,13 +246,14 @@ export class SimpleDirOps implements InodeOperations {
   }
 }
 
-/** simple_setattr(): truncate a page-backed file up (a hole) or down. */
+/** simple_setattr(): truncate a page-backed file up (a hole) or down; the other attributes in memory. */
 export const simpleFileInodeOperations: InodeOperations = {
   setattr(inode: Inode, attr: Iattr) {
     if (attr.size !== undefined) {
       truncatePages(inode, attr.size);
       inode.touch("mc");
     }
+    setattrCopy(inode, attr);
   },
 };
 

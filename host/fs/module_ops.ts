@@ -20,6 +20,7 @@ import type { PollTable } from "../kernel/wait.js";
 import type { Module } from "../module/internal.js";
 import type { KernelFunctions } from "../module/ksyms.js";
 import { actsFor, type DirContext, type File, type FileOperations, type FileSystemType, type Inode, type InodeOperations, type Kstatfs, type SuperBlock } from "./fs.js";
+import { IATTR_LAYOUT, iattrBytes, iattrFrom, setattrCopy } from "./attr.js";
 import type { Filesystems } from "./filesystems.js";
 
 const LAYOUT = {
@@ -40,7 +41,7 @@ type ModuleFsSymbols = Pick<
   | "inode_get_ino" | "inode_get_mode" | "inode_get_size" | "inode_set_size" | "inode_get_nlink" | "set_nlink"
   | "inc_nlink" | "drop_nlink" | "inode_touch" | "file_inode" | "file_flags" | "dir_emit" | "imajor" | "iminor"
   | "file_set_private" | "file_get_private" | "file_pos" | "inode_set_blocks" | "dir_ctx_set_pos" | "sb_mount_data"
-  | "inode_set_owner" | "inode_set_times" | "inode_get_mtime" | "sb_id"
+  | "inode_set_owner" | "inode_set_times" | "inode_get_mtime" | "sb_id" | "setattr_copy"
   | "inode_get_uid" | "inode_get_gid" | "inode_get_atime" | "inode_get_ctime" | "inode_set_rdev" | "inode_set_ino" | "sb_set_rdonly"
 >;
 
@@ -217,7 +218,13 @@ export class ModuleFilesystems {
       ops.rename = (od, on, nd, nn) =>
         void check(this.withName(mod, on, (op, ol) => this.withName(mod, nn, (np, nl) => rename(h(od), op, ol, h(nd), np, nl))), `${on}: rename`);
     }
-    if (setattr) ops.setattr = (inode, attr) => void (attr.size !== undefined && check(setattr(h(inode), attr.size), "setattr"));
+    if (setattr) {
+      ops.setattr = (inode, attr) =>
+        this.withBlock(mod, IATTR_LAYOUT.size, (ptr) => {
+          mod.memory.bytes(ptr, IATTR_LAYOUT.size).set(iattrBytes(attr));
+          check(setattr(h(inode), ptr), "setattr");
+        });
+    }
     return ops;
   }
 
@@ -449,6 +456,7 @@ export class ModuleFilesystems {
       sb_mount_data: (sbHandle, buf, size) => this.sbString(mod, sbHandle, buf, size, (sb) => sb.options),
       sb_id: (sbHandle, buf, size) => this.sbString(mod, sbHandle, buf, size, (sb) => sb.bdev?.name ?? sb.type.name),
       inode_set_owner: (h, uid, gid) => change(h, (i) => void ((i.uid = uid >>> 0), (i.gid = gid >>> 0))),
+      setattr_copy: (h, attr) => change(h, (i) => setattrCopy(i, iattrFrom(mod.memory.readStruct(attr, IATTR_LAYOUT)))),
       inode_set_times: (h, atime, mtime, ctime) =>
         change(h, (i) => {
           i.atime = { sec: Number(atime), nsec: 0 };

@@ -317,6 +317,7 @@ export function init_module(): i32 {
   dirIops.rename = ext2_rename.index;
   dirFops.iterate = ext2_iterate.index;
   dirFops.fsync = ext2_fsync.index;
+  dirIops.setattr = ext2_setattr.index;
   fileIops.setattr = ext2_setattr.index;
   fileFops.read = ext2_read.index;
   fileFops.write = ext2_write.index;

@@ -2,8 +2,8 @@
 // map and the buffer cache, truncation by setattr, fsync, and the directory reader.
 
 import {
-  copy_from_user, copy_to_user, EFAULT, EFBIG, EROFS, file_inode, inode_get_size, inode_set_blocks, inode_set_size, inode_touch,
-  NAME_MAX, sb_bread_to_user,
+  ATTR_SIZE, copy_from_user, copy_to_user, EFAULT, EFBIG, EROFS, file_inode, inode_get_size, inode_set_blocks, inode_set_size, inode_touch,
+  iattr, NAME_MAX, sb_bread_to_user, setattr_copy,
 } from "../../abi/include/kernel";
 import { readdir } from "./dir";
 import { bmap, Ext2Inode, freshBlock, inodes, truncateBlocks, writeInode } from "./inode";
@@ -86,22 +86,29 @@ export function ext2_write(file: u32, ubuf: usize, count: i32, pos: i32): i32 {
   return done > 0 ? done : err;
 }
 
-/** ext2_setattr() of the size: blocks past the new end are freed, and the rest of the last one zeroed. */
-export function ext2_setattr(inode: u32, size: i32): i32 {
+/**
+ * ext2_setattr(): a new size frees the blocks past it and zeroes the rest of the last one; then the VFS inode
+ * takes the change (setattr_copy) and the on-disk inode is written with its mode, owner, times and size.
+ */
+export function ext2_setattr(inode: u32, attr: iattr): i32 {
   const ei = inodes.get(inode);
   if (ei.s.readOnly) return -EROFS;
-  const bs = ei.s.blockSize;
-  if (size < inode_get_size(inode)) {
-    truncateBlocks(ei, <u32>((size + bs - 1) / bs));
-    const tail = size % bs;
-    if (tail != 0) {
-      const block = bmap(ei, <u32>(size / bs), false);
-      if (block != 0) writeBytes(ei.s, block, tail, zeros.dataStart, bs - tail);
+  if (attr.ia_valid & ATTR_SIZE) {
+    const size = <i32>attr.ia_size;
+    const bs = ei.s.blockSize;
+    if (size < inode_get_size(inode)) {
+      truncateBlocks(ei, <u32>((size + bs - 1) / bs));
+      const tail = size % bs;
+      if (tail != 0) {
+        const block = bmap(ei, <u32>(size / bs), false);
+        if (block != 0) writeBytes(ei.s, block, tail, zeros.dataStart, bs - tail);
+      }
     }
+    inode_set_size(inode, size);
+    inode_set_blocks(inode, ei.sectors);
+    inode_touch(inode, true);
   }
-  inode_set_size(inode, size);
-  inode_set_blocks(inode, ei.sectors);
-  inode_touch(inode, true);
+  setattr_copy(inode, attr);
   return writeInode(ei) ? 0 : errOr(-EIO);
 }
 

@@ -100,6 +100,7 @@ export function init_module(): i32 {
   dirIops.rename = fat_rename.index;
   dirFops.iterate = fat_iterate.index;
   dirFops.fsync = fat_fsync.index;
+  dirIops.setattr = fat_setattr.index;
   fileIops.setattr = fat_setattr.index;
   fileFops.read = fat_read.index;
   fileFops.write = fat_write.index;

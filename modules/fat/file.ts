@@ -3,10 +3,14 @@
 // shrinks. FAT has no holes: a write past the end, or a truncate up, fills the gap with zeros first
 // (cont_write_begin).
 
-import { copy_from_user, EFAULT, EFBIG, EIO, ENOSPC, EROFS, file_inode, inode_touch, sb_bread_to_user, sync_blockdev } from "../../abi/include/kernel";
+import {
+  ATTR_ATIME, ATTR_CTIME, ATTR_GID, ATTR_MODE, ATTR_MTIME, ATTR_SIZE, ATTR_UID, copy_from_user, EFAULT, EFBIG, EIO, ENOSPC, EPERM, EROFS,
+  file_inode, iattr, inode_get_mode, inode_touch, S_IFDIR, S_IFREG, sb_bread_to_user, setattr_copy, sync_blockdev,
+} from "../../abi/include/kernel";
 import { allocClusters, freeChain, setEnt } from "./fatent";
 import { chainOf, FatInode, inodes, setSize, writeInode } from "./inode";
-import { writeAt } from "./super";
+import { ATTR_RO } from "./names";
+import { FatSb, writeAt } from "./super";
 
 /** Bytes staged between the user and the buffer cache per step. */
 const STAGE: i32 = 65536;
@@ -124,15 +128,13 @@ export function fat_write(file: u32, ubuf: usize, count: i32, pos: i32): i32 {
 }
 
 /** truncate: clusters past the new end go back (fat_truncate_blocks); growing fills with zeros. */
-export function fat_setattr(inode: u32, size: i32): i32 {
-  const fi = inodes.get(inode);
+function truncate(fi: FatInode, size: i32): i32 {
   const fs = fi.fs;
-  if (fs.readOnly) return -EROFS;
   const chain = chainOf(fi);
   if (chain == null) return -EIO;
   if (size > fi.size) {
     const err = fillTo(fi, chain, size);
-    changed(fi);
+    inode_touch(fi.handle, true);
     return err;
   }
   const keep = <i32>((<i64>size + fs.clusSize - 1) / fs.clusSize);
@@ -144,8 +146,79 @@ export function fat_setattr(inode: u32, size: i32): i32 {
     if (keep == 0) fi.start = 0;
   }
   setSize(fi, size);
-  changed(fi);
+  inode_touch(fi.handle, true);
   return 0;
+}
+
+/** FAT_VALID_MODE: a file's or directory's type and rwx for all; set-user-ID, set-group-ID and sticky have no place. */
+const FAT_VALID_MODE: u32 = S_IFREG | S_IFDIR | 0o777;
+const S_IRXUGO: u32 = 0o555;
+const S_IWUGO: u32 = 0o222;
+
+/** fat_mode_can_hold_ro(): a file whose mask leaves it write bits shows ATTR_RO as their absence (a directory never, without rodir). */
+function canHoldRo(fi: FatInode): bool {
+  return !fi.isDir && (~fi.fs.fmask & S_IWUGO) != 0;
+}
+
+/**
+ * fat_sanitize_mode(): the permission bits mode can have on FAT, or -1: r and x as the mount's mask gives them,
+ * and w all (as the mask allows) or, where ATTR_RO can say it, none.
+ */
+function sanitizeMode(fi: FatInode, mode: u32): i32 {
+  const mask = fi.isDir ? fi.fs.dmask : fi.fs.fmask;
+  const perm = mode & 0o777 & ~mask;
+  if ((perm & S_IRXUGO) != (<u32>inode_get_mode(fi.handle) & S_IRXUGO)) return -1;
+  const w = perm & S_IWUGO;
+  if (w != (S_IWUGO & ~mask) && !(w == 0 && canHoldRo(fi))) return -1;
+  return <i32>perm;
+}
+
+/** fat_truncate_time(): atime to its day (FAT keeps a date), mtime to 2 seconds, ctime to 10 ms on vfat, 2 s on msdos. */
+function truncateTimes(fs: FatSb, attr: iattr): void {
+  if (attr.ia_valid & ATTR_ATIME) {
+    attr.ia_atime_sec -= ((attr.ia_atime_sec % 86400) + 86400) % 86400;
+    attr.ia_atime_nsec = 0;
+  }
+  if (attr.ia_valid & ATTR_MTIME) {
+    attr.ia_mtime_sec -= attr.ia_mtime_sec & 1;
+    attr.ia_mtime_nsec = 0;
+  }
+  if (attr.ia_valid & ATTR_CTIME) {
+    if (fs.isvfat) attr.ia_ctime_nsec -= attr.ia_ctime_nsec % 10_000_000;
+    else {
+      attr.ia_ctime_sec -= attr.ia_ctime_sec & 1;
+      attr.ia_ctime_nsec = 0;
+    }
+  }
+}
+
+/**
+ * fat_setattr(): an owner other than the mount's uid= and gid=, or a mode with bits FAT has no place for, is
+ * EPERM (0 with quiet, nothing changed); a mode FAT cannot show otherwise is left as it was without an error,
+ * as Linux's; a write bit toggles ATTR_RO. The size, then the times as FAT keeps them, go to the entry.
+ */
+export function fat_setattr(inode: u32, attr: iattr): i32 {
+  const fi = inodes.get(inode);
+  const fs = fi.fs;
+  if (fs.readOnly) return -EROFS;
+  const valid = attr.ia_valid;
+  if (((valid & ATTR_UID) != 0 && attr.ia_uid != fs.uid) || ((valid & ATTR_GID) != 0 && attr.ia_gid != fs.gid)
+    || ((valid & ATTR_MODE) != 0 && (attr.ia_mode & ~FAT_VALID_MODE) != 0)) return fs.quiet ? 0 : -EPERM;
+  if (valid & ATTR_MODE) {
+    const perm = sanitizeMode(fi, attr.ia_mode);
+    if (perm < 0) attr.ia_valid &= ~ATTR_MODE;
+    else {
+      attr.ia_mode = <u32>perm;
+      if (canHoldRo(fi)) fi.attr = (<u32>perm & S_IWUGO) == 0 ? fi.attr | ATTR_RO : fi.attr & ~ATTR_RO;
+    }
+  }
+  if (valid & ATTR_SIZE) {
+    const err = truncate(fi, <i32>attr.ia_size);
+    if (err < 0) return err;
+  }
+  truncateTimes(fs, attr);
+  setattr_copy(inode, attr);
+  return writeInode(fi);
 }
 
 /** fat_file_fsync(): the file's data and its entry, and the FAT, are in the device's buffers: write them back. */

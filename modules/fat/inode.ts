@@ -3,7 +3,7 @@
 // and the entry written back when the file changes.
 
 import {
-  EIO, file_operations, inode_get_mtime, inode_operations, inode_set_blocks, inode_set_ops, inode_set_owner, inode_set_size,
+  EIO, file_operations, inode_get_atime, inode_get_mtime, inode_operations, inode_set_blocks, inode_set_ops, inode_set_owner, inode_set_size,
   inode_set_times, new_inode, S_IFDIR, S_IFREG, set_nlink,
 } from "../../abi/include/kernel";
 import { DirData, loadDir, slotPos, subdirs, writeSlots } from "./dir";
@@ -172,7 +172,7 @@ export function iget(dir: FatInode, slot: i32, first: i32): u32 {
   return inode;
 }
 
-/** __fat_write_inode(): start cluster, size and modification time back into the entry. */
+/** __fat_write_inode(): attributes, start cluster, size, modification time and (vfat) access date back into the entry. */
 export function writeInode(fi: FatInode): i32 {
   if (fi.isRoot || !fi.linked) return 0;
   const parent = inodes.get(fi.parent);
@@ -183,5 +183,7 @@ export function writeInode(fi: FatInode): i32 {
   setEntryStart(fi.fs, d.data, at, fi.start);
   put32(d.data, at + 28, fi.isDir ? 0 : <u32>fi.size);
   stampEntry(d.data, at, inode_get_mtime(fi.handle), false);
+  // vfat keeps the access date, which msdos leaves as it found it.
+  if (fi.fs.isvfat) put16(d.data, at + 18, unixToFat(inode_get_atime(fi.handle)) >> 16);
   return writeSlots(fi.fs, d, fi.slot, 1);
 }

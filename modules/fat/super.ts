@@ -57,6 +57,8 @@ export class FatSb {
   errors: i32 = ERRORS_RO;
   nocase: bool = false;
   dotsOK: bool = false;
+  /** quiet: a chown or chmod fat cannot keep succeeds without changing anything, instead of EPERM. */
+  quiet: bool = false;
   /** The ",uid=..." options /proc/mounts shows, as fat_show_options() orders them. */
   shown: string = "";
 
@@ -174,6 +176,7 @@ function parseOptions(fs: FatSb, data: string): i32 {
     } else if (key == "iocharset" && fs.isvfat) iocharset = value;
     else if (key == "shortname" && fs.isvfat && SHORTNAMES.includes(value)) fs.shortname = SHORTNAME_FLAGS[SHORTNAMES.indexOf(value)];
     else if (key == "nocase" && !fs.isvfat && eq < 0) fs.nocase = true;
+    else if (key == "quiet" && eq < 0) fs.quiet = true;
     else if (key == "dotsOK" && !fs.isvfat && (value == "yes" || value == "no")) fs.dotsOK = value == "yes";
     else if (key == "errors" || key == "shortname" || key == "dotsOK") {
       pr_err("%s: Bad value for '%s'\n", fs.fatName, key);
@@ -202,9 +205,9 @@ function showOptions(fs: FatSb, codepage: string, iocharset: string): string {
   if (fs.uid != 0) s += ",uid=" + fs.uid.toString();
   if (fs.gid != 0) s += ",gid=" + fs.gid.toString();
   s += ",fmask=" + octal(fs.fmask) + ",dmask=" + octal(fs.dmask) + ",codepage=" + codepage;
-  if (fs.isvfat) {
-    s += ",iocharset=" + iocharset + ",shortname=" + SHORTNAMES[SHORTNAME_FLAGS.indexOf(fs.shortname)];
-  } else {
+  if (fs.isvfat) s += ",iocharset=" + iocharset + ",shortname=" + SHORTNAMES[SHORTNAME_FLAGS.indexOf(fs.shortname)];
+  if (fs.quiet) s += ",quiet";
+  if (!fs.isvfat) {
     if (fs.dotsOK) s += ",dotsOK=yes";
     if (fs.nocase) s += ",nocase";
   }

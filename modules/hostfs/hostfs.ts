@@ -6,12 +6,12 @@
 // confines them there: no path, '..' or symlink leaves it, whatever this module asks.
 
 import {
-  copy_from_user, copy_to_user, dir_ctx_set_pos, dir_emit, drop_nlink, EFAULT, EINVAL, ENOENT, EPERM, file_inode,
+  ATTR_SIZE, copy_from_user, copy_to_user, dir_ctx_set_pos, dir_emit, drop_nlink, EFAULT, EINVAL, ENOENT, EPERM, file_inode,
   file_operations, file_system_type, hostfs_create, hostfs_mkdir, hostfs_read, hostfs_readdir, hostfs_readlink,
   hostfs_rename, hostfs_rmdir, hostfs_set_root, hostfs_stat, hostfs_statfs, hostfs_symlink, hostfs_truncate, hostfs_unlink,
-  hostfs_write, host_stat, inc_nlink, inode_get_ino, inode_get_mode, inode_get_size, inode_operations, inode_set_blocks,
+  hostfs_write, host_stat, iattr, inc_nlink, inode_get_ino, inode_get_mode, inode_get_size, inode_operations, inode_set_blocks,
   inode_set_link, inode_set_ops, inode_set_size, inode_touch, kstatfs, NAME_MAX, new_inode, pr_info, register_filesystem,
-  S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, sb_mount_data, sb_set_ops, set_nlink, super_operations, unregister_filesystem,
+  S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, sb_mount_data, sb_set_ops, set_nlink, setattr_copy, super_operations, unregister_filesystem,
 } from "../../abi/include/kernel";
 
 MODULE_LICENSE("GPL");
@@ -215,12 +215,16 @@ function hostfs_rename_op(olddir: u32, oldname: usize, oldlen: i32, newdir: u32,
 
 let sizeArg: i32 = 0;
 
-function hostfs_setattr(inode: u32, size: i32): i32 {
-  sizeArg = size;
-  const err = onHost(inode, pathOf(inode), (p, l) => hostfs_truncate(superOfPath, p, l, <i64>sizeArg));
-  if (err < 0) return err;
-  inode_set_size(inode, size);
-  inode_touch(inode, true);
+/** A new size goes to the host file (ftruncate); mode, owner and times change in memory only. */
+function hostfs_setattr(inode: u32, attr: iattr): i32 {
+  if (attr.ia_valid & ATTR_SIZE) {
+    sizeArg = <i32>attr.ia_size;
+    const err = onHost(inode, pathOf(inode), (p, l) => hostfs_truncate(superOfPath, p, l, <i64>sizeArg));
+    if (err < 0) return err;
+    inode_set_size(inode, sizeArg);
+    inode_touch(inode, true);
+  }
+  setattr_copy(inode, attr);
   return 0;
 }
 

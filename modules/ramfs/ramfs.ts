@@ -13,10 +13,10 @@
 // reads, truncation and removal still work on a full ramfs.
 
 import {
-  __GFP_NOWARN, copy_from_user, copy_to_user, dir_ctx_set_pos, dir_emit, drop_nlink, EFAULT, EFBIG, ENOMEM, ENOSPC, ENOTEMPTY,
-  file_inode, file_operations, file_system_type, GFP_KERNEL, inc_nlink, inode_get_ino, inode_get_mode, inode_get_size,
+  __GFP_NOWARN, ATTR_SIZE, copy_from_user, copy_to_user, dir_ctx_set_pos, dir_emit, drop_nlink, EFAULT, EFBIG, ENOMEM, ENOSPC, ENOTEMPTY,
+  file_inode, file_operations, file_system_type, GFP_KERNEL, iattr, inc_nlink, inode_get_ino, inode_get_mode, inode_get_size,
   inode_operations, inode_set_link, inode_set_blocks, inode_set_ops, inode_set_size, inode_touch, kfree, kmalloc, kstatfs, NAME_MAX,
-  new_inode, pr_info, register_filesystem, S_IFDIR, S_IFLNK, S_IFMT, sb_set_ops, set_nlink, super_operations,
+  new_inode, pr_info, register_filesystem, S_IFDIR, S_IFLNK, S_IFMT, sb_set_ops, set_nlink, setattr_copy, super_operations,
   unregister_filesystem,
 } from "../../abi/include/kernel";
 import { Dir } from "./ramfs_dir";
@@ -225,17 +225,21 @@ function ramfs_rename(olddir: u32, oldname: usize, oldlen: i32, newdir: u32, new
   return 0;
 }
 
-/** Truncate: pages past the end go, the tail of the last one is zeroed, so a later extension reads zeros. */
-function ramfs_setattr(inode: u32, size: i32): i32 {
-  const map = pages.get(inode);
-  if (!room(PER_KEY * map.size)) return -ENOMEM;
-  const keys = map.keys();
-  for (let i = 0; i < keys.length; i++) if (keys[i] * PAGE >= size) map.delete(keys[i]);
-  const last = size / PAGE;
-  if (map.has(last)) map.get(last).fill(0, size % PAGE);
-  inode_set_size(inode, size);
-  setBlocks(inode);
-  inode_touch(inode, true);
+/** A new size drops the pages past the end and zeroes the tail of the last one, so a later extension reads zeros; the rest in memory. */
+function ramfs_setattr(inode: u32, attr: iattr): i32 {
+  if (attr.ia_valid & ATTR_SIZE) {
+    const size = <i32>attr.ia_size;
+    const map = pages.get(inode);
+    if (!room(PER_KEY * map.size)) return -ENOMEM;
+    const keys = map.keys();
+    for (let i = 0; i < keys.length; i++) if (keys[i] * PAGE >= size) map.delete(keys[i]);
+    const last = size / PAGE;
+    if (map.has(last)) map.get(last).fill(0, size % PAGE);
+    inode_set_size(inode, size);
+    setBlocks(inode);
+    inode_touch(inode, true);
+  }
+  setattr_copy(inode, attr);
   return 0;
 }
 
