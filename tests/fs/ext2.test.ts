@@ -7,7 +7,7 @@ import { copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlink
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { O_APPEND, O_CREAT, O_RDONLY, O_WRONLY } from "../../abi/fcntl.js";
-import { S_ISDIR, S_ISLNK, S_ISREG } from "../../abi/stat.js";
+import { S_IFDIR, S_IFREG, S_ISDIR, S_ISLNK, S_ISREG, UTIME_OMIT } from "../../abi/stat.js";
 import { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
 import { cliRunner, dmesg, expectErrno, scratchDir, type CliResult } from "../helpers.js";
@@ -158,6 +158,50 @@ describe.skipIf(!HAVE_E2FSPROGS)("ext2 writes, checked by e2fsck -fn and debugfs
     expect(debugfs(image("rw.img"), "stat /victim")).toMatch(/Mode:\s+0600/);
     expect(debugfs(image("rw.img"), "stat /slow2")).toMatch(/Fast link dest|Type: symlink/);
     expect(debugfs(image("rw.img"), "ls /")).not.toMatch(/\bempty\b|\bgone\b|new\.txt|renamed\.txt/);
+  });
+
+  it("writes chmod, chown and utimensat to the on-disk inode: debugfs sees them, and so does a new mount", async () => {
+    copyFileSync(golden, image("attr.img"));
+    await ok("mount -t ext2 -o loop /h/attr.img /mnt/e");
+    writeFile(libc, "/mnt/e/owned", "x");
+    libc.chmod("/mnt/e/owned", 0o4640);
+    libc.chown("/mnt/e/owned", 70000, 1234);
+    libc.utimensat("/mnt/e/owned", [[1_100_000_000, 5], [1_000_000_000, 7]]);
+    libc.mkdir("/mnt/e/dir");
+    libc.chmod("/mnt/e/dir", 0o1750);
+    libc.chown("/mnt/e/dir", 42, -1);
+    libc.utimensat("/mnt/e/dir", [[0, UTIME_OMIT], [1_200_000_000, 0]]);
+    const ctime = libc.stat("/mnt/e/owned").ctime;
+    await ok("umount /mnt/e");
+
+    expect(fsck(image("attr.img")).status).toBe(0);
+    const file = debugfs(image("attr.img"), "stat /owned");
+    // chown cleared set-user-ID, as Linux's does.
+    expect(file).toMatch(/Type: regular\s+Mode:\s+0640\b/);
+    expect(file).toMatch(/User:\s+70000\s+Group:\s+1234\b/);
+    expect(file).toMatch(/\batime: 0x4190ab00\b/);
+    expect(file).toMatch(/\bmtime: 0x3b9aca00\b/);
+    expect(file).toMatch(new RegExp(`\\bctime: 0x${ctime.toString(16).padStart(8, "0")}\\b`));
+    const dir = debugfs(image("attr.img"), "stat /dir");
+    expect(dir).toMatch(/Type: directory\s+Mode:\s+01750\b/);
+    expect(dir).toMatch(/User:\s+42\s+Group:\s+0\b/);
+    expect(dir).toMatch(/\bmtime: 0x47868c00\b/);
+
+    await ok("mount -t ext2 -o loop /h/attr.img /mnt/e");
+    expect(libc.stat("/mnt/e/owned")).toMatchObject({ mode: S_IFREG | 0o640, uid: 70000, gid: 1234, atime: 1_100_000_000, mtime: 1_000_000_000, ctime });
+    expect(libc.stat("/mnt/e/dir")).toMatchObject({ mode: S_IFDIR | 0o1750, uid: 42, mtime: 1_200_000_000 });
+    await ok("umount /mnt/e");
+  });
+
+  it("refuses chown and utimensat on a read-only mount with EROFS, the inode unchanged", async () => {
+    copyFileSync(golden, image("ro.img"));
+    await ok("mount -t ext2 -o loop,ro /h/ro.img /mnt/e");
+    const before = libc.stat("/mnt/e/one_mib.bin");
+    expectErrno(() => libc.chown("/mnt/e/one_mib.bin", 1, 1), "EROFS");
+    expectErrno(() => libc.utimensat("/mnt/e/one_mib.bin", null), "EROFS");
+    expectErrno(() => libc.chmod("/mnt/e/one_mib.bin", 0o600), "EROFS");
+    expect(libc.stat("/mnt/e/one_mib.bin")).toEqual(before);
+    await ok("umount /mnt/e");
   });
 
   it("reads files whose blocks interleave, extent by extent, at any offset; a bad user buffer is EFAULT", async () => {
