@@ -12,7 +12,7 @@ import { HOSTFS_SUPER_MAGIC } from "../../abi/magic.js";
 import { cliRunner, dmesg, expectErrno, scratchDir, type CliResult } from "../helpers.js";
 import { neg, statfs, sys, userBuffer } from "../vfs_helpers.js";
 import { expectExtentReads } from "./extent_reads.js";
-import { fsck, haveFatTools, hostTree, layout, makeImage, makeTree, mcopyOut, mdirNames, mdirShortNames, mtype, pattern, rootEntry, type HostTree } from "./fat_images.js";
+import { fsck, haveFatTools, hostTree, layout, makeImage, makeTree, mcopyOut, mdirNames, mdirShortNames, mtype, pattern, rootEntry, tool, type HostTree } from "./fat_images.js";
 
 const NEEDS = "(needs mkfs.fat, fsck.fat and mtools: skipped, they are not installed)";
 const scratch = scratchDir("fat");
@@ -511,6 +511,64 @@ describe.skipIf(!haveFatTools)(`what FAT cannot keep, as Linux's vfat behaves${h
     libc.close(fd);
     expect(statfs(libc, "/mnt").f_bfree).toBe(before - 1 + Math.ceil(20_000 / statfs(libc, "/mnt").f_bsize!));
     expect(new TextDecoder().decode(libc.readFile("/mnt/victim"))).toBe("replacement");
+  });
+
+  it("chmod toggles ATTR_RO with the write bits, refuses set-user-ID with EPERM, and leaves modes FAT cannot show as they were", async () => {
+    put("/mnt/rofile", "x");
+    libc.mkdir("/mnt/rodir");
+    libc.chmod("/mnt/rofile", 0o555);
+    expect(libc.stat("/mnt/rofile").mode).toBe(0o100555);
+    // fat_sanitize_mode: r and x come from fmask, and a directory cannot hold ATTR_RO: no error, no change.
+    libc.chmod("/mnt/rofile", 0o444);
+    libc.chmod("/mnt/rodir", 0o555);
+    expect([libc.stat("/mnt/rofile").mode, libc.stat("/mnt/rodir").mode]).toEqual([0o100555, 0o040755]);
+    const before = libc.stat("/mnt/rofile");
+    expectErrno(() => libc.chmod("/mnt/rofile", 0o4755), "EPERM");
+    expectErrno(() => libc.chown("/mnt/rofile", 1000, -1), "EPERM");
+    expectErrno(() => libc.chown("/mnt/rofile", -1, 1000), "EPERM");
+    expect(libc.stat("/mnt/rofile")).toEqual(before);
+    libc.chown("/mnt/rofile", 0, 0);
+    put("/mnt/rw", "y");
+    libc.chmod("/mnt/rw", 0o555);
+    libc.chmod("/mnt/rw", 0o755);
+    await ok("umount /mnt");
+    const img = join(imgDir, "img");
+    expect(fsck(img).status).toBe(0);
+    const attrib = (name: string) => tool("mattrib", ["-i", img, `::/${name}`]);
+    expect(attrib("rofile")).toMatch(/^ {2}A {4}R {5}::\/rofile\n$/);
+    expect(attrib("rw")).toMatch(/^ {2}A {10}::\/rw\n$/);
+    await mountImage("vfat");
+    expect([libc.stat("/mnt/rofile").mode, libc.stat("/mnt/rw").mode]).toEqual([0o100555, 0o100755]);
+  });
+
+  it("utimensat keeps FAT's resolution: mtime in 2 s, atime as its day; mtools and a new mount read them so", async () => {
+    put("/mnt/timed", "x");
+    libc.utimensat("/mnt/timed", [[1_100_000_000, 123], [1_000_000_001, 999]]);
+    expect(libc.stat("/mnt/timed")).toMatchObject({ mtime: 1_000_000_000, mtimeNsec: 0, atime: 1_099_958_400, atimeNsec: 0 });
+    await ok("umount /mnt");
+    const img = join(imgDir, "img");
+    expect(fsck(img).status).toBe(0);
+    const bytes = readFileSync(img);
+    const at = rootEntry(bytes, "TIMED      ");
+    const v = new DataView(bytes.buffer, bytes.byteOffset);
+    // 2001-09-09 01:46:40 and 2004-11-09, as FAT's packed date and time.
+    expect([v.getUint16(at + 24, true), v.getUint16(at + 22, true), v.getUint16(at + 18, true)]).toEqual([
+      ((2001 - 1980) << 9) | (9 << 5) | 9, (1 << 11) | (46 << 5) | 20, ((2004 - 1980) << 9) | (11 << 5) | 9,
+    ]);
+    expect(tool("mdir", ["-i", img, "::/timed"])).toMatch(/^TIMED +1 2001-09-09 +1:46  timed$/m);
+    await mountImage("vfat");
+    expect(libc.stat("/mnt/timed")).toMatchObject({ mtime: 1_000_000_000, atime: 1_099_958_400 });
+  });
+
+  it("with quiet, a chown or chmod FAT cannot keep succeeds and changes nothing; /proc/mounts shows quiet", async () => {
+    await ok("umount /mnt");
+    await mountImage("vfat", "quiet");
+    expect(new TextDecoder().decode(libc.readFile("/proc/mounts"))).toMatch(/ \/mnt vfat rw,relatime,.*,shortname=mixed,quiet,errors=remount-ro /);
+    put("/mnt/q", "x");
+    const before = libc.stat("/mnt/q");
+    libc.chown("/mnt/q", 1000, 1000);
+    libc.chmod("/mnt/q", 0o4755);
+    expect(libc.stat("/mnt/q")).toEqual(before);
   });
 
   it("stores modification times in 2-second steps: read back after a remount, they are even", async () => {

@@ -10,13 +10,14 @@ export function hasCommand(name: string): boolean {
   return spawnSync("sh", ["-c", `PATH="$PATH:/usr/sbin:/sbin" command -v ${name}`]).status === 0;
 }
 
-export const FAT_TOOLS = ["mkfs.fat", "fsck.fat", "mcopy", "mmd", "mtype", "mdir"] as const;
+export const FAT_TOOLS = ["mkfs.fat", "fsck.fat", "mcopy", "mmd", "mtype", "mdir", "mattrib"] as const;
 export const haveFatTools = FAT_TOOLS.every(hasCommand);
 
 /** mtools without its geometry check, in UTC (FAT times are local: the kernel takes them as UTC) and UTF-8. */
 const MTOOLS_ENV = { ...process.env, MTOOLS_SKIP_CHECK: "1", TZ: "UTC", LC_ALL: "C.UTF-8", PATH: `${process.env.PATH}:/usr/sbin:/sbin` };
 
-function tool(cmd: string, args: readonly string[]): string {
+/** An mtools or dosfstools command's output, in UTC and without mtools' geometry check. */
+export function tool(cmd: string, args: readonly string[]): string {
   return execFileSync(cmd, args, { env: MTOOLS_ENV, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
