@@ -6,7 +6,7 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import type { ErrnoName } from "../abi/errno.js";
 import {
-  O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, SEEK_CUR, SEEK_SET,
+  AT_SYMLINK_NOFOLLOW, O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, SEEK_CUR, SEEK_SET,
 } from "../abi/fcntl.js";
 import { DT_CHR, DT_DIR, DT_LNK, DT_REG, makedev, S_IFCHR, S_IFDIR, S_IFREG } from "../abi/stat.js";
 import { Kernel } from "../host/init/main.js";
@@ -314,6 +314,25 @@ const FILES: readonly FsCheck[] = [
       strictEqual(sys(libc, "fchmod", fd, 0o600), 0);
       strictEqual(libc.fstat(fd).mode, S_IFREG | 0o600);
       expectErrno(() => libc.chmod(at("missing"), 0o600), "ENOENT");
+    },
+  },
+  {
+    group: "files", name: "changes owners with chown (through a symlink) and lchown, and times with utimensat, ctime moving", needs: ["symlinks", "unix permissions"],
+    run: ({ libc, at }) => {
+      writeFile(libc, at("f"), "x");
+      libc.symlink("f", at("l"));
+      libc.chown(at("l"), 1000, 100);
+      fields(libc.stat(at("f")), { uid: 1000, gid: 100 }, "chown through the symlink");
+      libc.chown(at("l"), 7, -1, AT_SYMLINK_NOFOLLOW);
+      fields(libc.lstat(at("l")), { uid: 7, gid: 0 }, "lchown");
+      strictEqual(libc.stat(at("f")).uid, 1000);
+      const before = libc.stat(at("f"));
+      libc.utimensat(at("f"), [[1_000_000_000, 0], [1_200_000_000, 0]]);
+      const after = libc.stat(at("f"));
+      fields(after, { atime: 1_000_000_000, mtime: 1_200_000_000 }, "utimensat");
+      ok(after.ctime >= before.ctime, "ctime moves on");
+      expectErrno(() => libc.chown(at("missing"), 1, 1), "ENOENT");
+      expectErrno(() => libc.utimensat(at("missing"), null), "ENOENT");
     },
   },
 ];
