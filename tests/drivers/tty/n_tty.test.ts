@@ -6,13 +6,13 @@ import { O_NONBLOCK } from "../../../abi/fcntl.js";
 import { signo } from "../../../abi/signal.js";
 import { SYSCALLS } from "../../../abi/syscalls.js";
 import {
-  ECHO, ECHOE, ECHOK, ECHOKE, ECHONL, ICANON, ICRNL, ISIG, NOFLSH, ONLCR, OPOST, TCFLSH, TCSETS, TCSETSF, TIOCINQ, TIOCSCTTY, VMIN, VTIME,
+  ECHO, ECHOE, ECHOK, ECHOKE, ECHONL, ICANON, ICRNL, ISIG, NOFLSH, ONLCR, OPOST, TCFLSH, TCSETS, TCSETSF, TIOCINQ, VMIN, VTIME,
 } from "../../../abi/termios.js";
 import type { PtyMaster } from "../../../host/drivers/tty/pty.js";
 import { Kernel } from "../../../host/init/main.js";
 import type { Libc } from "../../../host/user/nolibc.js";
 import { expectErrno } from "../../helpers.js";
-import { int, intOf, tcgetattr, tcsetattr, text } from "./tty_helpers.js";
+import { int, intOf, ptyTask, tcgetattr, tcsetattr, text } from "./tty_helpers.js";
 
 let k: Kernel;
 let sh: Libc;
@@ -21,11 +21,7 @@ let fd: number;
 
 beforeEach(() => {
   k = new Kernel();
-  sh = k.spawn("sh");
-  const pair = k.ptys.openPair();
-  fd = sh.task.files.install(pair.slave);
-  master = pair.master;
-  sh.ioctl(fd, TIOCSCTTY, 0);
+  ({ sh, fd, master } = ptyTask(k));
 });
 
 const out = () => text(master.read());
