@@ -65,6 +65,16 @@ describe("runBench (quick)", () => {
     ]);
   });
 
+  it("measures a ping round trip over SLIP at 115200 baud in simulated and wall time, no shorter than the bytes take on the line", () => {
+    const slip = new Map(results.figures.filter((f) => f.id.startsWith("slip.")).map((f) => [f.id, f]));
+    expect([...slip.values()].map((f) => [f.id, f.unit])).toEqual([
+      ["slip.ping_115200_simulated", "ms"], ["slip.ping_115200_wall", "ms"], ["slip.ping_instant", "µs"],
+    ]);
+    // Each way: an 84-byte packet between two ENDs, 10 bits a character at 115200 baud.
+    expect(slip.get("slip.ping_115200_simulated")!.stats.min).toBeGreaterThanOrEqual((2 * 86 * 10 * 1000) / 115200);
+    expect(slip.get("slip.ping_115200_simulated")!.stats.max).toBeLessThan(20);
+  });
+
   it("times each call path not skipped once, in ns an iteration, over the quick run's three runs", () => {
     const ids = results.figures.map((f) => f.id);
     expect(new Set(ids).size).toBe(ids.length);
