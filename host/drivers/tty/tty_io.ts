@@ -11,7 +11,7 @@
 import { O_NONBLOCK } from "../../../abi/fcntl.js";
 import { ERESTARTSYS } from "../../../abi/errno.js";
 import { major, minor } from "../../../abi/stat.js";
-import { N_TTY, stdTermios, type Termios } from "../../../abi/termios.js";
+import { IXOFF, N_TTY, stdTermios, VSTART, VSTOP, type Termios } from "../../../abi/termios.js";
 import type { File, FileOperations, Inode } from "../../fs/fs.js";
 import type { CharDevices } from "../../fs/char_dev.js";
 import { KernelError } from "../../kernel/error.js";
@@ -66,6 +66,10 @@ export class Tty {
   foreground: Task | null = null;
   /** The far end will send nothing more (the session's pty master): an empty read is end of file. */
   inputEnded = false;
+  /** tty->flow.stopped: output is held (the STOP character under IXON) until start(). */
+  stopped = false;
+  /** TTY_THROTTLED: the discipline asked the far end to stop sending. */
+  throttled = false;
   winsize = { rows: 0, cols: 0 };
 
   constructor(
@@ -86,14 +90,43 @@ export class Tty {
     return this.driver.name === "pts" ? `pts/${this.index}` : `${this.driver.name}${this.index}`;
   }
 
-  /** tty->ops->write. */
+  /** tty->ops->write: nothing is taken while output is stopped, as a stopped driver does not send. */
   write(bytes: Uint8Array): number {
-    return bytes.length === 0 ? 0 : this.driver.ops.write(this, bytes);
+    return bytes.length === 0 || this.stopped ? 0 : this.driver.ops.write(this, bytes);
   }
 
-  /** tty_write_room(). */
+  /** tty_write_room(): none while output is stopped. */
   writeRoom(): number {
+    if (this.stopped) return 0;
     return this.driver.ops.writeRoom ? this.driver.ops.writeRoom(this) : Number.MAX_SAFE_INTEGER;
+  }
+
+  /** tty_send_xchar(): a START or STOP character for the far end, ahead of the output and even while it is stopped. */
+  sendXchar(c: number): void {
+    this.driver.ops.write(this, Uint8Array.of(c));
+  }
+
+  /**
+   * tty_throttle_safe() and tty_unthrottle_safe(): the discipline's buffer is nearly full, or has room
+   * again. A serial line under IXOFF asks the far end to stop or start with STOP and START (serial_core's
+   * uart_throttle); a pty has no throttle operation, so nothing is sent on one.
+   */
+  throttle(on: boolean): void {
+    if (on === this.throttled) return;
+    this.throttled = on;
+    if (this.driver.type === "serial" && this.termios.iflag & IXOFF) this.sendXchar(this.termios.cc[on ? VSTOP : VSTART]!);
+  }
+
+  /** stop_tty(): hold the output. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** start_tty(): let the output go again, and writers on. */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.wakeup();
   }
 
   /** What the driver received, to the discipline. */
