@@ -9,6 +9,8 @@
 // task, which the discipline's ISIG characters signal (there are no process groups here).
 
 import { O_NONBLOCK } from "../../../abi/fcntl.js";
+import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../../../abi/poll.js";
+import { signo } from "../../../abi/signal.js";
 import { ERESTARTSYS } from "../../../abi/errno.js";
 import { major, minor } from "../../../abi/stat.js";
 import { IXOFF, N_TTY, stdTermios, VSTART, VSTOP, type Termios } from "../../../abi/termios.js";
@@ -16,6 +18,7 @@ import type { File, FileOperations, Inode } from "../../fs/fs.js";
 import type { CharDevices } from "../../fs/char_dev.js";
 import { KernelError } from "../../kernel/error.js";
 import { current, currentOrNull, type Task } from "../../kernel/sched.js";
+import { sendSignal } from "../../kernel/signal.js";
 import { WaitQueue } from "../../kernel/wait.js";
 import type { Module } from "../../module/internal.js";
 import { Ldiscs, type LdiscOps } from "./tty_ldisc.js";
@@ -70,6 +73,8 @@ export class Tty {
   stopped = false;
   /** TTY_THROTTLED: the discipline asked the far end to stop sending. */
   throttled = false;
+  /** tty_hung_up_p(): the line was hung up. */
+  hungUp = false;
   winsize = { rows: 0, cols: 0 };
 
   constructor(
@@ -149,10 +154,27 @@ export class Tty {
 
   /** Wait on a queue: the call restarts when it is woken (or gives EAGAIN for a non-blocking file). */
   wait(file: File, wq: WaitQueue): never {
-    if (file.flags & O_NONBLOCK) throw new KernelError("EAGAIN", `${this.name}: Resource temporarily unavailable`);
-    wq.add(current());
-    throw new KernelError(ERESTARTSYS, `${this.name}: waiting`);
+    return ttyWait(this.name, file, wq);
   }
+
+  /**
+   * tty_vhangup(): the far end is gone (a pty's master closed). Reads find end of file, writes fail with
+   * EIO, and the foreground task gets SIGHUP, as the session of a closed terminal does.
+   */
+  hangup(): void {
+    if (this.hungUp) return;
+    this.hungUp = true;
+    if (this.foreground && this.foreground.exitCode === null) sendSignal(this.foreground, signo("SIGHUP"));
+    this.readWait.wakeUp();
+    this.writeWait.wakeUp();
+  }
+}
+
+/** Sleep on wq for a tty file named name: the call restarts when woken; EAGAIN for a non-blocking file. */
+export function ttyWait(name: string, file: File, wq: WaitQueue): never {
+  if (file.flags & O_NONBLOCK) throw new KernelError("EAGAIN", `${name}: Resource temporarily unavailable`);
+  wq.add(current());
+  throw new KernelError(ERESTARTSYS, `${name}: waiting`);
 }
 
 export interface TtyContext {
@@ -172,6 +194,8 @@ const PSEUDO_DRIVERS = [
   ["/dev/ptmx", "ptmx", 2, "system"],
 ] as const;
 const TTYAUX_MAJOR = 5;
+/** hung_up_tty_poll(): everything at once. */
+const HUNG_UP_POLL = POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDNORM | POLLWRNORM;
 
 export class TtyCore {
   readonly ldiscs: Ldiscs;
@@ -295,16 +319,18 @@ export class TtyCore {
     return {
       read: (file, ubuf, count) => {
         const tty = ttyOf(file);
+        if (tty.hungUp) return 0;
         if (!tty.ldisc.read) throw new KernelError("EIO", `${tty.name}: Input/output error`);
         return tty.ldisc.read(tty, file, ubuf, count);
       },
       write: (file, ubuf, count) => {
         const tty = ttyOf(file);
-        if (!tty.ldisc.write) throw new KernelError("EIO", `${tty.name}: Input/output error`);
+        if (tty.hungUp || !tty.ldisc.write) throw new KernelError("EIO", `${tty.name}: Input/output error`);
         return tty.ldisc.write(tty, file, ubuf, count);
       },
       poll: (file, pt) => {
         const tty = ttyOf(file);
+        if (tty.hungUp) return HUNG_UP_POLL;
         return tty.ldisc.poll ? tty.ldisc.poll(tty, file, pt) : 0;
       },
       ioctl: (file, cmd, arg) => ttyIoctl(this.ldiscs, ttyOf(file), file, cmd, arg),
