@@ -108,6 +108,8 @@ export class Ptys {
   private readonly pts: Dentry;
   /** The numbers in use, as devpts_new_index() hands them out (the lowest free one). */
   private readonly pairs = new Map<number, Pair>();
+  /** The masters of the open /dev/ptmx files, by number. */
+  private readonly masters = new Map<number, PtyMaster>();
   private readonly slave: TtyDriver;
   private readonly master: TtyDriver;
 
@@ -202,7 +204,7 @@ export class Ptys {
     const pair = this.pairs.get(index)!;
     pair.slaveClosed = true;
     if (pair.ptmx && pair.masterOpen) {
-      this.masterOf(index)?.readWait.wakeUp();
+      this.masters.get(index)?.readWait.wakeUp();
       return;
     }
     this.free(index);
@@ -224,13 +226,6 @@ export class Ptys {
     this.pts.drop(String(index));
     this.pairs.delete(index);
     this.masters.delete(index);
-  }
-
-  /** The masters of the open /dev/ptmx files, by number. */
-  private readonly masters = new Map<number, PtyMaster>();
-
-  private masterOf(index: number): PtyMaster | undefined {
-    return this.masters.get(index);
   }
 
   /** ptmx_open() and the master's file operations (pty_unix98_ops with n_tty's raw read and write). */
