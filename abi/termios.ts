@@ -163,6 +163,8 @@ export const TCGETS = 0x5401;
 export const TCSETS = 0x5402;
 export const TCSETSW = 0x5403;
 export const TCSETSF = 0x5404;
+/** tcflow(): TCOOFF 0 stops output, TCOON 1 starts it, TCIOFF 2 sends STOP, TCION 3 sends START. */
+export const TCXONC = 0x540a;
 export const TCFLSH = 0x540b;
 export const TIOCSCTTY = 0x540e;
 export const TIOCGPGRP = 0x540f;

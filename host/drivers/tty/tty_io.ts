@@ -69,8 +69,10 @@ export class Tty {
   foreground: Task | null = null;
   /** The far end will send nothing more (the session's pty master): an empty read is end of file. */
   inputEnded = false;
-  /** tty->flow.stopped: output is held (the STOP character under IXON) until start(). */
+  /** tty->flow.stopped: output is held (the STOP character under IXON, or TCXONC) until started again. */
   stopped = false;
+  /** tty->flow.tco_stopped: stopped by TCXONC's TCOOFF, which only TCOON undoes. */
+  tcoStopped = false;
   /** TTY_THROTTLED: the discipline asked the far end to stop sending. */
   throttled = false;
   /** tty_hung_up_p(): the line was hung up. */
@@ -127,9 +129,9 @@ export class Tty {
     this.stopped = true;
   }
 
-  /** start_tty(): let the output go again, and writers on. */
+  /** start_tty(): let the output go again, and writers on; not while TCOOFF holds it. */
   start(): void {
-    if (!this.stopped) return;
+    if (!this.stopped || this.tcoStopped) return;
     this.stopped = false;
     this.wakeup();
   }

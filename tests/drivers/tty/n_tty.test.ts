@@ -6,7 +6,7 @@ import { O_NONBLOCK } from "../../../abi/fcntl.js";
 import { signo } from "../../../abi/signal.js";
 import { SYSCALLS } from "../../../abi/syscalls.js";
 import {
-  ECHO, ECHOE, ECHOK, ECHOKE, ECHONL, ICANON, ICRNL, IEXTEN, ISIG, IXANY, IXOFF, IXON, NOFLSH, ONLCR, OPOST, TCFLSH, TCSETS, TCSETSF, TIOCINQ,
+  ECHO, ECHOE, ECHOK, ECHOKE, ECHONL, ICANON, ICRNL, IEXTEN, ISIG, IXANY, IXOFF, IXON, NOFLSH, ONLCR, OPOST, TCFLSH, TCSETS, TCSETSF, TCXONC, TIOCINQ,
   VMIN, VTIME,
 } from "../../../abi/termios.js";
 import type { PtyMaster } from "../../../host/drivers/tty/pty.js";
@@ -177,6 +177,19 @@ describe("flow control", () => {
     master.write("\x03");
     expect(out()).toBe("^C");
     expect(sh.write(fd, "w")).toBe(1);
+  });
+
+  it("stops and starts output with TCXONC (tcflow), which ^Q does not undo, sends STOP and START, and refuses another argument", () => {
+    sh.task.files.get(fd).flags |= O_NONBLOCK;
+    sh.ioctl(fd, TCXONC, 0);
+    master.write("\x11");
+    expectErrno(() => sh.write(fd, "x"), "EAGAIN");
+    sh.ioctl(fd, TCXONC, 1);
+    expect(sh.write(fd, "x")).toBe(1);
+    sh.ioctl(fd, TCXONC, 2);
+    sh.ioctl(fd, TCXONC, 3);
+    expect(out()).toBe("x\x13\x11");
+    expectErrno(() => sh.ioctl(fd, TCXONC, 4), "EINVAL");
   });
 
   it("passes ^S and ^Q as bytes without IXON, and sends no STOP on a pty under IXOFF (a pty cannot throttle)", () => {
