@@ -7,7 +7,7 @@ import { POLLHUP, POLLIN, POLLRDNORM } from "../../abi/poll.js";
 import { signo } from "../../abi/signal.js";
 import { major, makedev, minor, S_IFCHR } from "../../abi/stat.js";
 import { SYSCALLS } from "../../abi/syscalls.js";
-import { TCGETS, TIOCGPTLCK, TIOCGPTN, TIOCSPTLCK } from "../../abi/termios.js";
+import { TCGETS, TIOCGPTLCK, TIOCGPTN, TIOCGWINSZ, TIOCSPTLCK, TIOCSWINSZ } from "../../abi/termios.js";
 import { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
 import { cliSession, expectErrno } from "../helpers.js";
@@ -96,6 +96,18 @@ describe("Unix98 ptys: /dev/ptmx and devpts", () => {
     expect(new TextDecoder().decode(sh.task.mm.bytes(buf, await call))).toBe("late\r\n");
     sh.task.files.get(m).flags |= O_NONBLOCK;
     expectErrno(() => sh.read(m, 4), "EAGAIN");
+  });
+
+  it("shares the window size between master and slave, either side setting it (pty_resize)", () => {
+    const { sh } = mounted();
+    const m = sh.open("/dev/ptmx", O_RDWR);
+    sh.ioctl(m, TIOCSPTLCK, int(0));
+    const winsize = (rows: number, cols: number) => Uint8Array.of(rows, 0, cols, 0, 0, 0, 0, 0);
+    sh.ioctl(m, TIOCSWINSZ, winsize(24, 80));
+    const s = sh.open("/dev/pts/0", O_RDWR);
+    expect([...sh.ioctl(s, TIOCGWINSZ, new Uint8Array(8)).data]).toEqual([...winsize(24, 80)]);
+    sh.ioctl(s, TIOCSWINSZ, winsize(50, 132));
+    expect([...sh.ioctl(m, TIOCGWINSZ, new Uint8Array(8)).data]).toEqual([...winsize(50, 132)]);
   });
 
   it("gives the master EIO once the slave is closed, and the slave end of file, EIO on write and SIGHUP once the master is", () => {

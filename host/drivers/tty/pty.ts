@@ -17,7 +17,7 @@
 import { O_RDWR } from "../../../abi/fcntl.js";
 import { POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../../../abi/poll.js";
 import { makedev, S_IFCHR, S_IFDIR } from "../../../abi/stat.js";
-import { B38400, CREAD, CS8, TIOCGPTLCK, TIOCGPTN, TIOCSPTLCK } from "../../../abi/termios.js";
+import { B38400, CREAD, CS8, TIOCGPTLCK, TIOCGPTN, TIOCGWINSZ, TIOCSPTLCK, TIOCSWINSZ } from "../../../abi/termios.js";
 import { Dentry } from "../../fs/dcache.js";
 import { devptsFsType, ptsDirectory, type PtsSource } from "../../fs/devpts.js";
 import { SuperBlock, type File, type FileOperations, type FileSystemType, type Inode, type Timespec } from "../../fs/fs.js";
@@ -27,7 +27,8 @@ import { KernelError } from "../../kernel/error.js";
 import { current } from "../../kernel/sched.js";
 import { WaitQueue } from "../../kernel/wait.js";
 import { copyFromUser, copyToUser } from "../../mm/uaccess.js";
-import { ttyWait, type Tty, type TtyCore, type TtyDriver } from "./tty_io.js";
+import { ttyWait, type Tty, type TtyCore, type TtyDriver, type Winsize } from "./tty_io.js";
+import { winsizeIoctl } from "./tty_ioctl.js";
 import type { TtyPort } from "./tty_port.js";
 
 /** UNIX98_PTY_SLAVE_MAJOR: /dev/pts/N is 136:N; the masters are 128:N. */
@@ -92,6 +93,8 @@ interface Pair {
   locked: boolean;
   /** TTY_OTHER_CLOSED: the slave was opened and is closed again; the master's read gives EIO. */
   slaveClosed: boolean;
+  /** The window size both sides see (pty_resize() sets both). */
+  readonly winsize: Winsize;
 }
 
 /** A /dev/ptmx open: its pair's number and master. */
@@ -187,7 +190,7 @@ export class Ptys {
       },
     });
     inode.rdev = makedev(UNIX98_PTY_SLAVE_MAJOR, index);
-    this.pairs.set(index, { port, inode, ...far(port, index), ptmx, masterOpen: true, locked: ptmx, slaveClosed: false });
+    this.pairs.set(index, { port, inode, ...far(port, index), ptmx, masterOpen: true, locked: ptmx, slaveClosed: false, winsize: { rows: 0, cols: 0 } });
     return index;
   }
 
@@ -195,7 +198,7 @@ export class Ptys {
   private slaveOpen(index: number, file: File): void {
     const pair = this.pairs.get(index)!;
     if (pair.locked || !pair.masterOpen) throw new KernelError("EIO", `pts/${index}: Input/output error`);
-    this.core.open(pair.port, file);
+    this.core.open(pair.port, file).winsize = pair.winsize;
     pair.slaveClosed = false;
   }
 
@@ -268,7 +271,7 @@ export class Ptys {
     };
   }
 
-  /** pty_unix98_ioctl(): TIOCGPTN, TIOCSPTLCK, TIOCGPTLCK; ENOTTY for the rest. */
+  /** pty_unix98_ioctl(): TIOCGPTN, TIOCSPTLCK, TIOCGPTLCK, and the window size; ENOTTY for the rest. */
   private ptmxIoctl(ptmx: PtmxFile, cmd: number, arg: number): number {
     const pair = this.pairs.get(ptmx.index)!;
     const put = (value: number) => {
@@ -285,6 +288,9 @@ export class Ptys {
       case TIOCSPTLCK:
         pair.locked = new DataView(copyFromUser(current().mm, arg, 4).buffer).getInt32(0, true) !== 0;
         return 0;
+      case TIOCGWINSZ:
+      case TIOCSWINSZ:
+        return winsizeIoctl(pair.winsize, cmd, arg);
       default:
         throw new KernelError("ENOTTY", `ptm/${ptmx.index}: Inappropriate ioctl for device`);
     }

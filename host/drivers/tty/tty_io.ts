@@ -55,6 +55,11 @@ export interface TtyDriver {
   readonly owner: Module | null;
 }
 
+export interface Winsize {
+  rows: number;
+  cols: number;
+}
+
 /** struct tty_struct: an open line. */
 export class Tty {
   termios: Termios;
@@ -77,7 +82,8 @@ export class Tty {
   throttled = false;
   /** tty_hung_up_p(): the line was hung up. */
   hungUp = false;
-  winsize = { rows: 0, cols: 0 };
+  /** struct winsize; a pty's slave shares its pair's, which the master sets too. */
+  winsize: Winsize = { rows: 0, cols: 0 };
 
   constructor(
     readonly driver: TtyDriver,

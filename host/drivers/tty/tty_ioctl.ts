@@ -10,7 +10,7 @@ import type { File } from "../../fs/fs.js";
 import { KernelError } from "../../kernel/error.js";
 import { current } from "../../kernel/sched.js";
 import { copyFromUser, copyToUser } from "../../mm/uaccess.js";
-import type { Tty } from "./tty_io.js";
+import type { Tty, Winsize } from "./tty_io.js";
 import type { Ldiscs } from "./tty_ldisc.js";
 
 /** TCFLSH's argument: TCIFLUSH 0, TCOFLUSH 1, TCIOFLUSH 2. */
@@ -82,6 +82,22 @@ function modeIoctl(tty: Tty, cmd: number, arg: number): number | undefined {
   }
 }
 
+/** TIOCGWINSZ and TIOCSWINSZ on a struct winsize (rows, columns; the pixel sizes read as 0), changed in place. */
+export function winsizeIoctl(winsize: Winsize, cmd: typeof TIOCGWINSZ | typeof TIOCSWINSZ, arg: number): number {
+  if (cmd === TIOCSWINSZ) {
+    const view = new DataView(copyFromUser(current().mm, arg, 8).buffer);
+    winsize.rows = view.getUint16(0, true);
+    winsize.cols = view.getUint16(2, true);
+    return 0;
+  }
+  const ws = new Uint8Array(8);
+  const view = new DataView(ws.buffer);
+  view.setUint16(0, winsize.rows, true);
+  view.setUint16(2, winsize.cols, true);
+  copyToUser(current().mm, arg, ws);
+  return 0;
+}
+
 /** The foreground task and the window size: tty_ioctl()'s own commands. */
 function jobIoctl(tty: Tty, cmd: number, arg: number): number | undefined {
   switch (cmd) {
@@ -97,19 +113,9 @@ function jobIoctl(tty: Tty, cmd: number, arg: number): number | undefined {
       tty.foreground = current();
       return 0;
     }
-    case TIOCGWINSZ: {
-      const ws = new Uint8Array(8);
-      const view = new DataView(ws.buffer);
-      view.setUint16(0, tty.winsize.rows, true);
-      view.setUint16(2, tty.winsize.cols, true);
-      copyToUser(current().mm, arg, ws);
-      return 0;
-    }
-    case TIOCSWINSZ: {
-      const view = new DataView(copyFromUser(current().mm, arg, 8).buffer);
-      tty.winsize = { rows: view.getUint16(0, true), cols: view.getUint16(2, true) };
-      return 0;
-    }
+    case TIOCGWINSZ:
+    case TIOCSWINSZ:
+      return winsizeIoctl(tty.winsize, cmd, arg);
     default:
       return undefined;
   }
