@@ -1,5 +1,6 @@
 // The socket system calls (net/socket.c) with Linux's x86_64 numbers: socket, bind, connect, sendto,
-// recvfrom, recvmsg, setsockopt (IP_RECVTTL) and getsockname, and sockets as files (sockfs) that read, write, poll and close.
+// recvfrom, recvmsg, setsockopt (IP_RECVTTL) and getsockname, and sockets as files (sockfs) that read, write, poll,
+// close and take the ioctls a device's driver answers (dev_ioctl.ts).
 //
 // Families: AF_INET with SOCK_DGRAM (UDP, or ICMP datagram sockets with IPPROTO_ICMP, as
 // net.ipv4.ping_group_range "0 2147483647" allows everyone) and AF_PACKET with SOCK_RAW. Addresses
@@ -19,6 +20,7 @@ import { current, type Task } from "../kernel/sched.js";
 import type { SyscallFn } from "../kernel/syscalls.js";
 import { copyFromUser, copyToUser } from "../mm/uaccess.js";
 import type { NetDevices } from "./core/dev.js";
+import { devIoctl } from "./core/dev_ioctl.js";
 import { Sock, type Datagram, type SockAddr } from "./core/sock.js";
 import { IPPROTO_ICMP, IPPROTO_UDP } from "./ipv4/ip.js";
 import { PingSock, type Ping } from "./ipv4/ping.js";
@@ -115,6 +117,7 @@ export class Sockets {
     return {
       read: (file, ubuf, count) => this.recv(file, sock, ubuf, count, 0, null),
       write: (_file, ubuf, count) => sock.send(copyFromUser(current().mm, ubuf, count), null),
+      ioctl: (_file, cmd, arg) => devIoctl(this.ctx.core, current().mm, cmd, arg),
       poll: (_file, pt) => {
         pt.wait(sock.wq);
         return (sock.readable ? POLLIN | POLLRDNORM : 0) | POLLOUT | POLLWRNORM;
