@@ -8,7 +8,7 @@
 
 import { ERESTARTSYS } from "../../abi/errno.js";
 import { O_NONBLOCK, O_RDWR } from "../../abi/fcntl.js";
-import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../../abi/poll.js";
+import { POLLERR, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../../abi/poll.js";
 import { S_IFDIR, S_IFSOCK } from "../../abi/stat.js";
 import type { SyscallName } from "../../abi/syscalls.js";
 import { Dentry } from "../fs/dcache.js";
@@ -116,11 +116,11 @@ export class Sockets {
   private fileOps(sock: Sock, name: string): FileOperations {
     return {
       read: (file, ubuf, count) => this.recv(file, sock, ubuf, count, 0, null),
-      write: (_file, ubuf, count) => sock.send(copyFromUser(current().mm, ubuf, count), null),
+      write: (_file, ubuf, count) => this.send(sock, copyFromUser(current().mm, ubuf, count), null),
       ioctl: (_file, cmd, arg) => devIoctl(this.ctx.core, current().mm, cmd, arg),
       poll: (_file, pt) => {
         pt.wait(sock.wq);
-        return (sock.readable ? POLLIN | POLLRDNORM : 0) | POLLOUT | POLLWRNORM;
+        return (sock.readable ? POLLIN | POLLRDNORM : 0) | (sock.failed ? POLLERR : 0) | POLLOUT | POLLWRNORM;
       },
       release: () => {
         sock.release();
@@ -165,9 +165,19 @@ export class Sockets {
     if (lenPtr) copyToUser(task.mm, lenPtr, new Uint8Array(new Uint32Array([size]).buffer));
   }
 
-  /** The next datagram; 0 (end of file) on a closed socket, EAGAIN or a wait (-ERESTARTSYS) when there is none. */
+  /** sendmsg(): a pending error (sock_error) first, then the protocol's send. */
+  private send(sock: Sock, data: Uint8Array, to: SockAddr | null): number {
+    sock.takeError();
+    return sock.send(data, to);
+  }
+
+  /**
+   * The next datagram; 0 (end of file) on a closed socket, EAGAIN or a wait (-ERESTARTSYS) when there is
+   * none. A pending error comes before any datagram, as __skb_recv_udp() has it.
+   */
   private next(file: File, sock: Sock, flags: number): Datagram | number {
     const task = current();
+    sock.takeError();
     const d = sock.dequeue();
     if (d) {
       task.restart = null;
@@ -246,7 +256,7 @@ export class Sockets {
       sendto: (t, a) => {
         const { sock } = this.sockOf(t, a[0] | 0);
         const to = u(a[4]) === 0 ? null : this.readAddr(t, sock, u(a[4]), u(a[5]));
-        return sock.send(copyFromUser(t.mm, u(a[1]), u(a[2])), to);
+        return this.send(sock, copyFromUser(t.mm, u(a[1]), u(a[2])), to);
       },
       recvfrom: (t, a) => {
         const { sock, file } = this.sockOf(t, a[0] | 0);
