@@ -1,6 +1,7 @@
-// ip: iproute2's ip for links, IPv4 addresses and routes, printing as iproute2 prints. `ip [-s] link [show
-// [DEV]]` (-s: each device's counters, as dev_get_stats gives them), `ip link set DEV up|down|address MAC|mtu N`, `ip addr [show [dev DEV]]`, `ip addr add|del
-// A/N dev DEV`, `ip route [show]`, `ip route add|del default|NET/N [via GW] [dev DEV]`.
+// ip: iproute2's ip for links, IPv4 addresses, routes and neighbours, printing as iproute2 prints.
+// `ip [-s] link [show [DEV]]` (-s: each device's counters, as dev_get_stats gives them), `ip link set DEV
+// up|down|address MAC|mtu N`, `ip addr [show [dev DEV]]`, `ip addr add|del A/N dev DEV`, `ip route [show]`,
+// `ip route add|del default|NET/N [via GW] [dev DEV]`, `ip neigh [show]`.
 
 import { ARPHRD_ETHER, ARPHRD_LOOPBACK, ARPHRD_SLIP, IFF_BROADCAST, IFF_LOOPBACK, IFF_LOWER_UP, IFF_MULTICAST, IFF_NOARP, IFF_POINTOPOINT, IFF_UP } from "../../abi/netdevice.js";
 import type { Kernel } from "../init/main.js";
@@ -158,13 +159,23 @@ function route(k: Kernel, ctx: CommandContext, args: readonly string[]): void {
   net.fib.add(prefix.addr, prefix.prefixlen, gateway, dev);
 }
 
+/** `ip neigh [show]`: the ARP table, an entry a line with its NUD state; the address only while it is valid. */
+function neigh(k: Kernel, ctx: CommandContext, args: readonly string[]): void {
+  const [sub = "show"] = args;
+  if (sub !== "show" && sub !== "list" && sub !== "ls") throw new IpUsage(`Command "${sub}" is unknown, try "ip neigh help".`, 255);
+  for (const n of k.net.arp.entries()) {
+    const lladdr = n.mac && n.state !== "INCOMPLETE" && n.state !== "FAILED" ? ` lladdr ${formatMac(n.mac)}` : "";
+    ctx.out(`${formatIp(n.ip)} dev ${n.dev.name}${lladdr} ${n.state} \n`);
+  }
+}
+
 const OBJECTS: Readonly<Record<string, (k: Kernel, ctx: CommandContext, args: readonly string[], stats: boolean) => void>> = {
-  link, l: link, address: addr, addr, a: addr, route, r: route, ro: route,
+  link, l: link, address: addr, addr, a: addr, route, r: route, ro: route, neighbour: neigh, neighbor: neigh, neigh, n: neigh,
 };
 
 export const ip: CliCommand = {
   name: "ip",
-  usage: "ip [-s] link [set DEV up|down|address MAC|mtu N] | addr [add|del A/N dev DEV] | route [add|del default|NET/N via GW [dev DEV]]",
+  usage: "ip [-s] link [set DEV up|down|address MAC|mtu N] | addr [add|del A/N dev DEV] | route [add|del default|NET/N via GW [dev DEV]] | neigh",
   help: "show and change network devices, IPv4 addresses and routes (iproute2)",
   run: (words, ctx) => {
     const options = words.filter((w, i) => w.startsWith("-") && words.slice(0, i).every((p) => p.startsWith("-")));

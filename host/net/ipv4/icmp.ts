@@ -16,6 +16,7 @@ const ICMP_SOURCE_QUENCH = 4;
 export const ICMP_ECHO = 8;
 const ICMP_TIME_EXCEEDED = 11;
 const ICMP_PARAMETERPROB = 12;
+export const ICMP_HOST_UNREACH = 1;
 export const ICMP_PORT_UNREACH = 3;
 const ICMP_FRAG_NEEDED = 4;
 const ICMP_HDR = 8;
@@ -126,17 +127,18 @@ export class Icmp {
   }
 
   /**
-   * icmp_send(ICMP_DEST_UNREACH, code): the offending packet's header and first 8 bytes of data quoted;
-   * not sent when its destination had its share (icmpv4_xrlim_allow), unless it came through lo.
+   * icmp_send(ICMP_DEST_UNREACH, code): the offending packet's header and first 8 bytes of data quoted,
+   * from src (by default the address it was sent to; null: the one routing picks); not sent when its
+   * destination had its share (icmpv4_xrlim_allow), unless it came through lo.
    */
-  unreachable(hdr: IpHeader, code: number): void {
+  unreachable(hdr: Pick<IpHeader, "src" | "dst" | "raw" | "dev">, code: number, src: number | null = hdr.dst): void {
     if (!(hdr.dev.flags & IFF_LOOPBACK) && !this.xrlimAllow(hdr.src)) return;
     const quoted = hdr.raw.subarray(0, ((hdr.raw[0]! & 0x0f) * 4) + 8);
     const msg = new Uint8Array(ICMP_HDR + quoted.length);
     msg[0] = ICMP_DEST_UNREACH;
     msg[1] = code;
     msg.set(quoted, ICMP_HDR);
-    this.reply(hdr.src, msg, hdr.dst);
+    this.reply(hdr.src, msg, src ?? undefined);
   }
 
   /** inet_peer_xrlim_allow(): a token bucket per destination, a token a second, at most 6 saved up. */

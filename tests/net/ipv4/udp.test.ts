@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MSG_DONTWAIT } from "../../../host/net/socket.js";
 import type { Kernel } from "../../../host/init/main.js";
 import type { Libc } from "../../../host/user/nolibc.js";
-import { call, netHost, ok, sendto, udpPortTaken, sockaddrIn, udpSocket, unplug, wireName, type Run } from "../net_helpers.js";
+import { call, netHost, ok, sendto, snmp, udpPortTaken, sockaddrIn, udpSocket, unplug, wireName, type Run } from "../net_helpers.js";
 
 let a: { k: Kernel; run: Run };
 let b: { k: Kernel; run: Run };
@@ -17,14 +17,6 @@ beforeEach(async () => {
   libcA = a.k.spawn("sender");
 });
 afterEach(() => unplug(a.k, b.k));
-
-/** The counters of a /proc/net/snmp section, by name. */
-function snmp(k: Kernel, section: string): Record<string, number> {
-  const lines = k.read("/proc/net/snmp").split("\n").filter((l) => l.startsWith(`${section}: `));
-  const names = lines[0]!.split(" ").slice(1);
-  const values = lines[1]!.split(" ").slice(1).map(Number);
-  return Object.fromEntries(names.map((n, i) => [n, values[i]!]));
-}
 
 describe("datagrams", () => {
   it("go from a socket on one kernel to nc -u -l on the other", async () => {
