@@ -97,6 +97,18 @@ describe("ICMP errors", () => {
     expect(readNow(fd)).toBe(-11);
   });
 
+  it("wakes a reader sleeping on the connected socket, whose read fails with it", async () => {
+    const fd = connected(9999);
+    // Another task holds the same socket, as after fork(), and sends while the first sleeps in recv.
+    const other = a.k.spawn("writer");
+    const file = libcA.task.files.get(fd);
+    const ofd = other.task.files.install(file);
+    file.count++;
+    const reading = libcA.syscallAsync(45, fd, libcA.task.mm.sbrk(64), 64, 0, 0, 0);
+    expect(call(other, "write", ofd, new TextEncoder().encode("anyone?"), 7)).toBe(7);
+    expect(await reading).toBe(-111);
+  });
+
   it("an unconnected socket ignores it, as Linux's do without IP_RECVERR", () => {
     const fd = udpSocket(libcA);
     expect(sendto(libcA, fd, "anyone?", "10.1.0.2", 9999)).toBe(7);
