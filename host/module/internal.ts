@@ -4,6 +4,7 @@ import type { ModinfoEntry } from "../../abi/module.js";
 import type { TaintName } from "../kernel/panic.js";
 import type { ModuleMemory } from "../mm/maccess.js";
 import type { KmallocCache } from "../mm/slab.js";
+import type { HeldReferences, ModuleRef } from "../kernel/core_module.js";
 import type { ModuleParam } from "./params.js";
 
 /**
@@ -62,7 +63,9 @@ export interface Module {
   /** Modules that use this one's symbols, newest first (source_list; lsmod's "Used by"). */
   readonly usedBy: Module[];
   /** References this module took with try_module_get, per target: module_put may drop only these. */
-  readonly held: Map<Module, number>;
+  readonly held: HeldReferences<Module>;
+  /** Its record in the kernel core (host/kernel/core_module.ts): where refcnt, visited and the held references live. */
+  readonly ref: ModuleRef;
   /** Symbols this module exports: name → the wasm export. */
   readonly syms: Map<string, WebAssembly.ExportValue>;
   readonly params: ModuleParam[];

@@ -8,7 +8,8 @@ import { resultsName, runBench, updateReadme, writeResults, type BenchResults } 
 /** Every call path that exists today; native.* may be skipped instead, on a machine without cc, and nothing else. */
 const CALL_PATHS = [
   "native.direct", "native.pointer", "js.call", "intra.direct", "intra.indirect", "kernel.trivial", "kernel.jiffies", "kernel.printk",
-  "kernel.kmalloc", "module.direct", "module.direct_bare", "module.floor", "module.floor_intra", "module.trampoline", "extism.host_fn",
+  "kernel.kmalloc", "kernel.module_put", "kernel.module_ref", "module.direct", "module.direct_bare", "module.floor", "module.floor_intra",
+  "module.trampoline", "extism.host_fn",
   "extism.kernel_trivial", "extism.bind", "extism.plain", "extism.call", "jco.u32", "jco.string",
   "jco.u32_env_once", "jco.string_env_once",
   "fops.read", "syscall.getpid", "memdev.zero_4k", "ramfs.rw_4k",
