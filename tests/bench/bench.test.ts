@@ -106,7 +106,8 @@ describe("runBench (quick)", () => {
     const byId = new Map(results.targets.map((t) => [t.id, t]));
     const figure = new Map(results.figures.map((f) => [f.id, f]));
     expect([...byId.keys()]).toEqual([
-      "module_call", "module_floor", "kernel_call", "jiffies_call", "kernel_vs_extism", "fops_call", "watchdog_intra", "watchdog_module", "hello_cold", "scale_load", "scale_linear",
+      "module_call", "module_floor", "kernel_call", "jiffies_call", "module_put_call", "kernel_vs_extism", "fops_call", "watchdog_intra",
+      "watchdog_module", "hello_cold", "scale_load", "scale_linear",
     ]);
     // The paired ratio where the two were timed together, else the ratio of the medians.
     const ratio = (a: string, b: string) => {
@@ -117,6 +118,7 @@ describe("runBench (quick)", () => {
       ["module_call", "module.direct", "intra.direct", 1.2],
       ["module_floor", "module.direct_bare", "module.floor", 1.1],
       ["jiffies_call", "kernel.jiffies", "intra.direct", 1.8],
+      ["module_put_call", "kernel.module_put", "intra.direct", 1.8],
       ["fops_call", "fops.read", "intra.direct", 3],
       ["watchdog_intra", "watchdog.intra", "watchdog.intra_bare", 1.1],
       ["watchdog_module", "watchdog.module", "watchdog.module_bare", 1.1],
