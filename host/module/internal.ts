@@ -76,6 +76,60 @@ export interface Module {
   readonly pinned: Set<number>;
 }
 
+/**
+ * struct module's fields the kernel core keeps in step (host/kernel/core_module.ts): refcnt lives in the core's
+ * record; state and dead say whether try_module_get may take a reference; visited is the host's use (a gate
+ * call) or the core's (a reference taken or dropped). Accessors of a class, shared by every module, so that
+ * the gate's reads of them stay monomorphic (getters made per module object made each call 10x slower).
+ */
+export class ModuleCoreFields {
+  private moduleState: ModuleState = "UNFORMED";
+  private isDead = false;
+  private usedHere = true;
+
+  constructor(readonly ref: ModuleRef) {}
+
+  get state(): ModuleState {
+    return this.moduleState;
+  }
+
+  set state(s: ModuleState) {
+    this.moduleState = s;
+    this.sync();
+  }
+
+  get dead(): boolean {
+    return this.isDead;
+  }
+
+  set dead(d: boolean) {
+    this.isDead = d;
+    this.sync();
+  }
+
+  get refcnt(): number {
+    return this.ref.refcnt;
+  }
+
+  set refcnt(n: number) {
+    this.ref.refcnt = n;
+  }
+
+  get visited(): boolean {
+    return this.usedHere || this.ref.visited;
+  }
+
+  set visited(v: boolean) {
+    this.usedHere = v;
+    if (!v) this.ref.visited = false;
+  }
+
+  private sync(): void {
+    const s = this.moduleState;
+    this.ref.setState(!this.isDead && (s === "COMING" || s === "LIVE"), s === "GOING");
+  }
+}
+
 /** The first value of a .modinfo key, or undefined. */
 export function modinfoGet(modinfo: readonly ModinfoEntry[], key: string): string | undefined {
   return modinfo.find(([k]) => k === key)?.[1];

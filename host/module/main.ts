@@ -23,8 +23,8 @@ import { hex, ModuleMemory, STRING_ID, type ModPtr } from "../mm/maccess.js";
 import { KmallocCache } from "../mm/slab.js";
 import { HeldReferences } from "../kernel/core_module.js";
 import { parseModule, type LoadInfo } from "./load_info.js";
-import type { Module, ModuleExports, ModuleHandle, ModuleState } from "./internal.js";
-import { modinfoGet, MODULE_TABLE_ELEMENTS_MAX } from "./internal.js";
+import type { Module, ModuleExports, ModuleHandle } from "./internal.js";
+import { modinfoGet, MODULE_TABLE_ELEMENTS_MAX, ModuleCoreFields } from "./internal.js";
 import { Kallsyms, type KernelSymbol } from "./kallsyms.js";
 import { bindKernelSymbols, dropReferences, moduleRelease, type KsymContext } from "./ksyms.js";
 import { licenseIsGplCompatible } from "./license.js";
@@ -190,28 +190,16 @@ export class ModuleLoader {
       this.noMemory(`${info.name}: cannot allocate its memory: ${e.message}`);
     }
     const ref = this.k.core.modules.attach() ?? this.noMemory(`${info.name}: cannot load: every module slot of the kernel core is taken`);
-    let state: ModuleState = "UNFORMED";
-    let dead = false;
-    const sync = (): void => ref.setState(!dead && (state === "COMING" || state === "LIVE"), state === "GOING");
-    const mod: Module = {
+    const mod: Module = Object.assign<ModuleCoreFields, Omit<Module, keyof ModuleCoreFields>>(new ModuleCoreFields(ref), {
       handle: ref.handle as ModuleHandle,
       name: info.name,
       size: Math.ceil(info.size / 4096) * 4096,
       modinfo: info.modinfo,
-      get state() { return state; },
-      set state(s) { state = s; sync(); },
-      get refcnt() { return ref.refcnt; },
-      set refcnt(n) { ref.refcnt = n; },
-      get dead() { return dead; },
-      set dead(d) { dead = d; sync(); },
       autoclean: false,
-      get visited() { return ref.visited; },
-      set visited(v) { ref.visited = v; },
       taints: new Set(),
       uses: new Set(),
       usedBy: [],
-      held: new HeldReferences(ref),
-      ref,
+      held: new HeldReferences<Module>(ref),
       syms: new Map(),
       params: [],
       memory: new ModuleMemory(info.name, memory, (m) => this.pr(LOGLEVELS.KERN_ERR, m)),
@@ -221,8 +209,7 @@ export class ModuleLoader {
         zero: (ptr, size) => mod.memory.bytes(ptr, size).fill(0),
       }, (m) => this.warn(m)),
       pinned: new Set(),
-    };
-    mod.visited = true;
+    });
     return mod;
   }
 
