@@ -30,6 +30,7 @@ import type { ModuleBinfmts } from "../fs/binfmt_module.js";
 import type { Vfs } from "../fs/vfs.js";
 import { syscallSymbols, type SyscallTable } from "../kernel/syscalls.js";
 import { uaccessSymbols } from "../mm/uaccess.js";
+import { SLAB_SYMBOLS } from "../mm/slub.js";
 import type { KernelCore } from "../kernel/core.js";
 import type { Gate } from "./fnptr.js";
 import type { Module } from "./internal.js";
@@ -133,6 +134,8 @@ export function bindKernelSymbols(k: KsymContext, mod: Module, names: Iterable<s
     get: (handle) => getReference(mod, k.moduleByHandle(handle), handle),
     put: (handle) => putReference(k, mod, handle),
   }));
+  const slab = wanted.some((name) => SLAB_SYMBOLS.has(name)) ? mod.slab.fastPath()?.symbols : undefined;
+  for (const [name, fn] of slab ?? []) if (wanted.includes(name)) core.set(name, fn);
   const bound = bindGroups(k, mod, wanted.filter((name) => !core.has(name)));
   for (const [name, fn] of core) bound.set(name, fn);
   return bound;

@@ -207,7 +207,7 @@ export class ModuleLoader {
         alloc: (size) => this.call(mod, () => allocOrNull(mod.exports!.heapAlloc, size)),
         free: (ptr) => this.call(mod, () => mod.exports!.heapFree(ptr)),
         zero: (ptr, size) => mod.memory.bytes(ptr, size).fill(0),
-      }, (m) => this.warn(m)),
+      }, (m) => this.warn(m), { memory, maxPages: pages, gate: (fn) => this.call(mod, fn) }),
       pinned: new Set(),
     });
     return mod;
@@ -392,6 +392,7 @@ export class ModuleLoader {
       throw new KernelError("ENOEXEC", `${mod.name}: ${(e as Error).message}`);
     }
     mod.exports = moduleExports(instance);
+    mod.slab.allocatorReady(mod.exports.heapAlloc, mod.exports.heapFree);
     for (const e of [...info.ksymtab, ...info.ksymtabGpl]) mod.syms.set(e.name, instance.exports[e.name]!);
     mod.params.push(...bindParams(mod, info, instance));
   }
