@@ -9,6 +9,11 @@
 // The bytes in use (against the module's cap) are a global only the host and this instance hold. A module
 // forging a header can only misstate its own accounting: its memory's maximum still bounds it.
 //
+// As SLUB keeps partial slabs, a freed block is kept (up to CACHE_MAX bytes) on a free list of its size
+// class, its check word marked freed, and handed out again by the next kmalloc of that class without a
+// call into the module's allocator; one whose header the module wrote over is not taken (the list is
+// dropped). Those bytes count neither against the cap nor as leaks.
+//
 //   module memory:  ┌───────┬──────┬──────┬──────┬──────────────── ksize bytes ─┐
 //                   │ check │ size │ prev │ next │ the block kmalloc returned      │
 //                   └───────┴──────┴──────┴──────┴─────────────────────────────────┘
@@ -29,8 +34,15 @@ const GFP_ZERO = 0x100;
 
 // Imported functions: 0 alloc_slow, 1 free_slow, 2 ksize_slow; the module's allocator is called through the table.
 const [ALLOC_SLOW, FREE_SLOW, KSIZE_SLOW] = [0, 1, 2];
-// Globals: 0 key, 1 cap, 2 max_pages (imported constants), 3 total (imported, shared with the host), 4 head, 5 tail.
-const [KEY, CAP, MAX_PAGES, TOTAL, HEAD, TAIL] = [0, 1, 2, 3, 4, 5];
+// Globals: 0 key, 1 cap, 2 max_pages (imported constants), 3 total (imported, shared with the host), 4 head, 5 tail,
+// 6 cached (bytes of freed blocks kept), 7.. the free list of each size class.
+const [KEY, CAP, MAX_PAGES, TOTAL, HEAD, TAIL, CACHED, FREE_LISTS] = [0, 1, 2, 3, 4, 5, 6, 7];
+/** The size classes up to FAST_MAX: 8 << i for i in 0..10 (class i), then 96 (11) and 192 (12). */
+const CLASSES = 13;
+/** How many bytes of freed blocks are kept for the next kmalloc of their class, as SLUB keeps partial slabs. */
+const CACHE_MAX = 32 << 10;
+/** A cached block's check word: its allocated check with these bits flipped, so kfree refuses it. */
+const FREED = 0x5a5a5a5a;
 // Types: 0 (i32) -> i32, 1 (i32) -> (), 2 (i32 i32) -> i32.
 const [T_I_I, T_I_V, T_II_I] = [0, 1, 2];
 // Defined functions, after the three imports.
@@ -39,6 +51,28 @@ const [ROUNDUP, BLOCK, KMALLOC, KZALLOC, FREE_BLOCK, KFREE, KSIZE, BLOCK_KSIZE] 
 const [HEAP_ALLOC, HEAP_FREE] = [0, 1];
 
 const ret = (code: readonly number[]): number[] => [OP.if, VOID, ...code, OP.return, OP.end];
+
+/** The class index of the size class in local `ks`, into local `idx`. */
+const classIndex = (ks: number, idx: number): number[] => [
+  ...i32Const(11), ...i32Const(12), OP.localGet, ks, OP.i32Ctz, ...i32Const(3), OP.i32Sub, OP.localGet, ks, ...i32Const(192), OP.i32Eq,
+  OP.select, OP.localGet, ks, ...i32Const(96), OP.i32Eq, OP.select, OP.localSet, idx,
+];
+
+/**
+ * `perClass(c)` for the class in local `idx`: a br_table over one block per class. Each case leaves what
+ * `result` says on the stack (I32 or VOID) and leaves the outer block.
+ */
+function byClass(idx: number, result: number, perClass: (c: number) => number[]): number[] {
+  const code: number[] = [OP.block, result];
+  for (let c = 0; c < CLASSES; c++) code.push(OP.block, VOID);
+  code.push(OP.localGet, idx, OP.brTable, ...leb128(CLASSES), ...Array.from({ length: CLASSES }, (_, c) => c), CLASSES - 1);
+  for (let c = 0; c < CLASSES; c++) code.push(OP.end, ...perClass(c), OP.br, CLASSES - 1 - c);
+  code.push(OP.end);
+  return code;
+}
+const freeList = (idx: number): number[] => byClass(idx, I32, (c) => [OP.globalGet, FREE_LISTS + c]);
+/** Set the free list of class `idx` to local `value`. */
+const setFreeList = (idx: number, value: number): number[] => byClass(idx, VOID, (c) => [OP.localGet, value, OP.globalSet, FREE_LISTS + c]);
 
 /** kmalloc_size_roundup(s) for 1 <= s <= 8192: 8, the power of two at or above s, or 96 and 192. locals: 0 s. */
 const ROUNDUP_BODY = body(0, [
@@ -61,14 +95,31 @@ const BLOCK_BODY = body(0, [
   OP.end,
 ]);
 
-/** kmalloc(size, flags). locals: 0 size, 1 flags, 2 ksize, 3 header, 4 ptr. */
+/** kmalloc(size, flags). locals: 0 size, 1 flags, 2 ksize, 3 header, 4 ptr, 5 class, 6 next. */
 const slow = [OP.localGet, 0, OP.localGet, 1, OP.call, ALLOC_SLOW];
-const KMALLOC_BODY = body(3, [
+const KMALLOC_BODY = body(5, [
   OP.localGet, 0, ...i32Const(1), OP.i32Sub, ...i32Const(FAST_MAX), OP.i32GeU, ...ret(slow),
   OP.localGet, 0, OP.call, ROUNDUP, OP.localTee, 2, OP.globalGet, TOTAL, OP.i32Add, OP.globalGet, CAP, OP.i32GtU, ...ret(slow),
+  ...classIndex(2, 5),
+  ...freeList(5), OP.localTee, 3,
+  OP.if, VOID,
+  // A cached block is taken only if its header is still the one kfree wrote; else the list is dropped.
+  OP.localGet, 3, ...i32Const(HEADER), OP.i32Add, ...MEMORY_SIZE, ...i32Const(16), OP.i32Shl, OP.i32LeU,
+  OP.if, I32, OP.localGet, 3, ...i32Load(CHECK), OP.localGet, 3, ...i32Const(HEADER), OP.i32Add, OP.globalGet, KEY, OP.i32Xor,
+  ...i32Const(FREED), OP.i32Xor, OP.i32Eq, OP.else, ...i32Const(0), OP.end,
+  OP.if, VOID,
+  OP.localGet, 3, ...i32Load(NEXT), OP.localSet, 6, ...setFreeList(5, 6),
+  OP.globalGet, CACHED, OP.localGet, 2, OP.i32Sub, OP.globalSet, CACHED,
+  OP.else,
+  ...i32Const(0), OP.localTee, 3, OP.localSet, 6, ...setFreeList(5, 6), ...i32Const(0), OP.globalSet, CACHED,
+  OP.end,
+  OP.end,
+  OP.localGet, 3, OP.i32Eqz,
+  OP.if, VOID,
   ...MEMORY_SIZE, OP.globalGet, MAX_PAGES, OP.i32GeU, ...ret(slow),
-  OP.localGet, 2, ...i32Const(HEADER), OP.i32Add, ...i32Const(HEAP_ALLOC), OP.callIndirect, T_I_I, 0,
-  OP.localTee, 3, ...i32Const(HEADER), OP.i32Add, OP.localSet, 4,
+  OP.localGet, 2, ...i32Const(HEADER), OP.i32Add, ...i32Const(HEAP_ALLOC), OP.callIndirect, T_I_I, 0, OP.localSet, 3,
+  OP.end,
+  OP.localGet, 3, ...i32Const(HEADER), OP.i32Add, OP.localSet, 4,
   OP.localGet, 3, OP.localGet, 4, OP.globalGet, KEY, OP.i32Xor, ...i32Store(CHECK),
   OP.localGet, 3, OP.localGet, 0, ...i32Store(SIZE),
   OP.localGet, 3, OP.globalGet, TAIL, ...i32Store(PREV),
@@ -83,16 +134,30 @@ const KMALLOC_BODY = body(3, [
 
 const KZALLOC_BODY = body(0, [OP.localGet, 0, OP.localGet, 1, ...i32Const(GFP_ZERO), OP.i32Or, OP.call, KMALLOC, OP.end]);
 
-/** Free the block at ptr if it has a valid header: unchained, its check cleared, given back. 1 if it did. locals: 0 ptr, 1 h, 2 prev, 3 next. */
-const FREE_BLOCK_BODY = body(3, [
+/**
+ * Free the block at ptr if it has a valid header: unchained, then kept on its class's free list (its check
+ * word marked freed) while the cache has room, else given back to the module's allocator. 1 if it did.
+ * locals: 0 ptr, 1 h, 2 prev, 3 next, 4 ksize, 5 class.
+ */
+const FREE_BLOCK_BODY = body(5, [
   OP.localGet, 0, OP.call, BLOCK, OP.localTee, 1, OP.i32Eqz, ...ret(i32Const(0)),
   OP.localGet, 1, ...i32Load(PREV), OP.localSet, 2,
   OP.localGet, 1, ...i32Load(NEXT), OP.localSet, 3,
   OP.localGet, 2, OP.if, VOID, OP.localGet, 2, OP.localGet, 3, ...i32Store(NEXT), OP.else, OP.localGet, 3, OP.globalSet, HEAD, OP.end,
   OP.localGet, 3, OP.if, VOID, OP.localGet, 3, OP.localGet, 2, ...i32Store(PREV), OP.else, OP.localGet, 2, OP.globalSet, TAIL, OP.end,
+  OP.localGet, 1, ...i32Load(SIZE), OP.call, ROUNDUP, OP.localSet, 4,
+  OP.globalGet, TOTAL, OP.localGet, 4, OP.i32Sub, OP.globalSet, TOTAL,
+  OP.globalGet, CACHED, OP.localGet, 4, OP.i32Add, ...i32Const(CACHE_MAX), OP.i32LeU,
+  OP.if, VOID,
+  OP.localGet, 1, OP.localGet, 0, OP.globalGet, KEY, OP.i32Xor, ...i32Const(FREED), OP.i32Xor, ...i32Store(CHECK),
+  ...classIndex(4, 5),
+  OP.localGet, 1, ...freeList(5), ...i32Store(NEXT),
+  ...setFreeList(5, 1),
+  OP.globalGet, CACHED, OP.localGet, 4, OP.i32Add, OP.globalSet, CACHED,
+  OP.else,
   OP.localGet, 1, ...i32Const(0), ...i32Store(CHECK),
-  OP.globalGet, TOTAL, OP.localGet, 1, ...i32Load(SIZE), OP.call, ROUNDUP, OP.i32Sub, OP.globalSet, TOTAL,
   OP.localGet, 1, ...i32Const(HEAP_FREE), OP.callIndirect, T_I_V, 0,
+  OP.end,
   ...i32Const(1),
   OP.end,
 ]);
@@ -123,7 +188,7 @@ const SLUB = encodeSections([
     constGlobal("key"), constGlobal("cap"), constGlobal("max_pages"), imp("total", [3, I32, 1]),
   ])),
   rawSection(SECTION.function, encodeVec([[T_I_I], [T_I_I], [T_II_I], [T_II_I], [T_I_I], [T_I_V], [T_I_I], [T_I_I]])),
-  rawSection(SECTION.global, encodeVec([[I32, 1, ...i32Const(0), OP.end], [I32, 1, ...i32Const(0), OP.end]])),
+  rawSection(SECTION.global, encodeVec(Array.from({ length: 3 + CLASSES }, () => [I32, 1, ...i32Const(0), OP.end]))),
   rawSection(SECTION.export, encodeVec([
     encodeFuncExport("kmalloc", KMALLOC), encodeFuncExport("kzalloc", KZALLOC), encodeFuncExport("kfree", KFREE),
     encodeFuncExport("ksize", KSIZE), encodeFuncExport("free_block", FREE_BLOCK), encodeFuncExport("block_ksize", BLOCK_KSIZE),

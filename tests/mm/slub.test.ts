@@ -115,6 +115,22 @@ describe("the kmalloc fast path", () => {
     expect([mod.slab.bytes, s.ksize(a)]).toEqual([64, 0]);
   });
 
+  it("reuses a freed block for the next kmalloc of its class, and drops a cached block the module wrote over", () => {
+    const { k, mod, s } = loaded();
+    const a = s.alloc(64, GFP.GFP_KERNEL);
+    s.free(a);
+    expect(s.alloc(60, GFP.GFP_KERNEL)).toBe(a);
+    s.free(a);
+    s.poke(a - 16, 0);
+    const b = s.alloc(64, GFP.GFP_KERNEL);
+    expect(b).not.toBe(a);
+    s.free(b);
+    s.poke(b - 16 + 12, 0x7fff_fff0);
+    expect(s.alloc(64, GFP.GFP_KERNEL)).toBe(b);
+    expect(s.alloc(64, GFP.GFP_KERNEL)).not.toBe(0);
+    expect([dmesg(k), mod.dead, mod.slab.bytes]).toEqual([[], false, 128]);
+  });
+
   it("refuses a kmalloc over the module's cap with the cold path's warning, and GFP_NOWARN quietly", () => {
     const { k, mod, s } = loaded({ kmallocCap: 4096 });
     expect(s.greedy(1024)).toBe(4);
