@@ -131,6 +131,21 @@ describe("the kmalloc fast path", () => {
     expect([dmesg(k), mod.dead, mod.slab.bytes]).toEqual([[], false, 128]);
   });
 
+  it("turns a trap in the fast path (a header link the module pointed out of its memory) into an Oops of the module", () => {
+    const { k, mod, s } = loaded();
+    s.alloc(32, GFP.GFP_KERNEL);
+    const b = s.alloc(32, GFP.GFP_KERNEL);
+    // b's prev link, which kfree follows to unchain it.
+    s.poke(b - 16 + 8, 0x7fff_fff0);
+    expect(() => k.modules.call(mod, () => s.free(b))).toThrow(expect.objectContaining({ code: "EFAULT" }));
+    expect(dmesg(k).some((l) => l.startsWith("BUG: unable to handle") || l.startsWith("Oops"))).toBe(true);
+    expect(mod.dead).toBe(true);
+    expect(mod.slab.bytes).toBe(0);
+    k.log.clear();
+    k.rmmod("slubby");
+    expect(k.modules.find("slubby")).toBeUndefined();
+  });
+
   it("refuses a kmalloc over the module's cap with the cold path's warning, and GFP_NOWARN quietly", () => {
     const { k, mod, s } = loaded({ kmallocCap: 4096 });
     expect(s.greedy(1024)).toBe(4);
