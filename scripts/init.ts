@@ -1,11 +1,12 @@
 // wasm-lkm init: a new project for a module outside the tree, as a Makefile and a Kbuild file start one for a
-// Linux module: the module's source, a test that builds and loads it, a script to try it, and the settings
-// editors and tsc need to read AssemblyScript that imports the kernel.
+// Linux module: the module's source, its KUnit test module, a vitest test that loads it, a script to try it,
+// and the settings editors and tsc need to read AssemblyScript that imports the kernel.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, sep } from "node:path";
 import { WASM_LKM_VERSION } from "../abi/version.js";
-import { MODULE_TYPES, moduleSource, type ModuleType } from "./init/modules.js";
+import { kunitSource } from "./init/kunit.js";
+import { includeSource, MODULE_TYPES, moduleSource, type ModuleType } from "./init/modules.js";
 import { testSource } from "./init/tests.js";
 import { ROOT } from "./paths.js";
 
@@ -34,14 +35,21 @@ function defaultDependency(): string {
 }
 
 function packageJson(project: string, name: string, dependency: string): string {
-  const build = `wasm-lkm build src/${name}.ts -o build/`;
+  const build = `wasm-lkm build src/${name}.ts src/${name}_test.ts -o build/`;
+  const kunit = `npm run build && wasm-lkm kunit run build/${name}.wasm build/${name}_test.wasm`;
   const manifest = {
     name: project.toLowerCase(),
     version: "0.1.0",
     private: true,
     type: "module",
     description: `${name}: a wasm-lkm kernel module`,
-    scripts: { build, try: `${build} && wasm-lkm run -e try.lkm`, check: "tsc -p . && tsc -p test", test: "vitest run" },
+    scripts: {
+      build,
+      kunit,
+      test: "npm run kunit && vitest run",
+      try: "npm run build && wasm-lkm run -e try.lkm",
+      check: "tsc -p . && tsc -p test",
+    },
     devDependencies: {
       "@types/node": devRange("@types/node"), typescript: devRange("typescript"), vitest: devRange("vitest"), "wasm-lkm": dependency,
     },
@@ -88,16 +96,24 @@ that behaves like Linux's.
 | command | what it does |
 |---|---|
 | \`npm install\` | installs wasm-lkm (the kernel, its build and its header), vitest and TypeScript |
-| \`npm test\` | builds the module and runs \`test/${name}.test.ts\`, which loads it into fresh kernels |
-| \`npm run build\` | builds \`src/${name}.ts\` to \`build/${name}.wasm\` (\`npx wasm-lkm build\`) |
-| \`npm run try\` | builds it and runs \`try.lkm\` in a kernel: insmod, what it shows, rmmod, dmesg |
-| \`npm run check\` | checks the module and the test with tsc, as an editor does |
+| \`npm test\` | \`npm run kunit\`, then (if the KUnit suite passed) \`vitest run\`: \`test/${name}.test.ts\` loads the module into fresh kernels |
+| \`npm run kunit\` | builds, then \`wasm-lkm kunit run build/${name}.wasm build/${name}_test.wasm\`: the KUnit suite, as kunit.py run prints it |
+| \`npm run build\` | builds \`src/${name}.ts\` and \`src/${name}_test.ts\` into \`build/\` (\`npx wasm-lkm build\`) |
+| \`npm run try\` | builds, then runs \`try.lkm\` in a kernel: insmod, what it shows, rmmod, dmesg |
+| \`npm run check\` | checks the modules and the test with tsc, as an editor does |
 
 - \`src/${name}.ts\`: the module. It imports the kernel's API from \`wasm-lkm/kernel\`; the reference of every symbol and
   operation is \`node_modules/wasm-lkm/docs/kernel-api.md\`. The module macros (\`MODULE_LICENSE\`, \`module_param\`,
   \`EXPORT_SYMBOL\`...) are read by the build, which also refuses what the kernel would refuse at insmod (a missing
   licence, an \`init_module\` of the wrong type, \`console.log\`), naming the line.
-- \`test/${name}.test.ts\`: vitest, driving a \`Kernel\` from \`import { Kernel } from "wasm-lkm"\`.
+- \`src/${name}_test.ts\`: its KUnit test module (Linux's \`${name}_kunit.c\`), from \`wasm-lkm/kunit\`. Its cases call
+  the symbols \`${name}\` exports (\`EXPORT_SYMBOL\`), declared in \`src/include/${name}.ts\` as a header declares them;
+  the build records \`depends=${name}\`, so \`${name}\` loads first. The suite runs when the module loads and prints
+  KTAP to the kernel log; \`wasm-lkm kunit run\` prints kunit.py's summary (\`--raw_output\` for the KTAP) and
+  exits 1 when a case fails, which stops \`npm test\` there, the case named. To have the cases as vitest tests
+  instead, \`kunitSuites\` from \`wasm-lkm/testing\` makes each one (\`node_modules/wasm-lkm/docs/testing.md\`).
+- \`test/${name}.test.ts\`: vitest, driving a \`Kernel\` from \`import { Kernel } from "wasm-lkm"\`; it loads
+  \`build/${name}.wasm\`, so \`npx vitest\` on its own tests what \`npm run build\` last built.
 - \`try.lkm\`: lines for \`npx wasm-lkm run\`; \`npx wasm-lkm shell\` gives the same commands interactively.
 - \`tsconfig.json\`: AssemblyScript's types for tsc and editors (\`test/tsconfig.json\`: Node's, for the test);
   \`asconfig.json\`: the kernel's compiler options for AssemblyScript tools (\`wasm-lkm build\` always uses them:
@@ -113,6 +129,8 @@ function projectFiles(project: string, name: string, type: ModuleType, dependenc
     ["tsconfig.json", tsconfig()],
     ["test/tsconfig.json", testTsconfig()],
     [`src/${name}.ts`, moduleSource(type, name)],
+    [`src/include/${name}.ts`, includeSource(type, name)],
+    [`src/${name}_test.ts`, kunitSource(type, name)],
     [`test/${name}.test.ts`, testSource(type, name)],
     ["try.lkm", tryScript(type, name)],
     ["README.md", readme(name, type)],

@@ -117,7 +117,7 @@ describe("npm pack", () => {
 
 describe("wasm-lkm init's project, installed from the tarball", () => {
   it(
-    "passes its own test and tsc's check at once",
+    "passes its own test (its KUnit suite as kunit.py reports it, then vitest) and tsc's check at once",
     async () => {
       const host = emptyProject("host");
       await installOffline(host, tarball);
@@ -127,7 +127,11 @@ describe("wasm-lkm init's project, installed from the tarball", () => {
       expect(JSON.parse(readFileSync(join(project, "package.json"), "utf8")).devDependencies["wasm-lkm"]).toBe(`file:${tarball}`);
       await installOffline(project, tarball);
       const test = await run(project, "npm", ["test"]);
-      expect(test.out).toMatch(/Tests {2}3 passed \(3\)/);
+      for (const c of ["takes_what_fits", "stops_at_the_end", "is_enospc_from_the_end"]) {
+        expect(test.out).toMatch(new RegExp(`^\\[[\\d:]{8}\\] \\[PASSED\\] mydev_write_room_${c}$`, "m"));
+      }
+      expect(test.out).toMatch(/^\[[\d:]{8}\] Testing complete\. Ran 3 tests: passed: 3$/m);
+      expect(test.out).toMatch(/Test Files {2}1 passed \(1\)\n +Tests {2}3 passed \(3\)/);
       expect(test.status).toBe(0);
       const check = await run(project, "npm", ["run", "--silent", "check"]);
       expect(check.out).toBe("");

@@ -185,7 +185,7 @@ program
 
 program
   .command("init")
-  .description("make a project for a module outside the tree: its source, a vitest test that loads it, a script to try it")
+  .description("make a project for a module outside the tree: its source, its KUnit test module, a vitest test that loads it, a script to try it")
   .argument("<dir>", "the project's directory, new or empty; its name is the module's")
   .addOption(new Option("--type <type>", "what the module starts as").choices(MODULE_TYPES).default("misc"))
   .option("--dependency <spec>", "how package.json names wasm-lkm (default: this checkout as file:DIR, or ^VERSION when installed)")

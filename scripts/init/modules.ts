@@ -33,7 +33,22 @@ MODULE_PARM_DESC(count, "How many times to greet when loaded");
 
 let greeted: i32 = 0;
 
-/** How many greetings so far. Exported symbols cross to other modules, so they take and return numbers only. */
+/**
+ * Greet \`who\` another \`times\` times. Returns the greetings so far, or -EINVAL for a negative number, greeting
+ * no one. Exported symbols cross to other modules (${name}_test.ts calls these), so they take and return
+ * numbers only.
+ */
+export function ${name}_greet(times: i32): i32 {
+  if (times < 0) return -EINVAL;
+  for (let i = 0; i < times; i++) {
+    pr_info("${name}: Hello, %s!\\n", who);
+    greeted++;
+  }
+  return greeted;
+}
+EXPORT_SYMBOL(${name}_greet);
+
+/** How many greetings so far. */
 export function ${name}_greetings(): i32 {
   return greeted;
 }
@@ -41,12 +56,8 @@ EXPORT_SYMBOL(${name}_greetings);
 
 /** 0 to load, or a negative errno to refuse: insmod then fails with that error and nothing stays behind. */
 export function init_module(): i32 {
-  if (count < 0) return -EINVAL;
-  for (let i = 0; i < count; i++) {
-    pr_info("${name}: Hello, %s!\\n", who);
-    greeted++;
-  }
-  return 0;
+  const got = ${name}_greet(count);
+  return got < 0 ? got : 0;
 }
 
 export function cleanup_module(): void {
@@ -89,10 +100,20 @@ function dev_read(file: u32, buf: usize, count: i32, pos: i32): i32 {
   return n;
 }
 
+/**
+ * How many of count bytes written at offset pos fit in the device: all, those before its end, or -ENOSPC
+ * from the end on. Exported (${name}_test.ts tests it) and so, as every exported symbol, numbers only.
+ */
+export function ${name}_write_room(pos: i32, count: i32): i32 {
+  if (pos >= SIZE) return -ENOSPC;
+  return min(count, SIZE - pos);
+}
+EXPORT_SYMBOL(${name}_write_room);
+
 /** write(file, buf, count, pos): take what fits from offset pos on; ENOSPC when nothing does. */
 function dev_write(file: u32, buf: usize, count: i32, pos: i32): i32 {
-  if (pos >= SIZE) return -ENOSPC;
-  const n = min(count, SIZE - pos);
+  const n = ${name}_write_room(pos, count);
+  if (n < 0) return n;
   if (copy_from_user(data.dataStart + <usize>pos, buf, <usize>n) != 0) return -EFAULT;
   size = pos + n;
   return n;
@@ -208,10 +229,20 @@ function fs_iterate(file: u32, ctx: u32, pos: i32): i32 {
   return 0;
 }
 
+/**
+ * How many bytes a read of count at offset pos gets from the file greeting: those before its end, 0 from
+ * its end on. Exported (${name}_test.ts tests it) and so, as every exported symbol, numbers only.
+ */
+export function ${name}_read_len(pos: i32, count: i32): i32 {
+  if (pos >= text.length) return 0;
+  return min(count, text.length - pos);
+}
+EXPORT_SYMBOL(${name}_read_len);
+
 /** read(file, buf, count, pos): as a character device's; the kernel moves the offset by what is returned. */
 function fs_read(file: u32, buf: usize, count: i32, pos: i32): i32 {
-  if (pos >= text.length) return 0;
-  const n = min(count, text.length - pos);
+  const n = ${name}_read_len(pos, count);
+  if (n == 0) return 0;
   if (copy_to_user(buf, text.dataStart + <usize>pos, <usize>n) != 0) return -EFAULT;
   return n;
 }
@@ -253,13 +284,23 @@ const MAX: i32 = 256;
 const buf = new Uint8Array(MAX);
 
 /**
+ * What the call returns for a message strncpy_from_user copied \`copied\` bytes of into buf: its length, the
+ * copy's own error (-EFAULT), or -EINVAL when it filled buf with no NUL (MAX bytes or more). Exported
+ * (${name}_test.ts tests it) and so, as every exported symbol, numbers only.
+ */
+export function ${name}_msg_len(copied: i32): i32 {
+  if (copied < 0) return copied;
+  return copied >= MAX ? -EINVAL : copied;
+}
+EXPORT_SYMBOL(${name}_msg_len);
+
+/**
  * A system call gets six 32-bit arguments, whether it uses them or not, and returns a value or a negative
  * errno. msg points into the caller's memory, which the module reaches only by copying (strncpy_from_user).
  */
 function sys_${name}(msg: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32): i32 {
-  const len = strncpy_from_user(buf.dataStart, <usize>msg, MAX);
+  const len = ${name}_msg_len(strncpy_from_user(buf.dataStart, <usize>msg, MAX));
   if (len < 0) return len;
-  if (len == MAX) return -EINVAL;
   pr_info("${name}: pid %d says %s\\n", current_pid(), String.UTF8.decodeUnsafe(buf.dataStart, <usize>len));
   return len;
 }
@@ -280,4 +321,30 @@ export function cleanup_module(): void {
 /** The module source of a project of that type, for the module NAME. */
 export function moduleSource(type: ModuleType, name: string): string {
   return { misc, chrdev, fs, syscall }[type](name);
+}
+
+/** Each type's exported symbols, as prototypes: what its header declares. */
+const EXPORTS: Record<ModuleType, (name: string) => string[]> = {
+  misc: (n) => [`${n}_greet(times: i32): i32`, `${n}_greetings(): i32`],
+  chrdev: (n) => [`${n}_write_room(pos: i32, count: i32): i32`],
+  fs: (n) => [`${n}_read_len(pos: i32, count: i32): i32`],
+  syscall: (n) => [`${n}_msg_len(copied: i32): i32`],
+};
+
+const symbolOf = (proto: string): string => proto.slice(0, proto.indexOf("("));
+
+/** The symbols a module of that type exports, by name. */
+export function exportedSymbols(type: ModuleType, name: string): string[] {
+  return EXPORTS[type](name).map(symbolOf);
+}
+
+/** src/include/NAME.ts: the module's exports declared as another module (its KUnit test module) imports them. */
+export function includeSource(type: ModuleType, name: string): string {
+  const decls = EXPORTS[type](name).map(
+    (proto) => `// @ts-ignore: decorator\n@external("kernel", "${symbolOf(proto)}")\nexport declare function ${proto};\n`,
+  );
+  return `// The symbols ${name} exports (src/${name}.ts), declared as a module using them imports them, as a C
+// module's header declares them. The loader binds each to ${name}'s own function and loads ${name} first.
+
+${decls.join("\n")}`;
 }

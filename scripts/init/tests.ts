@@ -1,24 +1,17 @@
-// The vitest file `wasm-lkm init` writes for each type of project: it builds the module once, then boots a
-// kernel for each test and drives it through the library, as a program using wasm-lkm would.
+// The vitest file `wasm-lkm init` writes for each type of project: it boots a kernel for each test, loads the
+// module npm test built and drives it from outside through the library, as a program using wasm-lkm would.
 
 import type { ModuleType } from "./modules.js";
 
-/** Build the module before the tests, and a fresh kernel for each: what every project's test starts with. */
+/** The module as npm test built it, and a fresh kernel for each test: what every project's test starts with. */
 function preamble(name: string, extra: string): string {
   return `import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { buildModules, Kernel } from "wasm-lkm";
+import { beforeEach, describe, expect, it } from "vitest";
+import { Kernel } from "wasm-lkm";
 ${extra}
-const project = fileURLToPath(new URL("..", import.meta.url));
-let module: Uint8Array;
+// npm test builds src/${name}.ts to build/${name}.wasm (npm run build) and runs its KUnit suite first.
+const module = readFileSync(new URL("../build/${name}.wasm", import.meta.url));
 let k: Kernel;
-
-// Compiling takes seconds (more on a busy machine): longer than vitest gives a hook by default.
-beforeAll(async () => {
-  const [built] = await buildModules([\`\${project}src/${name}.ts\`], { output: \`\${project}build\` });
-  module = readFileSync(built!);
-}, 120_000);
 
 beforeEach(() => {
   k = new Kernel();
