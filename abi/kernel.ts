@@ -815,6 +815,13 @@ export const KERNEL_SYMBOLS = {
     gpl: false,
     doc: "Copy n bytes of the buffer's data from offset into the module's memory. 0; -EINVAL for a bad handle or a range outside the block; -EFAULT.",
   },
+  sb_bread_to_user: {
+    kind: "func",
+    params: [["sb", "u32"], ["block", "u32"], ["offset", "u32"], ["to", "usize"], ["n", "u32"]],
+    ret: "i32",
+    gpl: false,
+    doc: "A file's extent read as mpage_readahead and copy_page_to_iter read it: n bytes of the superblock's device from byte offset of block on, through the blocks that follow, copied into the current task's memory at to. The blocks not cached are read first, in one request per run. 0; -EIO on an I/O error or past the end of the device; -EFAULT for a bad user address; -EINVAL for a bad handle or an offset not inside the block.",
+  },
   bh_write: {
     kind: "func",
     params: [["bh", "u32"], ["offset", "u32"], ["from", "usize"], ["n", "u32"]],

@@ -165,7 +165,7 @@ export const SYMBOL_SECTIONS: readonly { readonly title: string; readonly intro:
     intro:
       "A filesystem on a block device reads and writes its blocks through buffers (struct buffer_head) that the cache shares and writes back: by sync, fsync, umount, or a flusher after 30 s of simulated time.",
     symbols: [
-      "sb_set_blocksize", "sb_bdev_nr_sectors", "sb_bread", "sb_getblk", "brelse", "bh_read", "bh_write", "mark_buffer_dirty", "sync_dirty_buffer", "sync_blockdev",
+      "sb_set_blocksize", "sb_bdev_nr_sectors", "sb_bread", "sb_getblk", "brelse", "bh_read", "sb_bread_to_user", "bh_write", "mark_buffer_dirty", "sync_dirty_buffer", "sync_blockdev",
     ],
   },
   {

@@ -78,6 +78,16 @@ const TARGETS: readonly TargetDef[] = [
     unit: "×",
     of: ["scale.per_module_late", "scale.per_module_early"],
   },
+  ...[
+    ["vfat_brd_read", "fat.vfat_brd_read", "vfat over brd"], ["vfat_loop_read", "fat.vfat_loop_read", "vfat over loop"],
+    ["ext2_brd_read", "ext2.brd_read", "ext2 over brd"], ["ext2_loop_read", "ext2.loop_read", "ext2 over loop"],
+  ].map(([id, figure, what]): TargetDef => ({
+    id: id!,
+    label: `${what} reads within 3× of ramfs's (MB/s, same run)`,
+    limit: 3,
+    unit: "×",
+    of: [`${figure!.split(".")[0]}.ramfs_read`, figure!],
+  })),
 ];
 
 /** A ratio of two figures: the paired one where the first was timed alongside the second, else of medians. */

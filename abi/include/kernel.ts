@@ -1280,6 +1280,11 @@ export declare function brelse(bh: u32): void;
 @external("kernel", "bh_read")
 export declare function bh_read(bh: u32, offset: u32, to: usize, n: u32): i32;
 
+/** A file's extent read as mpage_readahead and copy_page_to_iter read it: n bytes of the superblock's device from byte offset of block on, through the blocks that follow, copied into the current task's memory at to. The blocks not cached are read first, in one request per run. 0; -EIO on an I/O error or past the end of the device; -EFAULT for a bad user address; -EINVAL for a bad handle or an offset not inside the block. */
+// @ts-ignore: decorator
+@external("kernel", "sb_bread_to_user")
+export declare function sb_bread_to_user(sb: u32, block: u32, offset: u32, to: usize, n: u32): i32;
+
 /** Copy n bytes from the module's memory into the buffer's data at offset (then mark_buffer_dirty). 0, -EINVAL, -EFAULT; -EROFS on a read-only mount. */
 // @ts-ignore: decorator
 @external("kernel", "bh_write")

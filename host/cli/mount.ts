@@ -3,6 +3,7 @@
 
 import { MS_RDONLY } from "../../abi/fcntl.js";
 import { KernelError } from "../kernel/error.js";
+import { getmntent, type MountEntry } from "../user/mntent.js";
 import { parseArgs, withUsage, type CliCommand, type CommandContext } from "./command.js";
 import { isDirectory, parseNumber, report } from "./coreutils.js";
 import { ensureDriver, findFree, LO_FLAGS_AUTOCLEAR, setupLoop } from "./loopdev.js";
@@ -30,22 +31,16 @@ function mountError(e: KernelError, type: string, source: string, dirExists: boo
   }
 }
 
-/** /proc/mounts escapes blanks and backslashes in its fields as octal (\040); util-linux prints them plain. */
-const unmangle = (field: string) => field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
-
 /** "SOURCE on DIR type TYPE (OPTIONS)" for each mount in /proc/mounts, or only those of one type. */
 function list(ctx: CommandContext, type: string | undefined): number {
-  let mounts: string;
+  let mounts: MountEntry[];
   try {
-    mounts = new TextDecoder().decode(ctx.libc.readFile("/proc/mounts"));
+    mounts = getmntent(ctx.libc);
   } catch (e) {
     report(ctx, "mount", "/proc/mounts", e);
     return 1;
   }
-  const rows = mounts.split("\n").filter((l) => l !== "").map((l) => l.split(" "));
-  for (const [dev, dir, fstype, opts] of rows) {
-    if (type === undefined || fstype === type) ctx.out(`${unmangle(dev!)} on ${unmangle(dir!)} type ${fstype} (${opts})\n`);
-  }
+  for (const m of mounts) if (type === undefined || m.type === type) ctx.out(`${m.fsname} on ${m.dir} type ${m.type} (${m.opts})\n`);
   return 0;
 }
 

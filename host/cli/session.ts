@@ -28,6 +28,7 @@ import { cd, pwd } from "./cd.js";
 import { chmod } from "./chmod.js";
 import type { CliCommand, CommandContext, CommandSteps, Step } from "./command.js";
 import { dd } from "./dd.js";
+import { df } from "./df.js";
 import { depmod } from "./depmod.js";
 import { dmesg } from "./dmesg.js";
 import { echo } from "./echo.js";
@@ -73,7 +74,7 @@ const help: CliCommand = {
 
 export const COMMANDS: readonly CliCommand[] = [
   insmod, rmmod, lsmod, modinfo, modprobe, depmod, dmesg,
-  ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, chmod, stat, mount, umount, cd, pwd, syscall,
+  ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, chmod, stat, df, mount, umount, cd, pwd, syscall,
   dd, blockdev, losetup, sync, stty, slattach, hw, ip, pingCommand, ncCommand, trueCommand, falseCommand, exportCommand, expect, expectFail, help,
 ];
 

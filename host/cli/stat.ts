@@ -1,7 +1,9 @@
-// stat PATH...: a file's inode in coreutils' default layout (lstat: a symlink is shown, not followed).
+// stat [-f] PATH...: a file's inode in coreutils' default layout (lstat: a symlink is shown, not followed),
+// or with -f the filesystem it is on (statfs).
 
 import { major, minor, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFSOCK, S_ISBLK, S_ISCHR, S_ISLNK } from "../../abi/stat.js";
-import type { Stat } from "../user/nolibc.js";
+import { DEBUGFS_MAGIC, EXT2_SUPER_MAGIC, MSDOS_SUPER_MAGIC, PROC_SUPER_MAGIC, RAMFS_MAGIC, SYSFS_MAGIC, TMPFS_MAGIC } from "../../abi/magic.js";
+import type { Stat, Statfs } from "../user/nolibc.js";
 import { parseArgs, withUsage, type CliCommand, type CommandContext } from "./command.js";
 import { attempt, exitStatus, idName, modeString, quote, quotef } from "./coreutils.js";
 
@@ -41,6 +43,29 @@ function format(path: string, st: Stat, target: string | undefined): string {
   );
 }
 
+/** human_fstype(): %T, the name of a filesystem's magic. */
+const FS_TYPE_NAMES = new Map([
+  [RAMFS_MAGIC, "ramfs"], [TMPFS_MAGIC, "tmpfs"], [PROC_SUPER_MAGIC, "proc"], [SYSFS_MAGIC, "sysfs"], [DEBUGFS_MAGIC, "debugfs"],
+  [MSDOS_SUPER_MAGIC, "msdos"], [EXT2_SUPER_MAGIC, "ext2/ext3"],
+]);
+
+/** coreutils' default format with -f: ID is f_fsid's two words as one hex number, the first word high. */
+function formatFs(path: string, st: Statfs): string {
+  const id = ((BigInt(st.f_fsid0! >>> 0) << 32n) | BigInt(st.f_fsid1! >>> 0)).toString(16);
+  const type = FS_TYPE_NAMES.get(st.f_type!) ?? `UNKNOWN (0x${st.f_type!.toString(16)})`;
+  return (
+    `  File: "${path}"\n` +
+    `    ID: ${id.padEnd(8)} Namelen: ${String(st.f_namelen).padEnd(7)} Type: ${type}\n` +
+    `Block size: ${String(st.f_bsize).padEnd(10)} Fundamental block size: ${st.f_frsize}\n` +
+    `Blocks: Total: ${String(st.f_blocks).padEnd(10)} Free: ${String(st.f_bfree).padEnd(10)} Available: ${st.f_bavail}\n` +
+    `Inodes: Total: ${String(st.f_files).padEnd(10)} Free: ${st.f_ffree}\n`
+  );
+}
+
+function showFs(ctx: CommandContext, path: string): boolean {
+  return attempt(ctx, "stat", `cannot read file system information for ${quote(path)}`, () => ctx.out(formatFs(path, ctx.libc.statfs(path))));
+}
+
 /** coreutils' stat asks statx(2), which this kernel lacks, so lstat(2) stands in and birth is unknown ("-"). */
 function show(ctx: CommandContext, path: string): boolean {
   return attempt(ctx, "stat", `cannot statx ${quote(path)}`, () => {
@@ -51,8 +76,12 @@ function show(ctx: CommandContext, path: string): boolean {
 
 export const stat: CliCommand = {
   name: "stat",
-  usage: "stat PATH...",
-  help: "show a file's inode: size, type, device, inode, links, mode, owner, times",
+  usage: "stat [-f] PATH...",
+  help: "show a file's inode: size, type, device, inode, links, mode, owner, times; -f: its filesystem's figures",
   run: (args, ctx) =>
-    withUsage(() => exitStatus((parseArgs("stat", args, ctx, (c) => c.argument("<paths...>")).processedArgs[0] as string[]).map((p) => show(ctx, p)))),
+    withUsage(() => {
+      const cmd = parseArgs("stat", args, ctx, (c) => c.option("-f, --file-system", "show the filesystem's status").argument("<paths...>"));
+      const fs = cmd.opts<{ fileSystem?: boolean }>().fileSystem === true;
+      return exitStatus((cmd.processedArgs[0] as string[]).map((p) => (fs ? showFs(ctx, p) : show(ctx, p))));
+    }),
 };

@@ -10,6 +10,7 @@ import { HZ } from "../../abi/poll.js";
 import { MAX_BLOCK_SIZE, type BlockDevice } from "../block/bdev.js";
 import { MAX_REQUEST_SECTORS, Request, requestsError, SECTOR_SHIFT, SECTOR_SIZE, waitRequests, type BlkMqContext } from "../block/blk-mq.js";
 import { KernelError, refusal } from "../kernel/error.js";
+import { current } from "../kernel/sched.js";
 import type { KernelTimer } from "../kernel/time/timer.js";
 import { Idr } from "../lib/idr.js";
 import type { Module } from "../module/internal.js";
@@ -122,6 +123,7 @@ export class BufferCache {
     const bhs: BufferHead[] = [];
     for (let i = 0; i < count; i++) bhs.push(this.getblk(bdev, first + i));
     for (const bh of bhs) if (bh.io) waitRequests(this.ctx, [bh.io]);
+    if (bhs.every((bh) => bh.uptodate)) return bhs;
     const rqs = this.submitRuns(bhs.filter((bh) => !bh.uptodate), false);
     waitRequests(this.ctx, rqs);
     const err = requestsError(rqs);
@@ -130,6 +132,28 @@ export class BufferCache {
       throw err;
     }
     return bhs;
+  }
+
+  /**
+   * mpage_readahead() then copy_page_to_iter(): dst.length bytes of the device from byte `offset` of block
+   * `first` on, copied from the buffers straight into dst; the blocks not cached are read first, a request's
+   * worth at a time, in one request per run. EIO past the end of the device or if a read failed.
+   */
+  readInto(bdev: BlockDevice, first: number, offset: number, dst: Uint8Array): void {
+    const bs = bdev.blockSize;
+    const batch = Math.max(1, (MAX_REQUEST_SECTORS << SECTOR_SHIFT) / bs);
+    let at = 0;
+    let from = offset;
+    for (let block = first; at < dst.length; block += batch) {
+      const bhs = this.readBlocks(bdev, block, Math.min(Math.ceil((from + dst.length - at) / bs), batch));
+      for (const bh of bhs) {
+        const len = Math.min(bs - from, dst.length - at);
+        dst.set(len === bs ? bh.data : bh.data.subarray(from, from + len), at);
+        at += len;
+        from = 0;
+        this.brelse(bh);
+      }
+    }
   }
 
   /** Requests for buffers of one device, sorted and merged into runs of consecutive blocks. */
@@ -282,7 +306,7 @@ export class BufferCache {
 
 type BufferSymbols = Pick<
   KernelFunctions,
-  | "sb_set_blocksize" | "sb_bdev_nr_sectors" | "sb_bread" | "sb_getblk" | "brelse" | "bh_read" | "bh_write"
+  | "sb_set_blocksize" | "sb_bdev_nr_sectors" | "sb_bread" | "sb_getblk" | "brelse" | "bh_read" | "sb_bread_to_user" | "bh_write"
   | "mark_buffer_dirty" | "sync_dirty_buffer" | "sync_blockdev"
 >;
 
@@ -398,6 +422,16 @@ export class ModuleBuffers {
         else this.warn(`${mod.name}: brelse of buffer ${handle}, which it does not hold`);
       },
       bh_read: (handle, offset, to, n) => copy(handle, offset >>> 0, to, n >>> 0, false),
+      sb_bread_to_user: (sbHandle, blockNr, offset, to, n) => {
+        const sb = sbOf(sbHandle);
+        if (!sb || offset >>> 0 >= sb.bdev!.blockSize) return EINVAL;
+        try {
+          this.cache.readInto(sb.bdev!, blockNr >>> 0, offset >>> 0, current().mm.bytes(to >>> 0, n >>> 0));
+          return 0;
+        } catch (e) {
+          return refusal(e);
+        }
+      },
       bh_write: (handle, offset, from, n) => copy(handle, offset >>> 0, from, n >>> 0, true),
       mark_buffer_dirty: (handle) => {
         const got = ownBh(handle);

@@ -10,7 +10,7 @@ import { current } from "../kernel/sched.js";
 import { copyFromUser, copyToUser } from "../mm/uaccess.js";
 import type { File, FileOperations, FileSystemType, Inode, InodeOperations, SuperBlock } from "./fs.js";
 import type { KernfsAttr, KernfsNode } from "./kernfs.js";
-import { dirEmitDots } from "./libfs.js";
+import { dirEmitDots, simpleStatfs } from "./libfs.js";
 
 /** The tree a kernfs mount shows: nodes by absolute path, and a directory's names. */
 export interface KernfsTree {
@@ -20,6 +20,8 @@ export interface KernfsTree {
 
 export interface KernfsMountOptions {
   readonly name: string;
+  /** statfs's f_type: the filesystem answers with simple_statfs(). */
+  readonly magic: number;
   /** The tree's directory that becomes the mount's root ("/proc", "/sys"). */
   readonly top: string;
   readonly dirMode: number;
@@ -137,6 +139,7 @@ export function kernfsFileSystem(tree: KernfsTree, opts: KernfsMountOptions): Fi
     owner: null,
     mount(sb) {
       sb.fsInfo = { tree, opts, inos: new Map(), nextIno: 1 } satisfies KernfsInfo;
+      sb.op.statfs = simpleStatfs(opts.magic);
       return inodeFor(sb, { kind: "dir", path: opts.top });
     },
   };

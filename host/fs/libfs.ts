@@ -12,7 +12,8 @@ import { S_IFDIR, S_IFLNK, S_ISDIR } from "../../abi/stat.js";
 import { KernelError } from "../kernel/error.js";
 import { current } from "../kernel/sched.js";
 import { copyFromUser, copyToUser } from "../mm/uaccess.js";
-import type { DirContext, File, FileOperations, Iattr, Inode, InodeOperations, SuperBlock } from "./fs.js";
+import { NAME_MAX } from "../../abi/fcntl.js";
+import type { DirContext, File, FileOperations, FileSystemType, Iattr, Inode, InodeOperations, Kstatfs, SuperBlock } from "./fs.js";
 import { dtType } from "../../abi/stat.js";
 
 export const PAGE_SIZE = 4096;
@@ -109,6 +110,25 @@ function truncatePages(inode: Inode, size: number): void {
 
 /** The largest file the page-backed files take (MAX_LFS_FILESIZE would be 8 EiB; JS numbers stop earlier). */
 export const MAX_FILE_SIZE = Number.MAX_SAFE_INTEGER;
+
+/** simple_statfs(): the filesystem's magic, a page as the block size, NAME_MAX, and nothing counted. */
+export function simpleStatfs(magic: number): (sb: SuperBlock) => Kstatfs {
+  return () => ({ type: magic, bsize: PAGE_SIZE, blocks: 0, bfree: 0, bavail: 0, files: 0, ffree: 0, fsid: 0n, namelen: NAME_MAX });
+}
+
+/** A filesystem type whose mounts are each a new tree of these directories, with simple_statfs and `magic`. */
+export function libfsType(name: string, magic: number, special: (inode: Inode) => FileOperations): FileSystemType {
+  const ops = new SimpleDirOps(special);
+  return {
+    name,
+    requiresDev: false,
+    owner: null,
+    mount: (sb) => {
+      sb.op.statfs = simpleStatfs(magic);
+      return ops.root(sb);
+    },
+  };
+}
 
 export const simpleFileOperations: FileOperations = {
   read(file, ubuf, count, pos) {

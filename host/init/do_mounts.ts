@@ -4,13 +4,13 @@
 // devtmpfs, proc and sysfs, as an initramfs-less boot leaves a Linux system.
 
 import type { FileOperations, FileSystemType, Inode, Path } from "../fs/fs.js";
-import { SimpleDirOps } from "../fs/libfs.js";
+import { RAMFS_MAGIC } from "../../abi/magic.js";
+import { libfsType } from "../fs/libfs.js";
 import { mkdir, walk, type WalkContext } from "../fs/namei.js";
 import type { Vfs } from "../fs/vfs.js";
 
 export function rootfsFsType(special: (inode: Inode) => FileOperations): FileSystemType {
-  const ops = new SimpleDirOps(special);
-  return { name: "rootfs", requiresDev: false, owner: null, mount: (sb) => ops.root(sb) };
+  return libfsType("rootfs", RAMFS_MAGIC, special);
 }
 
 /** init_rootfs() + the mounts devtmpfs_mount(), proc and sysfs make at boot. */

@@ -4,7 +4,7 @@
 
 import { ERESTARTSYS, ERRNO, strerror } from "../../abi/errno.js";
 import { AT_FDCWD, AT_REMOVEDIR, O_DIRECTORY, O_RDONLY } from "../../abi/fcntl.js";
-import { DIRENT64_NAME_OFFSET, STAT_LAYOUT } from "../../abi/stat.js";
+import { DIRENT64_NAME_OFFSET, STAT_LAYOUT, STATFS_LAYOUT } from "../../abi/stat.js";
 import { SYSCALLS, type SyscallName } from "../../abi/syscalls.js";
 import { KernelError } from "../kernel/error.js";
 import type { Task } from "../kernel/sched.js";
@@ -29,6 +29,9 @@ export interface Stat {
   ctime: number;
   ctimeNsec: number;
 }
+
+/** struct statfs, its fields by name (f_fsid as f_fsid0 and f_fsid1). */
+export type Statfs = Readonly<Record<string, number>>;
 
 export interface Dirent {
   readonly ino: number;
@@ -259,6 +262,22 @@ export class Libc {
     });
   }
 
+  statfs(path: string): Statfs {
+    return this.scratch((alloc) => {
+      const buf = alloc(STATFS_LAYOUT.size);
+      this.sys("statfs", path, this.cstr(alloc, path), buf);
+      return parseStatfs(this.task.mm.bytes(buf, STATFS_LAYOUT.size));
+    });
+  }
+
+  fstatfs(fd: number): Statfs {
+    return this.scratch((alloc) => {
+      const buf = alloc(STATFS_LAYOUT.size);
+      this.sys("fstatfs", String(fd), fd, buf);
+      return parseStatfs(this.task.mm.bytes(buf, STATFS_LAYOUT.size));
+    });
+  }
+
   /** Every entry of an open directory, by getdents64 until it returns 0. */
   getdents(fd: number, bufSize = 4096): Dirent[] {
     const out: Dirent[] = [];
@@ -451,6 +470,11 @@ export function parseStat(bytes: Uint8Array): Stat {
     blocks: get("st_blocks"), atime: get("st_atime"), atimeNsec: get("st_atime_nsec"), mtime: get("st_mtime"),
     mtimeNsec: get("st_mtime_nsec"), ctime: get("st_ctime"), ctimeNsec: get("st_ctime_nsec"),
   };
+}
+
+export function parseStatfs(bytes: Uint8Array): Statfs {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Object.fromEntries(STATFS_LAYOUT.fields.map((f) => [f.name, f.size === 8 ? Number(view.getBigInt64(f.offset, true)) : view.getInt32(f.offset, true)]));
 }
 
 export function parseDirents(bytes: Uint8Array): Dirent[] {

@@ -2,8 +2,8 @@
 // map and the buffer cache, truncation by setattr, fsync, and the directory reader.
 
 import {
-  bh_read, brelse, copy_from_user, copy_to_user, EFAULT, EFBIG, EROFS, file_inode, inode_get_size, inode_set_blocks, inode_set_size,
-  inode_touch, NAME_MAX, sb_bread,
+  copy_from_user, copy_to_user, EFAULT, EFBIG, EROFS, file_inode, inode_get_size, inode_set_blocks, inode_set_size, inode_touch,
+  NAME_MAX, sb_bread_to_user,
 } from "../../abi/include/kernel";
 import { readdir } from "./dir";
 import { bmap, Ext2Inode, freshBlock, inodes, truncateBlocks, writeInode } from "./inode";
@@ -18,7 +18,11 @@ function inodeOf(file: u32): Ext2Inode {
   return inodes.get(file_inode(file));
 }
 
-/** Holes read as zeros; a block that cannot be mapped or read ends the read (EIO if nothing was read). */
+/**
+ * Holes read as zeros; the blocks that follow each other on the disk as in the file are read as one extent,
+ * straight into the user's buffer (mpage_readahead). A block that cannot be mapped or read ends the read
+ * (EIO if nothing was read).
+ */
 export function ext2_read(file: u32, ubuf: usize, count: i32, pos: i32): i32 {
   const ei = inodeOf(file);
   const bs = ei.s.blockSize;
@@ -29,20 +33,21 @@ export function ext2_read(file: u32, ubuf: usize, count: i32, pos: i32): i32 {
   while (done < n) {
     const at = pos + done;
     const off = at % bs;
-    const len = min(bs - off, n - done);
+    let len = min(bs - off, n - done);
     const block = bmap(ei, <u32>(at / bs), false);
-    let from = zeros.dataStart;
+    let err: i32 = 0;
     if (block != 0) {
-      const bh = sb_bread(ei.s.sb, block);
-      if (bh == 0) break;
-      bh_read(bh, <u32>off, data.dataStart, <u32>len);
-      brelse(bh);
-      from = data.dataStart;
-    } else if (lastErr != 0) break;
-    if (copy_to_user(ubuf + <usize>done, from, <usize>len) != 0) return done > 0 ? done : -EFAULT;
+      for (let next = block + 1; done + len < n && bmap(ei, <u32>((at + len) / bs), false) == next; next++) len += min(bs, n - done - len);
+      err = sb_bread_to_user(ei.s.sb, block, <u32>off, ubuf + <usize>done, <u32>len);
+    } else if (lastErr != 0) {
+      err = -EIO;
+    } else if (copy_to_user(ubuf + <usize>done, zeros.dataStart, <usize>len) != 0) {
+      err = -EFAULT;
+    }
+    if (err != 0) return done > 0 ? done : err;
     done += len;
   }
-  return done > 0 || n == 0 ? done : -EIO;
+  return done;
 }
 
 /** Blocks are allocated as they are first written; a full disk gives a short write, or ENOSPC for none. */

@@ -1,11 +1,12 @@
-// fat files (fs/fat/file.c, fs/fat/inode.c's block mapping): bytes read and written through the buffer
-// cache a sector at a time, clusters allocated as a file grows and freed as it shrinks. FAT has no holes:
-// a write past the end, or a truncate up, fills the gap with zeros first (cont_write_begin).
+// fat files (fs/fat/file.c, fs/fat/inode.c's block mapping): bytes read through the buffer cache an extent
+// of clusters at a time and written a block at a time, clusters allocated as a file grows and freed as it
+// shrinks. FAT has no holes: a write past the end, or a truncate up, fills the gap with zeros first
+// (cont_write_begin).
 
-import { copy_from_user, copy_to_user, EFAULT, EFBIG, EIO, ENOSPC, EROFS, file_inode, inode_touch, sync_blockdev } from "../../abi/include/kernel";
+import { copy_from_user, EFAULT, EFBIG, EIO, ENOSPC, EROFS, file_inode, inode_touch, sb_bread_to_user, sync_blockdev } from "../../abi/include/kernel";
 import { allocClusters, freeChain, setEnt } from "./fatent";
 import { chainOf, FatInode, inodes, setSize, writeInode } from "./inode";
-import { readAt, writeAt } from "./super";
+import { writeAt } from "./super";
 
 /** Bytes staged between the user and the buffer cache per step. */
 const STAGE: i32 = 65536;
@@ -16,17 +17,6 @@ const zeros = new Uint8Array(STAGE);
 function devicePos(fi: FatInode, chain: u32[], off: i32): u64 {
   const fs = fi.fs;
   return <u64>fs.clusterSector(chain[off / fs.clusSize]) * fs.secSize + <u64>(off % fs.clusSize);
-}
-
-/** Copy n bytes at file offset off into buf, a cluster's run at a time; false on an I/O error. */
-function getBytes(fi: FatInode, chain: u32[], off: i32, buf: usize, n: i32): bool {
-  for (let done = 0; done < n; ) {
-    const at = off + done;
-    const len = min(fi.fs.clusSize - at % fi.fs.clusSize, n - done);
-    if (!readAt(fi.fs, devicePos(fi, chain, at), buf + <usize>done, len)) return false;
-    done += len;
-  }
-  return true;
 }
 
 /** Copy n bytes from buf to file offset off; 0 or -errno. */
@@ -41,16 +31,21 @@ function putBytes(fi: FatInode, chain: u32[], off: i32, buf: usize, n: i32): i32
   return 0;
 }
 
+/** Clusters that follow each other on the disk as in the chain are read as one extent, straight into the user's buffer. */
 export function fat_read(file: u32, ubuf: usize, count: i32, pos: i32): i32 {
   const fi = inodes.get(file_inode(file));
   if (pos >= fi.size) return 0;
   const chain = chainOf(fi);
   if (chain == null) return -EIO;
+  const fs = fi.fs;
   const n = min(count, fi.size - pos);
   for (let done = 0; done < n; ) {
-    const len = min(STAGE, n - done);
-    if (!getBytes(fi, chain, pos + done, stage.dataStart, len)) return done > 0 ? done : -EIO;
-    if (copy_to_user(ubuf + <usize>done, stage.dataStart, <usize>len) != 0) return done > 0 ? done : -EFAULT;
+    const at = pos + done;
+    let len = min(fs.clusSize - at % fs.clusSize, n - done);
+    for (let c = at / fs.clusSize; done + len < n && chain[c + 1] == chain[c] + 1; c++) len += min(fs.clusSize, n - done - len);
+    const dev = devicePos(fi, chain, at);
+    const err = sb_bread_to_user(fs.sb, <u32>(dev / <u64>fs.blockSize), <u32>(dev % <u64>fs.blockSize), ubuf + <usize>done, <u32>len);
+    if (err != 0) return done > 0 ? done : err;
     done += len;
   }
   return n;

@@ -2,15 +2,15 @@
 // create, mkdir, unlink, rmdir and rename, with each mount's naming (vfat's long names, msdos's 8.3).
 
 import {
-  dir_ctx_set_pos, dir_emit, drop_nlink, EEXIST, EINVAL, EIO, ENOTEMPTY, EROFS, file_inode, inc_nlink, inode_get_ino,
-  inode_touch, ktime_get_real_ts64, set_nlink, timespec64,
+  dir_ctx_set_pos, dir_emit, drop_nlink, EEXIST, EINVAL, EIO, ENOTEMPTY, EROFS, file_inode, get_jiffies, inc_nlink,
+  inode_get_ino, inode_touch, ktime_get_real_ts64, set_nlink, timespec64,
 } from "../../abi/include/kernel";
 import { addEntries, DirData, DirEntry, findShort, isEmpty, nameIndex, nextEntry, removeEntries, slotPos, writeSlots } from "./dir";
 import { allocCluster, freeChain, readChain } from "./fatent";
 import { byPlace, dirOf, FatInode, iget, inodes, placeKey, setEntryStart, stampEntry, writeInode } from "./inode";
 import {
-  ATTR_ARCH, ATTR_DIR, CASE_LOWER_BASE, CASE_LOWER_EXT, checksum, lfnSlots, msdosFormat, SFN_CREATE_WIN95, stripTail, toShort,
-  validLong, withTail,
+  ATTR_ARCH, ATTR_DIR, CASE_LOWER_BASE, CASE_LOWER_EXT, checksum, lfnSlots, msdosFormat, SFN_CREATE_WIN95, ShortName, stripTail,
+  toShort, validLong, withHashTail, withTail,
 } from "./names";
 import { FatSb, writeSector } from "./super";
 
@@ -102,9 +102,11 @@ function buildEntries(fs: FatSb, d: DirData, name: string, attr: u8, start: u32,
       }
       raw = s.raw;
     } else {
-      let n = 1;
-      raw = withTail(s, n);
-      while (findShort(d, raw) >= 0 && n < 999999) raw = withTail(s, ++n);
+      raw = uniqueShort(d, s);
+      if (raw.length == 0) {
+        buildError = -EEXIST;
+        return null;
+      }
     }
   }
   const slots = long.length > 0 ? lfnSlots(long, checksum(raw)) : new Uint8Array(0);
@@ -117,6 +119,25 @@ function buildEntries(fs: FatSb, d: DirData, name: string, attr: u8, start: u32,
   setEntryStart(fs, out, at, start);
   stampEntry(out, at, t, true);
   return out;
+}
+
+/**
+ * vfat_create_shortname()'s tails: ~1 to ~9 in turn, then four hex digits from jiffies, stepping down by 11
+ * until the name is free (Windows too tries a few numbers, then part random). Empty if all 65,536 are taken,
+ * which a directory (at most 65,536 entries) cannot hold besides this one.
+ */
+function uniqueShort(d: DirData, s: ShortName): Uint8Array {
+  for (let n = 1; n < 10; n++) {
+    const raw = withTail(s, n);
+    if (findShort(d, raw) < 0) return raw;
+  }
+  const j = get_jiffies();
+  let i = j;
+  for (let tries = 0; tries < 0x10000; tries++, i -= 11) {
+    const raw = withHashTail(s, i & 0xffff, (j >> 16) & 7);
+    if (findShort(d, raw) < 0) return raw;
+  }
+  return new Uint8Array(0);
 }
 
 /** The directory changed: its mtime, and its own entry, follow. */

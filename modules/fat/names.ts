@@ -228,15 +228,31 @@ export function toShort(name: string): ShortName {
   return s;
 }
 
-/** The short name with a numeric tail "~N", the base cut to make room (vfat_create_shortname's ~1, ~2...). */
-export function withTail(s: ShortName, n: i32): Uint8Array {
-  const tail = "~" + n.toString();
+/** The short name's base cut to `keep` characters and followed by `tail`, the extension kept. */
+function tailed(s: ShortName, keep: i32, tail: string): Uint8Array {
   const raw = new Uint8Array(11);
   raw.set(s.raw);
-  const keep = min(s.baseLen, 8 - tail.length);
-  for (let i = keep; i < 8; i++) raw[i] = 0x20;
-  for (let i = 0; i < tail.length; i++) raw[keep + i] = <u8>tail.charCodeAt(i);
+  const at = min(s.baseLen, keep);
+  for (let i = at; i < 8; i++) raw[i] = 0x20;
+  for (let i = 0; i < tail.length; i++) raw[at + i] = <u8>tail.charCodeAt(i);
   return raw;
+}
+
+/** vfat_create_shortname()'s first tails, "~1" to "~9", the base cut at 6 characters: "LONGFI~1.TXT". */
+export function withTail(s: ShortName, n: i32): Uint8Array {
+  return tailed(s, 6, "~" + n.toString());
+}
+
+const HEX = "0123456789ABCDEF";
+
+/**
+ * Its tails once ~1 to ~9 are taken: the base cut at 2 characters, then four hex digits of `hash`, "~" and
+ * the digit 1 + `sz` (0 to 7): "LO1A2B~3.TXT".
+ */
+export function withHashTail(s: ShortName, hash: u32, sz: u32): Uint8Array {
+  let tail = "";
+  for (let shift = 12; shift >= 0; shift -= 4) tail += HEX.charAt(<i32>((hash >> shift) & 0xf));
+  return tailed(s, 2, tail + "~" + (1 + sz).toString());
 }
 
 /**

@@ -15,7 +15,7 @@
 import {
   __GFP_NOWARN, copy_from_user, copy_to_user, dir_ctx_set_pos, dir_emit, drop_nlink, EFAULT, EFBIG, ENOMEM, ENOSPC, ENOTEMPTY,
   file_inode, file_operations, file_system_type, GFP_KERNEL, inc_nlink, inode_get_ino, inode_get_mode, inode_get_size,
-  inode_operations, inode_set_link, inode_set_blocks, inode_set_ops, inode_set_size, inode_touch, kfree, kmalloc, NAME_MAX,
+  inode_operations, inode_set_link, inode_set_blocks, inode_set_ops, inode_set_size, inode_touch, kfree, kmalloc, kstatfs, NAME_MAX,
   new_inode, pr_info, register_filesystem, S_IFDIR, S_IFLNK, S_IFMT, sb_set_ops, set_nlink, super_operations,
   unregister_filesystem,
 } from "../../abi/include/kernel";
@@ -33,6 +33,8 @@ const MAX_SIZE: i64 = 0x7fffffff;
 const RESERVE: i32 = 64 * 1024;
 /** A name as a string, a directory entry and the objects around them, generously. */
 const NAME_ROOM: i32 = 4 * NAME_MAX + 256;
+/** RAMFS_MAGIC (include/uapi/linux/magic.h). */
+const RAMFS_MAGIC: i64 = 0x858458f6;
 /** What one more (or one fewer) key may cost a map: the map rehashes into arrays twice its size. */
 const PER_KEY: i32 = 128;
 
@@ -320,6 +322,15 @@ function ramfs_fsync(file: u32): i32 {
   return 0;
 }
 
+/** simple_statfs(), which Linux's ramfs uses: the magic, a page as the block size, NAME_MAX, no counts. */
+function ramfs_statfs(sb: u32, buf: usize): i32 {
+  const st = changetype<kstatfs>(buf);
+  st.f_type = RAMFS_MAGIC;
+  st.f_bsize = PAGE;
+  st.f_namelen = NAME_MAX;
+  return 0;
+}
+
 export function init_module(): i32 {
   dirIops.lookup = ramfs_lookup.index;
   dirIops.create = ramfs_create.index;
@@ -336,6 +347,7 @@ export function init_module(): i32 {
   fileFops.write = ramfs_write.index;
   fileFops.fsync = ramfs_fsync.index;
   sops.evict_inode = ramfs_evict_inode.index;
+  sops.statfs = ramfs_statfs.index;
   fsType.name = "ramfs";
   fsType.mount = ramfs_mount.index;
   fsType.kill_sb = ramfs_kill_sb.index;

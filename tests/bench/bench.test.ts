@@ -107,7 +107,7 @@ describe("runBench (quick)", () => {
     const figure = new Map(results.figures.map((f) => [f.id, f]));
     expect([...byId.keys()]).toEqual([
       "module_call", "module_floor", "kernel_call", "jiffies_call", "module_put_call", "kernel_vs_extism", "fops_call", "watchdog_intra",
-      "watchdog_module", "hello_cold", "scale_load", "scale_linear",
+      "watchdog_module", "hello_cold", "scale_load", "scale_linear", "vfat_brd_read", "vfat_loop_read", "ext2_brd_read", "ext2_loop_read",
     ]);
     // The paired ratio where the two were timed together, else the ratio of the medians.
     const ratio = (a: string, b: string) => {
@@ -129,6 +129,13 @@ describe("runBench (quick)", () => {
       expect(t.met, id).toBe(t.value! <= limit);
     }
     expect(byId.get("hello_cold")!.value).toBe(figure.get("load.hello_cold")!.stats.median);
+    // A disk filesystem's read against ramfs's in MB/s: ramfs over it, so a slower read is a larger ratio.
+    for (const [id, a, b] of [
+      ["vfat_brd_read", "fat.ramfs_read", "fat.vfat_brd_read"], ["ext2_loop_read", "ext2.ramfs_read", "ext2.loop_read"],
+    ] as const) {
+      if (figure.has(b)) expect(byId.get(id)).toMatchObject({ value: ratio(a, b), met: ratio(a, b) <= 3 });
+      else expect(byId.get(id)).toMatchObject({ value: null, met: null });
+    }
     for (const id of ["scale_load", "scale_linear"]) expect(byId.get(id)).toMatchObject({ value: null, met: null, note: "not measured in this run" });
   });
 

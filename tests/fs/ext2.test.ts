@@ -12,6 +12,7 @@ import { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
 import { cliRunner, dmesg, expectErrno, scratchDir, type CliResult } from "../helpers.js";
 import { names, neg, statfs, sys, text, userBuffer, userString, writeFile } from "../vfs_helpers.js";
+import { expectExtentReads } from "./extent_reads.js";
 import {
   debugfs, debugfsCat, fsck, HAVE_E2FSPROGS, makeTree, mkfs, okRunner, shareDir, SLOW_TARGET, SPARSE_AT, SPARSE_SIZE, pseudoRandom,
 } from "./ext2_images.js";
@@ -157,6 +158,13 @@ describe.skipIf(!HAVE_E2FSPROGS)("ext2 writes, checked by e2fsck -fn and debugfs
     expect(debugfs(image("rw.img"), "stat /victim")).toMatch(/Mode:\s+0600/);
     expect(debugfs(image("rw.img"), "stat /slow2")).toMatch(/Fast link dest|Type: symlink/);
     expect(debugfs(image("rw.img"), "ls /")).not.toMatch(/\bempty\b|\bgone\b|new\.txt|renamed\.txt/);
+  });
+
+  it("reads files whose blocks interleave, extent by extent, at any offset; a bad user buffer is EFAULT", async () => {
+    copyFileSync(golden, image("extents.img"));
+    await ok("mount -t ext2 -o loop /h/extents.img /mnt/e");
+    expectExtentReads(libc, "/mnt/e");
+    await ok("umount /mnt/e");
   });
 
   it("fills the disk until ENOSPC, keeps what was written, and frees it all again", async () => {

@@ -11,7 +11,8 @@ import type { Libc } from "../../host/user/nolibc.js";
 import { STATFS_LAYOUT } from "../../abi/stat.js";
 import { cliRunner, dmesg, expectErrno, scratchDir, type CliResult } from "../helpers.js";
 import { neg, statfs, sys, userBuffer, userString } from "../vfs_helpers.js";
-import { fsck, haveFatTools, hostTree, layout, makeImage, makeTree, mcopyOut, mdirNames, mtype, pattern, rootEntry, type HostTree } from "./fat_images.js";
+import { expectExtentReads } from "./extent_reads.js";
+import { fsck, haveFatTools, hostTree, layout, makeImage, makeTree, mcopyOut, mdirNames, mdirShortNames, mtype, pattern, rootEntry, type HostTree } from "./fat_images.js";
 
 const NEEDS = "(needs mkfs.fat, fsck.fat and mtools: skipped, they are not installed)";
 const scratch = scratchDir("fat");
@@ -134,6 +135,34 @@ describe.skipIf(!haveFatTools)(`vfat reads images made by mkfs.fat and mcopy -s$
   }, 60_000);
 });
 
+describe.skipIf(!haveFatTools)(`vfat writes through the IDE disk${haveFatTools ? "" : ` ${NEEDS}`}`, () => {
+  it("creates, appends, makes a directory and unlinks on /dev/hda; after umount fsck.fat passes and mtools reads it back", async () => {
+    const img = await hostImage(16);
+    expect(mdirNames(img, "")).toContain("A fairly long file name with spaces.text");
+    await ok(`hw attach ide0 file=${img}`);
+    await ok("modprobe ide_disk");
+    await run("mkdir /mnt");
+    await ok("mount -t vfat /dev/hda /mnt");
+    const data = pattern(300_000, 17);
+    put("/mnt/written through the IDE disk.bin", data);
+    const fd = libc.open("/mnt/README.TXT", O_WRONLY | O_APPEND);
+    libc.write(fd, "appended over IDE\n");
+    libc.close(fd);
+    libc.mkdir("/mnt/ide dir");
+    put("/mnt/ide dir/inside.txt", "inside\n");
+    libc.unlink("/mnt/A fairly long file name with spaces.text");
+    await ok("umount /mnt");
+    const check = fsck(img);
+    expect(check.status, check.out).toBe(0);
+    expect(check.out).not.toMatch(/Dirty|differ|lost|Free cluster summary wrong/);
+    expect(Buffer.from(mtype(img, "written through the IDE disk.bin")).equals(Buffer.from(data))).toBe(true);
+    expect(Buffer.from(mtype(img, "README.TXT")).toString()).toBe("upper case 8.3\nappended over IDE\n");
+    expect(Buffer.from(mtype(img, "ide dir/inside.txt")).toString()).toBe("inside\n");
+    expect(mdirNames(img, "")).not.toContain("A fairly long file name with spaces.text");
+    expect(mdirNames(img, "")).toContain("ide dir");
+  }, 60_000);
+});
+
 describe.skipIf(!haveFatTools)(`fat under vfat and msdos${haveFatTools ? "" : ` ${NEEDS}`}`, () => {
   it("mount -t vfat loads fat then vfat through modules.dep; lsmod shows fat used by both; rmmod fat is refused", async () => {
     await hostImage(16);
@@ -185,7 +214,7 @@ describe.skipIf(!haveFatTools)(`fat under vfat and msdos${haveFatTools ? "" : ` 
       expect([st.f_namelen, st.f_flags]).toEqual([1530, 0x1021]);
       await ok("umount /mnt");
     }
-    expect(sys(libc, "statfs", userString(libc, "/proc"), userBuffer(libc, STATFS_LAYOUT.size))).toBe(neg("ENOSYS"));
+    expect(sys(libc, "statfs", userString(libc, "/host"), userBuffer(libc, STATFS_LAYOUT.size))).toBe(neg("ENOSYS"));
   });
 
   it("refuses an unknown option, a bad value and a code page it does not have, naming them", async () => {
@@ -309,6 +338,30 @@ describe.skipIf(!haveFatTools)(`vfat writes what fsck.fat passes and mtools read
     await ok("umount /mnt");
     expect(fsck(img).status).toBe(0);
     expect(Buffer.from(mtype(img, "fill.bin")).equals(Buffer.from(data.subarray(0, free)))).toBe(true);
+  }, 60_000);
+
+  it("reads files whose clusters interleave, extent by extent, at any offset; a bad user buffer is EFAULT", async () => {
+    await hostImage(16);
+    await mountImage("vfat");
+    expectExtentReads(libc, "/mnt");
+    await ok("umount /mnt");
+  });
+
+  it("gives colliding long names ~1 to ~9, then hashed tails (vfat_create_shortname); fsck.fat and mtools accept them", async () => {
+    const img = await hostImage(16);
+    await mountImage("vfat");
+    libc.mkdir("/mnt/collide");
+    const names = Array.from({ length: 30 }, (_, i) => `A long colliding name number ${i}.txt`);
+    for (const name of names) put(`/mnt/collide/${name}`, name);
+    await ok("umount /mnt");
+    const check = fsck(img);
+    expect(check.status, check.out).toBe(0);
+    const short = mdirShortNames(img, "collide");
+    expect([...short.keys()].sort()).toEqual([...names].sort());
+    expect(names.slice(0, 9).map((n) => short.get(n))).toEqual(names.slice(0, 9).map((_, i) => `ALONGC~${i + 1}.TXT`));
+    for (const n of names.slice(9)) expect(short.get(n)).toMatch(/^AL[0-9A-F]{4}~[1-8]\.TXT$/);
+    expect(new Set(short.values()).size).toBe(names.length);
+    for (const n of [names[0]!, names[12]!, names[29]!]) expect(Buffer.from(mtype(img, `collide/${n}`)).toString()).toBe(n);
   }, 60_000);
 
   it("fsync puts a file's data, its entry and the FAT on the device while it stays mounted", async () => {

@@ -1,21 +1,48 @@
-// statfs(2) and fstatfs(2)'s refusals; the figures of filesystems that have them are in tests/fs/fat.test.ts and ext2.test.ts.
+// statfs(2) and fstatfs(2): refusals, and ramfs's simple_statfs; the figures of disk filesystems are in
+// tests/fs/fat.test.ts and ext2.test.ts.
 
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { MS_RDONLY, O_RDONLY } from "../../abi/fcntl.js";
-import { STATFS_LAYOUT } from "../../abi/stat.js";
-import { loadBytes } from "../helpers.js";
-import { boot, neg, sys, userBuffer, userString } from "../vfs_helpers.js";
+import { ST_RDONLY, ST_RELATIME, ST_VALID, STATFS_LAYOUT } from "../../abi/stat.js";
+import { DEBUGFS_MAGIC, PROC_SUPER_MAGIC, RAMFS_MAGIC, SYSFS_MAGIC, TMPFS_MAGIC } from "../../abi/magic.js";
+import { loadBytes, scratchDir } from "../helpers.js";
+import { boot, neg, statfs, sys, userBuffer, userString } from "../vfs_helpers.js";
+
+const scratch = scratchDir("statfs");
+afterAll(() => scratch.cleanup());
 
 describe("statfs", () => {
-  it("is ENOSYS, the kernel unchanged, for a filesystem without super_operations.statfs (ramfs's module), on a path and a descriptor", () => {
+  it("is ENOSYS for a filesystem without super_operations.statfs (hostfs here), on a path and a descriptor", () => {
+    const { k, libc } = boot();
+    k.insmod(loadBytes("hostfs"));
+    libc.mkdir("/mnt/h");
+    libc.mount("none", "/mnt/h", "hostfs", MS_RDONLY, scratch.dir);
+    const buf = userBuffer(libc, STATFS_LAYOUT.size);
+    expect(sys(libc, "statfs", userString(libc, "/mnt/h"), buf)).toBe(neg("ENOSYS"));
+    const fd = libc.open("/mnt/h", O_RDONLY);
+    expect(sys(libc, "fstatfs", fd, buf)).toBe(neg("ENOSYS"));
+    libc.close(fd);
+  });
+
+  it("gives the kernel's own filesystems simple_statfs's figures, each with its magic", () => {
+    const { libc } = boot();
+    const magic = (path: string) => statfs(libc, path).f_type;
+    expect(["/", "/dev", "/proc", "/sys", "/sys/kernel/debug"].map(magic)).toEqual([RAMFS_MAGIC, TMPFS_MAGIC, PROC_SUPER_MAGIC, SYSFS_MAGIC, DEBUGFS_MAGIC]);
+    expect(statfs(libc, "/proc")).toMatchObject({ f_bsize: 4096, f_blocks: 0, f_files: 0, f_namelen: 255, f_fsid0: 0, f_fsid1: 0 });
+  });
+
+  it("gives ramfs simple_statfs's figures: RAMFS_MAGIC, a page as the block size, NAME_MAX, zeros elsewhere", () => {
     const { k, libc } = boot();
     k.insmod(loadBytes("ramfs"));
     libc.mkdir("/mnt/r");
     libc.mount("ramfs", "/mnt/r", "ramfs", MS_RDONLY);
-    const buf = userBuffer(libc, STATFS_LAYOUT.size);
-    expect(sys(libc, "statfs", userString(libc, "/mnt/r"), buf)).toBe(neg("ENOSYS"));
     const fd = libc.open("/mnt/r", O_RDONLY);
-    expect(sys(libc, "fstatfs", fd, buf)).toBe(neg("ENOSYS"));
+    const want = {
+      f_type: RAMFS_MAGIC, f_bsize: 4096, f_blocks: 0, f_bfree: 0, f_bavail: 0, f_files: 0, f_ffree: 0, f_fsid0: 0, f_fsid1: 0,
+      f_namelen: 255, f_frsize: 4096, f_flags: ST_VALID | ST_RELATIME | ST_RDONLY,
+    };
+    expect(statfs(libc, "/mnt/r")).toMatchObject(want);
+    expect(statfs(libc, fd)).toMatchObject(want);
     libc.close(fd);
   });
 
