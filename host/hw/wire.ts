@@ -9,6 +9,8 @@
 // as QEMU's `-serial udp:` does.
 
 import { createSocket, type Socket } from "node:dgram";
+import { readFileSync } from "node:fs";
+import { KernelError } from "../kernel/error.js";
 
 /** The largest frame a wire carries: an Ethernet frame without its FCS. */
 export const WIRE_MTU = 1514;
@@ -43,7 +45,37 @@ function hub(kind: keyof typeof hubs, name: string, rx: Receiver): WirePort {
   };
 }
 
-/** A UDP wire: frames from 127.0.0.1:peer to our port, frames sent to the peer. */
+/** The local ports this process's UDP wires hold: bound, or still binding (node binds asynchronously). */
+const udpPorts = new Set<number>();
+
+/**
+ * The local addresses, as /proc/net/udp and udp6 print them, whose socket on a port keeps 127.0.0.1 from
+ * binding it: 127.0.0.1, 0.0.0.0, :: (dual-stack, as bindv6only=0 has it) and ::ffff:127.0.0.1.
+ */
+const CLASHING = new Set(["0100007F", "00000000", "00000000000000000000000000000000", "0000000000000000FFFF00000100007F"]);
+
+/** Whether a socket on this host holds UDP port `port` where 127.0.0.1 would clash, as /proc/net/udp* list them. */
+function hostUdpPortTaken(port: number): boolean {
+  const hex = port.toString(16).toUpperCase().padStart(4, "0");
+  for (const table of ["/proc/net/udp", "/proc/net/udp6"]) {
+    let text: string;
+    try {
+      text = readFileSync(table, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const [addr, p] = (line.trim().split(/\s+/)[1] ?? "").split(":");
+      if (p === hex && CLASHING.has(addr ?? "")) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * A UDP wire: frames from 127.0.0.1:peer to our port, frames sent to the peer. EADDRINUSE, before anything
+ * is made, for a local port another wire of this process or a socket of the host holds.
+ */
 function udp(spec: string, rx: Receiver): WirePort {
   const m = /^udp:(\d{1,5}):127\.0\.0\.1:(\d{1,5})$/.exec(spec);
   const local = Number(m?.[1]);
@@ -51,26 +83,27 @@ function udp(spec: string, rx: Receiver): WirePort {
   if (!m || local < 1 || local > 65535 || peer < 1 || peer > 65535) {
     throw new Error(`bad wire '${spec}' (udp:LOCALPORT:127.0.0.1:PEERPORT)`);
   }
+  if (udpPorts.has(local) || hostUdpPortTaken(local)) throw new KernelError("EADDRINUSE", `wire ${spec}: local port ${local}: Address already in use`);
+  udpPorts.add(local);
   const sock: Socket = createSocket("udp4");
   sock.on("message", (msg, from) => {
     if (from.address === "127.0.0.1" && from.port === peer && msg.length <= WIRE_MTU) rx(new Uint8Array(msg));
   });
   let open = true;
-  // A port that cannot be bound (taken) leaves the wire dead: frames sent on it are lost, as on a cut cable.
-  sock.on("error", () => {
+  const shut = () => {
     if (open) sock.close();
     open = false;
-  });
+    udpPorts.delete(local);
+  };
+  // A port taken between the check and the bind leaves the wire dead: frames sent on it are lost, as on a cut cable.
+  sock.on("error", shut);
   sock.bind(local, "127.0.0.1");
   sock.unref();
   return {
     send: (frame) => {
       if (open) sock.send(frame, peer, "127.0.0.1");
     },
-    close: () => {
-      if (open) sock.close();
-      open = false;
-    },
+    close: shut,
   };
 }
 
