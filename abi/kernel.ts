@@ -54,7 +54,20 @@ export const STRUCTS = {
   ],
   linux_binfmt: [["module", "u32"], ["load_binary", FN]],
   block_device_operations: [["owner", "u32"], ["queue_rq", FN], ["open", FN], ["release", FN], ["ioctl", FN]],
-  net_device_ops: [["ndo_open", FN], ["ndo_stop", FN], ["ndo_start_xmit", FN], ["ndo_tx_timeout", FN], ["ndo_set_mac_address", FN]],
+  net_device_ops: [
+    ["ndo_open", FN], ["ndo_stop", FN], ["ndo_start_xmit", FN], ["ndo_tx_timeout", FN], ["ndo_set_mac_address", FN], ["ndo_get_stats", FN],
+    ["ndo_do_ioctl", FN],
+  ],
+  /** struct net_device_stats (include/linux/netdevice.h): unsigned long counters, 32 bits on wasm32 as on a 32-bit Linux. */
+  net_device_stats: [
+    ["rx_packets", "u32"], ["tx_packets", "u32"], ["rx_bytes", "u32"], ["tx_bytes", "u32"], ["rx_errors", "u32"], ["tx_errors", "u32"],
+    ["rx_dropped", "u32"], ["tx_dropped", "u32"], ["multicast", "u32"], ["collisions", "u32"], ["rx_length_errors", "u32"],
+    ["rx_over_errors", "u32"], ["rx_crc_errors", "u32"], ["rx_frame_errors", "u32"], ["rx_fifo_errors", "u32"], ["rx_missed_errors", "u32"],
+    ["tx_aborted_errors", "u32"], ["tx_carrier_errors", "u32"], ["tx_fifo_errors", "u32"], ["tx_heartbeat_errors", "u32"],
+    ["tx_window_errors", "u32"], ["rx_compressed", "u32"], ["tx_compressed", "u32"],
+  ],
+  /** struct mii_ioctl_data (include/uapi/linux/mii.h): what if_mii(ifr) points at, IFNAMSIZ bytes into the ifreq. */
+  mii_ioctl_data: [["phy_id", "u16"], ["reg_num", "u16"], ["val_in", "u16"], ["val_out", "u16"]],
   host_stat: [["mode", "u32"], ["nlink", "u32"], ["size", "i64"], ["ino", "i64"], ["mtime", "i64"]],
   iattr: [
     ["ia_valid", "u32"], ["ia_mode", "u32"], ["ia_uid", "u32"], ["ia_gid", "u32"], ["ia_size", "i64"], ["ia_atime_sec", "i64"],

@@ -26,6 +26,19 @@ export const IFF_NOARP = 0x80;
 export const IFF_MULTICAST = 0x1000;
 export const IFF_LOWER_UP = 0x10000;
 
+/**
+ * Socket ioctls a driver answers through ndo_do_ioctl (include/uapi/linux/sockios.h). The ifreq it gets is the
+ * kernel's copy in the driver's memory: the interface name (IFNAMSIZ bytes), then the union, which holds a
+ * struct mii_ioctl_data for the MII commands and ifr_data (an address in the caller's memory) for SIOCDEVPRIVATE.
+ */
+export const IFNAMSIZ = 16;
+/** struct ifreq on wasm32: the name and a 16-byte union (pointers and unsigned long are 32 bits). */
+export const IFREQ_SIZE = 32;
+export const SIOCGMIIPHY = 0x8947;
+export const SIOCGMIIREG = 0x8948;
+export const SIOCSMIIREG = 0x8949;
+export const SIOCDEVPRIVATE = 0x89f0;
+
 /** ndo_start_xmit's answers (netdev_tx_t) and netif_rx's. */
 export const NETDEV_TX_OK = 0;
 export const NETDEV_TX_BUSY = 0x10;

@@ -39,6 +39,7 @@ const TARGETS: readonly TargetDef[] = [
   },
   { id: "kernel_call", label: "module-to-kernel call ≤ 3.5× an intra-module call", limit: 3.5, unit: "×", of: ["kernel.trivial", "intra.direct"] },
   { id: "jiffies_call", label: "get_jiffies ≤ 1.8× an intra-module call", limit: 1.8, unit: "×", of: ["kernel.jiffies", "intra.direct"] },
+  { id: "module_put_call", label: "module_put ≤ 1.8× an intra-module call", limit: 1.8, unit: "×", of: ["kernel.module_put", "intra.direct"] },
   {
     id: "kernel_vs_extism",
     label: "module-to-kernel call below Extism's host-function call",

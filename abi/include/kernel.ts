@@ -47,6 +47,7 @@ export const EIDRM: i32 = 43;
 export const ENOSTR: i32 = 60;
 export const ENODATA: i32 = 61;
 export const ETIME: i32 = 62;
+export const ENONET: i32 = 64;
 export const ENOLINK: i32 = 67;
 export const EPROTO: i32 = 71;
 export const EBADMSG: i32 = 74;
@@ -71,6 +72,7 @@ export const EISCONN: i32 = 106;
 export const ENOTCONN: i32 = 107;
 export const ETIMEDOUT: i32 = 110;
 export const ECONNREFUSED: i32 = 111;
+export const EHOSTDOWN: i32 = 112;
 export const EHOSTUNREACH: i32 = 113;
 export const EALREADY: i32 = 114;
 export const EINPROGRESS: i32 = 115;
@@ -181,6 +183,8 @@ export const IFF_NOARP: i32 = 128;
 export const IFF_POINTOPOINT: i32 = 16;
 export const IFF_RUNNING: i32 = 64;
 export const IFF_UP: i32 = 1;
+export const IFNAMSIZ: i32 = 16;
+export const IFREQ_SIZE: i32 = 32;
 export const IRQF_ONESHOT: i32 = 8192;
 export const IRQF_PERCPU: i32 = 1024;
 export const IRQF_PROBE_SHARED: i32 = 256;
@@ -252,6 +256,10 @@ export const SEEK_DATA: i32 = 3;
 export const SEEK_END: i32 = 2;
 export const SEEK_HOLE: i32 = 4;
 export const SEEK_SET: i32 = 0;
+export const SIOCDEVPRIVATE: i32 = 35312;
+export const SIOCGMIIPHY: i32 = 35143;
+export const SIOCGMIIREG: i32 = 35144;
+export const SIOCSMIIREG: i32 = 35145;
 export const ST_NODEV: i32 = 4;
 export const ST_NOEXEC: i32 = 8;
 export const ST_NOSUID: i32 = 2;
@@ -708,6 +716,43 @@ export const ZERO_SIZE_PTR: usize = 16;
   ndo_start_xmit: usize = 0;
   ndo_tx_timeout: usize = 0;
   ndo_set_mac_address: usize = 0;
+  ndo_get_stats: usize = 0;
+  ndo_do_ioctl: usize = 0;
+}
+
+// @ts-ignore: decorator
+@unmanaged export class net_device_stats {
+  rx_packets: u32 = 0;
+  tx_packets: u32 = 0;
+  rx_bytes: u32 = 0;
+  tx_bytes: u32 = 0;
+  rx_errors: u32 = 0;
+  tx_errors: u32 = 0;
+  rx_dropped: u32 = 0;
+  tx_dropped: u32 = 0;
+  multicast: u32 = 0;
+  collisions: u32 = 0;
+  rx_length_errors: u32 = 0;
+  rx_over_errors: u32 = 0;
+  rx_crc_errors: u32 = 0;
+  rx_frame_errors: u32 = 0;
+  rx_fifo_errors: u32 = 0;
+  rx_missed_errors: u32 = 0;
+  tx_aborted_errors: u32 = 0;
+  tx_carrier_errors: u32 = 0;
+  tx_fifo_errors: u32 = 0;
+  tx_heartbeat_errors: u32 = 0;
+  tx_window_errors: u32 = 0;
+  rx_compressed: u32 = 0;
+  tx_compressed: u32 = 0;
+}
+
+// @ts-ignore: decorator
+@unmanaged export class mii_ioctl_data {
+  phy_id: u16 = 0;
+  reg_num: u16 = 0;
+  val_in: u16 = 0;
+  val_out: u16 = 0;
 }
 
 // @ts-ignore: decorator

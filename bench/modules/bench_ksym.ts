@@ -1,16 +1,34 @@
 // bench_ksym: loops of calls from a module into the base kernel, bound as the loader binds kernel symbols.
 
-import { get_jiffies, GFP_KERNEL, kfree, kmalloc, module_put, pr_info } from "../../abi/include/kernel";
+import { current_pid, get_jiffies, GFP_KERNEL, kfree, kmalloc, module_put, pr_info, THIS_MODULE, try_module_get } from "../../abi/include/kernel";
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Loops of base-kernel symbol calls, for npm run bench");
 
-/** module_put(NULL) returns at once, in Linux and here: the call itself is all there is to measure. */
+/** current_pid() is a JS function that reads the current task's pid: a wasm → JS import and next to no work. */
 export function bench_ksym_trivial(n: i32): i32 {
+  let acc: u32 = 0;
+  for (let i = 0; i < n; i++) acc += current_pid();
+  return <i32>acc;
+}
+EXPORT_SYMBOL(bench_ksym_trivial);
+
+/** module_put(NULL) returns at once, in Linux and here: the call into the kernel core is all there is to measure. */
+export function bench_ksym_module_put(n: i32): i32 {
   for (let i = 0; i < n; i++) module_put(0);
   return n;
 }
-EXPORT_SYMBOL(bench_ksym_trivial);
+EXPORT_SYMBOL(bench_ksym_module_put);
+
+/** A reference taken and dropped on this module: the kernel core's fast paths, each a call. */
+export function bench_ksym_module_ref(n: i32): i32 {
+  for (let i = 0; i < n; i++) {
+    try_module_get(THIS_MODULE);
+    module_put(THIS_MODULE);
+  }
+  return n;
+}
+EXPORT_SYMBOL(bench_ksym_module_ref);
 
 /** get_jiffies() is the kernel core's wasm function (host/kernel/core.ts): a call between instances. */
 export function bench_ksym_jiffies(n: i32): i32 {

@@ -57,7 +57,7 @@ export const extism: BenchPath = {
       { id: "extism.host_fn", label: "Extism plugin → host function (i32)", unit: "ns", call: peer, ...timed.host },
       {
         id: "extism.kernel_trivial",
-        label: "module → kernel: module_put(NULL), timed beside Extism",
+        label: "module → kernel (JS): current_pid(), timed beside Extism",
         unit: "ns",
         call: { family: "wasm-lkm", loop: "wasm" },
         paired: paired("extism.host_fn", timed.kernel, timed.host),
@@ -81,7 +81,7 @@ export const extism: BenchPath = {
       figures,
       loops: [
         { id: "extism.host_fn", binary, func: "bench_host", instruction: "call bench_add_one" },
-        { id: "extism.kernel_trivial", binary: ksym, func: "bench_ksym_trivial", instruction: "call module_put" },
+        { id: "extism.kernel_trivial", binary: ksym, func: "bench_ksym_trivial", instruction: "call current_pid" },
         ...["extism.bind", "extism.plain"].map((id) => ({ id, binary: FLOOR_CALLER, func: "loop", instruction: "call f" })),
       ],
     };

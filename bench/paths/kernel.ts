@@ -1,5 +1,5 @@
 // Module to kernel: base-kernel symbols called from a module, bound as the loader binds them (JS functions,
-// and the kernel core's wasm functions for the symbols it holds).
+// and the kernel core's wasm functions for the symbols it holds: get_jiffies, the module references).
 
 import { benchKernel, pairedWithReference, REFERENCE, symbolFn } from "../lkm.js";
 import { perCallEach } from "../measure.js";
@@ -9,8 +9,15 @@ type Loop = (n: number) => number;
 
 /** Each loop, the kernel symbol it calls and what the row says. */
 const LOOPS = [
-  { id: "kernel.trivial", fn: "bench_ksym_trivial", sym: "module_put", label: "module → kernel: module_put(NULL)" },
+  { id: "kernel.trivial", fn: "bench_ksym_trivial", sym: "current_pid", label: "module → kernel (JS): current_pid()" },
   { id: "kernel.jiffies", fn: "bench_ksym_jiffies", sym: "get_jiffies", label: "module → kernel core (wasm): get_jiffies()" },
+  { id: "kernel.module_put", fn: "bench_ksym_module_put", sym: "module_put", label: "module → kernel core (wasm): module_put(NULL)" },
+  {
+    id: "kernel.module_ref",
+    fn: "bench_ksym_module_ref",
+    sym: "module_put",
+    label: "module → kernel core (wasm): try_module_get + module_put (THIS_MODULE)",
+  },
   { id: "kernel.printk", fn: "bench_ksym_printk", sym: "_printk", label: 'module → kernel: printk("bench\\n")' },
   { id: "kernel.kmalloc", fn: "bench_ksym_kmalloc", sym: "kmalloc", label: "module → kernel: kmalloc(64) + kfree" },
 ] as const;
@@ -35,6 +42,7 @@ export const kernel: BenchPath = {
       loops: [
         ...LOOPS.map((l) => ({ id: l.id, binary, func: l.fn, instruction: `call ${l.sym}` })),
         { id: "kernel.kmalloc", binary, func: "bench_ksym_kmalloc", instruction: "call kfree" },
+        { id: "kernel.module_ref", binary, func: "bench_ksym_module_ref", instruction: "call try_module_get" },
       ],
     };
   },

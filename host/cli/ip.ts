@@ -1,11 +1,12 @@
-// ip: iproute2's ip for links, IPv4 addresses and routes, printing as iproute2 prints. `ip link [show
-// [DEV]]`, `ip link set DEV up|down|address MAC|mtu N`, `ip addr [show [dev DEV]]`, `ip addr add|del
-// A/N dev DEV`, `ip route [show]`, `ip route add|del default|NET/N [via GW] [dev DEV]`.
+// ip: iproute2's ip for links, IPv4 addresses, routes and neighbours, printing as iproute2 prints.
+// `ip [-s] link [show [DEV]]` (-s: each device's counters, as dev_get_stats gives them), `ip link set DEV
+// up|down|address MAC|mtu N`, `ip addr [show [dev DEV]]`, `ip addr add|del A/N dev DEV`, `ip route [show]`,
+// `ip route add|del default|NET/N [via GW] [dev DEV]`, `ip neigh [show]`.
 
 import { ARPHRD_ETHER, ARPHRD_LOOPBACK, ARPHRD_SLIP, IFF_BROADCAST, IFF_LOOPBACK, IFF_LOWER_UP, IFF_MULTICAST, IFF_NOARP, IFF_POINTOPOINT, IFF_UP } from "../../abi/netdevice.js";
 import type { Kernel } from "../init/main.js";
 import { KernelError } from "../kernel/error.js";
-import type { NetDevice } from "../net/core/dev.js";
+import { devGetStats, type NetDevice, type NetStats } from "../net/core/dev.js";
 import { formatMac } from "../net/core/net-procfs.js";
 import { parseMac } from "../net/ethernet/eth.js";
 import { formatIp, parseIp, parsePrefix } from "../net/ipv4/inet.js";
@@ -36,6 +37,26 @@ function header(dev: NetDevice, link: boolean): string {
   return `${dev.ifindex}: ${dev.name}: <${flags(dev)}> mtu ${dev.mtu} qdisc ${qdisc} state ${dev.operstate.toUpperCase()}${mode} group default qlen ${dev.txqueuelen}\n    ${linkType(dev)}\n`;
 }
 
+/** print_link_stats64()'s narrowest columns: bytes (after "RX: "), packets, errors, dropped, missed/carrier, mcast/collsns, compressed. */
+const STAT_COLUMNS = [10, 7, 6, 7, 7, 7, 10] as const;
+
+/** The RX and TX rows of ip -s, each column as wide as its longest number; compressed only when not 0. */
+function statsLines(s: NetStats): string {
+  const rx = [s.rx_bytes, s.rx_packets, s.rx_errors, s.rx_dropped, s.rx_missed_errors, s.multicast, s.rx_compressed];
+  const tx = [s.tx_bytes, s.tx_packets, s.tx_errors, s.tx_dropped, s.tx_carrier_errors, s.collisions, s.tx_compressed];
+  const cols = STAT_COLUMNS.map((w, i) => Math.max(w, String(rx[i]).length, String(tx[i]).length));
+  const block = (dir: string, names: readonly string[], values: readonly number[]): string => {
+    const compressed = values[6] !== 0;
+    const head = names.map((n, i) => n.padStart(i === 0 ? cols[0]! - 4 : cols[i]!)).join(" ");
+    const shown = compressed ? values : values.slice(0, 6);
+    return `    ${dir}: ${head} ${(compressed ? "compressed" : "").padStart(cols[6]!)}
+    ${shown.map((v, i) => `${String(v).padStart(cols[i]!)} `).join("")}
+`;
+  };
+  return block("RX", ["bytes", "packets", "errors", "dropped", "missed", "mcast"], rx) +
+    block("TX", ["bytes", "packets", "errors", "dropped", "carrier", "collsns"], tx);
+}
+
 /** A usage error: ip's own wording, exit status 1 (255 for an unknown command). */
 class IpUsage extends Error {
   constructor(
@@ -62,12 +83,12 @@ function pairs(words: readonly string[], known: readonly string[]): Map<string, 
   return out;
 }
 
-function link(k: Kernel, ctx: CommandContext, args: readonly string[]): void {
+function link(k: Kernel, ctx: CommandContext, args: readonly string[], stats: boolean): void {
   const net = k.net;
   const [sub = "show", ...rest] = args;
   if (sub === "show" || sub === "list" || sub === "ls") {
     const devs = rest.length ? [net.core.get(rest[0] === "dev" ? need(rest[1], "dev") : rest[0]!)] : net.core.list();
-    for (const dev of devs) ctx.out(header(dev, true));
+    for (const dev of devs) ctx.out(header(dev, true) + (stats ? statsLines(devGetStats(dev)) : ""));
     return;
   }
   if (sub !== "set") throw new IpUsage(`Command "${sub}" is unknown, try "ip link help".`, 255);
@@ -90,7 +111,7 @@ function link(k: Kernel, ctx: CommandContext, args: readonly string[]): void {
   }
 }
 
-function addr(k: Kernel, ctx: CommandContext, args: readonly string[]): void {
+function addr(k: Kernel, ctx: CommandContext, args: readonly string[], stats: boolean): void {
   const net = k.net;
   const [sub = "show", ...rest] = args;
   if (sub === "show" || sub === "list" || sub === "ls") {
@@ -100,6 +121,7 @@ function addr(k: Kernel, ctx: CommandContext, args: readonly string[]): void {
       for (const a of net.devinet.forDev(dev)) {
         ctx.out(`    inet ${formatIp(a.local)}/${a.prefixlen} scope ${a.scope} ${dev.name}\n       valid_lft forever preferred_lft forever\n`);
       }
+      if (stats) ctx.out(statsLines(devGetStats(dev)));
     }
     return;
   }
@@ -137,23 +159,39 @@ function route(k: Kernel, ctx: CommandContext, args: readonly string[]): void {
   net.fib.add(prefix.addr, prefix.prefixlen, gateway, dev);
 }
 
-const OBJECTS: Readonly<Record<string, (k: Kernel, ctx: CommandContext, args: readonly string[]) => void>> = {
-  link, l: link, address: addr, addr, a: addr, route, r: route, ro: route,
+/** `ip neigh [show]`: the ARP table, an entry a line with its NUD state; the address only while it is valid. */
+function neigh(k: Kernel, ctx: CommandContext, args: readonly string[]): void {
+  const [sub = "show"] = args;
+  if (sub !== "show" && sub !== "list" && sub !== "ls") throw new IpUsage(`Command "${sub}" is unknown, try "ip neigh help".`, 255);
+  for (const n of k.net.arp.entries()) {
+    const lladdr = n.mac && n.state !== "INCOMPLETE" && n.state !== "FAILED" ? ` lladdr ${formatMac(n.mac)}` : "";
+    ctx.out(`${formatIp(n.ip)} dev ${n.dev.name}${lladdr} ${n.state} \n`);
+  }
+}
+
+const OBJECTS: Readonly<Record<string, (k: Kernel, ctx: CommandContext, args: readonly string[], stats: boolean) => void>> = {
+  link, l: link, address: addr, addr, a: addr, route, r: route, ro: route, neighbour: neigh, neighbor: neigh, neigh, n: neigh,
 };
 
 export const ip: CliCommand = {
   name: "ip",
-  usage: "ip link [set DEV up|down|address MAC|mtu N] | addr [add|del A/N dev DEV] | route [add|del default|NET/N via GW [dev DEV]]",
+  usage: "ip [-s] link [set DEV up|down|address MAC|mtu N] | addr [add|del A/N dev DEV] | route [add|del default|NET/N via GW [dev DEV]] | neigh",
   help: "show and change network devices, IPv4 addresses and routes (iproute2)",
-  run: (args, ctx) => {
-    const [object, ...rest] = args;
+  run: (words, ctx) => {
+    const options = words.filter((w, i) => w.startsWith("-") && words.slice(0, i).every((p) => p.startsWith("-")));
+    const unknown = options.find((o) => !["-s", "-stats", "-statistics"].includes(o));
+    if (unknown) {
+      ctx.err(`Option "${unknown}" is unknown, try "ip -help".\n`);
+      return 255;
+    }
+    const [object, ...rest] = words.slice(options.length);
     const fn = object === undefined ? undefined : OBJECTS[object];
     if (!fn) {
       ctx.err(object === undefined ? "Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }\n" : `Object "${object}" is unknown, try "ip help".\n`);
       return object === undefined ? 255 : 1;
     }
     try {
-      ctx.kernel.irqs.enter(() => fn(ctx.kernel, ctx, rest));
+      ctx.kernel.irqs.enter(() => fn(ctx.kernel, ctx, rest, options.length > 0));
       return 0;
     } catch (e) {
       if (e instanceof IpUsage) {

@@ -295,7 +295,7 @@ export class Kernel implements LoaderContext {
     const special = this.specialInode();
     const types: FileSystemType[] = [
       sysfsFsType(this.kernfs), rootfsFsType(special), procFsType(this.kernfs, { find: (pid) => this.tasks.find(pid), pids: () => this.tasks.pids() }),
-      devtmpfsFsType(special), debugfsFsType(this.debugfs),
+      devtmpfsFsType(special), debugfsFsType(this.debugfs), this.ptys.fsType,
     ];
     for (const t of types) this.vfs.filesystems.register(t);
     this.kernfs.add("/proc/filesystems", { mode: 0o444, show: () => this.vfs.filesystems.show() });

@@ -4,6 +4,7 @@ import type { ModinfoEntry } from "../../abi/module.js";
 import type { TaintName } from "../kernel/panic.js";
 import type { ModuleMemory } from "../mm/maccess.js";
 import type { KmallocCache } from "../mm/slab.js";
+import type { HeldReferences, ModuleRef } from "../kernel/core_module.js";
 import type { ModuleParam } from "./params.js";
 
 /**
@@ -62,7 +63,9 @@ export interface Module {
   /** Modules that use this one's symbols, newest first (source_list; lsmod's "Used by"). */
   readonly usedBy: Module[];
   /** References this module took with try_module_get, per target: module_put may drop only these. */
-  readonly held: Map<Module, number>;
+  readonly held: HeldReferences<Module>;
+  /** Its record in the kernel core (host/kernel/core_module.ts): where refcnt, visited and the held references live. */
+  readonly ref: ModuleRef;
   /** Symbols this module exports: name → the wasm export. */
   readonly syms: Map<string, WebAssembly.ExportValue>;
   readonly params: ModuleParam[];
@@ -71,6 +74,60 @@ export interface Module {
   exports?: ModuleExports;
   /** Pinned strings the kernel made for charp parameters, unpinned when replaced. */
   readonly pinned: Set<number>;
+}
+
+/**
+ * struct module's fields the kernel core keeps in step (host/kernel/core_module.ts): refcnt lives in the core's
+ * record; state and dead say whether try_module_get may take a reference; visited is the host's use (a gate
+ * call) or the core's (a reference taken or dropped). Accessors of a class, shared by every module, so that
+ * the gate's reads of them stay monomorphic (getters made per module object made each call 10x slower).
+ */
+export class ModuleCoreFields {
+  private moduleState: ModuleState = "UNFORMED";
+  private isDead = false;
+  private usedHere = true;
+
+  constructor(readonly ref: ModuleRef) {}
+
+  get state(): ModuleState {
+    return this.moduleState;
+  }
+
+  set state(s: ModuleState) {
+    this.moduleState = s;
+    this.sync();
+  }
+
+  get dead(): boolean {
+    return this.isDead;
+  }
+
+  set dead(d: boolean) {
+    this.isDead = d;
+    this.sync();
+  }
+
+  get refcnt(): number {
+    return this.ref.refcnt;
+  }
+
+  set refcnt(n: number) {
+    this.ref.refcnt = n;
+  }
+
+  get visited(): boolean {
+    return this.usedHere || this.ref.visited;
+  }
+
+  set visited(v: boolean) {
+    this.usedHere = v;
+    if (!v) this.ref.visited = false;
+  }
+
+  private sync(): void {
+    const s = this.moduleState;
+    this.ref.setState(!this.isDead && (s === "COMING" || s === "LIVE"), s === "GOING");
+  }
 }
 
 /** The first value of a .modinfo key, or undefined. */

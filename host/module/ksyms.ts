@@ -30,6 +30,7 @@ import type { ModuleBinfmts } from "../fs/binfmt_module.js";
 import type { Vfs } from "../fs/vfs.js";
 import { syscallSymbols, type SyscallTable } from "../kernel/syscalls.js";
 import { uaccessSymbols } from "../mm/uaccess.js";
+import { SLAB_SYMBOLS } from "../mm/slub.js";
 import type { KernelCore } from "../kernel/core.js";
 import type { Gate } from "./fnptr.js";
 import type { Module } from "./internal.js";
@@ -129,11 +130,14 @@ let groupOf: ReadonlyMap<string, SymbolGroup> | undefined;
  */
 export function bindKernelSymbols(k: KsymContext, mod: Module, names: Iterable<string>): ReadonlyMap<string, WebAssembly.ImportValue> {
   const wanted = [...names];
-  const bound = bindGroups(k, mod, wanted.filter((name) => !k.core.symbols.has(name)));
-  for (const name of wanted) {
-    const fn = k.core.symbols.get(name);
-    if (fn) bound.set(name, fn);
-  }
+  const core = k.core.bind(mod.ref, wanted, () => ({
+    get: (handle) => getReference(mod, k.moduleByHandle(handle), handle),
+    put: (handle) => putReference(k, mod, handle),
+  }));
+  const slab = wanted.some((name) => SLAB_SYMBOLS.has(name)) ? mod.slab.fastPath()?.symbols : undefined;
+  for (const [name, fn] of slab ?? []) if (wanted.includes(name)) core.set(name, fn);
+  const bound = bindGroups(k, mod, wanted.filter((name) => !core.has(name)));
+  for (const [name, fn] of core) bound.set(name, fn);
   return bound;
 }
 
@@ -261,7 +265,7 @@ export function moduleRelease(mod: Module): void {
 /** try_module_get() as a module calls it: the reference is recorded as the caller's, for its module_put. */
 function getReference(caller: Module, target: Module | undefined, handle: number): boolean {
   if (!tryModuleGet(target, handle)) return false;
-  if (target) caller.held.set(target, (caller.held.get(target) ?? 0) + 1);
+  if (target) caller.held.take(target);
   return true;
 }
 
@@ -273,22 +277,17 @@ function getReference(caller: Module, target: Module | undefined, handle: number
 function putReference(k: KsymContext, caller: Module, handle: number): void {
   if (handle === 0) return;
   const target = k.moduleByHandle(handle);
-  const held = target ? (caller.held.get(target) ?? 0) : 0;
-  if (!target || held === 0) {
+  if (!target || !caller.held.drop(target)) {
     k.warn(`${caller.name}: module_put of ${target ? target.name : `unknown module ${handle}`} without a reference`);
     return;
   }
-  if (held === 1) caller.held.delete(target);
-  else caller.held.set(target, held - 1);
   moduleRelease(target);
 }
 
 /** The references a module still holds as it goes, dropped: a line per module they were on. */
-export function dropReferences(mod: Module): string[] {
-  const lines = [...mod.held].map(([target, n]) => {
+export function dropReferences(mod: Module, byHandle: (handle: number) => Module | undefined): string[] {
+  return mod.held.drain(byHandle).map(([target, n]) => {
     for (let i = 0; i < n; i++) moduleRelease(target);
     return `${n} reference(s) on module ${target.name} still held at unload; dropped`;
   });
-  mod.held.clear();
-  return lines;
 }

@@ -21,9 +21,10 @@ import { instrument } from "./instrument.js";
 import { compiledModules } from "./compile_cache.js";
 import { hex, ModuleMemory, STRING_ID, type ModPtr } from "../mm/maccess.js";
 import { KmallocCache } from "../mm/slab.js";
+import { HeldReferences } from "../kernel/core_module.js";
 import { parseModule, type LoadInfo } from "./load_info.js";
 import type { Module, ModuleExports, ModuleHandle } from "./internal.js";
-import { modinfoGet, MODULE_TABLE_ELEMENTS_MAX } from "./internal.js";
+import { modinfoGet, MODULE_TABLE_ELEMENTS_MAX, ModuleCoreFields } from "./internal.js";
 import { Kallsyms, type KernelSymbol } from "./kallsyms.js";
 import { bindKernelSymbols, dropReferences, moduleRelease, type KsymContext } from "./ksyms.js";
 import { licenseIsGplCompatible } from "./license.js";
@@ -84,7 +85,6 @@ export class ModuleLoader {
   private readonly handles = new Map<number, Module>();
   /** list() as last made, until the next load or unload. */
   private listed: readonly Module[] | undefined;
-  private nextHandle = 1;
   private warnedNoVersion = false;
 
   constructor(private readonly k: LoaderContext) {}
@@ -122,10 +122,16 @@ export class ModuleLoader {
   load(bytes: Uint8Array, opts: LoadOptions = {}): Module {
     const info = this.setupLoadInfo(bytes, opts);
     const mod = this.allocate(info);
-    this.checkModinfo(mod, info, (opts.force || opts.ignoreVermagic) ?? false);
-    this.checkDuplicate(mod.name);
-    const bindings = this.resolveSymbols(mod, info);
-    this.checkExports(mod, info);
+    let bindings: Binding[];
+    try {
+      this.checkModinfo(mod, info, (opts.force || opts.ignoreVermagic) ?? false);
+      this.checkDuplicate(mod.name);
+      bindings = this.resolveSymbols(mod, info);
+      this.checkExports(mod, info);
+    } catch (e) {
+      mod.ref.detach();
+      throw e;
+    }
     this.enlist(mod);
     mod.state = "COMING";
     const targets = new Set(bindings.flatMap((b) => (b.provider ? [b.provider] : [])));
@@ -183,20 +189,17 @@ export class ModuleLoader {
       if (!(e instanceof RangeError)) throw e;
       this.noMemory(`${info.name}: cannot allocate its memory: ${e.message}`);
     }
-    const mod: Module = {
-      handle: this.nextHandle++ as ModuleHandle,
+    const ref = this.k.core.modules.attach() ?? this.noMemory(`${info.name}: cannot load: every module slot of the kernel core is taken`);
+    const mod: Module = Object.assign<ModuleCoreFields, Omit<Module, keyof ModuleCoreFields>>(new ModuleCoreFields(ref), {
+      handle: ref.handle as ModuleHandle,
       name: info.name,
       size: Math.ceil(info.size / 4096) * 4096,
       modinfo: info.modinfo,
-      state: "UNFORMED",
-      refcnt: 0,
-      dead: false,
       autoclean: false,
-      visited: true,
       taints: new Set(),
       uses: new Set(),
       usedBy: [],
-      held: new Map(),
+      held: new HeldReferences<Module>(ref),
       syms: new Map(),
       params: [],
       memory: new ModuleMemory(info.name, memory, (m) => this.pr(LOGLEVELS.KERN_ERR, m)),
@@ -204,9 +207,9 @@ export class ModuleLoader {
         alloc: (size) => this.call(mod, () => allocOrNull(mod.exports!.heapAlloc, size)),
         free: (ptr) => this.call(mod, () => mod.exports!.heapFree(ptr)),
         zero: (ptr, size) => mod.memory.bytes(ptr, size).fill(0),
-      }, (m) => this.warn(m)),
+      }, (m) => this.warn(m), { memory, maxPages: pages, gate: (fn) => this.call(mod, fn) }),
       pinned: new Set(),
-    };
+    });
     return mod;
   }
 
@@ -389,6 +392,7 @@ export class ModuleLoader {
       throw new KernelError("ENOEXEC", `${mod.name}: ${(e as Error).message}`);
     }
     mod.exports = moduleExports(instance);
+    mod.slab.allocatorReady(mod.exports.heapAlloc, mod.exports.heapFree);
     for (const e of [...info.ksymtab, ...info.ksymtabGpl]) mod.syms.set(e.name, instance.exports[e.name]!);
     mod.params.push(...bindParams(mod, info, instance));
   }
@@ -495,7 +499,7 @@ export class ModuleLoader {
     for (const block of mod.slab.reclaim()) {
       if (report) this.warn(`${mod.name}: leaked ${block.size} bytes of kmalloc memory at ${hex(block.ptr)}; reclaimed`);
     }
-    for (const leak of [...this.k.reclaimResources(mod), ...dropReferences(mod)]) if (report) this.warn(`${mod.name}: ${leak}`);
+    for (const leak of [...this.k.reclaimResources(mod), ...dropReferences(mod, (h) => this.byHandle(h))]) if (report) this.warn(`${mod.name}: ${leak}`);
     this.k.kallsyms.unpublish(mod);
     modSysfsTeardown(this.k.kernfs, mod);
     for (const target of mod.uses) {
@@ -505,6 +509,8 @@ export class ModuleLoader {
     this.delist(mod);
     mod.state = "UNFORMED";
     mod.dead = true;
+    if (mod.refcnt > 0) for (const holder of this.byName.values()) holder.held.orphan(mod);
+    mod.ref.detach();
   }
 
   /**

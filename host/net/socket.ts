@@ -1,5 +1,6 @@
 // The socket system calls (net/socket.c) with Linux's x86_64 numbers: socket, bind, connect, sendto,
-// recvfrom, recvmsg, setsockopt (IP_RECVTTL) and getsockname, and sockets as files (sockfs) that read, write, poll and close.
+// recvfrom, recvmsg, setsockopt (IP_RECVTTL) and getsockname, and sockets as files (sockfs) that read, write, poll,
+// close and take the ioctls a device's driver answers (dev_ioctl.ts).
 //
 // Families: AF_INET with SOCK_DGRAM (UDP, or ICMP datagram sockets with IPPROTO_ICMP, as
 // net.ipv4.ping_group_range "0 2147483647" allows everyone) and AF_PACKET with SOCK_RAW. Addresses
@@ -7,7 +8,7 @@
 
 import { ERESTARTSYS } from "../../abi/errno.js";
 import { O_NONBLOCK, O_RDWR } from "../../abi/fcntl.js";
-import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../../abi/poll.js";
+import { POLLERR, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../../abi/poll.js";
 import { S_IFDIR, S_IFSOCK } from "../../abi/stat.js";
 import type { SyscallName } from "../../abi/syscalls.js";
 import { Dentry } from "../fs/dcache.js";
@@ -19,6 +20,7 @@ import { current, type Task } from "../kernel/sched.js";
 import type { SyscallFn } from "../kernel/syscalls.js";
 import { copyFromUser, copyToUser } from "../mm/uaccess.js";
 import type { NetDevices } from "./core/dev.js";
+import { devIoctl } from "./core/dev_ioctl.js";
 import { Sock, type Datagram, type SockAddr } from "./core/sock.js";
 import { IPPROTO_ICMP, IPPROTO_UDP } from "./ipv4/ip.js";
 import { PingSock, type Ping } from "./ipv4/ping.js";
@@ -114,10 +116,11 @@ export class Sockets {
   private fileOps(sock: Sock, name: string): FileOperations {
     return {
       read: (file, ubuf, count) => this.recv(file, sock, ubuf, count, 0, null),
-      write: (_file, ubuf, count) => sock.send(copyFromUser(current().mm, ubuf, count), null),
+      write: (_file, ubuf, count) => this.send(sock, copyFromUser(current().mm, ubuf, count), null),
+      ioctl: (_file, cmd, arg) => devIoctl(this.ctx.core, current().mm, cmd, arg),
       poll: (_file, pt) => {
         pt.wait(sock.wq);
-        return (sock.readable ? POLLIN | POLLRDNORM : 0) | POLLOUT | POLLWRNORM;
+        return (sock.readable ? POLLIN | POLLRDNORM : 0) | (sock.failed ? POLLERR : 0) | POLLOUT | POLLWRNORM;
       },
       release: () => {
         sock.release();
@@ -162,9 +165,19 @@ export class Sockets {
     if (lenPtr) copyToUser(task.mm, lenPtr, new Uint8Array(new Uint32Array([size]).buffer));
   }
 
-  /** The next datagram; 0 (end of file) on a closed socket, EAGAIN or a wait (-ERESTARTSYS) when there is none. */
+  /** sendmsg(): a pending error (sock_error) first, then the protocol's send. */
+  private send(sock: Sock, data: Uint8Array, to: SockAddr | null): number {
+    sock.takeError();
+    return sock.send(data, to);
+  }
+
+  /**
+   * The next datagram; 0 (end of file) on a closed socket, EAGAIN or a wait (-ERESTARTSYS) when there is
+   * none. A pending error comes before any datagram, as __skb_recv_udp() has it.
+   */
   private next(file: File, sock: Sock, flags: number): Datagram | number {
     const task = current();
+    sock.takeError();
     const d = sock.dequeue();
     if (d) {
       task.restart = null;
@@ -243,7 +256,7 @@ export class Sockets {
       sendto: (t, a) => {
         const { sock } = this.sockOf(t, a[0] | 0);
         const to = u(a[4]) === 0 ? null : this.readAddr(t, sock, u(a[4]), u(a[5]));
-        return sock.send(copyFromUser(t.mm, u(a[1]), u(a[2])), to);
+        return this.send(sock, copyFromUser(t.mm, u(a[1]), u(a[2])), to);
       },
       recvfrom: (t, a) => {
         const { sock, file } = this.sockOf(t, a[0] | 0);

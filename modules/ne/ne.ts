@@ -7,11 +7,13 @@
 // is sent by remote-DMA write into the transmit buffer and CR.TXP, the queue stopped until the card
 // says it is gone (PTX); received frames are read out of the ring by remote DMA, the boundary moved
 // past each. A ring overflow (OVW) is recovered as ei_rx_overrun does: the ring drained, OVW cleared.
+// The driver keeps its own counters, as 8390.c does, and ndo_get_stats (ei_get_stats) adds the card's
+// tally registers (frame alignment, CRC, missed) to them when they are read.
 
 import {
   alloc_etherdev, dev_alloc_skb, dev_kfree_skb, EBUSY, ENODEV, ENOMEM, eth_hw_addr_set, eth_type_trans, free_irq, free_netdev,
-  inb, insw, IRQ_HANDLED, LOGLEVEL_INFO, LOGLEVEL_NOTICE, IRQ_NONE, net_device_ops, NETDEV_STAT_RX_ERRORS, NETDEV_STAT_RX_FRAME_ERRORS, NETDEV_STAT_RX_OVER_ERRORS,
-  NETDEV_STAT_RX_DROPPED, NETDEV_STAT_RX_MISSED_ERRORS, NETDEV_TX_BUSY, NETDEV_TX_OK, netdev_set_ops, netdev_stats_add, netif_queue_stopped, netif_rx,
+  inb, insw, IRQ_HANDLED, LOGLEVEL_INFO, LOGLEVEL_NOTICE, IRQ_NONE, net_device_ops, net_device_stats, NETDEV_TX_BUSY, NETDEV_TX_OK, netdev_set_ops,
+  netif_queue_stopped, netif_rx,
   netdev_printk, netif_start_queue, netif_stop_queue, netif_wake_queue, outb, outsw, pr_info, pr_notice, register_netdev, release_region, request_irq,
   request_region, skb_data, skb_len, skb_put, skb_reserve, unregister_netdev,
 } from "../../abi/include/kernel";
@@ -94,6 +96,10 @@ let base: u32 = 0;
 let irqLine: u32 = 0;
 let irqHeld = false;
 const ops = new net_device_ops();
+/** dev->stats: what ei_get_stats returns. */
+const stats = new net_device_stats();
+/** dev is up (netif_running): the card's tally registers are read only then. */
+let running = false;
 const prom = new Uint8Array(32);
 const mac = new Uint8Array(6);
 const hdr = new Uint8Array(4);
@@ -170,10 +176,12 @@ function ns8390Init(startp: bool): void {
 function ei_open(d: u32): i32 {
   ns8390Init(true);
   netif_start_queue(d);
+  running = true;
   return 0;
 }
 
 function ei_close(d: u32): i32 {
+  running = false;
   netif_stop_queue(d);
   ns8390Init(false);
   return 0;
@@ -191,6 +199,7 @@ function ei_start_xmit(skb: u32, d: u32): i32 {
   memory.fill(frame.dataStart, 0, send);
   memory.copy(frame.dataStart, skb_data(skb), len);
   dev_kfree_skb(skb);
+  stats.tx_bytes += send;
   netif_stop_queue(d);
   if (!blockOutput(send, frame.dataStart, NESM_START_PG)) {
     netdev_printk(LOGLEVEL_NOTICE, d, "timeout waiting for Tx RDC.\n", 0, 0, 0, 0, 0, 0);
@@ -229,17 +238,17 @@ function ei_receive(): void {
     const pktLen = count - 4;
     if (next < RX_START_PG || next >= NESM_STOP_PG) {
       // A header that makes no sense: start the ring over, as ei_receive does for a bogus next_frame.
-      netdev_stats_add(dev, NETDEV_STAT_RX_ERRORS, 1);
+      stats.rx_errors++;
       setReg(curr - 1 < RX_START_PG ? NESM_STOP_PG - 1 : curr - 1, EN0_BOUNDARY);
       break;
     }
     if (count < 4 || pktLen < ETH_ZLEN || pktLen > ETH_FRAME_LEN + 4) {
-      netdev_stats_add(dev, NETDEV_STAT_RX_ERRORS, 1);
-      netdev_stats_add(dev, NETDEV_STAT_RX_FRAME_ERRORS, 1);
+      stats.rx_errors++;
+      stats.rx_length_errors++;
     } else if ((status & 0x0f) == ENRSR_RXOK) {
       receiveOne((thisFrame << 8) + 4, pktLen);
     } else {
-      netdev_stats_add(dev, NETDEV_STAT_RX_ERRORS, 1);
+      stats.rx_errors++;
     }
     setReg(next - 1 < RX_START_PG ? NESM_STOP_PG - 1 : next - 1, EN0_BOUNDARY);
   }
@@ -250,7 +259,7 @@ function ei_receive(): void {
 function receiveOne(at: u32, len: u32): void {
   const skb = dev_alloc_skb(len + 2);
   if (skb == 0) {
-    netdev_stats_add(dev, NETDEV_STAT_RX_DROPPED, 1);
+    stats.rx_dropped++;
     return;
   }
   skb_reserve(skb, 2);
@@ -265,13 +274,31 @@ function receiveOne(at: u32, len: u32): void {
   }
   eth_type_trans(skb, dev);
   netif_rx(skb);
+  stats.rx_packets++;
+  stats.rx_bytes += len;
 }
 
 /** ei_rx_overrun(): the ring full; drain it and clear OVW so the card receives again. */
 function ei_rx_overrun(): void {
-  netdev_stats_add(dev, NETDEV_STAT_RX_OVER_ERRORS, 1);
+  stats.rx_over_errors++;
   ei_receive();
   setReg(ENISR_OVER, EN0_ISR);
+}
+
+/** The card's tally counters, which clear as they are read, added to the driver's (page 0 selected). */
+function addTallies(): void {
+  stats.rx_frame_errors += reg(EN0_COUNTER0);
+  stats.rx_crc_errors += reg(EN0_COUNTER0 + 1);
+  stats.rx_missed_errors += reg(EN0_COUNTER2);
+}
+
+/** ei_get_stats(): the counters, with what the card tallied since, while the card runs. */
+function ei_get_stats(d: u32): usize {
+  if (running) {
+    setReg(E8390_NODMA + E8390_PAGE0, E8390_CMD);
+    addTallies();
+  }
+  return changetype<usize>(stats);
 }
 
 /** ei_interrupt(): serve what ISR says, at most MAX_SERVICE rounds. */
@@ -286,16 +313,16 @@ function ei_interrupt(line: i32, devId: u32): i32 {
     else if (isr & (ENISR_RX | ENISR_RX_ERR)) ei_receive();
     if (isr & ENISR_TX) {
       setReg(ENISR_TX, EN0_ISR);
+      stats.tx_packets++;
       netif_wake_queue(dev);
     }
     if (isr & ENISR_TX_ERR) {
       setReg(ENISR_TX_ERR, EN0_ISR);
+      stats.tx_errors++;
       netif_wake_queue(dev);
     }
     if (isr & ENISR_COUNTERS) {
-      reg(EN0_COUNTER0);
-      reg(EN0_COUNTER0 + 1);
-      netdev_stats_add(dev, NETDEV_STAT_RX_MISSED_ERRORS, reg(EN0_COUNTER2));
+      addTallies();
       setReg(ENISR_COUNTERS, EN0_ISR);
     }
     if (isr & ENISR_RDC) setReg(ENISR_RDC, EN0_ISR);
@@ -370,6 +397,7 @@ export function init_module(): i32 {
   ops.ndo_stop = ei_close.index;
   ops.ndo_start_xmit = ei_start_xmit.index;
   ops.ndo_tx_timeout = ei_tx_timeout.index;
+  ops.ndo_get_stats = ei_get_stats.index;
   netdev_set_ops(dev, ops);
   eth_hw_addr_set(dev, mac.dataStart);
   ns8390Init(false);

@@ -4,9 +4,10 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import { createSocket } from "node:dgram";
-import type { Kernel } from "../../host/init/main.js";
+import { Kernel } from "../../host/init/main.js";
 import { plug } from "../../host/hw/wire.js";
 import { netHost, ok, unplug } from "../net/net_helpers.js";
+import { cliRunner, expectErrno, snapshot } from "../helpers.js";
 
 const base = 20000 + (process.pid % 2000) * 10;
 let kernels: Kernel[] = [];
@@ -43,6 +44,37 @@ describe("a UDP wire", () => {
       port.close();
       peer.close();
     }
+  });
+
+  it("refuses a local port the host holds at attach, EADDRINUSE naming it, the machine as it was", async () => {
+    const holder = createSocket("udp4");
+    await new Promise<void>((resolve) => holder.bind(base + 4, "127.0.0.1", resolve));
+    try {
+      const k = new Kernel();
+      kernels = [k];
+      const run = cliRunner(k);
+      const before = snapshot(k);
+      expect(await run(`hw attach ne2000 net=udp:${base + 4}:127.0.0.1:${base + 5}`)).toEqual({
+        status: 1, out: "", err: `hw: wire udp:${base + 4}:127.0.0.1:${base + 5}: local port ${base + 4}: Address already in use\n`,
+      });
+      expect(snapshot(k)).toEqual(before);
+      expect(k.machine.list()).toEqual([]);
+      expectErrno(() => plug(`udp:${base + 4}:127.0.0.1:${base + 5}`, () => {}), "EADDRINUSE");
+    } finally {
+      holder.close();
+    }
+  });
+
+  it("refuses a local port another card of this process took, until that card is detached", async () => {
+    const k = new Kernel();
+    kernels = [k];
+    const run = cliRunner(k);
+    await ok(run, `hw attach ne2000 net=udp:${base + 6}:127.0.0.1:${base + 7}`);
+    const r = await run(`hw attach ne2000 io=0x320 net=udp:${base + 6}:127.0.0.1:${base + 8}`);
+    expect(r.err).toBe(`hw: wire udp:${base + 6}:127.0.0.1:${base + 8}: local port ${base + 6}: Address already in use\n`);
+    expect(k.machine.list().map((a) => a.name)).toEqual(["ne0"]);
+    await ok(run, "hw detach ne0");
+    await ok(run, `hw attach ne2000 io=0x320 net=udp:${base + 6}:127.0.0.1:${base + 8}`);
   });
 
   it("refuses a spec that is not udp:LPORT:127.0.0.1:PPORT", () => {

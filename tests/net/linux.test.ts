@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Kernel } from "../../host/init/main.js";
 import { MSG_DONTWAIT } from "../../host/net/socket.js";
-import { netHost, sendto, udpSocket, unplug, type Run } from "./net_helpers.js";
+import { call, netHost, sendto, sockaddrIn, udpSocket, unplug, type Run } from "./net_helpers.js";
 
 function have(tool: string): boolean {
   try {
@@ -103,5 +103,26 @@ describe.skipIf(!READY)(`against Linux in a network namespace (${WHY})`, () => {
     }
     expect(n).toBe(12);
     expect(new TextDecoder().decode(libc.task.mm.bytes(buf, 12))).toBe("to wasm-lkm\n");
+  }, 30_000);
+
+  it("Linux's socat to a closed wasm-lkm port is refused by its port unreachable", async () => {
+    const r = await inNs(["socat", "-t", "2", "-", "UDP:192.0.2.2:9999"], "anyone?\n");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/E read\(\d+, 0x[0-9a-f]+, \d+\): Connection refused/);
+  }, 30_000);
+
+  it("a connected wasm-lkm socket to a closed Linux port gets ECONNREFUSED", async () => {
+    const libc = host!.k.spawn("refused");
+    const fd = udpSocket(libc);
+    expect(call(libc, "connect", fd, sockaddrIn("192.0.2.1", 9999), 16)).toBe(0);
+    const text = new TextEncoder().encode("anyone?");
+    expect(call(libc, "write", fd, text, text.length)).toBe(7);
+    const buf = libc.task.mm.sbrk(64);
+    let n = -11;
+    for (let i = 0; i < 200 && n === -11; i++) {
+      await sleep(10);
+      n = libc.syscall(45, fd, buf, 64, MSG_DONTWAIT, 0, 0);
+    }
+    expect(n).toBe(-111);
   }, 30_000);
 });

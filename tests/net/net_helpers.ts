@@ -88,3 +88,11 @@ export async function udpPortTaken(k: Kernel, port: number): Promise<void> {
 export function sendto(libc: Libc, fd: number, text: string, addr: string, port: number): number {
   return call(libc, "sendto", fd, new TextEncoder().encode(text), text.length, 0, sockaddrIn(addr, port), 16);
 }
+
+/** The counters of a /proc/net/snmp section (Ip, Icmp, Udp), by name. */
+export function snmp(k: Kernel, section: string): Record<string, number> {
+  const lines = k.read("/proc/net/snmp").split("\n").filter((l) => l.startsWith(`${section}: `));
+  const names = lines[0]!.split(" ").slice(1);
+  const values = lines[1]!.split(" ").slice(1).map(Number);
+  return Object.fromEntries(names.map((n, i) => [n, values[i]!]));
+}

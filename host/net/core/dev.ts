@@ -9,15 +9,13 @@
 import { HZ } from "../../../abi/poll.js";
 import {
   ARPHRD_ETHER, ARPHRD_LOOPBACK, ARPHRD_NONE, ARPHRD_SLIP, ETH_ALEN, ETH_DATA_LEN, ETH_HLEN, IFF_BROADCAST, IFF_LOOPBACK,
-  IFF_LOWER_UP, IFF_MULTICAST, IFF_NOARP, IFF_POINTOPOINT, IFF_RUNNING, IFF_UP, NETDEV_TX_BUSY,
+  IFF_LOWER_UP, IFF_MULTICAST, IFF_NOARP, IFF_POINTOPOINT, IFF_RUNNING, IFF_UP, IFNAMSIZ, NETDEV_TX_BUSY,
 } from "../../../abi/netdevice.js";
 import { KernelError } from "../../kernel/error.js";
 import type { Clock, KernelTimer } from "../../kernel/time/timer.js";
 import type { Module } from "../../module/internal.js";
 import type { SkBuff } from "./skbuff.js";
 
-/** IFNAMSIZ: an interface name and its NUL, so 15 characters at most. */
-export const IFNAMSIZ = 16;
 /** netdev_max_backlog: frames netif_rx queues before the stack drains them. */
 export const NETDEV_MAX_BACKLOG = 1000;
 /** The transmit watchdog's default timeout (dev->watchdog_timeo when the driver leaves it 0): 5 s. */
@@ -31,6 +29,8 @@ export const STAT_NAMES = [
 ] as const;
 export type StatName = (typeof STAT_NAMES)[number];
 export type NetStats = Record<StatName, number>;
+/** The drops the core counts itself whoever keeps the driver's counters (dev->core_stats). */
+export type CoreStats = Record<"rx_dropped" | "tx_dropped" | "rx_nohandler", number>;
 
 /** A driver's operations: a module's net_device_ops, or the kernel's own for lo. Refusals are KernelErrors. */
 export interface NetDeviceOps {
@@ -40,6 +40,10 @@ export interface NetDeviceOps {
   startXmit(skb: SkBuff, dev: NetDevice): number;
   txTimeout?(dev: NetDevice, txqueue: number): void;
   setMacAddress?(dev: NetDevice, addr: Uint8Array): void;
+  /** ndo_get_stats: the driver's own counters, or null when it has none to give. */
+  getStats?(dev: NetDevice): NetStats | null;
+  /** ndo_do_ioctl: cmd on the kernel's copy of the caller's struct ifreq, which the driver may change; its result. */
+  doIoctl?(dev: NetDevice, ifr: Uint8Array, cmd: number): number;
 }
 
 /** A received frame as the protocols see it: its bytes from the link header on, and where the network header starts. */
@@ -80,7 +84,9 @@ export class NetDevice {
   carrier = true;
   /** The driver has said something of its link (netif_carrier_on/off): operstate is up or down, not unknown. */
   carrierSignalled = false;
+  /** dev->stats: what the core counted for a driver without ndo_get_stats, and what netdev_stats_add added. */
   readonly stats = Object.fromEntries(STAT_NAMES.map((n) => [n, 0])) as NetStats;
+  readonly coreStats: CoreStats = { rx_dropped: 0, tx_dropped: 0, rx_nohandler: 0 };
   /** The qdisc: frames waiting for the driver while its queue is stopped, at most txqueuelen. */
   readonly txq: SkBuff[] = [];
   /** Jiffies when the queue was last stopped or a frame handed over (trans_start). */
@@ -121,6 +127,16 @@ export class NetDevice {
   get ethernet(): boolean {
     return this.type === ARPHRD_ETHER || this.type === ARPHRD_LOOPBACK;
   }
+}
+
+/**
+ * dev_get_stats(): the driver's counters when it has ndo_get_stats (else dev->stats), plus the drops the core
+ * counted itself, as /proc/net/dev, statistics/ and ip -s link show them.
+ */
+export function devGetStats(dev: NetDevice): NetStats {
+  const stats = { ...(dev.ops?.getStats?.(dev) ?? dev.stats) };
+  for (const [name, n] of Object.entries(dev.coreStats) as [keyof CoreStats, number][]) stats[name] += n;
+  return stats;
 }
 
 export interface NetCoreContext {
@@ -251,12 +267,12 @@ export class NetDevices {
    */
   queueXmit(dev: NetDevice, skb: SkBuff): void {
     if (!dev.up) {
-      dev.stats.tx_dropped++;
+      dev.coreStats.tx_dropped++;
       throw new KernelError("ENETDOWN", `${dev.name}: Network is down`);
     }
     for (const tap of this.taps) tap({ dev, protocol: skb.protocol, frame: skb.copy(), nh: dev.ethernet ? ETH_HLEN : 0 }, true);
     if (dev.txq.length >= Math.max(dev.txqueuelen, 1)) {
-      dev.stats.tx_dropped++;
+      dev.coreStats.tx_dropped++;
       return;
     }
     dev.txq.push(skb);
@@ -275,7 +291,7 @@ export class NetDevices {
         // The driver faulted or had no memory for the frame: it is dropped, as a failed transmit is.
         if (!(e instanceof KernelError)) throw e;
         dev.txq.shift();
-        dev.stats.tx_dropped++;
+        dev.coreStats.tx_dropped++;
         continue;
       }
       if (ret === NETDEV_TX_BUSY) return;
@@ -316,7 +332,7 @@ export class NetDevices {
     const pkt: RxPacket = { dev, protocol: skb.protocol, frame: skb.copy(from), nh: skb.data - from };
     skb.free();
     if (!dev.up || this.backlog.length >= NETDEV_MAX_BACKLOG) {
-      dev.stats.rx_dropped++;
+      dev.coreStats.rx_dropped++;
       return false;
     }
     dev.stats.rx_packets++;
@@ -333,7 +349,7 @@ export class NetDevices {
       for (const tap of this.taps) tap(pkt, false);
       const handler = this.handlers.get(pkt.protocol);
       if (handler && dev.up) handler(pkt);
-      else dev.stats.rx_nohandler++;
+      else dev.coreStats.rx_nohandler++;
     }
   }
 

@@ -5,7 +5,7 @@
 // to it what a bad handle is (EINVAL, or 0 where the symbol returns an address).
 
 import { randomBytes } from "node:crypto";
-import { ARPHRD_ETHER, ETH_ALEN, ETH_HLEN, NETDEV_TX_BUSY, NET_RX_DROP, NET_RX_SUCCESS } from "../../../abi/netdevice.js";
+import { ARPHRD_ETHER, ETH_ALEN, ETH_HLEN, IFREQ_SIZE, NETDEV_TX_BUSY, NET_RX_DROP, NET_RX_SUCCESS } from "../../../abi/netdevice.js";
 import { STRUCTS } from "../../../abi/kernel.js";
 import { layoutStruct } from "../../../abi/types.js";
 import { GFP } from "../../../abi/gfp.js";
@@ -15,10 +15,11 @@ import { Idr } from "../../lib/idr.js";
 import { moduleFunction, type Guard, type ModuleFn } from "../../module/fnptr.js";
 import type { Module } from "../../module/internal.js";
 import type { KernelFunctions } from "../../module/ksyms.js";
-import { NetDevice, validType, STAT_NAMES, type NetDeviceOps, type NetDevices, type StatName } from "./dev.js";
+import { NetDevice, validType, STAT_NAMES, type NetDeviceOps, type NetDevices, type NetStats, type StatName } from "./dev.js";
 import { moduleSkb, NET_SKB_PAD, type SkBuff } from "./skbuff.js";
 
 const NDO = layoutStruct("net_device_ops", STRUCTS.net_device_ops);
+const NET_DEVICE_STATS = layoutStruct("net_device_stats", STRUCTS.net_device_stats);
 
 /** NETDEV_STAT_* (abi/netdevice.ts) in order: the counters netdev_stats_add reaches. */
 const DRIVER_STATS: readonly StatName[] = [
@@ -34,9 +35,10 @@ type NetSymbols = Pick<
   | "skb_reserve" | "skb_data" | "skb_len" | "skb_set_protocol" | "eth_type_trans" | "kfree_skb" | "dev_kfree_skb" | "netif_rx"
 >;
 
-/** -errno from module code becomes a KernelError. */
-function check(ret: number, what: string): void {
+/** -errno from module code becomes a KernelError; anything else is the result. */
+function check(ret: number, what: string): number {
   if (ret < 0) throw new KernelError(-ret, `${what}: ${strerror(-ret)}`);
+  return ret;
 }
 
 export interface ModuleNetContext {
@@ -59,7 +61,9 @@ export class ModuleNetdevs {
     const o = mod.memory.readStruct(ptr, NDO);
     const fn = (field: string): ModuleFn | undefined =>
       o[field] === 0 ? undefined : this.ctx.guard(mod, moduleFunction<ModuleFn>(mod, o[field]!, `net_device_ops.${field}`));
-    const [open, stop, xmit, timeout, setMac] = ["ndo_open", "ndo_stop", "ndo_start_xmit", "ndo_tx_timeout", "ndo_set_mac_address"].map(fn);
+    const [open, stop, xmit, timeout, setMac, getStats, doIoctl] = [
+      "ndo_open", "ndo_stop", "ndo_start_xmit", "ndo_tx_timeout", "ndo_set_mac_address", "ndo_get_stats", "ndo_do_ioctl",
+    ].map(fn);
     if (!xmit) throw new KernelError("EINVAL", `${mod.name}: net_device_ops without ndo_start_xmit`);
     const h = (dev: NetDevice) => this.devs.handle(dev);
     return {
@@ -73,7 +77,7 @@ export class ModuleNetdevs {
         }
         return ret;
       },
-      ...(open && { open: (dev: NetDevice) => check(open(h(dev)), `${dev.name}: ndo_open`) }),
+      ...(open && { open: (dev: NetDevice) => void check(open(h(dev)), `${dev.name}: ndo_open`) }),
       ...(stop && { stop: (dev: NetDevice) => void stop(h(dev)) }),
       ...(timeout && { txTimeout: (dev: NetDevice, q: number) => void timeout(h(dev), q) }),
       ...(setMac && {
@@ -88,7 +92,38 @@ export class ModuleNetdevs {
           }
         },
       }),
+      ...(getStats && { getStats: (dev: NetDevice) => this.driverStats(mod, () => getStats(h(dev))) }),
+      ...(doIoctl && {
+        doIoctl: (dev: NetDevice, ifr: Uint8Array, cmd: number) => {
+          const buf = mod.slab.kmalloc(IFREQ_SIZE, GFP.GFP_KERNEL);
+          if (buf === 0) throw new KernelError("ENOMEM", `${dev.name}: no memory for the ifreq`);
+          try {
+            mod.memory.bytes(buf, IFREQ_SIZE).set(ifr);
+            const ret = check(doIoctl(h(dev), buf, cmd), `${dev.name}: ndo_do_ioctl`);
+            ifr.set(mod.memory.bytes(buf, IFREQ_SIZE));
+            return ret;
+          } finally {
+            mod.slab.kfree(buf);
+          }
+        },
+      }),
     };
+  }
+
+  /**
+   * The struct net_device_stats ndo_get_stats points at, read as dev_get_stats reads it; null (the core's
+   * counters then) for a NULL answer, an address outside the module's memory, or a driver that faulted.
+   */
+  private driverStats(mod: Module, call: () => number): NetStats | null {
+    try {
+      const ptr = call() >>> 0;
+      if (ptr === 0) return null;
+      const s = mod.memory.readStruct(ptr, NET_DEVICE_STATS);
+      return Object.fromEntries(STAT_NAMES.map((n) => [n, s[n] ?? 0])) as NetStats;
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e;
+      return null;
+    }
   }
 
   /** The frame to send, copied into the driver's memory (the driver frees it with dev_kfree_skb). */

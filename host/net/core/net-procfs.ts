@@ -3,7 +3,7 @@
 
 import { KernelError } from "../../kernel/error.js";
 import type { Kernfs } from "../../fs/kernfs.js";
-import { STAT_NAMES, type NetDevice, type NetStats } from "./dev.js";
+import { devGetStats, STAT_NAMES, type NetDevice, type NetStats } from "./dev.js";
 
 const HEADER =
   "Inter-|   Receive                            |  Transmit\n" +
@@ -21,7 +21,7 @@ function statsLine(name: string, s: NetStats): string {
 
 /** /proc/net/dev: the header, then a line per device in ifindex order. */
 export function procNetDev(devices: readonly NetDevice[]): string {
-  return HEADER + devices.map((d) => statsLine(d.name, d.stats)).join("");
+  return HEADER + devices.map((d) => statsLine(d.name, devGetStats(d))).join("");
 }
 
 /** A hardware address as Linux prints it: lowercase hex pairs joined by colons. */
@@ -57,6 +57,6 @@ export function addSysfs(kernfs: Kernfs, dev: NetDevice, setMtu: (dev: NetDevice
       setMtu(dev, mtu);
     },
   });
-  for (const stat of STAT_NAMES) attr(`statistics/${stat}`, () => dev.stats[stat]);
+  for (const stat of STAT_NAMES) attr(`statistics/${stat}`, () => devGetStats(dev)[stat]);
   return dir;
 }

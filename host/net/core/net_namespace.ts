@@ -17,9 +17,9 @@ import type { Module } from "../../module/internal.js";
 import { ethFrame, isValidEtherAddr } from "../ethernet/eth.js";
 import { Arp } from "../ipv4/arp.js";
 import { Devinet } from "../ipv4/devinet.js";
-import { Icmp } from "../ipv4/icmp.js";
+import { ICMP_HOST_UNREACH, Icmp } from "../ipv4/icmp.js";
 import { IP_MIB, IPPROTO_ICMP, IPPROTO_UDP, Ip } from "../ipv4/ip.js";
-import { parseIp } from "../ipv4/inet.js";
+import { get32, parseIp } from "../ipv4/inet.js";
 import { Ping } from "../ipv4/ping.js";
 import { Fib } from "../ipv4/route.js";
 import { Udp } from "../ipv4/udp.js";
@@ -61,13 +61,18 @@ export class Net {
   constructor(private readonly ctx: NetContext) {
     this.core = new NetDevices(ctx);
     this.fib = new Fib(this.devinet, () => this.lo);
-    this.arp = new Arp({ clock: ctx.clock, devinet: this.devinet, xmit: (dev, dst, proto, payload) => this.xmit(dev, dst, proto, payload) });
+    this.arp = new Arp({
+      clock: ctx.clock, devinet: this.devinet, xmit: (dev, dst, proto, payload) => this.xmit(dev, dst, proto, payload),
+      // Our own packet: the error comes back to us through lo, from the address routing picks.
+      errorReport: (packet) => this.icmp.unreachable({ src: get32(packet, 12), dst: get32(packet, 16), raw: packet, dev: this.lo }, ICMP_HOST_UNREACH, null),
+    });
     this.ip = new Ip({ devinet: this.devinet, fib: this.fib, arp: this.arp });
-    this.icmp = new Icmp(this.ip, (hdr, msg) => this.ping.rcv(hdr, msg));
+    this.icmp = new Icmp(this.ip, (hdr, msg) => this.ping.rcv(hdr, msg), ctx.clock);
     this.ping = new Ping(this.icmp, this.devinet);
     this.udp = new Udp(this.ip, this.devinet, this.icmp);
     this.ip.addProtocol(IPPROTO_ICMP, (hdr, msg) => this.icmp.rcv(hdr, msg));
     this.ip.addProtocol(IPPROTO_UDP, (hdr, seg) => this.udp.rcv(hdr, seg));
+    this.icmp.errHandlers.set(IPPROTO_UDP, (err) => this.udp.err(err));
     this.core.addPack(ETH_P_IP, (pkt) => this.ip.rcv(pkt));
     this.core.addPack(ETH_P_ARP, (pkt) => this.arp.rcv(pkt));
     this.core.onDown((dev) => {

@@ -1,6 +1,7 @@
 // What every socket has (net/core/sock.c): a receive queue bounded by its receive buffer, the wait queue
 // its readers and pollers sleep on, and the address it is bound to and the peer it is connected to.
 
+import { errno, strerror, type ErrnoName } from "../../../abi/errno.js";
 import { KernelError } from "../../kernel/error.js";
 import { WaitQueue } from "../../kernel/wait.js";
 
@@ -36,6 +37,8 @@ export abstract class Sock {
   closed = false;
   /** IP_RECVTTL: recvmsg gives each datagram's TTL as an IP_TTL control message. */
   recvTtl = false;
+  /** sk_err: what an ICMP error reported, for the next send or receive to return. */
+  private err: ErrnoName | null = null;
 
   constructor(
     readonly family: number,
@@ -66,6 +69,25 @@ export abstract class Sock {
 
   get readable(): boolean {
     return this.queue.length > 0;
+  }
+
+  /** A pending error (poll's POLLERR). */
+  get failed(): boolean {
+    return this.err !== null;
+  }
+
+  /** sk_error_report(): the error kept for the next send or receive, and whoever waits woken to see it. */
+  reportError(code: ErrnoName): void {
+    this.err = code;
+    this.wq.wakeUp();
+  }
+
+  /** sock_error(): a pending error is thrown, and cleared, before a send or receive does anything else. */
+  takeError(): void {
+    const code = this.err;
+    if (code === null) return;
+    this.err = null;
+    throw new KernelError(code, strerror(errno(code)));
   }
 
   /** bind(2) for this kind of socket. */

@@ -1,15 +1,63 @@
 // ICMP (net/ipv4/icmp.c): echo requests answered, echo replies handed to the ping socket whose
-// identifier they carry, port-unreachable sent for a UDP datagram nobody listens for, and bad messages
-// dropped and counted as /proc/net/snmp's Icmp line counts them.
+// identifier they carry, port-unreachable sent for a UDP datagram nobody listens for (rate-limited per
+// destination as icmp_ratelimit has it), the errors that come back handed to the protocol of the packet
+// they quote, and bad messages dropped and counted as /proc/net/snmp's Icmp line counts them.
 
-import { ipChecksum, put16 } from "./inet.js";
+import type { ErrnoName } from "../../../abi/errno.js";
+import { IFF_LOOPBACK } from "../../../abi/netdevice.js";
+import { HZ } from "../../../abi/poll.js";
+import type { Clock } from "../../kernel/time/timer.js";
+import { get16, get32, ipChecksum, put16 } from "./inet.js";
 import { IPPROTO_ICMP, type Ip, type IpHeader } from "./ip.js";
 
 export const ICMP_ECHOREPLY = 0;
 export const ICMP_DEST_UNREACH = 3;
+const ICMP_SOURCE_QUENCH = 4;
 export const ICMP_ECHO = 8;
+const ICMP_TIME_EXCEEDED = 11;
+const ICMP_PARAMETERPROB = 12;
+export const ICMP_HOST_UNREACH = 1;
 export const ICMP_PORT_UNREACH = 3;
+const ICMP_FRAG_NEEDED = 4;
 const ICMP_HDR = 8;
+/** sysctl net.ipv4.icmp_ratelimit: 1000 ms between errors to one destination, after a burst (XRLIM_BURST_FACTOR) of 6. */
+const ICMP_RATELIMIT = HZ;
+const XRLIM_BURST_FACTOR = 6;
+/** How many destinations the limiter remembers (the inet_peer cache); the oldest is forgotten first. */
+const MAX_PEERS = 1024;
+
+/** icmp_err_convert[]: the errno a DEST_UNREACH code means, and whether it is fatal (a "hard" error). */
+const UNREACH_ERRORS: readonly (readonly [ErrnoName, boolean])[] = [
+  ["ENETUNREACH", false], ["EHOSTUNREACH", false], ["ENOPROTOOPT", true], ["ECONNREFUSED", true], ["EMSGSIZE", false],
+  ["EOPNOTSUPP", false], ["ENETUNREACH", true], ["EHOSTDOWN", true], ["ENONET", true], ["ENETUNREACH", true], ["EHOSTUNREACH", true],
+  ["ENETUNREACH", false], ["EHOSTUNREACH", false], ["EHOSTUNREACH", true], ["EHOSTUNREACH", true], ["EHOSTUNREACH", true],
+];
+
+/** An ICMP error as the protocol of the packet it quotes gets it: that packet's addresses and ports, the errno. */
+export interface IcmpError {
+  /** The quoted packet's source (this host's address) and destination, and its first 8 bytes' ports. */
+  readonly src: number;
+  readonly dst: number;
+  readonly sport: number;
+  readonly dport: number;
+  readonly errno: ErrnoName;
+  /** A hard error: a connected socket is told; others are only for IP_RECVERR, which this stack lacks. */
+  readonly fatal: boolean;
+}
+
+/** A protocol's err_handler: false when no socket of its sent the packet quoted. */
+export type IcmpErrHandler = (err: IcmpError) => boolean;
+
+/** __udp4_lib_err()'s reading of an error's type and code; null for what is ignored (source quench). */
+function icmpErrno(type: number, code: number): { errno: ErrnoName; fatal: boolean } | null {
+  if (type === ICMP_SOURCE_QUENCH) return null;
+  if (type === ICMP_PARAMETERPROB) return { errno: "EPROTO", fatal: true };
+  if (type !== ICMP_DEST_UNREACH) return { errno: "EHOSTUNREACH", fatal: false };
+  // Path MTU discovery is on (IP_PMTUDISC_WANT): a datagram too large for the path is a hard error.
+  if (code === ICMP_FRAG_NEEDED) return { errno: "EMSGSIZE", fatal: true };
+  const [errno, fatal] = UNREACH_ERRORS[code] ?? ["EHOSTUNREACH", false];
+  return { errno, fatal };
+}
 
 /** icmpmibmap: the message types /proc/net/snmp counts In and Out, in its order. */
 const MIB_TYPES: readonly (readonly [string, number])[] = [
@@ -25,11 +73,16 @@ export class Icmp {
   outErrors = 0;
   private readonly inTypes = new Map<number, number>();
   private readonly outTypes = new Map<number, number>();
+  /** inet_peer's rate_tokens and rate_last, by destination. */
+  private readonly peers = new Map<number, { tokens: number; last: number }>();
+  /** inet_protos[]'s err_handler, by IP protocol. */
+  readonly errHandlers = new Map<number, IcmpErrHandler>();
 
   constructor(
     private readonly ip: Ip,
     /** An echo reply for the ping socket of that identifier (ping_rcv); false if there is none. */
     private readonly pingRcv: (hdr: IpHeader, msg: Uint8Array) => boolean,
+    private readonly clock: Clock,
   ) {}
 
   /** icmp_rcv(). */
@@ -48,6 +101,22 @@ export class Icmp {
     this.inTypes.set(type, (this.inTypes.get(type) ?? 0) + 1);
     if (type === ICMP_ECHO && msg[1] === 0) this.echoReply(hdr, msg);
     else if (type === ICMP_ECHOREPLY) this.pingRcv(hdr, msg);
+    else if (type === ICMP_DEST_UNREACH || type === ICMP_TIME_EXCEEDED || type === ICMP_PARAMETERPROB || type === ICMP_SOURCE_QUENCH) {
+      if (!this.unreach(type, msg[1]!, msg.subarray(ICMP_HDR))) this.inErrors++;
+    }
+  }
+
+  /**
+   * icmp_unreach(): the error to the protocol of the packet it quotes (its IP header and first 8 bytes);
+   * false when the quote is too short or nobody here sent that packet.
+   */
+  private unreach(type: number, code: number, quoted: Uint8Array): boolean {
+    const ihl = ((quoted[0] ?? 0) & 0x0f) * 4;
+    if (ihl < 20 || quoted.length < ihl + 8) return false;
+    const handler = this.errHandlers.get(quoted[9]!);
+    const meaning = icmpErrno(type, code);
+    if (!handler || !meaning) return true;
+    return handler({ src: get32(quoted, 12), dst: get32(quoted, 16), sport: get16(quoted, ihl), dport: get16(quoted, ihl + 2), ...meaning });
   }
 
   /** icmp_echo(): the request back to its sender, type 0, from the address it was sent to. */
@@ -57,14 +126,37 @@ export class Icmp {
     this.reply(hdr.src, reply, hdr.dst === 0xffffffff ? undefined : hdr.dst);
   }
 
-  /** icmp_send(ICMP_DEST_UNREACH, code): the offending packet's header and first 8 bytes of data quoted. */
-  unreachable(hdr: IpHeader, code: number): void {
+  /**
+   * icmp_send(ICMP_DEST_UNREACH, code): the offending packet's header and first 8 bytes of data quoted,
+   * from src (by default the address it was sent to; null: the one routing picks); not sent when its
+   * destination had its share (icmpv4_xrlim_allow), unless it came through lo.
+   */
+  unreachable(hdr: Pick<IpHeader, "src" | "dst" | "raw" | "dev">, code: number, src: number | null = hdr.dst): void {
+    if (!(hdr.dev.flags & IFF_LOOPBACK) && !this.xrlimAllow(hdr.src)) return;
     const quoted = hdr.raw.subarray(0, ((hdr.raw[0]! & 0x0f) * 4) + 8);
     const msg = new Uint8Array(ICMP_HDR + quoted.length);
     msg[0] = ICMP_DEST_UNREACH;
     msg[1] = code;
     msg.set(quoted, ICMP_HDR);
-    this.reply(hdr.src, msg, hdr.dst);
+    this.reply(hdr.src, msg, src ?? undefined);
+  }
+
+  /** inet_peer_xrlim_allow(): a token bucket per destination, a token a second, at most 6 saved up. */
+  private xrlimAllow(dst: number): boolean {
+    const now = this.clock.jiffies;
+    let peer = this.peers.get(dst);
+    if (!peer) {
+      if (this.peers.size >= MAX_PEERS) this.peers.delete(this.peers.keys().next().value!);
+      // A new peer's rate_last is a minute back: it starts with a full burst.
+      peer = { tokens: 0, last: now - 60 * HZ };
+      this.peers.set(dst, peer);
+    }
+    let tokens = Math.min(peer.tokens + ((now - peer.last) | 0), XRLIM_BURST_FACTOR * ICMP_RATELIMIT);
+    peer.last = now;
+    const allowed = tokens >= ICMP_RATELIMIT;
+    if (allowed) tokens -= ICMP_RATELIMIT;
+    peer.tokens = tokens;
+    return allowed;
   }
 
   /** A message the kernel sends of itself: one that cannot go (no route) is an OutErrors, nobody's error. */

@@ -5,7 +5,7 @@
 import { KernelError } from "../../kernel/error.js";
 import { inetBind, Sock, type SockAddr } from "../core/sock.js";
 import type { Devinet } from "./devinet.js";
-import { ICMP_PORT_UNREACH, type Icmp } from "./icmp.js";
+import { ICMP_PORT_UNREACH, type Icmp, type IcmpError } from "./icmp.js";
 import { get16, ipChecksum, put16, put32 } from "./inet.js";
 import { IPPROTO_UDP, type Ip, type IpHeader } from "./ip.js";
 
@@ -81,6 +81,19 @@ export class Udp {
     if (sock.peer && (sock.peer.addr !== hdr.src || sock.peer.port !== get16(dgram, 0))) return;
     if (sock.deliver(dgram.slice(UDP_HDR), { addr: hdr.src, port: get16(dgram, 0) }, hdr.ttl)) this.mib.InDatagrams++;
     else this.mib.RcvbufErrors++;
+  }
+
+  /**
+   * __udp4_lib_err(): an ICMP error for a datagram one of our sockets sent. A connected socket gets a hard
+   * error as sk_err (ECONNREFUSED for port unreachable), for its next send or receive; an unconnected one
+   * ignores it, as Linux's do without IP_RECVERR. False when no socket sent it.
+   */
+  err(e: IcmpError): boolean {
+    const sock = this.ports.get(e.sport);
+    if (!sock || (sock.bound!.addr !== 0 && sock.bound!.addr !== e.src)) return false;
+    if (sock.peer && (sock.peer.addr !== e.dst || sock.peer.port !== e.dport)) return false;
+    if (e.fatal && sock.peer) sock.reportError(e.errno);
+    return true;
   }
 
   snmp(): string {

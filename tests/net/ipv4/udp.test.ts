@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MSG_DONTWAIT } from "../../../host/net/socket.js";
 import type { Kernel } from "../../../host/init/main.js";
 import type { Libc } from "../../../host/user/nolibc.js";
-import { call, netHost, ok, sendto, udpPortTaken, sockaddrIn, udpSocket, unplug, wireName, type Run } from "../net_helpers.js";
+import { call, netHost, ok, sendto, snmp, udpPortTaken, sockaddrIn, udpSocket, unplug, wireName, type Run } from "../net_helpers.js";
 
 let a: { k: Kernel; run: Run };
 let b: { k: Kernel; run: Run };
@@ -18,14 +18,6 @@ beforeEach(async () => {
 });
 afterEach(() => unplug(a.k, b.k));
 
-/** The counters of a /proc/net/snmp section, by name. */
-function snmp(k: Kernel, section: string): Record<string, number> {
-  const lines = k.read("/proc/net/snmp").split("\n").filter((l) => l.startsWith(`${section}: `));
-  const names = lines[0]!.split(" ").slice(1);
-  const values = lines[1]!.split(" ").slice(1).map(Number);
-  return Object.fromEntries(names.map((n, i) => [n, values[i]!]));
-}
-
 describe("datagrams", () => {
   it("go from a socket on one kernel to nc -u -l on the other", async () => {
     const listening = b.run("nc -u -l -p 5000 -W 2");
@@ -36,6 +28,15 @@ describe("datagrams", () => {
     expect(await listening).toEqual({ status: 0, out: "hello\nagain\n", err: "" });
     expect(snmp(b.k, "Udp").InDatagrams).toBe(2);
     expect(snmp(a.k, "Udp").OutDatagrams).toBe(2);
+  });
+
+  it("go from nc -u HOST PORT < FILE on one kernel to nc -u -l on the other, the file in one datagram", async () => {
+    const listening = b.run("nc -u -l -p 5001 -W 1");
+    await udpPortTaken(b.k, 5001);
+    expect(await a.run("echo 'over the wire' > /msg")).toEqual({ status: 0, out: "", err: "" });
+    expect(await a.run("nc -u 10.1.0.2 5001 < /msg")).toEqual({ status: 0, out: "", err: "" });
+    expect(await listening).toEqual({ status: 0, out: "over the wire\n", err: "" });
+    expect(snmp(a.k, "Udp").OutDatagrams).toBe(1);
   });
 
   it("come back to the sender's port with the source recvfrom names", () => {
@@ -62,6 +63,85 @@ describe("datagrams", () => {
     expect(snmp(b.k, "Udp").NoPorts).toBe(1);
     expect(snmp(b.k, "Icmp").OutDestUnreachs).toBe(1);
     expect(snmp(a.k, "Icmp").InDestUnreachs).toBe(1);
+  });
+});
+
+describe("ICMP errors", () => {
+  /** A UDP socket of A connected to B's port. */
+  function connected(port: number): number {
+    const fd = udpSocket(libcA);
+    expect(call(libcA, "connect", fd, sockaddrIn("10.1.0.2", port), 16)).toBe(0);
+    return fd;
+  }
+  const write = (fd: number, text: string) => call(libcA, "write", fd, new TextEncoder().encode(text), text.length);
+  const readNow = (fd: number) => libcA.syscall(45, fd, libcA.task.mm.sbrk(64), 64, MSG_DONTWAIT, 0, 0);
+  /** poll(2) for POLLIN with a zero timeout: the socket's revents (POLLERR 0x8 comes whatever was asked). */
+  function revents(fd: number): number {
+    const pfd = new Uint8Array(8);
+    new DataView(pfd.buffer).setInt32(0, fd, true);
+    new DataView(pfd.buffer).setInt16(4, 1, true);
+    const mm = libcA.task.mm;
+    const p = mm.sbrk(8);
+    mm.bytes(p, 8).set(pfd);
+    const ready = libcA.syscall(7, p, 1, 0);
+    const got = new DataView(mm.bytes(p, 8).slice().buffer).getInt16(6, true);
+    expect(ready).toBe(got === 0 ? 0 : 1);
+    return got;
+  }
+
+  it("a connected socket gets ECONNREFUSED on its next send after a port unreachable, once", () => {
+    const fd = connected(9999);
+    expect(write(fd, "anyone?")).toBe(7);
+    expect(snmp(a.k, "Icmp").InDestUnreachs).toBe(1);
+    expect(revents(fd) & 0x8).toBe(0x8);
+    expect(write(fd, "again?")).toBe(-111);
+    expect(revents(fd) & 0x8).toBe(0);
+    expect(write(fd, "third")).toBe(5);
+  });
+
+  it("a connected socket gets it on its next receive, before anything queued, then reads on", () => {
+    const fd = connected(9999);
+    write(fd, "anyone?");
+    expect(readNow(fd)).toBe(-111);
+    expect(readNow(fd)).toBe(-11);
+  });
+
+  it("wakes a reader sleeping on the connected socket, whose read fails with it", async () => {
+    const fd = connected(9999);
+    // Another task holds the same socket, as after fork(), and sends while the first sleeps in recv.
+    const other = a.k.spawn("writer");
+    const file = libcA.task.files.get(fd);
+    const ofd = other.task.files.install(file);
+    file.count++;
+    const reading = libcA.syscallAsync(45, fd, libcA.task.mm.sbrk(64), 64, 0, 0, 0);
+    expect(call(other, "write", ofd, new TextEncoder().encode("anyone?"), 7)).toBe(7);
+    expect(await reading).toBe(-111);
+  });
+
+  it("an unconnected socket ignores it, as Linux's do without IP_RECVERR", () => {
+    const fd = udpSocket(libcA);
+    expect(sendto(libcA, fd, "anyone?", "10.1.0.2", 9999)).toBe(7);
+    expect(snmp(a.k, "Icmp").InDestUnreachs).toBe(1);
+    expect(sendto(libcA, fd, "anyone?", "10.1.0.2", 9999)).toBe(7);
+    expect(readNow(fd)).toBe(-11);
+    expect(revents(fd) & 0x8).toBe(0);
+  });
+
+  it("port unreachables to one host are rate-limited as icmp_ratelimit: a burst of 6, then one a second", async () => {
+    const fd = udpSocket(libcA);
+    for (let i = 0; i < 10; i++) sendto(libcA, fd, "x", "10.1.0.2", 9999);
+    expect(snmp(b.k, "Udp").NoPorts).toBe(10);
+    expect(snmp(b.k, "Icmp").OutDestUnreachs).toBe(6);
+    await ok(b.run, "hw tick 1s");
+    for (let i = 0; i < 3; i++) sendto(libcA, fd, "x", "10.1.0.2", 9999);
+    expect(snmp(b.k, "Icmp").OutDestUnreachs).toBe(7);
+    expect(snmp(a.k, "Icmp").InDestUnreachs).toBe(7);
+  });
+
+  it("not over lo: every datagram to a closed local port is answered", () => {
+    const fd = udpSocket(libcA);
+    for (let i = 0; i < 10; i++) sendto(libcA, fd, "x", "127.0.0.1", 9999);
+    expect(snmp(a.k, "Icmp").OutDestUnreachs).toBe(10);
   });
 });
 
