@@ -56,6 +56,7 @@ import { rmdir } from "./rmdir.js";
 import { rmmod } from "./rmmod.js";
 import { slattach } from "./slattach.js";
 import { stat } from "./stat.js";
+import { touch } from "./touch.js";
 import { stty } from "./stty.js";
 import { syscall } from "./syscall.js";
 import { sync } from "./sync.js";
@@ -76,7 +77,7 @@ const help: CliCommand = {
 
 export const COMMANDS: readonly CliCommand[] = [
   insmod, rmmod, lsmod, modinfo, modprobe, depmod, dmesg,
-  ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, chmod, chown, stat, df, mount, umount, cd, pwd, syscall,
+  ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, chmod, chown, touch, stat, df, mount, umount, cd, pwd, syscall,
   dd, blockdev, losetup, sync, stty, slattach, hw, ip, pingCommand, ncCommand, trueCommand, falseCommand, exportCommand, expect, expectFail, help,
 ];
 

@@ -116,6 +116,45 @@ describe("chown", () => {
   });
 });
 
+describe("touch", () => {
+  it("creates a missing file and sets both times to now, or to -d DATE or -t STAMP; -a and -m change one", () => {
+    const { s, run } = shell();
+    const t = (path: string) => {
+      const st = s.libc.stat(path);
+      return [st.atime, st.atimeNsec, st.mtime, st.mtimeNsec];
+    };
+    expect(run("touch /tmp/new")).toEqual(ok());
+    expect(t("/tmp/new")).toEqual([1700705580, 123456789, 1700705580, 123456789]);
+    expect(run("touch -d '2001-09-09 01:46:40.5' /tmp/new")).toEqual(ok());
+    expect(t("/tmp/new")).toEqual([1_000_000_000, 500_000_000, 1_000_000_000, 500_000_000]);
+    expect(run("touch -t 200411091133.20 /tmp/new")).toEqual(ok());
+    expect(t("/tmp/new")).toEqual([1_100_000_000, 0, 1_100_000_000, 0]);
+    expect(run("touch -m -d @1200000000 /tmp/new")).toEqual(ok());
+    expect(t("/tmp/new")).toEqual([1_100_000_000, 0, 1_200_000_000, 0]);
+    expect(run("touch -a -t 7001010000 /tmp/new")).toEqual(ok());
+    expect(t("/tmp/new")).toEqual([0, 0, 1_200_000_000, 0]);
+    expect(run("touch -c /tmp/absent")).toEqual(ok());
+    expect(run("ls /tmp")).toEqual(ok("new\n"));
+    run("ln -s new /tmp/l");
+    expect(run("touch -h -d 2000-01-01 /tmp/l")).toEqual(ok());
+    expect([s.libc.lstat("/tmp/l").mtime, s.libc.stat("/tmp/l").mtime]).toEqual([946684800, 1_200_000_000]);
+  });
+
+  it("words its errors as coreutils does", () => {
+    const { run } = shell();
+    expect(run("touch -d tomorrow /tmp/f")).toEqual(fail("touch: invalid date format 'tomorrow'\n"));
+    expect(run("touch -t 201302301200 /tmp/f")).toEqual(fail("touch: invalid date format '201302301200'\n"));
+    expect(run("touch -d 2001-01-01 -t 200101010000 /tmp/f")).toEqual(fail("touch: cannot specify times from more than one source\n"));
+    expect(run("touch /nope/f")).toEqual(fail("touch: cannot touch '/nope/f': No such file or directory\n"));
+    expect(run("touch -h /tmp/absent")).toEqual(fail("touch: setting times of '/tmp/absent': No such file or directory\n"));
+    run("mkdir /mnt/ro");
+    run("syscall mount none /mnt/ro devtmpfs 1 0");
+    // open(O_WRONLY) of a directory is EISDIR before the mount's EROFS, and coreutils reports the open's error.
+    expect(run("touch /mnt/ro")).toEqual(fail("touch: cannot touch '/mnt/ro': Is a directory\n"));
+    expect(run("touch /mnt/ro/f")).toEqual(fail("touch: cannot touch '/mnt/ro/f': Read-only file system\n"));
+  });
+});
+
 describe("echo and cat", () => {
   it("creates with >, truncates with > again and appends with >>", () => {
     const { run } = shell();

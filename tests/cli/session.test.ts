@@ -393,7 +393,7 @@ describe("help", () => {
     const out = run(["help"]).out;
     expect(out.split("\n").filter(Boolean).map((l) => l.trim().split(" ")[0])).toEqual([
       "insmod", "rmmod", "lsmod", "modinfo", "modprobe", "depmod", "dmesg",
-      "ls", "cat", "echo", "mkdir", "rmdir", "rm", "mv", "ln", "mknod", "chmod", "chown", "stat", "df", "mount", "umount", "cd", "pwd", "syscall",
+      "ls", "cat", "echo", "mkdir", "rmdir", "rm", "mv", "ln", "mknod", "chmod", "chown", "touch", "stat", "df", "mount", "umount", "cd", "pwd", "syscall",
       "dd", "blockdev", "losetup", "sync", "stty", "slattach",
       "hw", "ip", "ping", "nc", "true", "false", "export", "expect", "expect-fail",
       "help",
