@@ -566,7 +566,7 @@ export const STRUCT_DOCS: { readonly [S in StructName]: StructDoc<S> } = {
   iattr: {
     doc: "The attributes inode_operations.setattr is to change (struct iattr), in the module's memory for the call: only those ia_valid names.",
     fields: {
-      ia_valid: { value: "The ATTR_* bits of what changes, Linux's values: ATTR_MODE 1, ATTR_UID 2, ATTR_GID 4, ATTR_SIZE 8, ATTR_ATIME 16, ATTR_MTIME 32, ATTR_CTIME 64, ATTR_ATIME_SET 128 and ATTR_MTIME_SET 256 (a time given, not now), ATTR_KILL_SUID 2048, ATTR_KILL_SGID 4096." },
+      ia_valid: { value: "The ATTR_* bits of what changes, Linux's values: ATTR_MODE 1, ATTR_UID 2, ATTR_GID 4, ATTR_SIZE 8, ATTR_ATIME 16, ATTR_MTIME 32, ATTR_CTIME 64 (always). chown's clearing of set-user-ID comes as ATTR_MODE with the mode it leaves." },
       ia_mode: { value: "The new mode's permission bits (S_IALLUGO), with ATTR_MODE; the type bits are the inode's." },
       ia_uid: { value: "The new owner, with ATTR_UID." },
       ia_gid: { value: "The new group, with ATTR_GID." },
