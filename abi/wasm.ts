@@ -487,13 +487,36 @@ export class Writer {
   }
 
   u32(n: number): void {
-    for (const b of leb128(n)) this.byte(b);
+    this.room(5);
+    // Unsigned LEB128 written in place: leb128()'s array per number was most of an instrumented load's garbage.
+    while (n >= 0x80) {
+      this.buf[this.length++] = (n & 0x7f) | 0x80;
+      n = Math.floor(n / 128);
+    }
+    this.buf[this.length++] = n;
+  }
+
+  /** Signed LEB128 of an i32 (an i32.const's immediate). */
+  s32(n: number): void {
+    this.room(5);
+    for (;;) {
+      const b = n & 0x7f;
+      n >>= 7;
+      const last = (n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0);
+      this.buf[this.length++] = last ? b : b | 0x80;
+      if (last) return;
+    }
   }
 
   bytes(part: Uint8Array): void {
     this.room(part.length);
     this.buf.set(part, this.length);
     this.length += part.length;
+  }
+
+  /** Start again, keeping the buffer: for scratch writers reused from one entry to the next. */
+  reset(): void {
+    this.length = 0;
   }
 
   /** What has been written (a view, not a copy). */
