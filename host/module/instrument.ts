@@ -617,11 +617,22 @@ function opcode(r: Reader): number {
 
 /** Walk one expression (a function's code or a constant expression) to its final `end`, recording the edits. */
 function walk(r: Reader, edits: Edits): void {
+  const bytes = r.bytes;
   for (;;) {
     const at = r.at;
+    const op = bytes[at]!;
+    // Most instructions have no immediates, or one index: stepped over here, without a call for each.
+    const fast = at < bytes.length ? FAST[op]! : UNKNOWN;
+    if (fast === NONE) {
+      r.at = at + 1;
+      continue;
+    }
+    if (fast === INDEX && bytes[at + 1]! < 0x80) {
+      r.at = at + 2;
+      continue;
+    }
     const kind = opcode(r);
-    const op = r.bytes[at]!;
-    if (NOT_COPIED.has(op)) edits.keepLoop();
+    if (NOT_COPIED[op]) edits.keepLoop();
     if (kind === BLOCK || kind === LOOP || kind === TRY_TABLE) {
       const type = r.bytes[r.at]!;
       r.blockType();
@@ -655,7 +666,11 @@ const BR = 0x0c;
 const BR_IF = 0x0d;
 /** Instructions a loop's copies do not carry: exception handling (try, catch, rethrow, delegate, catch_all,
  *  try_table) and br_on_null, br_on_non_null, whose labels the copies would have to adjust. */
-const NOT_COPIED = new Set([0x06, 0x07, 0x09, 0x18, 0x19, 0x1f, 0xd5, 0xd6]);
+const NOT_COPIED = opcodeTable(256, [[1, 0x06, 0x07], [1, 0x09], [1, 0x18, 0x19], [1, 0x1f], [1, 0xd5, 0xd6]]);
+/** OPCODES for the instructions walk steps over itself: those without immediates, and local.get, local.set,
+ *  local.tee (an index walk reads as one byte when it is below 128); UNKNOWN for every other, and for those
+ *  a loop's copies do not carry. */
+const FAST = OPCODES.map((kind, op) => (kind === NONE || (op >= 0x20 && op <= 0x22)) && !NOT_COPIED[op] ? kind : UNKNOWN);
 
 /** try_table's catch clauses: catch and catch_ref (a tag and a label), catch_all and catch_all_ref (a label). */
 function catchClauses(r: Reader): void {
