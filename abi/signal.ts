@@ -12,6 +12,7 @@ export const SIGNALS = {
   SIGSEGV: [11, "Segmentation fault"],
   SIGPIPE: [13, "Broken pipe"],
   SIGTERM: [15, "Terminated"],
+  SIGTSTP: [20, "Stopped"],
 } as const;
 
 export type SignalName = keyof typeof SIGNALS;

@@ -163,6 +163,8 @@ export const TCGETS = 0x5401;
 export const TCSETS = 0x5402;
 export const TCSETSW = 0x5403;
 export const TCSETSF = 0x5404;
+/** tcflow(): TCOOFF 0 stops output, TCOON 1 starts it, TCIOFF 2 sends STOP, TCION 3 sends START. */
+export const TCXONC = 0x540a;
 export const TCFLSH = 0x540b;
 export const TIOCSCTTY = 0x540e;
 export const TIOCGPGRP = 0x540f;
@@ -173,6 +175,12 @@ export const TIOCSWINSZ = 0x5414;
 export const TIOCINQ = 0x541b;
 export const TIOCSETD = 0x5423;
 export const TIOCGETD = 0x5424;
+/** _IOR('T', 0x30, unsigned int): the number N of a /dev/ptmx master's slave, /dev/pts/N. */
+export const TIOCGPTN = 0x80045430;
+/** _IOW('T', 0x31, int): lock (non-zero) or unlock (0) the slave; a new pair's is locked (unlockpt). */
+export const TIOCSPTLCK = 0x40045431;
+/** _IOR('T', 0x39, int): whether the slave is locked. */
+export const TIOCGPTLCK = 0x80045439;
 /** ENOIOCTLCMD: a line discipline's "not mine", which the tty core answers itself (tty_mode_ioctl). */
 export const ENOIOCTLCMD = 515;
 

@@ -26,6 +26,7 @@ import { module } from "./paths/module.js";
 import { native } from "./paths/native.js";
 import { net } from "./paths/net.js";
 import { scale } from "./paths/scale.js";
+import { slip } from "./paths/slip.js";
 import { vfs } from "./paths/vfs.js";
 import { watchdog } from "./paths/watchdog.js";
 import { markdownLines, reportLines } from "./report.js";
@@ -34,7 +35,7 @@ import { REFERENCE } from "./lkm.js";
 import { V8_FLAGS } from "./v8.js";
 import { checkLoops } from "./wat.js";
 
-export const PATHS: readonly BenchPath[] = [native, js, intra, kernel, module, watchdog, vfs, block, ext2, fat, net, extism, jco, load, scale];
+export const PATHS: readonly BenchPath[] = [native, js, intra, kernel, module, watchdog, vfs, block, ext2, fat, net, slip, extism, jco, load, scale];
 
 export const RESULTS_DIR = join(ROOT, "bench", "results");
 

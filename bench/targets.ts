@@ -41,6 +41,13 @@ const TARGETS: readonly TargetDef[] = [
   { id: "jiffies_call", label: "get_jiffies ≤ 1.8× an intra-module call", limit: 1.8, unit: "×", of: ["kernel.jiffies", "intra.direct"] },
   { id: "module_put_call", label: "module_put ≤ 1.8× an intra-module call", limit: 1.8, unit: "×", of: ["kernel.module_put", "intra.direct"] },
   {
+    id: "kmalloc_fast",
+    label: "kmalloc + kfree at least 5× faster than the checked path (slub_debug), in one run",
+    limit: 0.2,
+    unit: "×",
+    of: ["kernel.kmalloc", "kernel.kmalloc_checked"],
+  },
+  {
     id: "kernel_vs_extism",
     label: "module-to-kernel call below Extism's host-function call",
     limit: 1,

@@ -1,5 +1,7 @@
 // Module to kernel: base-kernel symbols called from a module, bound as the loader binds them (JS functions,
-// and the kernel core's wasm functions for the symbols it holds: get_jiffies, the module references).
+// and the kernel core's wasm functions for the symbols it holds: get_jiffies, the module references), and
+// kmalloc + kfree once more in a kernel booted with slub_debug, whose checked TypeScript path it was before
+// the fast path, timed in the same run.
 
 import { benchKernel, pairedWithReference, REFERENCE, symbolFn } from "../lkm.js";
 import { perCallEach } from "../measure.js";
@@ -22,14 +24,27 @@ const LOOPS = [
   { id: "kernel.kmalloc", fn: "bench_ksym_kmalloc", sym: "kmalloc", label: "module → kernel: kmalloc(64) + kfree" },
 ] as const;
 
+/** kmalloc + kfree through the kernel's checked path, as every module's were before the fast path. */
+const CHECKED = {
+  id: "kernel.kmalloc_checked",
+  fn: "bench_ksym_kmalloc",
+  sym: "kmalloc",
+  label: "module → kernel (JS, slub_debug): kmalloc(64) + kfree",
+} as const;
+
 export const kernel: BenchPath = {
   name: "kernel",
   async run(ctx) {
     const k = await benchKernel(ctx, [REFERENCE.module, "bench_ksym"]);
+    const checked = await benchKernel(ctx, [REFERENCE.module, "bench_ksym"], { cmdline: "slub_debug" });
     const binary = await ctx.benchModule("bench_ksym");
-    const loops = Object.fromEntries([[REFERENCE.id, symbolFn<Loop>(k, REFERENCE.loop)], ...LOOPS.map((l) => [l.id, symbolFn<Loop>(k, l.fn)])]);
+    const loops = Object.fromEntries([
+      [REFERENCE.id, symbolFn<Loop>(k, REFERENCE.loop)],
+      ...LOOPS.map((l) => [l.id, symbolFn<Loop>(k, l.fn)]),
+      [CHECKED.id, symbolFn<Loop>(checked, CHECKED.fn)],
+    ]);
     const timed = await perCallEach(ctx, loops, { start: 100 });
-    const figures: Figure[] = LOOPS.map((l) => ({
+    const figures: Figure[] = [...LOOPS, CHECKED].map((l) => ({
       id: l.id,
       label: l.label,
       unit: "ns",
@@ -40,7 +55,7 @@ export const kernel: BenchPath = {
     return {
       figures,
       loops: [
-        ...LOOPS.map((l) => ({ id: l.id, binary, func: l.fn, instruction: `call ${l.sym}` })),
+        ...[...LOOPS, CHECKED].map((l) => ({ id: l.id, binary, func: l.fn, instruction: `call ${l.sym}` })),
         { id: "kernel.kmalloc", binary, func: "bench_ksym_kmalloc", instruction: "call kfree" },
         { id: "kernel.module_ref", binary, func: "bench_ksym_module_ref", instruction: "call try_module_get" },
       ],

@@ -39,19 +39,22 @@ function put(libc: Libc, data: Uint8Array): number {
   return p;
 }
 
-/** n echo round trips from libc to dst; µs each. */
-function pings(libc: Libc, dst: number, n: number): () => number {
+/** A ping socket of libc's task, with a 64-byte echo request to dst and a 128-byte buffer for the reply in its memory. */
+export function pingSocket(libc: Libc, dst: number): { fd: number; msg: number; len: number; to: number; buf: number } {
   const fd = sys(libc, SYSCALLS.socket, 2, 2, 1);
   const echo = new Uint8Array(64);
   echo[0] = 8;
   put16(echo, 2, ipChecksum(echo));
-  const msg = put(libc, echo);
-  const to = put(libc, sockaddrIn(dst));
-  const buf = libc.task.mm.sbrk(128);
+  return { fd, msg: put(libc, echo), len: echo.length, to: put(libc, sockaddrIn(dst)), buf: libc.task.mm.sbrk(128) };
+}
+
+/** n echo round trips from libc to dst; µs each. */
+function pings(libc: Libc, dst: number, n: number): () => number {
+  const { fd, msg, len, to, buf } = pingSocket(libc, dst);
   return () => {
     const t0 = performance.now();
     for (let i = 0; i < n; i++) {
-      sys(libc, SYSCALLS.sendto, fd, msg, echo.length, 0, to, 16);
+      sys(libc, SYSCALLS.sendto, fd, msg, len, 0, to, 16);
       sys(libc, SYSCALLS.recvfrom, fd, buf, 128, MSG_DONTWAIT, 0, 0);
     }
     return ((performance.now() - t0) * 1000) / n;

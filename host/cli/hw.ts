@@ -6,7 +6,7 @@ import type { Kernel } from "../init/main.js";
 import { parseArgs, SCHEDULE, withUsage, type CliCommand, type CommandContext, type CommandSteps } from "./command.js";
 import { unescape } from "./coreutils.js";
 
-/** port=0x3f8 (or io=, as ne2000's docs say it) irq=4 as `hw attach` takes them, and the model's own (file=PATH, ro, net=WIRE). */
+/** port=0x3f8 (or io=, as ne2000's docs say it) irq=4 as `hw attach` takes them, and the model's own (file=PATH, ro, net=WIRE, line=WIRE). */
 function options(words: readonly string[]): { port?: number; irq?: number; params: Record<string, string> } {
   const opts: { port?: number; irq?: number; params: Record<string, string> } = { params: {} };
   for (const w of words) {
@@ -77,7 +77,7 @@ function subcommand(k: Kernel, ctx: CommandContext, sub: string, rest: readonly 
 
 export const hw: CliCommand = {
   name: "hw",
-  usage: "hw attach MODEL [port=N] [irq=N] [file=PATH] [ro] [net=WIRE] [mac=MAC] | detach DEV | list | type DEV TEXT | read DEV | tick N",
+  usage: "hw attach MODEL [port=N] [irq=N] [file=PATH] [ro] [net=WIRE] [mac=MAC] [line=WIRE] [timing=baud] | detach DEV | list | type DEV TEXT | read DEV | tick N",
   help: "the simulated machine: attach devices, type into a UART, read what it sent, let time pass",
   run: (args, ctx) =>
     withUsage(() => {

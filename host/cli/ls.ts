@@ -68,9 +68,12 @@ function longFormat(entries: readonly Entry[], date: (st: Stat) => string): stri
     .join("");
 }
 
-/** One run of ls: what it lists, and whether everything named could be. */
+/**
+ * One run of ls: what it lists, and its exit status as coreutils': 2 ("serious trouble") when a file named on
+ * the command line could not be listed, 1 ("minor problems") when only something inside a directory could not.
+ */
 class Lister {
-  ok = true;
+  status = 0;
   /** The kernel's wall clock, read as ls starts and again whenever a file seems to be from the future. */
   private now: bigint;
 
@@ -91,20 +94,20 @@ class Lister {
     return lsDate(st.mtime, this.now - SIX_MONTHS_NS < when && when <= this.now);
   }
 
-  private failed(what: string, e: unknown): undefined {
+  private failed(what: string, e: unknown, operand: boolean): undefined {
     report(this.ctx, "ls", what, e);
-    this.ok = false;
+    this.status = Math.max(this.status, operand ? 2 : 1);
     return undefined;
   }
 
   /** lstat a file (and readlink a symlink); undefined, having said so, when it cannot be accessed. */
-  entry(path: string, name: string): Entry | undefined {
+  entry(path: string, name: string, operand = false): Entry | undefined {
     const libc = this.ctx.libc;
     try {
       const st = libc.lstat(path);
       return { name, st, target: S_ISLNK(st.mode) ? libc.readlink(path) : undefined };
     } catch (e) {
-      return this.failed(`cannot access ${quote(path)}`, e);
+      return this.failed(`cannot access ${quote(path)}`, e, operand);
     }
   }
 
@@ -123,7 +126,7 @@ class Lister {
     try {
       names = this.ctx.libc.readdir(dir).map((d) => d.name);
     } catch (e) {
-      return this.failed(`cannot open directory ${quote(dir)}`, e);
+      return this.failed(`cannot open directory ${quote(dir)}`, e, true);
     }
     names = names.filter((n) => this.o.all || !n.startsWith(".")).sort(byName);
     const head = header ? `${dir}:\n` : "";
@@ -147,13 +150,13 @@ export const ls: CliCommand = {
       const opts = cmd.opts();
       const operands = cmd.processedArgs[0] as string[];
       const lister = new Lister(ctx, { all: opts.all === true, long: opts.l === true });
-      const found = (operands.length > 0 ? operands : ["."]).map((p) => lister.entry(p, p)).filter((e) => e !== undefined);
+      const found = (operands.length > 0 ? operands : ["."]).map((p) => lister.entry(p, p, true)).filter((e) => e !== undefined);
       found.sort((a, b) => byName(a.name, b.name));
       const dirs = found.filter((e) => lister.isDirectoryOperand(e));
       const files = found.filter((e) => !dirs.includes(e));
       const blocks = files.length > 0 ? [lister.files(files)] : [];
       for (const d of dirs) blocks.push(lister.directory(d.name, operands.length > 1) ?? "");
       ctx.out(blocks.filter((b) => b !== "").join("\n"));
-      return lister.ok ? 0 : 1;
+      return lister.status;
     }),
 };

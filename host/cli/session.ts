@@ -32,6 +32,7 @@ import { df } from "./df.js";
 import { depmod } from "./depmod.js";
 import { dmesg } from "./dmesg.js";
 import { echo } from "./echo.js";
+import { withStdin } from "./redirect.js";
 import { execute } from "./execute.js";
 import { expect, expectFail } from "./expect.js";
 import { hw } from "./hw.js";
@@ -246,9 +247,17 @@ export class Session implements CommandContext {
     return status;
   }
 
-  /** A group runs its list; a simple command's words are expanded as it starts. */
+  /** A group runs its list; a simple command's words (and its `< FILE`) are expanded as it starts. */
   private *shellCommand(c: ShellCommand): CommandSteps {
-    return "group" in c ? yield* this.list(c.group) : yield* this.command(expandWords(c.words, this.env));
+    if ("group" in c) return yield* this.list(c.group);
+    const words = expandWords(c.words, this.env);
+    if (c.stdin === undefined) return yield* this.command(words);
+    const file = expandWords([c.stdin], this.env);
+    if (file.length !== 1) {
+      this.err(`wasm-lkm: ${file.join(" ") || "\"\""}: ambiguous redirect\n`);
+      return 1;
+    }
+    return yield* withStdin(this.libc, file[0]!, this.err, () => this.command(words));
   }
 
   /** One command, named `comm` in Oops lines and /proc/PID/comm while it runs, as the program the shell would run. */

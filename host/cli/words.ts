@@ -1,7 +1,8 @@
 // The shell's line grammar: words, quotes, variables, redirections, comments, lists and `{ ...; }` groups.
 //
 // Words split at blanks; '...' quotes everything, "..." everything but $; an unquoted '>' or '>>' is a
-// word of its own; an unquoted '#' at the start of a word begins a comment. $NAME and ${NAME} are the
+// word of its own (echo's redirection); an unquoted '<' followed by a word redirects the command's standard
+// input from that file, as sh does; an unquoted '#' at the start of a word begins a comment. $NAME and ${NAME} are the
 // environment's NAME when the command runs (empty when unset); unquoted, the value splits at blanks into
 // words, as sh splits fields. Unquoted `;`, `&&` and `||` end a command and say when the next one runs,
 // as in sh: after it, only if it succeeded, only if it failed. `{` and `}`, as whole words where a
@@ -16,8 +17,8 @@ export type Connector = ";" | "&&" | "||";
 export type WordPart = { readonly text: string } | { readonly variable: string; readonly quoted: boolean };
 export type Word = readonly WordPart[];
 
-/** A command: a simple one's words, or a group's list. */
-export type ShellCommand = { readonly words: readonly Word[] } | { readonly group: List };
+/** A command: a simple one's words (and the file its standard input comes from, `< FILE`), or a group's list. */
+export type ShellCommand = { readonly words: readonly Word[]; readonly stdin?: Word } | { readonly group: List };
 
 /** One command of a list and how the next one is joined to it. */
 export interface ListItem {
@@ -91,6 +92,9 @@ function tokenize(line: string): Token[] {
       endWord();
       tokens.push({ op: ch === "&" ? "&&" : "||" });
       i++;
+    } else if (ch === "<") {
+      endWord();
+      tokens.push({ word: [{ text: "<" }], bare: "<" });
     } else if (/\s/.test(ch) || ch === ">") {
       endWord();
       const last = tokens.at(-1);
@@ -109,6 +113,26 @@ function tokenize(line: string): Token[] {
 const isBare = (t: Token | undefined, word: string) => t !== undefined && "word" in t && t.bare === word;
 const shown = (t: Token) => ("op" in t ? t.op : t.bare ?? "word");
 
+/** The simple command whose words start at tokens[at], its `< FILE` taken out; the last one counts, as in sh. */
+function simpleCommand(tokens: readonly Token[], at: number): [ShellCommand, number] {
+  const words: Word[] = [];
+  let stdin: Word | undefined;
+  let pos = at;
+  for (; pos < tokens.length; pos++) {
+    const t = tokens[pos]!;
+    if ("op" in t) break;
+    if (!isBare(t, "<")) {
+      words.push(t.word);
+      continue;
+    }
+    const file = tokens[pos + 1];
+    if (file === undefined || "op" in file || isBare(file, "<")) throw new SyntaxError(`near unexpected token \`${file === undefined ? "newline" : shown(file)}'`);
+    stdin = file.word;
+    pos++;
+  }
+  return [stdin === undefined ? { words } : { words, stdin }, pos];
+}
+
 /** The list starting at tokens[at]: its items and where it ended (at the end, or at a group's `}`). */
 function parseList(tokens: readonly Token[], at: number, inGroup: boolean): [List, number] {
   const items: ListItem[] = [];
@@ -126,9 +150,7 @@ function parseList(tokens: readonly Token[], at: number, inGroup: boolean): [Lis
       if (after !== undefined && "word" in after && !(inGroup && after.bare === "}")) throw new SyntaxError(`near unexpected token \`${shown(after)}'`);
       command = { group: list };
     } else {
-      const words: Word[] = [];
-      for (; pos < tokens.length && "word" in tokens[pos]!; pos++) words.push((tokens[pos] as { word: Word }).word);
-      command = { words };
+      [command, pos] = simpleCommand(tokens, pos);
     }
     const next = tokens[pos];
     const connector = next !== undefined && "op" in next ? next.op : ";";

@@ -44,8 +44,18 @@ function ne2000(base: number, irq: Parameters<HwModel["create"]>[1], params: HwP
   return card;
 }
 
+/** A 16550A: line=WIRE (a null-modem cable to another UART), timing=baud (characters take their time on the line). */
+function uart(base: number, irq: Parameters<HwModel["create"]>[1], params: HwParams): Uart16550 {
+  only("uart16550", params, ["line", "timing"]);
+  if (params.line === "") throw new Error("line needs a cable (a name, or udp:LPORT:127.0.0.1:PPORT)");
+  if (params.timing !== undefined && params.timing !== "instant" && params.timing !== "baud") {
+    throw new Error(`bad timing '${params.timing}' (instant or baud)`);
+  }
+  return new Uart16550({ base, irq, line: params.line, timing: params.timing });
+}
+
 export const HW_MODELS: readonly HwModel[] = [
-  { kind: "uart16550", defaults: { port: 0x3f8, irq: 4 }, create: (base, irq, params) => (only("uart16550", params, []), new Uart16550({ base, irq })) },
+  { kind: "uart16550", defaults: { port: 0x3f8, irq: 4 }, create: uart },
   { kind: "pit", defaults: { port: 0x40, irq: 0 }, create: (base, irq, params) => (only("pit", params, []), new Pit(base, irq)) },
   { kind: "ide", defaults: { port: 0x1f0, irq: 14 }, create: ideDisk },
   { kind: "ne2000", defaults: { port: 0x300, irq: 9 }, create: ne2000 },

@@ -3,11 +3,13 @@
 // Eight byte-wide registers at base+0..7, with the divisor latch behind DLAB; 16-byte receive and transmit
 // FIFOs when FCR enables them (else one-byte holding registers); the four interrupt sources in the
 // datasheet's priority; the IRQ output gated by MCR's OUT2 as on a PC. The far end of the line types into
-// the receiver and collects what the transmitter sends. Timing: "instant" (the default) moves characters
+// the receiver and collects what the transmitter sends, or is another UART on a null-modem cable (a wire,
+// host/hw/wire.ts). Timing: "instant" (the default) moves characters
 // at once and counts the character timeout as already run out; "baud" moves one character per character
 // time at the divisor's rate, driven by the simulated clock.
 
 import type { IoDevice, IrqSink } from "./bus.js";
+import { plugCable, type WirePort } from "./wire.js";
 
 const FIFO = 16;
 /** The bytes a null-modem cable holds for a receiver that has not caught up. */
@@ -50,6 +52,8 @@ export interface Uart16550Options {
   readonly base: number;
   readonly irq: IrqSink;
   readonly timing?: "instant" | "baud";
+  /** A null-modem cable to another UART: a name in this process, or udp:LPORT:127.0.0.1:PPORT. */
+  readonly line?: string;
 }
 
 interface ModemInputs {
@@ -86,8 +90,8 @@ export class Uart16550 implements IoDevice {
   private msrDelta = 0;
   private inputs: ModemInputs = { cts: false, dsr: false, ri: false, dcd: false };
   private output: number[] = [];
-  /** The UART at the other end of a null-modem cable, which receives what this one sends; null: collected for readOutput. */
-  private peer: Uart16550 | null = null;
+  /** The null-modem cable to the UART that receives what this one sends; null: collected for readOutput. */
+  private readonly line: WirePort | null;
   /** What the cable holds for this UART until its receive FIFO has room (RTS/CTS flow control), bounded. */
   private cable: number[] = [];
   private incoming: number[] = [];
@@ -101,6 +105,12 @@ export class Uart16550 implements IoDevice {
     this.base = opts.base;
     this.sink = opts.irq;
     this.timing = opts.timing ?? "instant";
+    this.line = opts.line === undefined ? null : plugCable(opts.line, (bytes) => this.fromCable(bytes));
+  }
+
+  /** Unplug the cable (the UART is detached). */
+  close(): void {
+    this.line?.close();
   }
 
   // The far end of the line.
@@ -114,12 +124,6 @@ export class Uart16550 implements IoDevice {
       this.update();
     }
     this.update();
-  }
-
-  /** Join this UART to another with a null-modem cable: each receives what the other sends, from now on. */
-  connect(peer: Uart16550): void {
-    this.peer = peer;
-    peer.peer = this;
   }
 
   readOutput(): Uint8Array {
@@ -234,14 +238,14 @@ export class Uart16550 implements IoDevice {
   }
 
   private send(bytes: number[]): void {
-    if (!this.peer) this.output.push(...bytes);
-    else this.peer.fromCable(bytes);
+    if (!this.line) this.output.push(...bytes);
+    else this.line.send(Uint8Array.from(bytes));
   }
 
   /** Bytes from the peer: as many as the FIFO takes now, the rest as it is read; past CABLE_MAX, overruns. */
-  private fromCable(bytes: number[]): void {
+  private fromCable(bytes: Uint8Array): void {
     const room = CABLE_MAX - this.cable.length;
-    this.cable.push(...bytes.slice(0, Math.max(0, room)));
+    this.cable.push(...bytes.subarray(0, Math.max(0, room)));
     if (bytes.length > room) this.errors |= LSR_OE;
     this.drainCable();
   }

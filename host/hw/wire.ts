@@ -1,9 +1,12 @@
-// Network wires for emulated cards: one Ethernet frame at a time between the cards plugged into them.
+// Wires for emulated devices: network wires carry one Ethernet frame at a time between the cards plugged
+// into them, null-modem cables the bytes one UART sends to the other.
 //
 // An in-process wire is a named hub: every card attached with `net=NAME` in this process (two cards of
-// one kernel, or cards of two kernels) hears what the others send. A UDP wire (`net=udp:LPORT:127.0.0.1:
-// PPORT`) carries one frame per datagram between two processes on the loopback address, as QEMU's
-// `-netdev socket,udp=` does, so two `wasm-lkm boot` kernels (or a socat bridge to a TAP) can talk.
+// one kernel, or cards of two kernels) hears what the others send; a cable (`line=NAME`) has two ends. A
+// UDP wire (`net=udp:LPORT:127.0.0.1:PPORT`) carries one frame per datagram between two processes on the
+// loopback address, as QEMU's `-netdev socket,udp=` does, so two `wasm-lkm boot` kernels (or a socat
+// bridge to a TAP) can talk; a UDP cable carries what a UART sends in datagrams of at most WIRE_MTU bytes,
+// as QEMU's `-serial udp:` does.
 
 import { createSocket, type Socket } from "node:dgram";
 import { readFileSync } from "node:fs";
@@ -21,12 +24,15 @@ export interface WirePort {
 
 export type Receiver = (frame: Uint8Array) => void;
 
-const hubs = new Map<string, Set<Receiver>>();
+/** The in-process wires and cables, by name: a network wire and a cable of one name are two things. */
+const hubs = { net: new Map<string, Set<Receiver>>(), line: new Map<string, Set<Receiver>>() };
 
 /** Plug into the in-process wire of that name, made on first use and gone with its last card. */
-function hub(name: string, rx: Receiver): WirePort {
-  const ends = hubs.get(name) ?? new Set<Receiver>();
-  hubs.set(name, ends);
+function hub(kind: keyof typeof hubs, name: string, rx: Receiver): WirePort {
+  const all = hubs[kind];
+  const ends = all.get(name) ?? new Set<Receiver>();
+  if (kind === "line" && ends.size === 2) throw new Error(`cable '${name}' already joins two UARTs`);
+  all.set(name, ends);
   ends.add(rx);
   return {
     send: (frame) => {
@@ -34,7 +40,7 @@ function hub(name: string, rx: Receiver): WirePort {
     },
     close: () => {
       ends.delete(rx);
-      if (ends.size === 0) hubs.delete(name);
+      if (ends.size === 0) all.delete(name);
     },
   };
 }
@@ -101,9 +107,27 @@ function udp(spec: string, rx: Receiver): WirePort {
   };
 }
 
-/** Plug a card into the wire `spec` names: udp:LPORT:127.0.0.1:PPORT, or any other name for an in-process wire. */
-export function plug(spec: string, rx: Receiver): WirePort {
+function named(kind: keyof typeof hubs, spec: string, rx: Receiver): WirePort {
   if (spec.startsWith("udp:")) return udp(spec, rx);
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(spec)) throw new Error(`bad wire name '${spec}' (letters, digits, _ . -)`);
-  return hub(spec, rx);
+  return hub(kind, spec, rx);
+}
+
+/** Plug a card into the wire `spec` names: udp:LPORT:127.0.0.1:PPORT, or any other name for an in-process wire. */
+export function plug(spec: string, rx: Receiver): WirePort {
+  return named("net", spec, rx);
+}
+
+/**
+ * Plug a UART into the null-modem cable `spec` names, as plug() names wires: what it sends reaches the
+ * other end in pieces of at most WIRE_MTU bytes. A third UART on an in-process cable is refused.
+ */
+export function plugCable(spec: string, rx: Receiver): WirePort {
+  const port = named("line", spec, rx);
+  return {
+    send: (bytes) => {
+      for (let at = 0; at < bytes.length; at += WIRE_MTU) port.send(bytes.subarray(at, at + WIRE_MTU));
+    },
+    close: () => port.close(),
+  };
 }

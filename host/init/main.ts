@@ -97,7 +97,7 @@ export interface KernelOptions {
    * measure what they cost (the benchmarks): module code that never ends then holds the kernel forever.
    */
   readonly softlockupDetector?: boolean;
-  /** The kernel command line (/proc/cmdline), whose MODULE.PARAM=VALUE and modprobe.blacklist= modprobe applies; kunit.enable=0, kunit.filter_glob=GLOB and kunit.action=list are KUnit's. */
+  /** The kernel command line (/proc/cmdline), whose MODULE.PARAM=VALUE and modprobe.blacklist= modprobe applies; kunit.enable=0, kunit.filter_glob=GLOB and kunit.action=list are KUnit's; slub_debug turns the kmalloc fast path off. */
   readonly cmdline?: string;
 }
 
@@ -163,6 +163,8 @@ export class Kernel implements LoaderContext {
   readonly modprobeConfig: readonly string[];
   /** saved_command_line: what the kernel was booted with, cut to COMMAND_LINE_SIZE. */
   readonly cmdline: string;
+  /** `slub_debug` was on the command line: kmalloc and kfree keep every block's bookkeeping in the kernel. */
+  readonly slubDebug: boolean;
   /** The mounts made at boot (/, /dev, /proc, /sys): halt leaves them. */
   readonly bootMounts: ReadonlySet<Mount>;
   /** pid 1: the task the kernel's own reads and writes of /proc and /sys run as. */
@@ -190,6 +192,7 @@ export class Kernel implements LoaderContext {
     this.kernfs.add("/proc/kallsyms", { mode: 0o444, show: () => this.kallsyms.show() });
     this.cmdline = savedCommandLine(opts.cmdline ?? "");
     procCmdline(this.kernfs, this.cmdline);
+    this.slubDebug = parseArgs(this.cmdline).some(([name]) => name === "slub_debug");
     this.kunit = new Kunit({
       printk: (m, level) => void this.printk(m, level), warn: (m) => this.warn(m), taint: this.taint, debugfs: this.debugfs,
       tryCall: (mod, fn) => this.modules.tryCall(mod, fn), touchWatchdog: () => this.watchdog.touch(),
@@ -295,7 +298,7 @@ export class Kernel implements LoaderContext {
     const special = this.specialInode();
     const types: FileSystemType[] = [
       sysfsFsType(this.kernfs), rootfsFsType(special), procFsType(this.kernfs, { find: (pid) => this.tasks.find(pid), pids: () => this.tasks.pids() }),
-      devtmpfsFsType(special), debugfsFsType(this.debugfs),
+      devtmpfsFsType(special), debugfsFsType(this.debugfs), this.ptys.fsType,
     ];
     for (const t of types) this.vfs.filesystems.register(t);
     this.kernfs.add("/proc/filesystems", { mode: 0o444, show: () => this.vfs.filesystems.show() });

@@ -66,6 +66,8 @@ export interface KsymContext {
   readonly clock: Clock;
   /** The symbols implemented in wasm, bound to modules in place of their JS implementations. */
   readonly core: KernelCore;
+  /** `slub_debug` on the command line: every kmalloc and kfree takes the checked path (host/mm/slab.ts). */
+  readonly slubDebug: boolean;
   readonly timers: Idr<KernelTimer>;
   readonly waits: WaitRegistry;
   readonly kunit: Kunit;
@@ -141,7 +143,8 @@ export function bindKernelSymbols(
     get: (handle) => getReference(mod, k.moduleByHandle(handle), handle),
     put: (handle) => putReference(k, mod, handle),
   }));
-  const slab = wanted.some((name) => SLAB_SYMBOLS.has(name)) ? mod.slab.fastPath()?.symbols : undefined;
+  // As Linux's debug caches skip SLUB's fast path, slub_debug binds no per-module fast path.
+  const slab = !k.slubDebug && wanted.some((name) => SLAB_SYMBOLS.has(name)) ? mod.slab.fastPath()?.symbols : undefined;
   for (const [name, fn] of slab ?? []) if (wanted.includes(name)) core.set(name, fn);
   const bound = bindGroups(k, mod, wanted.filter((name) => !core.has(name)));
   for (const [name, fn] of bound) bound.set(name, withArity(fn, arity(name)));

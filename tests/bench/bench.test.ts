@@ -8,7 +8,7 @@ import { resultsName, runBench, updateReadme, writeResults, type BenchResults } 
 /** Every call path that exists today; native.* may be skipped instead, on a machine without cc, and nothing else. */
 const CALL_PATHS = [
   "native.direct", "native.pointer", "js.call", "intra.direct", "intra.indirect", "kernel.trivial", "kernel.jiffies", "kernel.printk",
-  "kernel.kmalloc", "kernel.module_put", "kernel.module_ref", "module.direct", "module.direct_bare", "module.floor", "module.floor_intra",
+  "kernel.kmalloc", "kernel.kmalloc_checked", "kernel.module_put", "kernel.module_ref", "module.direct", "module.direct_bare", "module.floor", "module.floor_intra",
   "module.trampoline", "extism.host_fn",
   "extism.kernel_trivial", "extism.bind", "extism.plain", "extism.call", "jco.u32", "jco.string",
   "jco.u32_env_once", "jco.string_env_once",
@@ -66,6 +66,16 @@ describe("runBench (quick)", () => {
     ]);
   });
 
+  it("measures a ping round trip over SLIP at 115200 baud in simulated and wall time, no shorter than the bytes take on the line", () => {
+    const slip = new Map(results.figures.filter((f) => f.id.startsWith("slip.")).map((f) => [f.id, f]));
+    expect([...slip.values()].map((f) => [f.id, f.unit])).toEqual([
+      ["slip.ping_115200_simulated", "ms"], ["slip.ping_115200_wall", "ms"], ["slip.ping_instant", "µs"],
+    ]);
+    // Each way: an 84-byte packet between two ENDs, 10 bits a character at 115200 baud.
+    expect(slip.get("slip.ping_115200_simulated")!.stats.min).toBeGreaterThanOrEqual((2 * 86 * 10 * 1000) / 115200);
+    expect(slip.get("slip.ping_115200_simulated")!.stats.max).toBeLessThan(20);
+  });
+
   it("times each call path not skipped once, in ns an iteration, over the quick run's three runs", () => {
     const ids = results.figures.map((f) => f.id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -106,7 +116,7 @@ describe("runBench (quick)", () => {
     const byId = new Map(results.targets.map((t) => [t.id, t]));
     const figure = new Map(results.figures.map((f) => [f.id, f]));
     expect([...byId.keys()]).toEqual([
-      "module_call", "module_floor", "kernel_call", "jiffies_call", "module_put_call", "kernel_vs_extism", "fops_call", "watchdog_intra",
+      "module_call", "module_floor", "kernel_call", "jiffies_call", "module_put_call", "kmalloc_fast", "kernel_vs_extism", "fops_call", "watchdog_intra",
       "watchdog_module", "hello_cold", "scale_load", "scale_linear", "vfat_brd_read", "vfat_loop_read", "ext2_brd_read", "ext2_loop_read",
     ]);
     // The paired ratio where the two were timed together, else the ratio of the medians.
@@ -119,6 +129,7 @@ describe("runBench (quick)", () => {
       ["module_floor", "module.direct_bare", "module.floor", 1.1],
       ["jiffies_call", "kernel.jiffies", "intra.direct", 1.8],
       ["module_put_call", "kernel.module_put", "intra.direct", 1.8],
+      ["kmalloc_fast", "kernel.kmalloc", "kernel.kmalloc_checked", 0.2],
       ["fops_call", "fops.read", "intra.direct", 3],
       ["watchdog_intra", "watchdog.intra", "watchdog.intra_bare", 1.1],
       ["watchdog_module", "watchdog.module", "watchdog.module_bare", 1.1],

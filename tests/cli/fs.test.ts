@@ -371,11 +371,11 @@ describe("ls", () => {
     expect(run("ls -l /tmp/d/file").out).toBe("-rw-r--r-- 1 root root 6 Nov 23  2023 /tmp/d/file\n");
   });
 
-  it("lists files first, then each directory under its name, and goes on past a missing one", () => {
+  it("lists files first, then each directory under its name, and goes on past a missing one: status 2, as coreutils", () => {
     const { run } = populated();
-    expect(run("ls /tmp/d/sub /nope /tmp/d/file /dev")).toEqual(
-      fail("ls: cannot access '/nope': No such file or directory\n", "/tmp/d/file\n\n/dev:\n\n/tmp/d/sub:\n"),
-    );
+    expect(run("ls /tmp/d/sub /nope /tmp/d/file /dev")).toEqual({
+      ...fail("ls: cannot access '/nope': No such file or directory\n", "/tmp/d/file\n\n/dev:\n\n/tmp/d/sub:\n"), status: 2,
+    });
   });
 
   it("follows a symlink to a directory it is given, unless -l", () => {

@@ -53,4 +53,26 @@ describe("hw", () => {
     expect(k.clock.nowNs - before).toBe(2.5e9);
     expect(run("hw tick soon").err).toBe("hw: bad duration 'soon' (jiffies, or a number with ns, us, ms or s)\n");
   });
+
+  it("joins two UARTs with a null-modem cable (line=NAME), refusing a third end and a bad cable or timing", () => {
+    const { k, run } = shell();
+    const { k: other, run: otherRun } = shell();
+    expect(run("hw attach uart16550 line=hw-test").status).toBe(0);
+    expect(otherRun("hw attach uart16550 line=hw-test").status).toBe(0);
+    expect(run("hw attach uart16550 port=0x2f8 line=hw-test")).toEqual({ out: "", err: "hw: cable 'hw-test' already joins two UARTs\n", status: 1 });
+    expect(run("hw attach uart16550 port=0x2f8 line=")).toEqual({ out: "", err: "hw: line needs a cable (a name, or udp:LPORT:127.0.0.1:PPORT)\n", status: 1 });
+    expect(run("hw attach uart16550 port=0x2f8 line=udp:1:10.0.0.1:2").err).toBe("hw: bad wire 'udp:1:10.0.0.1:2' (udp:LOCALPORT:127.0.0.1:PEERPORT)\n");
+    expect(run("hw attach uart16550 port=0x2f8 timing=slow").err).toBe("hw: bad timing 'slow' (instant or baud)\n");
+    expect(run("hw list").out).toBe("uart0\tuart16550\t0x3f8-0x3ff\tirq 4\n");
+    other.insmod(loadBytes("serial16550"));
+    expect(otherRun("stty -F /dev/ttyS0 -echo -opost").status).toBe(0);
+    expect(otherRun("echo over the cable > /dev/ttyS0").status).toBe(0);
+    expect(run("hw read uart0").out).toBe("");
+    const uart = k.machine.find("uart0").device;
+    let got = "";
+    while (uart.read(5, 1) & 0x01) got += String.fromCharCode(uart.read(0, 1));
+    expect(got).toBe("over the cable\n");
+    expect(run("hw detach uart0").status).toBe(0);
+    expect(otherRun("hw detach uart0").err).toBe("hw: uart0: in use by serial16550 (ports 0x3f8-0x3ff): Device or resource busy\n");
+  });
 });

@@ -42,7 +42,11 @@ describe("splitWords", () => {
 /** A line's list with each simple command's words as written (no variable set), groups nested. */
 function shape(line: string): unknown[] {
   const of = (list: ReturnType<typeof parseLine>): unknown[] =>
-    list.map(({ command, connector }) => ({ ...("group" in command ? { group: of(command.group) } : { words: expandWords(command.words, new Map()) }), connector }));
+    list.map(({ command, connector }) => ({
+      ...("group" in command ? { group: of(command.group) } : { words: expandWords(command.words, new Map()) }),
+      ...("stdin" in command && command.stdin ? { stdin: expandWords([command.stdin], new Map()) } : {}),
+      connector,
+    }));
   return of(parseLine(line));
 }
 
@@ -81,6 +85,45 @@ describe("parseLine", () => {
       ["a; }", "near unexpected token `}'"], ["{ a; } b", "near unexpected token `b'"], ["{ a && }", "near unexpected token `}'"],
     ];
     for (const [line, message] of refused) expect(() => parseLine(line)).toThrow(message);
+  });
+});
+
+describe("< FILE", () => {
+  it("takes an unquoted < and the word after it out of the words, the last one counting, as sh does", () => {
+    expect(shape("nc -u 10.0.0.1 53 </tmp/q && dd of=/x < /a <'/b c'")).toEqual([
+      { words: ["nc", "-u", "10.0.0.1", "53"], stdin: ["/tmp/q"], connector: "&&" },
+      { words: ["dd", "of=/x"], stdin: ["/b c"], connector: ";" },
+    ]);
+    expect(shape("echo '<' a\"<\"b")).toEqual([{ words: ["echo", "<", "a<b"], connector: ";" }]);
+  });
+
+  it("refuses a < with no file after it", () => {
+    const refused: [string, string][] = [["dd <", "near unexpected token `newline'"], ["dd < ; a", "near unexpected token `;'"], ["dd < < f", "near unexpected token `<'"]];
+    for (const [line, message] of refused) expect(() => parseLine(line)).toThrow(message);
+  });
+
+  it("gives the command the file on descriptor 0 and the shell its terminal back after", () => {
+    const { s, out, err } = cliSession();
+    s.exec("echo hello > /in");
+    expect(s.exec("dd of=/out status=none < /in")).toBe(0);
+    expect(s.exec("cat /out")).toBe(0);
+    expect(out.join("")).toBe("hello\n");
+    expect(s.exec("dd of=/again status=none")).toBe(0);
+    expect(s.exec("ls -l /again")).toBe(0);
+    expect(out.join("")).toMatch(/ 0 [^\n]* \/again\n$/);
+    expect(err.join("")).toBe("");
+    expect(s.libc.task.files.entries().map(([fd]) => fd)).toEqual([0, 1, 2]);
+  });
+
+  it("says why a file cannot be opened, runs nothing and leaves the shell's descriptors as they were", () => {
+    const { s, out, err } = cliSession();
+    expect(s.exec("dd of=/out < /nofile")).toBe(1);
+    expect(err.join("")).toBe("wasm-lkm: /nofile: No such file or directory\n");
+    expect(s.exec("dd of=/out < ${UNSET}")).toBe(1);
+    expect(err.join("")).toMatch(/wasm-lkm: "": ambiguous redirect\n$/);
+    expect(() => s.libc.lstat("/out")).toThrow(expect.objectContaining({ code: "ENOENT" }));
+    expect(out.join("")).toBe("");
+    expect(s.libc.task.files.entries().map(([fd]) => fd)).toEqual([0, 1, 2]);
   });
 });
 

@@ -74,6 +74,15 @@ describe("a UART's line through the tty core", () => {
     expect(await run("hw read uart0")).toEqual(ok("ab\b \bc\r\n"));
   });
 
+  it("takes the LNEXT and REPRINT characters and the flow control flags stty sets (-ixon is not sane's to show, as in coreutils)", async () => {
+    expect(await run("stty -F /dev/ttyS0 -ixon ixoff ixany lnext ^X rprnt ^T")).toEqual(ok());
+    expect((await run("stty -F /dev/ttyS0")).out).toBe("speed 9600 baud; line = 0;\nrprnt = ^T; lnext = ^X;\n-brkint ixoff ixany -imaxbel\n");
+    expect((await run("stty -F /dev/ttyS0 -a")).out).toContain(" icrnl -ixon ixoff\n");
+    expect(await run("hw type uart0 'a\x18\x7fb\x14\x13'")).toEqual(ok());
+    expect(await run("cat /dev/ttyS0")).toEqual({ status: 130, out: "a\x7fb\x13\n", err: "" });
+    expect(await run("hw read uart0")).toEqual(ok("a^\b^?b^T\r\na^?b^S\r\n"));
+  });
+
   it("reads raw bytes as they come, without echo, after stty raw -echo", async () => {
     expect(await run("stty -F /dev/ttyS0 raw -echo")).toEqual(ok());
     expect(await run("hw type uart0 'a\\rb\\x7f\\c'")).toEqual(ok());

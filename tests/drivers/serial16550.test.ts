@@ -8,7 +8,7 @@ import { SYSCALLS } from "../../abi/syscalls.js";
 import type { SerialLine } from "../../host/hw/machine.js";
 import { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
-import { B38400, baudOf, CBAUD, TCSETSW } from "../../abi/termios.js";
+import { B38400, baudOf, CBAUD, ECHO, ICANON, IXOFF, TCSETSW } from "../../abi/termios.js";
 import { dmesg, expectRefused, loadBytes } from "../helpers.js";
 import { tcgetattr, tcsetattr, text } from "./tty/tty_helpers.js";
 
@@ -83,6 +83,23 @@ describe("serial16550", () => {
     expect(sh.write(fd, message)).toBe(message.length);
     k.tick(1e9);
     expect(text(com1.readOutput())).toBe(message.replaceAll("\n", "\r\n"));
+  });
+
+  it("sends STOP when its input buffer is nearly full under IXOFF, and START once a read has emptied it", () => {
+    k.insmod(loadBytes("serial16550"));
+    const fd = sh.open("/dev/ttyS0", O_RDWR);
+    tcsetattr(sh, fd, (t) => {
+      t.iflag |= IXOFF;
+      t.lflag &= ~(ICANON | ECHO);
+    });
+    com1.type("x".repeat(3968));
+    expect(text(com1.readOutput())).toBe("");
+    com1.type("y");
+    expect(text(com1.readOutput())).toBe("\x13");
+    expect(sh.read(fd, 3800).length).toBe(3800);
+    expect(text(com1.readOutput())).toBe("");
+    expect(text(sh.read(fd, 100))).toBe("x".repeat(100));
+    expect(text(com1.readOutput())).toBe("\x11");
   });
 
   it("reports readiness through poll", () => {

@@ -7,10 +7,10 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { O_RDWR } from "../../abi/fcntl.js";
 import { N_SLIP, N_TTY, TIOCGETD, TIOCSETD } from "../../abi/termios.js";
 import type { SerialLine } from "../../host/hw/machine.js";
-import type { Uart16550 } from "../../host/hw/uart16550.js";
 import { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
 import { cliRunner, cliSession, dmesg, loadBytes, type CliResult } from "../helpers.js";
+import { unplug } from "../net/net_helpers.js";
 import { int, intOf } from "./tty/tty_helpers.js";
 
 const END = 0o300;
@@ -191,7 +191,7 @@ describe("two kernels over a null-modem cable", () => {
   async function host(addr: string): Promise<{ k: Kernel; run: (line: string) => Promise<CliResult> }> {
     const kk = new Kernel();
     const r = cliRunner(kk);
-    kk.machine.attach("uart16550", { port: 0x3f8, irq: 4 });
+    expect((await r("hw attach uart16550 line=slip-cable")).status).toBe(0);
     kk.insmod(loadBytes("serial16550"));
     const holder = kk.spawn("slattach");
     holder.ioctl(holder.open("/dev/ttyS0", O_RDWR), TIOCSETD, int(N_SLIP));
@@ -200,15 +200,14 @@ describe("two kernels over a null-modem cable", () => {
     return { k: kk, run: r };
   }
 
-  it("ping each other over SLIP, their UARTs joined by a null-modem cable", async () => {
+  it("ping each other over SLIP, their UARTs joined by a null-modem cable (hw attach uart16550 line=NAME)", async () => {
     const a = await host("10.0.0.1");
     const b = await host("10.0.0.2");
-    const uart = (kk: Kernel) => kk.machine.find("uart0").device as unknown as Uart16550;
-    uart(a.k).connect(uart(b.k));
     const there = await a.run("ping -c 2 10.0.0.2");
     expect(there.out).toMatch(/^PING 10\.0\.0\.2 \(10\.0\.0\.2\) 56\(84\) bytes of data\.\n64 bytes from 10\.0\.0\.2: icmp_seq=1 ttl=64 /);
     expect(there.out).toContain("2 packets transmitted, 2 received, 0% packet loss");
     const back = await b.run("ping -c 1 10.0.0.1");
     expect(back.out).toContain("1 packets transmitted, 1 received, 0% packet loss");
+    unplug(a.k, b.k);
   });
 });

@@ -19,7 +19,7 @@ const read = (path: string) => text(libc.readFile(path));
 
 describe("/proc/filesystems", () => {
   it("lists the registered types, nodev for those without a block device", () => {
-    expect(read("/proc/filesystems")).toBe("nodev\tsysfs\nnodev\trootfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tdebugfs\n");
+    expect(read("/proc/filesystems")).toBe("nodev\tsysfs\nnodev\trootfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tdebugfs\nnodev\tdevpts\n");
   });
 });
 

@@ -152,8 +152,8 @@ describe("transmitting", () => {
 
 describe("a null-modem cable", () => {
   it("carries what one UART sends to the other's receiver, holding what its FIFO cannot take until it is read", () => {
-    const peer = new Uart16550({ base: 0x2f8, irq: () => {} });
-    u.connect(peer);
+    u = new Uart16550({ base: 0x3f8, irq: () => {}, line: "cable-test" });
+    const peer = new Uart16550({ base: 0x2f8, irq: () => {}, line: "cable-test" });
     for (const x of [u, peer]) x.write(FCR, 0x01, 1);
     for (let i = 0; i < 40; i++) u.write(THR, i, 1);
     const got: number[] = [];
@@ -163,5 +163,39 @@ describe("a null-modem cable", () => {
     peer.write(THR, 0x42, 1);
     expect(u.read(RBR, 1)).toBe(0x42);
     expect(u.readOutput().length).toBe(0);
+    u.close();
+    peer.close();
+  });
+
+  it("has two ends: a third UART is refused, and an unplugged end's place is free again", () => {
+    const a = new Uart16550({ base: 0x3f8, irq: () => {}, line: "cable-ends" });
+    const b = new Uart16550({ base: 0x2f8, irq: () => {}, line: "cable-ends" });
+    expect(() => new Uart16550({ base: 0x3e8, irq: () => {}, line: "cable-ends" })).toThrow("cable 'cable-ends' already joins two UARTs");
+    b.close();
+    const c = new Uart16550({ base: 0x3e8, irq: () => {}, line: "cable-ends" });
+    c.write(THR, 0x37, 1);
+    expect(a.read(RBR, 1)).toBe(0x37);
+    a.close();
+    c.close();
+  });
+
+  it("runs over UDP between two UARTs, the bytes arriving in order", async () => {
+    const base = 21000 + (process.pid % 2000) * 10;
+    const a = new Uart16550({ base: 0x3f8, irq: () => {}, line: `udp:${base}:127.0.0.1:${base + 1}` });
+    const b = new Uart16550({ base: 0x2f8, irq: () => {}, line: `udp:${base + 1}:127.0.0.1:${base}` });
+    try {
+      for (const x of [a, b]) x.write(FCR, 0x01, 1);
+      await new Promise((r) => setTimeout(r, 20));
+      for (const c of "hello, line") a.write(THR, c.charCodeAt(0), 1);
+      const got: number[] = [];
+      for (let i = 0; i < 200 && got.length < 11; i++) {
+        await new Promise((r) => setTimeout(r, 5));
+        while (b.read(LSR, 1) & 0x01) got.push(b.read(RBR, 1));
+      }
+      expect(String.fromCharCode(...got)).toBe("hello, line");
+    } finally {
+      a.close();
+      b.close();
+    }
   });
 });

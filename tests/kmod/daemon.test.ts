@@ -378,7 +378,7 @@ describe("clients of one kernel", () => {
     await sendAndVanish(socket, request("mkdir", "/tmp/gone2") + request("cat", "/dev/ttyS0"));
     await sendAndVanish(socket, '{"argv": ["mkdir", "/tmp/gone3"');
     expect(await cli("ls", "/tmp/gone1", "/tmp/gone2", "/tmp/gone3")).toEqual({
-      status: 1, stdout: "/tmp/gone1:\n\n/tmp/gone2:\n", stderr: "ls: cannot access '/tmp/gone3': No such file or directory\n",
+      status: 2, stdout: "/tmp/gone1:\n\n/tmp/gone2:\n", stderr: "ls: cannot access '/tmp/gone3': No such file or directory\n",
     });
     expect(await cli("cat", "/sys/module/serial16550/refcnt")).toEqual(ok("0\n"));
     const pids = (await cli("ls", "/proc")).stdout.split("\n").filter((n) => /^\d+$/.test(n));

@@ -68,6 +68,20 @@ describe("the kmalloc fast path", () => {
     }
   });
 
+  it("is not bound with slub_debug on the command line: the checked path keeps each block's bookkeeping in the kernel", () => {
+    const { k, mod, s } = loaded({ cmdline: "slub_debug" });
+    const bound = bindKernelSymbols(k, mod, ["kmalloc", "kfree"]);
+    expect(mod.slab.fastPath()).toBeDefined();
+    expect(bound.get("kmalloc")).not.toBe(mod.slab.fastPath()!.symbols.get("kmalloc"));
+    expect(String(bound.get("kmalloc"))).not.toMatch(/\[native code\]/);
+    const a = s.alloc(40, GFP.GFP_KERNEL);
+    expect([s.ksize(a), mod.slab.bytes]).toEqual([64, 64]);
+    s.free(a);
+    s.free(a);
+    expect(dmesg(k)).toEqual([`slubby: kfree of ${hex(a)}, which kmalloc did not return (double free?)`]);
+    expect(mod.slab.bytes).toBe(0);
+  });
+
   it("accounts size classes with the kernel's own kmallocs, and ksize reports them", () => {
     const { mod, s } = loaded();
     const a = s.alloc(65, GFP.GFP_KERNEL);

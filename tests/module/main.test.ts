@@ -534,7 +534,7 @@ describe("rmmod of a driver that gives nothing back", () => {
         "hoarder: 1 timer(s) still pending at unload; deleted\n",
     );
     expect((await run("cat /proc/devices")).out).toBe("Character devices:\n\nBlock devices:\n259 blkext\n");
-    expect(await run("ls /dev/hoard0")).toEqual({ status: 1, out: "", err: "ls: cannot access '/dev/hoard0': No such file or directory\n" });
+    expect(await run("ls /dev/hoard0")).toEqual({ status: 2, out: "", err: "ls: cannot access '/dev/hoard0': No such file or directory\n" });
     expect((await run("cat /proc/interrupts")).out).toBe("           CPU0       \n");
     // The timer was due a second after insmod: it never runs, so nothing is logged, no Oops.
     expect(await run("dmesg -C")).toEqual({ status: 0, out: "", err: "" });

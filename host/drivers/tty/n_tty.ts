@@ -1,19 +1,21 @@
 // N_TTY, the default line discipline (drivers/tty/n_tty.c): input processing (ICRNL, IGNCR, INLCR,
-// ISTRIP), canonical lines with their editing (ERASE, KILL, WERASE, EOF), echo (ECHO, ECHOE, ECHOK,
-// ECHONL, ECHOCTL, ECHOKE), the signal characters (ISIG: INTR, QUIT), output processing (OPOST, ONLCR,
-// OCRNL, ONOCR, ONLRET, OLCUC), and raw reads by VMIN and VTIME.
+// ISTRIP), canonical lines with their editing (ERASE, KILL, WERASE, EOF, LNEXT, REPRINT), echo (ECHO,
+// ECHOE, ECHOK, ECHONL, ECHOCTL, ECHOKE), the signal characters (ISIG: INTR, QUIT, SUSP), flow control
+// (IXON's STOP and START, IXANY, IXOFF), output processing (OPOST, ONLCR, OCRNL, ONOCR, ONLRET, OLCUC),
+// and raw reads by VMIN and VTIME.
 //
 // The read buffer holds at most N_TTY_BUF_SIZE bytes; past that, input is dropped (in canonical mode one
 // byte stays free for the line's end). Each entry is a byte, flagged when it ends a line; EOF ends a line
-// without being read. Not done: LNEXT, REPRINT, the flow control of IXON (START and STOP are taken out of
-// the input but do not stop output), SUSP (there is no SIGTSTP here), PARMRK and breaks.
+// without being read. Echoes the driver cannot take (output stopped, its buffer full) wait in the echo
+// buffer, at most N_TTY_BUF_SIZE bytes (the oldest go), until it can. Not done: PARMRK and breaks, ECHOPRT.
 
 import { SYSCALLS } from "../../../abi/syscalls.js";
 import { HZ, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../../../abi/poll.js";
 import { signo } from "../../../abi/signal.js";
 import {
-  ECHO, ECHOCTL, ECHOE, ECHOK, ECHOKE, ECHONL, ICANON, ICRNL, IEXTEN, IGNCR, INLCR, ISIG, ISTRIP, IXON, NOFLSH, N_TTY, OCRNL, OLCUC,
-  ONLCR, ONLRET, ONOCR, OPOST, VEOF, VEOL, VEOL2, VERASE, VINTR, VKILL, VMIN, VQUIT, VSTART, VSTOP, VTIME, VWERASE, type Termios,
+  ECHO, ECHOCTL, ECHOE, ECHOK, ECHOKE, ECHONL, ICANON, ICRNL, IEXTEN, IGNCR, INLCR, ISIG, ISTRIP, IXANY, IXON, NOFLSH, N_TTY, OCRNL,
+  OLCUC, ONLCR, ONLRET, ONOCR, OPOST, VEOF, VEOL, VEOL2, VERASE, VINTR, VKILL, VLNEXT, VMIN, VQUIT, VREPRINT, VSTART, VSTOP, VSUSP, VTIME,
+  VWERASE, type Termios,
 } from "../../../abi/termios.js";
 import type { File } from "../../fs/fs.js";
 import { sendSignal } from "../../kernel/signal.js";
@@ -24,6 +26,8 @@ import type { Tty } from "./tty_io.js";
 import type { LdiscOps } from "./tty_ldisc.js";
 
 export const N_TTY_BUF_SIZE = 4096;
+/** TTY_THRESHOLD_THROTTLE and _UNTHROTTLE: IXOFF asks the far end to stop when less room than this is left, to start when fewer bytes than this wait. */
+const TTY_THRESHOLD = 128;
 /** A read-buffer entry that ends a line ('\n', EOL, EOL2, EOF). */
 const LINE_END = 0x100;
 /** EOF: it ends a line and is not read. */
@@ -40,6 +44,10 @@ class NTtyData {
   column = 0;
   /** When the last byte came (VTIME's inter-byte timer). */
   lastRxNs = 0;
+  /** LNEXT came: the next byte is taken literally. */
+  lnext = false;
+  /** Echo output the driver has not taken yet. */
+  echoes: number[] = [];
 }
 
 const isCntrl = (c: number) => c < 0x20 || c === 0x7f;
@@ -82,10 +90,18 @@ function outputChar(tty: Tty, c: number, out: number[]): void {
   out.push(c);
 }
 
+/** Echo bytes through OPOST, behind the echoes still waiting. */
 function output(tty: Tty, bytes: Iterable<number>): void {
-  const out: number[] = [];
-  for (const c of bytes) outputChar(tty, c, out);
-  tty.write(Uint8Array.from(out));
+  const d = data(tty);
+  for (const c of bytes) outputChar(tty, c, d.echoes);
+  if (d.echoes.length > N_TTY_BUF_SIZE) d.echoes.splice(0, d.echoes.length - N_TTY_BUF_SIZE);
+  processEchoes(tty);
+}
+
+/** process_echoes(): as many waiting echoes as the driver takes. */
+function processEchoes(tty: Tty): void {
+  const d = data(tty);
+  if (d.echoes.length > 0) d.echoes.splice(0, tty.write(Uint8Array.from(d.echoes)));
 }
 
 /** echo_char(): a control character as ^X under ECHOCTL (not tab or newline); the columns it took. */
@@ -131,9 +147,12 @@ function eraser(tty: Tty, c: number): void {
   }
 }
 
-/** isig(): the foreground task gets the signal; unless NOFLSH, pending input goes. */
+/** isig(): the foreground task gets the signal; unless NOFLSH, pending input and echoes go. */
 function isig(tty: Tty, sig: number): void {
-  if (!(tty.termios.lflag & NOFLSH)) flush(tty);
+  if (!(tty.termios.lflag & NOFLSH)) {
+    flush(tty);
+    data(tty).echoes = [];
+  }
   if (tty.foreground && tty.foreground.exitCode === null) sendSignal(tty.foreground, sig);
 }
 
@@ -142,6 +161,36 @@ function flush(tty: Tty): void {
   d.buf = [];
   d.canonHead = 0;
   d.widths = [];
+  d.lnext = false;
+  tty.throttle(false);
+}
+
+/** n_tty_receive_char_flow_ctrl(): START lets output go (and the echoes held), STOP holds it. */
+function flowControl(tty: Tty, c: number): boolean {
+  const t = tty.termios;
+  if (c === cc(t, VSTART)) {
+    tty.start();
+    processEchoes(tty);
+    return true;
+  }
+  if (c !== cc(t, VSTOP)) return false;
+  tty.stop();
+  return true;
+}
+
+/** The signal an ISIG character sends, or null. */
+function signalOf(t: Termios, c: number): number | null {
+  if (c === cc(t, VINTR)) return signo("SIGINT");
+  if (c === cc(t, VQUIT)) return signo("SIGQUIT");
+  return c === cc(t, VSUSP) ? signo("SIGTSTP") : null;
+}
+
+/** REPRINT: the character, a new line, and the line being edited echoed again. */
+function reprint(tty: Tty, c: number): void {
+  const d = data(tty);
+  echoChar(tty, c);
+  output(tty, [0x0a]);
+  d.widths = d.buf.slice(d.canonHead).map((b) => echoChar(tty, b));
 }
 
 /** The line ends: what is buffered becomes readable by a canonical read. */
@@ -155,15 +204,32 @@ function endLine(d: NTtyData, entry: number): void {
 function special(tty: Tty, c: number): boolean {
   const t = tty.termios;
   const d = data(tty);
-  if (t.iflag & IXON && (c === cc(t, VSTART) || c === cc(t, VSTOP))) return true;
-  if (t.lflag & ISIG && (c === cc(t, VINTR) || c === cc(t, VQUIT))) {
-    isig(tty, signo(c === cc(t, VINTR) ? "SIGINT" : "SIGQUIT"));
+  if (t.iflag & IXON && flowControl(tty, c)) return true;
+  const sig = t.lflag & ISIG ? signalOf(t, c) : null;
+  if (sig !== null) {
+    isig(tty, sig);
+    if (t.iflag & IXON) tty.start();
     if (t.lflag & ECHO) echoChar(tty, c);
+    else processEchoes(tty);
     return true;
+  }
+  if (tty.stopped && t.iflag & IXON && t.iflag & IXANY) {
+    tty.start();
+    processEchoes(tty);
   }
   if (!(t.lflag & ICANON)) return false;
   if (c === cc(t, VERASE) || c === cc(t, VKILL) || (c === cc(t, VWERASE) && t.lflag & IEXTEN)) {
     eraser(tty, c);
+    return true;
+  }
+  if (c === cc(t, VLNEXT) && t.lflag & IEXTEN) {
+    d.lnext = true;
+    // A caret the next character's echo writes over.
+    if (t.lflag & ECHO && t.lflag & ECHOCTL) output(tty, [0x5e, 0x08]);
+    return true;
+  }
+  if (c === cc(t, VREPRINT) && t.lflag & ECHO && t.lflag & IEXTEN) {
+    reprint(tty, c);
     return true;
   }
   if (c === cc(t, VEOF)) {
@@ -178,16 +244,27 @@ function special(tty: Tty, c: number): boolean {
   return false;
 }
 
-/** n_tty_receive_char(): input processing, the special characters, then the byte itself. */
+/** Input processing, the special characters, then the byte itself; after LNEXT, the byte as it is. */
 function receiveChar(tty: Tty, c: number): void {
   const t = tty.termios;
   const d = data(tty);
   if (t.iflag & ISTRIP) c &= 0x7f;
+  if (d.lnext) {
+    d.lnext = false;
+    putChar(tty, c);
+    return;
+  }
   if (c === 0x0d) {
     if (t.iflag & IGNCR) return;
     if (t.iflag & ICRNL) c = 0x0a;
   } else if (c === 0x0a && t.iflag & INLCR) c = 0x0d;
-  if (special(tty, c)) return;
+  if (!special(tty, c)) putChar(tty, c);
+}
+
+/** n_tty_receive_char(): an ordinary byte into the buffer, echoed. */
+function putChar(tty: Tty, c: number): void {
+  const t = tty.termios;
+  const d = data(tty);
   const canon = (t.lflag & ICANON) !== 0;
   if (d.buf.length >= N_TTY_BUF_SIZE - (canon ? 1 : 0)) return;
   const width = t.lflag & ECHO ? echoChar(tty, c) : 0;
@@ -252,12 +329,14 @@ function read(tty: Tty, file: File, clock: Clock, ubuf: number, count: number): 
   }
   task.restart = null;
   copyToUser(task.mm, ubuf, Uint8Array.from(bytes));
+  if (d.buf.length < TTY_THRESHOLD) tty.throttle(false);
   return bytes.length;
 }
 
 /** n_tty_write(): through OPOST as far as the driver has room; waits (or EAGAIN) when it has none. */
 function write(tty: Tty, file: File, ubuf: number, count: number): number {
   const input = copyFromUser(current().mm, ubuf, count);
+  processEchoes(tty);
   const room = tty.writeRoom();
   const out: number[] = [];
   let taken = 0;
@@ -302,6 +381,7 @@ export function nTty(clock: Clock): LdiscOps {
     receiveBuf: (tty, bytes) => {
       for (const c of bytes) receiveChar(tty, c);
       data(tty).lastRxNs = clock.nowNs;
+      if (N_TTY_BUF_SIZE - data(tty).buf.length < TTY_THRESHOLD) tty.throttle(true);
       if (readable(tty)) tty.readWait.wakeUp();
     },
     setTermios: (tty, old) => {
@@ -313,6 +393,7 @@ export function nTty(clock: Clock): LdiscOps {
       tty.readWait.wakeUp();
     },
     flushBuffer: flush,
+    writeWakeup: processEchoes,
     charsInBuffer: (tty) => {
       const d = data(tty);
       return tty.termios.lflag & ICANON ? d.buf.slice(0, d.canonHead).filter((v) => v !== EOF_MARK).length : d.buf.length;

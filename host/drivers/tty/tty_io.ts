@@ -9,13 +9,16 @@
 // task, which the discipline's ISIG characters signal (there are no process groups here).
 
 import { O_NONBLOCK } from "../../../abi/fcntl.js";
+import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../../../abi/poll.js";
+import { signo } from "../../../abi/signal.js";
 import { ERESTARTSYS } from "../../../abi/errno.js";
 import { major, minor } from "../../../abi/stat.js";
-import { N_TTY, stdTermios, type Termios } from "../../../abi/termios.js";
+import { IXOFF, N_TTY, stdTermios, VSTART, VSTOP, type Termios } from "../../../abi/termios.js";
 import type { File, FileOperations, Inode } from "../../fs/fs.js";
 import type { CharDevices } from "../../fs/char_dev.js";
 import { KernelError } from "../../kernel/error.js";
 import { current, currentOrNull, type Task } from "../../kernel/sched.js";
+import { sendSignal } from "../../kernel/signal.js";
 import { WaitQueue } from "../../kernel/wait.js";
 import type { Module } from "../../module/internal.js";
 import { Ldiscs, type LdiscOps } from "./tty_ldisc.js";
@@ -52,6 +55,11 @@ export interface TtyDriver {
   readonly owner: Module | null;
 }
 
+export interface Winsize {
+  rows: number;
+  cols: number;
+}
+
 /** struct tty_struct: an open line. */
 export class Tty {
   termios: Termios;
@@ -66,7 +74,16 @@ export class Tty {
   foreground: Task | null = null;
   /** The far end will send nothing more (the session's pty master): an empty read is end of file. */
   inputEnded = false;
-  winsize = { rows: 0, cols: 0 };
+  /** tty->flow.stopped: output is held (the STOP character under IXON, or TCXONC) until started again. */
+  stopped = false;
+  /** tty->flow.tco_stopped: stopped by TCXONC's TCOOFF, which only TCOON undoes. */
+  tcoStopped = false;
+  /** TTY_THROTTLED: the discipline asked the far end to stop sending. */
+  throttled = false;
+  /** tty_hung_up_p(): the line was hung up. */
+  hungUp = false;
+  /** struct winsize; a pty's slave shares its pair's, which the master sets too. */
+  winsize: Winsize = { rows: 0, cols: 0 };
 
   constructor(
     readonly driver: TtyDriver,
@@ -86,14 +103,43 @@ export class Tty {
     return this.driver.name === "pts" ? `pts/${this.index}` : `${this.driver.name}${this.index}`;
   }
 
-  /** tty->ops->write. */
+  /** tty->ops->write: nothing is taken while output is stopped, as a stopped driver does not send. */
   write(bytes: Uint8Array): number {
-    return bytes.length === 0 ? 0 : this.driver.ops.write(this, bytes);
+    return bytes.length === 0 || this.stopped ? 0 : this.driver.ops.write(this, bytes);
   }
 
-  /** tty_write_room(). */
+  /** tty_write_room(): none while output is stopped. */
   writeRoom(): number {
+    if (this.stopped) return 0;
     return this.driver.ops.writeRoom ? this.driver.ops.writeRoom(this) : Number.MAX_SAFE_INTEGER;
+  }
+
+  /** tty_send_xchar(): a START or STOP character for the far end, ahead of the output and even while it is stopped. */
+  sendXchar(c: number): void {
+    this.driver.ops.write(this, Uint8Array.of(c));
+  }
+
+  /**
+   * tty_throttle_safe() and tty_unthrottle_safe(): the discipline's buffer is nearly full, or has room
+   * again. A serial line under IXOFF asks the far end to stop or start with STOP and START (serial_core's
+   * uart_throttle); a pty has no throttle operation, so nothing is sent on one.
+   */
+  throttle(on: boolean): void {
+    if (on === this.throttled) return;
+    this.throttled = on;
+    if (this.driver.type === "serial" && this.termios.iflag & IXOFF) this.sendXchar(this.termios.cc[on ? VSTOP : VSTART]!);
+  }
+
+  /** stop_tty(): hold the output. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** start_tty(): let the output go again, and writers on; not while TCOOFF holds it. */
+  start(): void {
+    if (!this.stopped || this.tcoStopped) return;
+    this.stopped = false;
+    this.wakeup();
   }
 
   /** What the driver received, to the discipline. */
@@ -116,10 +162,27 @@ export class Tty {
 
   /** Wait on a queue: the call restarts when it is woken (or gives EAGAIN for a non-blocking file). */
   wait(file: File, wq: WaitQueue): never {
-    if (file.flags & O_NONBLOCK) throw new KernelError("EAGAIN", `${this.name}: Resource temporarily unavailable`);
-    wq.add(current());
-    throw new KernelError(ERESTARTSYS, `${this.name}: waiting`);
+    return ttyWait(this.name, file, wq);
   }
+
+  /**
+   * tty_vhangup(): the far end is gone (a pty's master closed). Reads find end of file, writes fail with
+   * EIO, and the foreground task gets SIGHUP, as the session of a closed terminal does.
+   */
+  hangup(): void {
+    if (this.hungUp) return;
+    this.hungUp = true;
+    if (this.foreground && this.foreground.exitCode === null) sendSignal(this.foreground, signo("SIGHUP"));
+    this.readWait.wakeUp();
+    this.writeWait.wakeUp();
+  }
+}
+
+/** Sleep on wq for a tty file named name: the call restarts when woken; EAGAIN for a non-blocking file. */
+export function ttyWait(name: string, file: File, wq: WaitQueue): never {
+  if (file.flags & O_NONBLOCK) throw new KernelError("EAGAIN", `${name}: Resource temporarily unavailable`);
+  wq.add(current());
+  throw new KernelError(ERESTARTSYS, `${name}: waiting`);
 }
 
 export interface TtyContext {
@@ -139,6 +202,8 @@ const PSEUDO_DRIVERS = [
   ["/dev/ptmx", "ptmx", 2, "system"],
 ] as const;
 const TTYAUX_MAJOR = 5;
+/** hung_up_tty_poll(): everything at once. */
+const HUNG_UP_POLL = POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDNORM | POLLWRNORM;
 
 export class TtyCore {
   readonly ldiscs: Ldiscs;
@@ -262,16 +327,18 @@ export class TtyCore {
     return {
       read: (file, ubuf, count) => {
         const tty = ttyOf(file);
+        if (tty.hungUp) return 0;
         if (!tty.ldisc.read) throw new KernelError("EIO", `${tty.name}: Input/output error`);
         return tty.ldisc.read(tty, file, ubuf, count);
       },
       write: (file, ubuf, count) => {
         const tty = ttyOf(file);
-        if (!tty.ldisc.write) throw new KernelError("EIO", `${tty.name}: Input/output error`);
+        if (tty.hungUp || !tty.ldisc.write) throw new KernelError("EIO", `${tty.name}: Input/output error`);
         return tty.ldisc.write(tty, file, ubuf, count);
       },
       poll: (file, pt) => {
         const tty = ttyOf(file);
+        if (tty.hungUp) return HUNG_UP_POLL;
         return tty.ldisc.poll ? tty.ldisc.poll(tty, file, pt) : 0;
       },
       ioctl: (file, cmd, arg) => ttyIoctl(this.ldiscs, ttyOf(file), file, cmd, arg),

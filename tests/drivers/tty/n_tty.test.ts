@@ -6,13 +6,14 @@ import { O_NONBLOCK } from "../../../abi/fcntl.js";
 import { signo } from "../../../abi/signal.js";
 import { SYSCALLS } from "../../../abi/syscalls.js";
 import {
-  ECHO, ECHOE, ECHOK, ECHOKE, ECHONL, ICANON, ICRNL, ISIG, NOFLSH, ONLCR, OPOST, TCFLSH, TCSETS, TCSETSF, TIOCINQ, TIOCSCTTY, VMIN, VTIME,
+  ECHO, ECHOE, ECHOK, ECHOKE, ECHONL, ICANON, ICRNL, IEXTEN, ISIG, IXANY, IXOFF, IXON, NOFLSH, ONLCR, OPOST, TCFLSH, TCSETS, TCSETSF, TCXONC, TIOCINQ,
+  VMIN, VTIME,
 } from "../../../abi/termios.js";
 import type { PtyMaster } from "../../../host/drivers/tty/pty.js";
 import { Kernel } from "../../../host/init/main.js";
 import type { Libc } from "../../../host/user/nolibc.js";
 import { expectErrno } from "../../helpers.js";
-import { int, intOf, tcgetattr, tcsetattr, text } from "./tty_helpers.js";
+import { int, intOf, ptyTask, tcgetattr, tcsetattr, text } from "./tty_helpers.js";
 
 let k: Kernel;
 let sh: Libc;
@@ -21,11 +22,7 @@ let fd: number;
 
 beforeEach(() => {
   k = new Kernel();
-  sh = k.spawn("sh");
-  const pair = k.ptys.openPair();
-  fd = sh.task.files.install(pair.slave);
-  master = pair.master;
-  sh.ioctl(fd, TIOCSCTTY, 0);
+  ({ sh, fd, master } = ptyTask(k));
 });
 
 const out = () => text(master.read());
@@ -114,6 +111,96 @@ describe("echo", () => {
   });
 });
 
+describe("LNEXT and REPRINT", () => {
+  it("takes the byte after ^V as it is, echoing a caret it writes over, and ^V is ordinary without IEXTEN", () => {
+    master.write("a\x16\x03b\x16\x7f\x16\nc\n");
+    expect(sh.task.sigpending).toBe(0);
+    expect(out()).toBe("a^\b^Cb^\b^?^\b\r\nc\r\n");
+    expect(read()).toBe("a\x03b\x7f\nc\n");
+    master.write("d\x16\x7f\x7f\n");
+    expect(read()).toBe("d\n");
+    tcsetattr(sh, fd, (t) => void (t.lflag &= ~IEXTEN));
+    master.write("\x16\n");
+    expect(read()).toBe("\x16\n");
+  });
+
+  it("reprints the line being edited on ^R, control characters as ^X, and erases it as before", () => {
+    master.write("one\ntwo \x16\x01");
+    out();
+    master.write("\x12");
+    expect(out()).toBe("^R\r\ntwo ^A");
+    master.write("\x7f\x7f");
+    expect(out()).toBe("\b \b\b \b\b \b");
+    master.write("\n");
+    expect(read()).toBe("one\n");
+    expect(read()).toBe("two\n");
+  });
+
+  it("takes ^R as an ordinary byte without ECHO", () => {
+    tcsetattr(sh, fd, (t) => void (t.lflag &= ~ECHO));
+    master.write("x\x12\n");
+    expect(read()).toBe("x\x12\n");
+  });
+});
+
+describe("flow control", () => {
+  it("holds output on ^S, a writer waiting and the echoes kept, and lets it all go on ^Q", async () => {
+    master.write("\x13typed");
+    expect(out()).toBe("");
+    const msg = sh.task.mm.sbrk(3);
+    sh.task.mm.bytes(msg, 3).set(new TextEncoder().encode("ok\n"));
+    const call = sh.syscallAsync(SYSCALLS.write, fd, msg, 3);
+    expect(sh.task.sleeping).toBe(true);
+    master.write("\x11");
+    expect(await call).toBe(3);
+    expect(out()).toBe("typedok\r\n");
+    master.write("\n");
+    expect(read()).toBe("typed\n");
+  });
+
+  it("gives EAGAIN to a non-blocking writer while output is stopped", () => {
+    master.write("\x13");
+    sh.task.files.get(fd).flags |= O_NONBLOCK;
+    expectErrno(() => sh.write(fd, "x"), "EAGAIN");
+  });
+
+  it("restarts output on any character with IXANY, and on a signal character", () => {
+    tcsetattr(sh, fd, (t) => void (t.iflag |= IXANY));
+    master.write("\x13");
+    sh.task.files.get(fd).flags |= O_NONBLOCK;
+    master.write("x");
+    expect(out()).toBe("x");
+    expect(sh.write(fd, "y")).toBe(1);
+    tcsetattr(sh, fd, (t) => void (t.iflag &= ~IXANY));
+    master.write("\x13z");
+    expect(out()).toBe("y");
+    master.write("\x03");
+    expect(out()).toBe("^C");
+    expect(sh.write(fd, "w")).toBe(1);
+  });
+
+  it("stops and starts output with TCXONC (tcflow), which ^Q does not undo, sends STOP and START, and refuses another argument", () => {
+    sh.task.files.get(fd).flags |= O_NONBLOCK;
+    sh.ioctl(fd, TCXONC, 0);
+    master.write("\x11");
+    expectErrno(() => sh.write(fd, "x"), "EAGAIN");
+    sh.ioctl(fd, TCXONC, 1);
+    expect(sh.write(fd, "x")).toBe(1);
+    sh.ioctl(fd, TCXONC, 2);
+    sh.ioctl(fd, TCXONC, 3);
+    expect(out()).toBe("x\x13\x11");
+    expectErrno(() => sh.ioctl(fd, TCXONC, 4), "EINVAL");
+  });
+
+  it("passes ^S and ^Q as bytes without IXON, and sends no STOP on a pty under IXOFF (a pty cannot throttle)", () => {
+    tcsetattr(sh, fd, (t) => void ((t.iflag = (t.iflag & ~IXON) | IXOFF), (t.lflag &= ~ECHO)));
+    master.write("\x13\x11\n");
+    expect(read()).toBe("\x13\x11\n");
+    master.write("a".repeat(4000));
+    expect(text(master.read())).toBe("");
+  });
+});
+
 describe("output", () => {
   it("turns NL into CR NL with ONLCR, and sends bytes as they are without OPOST", () => {
     sh.write(fd, "a\nb\n");
@@ -140,6 +227,18 @@ describe("signals", () => {
     sh.task.sigpending = 0;
     master.write("\n");
     expect(read()).toBe("\n");
+  });
+
+  it("takes ^Z as SUSP: echoes it and flushes the input, but SIGTSTP is discarded (no task can be stopped) and a blocked read goes on", async () => {
+    master.write("lost");
+    const buf = sh.task.mm.sbrk(64);
+    const call = sh.syscallAsync(SYSCALLS.read, fd, buf, 64);
+    master.write("\x1a");
+    expect(sh.task.sigpending).toBe(0);
+    expect(sh.task.sleeping).toBe(true);
+    expect(out()).toBe("lost^Z");
+    master.write("kept\n");
+    expect(text(sh.task.mm.bytes(buf, await call))).toBe("kept\n");
   });
 
   it("sends SIGQUIT on ^\\, keeps the input with NOFLSH, and passes ^C as a byte without ISIG", () => {

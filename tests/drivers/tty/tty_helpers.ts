@@ -1,7 +1,19 @@
-// termios from a test's task: tcgetattr and tcsetattr as the C library does them (TCGETS, TCSETS...).
+// A test's task on a terminal, and termios from it: tcgetattr and tcsetattr as the C library does them
+// (TCGETS, TCSETS...).
 
-import { decodeTermios, encodeTermios, TCGETS, TCSETS, TERMIOS_SIZE, type Termios } from "../../../abi/termios.js";
+import { decodeTermios, encodeTermios, TCGETS, TCSETS, TERMIOS_SIZE, TIOCSCTTY, type Termios } from "../../../abi/termios.js";
+import type { PtyMaster } from "../../../host/drivers/tty/pty.js";
+import type { Kernel } from "../../../host/init/main.js";
 import type { Libc } from "../../../host/user/nolibc.js";
+
+/** A task "sh" whose descriptor fd is a new pty slave, its controlling terminal, and the master that types into it. */
+export function ptyTask(k: Kernel): { sh: Libc; fd: number; master: PtyMaster } {
+  const sh = k.spawn("sh");
+  const { slave, master } = k.ptys.openPair();
+  const fd = sh.task.files.install(slave);
+  sh.ioctl(fd, TIOCSCTTY, 0);
+  return { sh, fd, master };
+}
 
 export function tcgetattr(libc: Libc, fd: number): Termios {
   return decodeTermios(libc.ioctl(fd, TCGETS, new Uint8Array(TERMIOS_SIZE)).data);

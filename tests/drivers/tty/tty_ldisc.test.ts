@@ -8,7 +8,7 @@ import type { PtyMaster } from "../../../host/drivers/tty/pty.js";
 import { Kernel } from "../../../host/init/main.js";
 import type { Libc } from "../../../host/user/nolibc.js";
 import { dmesg, expectErrno, expectRefused, moduleFixtures } from "../../helpers.js";
-import { int, intOf, text } from "./tty_helpers.js";
+import { int, intOf, ptyTask, text } from "./tty_helpers.js";
 
 /** Discipline 25: what the line receives is read in upper case; writes go to the driver as they are. */
 const UPPER = `
@@ -73,10 +73,7 @@ let asked: string[];
 
 beforeEach(() => {
   k = new Kernel();
-  sh = k.spawn("sh");
-  const pair = k.ptys.openPair();
-  fd = sh.task.files.install(pair.slave);
-  master = pair.master;
+  ({ sh, fd, master } = ptyTask(k));
   asked = [];
   k.kmod.usermodehelper = (argv) => {
     asked.push(argv.at(-1)!);

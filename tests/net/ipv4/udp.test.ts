@@ -30,6 +30,15 @@ describe("datagrams", () => {
     expect(snmp(a.k, "Udp").OutDatagrams).toBe(2);
   });
 
+  it("go from nc -u HOST PORT < FILE on one kernel to nc -u -l on the other, the file in one datagram", async () => {
+    const listening = b.run("nc -u -l -p 5001 -W 1");
+    await udpPortTaken(b.k, 5001);
+    expect(await a.run("echo 'over the wire' > /msg")).toEqual({ status: 0, out: "", err: "" });
+    expect(await a.run("nc -u 10.1.0.2 5001 < /msg")).toEqual({ status: 0, out: "", err: "" });
+    expect(await listening).toEqual({ status: 0, out: "over the wire\n", err: "" });
+    expect(snmp(a.k, "Udp").OutDatagrams).toBe(1);
+  });
+
   it("come back to the sender's port with the source recvfrom names", () => {
     const libcB = b.k.spawn("echo");
     const server = udpSocket(libcB, 7);
