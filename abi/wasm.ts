@@ -35,10 +35,15 @@ export interface Section {
   readonly offset?: number;
 }
 
+// One of each for the process: making a TextDecoder per name read was a measurable part of a cold insmod.
+// A fatal decoder keeps no state between whole (non-streaming) decodes.
+const UTF8_DECODER = new TextDecoder("utf-8", { fatal: true });
+const UTF8_ENCODER = new TextEncoder();
+
 /** The text of UTF-8 bytes; null when they are not valid UTF-8 (a name in a binary must be). */
 export function decodeUtf8(bytes: Uint8Array): string | null {
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return UTF8_DECODER.decode(bytes);
   } catch {
     return null;
   }
@@ -353,7 +358,7 @@ export function leb128(n: number): number[] {
 
 /** Append a custom section to a binary (a new array; the input is left alone). */
 export function appendCustomSection(binary: Uint8Array, name: string, payload: Uint8Array): Uint8Array {
-  const nameBytes = new TextEncoder().encode(name);
+  const nameBytes = UTF8_ENCODER.encode(name);
   const body = [...leb128(nameBytes.length), ...nameBytes];
   const header = [SECTION.custom, ...leb128(body.length + payload.length), ...body];
   const out = new Uint8Array(binary.length + header.length + payload.length);
@@ -365,13 +370,41 @@ export function appendCustomSection(binary: Uint8Array, name: string, payload: U
 
 /** Re-encode a list of sections into a binary: the inverse of readSections. */
 export function encodeSections(sections: readonly Section[]): Uint8Array {
-  return concat([new Uint8Array([...MAGIC, ...VERSION]), ...sections.flatMap(encodeSection)]);
+  // Written once into an array of the exact size: payloads are copied as typed arrays (spreading them into
+  // number arrays made a large binary slow to edit), and nothing else is made per section but a custom name.
+  const names = sections.map((s) => (s.id === SECTION.custom ? UTF8_ENCODER.encode(s.name ?? "") : undefined));
+  let size = MAGIC.length + VERSION.length;
+  sections.forEach((s, i) => {
+    const length = sectionLength(s, names[i]);
+    size += 1 + lebLength(length) + length;
+  });
+  const w = new Writer(size);
+  w.bytes(HEADER);
+  sections.forEach((s, i) => {
+    const name = names[i];
+    w.byte(s.id);
+    w.u32(sectionLength(s, name));
+    if (name) {
+      w.u32(name.length);
+      w.bytes(name);
+    }
+    w.bytes(s.payload);
+  });
+  return w.result();
 }
 
-// Payloads are copied as typed arrays: spreading them into number arrays made a large binary slow to edit.
-function encodeSection(s: Section): Uint8Array[] {
-  const name = new Uint8Array(s.id === SECTION.custom ? encodeName(s.name ?? "") : []);
-  return [new Uint8Array([s.id, ...leb128(name.length + s.payload.length)]), name, s.payload];
+const HEADER = Uint8Array.from([...MAGIC, ...VERSION]);
+
+/** A section's size as written: its payload, after its name's length and bytes for a custom section. */
+function sectionLength(s: Section, name: Uint8Array | undefined): number {
+  return s.payload.length + (name ? lebLength(name.length) + name.length : 0);
+}
+
+/** How many bytes the unsigned LEB128 of n takes. */
+function lebLength(n: number): number {
+  let bytes = 1;
+  for (; n >= 0x80; n = Math.floor(n / 128)) bytes++;
+  return bytes;
 }
 
 /** The parts one after the other, in one new array. */
@@ -402,7 +435,7 @@ export function encodeFuncExport(name: string, index: number): number[] {
 
 /** A name as the format writes it: its UTF-8 length, then its bytes. */
 export function encodeName(name: string): number[] {
-  const bytes = new TextEncoder().encode(name);
+  const bytes = UTF8_ENCODER.encode(name);
   return [...leb128(bytes.length), ...bytes];
 }
 
@@ -487,13 +520,36 @@ export class Writer {
   }
 
   u32(n: number): void {
-    for (const b of leb128(n)) this.byte(b);
+    this.room(5);
+    // Unsigned LEB128 written in place: leb128()'s array per number was most of an instrumented load's garbage.
+    while (n >= 0x80) {
+      this.buf[this.length++] = (n & 0x7f) | 0x80;
+      n = Math.floor(n / 128);
+    }
+    this.buf[this.length++] = n;
+  }
+
+  /** Signed LEB128 of an i32 (an i32.const's immediate). */
+  s32(n: number): void {
+    this.room(5);
+    for (;;) {
+      const b = n & 0x7f;
+      n >>= 7;
+      const last = (n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0);
+      this.buf[this.length++] = last ? b : b | 0x80;
+      if (last) return;
+    }
   }
 
   bytes(part: Uint8Array): void {
     this.room(part.length);
     this.buf.set(part, this.length);
     this.length += part.length;
+  }
+
+  /** Start again, keeping the buffer: for scratch writers reused from one entry to the next. */
+  reset(): void {
+    this.length = 0;
   }
 
   /** What has been written (a view, not a copy). */

@@ -92,40 +92,39 @@ function tickImport(tick: InstrumentOptions["tick"], type: number): Uint8Array {
  * tick again, however often a catch_all swallows the exception: the budget never runs down past 0 (nor wraps).
  * Shaped as blocks left by branches, the common path straight through: measured cheaper in V8's optimised code
  * than an if/else that yields the new value (the rare call sits after the branch, out of the way).
+ *
+ * Made once per binary as the four runs of bytes between the three `i32.const charge`, so that writing a check is
+ * seven appends and no allocation.
  */
-function budgetCheck(tick: number, budget: number, charge: number): Uint8Array {
+function budgetCheck(tick: number, budget: number): readonly Uint8Array[] {
   const g = leb128(budget);
-  const c = i32Const(charge);
-  return Uint8Array.of(
-    0x02, 0x40, //           block
-    0x02, 0x40, //             block
-    0x23, ...g, //               global.get $budget
-    ...c, //                     i32.const charge
-    0x4c, //                     i32.le_s
-    0x0d, 0x00, //               br_if 0
-    0x23, ...g, //               global.get $budget
-    ...c, //                     i32.const charge
-    0x6b, //                     i32.sub
-    0x24, ...g, //               global.set $budget
-    0x0c, 0x01, //               br 1
-    0x0b, //                   end
-    0x10, ...leb128(tick), //  call $tick
-    ...c, //                   i32.const charge
-    0x6b, //                   i32.sub
-    0x24, ...g, //             global.set $budget
-    0x0b, //                 end
-  );
-}
-
-/** i32.const of a non-negative n: signed LEB128, so a last byte with bit 6 set needs one more. */
-function i32Const(n: number): number[] {
-  const bytes = leb128(n);
-  const last = bytes.length - 1;
-  if (bytes[last]! & 0x40) {
-    bytes[last] = bytes[last]! | 0x80;
-    bytes.push(0x00);
-  }
-  return [0x41, ...bytes];
+  return [
+    Uint8Array.of(
+      0x02, 0x40, //           block
+      0x02, 0x40, //             block
+      0x23, ...g, //               global.get $budget
+      0x41, //                     i32.const charge
+    ),
+    Uint8Array.of(
+      0x4c, //                     i32.le_s
+      0x0d, 0x00, //               br_if 0
+      0x23, ...g, //               global.get $budget
+      0x41, //                     i32.const charge
+    ),
+    Uint8Array.of(
+      0x6b, //                     i32.sub
+      0x24, ...g, //               global.set $budget
+      0x0c, 0x01, //               br 1
+      0x0b, //                   end
+      0x10, ...leb128(tick), //  call $tick
+      0x41, //                   i32.const charge
+    ),
+    Uint8Array.of(
+      0x6b, //                   i32.sub
+      0x24, ...g, //             global.set $budget
+      0x0b, //                 end
+    ),
+  ];
 }
 
 function readerOf(s: Section): Reader {
@@ -273,9 +272,10 @@ function functionBody(r: Reader, w: Writer, edits: Edits): void {
   edits.clear();
   walk(body, edits);
   if (body.at !== size) body.fail("function body goes on after its end");
-  const out = new Writer(size + 64);
+  const out = edits.body;
+  out.reset();
   out.bytes(body.bytes.subarray(0, code));
-  if (edits.calls || size - code > LEAF_MAX) out.bytes(edits.check(size - code + edits.charged));
+  if (edits.calls || size - code > LEAF_MAX) edits.check(size - code + edits.charged, out);
   edits.emit(body.bytes, code, size, out);
   const bytes = out.result();
   w.u32(bytes.length);
@@ -329,6 +329,11 @@ interface Loop {
   unrollable: boolean;
 }
 
+// What unroll writes around the copies: block (empty type); br 2, end; end, end.
+const BLOCK_EMPTY = Uint8Array.of(0x02, 0x40);
+const BR_OUT_END = Uint8Array.of(0x0c, 0x02, 0x0b);
+const END_END = Uint8Array.of(0x0b, 0x0b);
+
 // Edit kinds.
 const RENUMBER = 0; // a function index: write `value` instead
 const CHECK = 1; //    a loop's check: `value` is the loop
@@ -352,15 +357,20 @@ class Edits {
   calls = false;
   /** What calls and bulk instructions charge, beyond the code's size. */
   charged = 0;
+  /** Where a function body is rewritten before its new size is known; reused from one body to the next. */
+  readonly body = new Writer(4096);
+  private readonly checkParts: readonly Uint8Array[];
 
   /** `budget` is the budget global's index (one past the binary's own globals), `tick` the tick import's function
    *  index, `sizes` the sizes of the defined functions' bodies. */
   constructor(
     private readonly importedFuncs: number,
     private readonly budget: number,
-    private readonly tick: number,
+    tick: number,
     private readonly sizes: readonly number[],
-  ) {}
+  ) {
+    this.checkParts = budgetCheck(tick, budget);
+  }
 
   /** The new index of a function: the tick import comes after the imported functions, before the defined ones. */
   readonly renumber = (index: number): number => (index < this.importedFuncs ? index : index + 1);
@@ -373,9 +383,17 @@ class Edits {
     this.charged = 0;
   }
 
-  /** The budget check charging `charge`. */
-  check(charge: number): Uint8Array {
-    return budgetCheck(this.tick, this.budget, Math.min(charge, CHARGE_MAX));
+  /** Write the budget check charging `charge`. */
+  check(charge: number, w: Writer): void {
+    const c = Math.min(charge, CHARGE_MAX);
+    const parts = this.checkParts;
+    w.bytes(parts[0]!);
+    w.s32(c);
+    w.bytes(parts[1]!);
+    w.s32(c);
+    w.bytes(parts[2]!);
+    w.s32(c);
+    w.bytes(parts[3]!);
   }
 
   /** Read a function index at the reader, to be renumbered; returns it as read. */
@@ -473,7 +491,7 @@ class Edits {
         continue;
       }
       w.bytes(bytes.subarray(pos, this.at[i]));
-      if (kind === CHECK) w.bytes(this.check(this.loops[value]!.weight));
+      if (kind === CHECK) this.check(this.loops[value]!.weight, w);
       else if (kind === RENUMBER || value <= this.inside[i]!) w.u32(value);
       else w.u32(value + shift);
       pos = this.end[i]!;
@@ -493,14 +511,14 @@ class Edits {
     w.bytes(type);
     w.byte(0x03);
     w.bytes(type);
-    w.bytes(this.check(loop.weight * loop.copies));
+    this.check(loop.weight * loop.copies, w);
     for (let copy = 1; copy < loop.copies; copy++) {
-      w.bytes(Uint8Array.of(0x02, 0x40));
+      w.bytes(BLOCK_EMPTY);
       this.emitRange(bytes, loop.bodyFrom, loop.endAt, w, loop.firstEdit + 1, loop.lastEdit, 2);
-      w.bytes(Uint8Array.of(0x0c, 0x02, 0x0b));
+      w.bytes(BR_OUT_END);
     }
     this.emitRange(bytes, loop.bodyFrom, loop.endAt, w, loop.firstEdit + 1, loop.lastEdit, 1);
-    w.bytes(Uint8Array.of(0x0b, 0x0b));
+    w.bytes(END_END);
   }
 
   private add(at: number, end: number, kind: number, value: number, inside: number): void {
@@ -599,11 +617,22 @@ function opcode(r: Reader): number {
 
 /** Walk one expression (a function's code or a constant expression) to its final `end`, recording the edits. */
 function walk(r: Reader, edits: Edits): void {
+  const bytes = r.bytes;
   for (;;) {
     const at = r.at;
+    const op = bytes[at]!;
+    // Most instructions have no immediates, or one index: stepped over here, without a call for each.
+    const fast = at < bytes.length ? FAST[op]! : UNKNOWN;
+    if (fast === NONE) {
+      r.at = at + 1;
+      continue;
+    }
+    if (fast === INDEX && bytes[at + 1]! < 0x80) {
+      r.at = at + 2;
+      continue;
+    }
     const kind = opcode(r);
-    const op = r.bytes[at]!;
-    if (NOT_COPIED.has(op)) edits.keepLoop();
+    if (NOT_COPIED[op]) edits.keepLoop();
     if (kind === BLOCK || kind === LOOP || kind === TRY_TABLE) {
       const type = r.bytes[r.at]!;
       r.blockType();
@@ -637,7 +666,11 @@ const BR = 0x0c;
 const BR_IF = 0x0d;
 /** Instructions a loop's copies do not carry: exception handling (try, catch, rethrow, delegate, catch_all,
  *  try_table) and br_on_null, br_on_non_null, whose labels the copies would have to adjust. */
-const NOT_COPIED = new Set([0x06, 0x07, 0x09, 0x18, 0x19, 0x1f, 0xd5, 0xd6]);
+const NOT_COPIED = opcodeTable(256, [[1, 0x06, 0x07], [1, 0x09], [1, 0x18, 0x19], [1, 0x1f], [1, 0xd5, 0xd6]]);
+/** OPCODES for the instructions walk steps over itself: those without immediates, and local.get, local.set,
+ *  local.tee (an index walk reads as one byte when it is below 128); UNKNOWN for every other, and for those
+ *  a loop's copies do not carry. */
+const FAST = OPCODES.map((kind, op) => (kind === NONE || (op >= 0x20 && op <= 0x22)) && !NOT_COPIED[op] ? kind : UNKNOWN);
 
 /** try_table's catch clauses: catch and catch_ref (a tag and a label), catch_all and catch_all_ref (a label). */
 function catchClauses(r: Reader): void {

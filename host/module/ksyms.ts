@@ -33,6 +33,7 @@ import { uaccessSymbols } from "../mm/uaccess.js";
 import { SLAB_SYMBOLS } from "../mm/slub.js";
 import type { KernelCore } from "../kernel/core.js";
 import type { Gate } from "./fnptr.js";
+import { withArity } from "./arity.js";
 import type { Module } from "./internal.js";
 
 /** The TypeScript value of an ABI type as it crosses the wasm boundary. */
@@ -128,9 +129,15 @@ let groupOf: ReadonlyMap<string, SymbolGroup> | undefined;
  * The base-kernel functions `names` (what a module imports) as module `mod` imports them: the kernel
  * core's wasm functions where it has them, else the groups that provide them, and only those, so a module
  * importing printk and kmalloc does not pay for closures over block devices and filesystems. A name no
- * group provides is absent from the result.
+ * group provides is absent from the result. `arity` (the parameters the module declares for a name) fits
+ * each JS function to its import (./arity.ts).
  */
-export function bindKernelSymbols(k: KsymContext, mod: Module, names: Iterable<string>): ReadonlyMap<string, WebAssembly.ImportValue> {
+export function bindKernelSymbols(
+  k: KsymContext,
+  mod: Module,
+  names: Iterable<string>,
+  arity: (name: string) => number | undefined = () => undefined,
+): ReadonlyMap<string, WebAssembly.ImportValue> {
   const wanted = [...names];
   const core = k.core.bind(mod.ref, wanted, () => ({
     get: (handle) => getReference(mod, k.moduleByHandle(handle), handle),
@@ -140,6 +147,7 @@ export function bindKernelSymbols(k: KsymContext, mod: Module, names: Iterable<s
   const slab = !k.slubDebug && wanted.some((name) => SLAB_SYMBOLS.has(name)) ? mod.slab.fastPath()?.symbols : undefined;
   for (const [name, fn] of slab ?? []) if (wanted.includes(name)) core.set(name, fn);
   const bound = bindGroups(k, mod, wanted.filter((name) => !core.has(name)));
+  for (const [name, fn] of bound) bound.set(name, withArity(fn, arity(name)));
   for (const [name, fn] of core) bound.set(name, fn);
   return bound;
 }

@@ -5,7 +5,7 @@ import {
   type ModinfoEntry, type NamedU32,
 } from "../../abi/module.js";
 import {
-  capTables, encodeSections, memoryImport, readSections, tableTypes, WasmFormatError, type MemoryImport, type Section, type TableType,
+  capTables, encodeSections, functionTypes, memoryImport, readSections, tableTypes, WasmFormatError, type FuncType, type MemoryImport, type Section, type TableType,
 } from "../../abi/wasm.js";
 import { KernelError } from "../kernel/error.js";
 import { MODULE_TABLE_ELEMENTS_MAX } from "./internal.js";
@@ -25,6 +25,8 @@ export interface LoadInfo {
   /** The tables it defines, as declared (the compiled module's cannot grow past MODULE_TABLE_ELEMENTS_MAX). */
   readonly tables: readonly TableType[];
   readonly wasm: WebAssembly.Module;
+  /** The type of each function it imports, by "module.name". */
+  readonly importTypes: ReadonlyMap<string, FuncType>;
 }
 
 const REQUIRED_EXPORTS = [MODULE_EXPORTS.heapAlloc, MODULE_EXPORTS.heapFree, MODULE_EXPORTS.newObject, MODULE_EXPORTS.pin, MODULE_EXPORTS.unpin];
@@ -66,9 +68,11 @@ export function parseModule(
   if (!memory) throw noexec("no imported memory");
   const name = canonicalName(given);
   let wasm: WebAssembly.Module;
+  let importTypes: ReadonlyMap<string, FuncType>;
   try {
     const capped = tables.length > 0 ? encodeSections(capTables(sections, MODULE_TABLE_ELEMENTS_MAX)) : bytes;
     wasm = compile(capped, name);
+    importTypes = functionTypes(sections).imports;
   } catch (e) {
     if (!(e instanceof WasmFormatError || e instanceof WebAssembly.CompileError)) throw e;
     throw noexec(e.message);
@@ -87,6 +91,7 @@ export function parseModule(
     memory,
     tables,
     wasm,
+    importTypes,
   };
 }
 

@@ -18,6 +18,7 @@ import type { Kernfs } from "../fs/kernfs.js";
 import { currentOrNull } from "../kernel/sched.js";
 import type { Watchdog } from "../kernel/watchdog.js";
 import { instrument } from "./instrument.js";
+import { withArity } from "./arity.js";
 import { compiledModules } from "./compile_cache.js";
 import { hex, ModuleMemory, STRING_ID, type ModPtr } from "../mm/maccess.js";
 import { KmallocCache } from "../mm/slab.js";
@@ -285,7 +286,9 @@ export class ModuleLoader {
     };
     const search: SymbolSearch = { usingGplOnly: false, version };
     const imports = WebAssembly.Module.imports(info.wasm);
-    const kernelFns = bindKernelSymbols(this.k, mod, imports.flatMap((i) => (i.module === KERNEL_NAMESPACE ? [i.name] : [])));
+    const arity = (module: string, name: string) => info.importTypes.get(`${module}.${name}`)?.params.length;
+    const kernelNames = imports.flatMap((i) => (i.module === KERNEL_NAMESPACE ? [i.name] : []));
+    const kernelFns = bindKernelSymbols(this.k, mod, kernelNames, (name) => arity(KERNEL_NAMESPACE, name));
     const bindings: Binding[] = [];
     let error: KernelError | undefined;
     for (const imp of imports) {
@@ -296,7 +299,7 @@ export class ModuleLoader {
       if (imp.module === ENV_NAMESPACE) {
         const value = this.envImport(mod, imp.name);
         if (value !== undefined || imp.kind === "memory") {
-          bindings.push({ module: imp.module, name: imp.name, value: value ?? mod.memory.memory, provider: null });
+          bindings.push({ module: imp.module, name: imp.name, value: withArity(value ?? mod.memory.memory, arity(imp.module, imp.name)), provider: null });
           continue;
         }
       }
