@@ -15,6 +15,7 @@ import * as FCNTL from "../abi/fcntl.js";
 import * as IRQ from "../abi/irq.js";
 import * as NETDEVICE from "../abi/netdevice.js";
 import * as KUNIT from "../abi/kunit.js";
+import * as MAGIC from "../abi/magic.js";
 import { KUNIT_CHECKS, type KunitCheckFamily } from "../abi/kunit.js";
 import * as POLL from "../abi/poll.js";
 import { KERN_SOH, LOGLEVELS, LOGLEVEL_DEFAULT } from "../abi/kern_levels.js";
@@ -101,6 +102,8 @@ function constants(): string {
   ]
     .sort(([a], [b]) => (a < b ? -1 : 1));
   for (const [k, v] of flags) if (typeof v === "number") lines.push(`export const ${k}: i32 = ${v};`);
+  lines.push("", "// filesystem magic numbers, statfs's f_type (uapi/linux/magic.h)");
+  for (const [k, v] of Object.entries(MAGIC).sort(([a], [b]) => (a < b ? -1 : 1))) lines.push(`export const ${k}: i64 = 0x${v.toString(16)};`);
   lines.push("", "// x86_64 system call numbers (asm/unistd_64.h)");
   for (const [k, v] of Object.entries(SYSCALLS)) lines.push(`export const __NR_${k}: i32 = ${v};`);
   lines.push("", "/** kmalloc(0) returns this, as Linux does: not NULL, but not to be dereferenced. */");

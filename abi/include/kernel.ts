@@ -268,6 +268,16 @@ export const UMOUNT_NOFOLLOW: i32 = 8;
 export const UTIME_NOW: i32 = 1073741823;
 export const UTIME_OMIT: i32 = 1073741822;
 
+// filesystem magic numbers, statfs's f_type (uapi/linux/magic.h)
+export const DEBUGFS_MAGIC: i64 = 0x64626720;
+export const EXT2_SUPER_MAGIC: i64 = 0xef53;
+export const HOSTFS_SUPER_MAGIC: i64 = 0xc0ffee;
+export const MSDOS_SUPER_MAGIC: i64 = 0x4d44;
+export const PROC_SUPER_MAGIC: i64 = 0x9fa0;
+export const RAMFS_MAGIC: i64 = 0x858458f6;
+export const SYSFS_MAGIC: i64 = 0x62656572;
+export const TMPFS_MAGIC: i64 = 0x1021994;
+
 // x86_64 system call numbers (asm/unistd_64.h)
 export const __NR_read: i32 = 0;
 export const __NR_write: i32 = 1;

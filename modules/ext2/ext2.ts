@@ -9,6 +9,7 @@ import {
   EINVAL, ERANGE, file_inode, file_system_type, kstatfs, inode_get_mode, inode_get_size, inode_set_size, KERN_ERR, KERN_WARNING, ktime_get_real_ts64, MS_RDONLY, register_filesystem,
   S_IFDIR, S_IFMT, sb_bdev_nr_sectors, sb_id, sb_mount_data, sb_set_blocksize, sb_set_ops, sb_set_rdonly, sync_blockdev, timespec64,
   unregister_filesystem,
+  EXT2_SUPER_MAGIC,
 } from "../../abi/include/kernel";
 import { flushBitmap, forgetBitmap, freeInode } from "./balloc";
 import { ext2_create, ext2_lookup, ext2_mkdir, ext2_mknod, ext2_rename, ext2_rmdir, ext2_symlink, ext2_unlink } from "./namei";
@@ -17,7 +18,7 @@ import { forgetIndirect, forgetInode, iget, inodes, truncateBlocks, writeInode }
 import { dirFops, dirIops, fileFops, fileIops, sops } from "./ops";
 import {
   DESC_SIZE, ext2_error, ext2_msg, Ext2Super, EXT2_ERROR_FS, EXT2_ERRORS_CONTINUE, EXT2_ERRORS_PANIC, EXT2_ERRORS_RO, EXT2_ROOT_INO,
-  EXT2_SUPER_MAGIC, EXT2_VALID_FS, INCOMPAT_FILETYPE, INCOMPAT_SUPP, readBlock, RO_COMPAT_SUPP, S_BLOCKS_COUNT, S_BLOCKS_PER_GROUP,
+  EXT2_VALID_FS, INCOMPAT_FILETYPE, INCOMPAT_SUPP, readBlock, RO_COMPAT_SUPP, S_BLOCKS_COUNT, S_BLOCKS_PER_GROUP,
   S_ERRORS, S_FEATURE_INCOMPAT, S_FREE_BLOCKS, S_FREE_INODES, S_R_BLOCKS_COUNT, S_FEATURE_RO_COMPAT, S_FIRST_DATA_BLOCK, S_FIRST_INO, S_INODE_SIZE, S_INODES_COUNT,
   S_INODES_PER_GROUP, S_LOG_BLOCK_SIZE, S_MAGIC, S_MNT_COUNT, S_MTIME, S_REV_LEVEL, S_STATE, S_WTIME, BG_BLOCK_BITMAP,
   BG_INODE_BITMAP, BG_INODE_TABLE,
@@ -90,7 +91,7 @@ function cantFind(s: Ext2Super): bool {
 
 /** The superblock's geometry and features, checked as ext2_fill_super() checks them. */
 function checkSuper(s: Ext2Super, flags: i32): bool {
-  if (s.u16(S_MAGIC) != EXT2_SUPER_MAGIC) return cantFind(s);
+  if (<i64>s.u16(S_MAGIC) != EXT2_SUPER_MAGIC) return cantFind(s);
   const log = s.u32(S_LOG_BLOCK_SIZE);
   if (log > 2) {
     ext2_msg(s, KERN_ERR, `error: bad blocksize ${log < 16 ? 1024 << log : -1}`);
@@ -98,7 +99,7 @@ function checkSuper(s: Ext2Super, flags: i32): bool {
   }
   s.blockSize = 1024 << log;
   if (s.blockSize != 1024 && !readSuper(s, s.blockSize)) return false;
-  if (s.u16(S_MAGIC) != EXT2_SUPER_MAGIC) {
+  if (<i64>s.u16(S_MAGIC) != EXT2_SUPER_MAGIC) {
     ext2_msg(s, KERN_ERR, "error: magic mismatch");
     return false;
   }

@@ -9,7 +9,6 @@ import {
   bh_read, bh_write, brelse, KERN_CRIT, mark_buffer_dirty, printk, sb_bread, sb_getblk, sb_set_rdonly, sync_dirty_buffer,
 } from "../../abi/include/kernel";
 
-export const EXT2_SUPER_MAGIC: u16 = 0xef53;
 export const EXT2_VALID_FS: u16 = 1;
 export const EXT2_ERROR_FS: u16 = 2;
 export const EXT2_ERRORS_CONTINUE: i32 = 1;

@@ -3,6 +3,7 @@
 
 import {
   EIO, ENOMEM, ERANGE, inode_set_owner, inode_set_times, kstatfs, new_inode, S_IFDIR, sb_set_ops, set_nlink, super_operations,
+  MSDOS_SUPER_MAGIC,
 } from "../../abi/include/kernel";
 import { loadDir, subdirs } from "./dir";
 import { countFree, forgetFatCache } from "./fatent";
@@ -64,8 +65,6 @@ export function fat_kill_sb(sb: u32): void {
 }
 EXPORT_SYMBOL_GPL(fat_kill_sb);
 
-/** MSDOS_SUPER_MAGIC, vfat's and msdos's alike. */
-const MSDOS_SUPER_MAGIC: i64 = 0x4d44;
 /** FAT_LFN_LEN and 8.3's 12, in bytes of the IO charset (NLS_MAX_CHARSET_SIZE each). */
 const NLS_MAX_CHARSET_SIZE: i64 = 6;
 

@@ -12,6 +12,7 @@ import {
   hostfs_write, host_stat, iattr, inc_nlink, inode_get_ino, inode_get_mode, inode_get_size, inode_operations, inode_set_blocks,
   inode_set_link, inode_set_ops, inode_set_size, inode_touch, kstatfs, NAME_MAX, new_inode, pr_info, register_filesystem,
   S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, sb_mount_data, sb_set_ops, set_nlink, setattr_copy, super_operations, unregister_filesystem,
+  HOSTFS_SUPER_MAGIC,
 } from "../../abi/include/kernel";
 
 MODULE_LICENSE("GPL");
@@ -22,8 +23,6 @@ MODULE_ALIAS("fs-hostfs");
 /** Bytes moved through the module per host read or write. */
 const CHUNK: i32 = 65536;
 const PATH_MAX: i32 = 4096;
-/** HOSTFS_SUPER_MAGIC (fs/hostfs/hostfs_kern.c). */
-const HOSTFS_SUPER_MAGIC: i64 = 0x00c0ffee;
 
 /** Each inode's parent and name (the root's parent is itself, its name ""), and its superblock. */
 const parentOf = new Map<u32, u32>();

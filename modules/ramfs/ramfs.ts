@@ -16,7 +16,7 @@ import {
   __GFP_NOWARN, ATTR_SIZE, copy_from_user, copy_to_user, dir_ctx_set_pos, dir_emit, drop_nlink, EFAULT, EFBIG, ENOMEM, ENOSPC, ENOTEMPTY,
   file_inode, file_operations, file_system_type, GFP_KERNEL, iattr, inc_nlink, inode_get_ino, inode_get_mode, inode_get_size,
   inode_operations, inode_set_link, inode_set_blocks, inode_set_ops, inode_set_size, inode_touch, kfree, kmalloc, kstatfs, NAME_MAX,
-  new_inode, pr_info, register_filesystem, S_IFDIR, S_IFLNK, S_IFMT, sb_set_ops, set_nlink, setattr_copy, super_operations,
+  new_inode, pr_info, RAMFS_MAGIC, register_filesystem, S_IFDIR, S_IFLNK, S_IFMT, sb_set_ops, set_nlink, setattr_copy, super_operations,
   unregister_filesystem,
 } from "../../abi/include/kernel";
 import { Dir } from "./ramfs_dir";
@@ -33,8 +33,6 @@ const MAX_SIZE: i64 = 0x7fffffff;
 const RESERVE: i32 = 64 * 1024;
 /** A name as a string, a directory entry and the objects around them, generously. */
 const NAME_ROOM: i32 = 4 * NAME_MAX + 256;
-/** RAMFS_MAGIC (include/uapi/linux/magic.h). */
-const RAMFS_MAGIC: i64 = 0x858458f6;
 /** What one more (or one fewer) key may cost a map: the map rehashes into arrays twice its size. */
 const PER_KEY: i32 = 128;
 
