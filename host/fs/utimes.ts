@@ -29,7 +29,8 @@ function vfsUtimes(path: Path, times: [bigint, bigint][] | null): number {
   const pick = ([sec, nsec]: [bigint, bigint]): Timespec | undefined =>
     nsec === BigInt(UTIME_OMIT) ? undefined : nsec === BigInt(UTIME_NOW) ? now : { sec: Number(sec), nsec: Number(nsec) };
   const attr: Iattr = times ? { atime: pick(times[0]!), mtime: pick(times[1]!) } : { atime: now, mtime: now };
-  notifyChange(path, attr, "utimensat");
+  const touch = !times || times.every(([, nsec]) => nsec === BigInt(UTIME_NOW));
+  notifyChange(path, attr, "utimensat", touch);
   return 0;
 }
 

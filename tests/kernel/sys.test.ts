@@ -3,7 +3,7 @@ import { ERRNO } from "../../abi/errno.js";
 import { SYSCALLS } from "../../abi/syscalls.js";
 import { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
-import { expectRefused } from "../helpers.js";
+import { dropTo, expectRefused } from "../helpers.js";
 
 const neg = (name: keyof typeof ERRNO) => -ERRNO[name][0];
 const NO_ID = 0xffffffff;
@@ -15,20 +15,12 @@ beforeEach(() => {
   sh = k.spawn("sh");
 });
 
-/** A task that is root's until it drops to uid and gid 1000 in every field (setpriv --reuid --regid). */
-function user(libc: Libc, uid = 1000, gid = 1000): Libc {
-  libc.setgroups([]);
-  libc.setresgid(gid, gid, gid);
-  libc.setresuid(uid, uid, uid);
-  return libc;
-}
-
 const call = (name: keyof typeof SYSCALLS, ...a: number[]) => sh.syscall(SYSCALLS[name], ...a);
 
 describe("credentials", () => {
   it("start as root's for every task, and fork and execve keep them", () => {
     expect(sh.ids()).toEqual({ uid: 0, euid: 0, suid: 0, gid: 0, egid: 0, sgid: 0, groups: [] });
-    user(sh, 1000, 100);
+    dropTo(sh, 1000, 100);
     const child = k.fork(sh);
     expect(child.ids()).toEqual({ uid: 1000, euid: 1000, suid: 1000, gid: 100, egid: 100, sgid: 100, groups: [] });
     expect([child.syscall(SYSCALLS.getuid), child.syscall(SYSCALLS.geteuid), child.syscall(SYSCALLS.getgid), child.syscall(SYSCALLS.getegid)]).toEqual([1000, 1000, 100, 100]);
@@ -79,7 +71,7 @@ describe("setreuid and setregid", () => {
   });
 
   it("give EPERM for an id the task does not hold, changing nothing", () => {
-    user(sh);
+    dropTo(sh, 1000, 1000);
     const before = sh.ids();
     expect(call("setreuid", 0, NO_ID)).toBe(neg("EPERM"));
     expect(call("setreuid", NO_ID, 0)).toBe(neg("EPERM"));
@@ -111,11 +103,20 @@ describe("setfsuid and setfsgid", () => {
   it("return the old id and take only one of the task's ids, or any for root", () => {
     expect(call("setfsuid", 500)).toBe(0);
     expect(call("setfsuid", NO_ID)).toBe(500);
-    user(sh);
+    dropTo(sh, 1000, 1000);
     expect(call("setfsuid", 0)).toBe(1000);
     expect(call("setfsuid", NO_ID)).toBe(1000);
     expect(call("setfsgid", 7)).toBe(1000);
     expect(call("setfsgid", NO_ID)).toBe(1000);
+  });
+
+  it("drop the filesystem capabilities when root's fsuid leaves 0", () => {
+    sh.mkdir("/private", 0o700);
+    sh.chown("/private", 1000, 1000);
+    expect(call("setfsuid", 2000)).toBe(0);
+    expect(() => sh.mkdir("/private/x")).toThrow("/private/x: Permission denied");
+    expect(call("setfsuid", 0)).toBe(2000);
+    sh.mkdir("/private/x");
   });
 });
 
@@ -134,7 +135,7 @@ describe("getgroups and setgroups", () => {
     sh.task.mm.bytes(buf, 4).fill(0xff);
     expect(call("setgroups", 1, buf)).toBe(neg("EINVAL"));
     expect(call("setgroups", 65537, buf)).toBe(neg("EINVAL"));
-    user(sh);
+    dropTo(sh, 1000, 1000);
     expect(call("setgroups", 65537, buf)).toBe(neg("EPERM"));
     expectRefused(() => sh.ids(), () => sh.setgroups([0]), "EPERM");
   });
