@@ -24,7 +24,7 @@ import { getname, MmStruct } from "../mm/uaccess.js";
 import type { Module } from "../module/internal.js";
 import type { File, Path } from "./fs.js";
 import { walk } from "./namei.js";
-import { kernelRead } from "./read_write.js";
+import { kernelRead, kernelReadFile } from "./read_write.js";
 import type { Vfs } from "./vfs.js";
 
 /**
@@ -184,6 +184,11 @@ export class Exec {
   /** kernel_read() from a file: count bytes from pos (fewer at its end). */
   read(file: File, count: number, pos: number): Uint8Array {
     return kernelRead(this.bounce, file, count, pos);
+  }
+
+  /** kernel_read_file(): the whole file. */
+  readFile(file: File): Uint8Array<ArrayBuffer> {
+    return kernelReadFile(this.bounce, file);
   }
 
   fput(file: File): void {

@@ -22,7 +22,7 @@ const BUILTIN: readonly SyscallName[] = [
   "renameat", "symlinkat", "poll", "execve", "execveat", "exit", "exit_group", "chmod", "fchmod", "fchmodat", "statfs",
   "fstatfs", "chown", "fchown", "lchown", "fchownat", "utimes", "futimesat", "utimensat",
   "getuid", "geteuid", "getgid", "getegid", "setuid", "setgid", "setreuid", "setregid", "setresuid", "getresuid",
-  "setresgid", "getresgid", "setfsuid", "setfsgid", "getgroups", "setgroups",
+  "setresgid", "getresgid", "setfsuid", "setfsgid", "getgroups", "setgroups", "init_module", "finit_module", "delete_module",
   "socket", "connect", "sendto", "recvfrom", "recvmsg", "bind", "getsockname", "setsockopt",
 ];
 
