@@ -12,6 +12,7 @@ export const CAP_SETGID = 6;
 export const CAP_SETUID = 7;
 export const CAP_LINUX_IMMUTABLE = 9;
 export const CAP_SYS_MODULE = 16;
+export const CAP_SYS_ADMIN = 21;
 export const CAP_MKNOD = 27;
 export const CAP_MAC_OVERRIDE = 32;
 

@@ -52,6 +52,13 @@ describe("setpriv", () => {
     expect(snapshot(k)).toEqual(before);
   });
 
+  it("gives modprobe kmod's EPERM error for a user", () => {
+    const r = run(["setpriv --reuid=1000 --regid=1000 --clear-groups modprobe hello", "modprobe hello", "setpriv --reuid=1000 --regid=1000 --clear-groups modprobe -r hello"]);
+    expect(r.err).toBe("modprobe: ERROR: could not insert 'hello': Operation not permitted\nmodprobe: ERROR: could not remove 'hello': Operation not permitted\n");
+    expect(r.status).toEqual([1, 0, 1]);
+    expect(k.modules.find("hello")).toBeDefined();
+  });
+
   it("fails with status 127 and util-linux's message when a user asks for root", () => {
     const r = run(["setpriv --reuid=0 id", "setpriv --clear-groups id", "setpriv --regid=0 --keep-groups id"], 1000);
     expect(r.err).toBe(

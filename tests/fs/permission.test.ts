@@ -5,7 +5,7 @@ import { O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY } from "../../abi/fcntl.js
 import { S_IFCHR, S_IFREG } from "../../abi/stat.js";
 import { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
-import { dropTo, expectErrno, expectRefused } from "../helpers.js";
+import { dropTo, expectErrno, expectRefused, loadBytes } from "../helpers.js";
 
 let k: Kernel;
 let root: Libc;
@@ -221,5 +221,32 @@ describe("chmod, chown and utimes (setattr_prepare)", () => {
     root.chmod("/f", 0o666);
     bob.utimensat("/f", null);
     expect(root.stat("/f").mtime).not.toBe(5);
+  });
+});
+
+describe("a filesystem module (ramfs)", () => {
+  it("is checked by the VFS the same way, and its new inodes belong to their creator", () => {
+    k.insmod(loadBytes("ramfs"));
+    root.mkdir("/mnt/r");
+    root.mount("none", "/mnt/r", "ramfs");
+    dir("/mnt/r/ro", 0o755);
+    dir("/mnt/r/rw", 0o777);
+    expectErrno(() => alice.mkdir("/mnt/r/ro/x"), "EACCES");
+    alice.mkdir("/mnt/r/rw/x");
+    alice.close(alice.open("/mnt/r/rw/f", O_CREAT | O_WRONLY, 0o600));
+    expect(root.stat("/mnt/r/rw/x")).toMatchObject({ uid: 1000, gid: 1000 });
+    expect(root.stat("/mnt/r/rw/f")).toMatchObject({ uid: 1000, gid: 1000, mode: S_IFREG | 0o600 });
+    expectErrno(() => bob.open("/mnt/r/rw/f", O_RDONLY), "EACCES");
+  });
+});
+
+describe("mount and umount (may_mount)", () => {
+  it("are EPERM without CAP_SYS_ADMIN, after the mount point is found", () => {
+    root.mkdir("/mnt/t");
+    const mounts = () => root.readFile("/proc/mounts");
+    expectRefused(mounts, () => alice.mount("none", "/nope", "ramfs"), "ENOENT");
+    expectRefused(mounts, () => alice.mount("none", "/mnt/t", "debugfs"), "EPERM", notPermitted("/mnt/t"));
+    root.mount("none", "/mnt/t", "debugfs");
+    expectRefused(mounts, () => alice.umount("/mnt/t"), "EPERM", notPermitted("/mnt/t"));
   });
 });
