@@ -10,7 +10,7 @@ import { S_IFMT, S_ISDIR } from "../../abi/stat.js";
 import { layoutStruct, structWriter } from "../../abi/types.js";
 import { KernelError } from "../kernel/error.js";
 import type { Iattr, Inode, Path, Timespec } from "./fs.js";
-import { setattrPrepare } from "./permission.js";
+import { setattrPrepare, type TimesChange } from "./permission.js";
 
 /** struct iattr as a module's inode_operations.setattr reads it. */
 export const IATTR_LAYOUT = layoutStruct("iattr", STRUCTS.iattr);
@@ -78,14 +78,14 @@ export function setattrCopy(inode: Inode, attr: Iattr): void {
 
 /**
  * notify_change(): EROFS on a read-only mount (mnt_want_write), EPERM or EACCES for a change the caller may
- * not make (setattr_prepare; `touch` is utimes' "set both times to now"), then the filesystem's setattr with
+ * not make (setattr_prepare, told how utimes changes the times), then the filesystem's setattr with
  * ctime now added, which writes the change and setattr_copy()s it, or refuses it and changes nothing; without
  * one, the in-memory inode alone changes.
  */
-export function notifyChange(path: Path, attr: Iattr, what: string, touch = false): void {
+export function notifyChange(path: Path, attr: Iattr, what: string, times: TimesChange = null): void {
   if (path.mnt.sb.flags & MS_RDONLY) throw new KernelError("EROFS", `${what}: Read-only file system`);
   const inode = path.dentry.inode;
-  const full: Iattr = { ...setattrPrepare(inode, attr, touch, what), ctime: inode.sb.now() };
+  const full: Iattr = { ...setattrPrepare(inode, attr, times, what), ctime: inode.sb.now() };
   if (inode.op.setattr) inode.op.setattr(inode, full);
   else setattrCopy(inode, full);
 }

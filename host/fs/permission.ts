@@ -69,21 +69,24 @@ export function inodeInitOwner(dir: Inode, mode: number): { uid: number; gid: nu
   return { uid: cred.fsuid, gid: dir.gid, mode: S_ISDIR(mode) ? mode | S_ISGID : mode };
 }
 
+/** How utimes changes the times: ATTR_TOUCH (both to now), ATTR_TIMES_SET (given), or not at all (null). */
+export type TimesChange = "touch" | "set" | null;
+
 /**
  * setattr_prepare() and may_setattr(): EPERM unless the caller may make each change. Only CAP_CHOWN gives a
  * file away; its owner may change its group to one of its own; only the owner or CAP_FOWNER changes the mode
- * or sets explicit times; `touch` (times set to now) needs only write permission. Returns the change, with
+ * or sets given times; setting both to now needs only write permission (EACCES). Returns the change, with
  * set-group-ID dropped from a mode whose group the caller is not in (without CAP_FSETID).
  */
-export function setattrPrepare(inode: Inode, attr: Iattr, touch: boolean, what: string): Iattr {
+export function setattrPrepare(inode: Inode, attr: Iattr, times: TimesChange, what: string): Iattr {
   const cred = currentCred();
   const eperm = () => new KernelError("EPERM", `${what}: Operation not permitted`);
-  if (touch && !ownerOrCapable(inode)) inodePermission(inode, MAY_WRITE, what);
+  if (times === "touch" && !ownerOrCapable(inode)) inodePermission(inode, MAY_WRITE, what);
   const owner = cred.fsuid === inode.uid;
   if (attr.uid !== undefined && !((owner && attr.uid === inode.uid) || capable(CAP_CHOWN))) throw eperm();
   if (attr.gid !== undefined && !((owner && (attr.gid === inode.gid || inGroupP(attr.gid))) || capable(CAP_CHOWN))) throw eperm();
   if (attr.mode !== undefined && !ownerOrCapable(inode)) throw eperm();
-  if (!touch && (attr.atime || attr.mtime) && !ownerOrCapable(inode)) throw eperm();
+  if (times === "set" && !ownerOrCapable(inode)) throw eperm();
   if (attr.mode !== undefined && attr.mode & S_ISGID && !inGroupP(attr.gid ?? inode.gid) && !capable(CAP_FSETID)) {
     return { ...attr, mode: attr.mode & ~S_ISGID };
   }

@@ -1,4 +1,4 @@
-// Supplementary groups (kernel/groups.c) and the calls that read ids out to user memory.
+// Supplementary groups (kernel/groups.c): getgroups(2) and setgroups(2).
 
 import { CAP_SETGID, NGROUPS_MAX } from "../../abi/capability.js";
 import { copyFromUser, copyToUser } from "../mm/uaccess.js";
@@ -9,7 +9,8 @@ import type { Task } from "./sched.js";
 /** (gid_t)-1 names no group: EINVAL in a group list. */
 const NO_ID = 0xffffffff;
 
-function u32s(values: readonly number[]): Uint8Array {
+/** Ids as the little-endian u32 array (gid_t[]) user memory holds. */
+export function u32s(values: readonly number[]): Uint8Array {
   const bytes = new Uint8Array(values.length * 4);
   const view = new DataView(bytes.buffer);
   values.forEach((v, i) => view.setUint32(i * 4, v, true));
@@ -35,11 +36,5 @@ export function sys_setgroups(task: Task, size: number, list: number): number {
   const groups = Array.from({ length: size }, (_, i) => view.getUint32(i * 4, true));
   if (groups.includes(NO_ID)) throw new KernelError("EINVAL", "setgroups: Invalid argument");
   task.cred = { ...task.cred, groups: groups.sort((a, b) => a - b) };
-  return 0;
-}
-
-/** getresuid(2) and getresgid(2): the three ids, each to its pointer (EFAULT for a bad one). */
-export function sys_getresid(task: Task, ids: readonly [number, number, number], ptrs: readonly [number, number, number]): number {
-  ptrs.forEach((ptr, i) => copyToUser(task.mm, ptr, u32s([ids[i]!])));
   return 0;
 }

@@ -4,6 +4,8 @@
 import { CAP_SETGID, CAP_SETUID } from "../../abi/capability.js";
 import { KernelError } from "./error.js";
 import { capable, type Cred } from "./cred.js";
+import { copyToUser } from "../mm/uaccess.js";
+import { u32s } from "./groups.js";
 import type { Task } from "./sched.js";
 
 export function sys_getpid(task: Task): number {
@@ -16,8 +18,8 @@ const NO_ID = 0xffffffff;
 type Ids = "uid" | "gid";
 /** The real, effective, saved and filesystem fields of the uid or gid side of a Cred. */
 const FIELDS = {
-  uid: { r: "uid", e: "euid", s: "suid", fs: "fsuid", cap: CAP_SETUID, name: "setuid" },
-  gid: { r: "gid", e: "egid", s: "sgid", fs: "fsgid", cap: CAP_SETGID, name: "setgid" },
+  uid: { r: "uid", e: "euid", s: "suid", fs: "fsuid", cap: CAP_SETUID, name: "setuid", re: "setreuid", res: "setresuid" },
+  gid: { r: "gid", e: "egid", s: "sgid", fs: "fsgid", cap: CAP_SETGID, name: "setgid", re: "setregid", res: "setresgid" },
 } as const;
 
 function commit(task: Task, change: Partial<Omit<Cred, "groups">>): number {
@@ -59,8 +61,8 @@ export function sysSetReId(task: Task, which: Ids, real: number, effective: numb
   const r = real >>> 0;
   const e = effective >>> 0;
   const privileged = capable(f.cap, cred);
-  if (r !== NO_ID && !privileged && r !== cred[f.r] && r !== cred[f.e]) throw eperm(`${f.name.slice(0, 3)}re${which}`);
-  if (e !== NO_ID && !privileged && !isOwnId(cred, which, e)) throw eperm(`${f.name.slice(0, 3)}re${which}`);
+  if (r !== NO_ID && !privileged && r !== cred[f.r] && r !== cred[f.e]) throw eperm(f.re);
+  if (e !== NO_ID && !privileged && !isOwnId(cred, which, e)) throw eperm(f.re);
   const newR = r !== NO_ID ? r : cred[f.r];
   const newE = e !== NO_ID ? e : cred[f.e];
   const newS = r !== NO_ID || (e !== NO_ID && e !== cred[f.r]) ? newE : cred[f.s];
@@ -72,7 +74,7 @@ export function sysSetResId(task: Task, which: Ids, real: number, effective: num
   const f = FIELDS[which];
   const cred = task.cred;
   const ids = [real >>> 0, effective >>> 0, saved >>> 0];
-  if (!capable(f.cap, cred) && ids.some((id) => id !== NO_ID && !isOwnId(cred, which, id))) throw eperm(`${f.name.slice(0, 3)}res${which}`);
+  if (!capable(f.cap, cred) && ids.some((id) => id !== NO_ID && !isOwnId(cred, which, id))) throw eperm(f.res);
   const [r, e, s] = ids.map((id, i) => (id !== NO_ID ? id : cred[[f.r, f.e, f.s][i]!])) as [number, number, number];
   return commit(task, { [f.r]: r, [f.e]: e, [f.s]: s, [f.fs]: e });
 }
@@ -88,4 +90,10 @@ export function sysSetFsId(task: Task, which: Ids, id: number): number {
   const n = id >>> 0;
   if (n !== NO_ID && (isOwnId(cred, which, n) || n === old || capable(f.cap, cred))) commit(task, { [f.fs]: n });
   return old;
+}
+
+/** getresuid(2) and getresgid(2): the three ids, each to its pointer (EFAULT for a bad one). */
+export function sys_getresid(task: Task, ids: readonly [number, number, number], ptrs: readonly [number, number, number]): number {
+  ptrs.forEach((ptr, i) => copyToUser(task.mm, ptr, u32s([ids[i]!])));
+  return 0;
 }

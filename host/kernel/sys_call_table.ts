@@ -21,8 +21,8 @@ import type { Vfs } from "../fs/vfs.js";
 import type { Exec } from "../fs/exec.js";
 import { sys_exit } from "./exit.js";
 import type { Tasks } from "./fork.js";
-import { sys_getgroups, sys_getresid, sys_setgroups } from "./groups.js";
-import { sys_getpid, sysSetFsId, sysSetId, sysSetReId, sysSetResId } from "./sys.js";
+import { sys_getgroups, sys_setgroups } from "./groups.js";
+import { sys_getpid, sys_getresid, sysSetFsId, sysSetId, sysSetReId, sysSetResId } from "./sys.js";
 import type { SyscallFn } from "./syscalls.js";
 import type { Clock } from "./time/timer.js";
 

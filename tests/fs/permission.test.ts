@@ -2,7 +2,7 @@
 
 import { beforeEach, describe, expect, it } from "vitest";
 import { O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY } from "../../abi/fcntl.js";
-import { S_IFCHR, S_IFREG } from "../../abi/stat.js";
+import { S_IFCHR, S_IFREG, UTIME_NOW, UTIME_OMIT } from "../../abi/stat.js";
 import { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
 import { dropTo, expectErrno, expectRefused, loadBytes } from "../helpers.js";
@@ -216,10 +216,12 @@ describe("chmod, chown and utimes (setattr_prepare)", () => {
   it("lets only the owner set explicit times, and anyone who may write set them to now", () => {
     expectRefused(attrs, () => bob.utimensat("/f", [[1, 0], [1, 0]]), "EPERM", notPermitted("/f"));
     expectRefused(attrs, () => bob.utimensat("/f", null), "EACCES", denied("/f"));
+    expectRefused(attrs, () => bob.utimensat("/f", [[0, UTIME_NOW], [0, UTIME_OMIT]]), "EPERM");
     alice.utimensat("/f", [[5, 0], [5, 0]]);
     expect(root.stat("/f").mtime).toBe(5);
     root.chmod("/f", 0o666);
     bob.utimensat("/f", null);
+    bob.utimensat("/f", [[0, UTIME_NOW], [0, UTIME_NOW]]);
     expect(root.stat("/f").mtime).not.toBe(5);
   });
 });
