@@ -3,7 +3,7 @@
 
 import { beforeEach, describe, expect, it } from "vitest";
 import { Kernel } from "../../../host/init/main.js";
-import { dmesg, expectRefused, loadBytes, moduleFixtures } from "../../helpers.js";
+import { dmesg, insmodOops, kunitCaseResults, moduleFixtures } from "../../helpers.js";
 
 const HELPERS = `
 import { kunit, kunit_suite, kunit_test_suites, KUNIT_CASE } from "@abi/include/kunit";
@@ -100,8 +100,7 @@ beforeEach(() => {
 describe("spinlock helpers", () => {
   it("take and release the lock word in the module's memory, as the UP build with CONFIG_DEBUG_SPINLOCK does", () => {
     k.insmod(fixtures.get("spin_helpers")!);
-    const log = dmesg(k);
-    expect(log.filter((l) => /^\s+(not )?ok /.test(l))).toEqual([
+    expect(kunitCaseResults(k)).toEqual([
       "    ok 1 defined", "    ok 2 lock_unlock", "    ok 3 trylock", "    ok 4 irqsave", "    ok 5 init_over_garbage",
     ]);
   });
@@ -109,10 +108,7 @@ describe("spinlock helpers", () => {
 
 /** Insmod spin_broken with mode=n, which must oops in init_module; returns the lock's address and what it logged. */
 function broken(mode: number): { lock: string; log: string[] } {
-  k.insmod(loadBytes("hello"));
-  k.log.clear();
-  expectRefused(k, () => k.insmod(fixtures.get("spin_broken")!, { args: `mode=${mode}` }), "EFAULT", "spin_broken: Oops in init_module");
-  const log = dmesg(k);
+  const log = insmodOops(k, "spin_broken", fixtures.get("spin_broken")!, `mode=${mode}`);
   const lock = log.filter((l) => l.startsWith("lock="))
     .map((l) => `0x${l.slice(5)}`)
     .pop()!;
