@@ -85,6 +85,7 @@ export function init_module(): i32 {
     spin_lock(raw);
   }
   if (mode == 4) { spin_lock(lock); spin_trylock(lock); }
+  if (mode == 5) spin_lock(changetype<spinlock_t>(0));
   return 0;
 }
 export function cleanup_module(): void {}
@@ -149,6 +150,11 @@ describe("CONFIG_DEBUG_SPINLOCK's checks", () => {
       "BUG: spinlock trylock failure on UP on CPU#0, insmod/1",
       ` lock: ${lock}, .magic: dead4ead, .owner: insmod/1, .owner_cpu: 0`,
     ]);
+  });
+
+  it("oops the module, with no error of the host's, when the lock is a NULL pointer", () => {
+    const { log } = broken(5);
+    expect(log[0]).toBe("BUG: wasm trap in spin_broken: memory access out of bounds");
   });
 
   it("leave the kernel and other modules working", () => {
