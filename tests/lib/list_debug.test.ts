@@ -173,7 +173,25 @@ export function init_module(): i32 {
 export function cleanup_module(): void {}
 `;
 
-const fixtures = moduleFixtures("list_debug", { list_helpers: HELPERS, list_broken: BROKEN });
+/** A proprietary module using lists and a lock: what it imports must be EXPORT_SYMBOL, as Linux's are. */
+const PROPRIETARY = `
+import { LIST_HEAD, list_add, list_del, list_head } from "@abi/include/list";
+import { DEFINE_SPINLOCK, spin_lock, spin_unlock } from "@abi/include/spinlock";
+MODULE_LICENSE("Proprietary");
+const head = LIST_HEAD();
+const lock = DEFINE_SPINLOCK();
+export function init_module(): i32 {
+  const e = new list_head();
+  spin_lock(lock);
+  list_add(e, head);
+  list_del(e);
+  spin_unlock(lock);
+  return 0;
+}
+export function cleanup_module(): void {}
+`;
+
+const fixtures = moduleFixtures("list_debug", { list_helpers: HELPERS, list_broken: BROKEN, list_proprietary: PROPRIETARY });
 
 let k: Kernel;
 beforeEach(() => {
@@ -186,6 +204,16 @@ describe("list helpers", () => {
     expect(kunitCaseResults(k)).toEqual([
       "    ok 1 init", "    ok 2 add", "    ok 3 del", "    ok 4 replace", "    ok 5 move", "    ok 6 splice", "    ok 7 safe_walk", "    ok 8 container_of",
     ]);
+  });
+});
+
+describe("the reports", () => {
+  it("are EXPORT_SYMBOL, as lib/list_debug.c's and the spinlock functions are: a proprietary module binds them", () => {
+    const bytes = fixtures.get("list_proprietary")!;
+    const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes)).map((i) => i.name);
+    expect(imports).toEqual(expect.arrayContaining(["spin_bug", "__list_add_valid_or_report", "__list_del_entry_valid_or_report"]));
+    k.insmod(bytes);
+    expect(k.modules.list().map((m) => m.name)).toEqual(["list_proprietary"]);
   });
 });
 
