@@ -22,7 +22,7 @@ export interface ListDebugContext {
 }
 
 /** __list_add_valid_or_report()'s finding for an insertion of entry between prev and next: null if sound. */
-export function listAddCorruption(mod: Module, entry: number, prev: number, next: number): string | null {
+function listAddCorruption(mod: Module, entry: number, prev: number, next: number): string | null {
   if (prev === 0) return "list_add corruption. prev is NULL.";
   if (next === 0) return "list_add corruption. next is NULL.";
   const nextPrev = readStructOrTrap(mod.memory, next, LIST_HEAD).prev!;
@@ -34,7 +34,7 @@ export function listAddCorruption(mod: Module, entry: number, prev: number, next
 }
 
 /** __list_del_entry_valid_or_report()'s finding for a removal of entry: null if sound. */
-export function listDelCorruption(mod: Module, entry: number): string | null {
+function listDelCorruption(mod: Module, entry: number): string | null {
   const { next, prev } = readStructOrTrap(mod.memory, entry, LIST_HEAD) as { next: number; prev: number };
   if (next === 0) return `list_del corruption, ${px(entry)}->next is NULL`;
   if (prev === 0) return `list_del corruption, ${px(entry)}->prev is NULL`;

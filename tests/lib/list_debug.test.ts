@@ -210,7 +210,7 @@ describe("list helpers", () => {
 describe("the reports", () => {
   it("are EXPORT_SYMBOL, as lib/list_debug.c's and the spinlock functions are: a proprietary module binds them", () => {
     const bytes = fixtures.get("list_proprietary")!;
-    const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes)).map((i) => i.name);
+    const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>)).map((i) => i.name);
     expect(imports).toEqual(expect.arrayContaining(["spin_bug", "__list_add_valid_or_report", "__list_del_entry_valid_or_report"]));
     k.insmod(bytes);
     expect(k.modules.list().map((m) => m.name)).toEqual(["list_proprietary"]);

@@ -25,7 +25,7 @@ export interface SpinDumpContext {
 }
 
 /** spin_dump(): which check failed, for which task, and the lock's debug fields. */
-export function spinDump(k: SpinDumpContext, mod: Module, lock: number, msg: string): void {
+function spinDump(k: SpinDumpContext, mod: Module, lock: number, msg: string): void {
   const fields = readStructOrTrap(mod.memory, lock, SPINLOCK);
   const task = currentOrNull();
   const comm = task?.comm ?? k.comm;
