@@ -168,6 +168,8 @@ export function init_module(): i32 {
   if (mode == 5) { c.prev = changetype<usize>(a); list_add(mk(), b); }
   if (mode == 6) { b.prev = 0; list_del(b); }
   if (mode == 7) { b.prev = ${LIST_POISON2}; list_del(b); }
+  if (mode == 8) { b.next = 0; list_del(b); }
+  if (mode == 9) { a.next = changetype<usize>(c); list_add_tail(mk(), b); }
   return 0;
 }
 export function cleanup_module(): void {}
@@ -256,6 +258,14 @@ describe("CONFIG_DEBUG_LIST's checks", () => {
     k = new Kernel();
     const { at, log } = broken(7);
     expect(log[0]).toBe(`list_del corruption, ${at.b}->prev is LIST_POISON2 (dead0122)`);
+  });
+
+  it("report NULL in next, and an insertion whose prev does not point on", () => {
+    const null_ = broken(8);
+    expect(null_.log[0]).toBe(`list_del corruption, ${null_.at.b}->next is NULL`);
+    k = new Kernel();
+    const { at, log } = broken(9);
+    expect(log[0]).toBe(`list_add corruption. prev->next should be next (${at.b}), but was ${at.c}. (prev=${at.a}).`);
   });
 
   it("log the finding at KERN_ERR, as pr_err", () => {
