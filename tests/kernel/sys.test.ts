@@ -18,7 +18,7 @@ beforeEach(() => {
 const call = (name: keyof typeof SYSCALLS, ...a: number[]) => sh.syscall(SYSCALLS[name], ...a);
 
 describe("credentials", () => {
-  it("start as root's for every task, and fork and execve keep them", () => {
+  it("start as root's for every task, and a forked child has its parent's", () => {
     expect(sh.ids()).toEqual({ uid: 0, euid: 0, suid: 0, gid: 0, egid: 0, sgid: 0, groups: [] });
     dropTo(sh, 1000, 100);
     const child = k.fork(sh);
