@@ -28,7 +28,7 @@ describe("a dynamic major", () => {
     register(252, "fixed");
     // 509 shares 254's slot and 252 is its own: the first dynamic majors are 253, then 251.
     expect([register(0, "a"), register(0, "b")]).toEqual([253, 251]);
-    expect(devices()).toBe("Character devices:\n251 b\n252 fixed\n253 a\n509 high\n\nBlock devices:\n259 blkext\n");
+    expect(devices()).toBe("Character devices:\n  5 /dev/tty\n  5 /dev/console\n  5 /dev/ptmx\n251 b\n252 fixed\n253 a\n509 high\n\nBlock devices:\n259 blkext\n");
   });
 });
 
