@@ -33,7 +33,7 @@ export function ptsDirectory(sb: SuperBlock, src: PtsSource): Inode {
   const ptmx = sb.newInode(S_IFCHR, {}, src.ptmxOps);
   ptmx.rdev = PTMX_DEV;
   const find = (name: string): Inode | null => (name === "ptmx" ? ptmx : /^(0|[1-9]\d{0,6})$/.test(name) ? src.slave(Number(name)) : null);
-  return sb.newInode(S_IFDIR | 0o755, {
+  const dir = sb.newInode(S_IFDIR | 0o755, {
     lookup: (_dir, name) => find(name),
     revalidate: (_dir, name, inode) => find(name) === inode,
   }, {
@@ -50,6 +50,9 @@ export function ptsDirectory(sb: SuperBlock, src: PtsSource): Inode {
       }
     },
   });
+  // devpts_fill_super()'s set_nlink(inode, 2): the slaves are no directories.
+  dir.nlink = 2;
+  return dir;
 }
 
 /** devpts_show_options(): the slaves' mode (glibc's grantpt mode, 620) and ptmx's; the mount's own options are not taken. */

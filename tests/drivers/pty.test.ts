@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { O_NONBLOCK, O_RDWR, SEEK_SET } from "../../abi/fcntl.js";
 import { POLLHUP, POLLIN, POLLRDNORM } from "../../abi/poll.js";
 import { signo } from "../../abi/signal.js";
-import { major, makedev, minor, S_IFCHR } from "../../abi/stat.js";
+import { major, minor, S_IFCHR } from "../../abi/stat.js";
 import { SYSCALLS } from "../../abi/syscalls.js";
 import { TCGETS, TIOCGPTLCK, TIOCGPTN, TIOCGWINSZ, TIOCSPTLCK, TIOCSWINSZ } from "../../abi/termios.js";
 import { Kernel } from "../../host/init/main.js";
