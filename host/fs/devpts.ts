@@ -7,10 +7,11 @@
 // A ptmx node outside devpts (/dev/ptmx, 5:2) opens a pair only where a devpts is mounted on "pts" beside
 // it, as devpts_acquire() finds one since Linux 4.7.
 
+import { DEVPTS_SUPER_MAGIC } from "../../abi/magic.js";
 import { dtType, makedev, S_IFCHR, S_IFDIR } from "../../abi/stat.js";
 import { KernelError } from "../kernel/error.js";
 import type { FileOperations, FileSystemType, Inode, Path, SuperBlock } from "./fs.js";
-import { dirEmitDots } from "./libfs.js";
+import { dirEmitDots, simpleStatfs } from "./libfs.js";
 import type { MountNamespace } from "./namespace.js";
 
 /** TTYAUX_MAJOR:2, /dev/ptmx. */
@@ -63,6 +64,7 @@ export function devptsFsType(src: PtsSource): FileSystemType {
     name: "devpts", requiresDev: false, owner: null,
     mount: (sb) => {
       sb.op.showOptions = () => SHOW_OPTIONS;
+      sb.op.statfs = simpleStatfs(DEVPTS_SUPER_MAGIC);
       return ptsDirectory(sb, src);
     },
   };
