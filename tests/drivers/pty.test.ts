@@ -7,7 +7,7 @@ import { POLLHUP, POLLIN, POLLRDNORM } from "../../abi/poll.js";
 import { signo } from "../../abi/signal.js";
 import { major, minor, S_IFCHR } from "../../abi/stat.js";
 import { SYSCALLS } from "../../abi/syscalls.js";
-import { TCGETS, TIOCGPTLCK, TIOCGPTN, TIOCGWINSZ, TIOCSPTLCK, TIOCSWINSZ } from "../../abi/termios.js";
+import { TCGETS, TIOCGPGRP, TIOCGPTLCK, TIOCGPTN, TIOCGWINSZ, TIOCSPTLCK, TIOCSWINSZ } from "../../abi/termios.js";
 import { Kernel } from "../../host/init/main.js";
 import type { Libc } from "../../host/user/nolibc.js";
 import { cliSession, expectErrno } from "../helpers.js";
@@ -30,6 +30,14 @@ describe("a session's terminal", () => {
     s.libc.write(1, new Uint8Array([0xa9, 0x0a]));
     expect(out.join("")).toBe("out e\u00e9\n");
     expect(err).toEqual([]);
+  });
+
+  it("is the shell's controlling terminal: /dev/tty writes to the session, and is the same line", () => {
+    const { s, out } = cliSession();
+    const tty = s.libc.open("/dev/tty", O_RDWR);
+    s.libc.write(tty, "to the terminal\n");
+    expect(out.join("")).toBe("to the terminal\n");
+    expect(intOf(s.libc.ioctl(tty, TIOCGPGRP, int(0)).data)).toBe(s.libc.task.pid);
   });
 
   it("reads as end of file and cannot seek (ESPIPE)", () => {

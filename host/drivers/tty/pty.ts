@@ -25,7 +25,7 @@ import { SuperBlock, type File, type FileOperations, type FileSystemType, type I
 import { Mount } from "../../fs/namespace.js";
 import type { Vfs } from "../../fs/vfs.js";
 import { KernelError } from "../../kernel/error.js";
-import { current } from "../../kernel/sched.js";
+import { current, type Task } from "../../kernel/sched.js";
 import { WaitQueue } from "../../kernel/wait.js";
 import { copyFromUser, copyToUser } from "../../mm/uaccess.js";
 import { ttyWait, TTYAUX_MAJOR, type Tty, type TtyClass, type TtyCore, type TtyDriver, type Winsize } from "./tty_io.js";
@@ -165,15 +165,18 @@ export class Ptys {
 
   /**
    * A new slave, /dev/pts/N, opened read-write (one reference: install it, dup it), whose output goes to
-   * `output` decoded as UTF-8, as a terminal shows it, and whose master sends nothing. Its number is free
-   * again once the last descriptor on it closes.
+   * `output` decoded as UTF-8, as a terminal shows it, and whose master sends nothing; `shell` is its
+   * foreground task, so the line is its controlling terminal (/dev/tty), as getty's open makes a login
+   * shell's. Its number is free again once the last descriptor on it closes.
    */
-  open(output: (text: string) => void): File {
+  open(output: (text: string) => void, shell: Task): File {
     const decoder = new TextDecoder();
     // The session is the terminal that shows the output: ONLCR's "\r\n" is a new line there.
     const show = (bytes: Uint8Array) => (output(decoder.decode(bytes, { stream: true }).replaceAll("\r\n", "\n")), bytes.length);
     const file = this.openSlave(this.newPair(false, () => ({ output: show, room: () => PTY_BUFFER })));
-    (file.private as Tty).inputEnded = true;
+    const tty = file.private as Tty;
+    tty.inputEnded = true;
+    tty.foreground = shell;
     return file;
   }
 

@@ -10,9 +10,9 @@
 //
 // tty_init() gives major 5 its first two minors: /dev/tty, the opener's controlling terminal, and
 // /dev/console (pty.ts adds /dev/ptmx, 5:2). There are no sessions here: a task's controlling terminal
-// is the line it is the foreground task of (it opened the line first, or took it with TIOCSCTTY or
-// TIOCSPGRP), until that line's last close or hang-up, as session_clear_tty() ends it in Linux; a forked
-// child has none of its own.
+// is the line it is the foreground task of (it opened the line first, took it with TIOCSCTTY or
+// TIOCSPGRP, or is a session's shell), until that line's last close or hang-up, as session_clear_tty()
+// ends it in Linux; a forked child has none of its own.
 
 import { O_NONBLOCK } from "../../../abi/fcntl.js";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../../../abi/poll.js";
