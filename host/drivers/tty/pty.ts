@@ -4,9 +4,9 @@
 // A program gets a pair as Linux gives one: open("/dev/ptmx") (posix_openpt; the chrdev 5:2, which
 // finds the devpts mounted on /dev/pts at boot; /dev/pts/ptmx opens the same) gives the master, TIOCGPTN
 // its number N, TIOCSPTLCK 0 unlocks the slave (unlockpt), and /dev/pts/N opens it; the master's read(2)
-// takes what the slave wrote, its write(2) is the slave's input. The master's last close hangs the slave up (reads find
-// end of file, writes fail with EIO, its foreground task gets SIGHUP) and takes its name away; its number
-// is free again once the slave is closed too.
+// takes what the slave wrote, its write(2) is the slave's input. The master's last close hangs the slave
+// up (reads find end of file, writes fail with EIO, its foreground task gets SIGHUP) and takes its name
+// away; its number is free again once the slave is closed too.
 //
 // The host holds masters too: a shell session's task has a slave on descriptors 0, 1 and 2 whose output
 // goes to the session (through N_TTY, so ONLCR makes each newline CR NL, shown as a new line) and whose
