@@ -6,7 +6,8 @@
 // (tty_port_register_device). The first open of a line makes its tty: the termios the driver starts it
 // with (kept from the last close, as driver->termios[] keeps it), N_TTY opened on it, the driver's open;
 // the last close undoes that. The task that opens a line with no foreground task becomes its foreground
-// task, which the discipline's ISIG characters signal (there are no process groups here).
+// task (unless it opens with O_NOCTTY), which the discipline's ISIG characters signal (there are no
+// process groups here).
 //
 // tty_init() gives major 5 its first two minors: /dev/tty, the opener's controlling terminal, and
 // /dev/console (pty.ts adds /dev/ptmx, 5:2). There are no sessions here: a task's controlling terminal
@@ -14,7 +15,7 @@
 // TIOCSPGRP, or is a session's shell), until that line's last close or hang-up, as session_clear_tty()
 // ends it in Linux; a forked child has none of its own.
 
-import { O_NONBLOCK } from "../../../abi/fcntl.js";
+import { O_NOCTTY, O_NONBLOCK } from "../../../abi/fcntl.js";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../../../abi/poll.js";
 import { signo } from "../../../abi/signal.js";
 import { ERESTARTSYS } from "../../../abi/errno.js";
@@ -335,12 +336,15 @@ export class TtyCore {
     };
   }
 
-  /** tty_open() on a port: the first open makes the tty; each open counts; file.private is the tty. */
+  /**
+   * tty_open() on a port: the first open makes the tty; each open counts; file.private is the tty. The
+   * opener takes a line with no live foreground task, unless O_NOCTTY (tty_open_proc_set_tty()).
+   */
   open(port: TtyPort, file: File): Tty {
     const tty = port.tty ?? this.initDev(port);
     tty.count++;
     const task = currentOrNull();
-    if (task && (!tty.foreground || tty.foreground.exitCode !== null)) tty.foreground = task;
+    if (task && !(file.flags & O_NOCTTY) && (!tty.foreground || tty.foreground.exitCode !== null)) tty.foreground = task;
     file.private = tty;
     port.push();
     return tty;

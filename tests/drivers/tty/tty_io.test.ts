@@ -3,7 +3,7 @@
 // /dev/tty (the controlling terminal) and /dev/console.
 
 import { beforeEach, describe, expect, it } from "vitest";
-import { O_RDWR } from "../../../abi/fcntl.js";
+import { O_NOCTTY, O_RDWR } from "../../../abi/fcntl.js";
 import { Kernel } from "../../../host/init/main.js";
 import { cliRunner, dmesg, expectErrno, expectRefused, moduleFixtures, snapshot } from "../../helpers.js";
 import { ECHO, TIOCGPTN, TIOCSCTTY, TIOCSPTLCK } from "../../../abi/termios.js";
@@ -159,6 +159,17 @@ describe("major 5 (tty_init)", () => {
     child.ioctl(slave, TIOCSCTTY, 0);
     child.close(child.open("/dev/tty", O_RDWR));
     expectErrno(() => sh.open("/dev/tty", O_RDWR), "ENXIO");
+  });
+
+  it("is not taken by an open with O_NOCTTY", () => {
+    const sh = k.spawn("sh");
+    const m = sh.open("/dev/ptmx", O_RDWR);
+    sh.ioctl(m, TIOCSPTLCK, int(0));
+    const slave = `/dev/pts/${intOf(sh.ioctl(m, TIOCGPTN, int(-1)).data)}`;
+    sh.open(slave, O_RDWR | O_NOCTTY);
+    expectErrno(() => sh.open("/dev/tty", O_RDWR), "ENXIO");
+    sh.open(slave, O_RDWR);
+    sh.close(sh.open("/dev/tty", O_RDWR));
   });
 
   it("ends the controlling terminal when the line hangs up or closes for the last time (session_clear_tty)", () => {
