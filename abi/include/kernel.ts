@@ -270,6 +270,7 @@ export const UTIME_OMIT: i32 = 1073741822;
 
 // filesystem magic numbers, statfs's f_type (uapi/linux/magic.h)
 export const DEBUGFS_MAGIC: i64 = 0x64626720;
+export const DEVPTS_SUPER_MAGIC: i64 = 0x1cd1;
 export const EXT2_SUPER_MAGIC: i64 = 0xef53;
 export const HOSTFS_SUPER_MAGIC: i64 = 0xc0ffee;
 export const MSDOS_SUPER_MAGIC: i64 = 0x4d44;
