@@ -65,6 +65,8 @@ export function lookupChild(ctx: WalkContext, dir: Path, name: string): Path | n
   const dirInode = dir.dentry.inode;
   if (child && dirInode.op.revalidate && child.mounted === 0 && !dirInode.op.revalidate(dirInode, name, child.inode)) {
     dir.dentry.drop(name);
+    // d_invalidate's dput: an inode the filesystem found gone (nlink 0) is evicted once nobody holds it.
+    child.inode.evictIfUnused();
     child = undefined;
   }
   if (!child) {
