@@ -8,10 +8,13 @@ import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { AT_SYMLINK_NOFOLLOW, O_RDONLY } from "../../abi/fcntl.js";
 import { S_IFDIR, UTIME_NOW, UTIME_OMIT } from "../../abi/stat.js";
-import type { SuperBlock } from "../../host/fs/fs.js";
-import { HostfsUser, setAttr } from "../../host/fs/hostfs/hostfs_user.js";
+import { IATTR_LAYOUT, iattrBytes } from "../../host/fs/attr.js";
+import type { Iattr, SuperBlock } from "../../host/fs/fs.js";
+import { HostfsUser } from "../../host/fs/hostfs/hostfs_user.js";
 import { Kernel } from "../../host/init/main.js";
 import { Idr } from "../../host/lib/idr.js";
+import { ModuleMemory } from "../../host/mm/maccess.js";
+import type { Module } from "../../host/module/internal.js";
 import type { Libc, Stat } from "../../host/user/nolibc.js";
 import { cliRunner, expectErrno, expectRefused, scratchDir, snapshot, type CliResult } from "../helpers.js";
 import { neg, sys } from "../vfs_helpers.js";
@@ -235,12 +238,31 @@ describe("hostfs attributes live on the host", () => {
   });
 });
 
-describe("the host side's set_attr", () => {
-  it("changes a symlink itself, refusing its mode with EOPNOTSUPP, and reaches nothing through it", () => {
-    const target = lstatSync(join(top, "secret"), { bigint: true });
-    expectErrno(() => setAttr(join(share, "abs"), { mode: 0o600 }), "EOPNOTSUPP");
-    setAttr(join(share, "abs"), { atime: { sec: 1_100_000_000, nsec: 999_999_999 }, mtime: { sec: 1_100_000_000, nsec: 1_000 } });
+describe("the host side's hostfs_set_attr", () => {
+  it("is confined as every hostfs call: '..' is EACCES, a symlinked directory on the way ELOOP, and a final symlink is not followed", () => {
+    const mod = { memory: new ModuleMemory("hostfs", new WebAssembly.Memory({ initial: 1 })) } as unknown as Module;
+    const sbs = new Idr<SuperBlock>();
+    const sb = { type: { owner: mod } } as unknown as SuperBlock;
+    const handle = sbs.handle(sb);
+    const user = new HostfsUser(sbs);
+    user.setRoot(sb, share);
+    const { hostfs_set_attr } = user.symbols(mod);
+    const ATTR = 1024;
+    const setAttrAt = (rel: string, attr: Iattr): number => {
+      const path = new TextEncoder().encode(rel);
+      mod.memory.bytes(16, path.length).set(path);
+      mod.memory.bytes(ATTR, IATTR_LAYOUT.size).set(iattrBytes(attr));
+      return hostfs_set_attr(handle, 16, path.length, ATTR);
+    };
+    const secret = lstatSync(join(top, "secret"), { bigint: true });
+    expect(setAttrAt("sub/../../secret", { mode: 0o600 })).toBe(neg("EACCES"));
+    expect(setAttrAt("up/secret", { size: 0 })).toBe(neg("ELOOP"));
+    expect(setAttrAt("abs", { mode: 0o600 })).toBe(neg("EOPNOTSUPP"));
+    expect(setAttrAt("abs", { atime: { sec: 1_100_000_000, nsec: 999_999_999 }, mtime: { sec: 1_100_000_000, nsec: 1_000 } })).toBe(0);
     expect(lstatSync(join(share, "abs"), { bigint: true })).toMatchObject({ atimeNs: 1_100_000_000_999_999_000n, mtimeNs: 1_100_000_000_000_001_000n });
-    expect(lstatSync(join(top, "secret"), { bigint: true })).toEqual(target);
+    expect(lstatSync(join(top, "secret"), { bigint: true })).toEqual(secret);
+    expect(setAttrAt("nope", { mode: 0o600 })).toBe(neg("ENOENT"));
+    expect(setAttrAt("a.txt", { mode: 0o604, size: 4 })).toBe(0);
+    expect(lstatSync(join(share, "a.txt"))).toMatchObject({ mode: 0o100604, size: 4 });
   });
 });

@@ -86,7 +86,7 @@ function truncateFile(host: string, size: number): void {
  * comes first, where UML's takes the mode first, so that the chown a non-root host refuses changes nothing.
  * A symlink is changed itself (lchown, lutimes; no mode, as Linux has no lchmod), never its target.
  */
-export function setAttr(host: string, attr: Iattr): void {
+function setAttr(host: string, attr: Iattr): void {
   const st = lstatSync(host, { bigint: true });
   if (attr.uid !== undefined || attr.gid !== undefined) lchownSync(host, attr.uid ?? -1, attr.gid ?? -1);
   if (attr.mode !== undefined) {
