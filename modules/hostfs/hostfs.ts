@@ -11,13 +11,13 @@
 // dentries are not cached, looks the name up again), so changes made on the host behind the kernel's back show.
 
 import {
-  ATTR_ATIME, ATTR_CTIME, ATTR_GID, ATTR_MODE, ATTR_MTIME, ATTR_UID, copy_from_user, copy_to_user, dir_ctx_set_pos, dir_emit, drop_nlink, EFAULT, EINVAL, ENOENT, EPERM, file_inode,
-  file_operations, file_system_type, hostfs_create, hostfs_mkdir, hostfs_read, hostfs_readdir, hostfs_readlink,
-  hostfs_rename, hostfs_rmdir, hostfs_set_attr, hostfs_set_root, hostfs_stat, hostfs_statfs, hostfs_symlink, hostfs_unlink,
-  hostfs_write, host_stat, iattr, inc_nlink, inode_get_ino, inode_get_mode, inode_get_size, inode_operations, inode_set_blocks,
-  inode_set_ino, inode_set_link, inode_set_ops, inode_set_size, inode_touch, kstatfs, NAME_MAX, new_inode, pr_info, register_filesystem,
-  S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, sb_mount_data, sb_set_ops, set_nlink, setattr_copy, super_operations, unregister_filesystem,
-  HOSTFS_SUPER_MAGIC,
+  ATTR_ATIME, ATTR_CTIME, ATTR_GID, ATTR_MODE, ATTR_MTIME, ATTR_UID, copy_from_user, copy_to_user, dir_ctx_set_pos, dir_emit,
+  drop_nlink, EFAULT, EINVAL, ENOENT, EPERM, file_inode, file_operations, file_system_type, hostfs_create, hostfs_mkdir, hostfs_read,
+  hostfs_readdir, hostfs_readlink, hostfs_rename, hostfs_rmdir, hostfs_set_attr, hostfs_set_root, hostfs_stat, hostfs_statfs,
+  hostfs_symlink, hostfs_unlink, hostfs_write, host_stat, iattr, inc_nlink, inode_get_ino, inode_get_mode, inode_get_size,
+  inode_operations, inode_set_blocks, inode_set_ino, inode_set_link, inode_set_ops, inode_set_size, inode_touch, kstatfs, NAME_MAX,
+  new_inode, pr_info, register_filesystem, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, sb_mount_data, sb_set_ops, set_nlink, setattr_copy,
+  super_operations, unregister_filesystem, HOSTFS_SUPER_MAGIC,
 } from "../../abi/include/kernel";
 
 MODULE_LICENSE("GPL");
