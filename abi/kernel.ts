@@ -71,6 +71,7 @@ export const STRUCTS = {
   host_stat: [
     ["mode", "u32"], ["nlink", "u32"], ["uid", "u32"], ["gid", "u32"], ["size", "i64"], ["ino", "i64"], ["blocks", "i64"],
     ["atime_sec", "i64"], ["atime_nsec", "i64"], ["mtime_sec", "i64"], ["mtime_nsec", "i64"], ["ctime_sec", "i64"], ["ctime_nsec", "i64"],
+    ["btime_sec", "i64"], ["btime_nsec", "i64"],
   ],
   iattr: [
     ["ia_valid", "u32"], ["ia_mode", "u32"], ["ia_uid", "u32"], ["ia_gid", "u32"], ["ia_size", "i64"], ["ia_atime_sec", "i64"],

@@ -616,6 +616,8 @@ export const STRUCT_DOCS: { readonly [S in StructName]: StructDoc<S> } = {
       mtime_nsec: { value: "Its nanoseconds." },
       ctime_sec: { value: "Its change time, in seconds since the epoch." },
       ctime_nsec: { value: "Its nanoseconds." },
+      btime_sec: { value: "Its birth time, in seconds since the epoch (0 where the host keeps none): with ino, what tells a file from a new one the host gave a freed inode number." },
+      btime_nsec: { value: "Its nanoseconds." },
     },
   },
   tty_driver: {

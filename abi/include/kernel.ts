@@ -771,6 +771,8 @@ export const ZERO_SIZE_PTR: usize = 16;
   mtime_nsec: i64 = 0;
   ctime_sec: i64 = 0;
   ctime_nsec: i64 = 0;
+  btime_sec: i64 = 0;
+  btime_nsec: i64 = 0;
 }
 
 // @ts-ignore: decorator

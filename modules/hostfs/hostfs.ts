@@ -33,8 +33,18 @@ const PATH_MAX: i32 = 4096;
 const parentOf = new Map<u32, u32>();
 const nameOf = new Map<u32, string>();
 const superOf = new Map<u32, u32>();
-/** Each inode's number on the host: a name found holding another is a different file. */
+/**
+ * Each inode's number and birth time on the host (hostfs_inode_test's): a name found holding another is a
+ * different file, even one the host gave the number of a file it freed.
+ */
 const hostIno = new Map<u32, i64>();
+const hostBtime = new Map<u32, i64>();
+/**
+ * Inodes whose host file is gone or replaced, and those found below them, kept while a file or cwd holds
+ * them: their place names nothing of theirs on the host any more (an ancestor may even be evicted), so
+ * every host call on them is ENOENT.
+ */
+const stale = new Set<u32>();
 const chunk = new Uint8Array(CHUNK);
 const nameBuf = new Uint8Array(4 * NAME_MAX);
 const pathBuf = new Uint8Array(PATH_MAX);
@@ -52,7 +62,9 @@ const fsType = new file_system_type();
 /** The inode's path below the host directory: its ancestors' names joined by '/'. */
 function pathOf(inode: u32): string {
   let path = "";
-  for (let at = inode; parentOf.get(at) != at; at = parentOf.get(at)) path = path.length > 0 ? nameOf.get(at) + "/" + path : nameOf.get(at);
+  for (let at = inode; parentOf.has(at) && parentOf.get(at) != at; at = parentOf.get(at)) {
+    path = path.length > 0 ? nameOf.get(at) + "/" + path : nameOf.get(at);
+  }
   return path;
 }
 
@@ -76,8 +88,14 @@ function stat(path: string): i32 {
 let superOfPath: u32 = 0;
 
 function onHost(inode: u32, path: string, fn: (ptr: usize, len: i32) => i32): i32 {
+  if (stale.has(inode)) return -ENOENT;
   superOfPath = superOf.get(inode);
   return withPath(path, fn);
+}
+
+/** The birth time hostfs_stat left in st, in nanoseconds. */
+function btime(): i64 {
+  return st.btime_sec * 1_000_000_000 + st.btime_nsec;
 }
 
 /** hostfs_inode_update(): the inode's links, mode, owner, times, size and blocks as hostfs_stat left them in st. */
@@ -107,6 +125,7 @@ function makeInode(sb: u32, parent: u32, name: string): u32 {
   nameOf.set(inode, name);
   superOf.set(inode, sb);
   hostIno.set(inode, st.ino);
+  hostBtime.set(inode, btime());
   inode_set_ino(inode, <u32>st.ino);
   const type = st.mode & S_IFMT;
   if (type == S_IFDIR) inode_set_ops(inode, dirIops, dirFops);
@@ -143,6 +162,8 @@ function forget(inode: u32): void {
   nameOf.delete(inode);
   superOf.delete(inode);
   hostIno.delete(inode);
+  hostBtime.delete(inode);
+  stale.delete(inode);
 }
 
 function hostfs_kill_sb(sb: u32): void {
@@ -155,6 +176,7 @@ function hostfs_evict_inode(inode: u32): void {
 }
 
 function hostfs_lookup(dir: u32, name: usize, len: i32): i32 {
+  if (stale.has(dir)) return 0;
   const key = String.UTF8.decodeUnsafe(name, <usize>len);
   superOfPath = superOf.get(dir);
   const err = stat(childPath(dir, key));
@@ -163,16 +185,31 @@ function hostfs_lookup(dir: u32, name: usize, len: i32): i32 {
   return <i32>makeInode(superOf.get(dir), dir, key);
 }
 
+/** An inode whose host file is gone, and every inode found below it: stale, and unlinked, to be evicted once unused. */
+function gone(inode: u32): void {
+  const inodes = parentOf.keys();
+  for (let i = 0; i < inodes.length; i++) {
+    let at = inodes[i];
+    while (at != inode && parentOf.has(at) && parentOf.get(at) != at) at = parentOf.get(at);
+    if (at != inode) continue;
+    stale.add(inodes[i]);
+    set_nlink(inodes[i], 0);
+  }
+}
+
 /**
- * d_revalidate: the name still holds the same host file (its number and type), whose attributes the inode
+ * d_revalidate: the name still holds the same host file (its number, birth time and type), whose attributes the inode
  * then takes; a file gone or replaced on the host is to the kernel as if unlinked, and the name is looked up again.
  */
 function hostfs_revalidate(dir: u32, name: usize, len: i32, inode: u32): i32 {
+  if (stale.has(inode)) return 0;
   superOfPath = superOf.get(inode);
   const err = stat(pathOf(inode));
   if (err < 0 && err != -ENOENT) return err;
-  if (err == -ENOENT || st.ino != hostIno.get(inode) || (st.mode & S_IFMT) != (inode_get_mode(inode) & S_IFMT)) {
-    set_nlink(inode, 0);
+  const same = err == 0 && st.ino == hostIno.get(inode) && btime() == hostBtime.get(inode)
+    && (st.mode & S_IFMT) == (inode_get_mode(inode) & S_IFMT);
+  if (!same) {
+    gone(inode);
     return 0;
   }
   refresh(inode);
@@ -239,6 +276,7 @@ let renameTo: ArrayBuffer = new ArrayBuffer(0);
 function hostfs_rename_op(olddir: u32, oldname: usize, oldlen: i32, newdir: u32, newname: usize, newlen: i32): i32 {
   const from = String.UTF8.decodeUnsafe(oldname, <usize>oldlen);
   const to = String.UTF8.decodeUnsafe(newname, <usize>newlen);
+  if (stale.has(newdir)) return -ENOENT;
   renameTo = String.UTF8.encode(childPath(newdir, to));
   const err = onHost(olddir, childPath(olddir, from), (p, l) => hostfs_rename(superOfPath, p, l, changetype<usize>(renameTo), renameTo.byteLength));
   if (err < 0) return err;

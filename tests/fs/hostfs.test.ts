@@ -6,7 +6,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { AT_SYMLINK_NOFOLLOW, O_RDONLY } from "../../abi/fcntl.js";
+import { AT_SYMLINK_NOFOLLOW, O_CREAT, O_RDONLY, O_WRONLY } from "../../abi/fcntl.js";
 import { S_IFDIR, UTIME_NOW, UTIME_OMIT } from "../../abi/stat.js";
 import { IATTR_LAYOUT, iattrBytes } from "../../host/fs/attr.js";
 import type { Iattr, SuperBlock } from "../../host/fs/fs.js";
@@ -17,7 +17,7 @@ import { ModuleMemory } from "../../host/mm/maccess.js";
 import type { Module } from "../../host/module/internal.js";
 import type { Libc, Stat } from "../../host/user/nolibc.js";
 import { cliRunner, expectErrno, expectRefused, scratchDir, snapshot, type CliResult } from "../helpers.js";
-import { neg, sys } from "../vfs_helpers.js";
+import { neg, sys, text } from "../vfs_helpers.js";
 
 const scratch = scratchDir("hostfs");
 afterAll(() => scratch.cleanup());
@@ -209,6 +209,47 @@ describe("hostfs attributes live on the host", () => {
       renameSync(join(share, "a.txt.new"), join(share, "a.txt"));
       expect(libc.stat("/host/a.txt").size).toBe(`${i}`.length);
     }
+    expect(k.moduleFilesystems.inodes.size).toBe(inodes);
+  });
+
+  it("forgets, with a directory the host replaced, the inodes found below it", () => {
+    libc.stat("/host/sub");
+    const inodes = k.moduleFilesystems.inodes.size;
+    for (let i = 0; i < 20; i++) {
+      mkdirSync(join(share, "sub.new", "deep"), { recursive: true });
+      writeFileSync(join(share, "sub.new", "deep", "f"), `${i}`);
+      rmSync(join(share, "sub"), { recursive: true });
+      renameSync(join(share, "sub.new"), join(share, "sub"));
+      expect(libc.stat("/host/sub/deep/f").size).toBe(`${i}`.length);
+    }
+    libc.stat("/host/sub");
+    expect(k.moduleFilesystems.inodes.size).toBe(inodes + 2);
+  });
+
+  it("gives ENOENT for what is held in a directory the host replaced, and evicts it when let go", () => {
+    mkdirSync(join(share, "sub", "deep"));
+    writeFileSync(join(share, "sub", "deep", "f"), "old");
+    // What the held inodes' places would name once their evicted ancestor is left out: never to be reached.
+    mkdirSync(join(share, "deep"));
+    writeFileSync(join(share, "deep", "f"), "decoy");
+    libc.chdir("/host/sub/deep");
+    const fd = libc.open("f", O_RDONLY);
+    const inodes = k.moduleFilesystems.inodes.size;
+    for (let i = 0; i < 2; i++) {
+      rmSync(join(share, "sub"), { recursive: true });
+      mkdirSync(join(share, "sub", "deep"), { recursive: true });
+      writeFileSync(join(share, "sub", "deep", "f"), "new");
+      expect(text(libc.readFile("/host/sub/deep/f"))).toBe("new");
+    }
+    expectErrno(() => libc.read(fd, 10), "ENOENT");
+    expect(sys(libc, "fchmod", fd, 0o600)).toBe(neg("ENOENT"));
+    expectErrno(() => libc.open("g", O_RDONLY), "ENOENT");
+    expectErrno(() => libc.open("g", O_CREAT | O_WRONLY), "ENOENT");
+    expect([existsSync(join(share, "sub", "deep", "g")), existsSync(join(share, "deep", "g"))]).toEqual([false, false]);
+    expect(lstatSync(join(share, "sub", "deep", "f")).mode & 0o777).toBe(0o644);
+    libc.close(fd);
+    libc.chdir("/");
+    libc.stat("/host/sub/deep/f");
     expect(k.moduleFilesystems.inodes.size).toBe(inodes);
   });
 

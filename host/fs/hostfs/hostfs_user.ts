@@ -53,7 +53,7 @@ function hostStat(host: string): Uint8Array {
   for (const [field, value] of [
     ["mode", st.mode], ["nlink", st.nlink], ["uid", st.uid], ["gid", st.gid], ["size", st.size], ["ino", st.ino], ["blocks", st.blocks],
   ] as const) set(field, Number(value));
-  for (const [name, ns] of [["atime", st.atimeNs], ["mtime", st.mtimeNs], ["ctime", st.ctimeNs]] as const) {
+  for (const [name, ns] of [["atime", st.atimeNs], ["mtime", st.mtimeNs], ["ctime", st.ctimeNs], ["btime", st.birthtimeNs]] as const) {
     const sec = ns >= 0n ? ns / NS : (ns + 1n) / NS - 1n;
     set(`${name}_sec`, Number(sec));
     set(`${name}_nsec`, Number(ns - sec * NS));
