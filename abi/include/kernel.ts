@@ -688,6 +688,7 @@ export const ZERO_SIZE_PTR: usize = 16;
   rmdir: usize = 0;
   rename: usize = 0;
   setattr: usize = 0;
+  revalidate: usize = 0;
 }
 
 // @ts-ignore: decorator
@@ -769,9 +770,19 @@ export const ZERO_SIZE_PTR: usize = 16;
 @unmanaged export class host_stat {
   mode: u32 = 0;
   nlink: u32 = 0;
+  uid: u32 = 0;
+  gid: u32 = 0;
   size: i64 = 0;
   ino: i64 = 0;
-  mtime: i64 = 0;
+  blocks: i64 = 0;
+  atime_sec: i64 = 0;
+  atime_nsec: i64 = 0;
+  mtime_sec: i64 = 0;
+  mtime_nsec: i64 = 0;
+  ctime_sec: i64 = 0;
+  ctime_nsec: i64 = 0;
+  btime_sec: i64 = 0;
+  btime_nsec: i64 = 0;
 }
 
 // @ts-ignore: decorator
@@ -1552,6 +1563,11 @@ export declare function hostfs_rename(sb: u32, from: usize, flen: i32, to: usize
 // @ts-ignore: decorator
 @external("kernel", "hostfs_truncate")
 export declare function hostfs_truncate(sb: u32, path: usize, len: i32, size: i64): i32;
+
+/** Apply to a host file (path: len UTF-8 bytes, relative to the superblock's host directory; a symlink itself, never its target) the attributes attr.ia_valid names, as UML's set_attr: ATTR_UID and ATTR_GID by lchown, ATTR_MODE by chmod, ATTR_SIZE by truncate, ATTR_ATIME and ATTR_MTIME by utimes to the microsecond (ATTR_CTIME is the host's to set). 0, or the host's -errno at the first it refuses (-EPERM for a chown the host does not allow, -EOPNOTSUPP for the mode of a symlink). */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_set_attr")
+export declare function hostfs_set_attr(sb: u32, path: usize, len: i32, attr: iattr): i32;
 
 /** The target of a host symlink (path: len UTF-8 bytes, relative to the superblock's host directory), UTF-8 into buf: its length, -ERANGE, or -errno. */
 // @ts-ignore: decorator
