@@ -248,7 +248,8 @@ export class Sockets {
       if (!e) throw new KernelError("EAGAIN", "Resource temporarily unavailable");
       const cmsgs: Cmsg[] = [];
       if (e.origin === SO_EE_ORIGIN_ICMP && sock.recvTtl) cmsgs.push(ttlCmsg(e.ttl));
-      cmsgs.push({ level: SOL_IP, type: IP_RECVERR, data: extendedErrBytes(e) });
+      // A local error names no offender: its sockaddr is all zeros (AF_UNSPEC).
+      cmsgs.push({ level: SOL_IP, type: IP_RECVERR, data: extendedErrBytes(e, e.offender === null ? new Uint8Array(SOCKADDR_IN) : sockaddrIn(e.offender)) });
       return { data: e.payload, from: e.to, cmsgs, flags: MSG_ERRQUEUE, done: () => sock.dequeueErr() };
     }
     const d = this.next(file, sock, flags);

@@ -11,17 +11,14 @@
 import { errno, type ErrnoName } from "../../../abi/errno.js";
 import { SO_EE_ORIGIN_ICMP, SO_EE_ORIGIN_LOCAL, type ExtendedErr, type Sock } from "../core/sock.js";
 import type { IcmpError } from "./icmp.js";
-import { put32 } from "./inet.js";
 
 export const SOL_IP = 0;
 export const IP_TTL = 2;
 export const IP_RECVERR = 11;
 export const IP_RECVTTL = 12;
 export const MSG_ERRQUEUE = 0x2000;
-const AF_INET = 2;
-/** struct sock_extended_err, then the offender's struct sockaddr_in. */
+/** struct sock_extended_err. */
 const SOCK_EXTENDED_ERR = 16;
-const SOCKADDR_IN = 16;
 
 /** ip_icmp_error(): an ICMP error queued for a socket with IP_RECVERR; payload is what follows its transport header. */
 export function ipIcmpError(sock: Sock, e: IcmpError, code: ErrnoName, port: number, payload: Uint8Array): void {
@@ -38,17 +35,14 @@ export function ipLocalError(sock: Sock, code: ErrnoName, dst: number, port: num
   sock.queueErr({ errno: code, origin: SO_EE_ORIGIN_LOCAL, type: 0, code: 0, info, offender: null, ttl: -1, to: { addr: dst, port }, payload: new Uint8Array(0) });
 }
 
-/** The IP_RECVERR control message's data: the sock_extended_err and the offender's address. */
-export function extendedErrBytes(e: ExtendedErr): Uint8Array {
-  const b = new Uint8Array(SOCK_EXTENDED_ERR + SOCKADDR_IN);
+/** The IP_RECVERR control message's data: the sock_extended_err, then offender (the sockaddr_in SO_EE_OFFENDER points at). */
+export function extendedErrBytes(e: ExtendedErr, offender: Uint8Array): Uint8Array {
+  const b = new Uint8Array(SOCK_EXTENDED_ERR + offender.length);
   const v = new DataView(b.buffer);
   v.setUint32(0, errno(e.errno), true);
   b.set([e.origin, e.type, e.code, 0], 4);
   v.setUint32(8, e.info, true);
-  if (e.offender !== null) {
-    v.setUint16(SOCK_EXTENDED_ERR, AF_INET, true);
-    put32(b, SOCK_EXTENDED_ERR + 4, e.offender);
-  }
+  b.set(offender, SOCK_EXTENDED_ERR);
   return b;
 }
 
