@@ -13,13 +13,12 @@ import { ERRNO, strerror } from "../../abi/errno.js";
 import { formatIp, get16, get32, parseIp, put16 } from "../net/ipv4/inet.js";
 import { AF_INET, MSG_DONTWAIT, SOCK_DGRAM, sockaddrIn } from "../net/socket.js";
 import { IPPROTO_ICMP } from "../net/ipv4/ip.js";
-import { ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_ECHOREPLY, ICMP_SOURCE_QUENCH, ICMP_TIME_EXCEEDED } from "../net/ipv4/icmp.js";
+import { ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_ECHOREPLY, ICMP_PARAMETERPROB, ICMP_SOURCE_QUENCH, ICMP_TIME_EXCEEDED } from "../net/ipv4/icmp.js";
 import { IP_RECVERR, IP_RECVTTL, IP_TTL, MSG_ERRQUEUE, SOL_IP } from "../net/ipv4/ip_sockglue.js";
 import { SO_EE_ORIGIN_ICMP, SO_EE_ORIGIN_LOCAL } from "../net/core/sock.js";
 import { parseArgs, withUsage, type CliCommand, type CommandContext, type CommandSteps } from "./command.js";
 import type { Step } from "./command.js";
 
-const ICMP_PARAMETERPROB = 12;
 /** MAXWAIT: how long ping waits for the last replies once the count is sent (-W changes it). */
 const LINGER_S = 10;
 /** struct msghdr and struct cmsghdr on wasm32. */
@@ -136,14 +135,16 @@ class Pinger {
       new DataView(pfd.buffer).setUint16(4, POLLIN, true);
       let revents = 0;
       const ready = yield* this.ctx.libc.callBuffers(SYSCALLS.poll, [pfd, 1, left], ([p]) => {
-        revents = this.ctx.libc.task.mm.bytes(p! + 6, 2)[0]!;
+        revents = new DataView(this.ctx.libc.task.mm.bytes(p!, 8).slice().buffer).getInt16(6, true);
       });
       if (ready < 0) return false;
       if (ready === 0) return true;
       let recvError = (revents & POLLERR) !== 0;
       for (;;) {
         const got = yield* this.recvmsg(8 + this.opts.size + 64, MSG_DONTWAIT, 16);
-        if (got.ret >= 0) {
+        // Only a closed socket reads 0: nothing more will come.
+        if (got.ret === 0) break;
+        if (got.ret > 0) {
           const ttl = got.cmsgs.find((c) => c.level === SOL_IP && c.type === IP_TTL);
           this.reply(got.data, ttl ? ttl.data.getInt32(0, true) : -1);
           continue;

@@ -314,7 +314,7 @@ export class Sockets {
     const len = new DataView(copyFromUser(task.mm, lenPtr, 4).buffer).getInt32(0, true);
     if (len < 0) throw new KernelError("EINVAL", "Invalid argument");
     const n = Math.min(len, 4);
-    task.mm.check(val, n);
+    if (n > 0) task.mm.check(val, n);
     let value: number;
     if (level === SOL_SOCKET) {
       const code = sock.takeErrno();
