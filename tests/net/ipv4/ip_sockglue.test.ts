@@ -192,6 +192,35 @@ describe("a UDP socket with IP_RECVERR", () => {
     expect(recvmsg(fd, MSG_ERRQUEUE).ret).toBe(-11);
   });
 
+  it("gets the host unreachable ARP gives for an address nobody has, and fails the next send with EHOSTUNREACH", async () => {
+    const fd = recverrSocket();
+    expect(sendto(libc, fd, "anyone?", "10.8.0.9", 9)).toBe(7);
+    await a.run("hw tick 3s");
+    expect(sendto(libc, fd, "again?", "10.8.0.9", 9)).toBe(-113);
+    const m = recvmsg(fd, MSG_ERRQUEUE);
+    expect(m.data).toEqual(text("anyone?"));
+    expect(m.name).toEqual([...sockaddrIn("10.8.0.9", 9).subarray(0, 8)]);
+    expect(extendedErr(m.cmsgs[0]!.data)).toEqual({ errno: 113, origin: 2, type: 3, code: 1, pad: 0, info: 0, data: 0, offender: [2, 0, 0, 0, 10, 8, 0, 1] });
+  });
+
+  it("holds what the receive buffer holds: each error its quoted data (548 bytes of the packet at most) and 768", () => {
+    const fd = recverrSocket();
+    const data = new Uint8Array(1000);
+    for (let i = 0; i < 200; i++) {
+      // Over lo every datagram is answered; SO_ERROR clears sk_err so that the next send goes.
+      expect(call(libc, "sendto", fd, data, data.length, 0, sockaddrIn("127.0.0.1", 9999), 16)).toBe(1000);
+      expect(getsockopt(fd, SOL_SOCKET, SO_ERROR)).toEqual([0, 111, 4]);
+    }
+    let queued = 0;
+    for (let m = recvmsg(fd, MSG_ERRQUEUE); m.ret >= 0; m = recvmsg(fd, MSG_ERRQUEUE)) {
+      expect(m.flags).toBe(MSG_ERRQUEUE | MSG_TRUNC);
+      queued++;
+    }
+    // 548 - 20 (IP) - 8 (UDP) = 520 bytes of data each: 165 of 520 + 768 fit in 212992.
+    expect(queued).toBe(165);
+    expect(sockOf(fd).failed).toBe(false);
+  });
+
   it("empties the error queue when IP_RECVERR is turned off", () => {
     const fd = recverrSocket();
     sendto(libc, fd, "anyone?", "10.8.0.2", 9999);
