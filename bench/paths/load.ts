@@ -5,10 +5,12 @@
 // V8 caches compiled modules by their bytes within a process, so a cold load gets bytes no load has
 // seen: the module with a custom section holding a fresh nonce, which the loader ignores.
 
-import { appendCustomSection } from "../../abi/wasm.js";
+import { appendCustomSection, encodeName, encodeSections, encodeVec, functionTypes, rawSection, readSections, SECTION, type FuncType } from "../../abi/wasm.js";
 import { Session } from "../../host/cli/session.js";
 import { Kernel } from "../../host/init/main.js";
 import { depmod, releaseDir } from "../../host/kmod/depmod.js";
+import { instrument } from "../../host/module/instrument.js";
+import { WATCHDOG_TICK } from "../../abi/module.js";
 import { BUILD_DIR } from "../../scripts/paths.js";
 import { stats } from "../measure.js";
 import type { BenchContext, BenchPath, Figure } from "../path.js";
@@ -95,6 +97,51 @@ function figures(kind: "cold" | "warm", c: Cycles): Figure[] {
   ];
 }
 
+/**
+ * V8's compile of two hand-made binaries shaped as hello after the loader's rewrite: as many functions, each
+ * empty, without imports, and with one function import of each signature hello imports. What the second costs
+ * over the first is V8's work for those imports, nothing of wasm-lkm's: V8 11.3 (Node 20) compiles a wasm-to-JS
+ * wrapper per imported signature into every new module, V8 12 (Node 22) shares them in the process.
+ */
+function compileFloor(hello: Uint8Array, nonce: string, count: number): Figure[] {
+  const sections = readSections(instrument(hello, { tick: WATCHDOG_TICK, moduleName: "hello" }));
+  const functions = readSections(hello).filter((s) => s.id === SECTION.function).map((s) => s.payload[0]!)[0] ?? 0;
+  const signatures = distinct([...functionTypes(sections).imports.values()]);
+  const bare = emptyFunctions(functions, []);
+  const imports = emptyFunctions(functions, signatures);
+  const times: Record<"bare" | "imports", number[]> = { bare: [], imports: [] };
+  for (let i = 0; i < count; i++) {
+    for (const [kind, bytes] of [["bare", bare], ["imports", imports]] as const) {
+      const b = fresh(bytes, nonce, i) as Uint8Array<ArrayBuffer>;
+      const t0 = performance.now();
+      new WebAssembly.Module(b);
+      times[kind].push(performance.now() - t0);
+    }
+  }
+  const common = { unit: "ms", runs: count, iterations: 1 } as const;
+  return [
+    { id: "load.compile_bare", label: `V8 compile: ${functions} empty functions`, stats: stats(times.bare), ...common },
+    { id: "load.compile_imports", label: `V8 compile: the same, importing hello's ${signatures.length} signatures`, stats: stats(times.imports), ...common },
+  ];
+}
+
+function distinct(types: readonly FuncType[]): FuncType[] {
+  const seen = new Map(types.map((t) => [`${t.params}:${t.results}`, t]));
+  return [...seen.values()];
+}
+
+/** A binary of `functions` empty functions of type [] -> [], importing one function of each of `signatures`. */
+function emptyFunctions(functions: number, signatures: readonly FuncType[]): Uint8Array {
+  const type = (t: FuncType) => [0x60, ...encodeVec(t.params.map((p) => [p])), ...encodeVec(t.results.map((r) => [r]))];
+  const imports = signatures.map((_, k) => [...encodeName("floor"), ...encodeName(`i${k}`), 0x00, k + 1]);
+  return encodeSections([
+    rawSection(SECTION.type, encodeVec([type({ params: [], results: [] }), ...signatures.map(type)])),
+    ...(imports.length > 0 ? [rawSection(SECTION.import, encodeVec(imports))] : []),
+    rawSection(SECTION.function, encodeVec(Array.from({ length: functions }, () => [0]))),
+    rawSection(SECTION.code, encodeVec(Array.from({ length: functions }, () => [2, 0, 0x0b]))),
+  ]);
+}
+
 export const load: BenchPath = {
   name: "load",
   async run(ctx) {
@@ -103,6 +150,7 @@ export const load: BenchPath = {
     const nonce = `${process.pid}-${Date.now()}`;
     const cold = cycles(count, (i) => fresh(hello, nonce, i));
     const warm = cycles(count + 1, () => hello);
+    const floor = compileFloor(hello, nonce, count);
     // The first warm cycle compiled hello's bytes for the first time: it was cold.
     warm.insmod.shift();
     warm.rmmod.shift();
@@ -115,7 +163,7 @@ export const load: BenchPath = {
     chainWarm.insmod.shift();
     chainWarm.rmmod.shift();
     return {
-      figures: [...figures("cold", cold), ...figures("warm", warm), ...chainFigures("cold", chainCold), ...chainFigures("warm", chainWarm)],
+      figures: [...figures("cold", cold), ...figures("warm", warm), ...floor, ...chainFigures("cold", chainCold), ...chainFigures("warm", chainWarm)],
     };
   },
 };

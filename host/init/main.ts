@@ -192,11 +192,12 @@ export class Kernel implements LoaderContext {
     this.kernfs.add("/proc/kallsyms", { mode: 0o444, show: () => this.kallsyms.show() });
     this.cmdline = savedCommandLine(opts.cmdline ?? "");
     procCmdline(this.kernfs, this.cmdline);
-    this.slubDebug = parseArgs(this.cmdline).some(([name]) => name === "slub_debug");
+    const params = parseArgs(this.cmdline);
+    this.slubDebug = params.some(([name]) => name === "slub_debug");
     this.kunit = new Kunit({
       printk: (m, level) => void this.printk(m, level), warn: (m) => this.warn(m), taint: this.taint, debugfs: this.debugfs,
       tryCall: (mod, fn) => this.modules.tryCall(mod, fn), touchWatchdog: () => this.watchdog.touch(),
-    }, kunitParams(parseArgs(this.cmdline)));
+    }, kunitParams(params));
     registerKernelSysctls(this.kernfs, this.taint, this.log.levels, this.watchdog);
     const now = () => timespec(this.realtime());
     const guard = (mod: Module, f: ModuleFn) => this.modules.guard(mod, f);

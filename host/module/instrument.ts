@@ -50,7 +50,11 @@ export interface InstrumentOptions {
 /** The binary with budget checks; throws WasmFormatError (abi/wasm.ts) naming the offset for anything malformed
  *  or any instruction it does not know. Never any other exception, whatever the bytes. */
 export function instrument(bytes: Uint8Array, opts: InstrumentOptions): Uint8Array {
-  const sections = readSections(bytes);
+  return instrumentSections(readSections(bytes), opts);
+}
+
+/** instrument() of a binary already split by readSections, as the loader has it: not read again. */
+export function instrumentSections(sections: readonly Section[], opts: InstrumentOptions): Uint8Array {
   const find = (id: number) => sections.find((s) => s.id === id);
   const typeCount = countTypes(find(SECTION.type));
   const imports = find(SECTION.import);

@@ -36,14 +36,15 @@ const REQUIRED_EXPORTS = [MODULE_EXPORTS.heapAlloc, MODULE_EXPORTS.heapFree, MOD
  * section is malformed or repeated, it does not compile, or it lacks .modinfo, a valid name, the memory
  * import or the runtime exports the kernel calls; or when a parameter or exported symbol has a name
  * sysfs or /proc/kallsyms could not show. `force` drops __versions, as insmod -f
- * (MODULE_INIT_IGNORE_MODVERSIONS) does. `compile` makes the module of the checked binary (its tables
- * capped), given the module's name: the loader's rewrites and its cache (host/module/main.ts).
+ * (MODULE_INIT_IGNORE_MODVERSIONS) does. `compile` makes the module of the checked binary's sections (its
+ * tables capped), given the file's bytes (what the sections are a function of) and the module's name: the
+ * loader's rewrites and its cache (host/module/main.ts).
  */
 export function parseModule(
   bytes: Uint8Array,
   filename: string,
   force: boolean,
-  compile: (bytes: Uint8Array, name: string) => WebAssembly.Module = (b) => new WebAssembly.Module(b as Uint8Array<ArrayBuffer>),
+  compile: (bytes: Uint8Array, sections: readonly Section[], name: string) => WebAssembly.Module = (_, s) => new WebAssembly.Module(encodeSections(s) as Uint8Array<ArrayBuffer>),
 ): LoadInfo {
   const noexec = (why: string) => new KernelError("ENOEXEC", `${filename}: invalid module format: ${why}`);
   let sections: Section[];
@@ -70,8 +71,7 @@ export function parseModule(
   let wasm: WebAssembly.Module;
   let importTypes: ReadonlyMap<string, FuncType>;
   try {
-    const capped = tables.length > 0 ? encodeSections(capTables(sections, MODULE_TABLE_ELEMENTS_MAX)) : bytes;
-    wasm = compile(capped, name);
+    wasm = compile(bytes, tables.length > 0 ? capTables(sections, MODULE_TABLE_ELEMENTS_MAX) : sections, name);
     importTypes = functionTypes(sections).imports;
   } catch (e) {
     if (!(e instanceof WasmFormatError || e instanceof WebAssembly.CompileError)) throw e;

@@ -11,13 +11,14 @@ import { LOGLEVELS } from "../../abi/kern_levels.js";
 import { ENV_NAMESPACE, KERNEL_NAMESPACE, MODULE_EXPORTS, WATCHDOG_TICK } from "../../abi/module.js";
 import { isParamType } from "../../abi/moduleparam.js";
 import { sameMagic, VERMAGIC } from "../../abi/version.js";
+import { encodeSections, type Section } from "../../abi/wasm.js";
 import { KernelError } from "../kernel/error.js";
 import type { TaintName } from "../kernel/panic.js";
 import { die, isModuleFault, ModuleBug, oopsError, wasmFrames } from "../kernel/traps.js";
 import type { Kernfs } from "../fs/kernfs.js";
 import { currentOrNull } from "../kernel/sched.js";
 import type { Watchdog } from "../kernel/watchdog.js";
-import { instrument } from "./instrument.js";
+import { instrumentSections } from "./instrument.js";
 import { withArity } from "./arity.js";
 import { compiledModules } from "./compile_cache.js";
 import { hex, ModuleMemory, STRING_ID, type ModPtr } from "../mm/maccess.js";
@@ -160,8 +161,9 @@ export class ModuleLoader {
   private setupLoadInfo(bytes: Uint8Array, opts: LoadOptions): LoadInfo {
     try {
       const checked = this.k.watchdog.detector;
-      const compile = (b: Uint8Array, name: string) =>
-        compiledModules.get(b, `${name}${checked ? " +budget" : ""}`, () => new WebAssembly.Module(checked ? withBudgetChecks(b, name) : (b as Uint8Array<ArrayBuffer>)));
+      const compile = (bytes: Uint8Array, sections: readonly Section[], name: string) =>
+        compiledModules.get(bytes, `${name}${checked ? " +budget" : ""}`, () =>
+          new WebAssembly.Module((checked ? withBudgetChecks(sections, name) : encodeSections(sections)) as Uint8Array<ArrayBuffer>));
       return parseModule(bytes, opts.filename ?? "module", (opts.force || opts.ignoreModversions) ?? false, compile);
     } catch (e) {
       if (e instanceof KernelError) this.pr(LOGLEVELS.KERN_ERR, e.message);
@@ -634,8 +636,8 @@ function allocOrNull(alloc: (size: number) => number, size: number): number {
 const OUT_OF_MEMORY = new Set(["growMemory", "allocateBlock"]);
 
 /** The loader's rewrite of every module: budget checks for the watchdog, and the name the kernel knows it by. */
-function withBudgetChecks(bytes: Uint8Array, name: string): Uint8Array<ArrayBuffer> {
-  return instrument(bytes, { tick: WATCHDOG_TICK, moduleName: name }) as Uint8Array<ArrayBuffer>;
+function withBudgetChecks(sections: readonly Section[], name: string): Uint8Array {
+  return instrumentSections(sections, { tick: WATCHDOG_TICK, moduleName: name });
 }
 
 function safeRead(mod: Module, ptr: number): string {

@@ -52,6 +52,15 @@ describe("runBench (quick)", () => {
     }
   });
 
+  it("times V8's compile of hello-shaped binaries without and with hello's imported signatures", () => {
+    const byId = new Map(results.figures.map((f) => [f.id, f]));
+    const bare = byId.get("load.compile_bare")!;
+    const imports = byId.get("load.compile_imports")!;
+    expect(bare.label).toMatch(/^V8 compile: \d+ empty functions$/);
+    expect(imports.label).toBe("V8 compile: the same, importing hello's 3 signatures");
+    for (const f of [bare, imports]) expect([f.unit, f.stats.min > 0]).toEqual(["ms", true]);
+  });
+
   it("measures sequential reads and writes in MB/s on brd, loop, the IDE disk and the host's image file", () => {
     const block = results.figures.filter((f) => f.id.startsWith("block."));
     const expected = ["brd", "loop", "ide", "host"].flatMap((d) => [`block.${d}_read`, `block.${d}_write`]);
