@@ -92,6 +92,10 @@ export const STRUCTS = {
    * the case made, which the kernel reports when the case crashes.
    */
   kunit: [["priv", "usize"], ["last_seen", "string"]],
+  /** raw_spinlock_t with CONFIG_DEBUG_SPINLOCK on one CPU (include/linux/spinlock_types.h); abi/include/spinlock.ts takes it. */
+  spinlock_t: [["slock", "u32"], ["magic", "u32"], ["owner_cpu", "i32"], ["owner", "usize"]],
+  /** struct list_head (include/linux/types.h); its pointers are addresses, as abi/include/list.ts reads them. */
+  list_head: [["next", "usize"], ["prev", "usize"]],
 } as const satisfies Record<string, StructDef>;
 
 export const KERNEL_SYMBOLS = {
@@ -1511,6 +1515,27 @@ export const KERNEL_SYMBOLS = {
     ret: "void",
     gpl: true,
     doc: "Free a kunit_kmalloc block before the case ends. NULL is ignored; a block the case did not get from kunit_kmalloc is a WARN.",
+  },
+  spin_bug: {
+    kind: "func",
+    params: [["lock", "struct spinlock_t"], ["msg", "string"]],
+    ret: "void",
+    gpl: false,
+    doc: "CONFIG_DEBUG_SPINLOCK's report, which abi/include/spinlock.ts calls when a check fails: \"BUG: spinlock MSG on CPU#0, comm/pid\" and the lock's fields, then BUG(): the module oopses. Does not return.",
+  },
+  __list_add_valid_or_report: {
+    kind: "func",
+    params: [["entry", "struct list_head"], ["prev", "struct list_head"], ["next", "struct list_head"]],
+    ret: "bool",
+    gpl: false,
+    doc: "CONFIG_DEBUG_LIST's check of an insertion between prev and next, which abi/include/list.ts calls when its inline check fails: lib/list_debug.c's message, then BUG(). True if the entries are sound after all.",
+  },
+  __list_del_entry_valid_or_report: {
+    kind: "func",
+    params: [["entry", "struct list_head"]],
+    ret: "bool",
+    gpl: false,
+    doc: "CONFIG_DEBUG_LIST's check of a removal, which abi/include/list.ts calls when its inline check fails: lib/list_debug.c's message, then BUG(). True if the entry is sound after all.",
   },
 } as const satisfies Record<string, SymbolDef>;
 

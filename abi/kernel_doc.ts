@@ -223,6 +223,12 @@ export const SYMBOL_SECTIONS: readonly { readonly title: string; readonly intro:
       "__kunit_mark_skipped", "__kunit_printk", "kunit_kmalloc", "kunit_kfree",
     ],
   },
+  {
+    title: "Spinlocks and lists",
+    intro:
+      "A module takes spinlocks from `wasm-lkm/spinlock` (spin_lock_init, DEFINE_SPINLOCK, spin_lock, spin_unlock, spin_trylock, spin_is_locked, the _bh, _irq and _irqsave forms) and lists from `wasm-lkm/list` (LIST_HEAD, INIT_LIST_HEAD, list_add, list_add_tail, list_del, list_del_init, list_replace, list_move, list_splice, list_entry...): inline code on a spinlock_t or list_head in its own memory, with no call, as Linux's UP build with CONFIG_DEBUG_SPINLOCK and CONFIG_DEBUG_LIST. Only a failed check calls these reports, which log Linux's message and oops the module; see docs/kernel.md.",
+    symbols: ["spin_bug", "__list_add_valid_or_report", "__list_del_entry_valid_or_report"],
+  },
 ];
 
 const NAME_ARGS = "name, len: the name's UTF-8 bytes in the module's memory, valid for the call";
@@ -718,6 +724,22 @@ export const STRUCT_DOCS: { readonly [S in StructName]: StructDoc<S> } = {
         context: "Interrupt context, usually: it must not wait.",
         empty: "Nothing is called.",
       },
+    },
+  },
+  spinlock_t: {
+    doc: "A spinlock (raw_spinlock_t with CONFIG_DEBUG_SPINLOCK on one CPU), in the module's memory: made by DEFINE_SPINLOCK() or given to spin_lock_init() before its first use. Only abi/include/spinlock.ts's helpers touch its fields.",
+    fields: {
+      slock: { value: "arch_spinlock_t on UP: 1 free, 0 held." },
+      magic: { value: "SPINLOCK_MAGIC (0xdead4ead) once initialised; anything else is \"bad magic\"." },
+      owner_cpu: { value: "0 while held, -1 while free." },
+      owner: { value: "SPINLOCK_OWNER_CURRENT (1) while held, SPINLOCK_OWNER_INIT (0xffffffff) while free." },
+    },
+  },
+  list_head: {
+    doc: "A list head or an entry on a list (struct list_head), in the module's memory; an @unmanaged class embeds one by extending list_head. abi/include/list.ts's helpers link them.",
+    fields: {
+      next: { value: "The address of the next entry (the head after the last); LIST_POISON1 after list_del." },
+      prev: { value: "The address of the previous entry (the head before the first); LIST_POISON2 after list_del." },
     },
   },
   kunit: {

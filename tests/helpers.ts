@@ -12,6 +12,7 @@ import { compileModule } from "../scripts/build.js";
 import { modpost } from "../scripts/mod/modpost.js";
 import { writeModuleSource } from "../scripts/mod/source.js";
 import { BUILD_DIR, ROOT } from "../scripts/paths.js";
+import { expectRefused } from "../testing/errno.js";
 
 /** A built module binary from build/modules (run `npm run build` first). */
 export function loadBytes(name: string): Uint8Array {
@@ -119,6 +120,22 @@ export function dmesg(k: Kernel): string[] {
 }
 
 export { expectErrno, expectRefused } from "../testing/errno.js";
+
+/**
+ * Insmod a fixture whose init_module oopses, with hello loaded beside it: refused with EFAULT ("NAME: Oops in
+ * init_module") and kernel state as before. Returns what the load logged.
+ */
+export function insmodOops(k: Kernel, name: string, bytes: Uint8Array, args: string): string[] {
+  k.insmod(loadBytes("hello"));
+  k.log.clear();
+  expectRefused(k, () => k.insmod(bytes, { args }), "EFAULT", `${name}: Oops in init_module`);
+  return dmesg(k);
+}
+
+/** The KTAP result lines of a module's KUnit cases ("    ok 1 name"), in order. */
+export function kunitCaseResults(k: Kernel): string[] {
+  return dmesg(k).filter((l) => /^\s+(not )?ok /.test(l));
+}
 
 /** A scratch folder inside the repository (compileModule resolves paths against ROOT), removed by cleanup(). */
 export function scratchDir(tag: string): { dir: string; cleanup: () => void } {

@@ -279,6 +279,15 @@ export const RAMFS_MAGIC: i64 = 0x858458f6;
 export const SYSFS_MAGIC: i64 = 0x62656572;
 export const TMPFS_MAGIC: i64 = 0x1021994;
 
+// spinlock_t's debug fields (spinlock_types.h) and list poison (poison.h), which spinlock.ts and list.ts use
+export const LIST_POISON1: u32 = 0xdead0100;
+export const LIST_POISON2: u32 = 0xdead0122;
+export const POISON_POINTER_DELTA: u32 = 0xdead0000;
+export const SPINLOCK_MAGIC: u32 = 0xdead4ead;
+export const SPINLOCK_OWNER_CURRENT: u32 = 0x1;
+export const SPINLOCK_OWNER_INIT: u32 = 0xffffffff;
+export const SPIN_SLOCK_UNLOCKED: u32 = 0x1;
+
 // x86_64 system call numbers (asm/unistd_64.h)
 export const __NR_read: i32 = 0;
 export const __NR_write: i32 = 1;
@@ -833,6 +842,20 @@ export const ZERO_SIZE_PTR: usize = 16;
 @unmanaged export class kunit {
   priv: usize = 0;
   last_seen: string = "";
+}
+
+// @ts-ignore: decorator
+@unmanaged export class spinlock_t {
+  slock: u32 = 0;
+  magic: u32 = 0;
+  owner_cpu: i32 = 0;
+  owner: usize = 0;
+}
+
+// @ts-ignore: decorator
+@unmanaged export class list_head {
+  next: usize = 0;
+  prev: usize = 0;
 }
 
 /** Log a message. level is LOGLEVEL_DEFAULT (-1) to take it from a KERN_* prefix of fmt. Returns the length logged. */
@@ -1844,6 +1867,21 @@ export declare function kunit_kmalloc(test: kunit, size: usize, flags: u32): usi
 // @ts-ignore: decorator
 @external("kernel", "kunit_kfree")
 export declare function kunit_kfree(test: kunit, ptr: usize): void;
+
+/** CONFIG_DEBUG_SPINLOCK's report, which abi/include/spinlock.ts calls when a check fails: "BUG: spinlock MSG on CPU#0, comm/pid" and the lock's fields, then BUG(): the module oopses. Does not return. */
+// @ts-ignore: decorator
+@external("kernel", "spin_bug")
+export declare function spin_bug(lock: spinlock_t, msg: string): void;
+
+/** CONFIG_DEBUG_LIST's check of an insertion between prev and next, which abi/include/list.ts calls when its inline check fails: lib/list_debug.c's message, then BUG(). True if the entries are sound after all. */
+// @ts-ignore: decorator
+@external("kernel", "__list_add_valid_or_report")
+export declare function __list_add_valid_or_report(entry: list_head, prev: list_head, next: list_head): bool;
+
+/** CONFIG_DEBUG_LIST's check of a removal, which abi/include/list.ts calls when its inline check fails: lib/list_debug.c's message, then BUG(). True if the entry is sound after all. */
+// @ts-ignore: decorator
+@external("kernel", "__list_del_entry_valid_or_report")
+export declare function __list_del_entry_valid_or_report(entry: list_head): bool;
 
 /** A printk argument as its 32-bit slot: strings and other references by address (abi/include/kunit.ts's messages too). */
 // @ts-ignore: decorator

@@ -1,5 +1,6 @@
 // Module to kernel: base-kernel symbols called from a module, bound as the loader binds them (JS functions,
-// and the kernel core's wasm functions for the symbols it holds: get_jiffies, the module references), and
+// and the kernel core's wasm functions for the symbols it holds: get_jiffies, the module references), the
+// header's inline spinlock and list helpers (no call: the figure is what their debug checks cost), and
 // kmalloc + kfree once more in a kernel booted with slub_debug, whose checked TypeScript path it was before
 // the fast path, timed in the same run.
 
@@ -24,6 +25,12 @@ const LOOPS = [
   { id: "kernel.kmalloc", fn: "bench_ksym_kmalloc", sym: "kmalloc", label: "module → kernel: kmalloc(64) + kfree" },
 ] as const;
 
+/** The header's inline helpers: no call to keep, so each loop is checked to still write module memory. */
+const INLINE = [
+  { id: "kernel.spin_lock", fn: "bench_ksym_spin_lock", instruction: "i32.store", label: "module (inline, debug checks): spin_lock + spin_unlock" },
+  { id: "kernel.list", fn: "bench_ksym_list", instruction: "i32.store", label: "module (inline, debug checks): list_add + list_del" },
+] as const;
+
 /** kmalloc + kfree through the kernel's checked path, as every module's were before the fast path. */
 const CHECKED = {
   id: "kernel.kmalloc_checked",
@@ -40,11 +47,11 @@ export const kernel: BenchPath = {
     const binary = await ctx.benchModule("bench_ksym");
     const loops = Object.fromEntries([
       [REFERENCE.id, symbolFn<Loop>(k, REFERENCE.loop)],
-      ...LOOPS.map((l) => [l.id, symbolFn<Loop>(k, l.fn)]),
+      ...[...LOOPS, ...INLINE].map((l) => [l.id, symbolFn<Loop>(k, l.fn)]),
       [CHECKED.id, symbolFn<Loop>(checked, CHECKED.fn)],
     ]);
     const timed = await perCallEach(ctx, loops, { start: 100 });
-    const figures: Figure[] = [...LOOPS, CHECKED].map((l) => ({
+    const figures: Figure[] = [...LOOPS, ...INLINE, CHECKED].map((l) => ({
       id: l.id,
       label: l.label,
       unit: "ns",
@@ -56,6 +63,7 @@ export const kernel: BenchPath = {
       figures,
       loops: [
         ...[...LOOPS, CHECKED].map((l) => ({ id: l.id, binary, func: l.fn, instruction: `call ${l.sym}` })),
+        ...INLINE.map((l) => ({ id: l.id, binary, func: l.fn, instruction: l.instruction })),
         { id: "kernel.kmalloc", binary, func: "bench_ksym_kmalloc", instruction: "call kfree" },
         { id: "kernel.module_ref", binary, func: "bench_ksym_module_ref", instruction: "call try_module_get" },
       ],

@@ -4,6 +4,8 @@
 // its module, so V8's frames read wasm://wasm/NAME-hash); the module the call entered is the fallback.
 
 import { LOGLEVELS } from "../../abi/kern_levels.js";
+import type { StructLayout } from "../../abi/types.js";
+import type { ModuleMemory } from "../mm/maccess.js";
 import { KernelError } from "./error.js";
 import type { Taint } from "./panic.js";
 import { UTS_RELEASE } from "../../abi/version.js";
@@ -126,6 +128,19 @@ export function warn(ctx: WarnContext, where: string, message: string, trace: Er
   w(" </TASK>");
   w("---[ end trace 0000000000000000 ]---");
   ctx.taint.add("WARN");
+}
+
+/**
+ * A struct in a module's memory, read for a report on the module's own data: an address outside that memory
+ * is the trap the module's own load would have met (an Oops for the module, never a host error).
+ */
+export function readStructOrTrap(memory: ModuleMemory, ptr: number, layout: StructLayout): Record<string, number> {
+  try {
+    return memory.readStruct(ptr, layout);
+  } catch (e) {
+    if (e instanceof KernelError) throw new WebAssembly.RuntimeError("memory access out of bounds");
+    throw e;
+  }
 }
 
 /**

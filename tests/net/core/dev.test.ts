@@ -90,6 +90,14 @@ describe("the dummy driver", () => {
     expect(k.kernfs.isDir("/sys/class/net/dummy0")).toBe(false);
   });
 
+  it("unregisters every device it keeps on its list at rmmod, with nothing left behind", async () => {
+    await ok("modprobe dummy numdummies=3");
+    k.log.clear();
+    await ok("rmmod dummy");
+    expect(k.read("/proc/net/dev")).toBe(`${HEADER}    lo:${ZEROS}`);
+    expect(k.log.read().map((r) => r.text)).toEqual([]);
+  });
+
   it("answers EINVAL for the carrier of a device that is down, as Linux does", async () => {
     await ok("modprobe dummy");
     expect(await run("cat /sys/class/net/dummy0/carrier")).toMatchObject({ status: 1, err: "cat: /sys/class/net/dummy0/carrier: Invalid argument\n" });

@@ -1,0 +1,58 @@
+// CONFIG_DEBUG_SPINLOCK's report (kernel/locking/spinlock_debug.c): the cold path of a module's spinlocks.
+//
+// The locks themselves are inline code in the module (abi/include/spinlock.ts) on the lock word in its own
+// memory; when one of their checks fails they call spin_bug, which logs spin_dump()'s two lines and ends in
+// BUG(): the module oopses and the kernel and other modules go on. Linux reports and carries on instead (a
+// recursive lock then spins for ever on SMP); a sandbox stops the module whose lock is broken.
+
+import { STRUCTS } from "../../../abi/kernel.js";
+import { LOGLEVELS } from "../../../abi/kern_levels.js";
+import { SPINLOCK_OWNER_INIT } from "../../../abi/spinlock.js";
+import { layoutStruct } from "../../../abi/types.js";
+import { hex } from "../../mm/maccess.js";
+import type { Module } from "../../module/internal.js";
+import type { KernelFunctions } from "../../module/ksyms.js";
+import { currentOrNull } from "../sched.js";
+import { ModuleBug, readStructOrTrap } from "../traps.js";
+
+const SPINLOCK = layoutStruct("spinlock_t", STRUCTS.spinlock_t);
+
+/** What the report needs from the kernel. */
+export interface SpinDumpContext {
+  printk(message: string, level: number): number;
+  /** The task module code runs for outside a system call (insmod, rmmod). */
+  readonly comm: string;
+}
+
+/** spin_dump(): which check failed, for which task, and the lock's debug fields. */
+function spinDump(k: SpinDumpContext, mod: Module, lock: number, msg: string): void {
+  const fields = readStructOrTrap(mod.memory, lock, SPINLOCK);
+  const task = currentOrNull();
+  const comm = task?.comm ?? k.comm;
+  const pid = task?.pid ?? 1;
+  // The fast path cannot name the task that took the lock (that would cost a call): on one CPU without
+  // preemption it is the task running module code, so a held lock's owner is shown as that one.
+  const owner = fields.owner !== 0 && fields.owner !== SPINLOCK_OWNER_INIT ? `${comm}/${pid}` : "<none>/-1";
+  const emerg = (m: string) => k.printk(m, LOGLEVELS.KERN_EMERG);
+  emerg(`BUG: spinlock ${msg} on CPU#0, ${comm}/${pid}`);
+  emerg(` lock: 0x${lock.toString(16)}, .magic: ${hex(fields.magic!)}, .owner: ${owner}, .owner_cpu: ${fields.owner_cpu! | 0}`);
+}
+
+/** spin_bug as module `mod` imports it. */
+export function spinlockSymbols(k: SpinDumpContext, mod: Module): Pick<KernelFunctions, "spin_bug"> {
+  return {
+    spin_bug(lock, msgPtr) {
+      spinDump(k, mod, lock, readMessage(mod, msgPtr));
+      throw new ModuleBug("", "", 0);
+    },
+  };
+}
+
+/** The check's name ("recursion", "bad magic"), as spinlock_debug.c's SPIN_BUG_ON passes it. */
+function readMessage(mod: Module, ptr: number): string {
+  try {
+    return mod.memory.readString(ptr, 32);
+  } catch {
+    return "";
+  }
+}
