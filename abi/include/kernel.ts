@@ -77,6 +77,7 @@ export const EHOSTUNREACH: i32 = 113;
 export const EALREADY: i32 = 114;
 export const EINPROGRESS: i32 = 115;
 export const ESTALE: i32 = 116;
+export const EREMOTEIO: i32 = 121;
 export const EDQUOT: i32 = 122;
 export const ECANCELED: i32 = 125;
 export const ENOKEY: i32 = 126;

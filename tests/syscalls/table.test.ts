@@ -21,7 +21,7 @@ const BUILTIN: readonly SyscallName[] = [
   "fsync", "getdents64", "getcwd", "chdir", "sync", "mount", "umount2", "openat", "mkdirat", "mknodat", "unlinkat",
   "renameat", "symlinkat", "poll", "execve", "execveat", "exit", "exit_group", "chmod", "fchmod", "fchmodat", "statfs",
   "fstatfs", "chown", "fchown", "lchown", "fchownat", "utimes", "futimesat", "utimensat",
-  "socket", "connect", "sendto", "recvfrom", "recvmsg", "bind", "getsockname", "setsockopt",
+  "socket", "connect", "sendto", "recvfrom", "recvmsg", "bind", "getsockname", "setsockopt", "getsockopt",
 ];
 
 describe("the table", () => {
