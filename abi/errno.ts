@@ -77,6 +77,7 @@ export const ERRNO = {
   EALREADY: [114, "Operation already in progress"],
   EINPROGRESS: [115, "Operation now in progress"],
   ESTALE: [116, "Stale file handle"],
+  EREMOTEIO: [121, "Remote I/O error"],
   EDQUOT: [122, "Disk quota exceeded"],
   ECANCELED: [125, "Operation canceled"],
   ENOKEY: [126, "Required key not available"],

@@ -46,7 +46,7 @@ export const STRUCTS = {
   super_operations: [["evict_inode", FN], ["put_super", FN], ["statfs", FN], ["show_options", FN]],
   inode_operations: [
     ["lookup", FN], ["create", FN], ["mkdir", FN], ["mknod", FN], ["symlink", FN], ["unlink", FN], ["rmdir", FN],
-    ["rename", FN], ["setattr", FN],
+    ["rename", FN], ["setattr", FN], ["revalidate", FN],
   ],
   file_operations: [
     ["owner", "u32"], ["llseek", FN], ["read", FN], ["write", FN], ["iterate", FN], ["poll", FN], ["unlocked_ioctl", FN],
@@ -68,7 +68,11 @@ export const STRUCTS = {
   ],
   /** struct mii_ioctl_data (include/uapi/linux/mii.h): what if_mii(ifr) points at, IFNAMSIZ bytes into the ifreq. */
   mii_ioctl_data: [["phy_id", "u16"], ["reg_num", "u16"], ["val_in", "u16"], ["val_out", "u16"]],
-  host_stat: [["mode", "u32"], ["nlink", "u32"], ["size", "i64"], ["ino", "i64"], ["mtime", "i64"]],
+  host_stat: [
+    ["mode", "u32"], ["nlink", "u32"], ["uid", "u32"], ["gid", "u32"], ["size", "i64"], ["ino", "i64"], ["blocks", "i64"],
+    ["atime_sec", "i64"], ["atime_nsec", "i64"], ["mtime_sec", "i64"], ["mtime_nsec", "i64"], ["ctime_sec", "i64"], ["ctime_nsec", "i64"],
+    ["btime_sec", "i64"], ["btime_nsec", "i64"],
+  ],
   iattr: [
     ["ia_valid", "u32"], ["ia_mode", "u32"], ["ia_uid", "u32"], ["ia_gid", "u32"], ["ia_size", "i64"], ["ia_atime_sec", "i64"],
     ["ia_atime_nsec", "i64"], ["ia_mtime_sec", "i64"], ["ia_mtime_nsec", "i64"], ["ia_ctime_sec", "i64"], ["ia_ctime_nsec", "i64"],
@@ -1073,6 +1077,13 @@ export const KERNEL_SYMBOLS = {
     ret: "i32",
     gpl: false,
     doc: "Set a host file's size (path: len UTF-8 bytes, relative to the superblock's host directory).",
+  },
+  hostfs_set_attr: {
+    kind: "func",
+    params: [["sb", "u32"], ["path", "usize"], ["len", "i32"], ["attr", "struct iattr"]],
+    ret: "i32",
+    gpl: false,
+    doc: "Apply to a host file (path: len UTF-8 bytes, relative to the superblock's host directory; a symlink itself, never its target) the attributes attr.ia_valid names, as UML's set_attr: ATTR_UID and ATTR_GID by lchown, ATTR_MODE by chmod, ATTR_SIZE by truncate, ATTR_ATIME and ATTR_MTIME by utimes to the microsecond (ATTR_CTIME is the host's to set). 0, or the host's -errno at the first it refuses (-EPERM for a chown the host does not allow, -EOPNOTSUPP for the mode of a symlink).",
   },
   hostfs_readlink: {
     kind: "func",

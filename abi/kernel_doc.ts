@@ -147,7 +147,7 @@ export const SYMBOL_SECTIONS: readonly { readonly title: string; readonly intro:
       "hostfs reaches a host directory through these, each confined to the directory hostfs_set_root gave the superblock: paths are (ptr, len) UTF-8 bytes relative to it, and none may leave it by '..' or a symlink.",
     symbols: [
       "hostfs_set_root", "hostfs_stat", "hostfs_read", "hostfs_write", "hostfs_readdir", "hostfs_create", "hostfs_mkdir", "hostfs_unlink",
-      "hostfs_rmdir", "hostfs_rename", "hostfs_truncate", "hostfs_readlink", "hostfs_symlink", "hostfs_statfs",
+      "hostfs_rmdir", "hostfs_rename", "hostfs_truncate", "hostfs_set_attr", "hostfs_readlink", "hostfs_symlink", "hostfs_statfs",
     ],
   },
   {
@@ -359,6 +359,13 @@ export const STRUCT_DOCS: { readonly [S in StructName]: StructDoc<S> } = {
         returns: "0, or a negative errno (nothing changes).",
         context: PROCESS,
         empty: "The VFS changes the in-memory inode alone (the size stays), and nothing reaches the filesystem.",
+      },
+      revalidate: {
+        signature: "(dir: u32, name: usize, len: i32, inode: u32): i32",
+        does: `d_revalidate: whether the name the dcache holds in dir still names inode, asked on every path walk through it, for a filesystem whose contents change behind the kernel's back (hostfs: the host's own changes); ${NAME_ARGS}. The module may refresh the inode's attributes while it checks. A name it says is stale is dropped and looked up afresh; an inode it set_nlink'ed to 0 and nobody holds is evicted.`,
+        returns: "1 if it still holds, 0 if not (the VFS looks the name up again), or a negative errno for the walk.",
+        context: PROCESS,
+        empty: "A cached name holds until the kernel itself unlinks or renames it.",
       },
     },
   },
@@ -604,9 +611,19 @@ export const STRUCT_DOCS: { readonly [S in StructName]: StructDoc<S> } = {
     fields: {
       mode: { value: "The file's type and permission bits (S_IFREG | 0644...)." },
       nlink: { value: "Its link count." },
+      uid: { value: "Its owner on the host." },
+      gid: { value: "Its group on the host." },
       size: { value: "Its size in bytes." },
       ino: { value: "Its inode number on the host." },
-      mtime: { value: "Its modification time, in seconds since the epoch." },
+      blocks: { value: "The 512-byte sectors it takes on the host (st_blocks)." },
+      atime_sec: { value: "Its access time, in seconds since the epoch." },
+      atime_nsec: { value: "Its nanoseconds." },
+      mtime_sec: { value: "Its modification time, in seconds since the epoch." },
+      mtime_nsec: { value: "Its nanoseconds." },
+      ctime_sec: { value: "Its change time, in seconds since the epoch." },
+      ctime_nsec: { value: "Its nanoseconds." },
+      btime_sec: { value: "Its birth time, in seconds since the epoch (0 where the host keeps none): with ino, what tells a file from a new one the host gave a freed inode number." },
+      btime_nsec: { value: "Its nanoseconds." },
     },
   },
   tty_driver: {

@@ -77,6 +77,7 @@ export const EHOSTUNREACH: i32 = 113;
 export const EALREADY: i32 = 114;
 export const EINPROGRESS: i32 = 115;
 export const ESTALE: i32 = 116;
+export const EREMOTEIO: i32 = 121;
 export const EDQUOT: i32 = 122;
 export const ECANCELED: i32 = 125;
 export const ENOKEY: i32 = 126;
@@ -270,6 +271,7 @@ export const UTIME_OMIT: i32 = 1073741822;
 
 // filesystem magic numbers, statfs's f_type (uapi/linux/magic.h)
 export const DEBUGFS_MAGIC: i64 = 0x64626720;
+export const DEVPTS_SUPER_MAGIC: i64 = 0x1cd1;
 export const EXT2_SUPER_MAGIC: i64 = 0xef53;
 export const HOSTFS_SUPER_MAGIC: i64 = 0xc0ffee;
 export const MSDOS_SUPER_MAGIC: i64 = 0x4d44;
@@ -687,6 +689,7 @@ export const ZERO_SIZE_PTR: usize = 16;
   rmdir: usize = 0;
   rename: usize = 0;
   setattr: usize = 0;
+  revalidate: usize = 0;
 }
 
 // @ts-ignore: decorator
@@ -768,9 +771,19 @@ export const ZERO_SIZE_PTR: usize = 16;
 @unmanaged export class host_stat {
   mode: u32 = 0;
   nlink: u32 = 0;
+  uid: u32 = 0;
+  gid: u32 = 0;
   size: i64 = 0;
   ino: i64 = 0;
-  mtime: i64 = 0;
+  blocks: i64 = 0;
+  atime_sec: i64 = 0;
+  atime_nsec: i64 = 0;
+  mtime_sec: i64 = 0;
+  mtime_nsec: i64 = 0;
+  ctime_sec: i64 = 0;
+  ctime_nsec: i64 = 0;
+  btime_sec: i64 = 0;
+  btime_nsec: i64 = 0;
 }
 
 // @ts-ignore: decorator
@@ -1551,6 +1564,11 @@ export declare function hostfs_rename(sb: u32, from: usize, flen: i32, to: usize
 // @ts-ignore: decorator
 @external("kernel", "hostfs_truncate")
 export declare function hostfs_truncate(sb: u32, path: usize, len: i32, size: i64): i32;
+
+/** Apply to a host file (path: len UTF-8 bytes, relative to the superblock's host directory; a symlink itself, never its target) the attributes attr.ia_valid names, as UML's set_attr: ATTR_UID and ATTR_GID by lchown, ATTR_MODE by chmod, ATTR_SIZE by truncate, ATTR_ATIME and ATTR_MTIME by utimes to the microsecond (ATTR_CTIME is the host's to set). 0, or the host's -errno at the first it refuses (-EPERM for a chown the host does not allow, -EOPNOTSUPP for the mode of a symlink). */
+// @ts-ignore: decorator
+@external("kernel", "hostfs_set_attr")
+export declare function hostfs_set_attr(sb: u32, path: usize, len: i32, attr: iattr): i32;
 
 /** The target of a host symlink (path: len UTF-8 bytes, relative to the superblock's host directory), UTF-8 into buf: its length, -ERANGE, or -errno. */
 // @ts-ignore: decorator

@@ -166,7 +166,7 @@ export class Session implements CommandContext {
   private startShell(): Libc {
     const libc = this.kernel.spawn("sh");
     const files = libc.task.files;
-    files.install(this.kernel.ptys.open((text) => this.out(text)));
+    files.install(this.kernel.ptys.open((text) => this.out(text), libc.task));
     files.dup(0);
     files.dup(0);
     return libc;

@@ -1,5 +1,7 @@
-// Character device numbers (fs/char_dev.c): register_chrdev with Linux's dynamic major search,
-// /proc/devices, and chrdev_open, which hands an opened node to its driver and pins the driver's module.
+// Character device numbers (fs/char_dev.c): register_chrdev with Linux's dynamic major search, regions
+// of a major's minors (register_chrdev_region: the tty core's /dev/tty, /dev/console and /dev/ptmx share
+// major 5), /proc/devices, and chrdev_open, which hands an opened node to the driver of its region and
+// pins the driver's module.
 
 import { major, minor } from "../../abi/stat.js";
 import { discardRefusal, KernelError, refusal } from "../kernel/error.js";
@@ -15,9 +17,14 @@ const DYN_EXT_START = 511;
 const DYN_EXT_END = 384;
 /** The chrdevs[] hash has 255 slots: a dynamic major is taken only where its slot is empty. */
 const CHRDEV_HASH = 255;
+/** MINORBITS is 20: a region of every minor, what register_chrdev takes here. */
+const ALL_MINORS = 1 << 20;
 
 export interface CharDevice {
   readonly major: number;
+  /** The region's first minor and how many it covers. */
+  readonly baseminor: number;
+  readonly count: number;
   readonly name: string;
   readonly fops: FileOperations;
   /** fops.owner: the module pinned while a device node is open. */
@@ -35,19 +42,27 @@ export interface CharDevContext {
 }
 
 export class CharDevices {
-  private readonly majors = new Map<number, CharDevice>();
+  /** Each major's regions, by first minor. */
+  private readonly majors = new Map<number, CharDevice[]>();
 
   constructor(private readonly ctx: CharDevContext) {}
 
-  /** __register_chrdev_region(): a fixed major, or with 0 the first free dynamic one; returns the major. */
-  register(requested: number, name: string, fops: FileOperations, owner: Module | null): number {
+  /**
+   * __register_chrdev_region(): a fixed major, or with 0 the first free dynamic one; returns the major.
+   * The region is every minor unless baseminor and count say which; EBUSY where it overlaps another.
+   */
+  register(requested: number, name: string, fops: FileOperations, owner: Module | null, baseminor = 0, count = ALL_MINORS): number {
     if (requested >= CHRDEV_MAJOR_MAX) {
       this.ctx.err(`CHRDEV "${name}" major requested (${requested}) is greater than the maximum (${CHRDEV_MAJOR_MAX - 1})`);
       throw new KernelError("EINVAL", `${name}: major ${requested} is too large`);
     }
     const majorNr = requested === 0 ? this.dynamicMajor(name) : requested;
-    if (this.majors.has(majorNr)) throw new KernelError("EBUSY", `${name}: major ${majorNr} is taken by ${this.majors.get(majorNr)!.name}`);
-    this.majors.set(majorNr, { major: majorNr, name, fops, owner });
+    const regions = this.majors.get(majorNr) ?? [];
+    const taken = regions.find((r) => r.baseminor < baseminor + count && baseminor < r.baseminor + r.count);
+    if (taken) throw new KernelError("EBUSY", `${name}: major ${majorNr} is taken by ${taken.name}`);
+    regions.push({ major: majorNr, baseminor, count, name, fops, owner });
+    regions.sort((a, b) => a.baseminor - b.baseminor);
+    this.majors.set(majorNr, regions);
     return majorNr;
   }
 
@@ -66,42 +81,55 @@ export class CharDevices {
    * owner's major untouched.
    */
   unregister(majorNr: number, owner: Module | null): void {
-    const dev = this.majors.get(majorNr);
-    if (!dev || dev.owner !== owner) {
+    const regions = this.majors.get(majorNr) ?? [];
+    if (!regions.some((r) => r.owner === owner)) {
       const message = `${owner?.name ?? "kernel"}: unregister_chrdev of major ${majorNr}, which it did not register`;
       this.ctx.warn(message);
       throw new KernelError("EINVAL", message);
     }
-    this.majors.delete(majorNr);
+    this.remove(regions.filter((r) => r.owner === owner));
   }
 
   /** The majors a module registered and did not release, released now: a line for each. */
   reclaim(owner: Module): string[] {
-    const kept = [...this.majors.values()].filter((d) => d.owner === owner);
-    for (const d of kept) this.majors.delete(d.major);
+    const kept = this.regions().filter((d) => d.owner === owner);
+    this.remove(kept);
     return kept.map((d) => `character major ${d.major} (${d.name}) still registered at unload; unregistered`);
   }
 
-  find(majorNr: number): CharDevice | undefined {
-    return this.majors.get(majorNr);
+  private remove(gone: readonly CharDevice[]): void {
+    for (const d of gone) {
+      const left = this.majors.get(d.major)!.filter((r) => r !== d);
+      if (left.length > 0) this.majors.set(d.major, left);
+      else this.majors.delete(d.major);
+    }
   }
 
-  /** /proc/devices: "%3d %s" per character major, ascending, then the block section. */
+  /** Every region, by major then first minor. */
+  private regions(): CharDevice[] {
+    return [...this.majors.keys()].sort((a, b) => a - b).flatMap((m) => this.majors.get(m)!);
+  }
+
+  /** The region a device number is in. */
+  private find(rdev: number): CharDevice | undefined {
+    const min = minor(rdev);
+    return this.majors.get(major(rdev))?.find((r) => r.baseminor <= min && min < r.baseminor + r.count);
+  }
+
+  /** /proc/devices: "%3d %s" per region, ascending (major 5 three times: /dev/tty, /dev/console, /dev/ptmx), then the block section. */
   show(): string {
-    const chars = [...this.majors.values()].sort((a, b) => a.major - b.major);
-    return `Character devices:\n${chars.map((d) => `${String(d.major).padStart(3)} ${d.name}\n`).join("")}\nBlock devices:\n`;
+    return `Character devices:\n${this.regions().map((d) => `${String(d.major).padStart(3)} ${d.name}\n`).join("")}\nBlock devices:\n`;
   }
 
   /**
-   * kobj_lookup() with base_probe(): the driver of a major, asking for "char-major-M-m" when there is
-   * none, and for the 2.4-style "char-major-M" if modprobe failed on that.
+   * kobj_lookup() with base_probe(): the driver of a device number's region, asking for "char-major-M-m"
+   * when there is none, and for the 2.4-style "char-major-M" if modprobe failed on that.
    */
   private lookup(rdev: number): CharDevice | undefined {
-    const [maj, min] = [major(rdev), minor(rdev)];
-    const dev = this.find(maj);
+    const dev = this.find(rdev);
     if (dev) return dev;
-    if (this.ctx.requestModule(`char-major-${maj}-${min}`) > 0) this.ctx.requestModule(`char-major-${maj}`);
-    return this.find(maj);
+    if (this.ctx.requestModule(`char-major-${major(rdev)}-${minor(rdev)}`) > 0) this.ctx.requestModule(`char-major-${major(rdev)}`);
+    return this.find(rdev);
   }
 
   /**

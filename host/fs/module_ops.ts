@@ -186,8 +186,8 @@ export class ModuleFilesystems {
   private inodeOps(mod: Module, ptr: number): InodeOperations {
     const o = mod.memory.readStruct(ptr, LAYOUT.iops);
     const f = (field: string) => this.fn(mod, o[field]!, `inode_operations.${field}`);
-    const [lookup, create, mkdir, mknod, symlink, unlink, rmdir, rename, setattr] =
-      ["lookup", "create", "mkdir", "mknod", "symlink", "unlink", "rmdir", "rename", "setattr"].map(f);
+    const [lookup, create, mkdir, mknod, symlink, unlink, rmdir, rename, setattr, revalidate] =
+      ["lookup", "create", "mkdir", "mknod", "symlink", "unlink", "rmdir", "rename", "setattr", "revalidate"].map(f);
     const h = (inode: Inode) => this.inodes.handle(inode);
     const made = (dir: Inode, what: string, call: (p: number, l: number) => number, name: string) =>
       this.returned(dir.sb, check(this.withName(mod, name, call), `${name}: ${what}`), what);
@@ -217,6 +217,10 @@ export class ModuleFilesystems {
     if (rename) {
       ops.rename = (od, on, nd, nn) =>
         void check(this.withName(mod, on, (op, ol) => this.withName(mod, nn, (np, nl) => rename(h(od), op, ol, h(nd), np, nl))), `${on}: rename`);
+    }
+    if (revalidate) {
+      ops.revalidate = (dir, name, inode) =>
+        check(this.withName(mod, name, (p, l) => revalidate(h(dir), p, l, h(inode))), `${name}: revalidate`) > 0;
     }
     if (setattr) {
       ops.setattr = (inode, attr) =>

@@ -59,6 +59,15 @@ function dotdot(ctx: WalkContext, dir: Path): Path {
   return followMounts(ctx.ns, { mnt, dentry: dentry.parent ?? dentry });
 }
 
+/**
+ * d_invalidate's shrink of a name found stale: each inode at and below it that the filesystem marked gone
+ * (nlink 0) is evicted now, or when the last file or cwd holding it goes.
+ */
+function evictStale(dentry: Dentry): void {
+  for (const child of dentry.children.values()) evictStale(child);
+  dentry.inode.evictIfUnused();
+}
+
 /** lookup_one(): a name in a directory, from the dcache or the filesystem's lookup; null when absent. */
 export function lookupChild(ctx: WalkContext, dir: Path, name: string): Path | null {
   if (name === ".") return dir;
@@ -68,6 +77,7 @@ export function lookupChild(ctx: WalkContext, dir: Path, name: string): Path | n
   const dirInode = dir.dentry.inode;
   if (child && dirInode.op.revalidate && child.mounted === 0 && !dirInode.op.revalidate(dirInode, name, child.inode)) {
     dir.dentry.drop(name);
+    evictStale(child);
     child = undefined;
   }
   if (!child) {

@@ -2,7 +2,7 @@
 
 import { moduleSyscalls } from "../module/syscalls.js";
 import { LOGLEVEL_DEFAULT } from "../../abi/kern_levels.js";
-import { AT_FDCWD, MS_RDONLY, O_WRONLY } from "../../abi/fcntl.js";
+import { AT_FDCWD, MS_NOEXEC, MS_NOSUID, MS_RDONLY, O_WRONLY } from "../../abi/fcntl.js";
 import { syscallName } from "../../abi/syscalls.js";
 import { devtmpfsFsType } from "../drivers/base/devtmpfs.js";
 import { Devices } from "../drivers/base/core.js";
@@ -41,7 +41,7 @@ import { ModuleBinfmts } from "../fs/binfmt_module.js";
 import { Exec } from "../fs/exec.js";
 import { Ptys } from "../drivers/tty/pty.js";
 import { nTty } from "../drivers/tty/n_tty.js";
-import { TtyCore } from "../drivers/tty/tty_io.js";
+import { ttyClass, TtyCore } from "../drivers/tty/tty_io.js";
 import { ModuleTtys } from "../drivers/tty/module_ops.js";
 import { Net } from "../net/core/net_namespace.js";
 import { Vfs } from "../fs/vfs.js";
@@ -279,6 +279,9 @@ export class Kernel implements LoaderContext {
     this.init = this.tasks.spawn("init", null);
     this.initLibc = this.libcFor(this.init);
     this.devices = new Devices(() => this.kernelWalk(), (m) => this.warn(m));
+    const ttyDevices = ttyClass(this.devices, this.kernfs);
+    this.ttys.init(ttyDevices);
+    this.ptys.init(this.chrdevs, ttyDevices);
     this.moduleTtys = new ModuleTtys({
       core: this.ttys, devices: this.devices, guard, files: this.moduleFilesystems.files, pollTables: this.waits.tables,
     });
@@ -317,6 +320,8 @@ export class Kernel implements LoaderContext {
     for (const dir of ["/sys/module", "/sys/kernel", "/sys/fs", "/sys/block", DEBUGFS_MOUNTPOINT]) this.kernfs.addDir(dir);
     prepareNamespace(this.vfs, [
       ["devtmpfs", "devtmpfs", "/dev"], ["proc", "proc", "/proc"], ["sysfs", "sysfs", "/sys"], ["debugfs", "debugfs", DEBUGFS_MOUNTPOINT],
+      // As systemd mounts it (less gid=5: no groups here), what a booted system's /proc/mounts shows.
+      ["devpts", "devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC, "mode=620,ptmxmode=000"],
     ]);
   }
 

@@ -1,12 +1,13 @@
 // The socket system calls (net/socket.c) with Linux's x86_64 numbers: socket, bind, connect, sendto,
-// recvfrom, recvmsg, setsockopt (IP_RECVTTL) and getsockname, and sockets as files (sockfs) that read, write, poll,
-// close and take the ioctls a device's driver answers (dev_ioctl.ts).
+// recvfrom, recvmsg (MSG_ERRQUEUE too), setsockopt and getsockopt (IP_RECVTTL, IP_RECVERR, SO_ERROR) and
+// getsockname, and sockets as files (sockfs) that read, write, poll, close and take the ioctls a device's
+// driver answers (dev_ioctl.ts).
 //
 // Families: AF_INET with SOCK_DGRAM (UDP, or ICMP datagram sockets with IPPROTO_ICMP, as
 // net.ipv4.ping_group_range "0 2147483647" allows everyone) and AF_PACKET with SOCK_RAW. Addresses
 // cross as Linux lays them out: sockaddr_in (16 bytes) and sockaddr_ll (20).
 
-import { ERESTARTSYS } from "../../abi/errno.js";
+import { ERESTARTSYS, errno } from "../../abi/errno.js";
 import { O_NONBLOCK, O_RDWR } from "../../abi/fcntl.js";
 import { POLLERR, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../../abi/poll.js";
 import { S_IFDIR, S_IFSOCK } from "../../abi/stat.js";
@@ -21,8 +22,9 @@ import type { SyscallFn } from "../kernel/syscalls.js";
 import { copyFromUser, copyToUser } from "../mm/uaccess.js";
 import type { NetDevices } from "./core/dev.js";
 import { devIoctl } from "./core/dev_ioctl.js";
-import { Sock, type Datagram, type SockAddr } from "./core/sock.js";
+import { Sock, SO_EE_ORIGIN_ICMP, type Datagram, type SockAddr } from "./core/sock.js";
 import { IPPROTO_ICMP, IPPROTO_UDP } from "./ipv4/ip.js";
+import { extendedErrBytes, IP_RECVERR, IP_RECVTTL, IP_TTL, MSG_ERRQUEUE, SOL_IP } from "./ipv4/ip_sockglue.js";
 import { PingSock, type Ping } from "./ipv4/ping.js";
 import { UdpSock, type Udp } from "./ipv4/udp.js";
 import { PacketSock } from "./packet/af_packet.js";
@@ -37,9 +39,8 @@ const SOCK_NONBLOCK = O_NONBLOCK;
 const SOCK_CLOEXEC = 0o2000000;
 export const MSG_DONTWAIT = 0x40;
 const SOCKADDR_IN = 16;
-const SOL_IP = 0;
-const IP_TTL = 2;
-const IP_RECVTTL = 12;
+const SOL_SOCKET = 1;
+const SO_ERROR = 4;
 /** struct msghdr on wasm32 (pointers and size_t 32 bits): name, namelen, iov, iovlen, control, controllen, flags. */
 const MSGHDR = 28;
 /** struct cmsghdr: cmsg_len (size_t), cmsg_level, cmsg_type, then the data. */
@@ -69,6 +70,53 @@ const sockfs: FileSystemType = {
 
 /** A 16-bit value in network order, as sin_port and sll_protocol hold it. */
 const ntohs = (v: number) => ((v & 0xff) << 8) | ((v >> 8) & 0xff);
+
+/** A control message: its level, type and data. */
+interface Cmsg {
+  readonly level: number;
+  readonly type: number;
+  readonly data: Uint8Array;
+}
+
+/** What a receive hands over; done() takes it off its queue once it has been copied out. */
+interface Message {
+  readonly data: Uint8Array;
+  readonly from: SockAddr;
+  readonly cmsgs: readonly Cmsg[];
+  readonly flags: number;
+  done(): void;
+}
+
+/** IP_TTL with a packet's TTL, as ip_cmsg_recv_ttl puts it (an int). */
+function ttlCmsg(ttl: number): Cmsg {
+  return { level: SOL_IP, type: IP_TTL, data: new Uint8Array(new Int32Array([ttl]).buffer) };
+}
+
+/**
+ * put_cmsg() for each: the header and data at the control buffer, each taking CMSG_SPACE (aligned to
+ * 4 on wasm32); one that does not fit is cut to the room left, and one with no room for its header is
+ * left out, either way with MSG_CTRUNC. The bytes used become msg_controllen.
+ */
+function putCmsgs(task: Task, control: number, controllen: number, cmsgs: readonly Cmsg[]): { used: number; truncated: boolean } {
+  let used = 0;
+  let truncated = false;
+  for (const c of cmsgs) {
+    const room = controllen - used;
+    if (control === 0 || room < CMSGHDR) {
+      truncated = true;
+      continue;
+    }
+    const full = CMSGHDR + c.data.length;
+    const len = Math.min(full, room);
+    truncated ||= len < full;
+    const b = new Uint8Array(len);
+    b.set(new Uint8Array(new Uint32Array([len, c.level, c.type]).buffer).subarray(0, CMSGHDR));
+    b.set(c.data.subarray(0, len - CMSGHDR), CMSGHDR);
+    copyToUser(task.mm, control + used, b);
+    used += Math.min((full + 3) & ~3, room);
+  }
+  return { used, truncated };
+}
 
 export interface SocketContext {
   readonly vfs: Vfs;
@@ -189,49 +237,91 @@ export class Sockets {
     return -ERESTARTSYS;
   }
 
-  /** recvfrom(): the next datagram, cut to len. */
-  private recv(file: File, sock: Sock, ubuf: number, len: number, flags: number, from: { ptr: number; lenPtr: number } | null): number {
+  /**
+   * What a receive gives: the next datagram with an IP_TTL control message when IP_RECVTTL is on, or with
+   * MSG_ERRQUEUE the oldest queued error (ip_recv_error: EAGAIN when there is none, never a wait), which
+   * leaves the queue only once it has been copied out.
+   */
+  private message(file: File, sock: Sock, flags: number): Message | number {
+    if (flags & MSG_ERRQUEUE) {
+      const e = sock.peekErr();
+      if (!e) throw new KernelError("EAGAIN", "Resource temporarily unavailable");
+      const cmsgs: Cmsg[] = [];
+      if (e.origin === SO_EE_ORIGIN_ICMP && sock.recvTtl) cmsgs.push(ttlCmsg(e.ttl));
+      // A local error names no offender: its sockaddr is all zeros (AF_UNSPEC).
+      cmsgs.push({ level: SOL_IP, type: IP_RECVERR, data: extendedErrBytes(e, e.offender === null ? new Uint8Array(SOCKADDR_IN) : sockaddrIn(e.offender)) });
+      return { data: e.payload, from: e.to, cmsgs, flags: MSG_ERRQUEUE, done: () => sock.dequeueErr() };
+    }
     const d = this.next(file, sock, flags);
     if (typeof d === "number") return d;
+    return { data: d.data, from: d.from, cmsgs: sock.recvTtl && d.ttl >= 0 ? [ttlCmsg(d.ttl)] : [], flags: 0, done: () => {} };
+  }
+
+  /** recvfrom(): the next message's data, cut to len, and its address. */
+  private recv(file: File, sock: Sock, ubuf: number, len: number, flags: number, from: { ptr: number; lenPtr: number } | null): number {
+    const msg = this.message(file, sock, flags);
+    if (typeof msg === "number") return msg;
     const task = current();
-    const n = Math.min(len, d.data.length);
-    copyToUser(task.mm, ubuf, d.data.subarray(0, n));
-    if (from) this.writeAddr(task, sock, d.from, from.ptr, from.lenPtr);
+    const n = Math.min(len, msg.data.length);
+    copyToUser(task.mm, ubuf, msg.data.subarray(0, n));
+    if (from) this.writeAddr(task, sock, msg.from, from.ptr, from.lenPtr);
+    msg.done();
     return n;
   }
 
-  /** recvmsg(): the datagram into the iovecs, its address, and an IP_TTL control message when IP_RECVTTL is on. */
+  /** recvmsg(): the message into the iovecs, its address, its control messages and flags. */
   private recvmsg(file: File, sock: Sock, msgPtr: number, flags: number): number {
     const task = current();
     const m = new DataView(copyFromUser(task.mm, msgPtr, MSGHDR).buffer);
     const [name, , iov, iovlen, control, controllen] = [0, 4, 8, 12, 16, 20].map((o) => m.getUint32(o, true)) as [number, number, number, number, number, number];
-    const d = this.next(file, sock, flags);
-    if (typeof d === "number") return d;
+    const msg = this.message(file, sock, flags);
+    if (typeof msg === "number") return msg;
     let copied = 0;
     const iovs = new DataView(copyFromUser(task.mm, iov, iovlen * 8).buffer);
-    for (let i = 0; i < iovlen && copied < d.data.length; i++) {
-      const n = Math.min(iovs.getUint32(i * 8 + 4, true), d.data.length - copied);
-      copyToUser(task.mm, iovs.getUint32(i * 8, true), d.data.subarray(copied, copied + n));
+    for (let i = 0; i < iovlen && copied < msg.data.length; i++) {
+      const n = Math.min(iovs.getUint32(i * 8 + 4, true), msg.data.length - copied);
+      copyToUser(task.mm, iovs.getUint32(i * 8, true), msg.data.subarray(copied, copied + n));
       copied += n;
     }
-    this.writeAddr(task, sock, d.from, name, name ? msgPtr + 4 : 0);
-    let msgFlags = copied < d.data.length ? MSG_TRUNC : 0;
-    let used = 0;
-    if (sock.recvTtl && d.ttl >= 0) {
-      if (controllen >= CMSGHDR + 4) {
-        copyToUser(task.mm, control, new Uint8Array(new Uint32Array([CMSGHDR + 4, SOL_IP, IP_TTL, d.ttl]).buffer));
-        used = CMSGHDR + 4;
-      } else msgFlags |= MSG_CTRUNC;
-    }
-    copyToUser(task.mm, msgPtr + 20, new Uint8Array(new Uint32Array([used, msgFlags]).buffer));
+    this.writeAddr(task, sock, msg.from, name, name ? msgPtr + 4 : 0);
+    const put = putCmsgs(task, control, controllen, msg.cmsgs);
+    const msgFlags = msg.flags | (copied < msg.data.length ? MSG_TRUNC : 0) | (put.truncated ? MSG_CTRUNC : 0);
+    copyToUser(task.mm, msgPtr + 20, new Uint8Array(new Uint32Array([put.used, msgFlags]).buffer));
+    msg.done();
     return copied;
   }
 
-  /** setsockopt(): SOL_IP IP_RECVTTL; anything else ENOPROTOOPT. */
+  /** setsockopt(): SOL_IP IP_RECVTTL and IP_RECVERR (turning it off empties the error queue); anything else ENOPROTOOPT. */
   private setsockopt(task: Task, sock: Sock, level: number, name: number, val: number, len: number): number {
-    if (level !== SOL_IP || name !== IP_RECVTTL || sock.family !== AF_INET) throw new KernelError("ENOPROTOOPT", "Protocol not available");
+    if (level !== SOL_IP || (name !== IP_RECVTTL && name !== IP_RECVERR) || sock.family !== AF_INET) throw new KernelError("ENOPROTOOPT", "Protocol not available");
     if (len < 4) throw new KernelError("EINVAL", "Invalid argument");
-    sock.recvTtl = new DataView(copyFromUser(task.mm, val, 4).buffer).getInt32(0, true) !== 0;
+    const on = new DataView(copyFromUser(task.mm, val, 4).buffer).getInt32(0, true) !== 0;
+    if (name === IP_RECVTTL) sock.recvTtl = on;
+    else {
+      sock.recvErr = on;
+      if (!on) sock.purgeErrQueue();
+    }
+    return 0;
+  }
+
+  /**
+   * getsockopt(): SOL_SOCKET SO_ERROR (the pending error, which it clears) and SOL_IP IP_RECVTTL and
+   * IP_RECVERR, as an int cut to *optlen; EINVAL for a negative optlen, ENOPROTOOPT for anything else.
+   */
+  private getsockopt(task: Task, sock: Sock, level: number, name: number, val: number, lenPtr: number): number {
+    const known = (level === SOL_SOCKET && name === SO_ERROR) || (level === SOL_IP && sock.family === AF_INET && (name === IP_RECVTTL || name === IP_RECVERR));
+    if (!known) throw new KernelError("ENOPROTOOPT", "Protocol not available");
+    const len = new DataView(copyFromUser(task.mm, lenPtr, 4).buffer).getInt32(0, true);
+    if (len < 0) throw new KernelError("EINVAL", "Invalid argument");
+    const n = Math.min(len, 4);
+    if (n > 0) task.mm.check(val, n);
+    let value: number;
+    if (level === SOL_SOCKET) {
+      const code = sock.takeErrno();
+      value = code === null ? 0 : errno(code);
+    } else value = Number(name === IP_RECVTTL ? sock.recvTtl : sock.recvErr);
+    copyToUser(task.mm, val, new Uint8Array(new Int32Array([value]).buffer).subarray(0, n));
+    copyToUser(task.mm, lenPtr, new Uint8Array(new Int32Array([n]).buffer));
     return 0;
   }
 
@@ -267,6 +357,7 @@ export class Sockets {
         return this.recvmsg(file, sock, u(a[1]), a[2] | 0);
       },
       setsockopt: (t, a) => this.setsockopt(t, this.sockOf(t, a[0] | 0).sock, a[1] | 0, a[2] | 0, u(a[3]), u(a[4])),
+      getsockopt: (t, a) => this.getsockopt(t, this.sockOf(t, a[0] | 0).sock, a[1] | 0, a[2] | 0, u(a[3]), u(a[4])),
       getsockname: (t, a) => {
         const { sock } = this.sockOf(t, a[0] | 0);
         this.writeAddr(t, sock, sock.bound ?? { addr: 0, port: 0 }, u(a[1]), u(a[2]));

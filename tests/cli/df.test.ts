@@ -35,6 +35,7 @@ describe("df", () => {
         "proc                        0     0         0    - /proc",
         "sysfs                       0     0         0    - /sys",
         "debugfs                     0     0         0    - /sys/kernel/debug",
+        "devpts                      0     0         0    - /dev/pts",
         "a-long-ramfs-source         0     0         0    - /a-rather-long-mount-point",
         "",
       ].join("\n"),

@@ -443,7 +443,7 @@ describe("ls", () => {
   it("lists files first, then each directory under its name, and goes on past a missing one: status 2, as coreutils", () => {
     const { run } = populated();
     expect(run("ls /tmp/d/sub /nope /tmp/d/file /dev")).toEqual({
-      ...fail("ls: cannot access '/nope': No such file or directory\n", "/tmp/d/file\n\n/dev:\n\n/tmp/d/sub:\n"), status: 2,
+      ...fail("ls: cannot access '/nope': No such file or directory\n", "/tmp/d/file\n\n/dev:\nconsole\nptmx\npts\ntty\n\n/tmp/d/sub:\n"), status: 2,
     });
   });
 
@@ -501,7 +501,8 @@ describe("mount and umount", () => {
     "devtmpfs on /dev type devtmpfs (rw,relatime)\n" +
     "proc on /proc type proc (rw,relatime)\n" +
     "sysfs on /sys type sysfs (rw,relatime)\n" +
-    "debugfs on /sys/kernel/debug type debugfs (rw,relatime)\n";
+    "debugfs on /sys/kernel/debug type debugfs (rw,relatime)\n" +
+    "devpts on /dev/pts type devpts (rw,nosuid,noexec,relatime,mode=620,ptmxmode=000)\n";
 
   it("lists the mounts as util-linux does, all or of one type", () => {
     const { run } = shell();

@@ -16,7 +16,7 @@ beforeEach(() => {
 
 describe("memdev", () => {
   it("registers major 1 as mem and makes /dev/null, /dev/zero and /dev/full", () => {
-    expect(k.read("/proc/devices")).toBe("Character devices:\n  1 mem\n\nBlock devices:\n259 blkext\n");
+    expect(k.read("/proc/devices")).toBe("Character devices:\n  1 mem\n  5 /dev/tty\n  5 /dev/console\n  5 /dev/ptmx\n\nBlock devices:\n259 blkext\n");
     for (const [name, minor] of [["null", 3], ["zero", 5], ["full", 7]] as const) {
       const st = sh.stat(`/dev/${name}`);
       expect(st.mode & S_IFMT).toBe(S_IFCHR);
@@ -60,8 +60,8 @@ describe("memdev", () => {
     expect(() => k.rmmod("memdev")).toThrow(expect.objectContaining({ code: "EAGAIN" }));
     sh.close(b);
     k.rmmod("memdev");
-    expect(sh.readdir("/dev").map((d) => d.name)).toEqual([".", ".."]);
-    expect(k.read("/proc/devices")).toBe("Character devices:\n\nBlock devices:\n259 blkext\n");
+    expect(sh.readdir("/dev").map((d) => d.name)).toEqual([".", "..", "pts", "tty", "console", "ptmx"]);
+    expect(k.read("/proc/devices")).toBe("Character devices:\n  5 /dev/tty\n  5 /dev/console\n  5 /dev/ptmx\n\nBlock devices:\n259 blkext\n");
   });
 
   it("a node whose major has no driver gives ENXIO", () => {

@@ -1,9 +1,11 @@
 // register_chrdev's major numbers: the dynamic search as Linux's find_dynamic_major() makes it, and its
-// refusals past the ranges, each leaving /proc/devices as it was.
+// refusals past the ranges, each leaving /proc/devices as it was; regions of a major's minors.
 
 import { beforeEach, describe, expect, it } from "vitest";
+import { O_RDWR } from "../../abi/fcntl.js";
+import { makedev, S_IFCHR } from "../../abi/stat.js";
 import { Kernel } from "../../host/init/main.js";
-import { dmesg, expectRefused } from "../helpers.js";
+import { dmesg, expectErrno, expectRefused } from "../helpers.js";
 
 let k: Kernel;
 beforeEach(() => {
@@ -28,7 +30,7 @@ describe("a dynamic major", () => {
     register(252, "fixed");
     // 509 shares 254's slot and 252 is its own: the first dynamic majors are 253, then 251.
     expect([register(0, "a"), register(0, "b")]).toEqual([253, 251]);
-    expect(devices()).toBe("Character devices:\n251 b\n252 fixed\n253 a\n509 high\n\nBlock devices:\n259 blkext\n");
+    expect(devices()).toBe("Character devices:\n  5 /dev/tty\n  5 /dev/console\n  5 /dev/ptmx\n251 b\n252 fixed\n253 a\n509 high\n\nBlock devices:\n259 blkext\n");
   });
 });
 
@@ -42,5 +44,25 @@ describe("a fixed major", () => {
   it("already taken is refused with EBUSY, naming its owner", () => {
     register(240, "first");
     expectRefused(devices, () => register(240, "second"), "EBUSY", "second: major 240 is taken by first");
+  });
+});
+
+describe("a region of minors", () => {
+  it("shares a major with other regions, each line of /proc/devices its own, in minor order", () => {
+    k.chrdevs.register(240, "high", {}, null, 2, 1);
+    k.chrdevs.register(240, "low", {}, null, 0, 2);
+    expect(devices()).toMatch(/\n  5 \/dev\/ptmx\n240 low\n240 high\n\nBlock devices:/);
+  });
+
+  it("overlapping another is refused with EBUSY, naming the holder", () => {
+    k.chrdevs.register(240, "low", {}, null, 0, 2);
+    expectRefused(devices, () => k.chrdevs.register(240, "over", {}, null, 1, 4), "EBUSY", "over: major 240 is taken by low");
+    expectRefused(devices, () => register(5, "whole"), "EBUSY", "whole: major 5 is taken by /dev/tty");
+  });
+
+  it("opens only the minors it covers: another minor of the major has no driver (ENXIO)", () => {
+    const sh = k.spawn("sh");
+    sh.mknod("/dev/tty5", S_IFCHR | 0o666, makedev(5, 5));
+    expectErrno(() => sh.open("/dev/tty5", O_RDWR), "ENXIO");
   });
 });

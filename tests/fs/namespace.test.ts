@@ -18,7 +18,7 @@ beforeEach(() => {
 
 const BOOT_MOUNTS =
   "rootfs / rootfs rw,relatime 0 0\ndevtmpfs /dev devtmpfs rw,relatime 0 0\nproc /proc proc rw,relatime 0 0\nsysfs /sys sysfs rw,relatime 0 0\n" +
-  "debugfs /sys/kernel/debug debugfs rw,relatime 0 0\n";
+  "debugfs /sys/kernel/debug debugfs rw,relatime 0 0\ndevpts /dev/pts devpts rw,nosuid,noexec,relatime,mode=620,ptmxmode=000 0 0\n";
 
 const mounts = () => text(libc.readFile("/proc/mounts"));
 

@@ -25,10 +25,10 @@ describe("/proc/filesystems", () => {
 
 describe("/proc/devices", () => {
   it("lists the character majors in ascending order, then the block section", () => {
-    expect(read("/proc/devices")).toBe("Character devices:\n\nBlock devices:\n259 blkext\n");
+    expect(read("/proc/devices")).toBe("Character devices:\n  5 /dev/tty\n  5 /dev/console\n  5 /dev/ptmx\n\nBlock devices:\n259 blkext\n");
     k.chrdevs.register(240, "demo", {}, null);
     k.chrdevs.register(4, "tty", {}, null);
-    expect(read("/proc/devices")).toBe("Character devices:\n  4 tty\n240 demo\n\nBlock devices:\n259 blkext\n");
+    expect(read("/proc/devices")).toBe("Character devices:\n  4 tty\n  5 /dev/tty\n  5 /dev/console\n  5 /dev/ptmx\n240 demo\n\nBlock devices:\n259 blkext\n");
   });
 });
 

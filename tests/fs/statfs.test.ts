@@ -5,7 +5,7 @@ import { statfsSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { MS_RDONLY, O_RDONLY } from "../../abi/fcntl.js";
 import { ST_RDONLY, ST_RELATIME, ST_VALID, STATFS_LAYOUT } from "../../abi/stat.js";
-import { DEBUGFS_MAGIC, HOSTFS_SUPER_MAGIC, PROC_SUPER_MAGIC, RAMFS_MAGIC, SYSFS_MAGIC, TMPFS_MAGIC } from "../../abi/magic.js";
+import { DEBUGFS_MAGIC, DEVPTS_SUPER_MAGIC, HOSTFS_SUPER_MAGIC, PROC_SUPER_MAGIC, RAMFS_MAGIC, SYSFS_MAGIC, TMPFS_MAGIC } from "../../abi/magic.js";
 import { loadBytes, moduleFixtures, scratchDir } from "../helpers.js";
 import { boot, neg, statfs, sys, userBuffer, userString } from "../vfs_helpers.js";
 
@@ -63,7 +63,9 @@ describe("statfs", () => {
   it("gives the kernel's own filesystems simple_statfs's figures, each with its magic", () => {
     const { libc } = boot();
     const magic = (path: string) => statfs(libc, path).f_type;
-    expect(["/", "/dev", "/proc", "/sys", "/sys/kernel/debug"].map(magic)).toEqual([RAMFS_MAGIC, TMPFS_MAGIC, PROC_SUPER_MAGIC, SYSFS_MAGIC, DEBUGFS_MAGIC]);
+    expect(["/", "/dev", "/proc", "/sys", "/sys/kernel/debug", "/dev/pts"].map(magic)).toEqual([
+      RAMFS_MAGIC, TMPFS_MAGIC, PROC_SUPER_MAGIC, SYSFS_MAGIC, DEBUGFS_MAGIC, DEVPTS_SUPER_MAGIC,
+    ]);
     expect(statfs(libc, "/proc")).toMatchObject({ f_bsize: 4096, f_blocks: 0, f_files: 0, f_namelen: 255, f_fsid0: 0, f_fsid1: 0 });
   });
 

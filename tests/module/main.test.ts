@@ -523,7 +523,7 @@ describe("rmmod of a driver that gives nothing back", () => {
   it("takes back its major, device node, IRQ and timer, warning for each", async () => {
     const run = cliRunner(k);
     expect(await run(`insmod ${fixturePath("hoarder")}`)).toEqual({ status: 0, out: "", err: "" });
-    expect((await run("cat /proc/devices")).out).toBe("Character devices:\n254 hoarder\n\nBlock devices:\n259 blkext\n");
+    expect((await run("cat /proc/devices")).out).toBe("Character devices:\n  5 /dev/tty\n  5 /dev/console\n  5 /dev/ptmx\n254 hoarder\n\nBlock devices:\n259 blkext\n");
     expect((await run("ls /dev/hoard0")).out).toBe("/dev/hoard0\n");
     expect((await run("cat /proc/interrupts")).out).toBe("           CPU0       \n  5:          0    XT-PIC   5-edge      hoarder\n");
     expect(await run("rmmod hoarder")).toEqual({ status: 0, out: "", err: "" });
@@ -533,7 +533,7 @@ describe("rmmod of a driver that gives nothing back", () => {
         "hoarder: irq 5 handler still installed at unload; freed\n" +
         "hoarder: 1 timer(s) still pending at unload; deleted\n",
     );
-    expect((await run("cat /proc/devices")).out).toBe("Character devices:\n\nBlock devices:\n259 blkext\n");
+    expect((await run("cat /proc/devices")).out).toBe("Character devices:\n  5 /dev/tty\n  5 /dev/console\n  5 /dev/ptmx\n\nBlock devices:\n259 blkext\n");
     expect(await run("ls /dev/hoard0")).toEqual({ status: 2, out: "", err: "ls: cannot access '/dev/hoard0': No such file or directory\n" });
     expect((await run("cat /proc/interrupts")).out).toBe("           CPU0       \n");
     // The timer was due a second after insmod: it never runs, so nothing is logged, no Oops.

@@ -249,7 +249,7 @@ function ownerReleases(): void {
   k.log.clear();
   k.rmmod("owner");
   expect(dmesg(k)).toEqual(["owner: cleanup"]);
-  expect(k.read("/proc/devices")).toBe("Character devices:\n\nBlock devices:\n259 blkext\n");
+  expect(k.read("/proc/devices")).toBe("Character devices:\n  5 /dev/tty\n  5 /dev/console\n  5 /dev/ptmx\n\nBlock devices:\n259 blkext\n");
   expect(k.read("/proc/interrupts")).toBe("           CPU0       \n");
   expect(k.read("/proc/ioports")).toBe("");
   expect(k.syscalls.owners(336)).toEqual([]);

@@ -125,4 +125,36 @@ describe.skipIf(!READY)(`against Linux in a network namespace (${WHY})`, () => {
     }
     expect(n).toBe(-111);
   }, 30_000);
+
+  it("Linux's ping and wasm-lkm's report an address nobody answers ARP for alike: a host unreachable from themselves", async () => {
+    const [linux, ours] = await Promise.all([inNs(["ping", "-n", "-c", "1", "192.0.2.99"]), host!.run("ping -c 1 192.0.2.99")]);
+    // The sender and the time differ; the lines do not.
+    const lines = (out: string, self: string) => out.replaceAll(self, "SELF").replace(/time \d+ms/, "time Tms").split("\n");
+    expect(lines(linux.stdout, "192.0.2.1")).toEqual(lines(ours.out, "192.0.2.2"));
+    expect(ours.out).toContain("From 192.0.2.2 icmp_seq=1 Destination Host Unreachable\n");
+    expect(ours.out).toContain("1 packets transmitted, 0 received, +1 errors, 100% packet loss");
+    expect([linux.status, ours.status]).toEqual([1, 1]);
+  }, 30_000);
+
+  it("a wasm-lkm UDP socket with IP_RECVERR gets Linux's port unreachable on its error queue", async () => {
+    const libc = host!.k.spawn("recverr");
+    const fd = udpSocket(libc);
+    expect(call(libc, "setsockopt", fd, 0, 11, new Uint8Array([1, 0, 0, 0]), 4)).toBe(0);
+    expect(sendto(libc, fd, "anyone?", "192.0.2.1", 9999)).toBe(7);
+    const mm = libc.task.mm;
+    const [buf, iov, control, msg] = [64, 8, 64, 28].map((n) => mm.sbrk(n)) as [number, number, number, number];
+    mm.bytes(iov, 8).set(new Uint8Array(new Uint32Array([buf, 64]).buffer));
+    mm.bytes(msg, 28).set(new Uint8Array(new Uint32Array([0, 0, iov, 1, control, 64, 0]).buffer));
+    let n = -11;
+    for (let i = 0; i < 200 && n === -11; i++) {
+      await sleep(10);
+      n = libc.syscall(47, fd, msg, 0x2000);
+    }
+    expect(n).toBe(7);
+    expect(new TextDecoder().decode(mm.bytes(buf, 7))).toBe("anyone?");
+    // cmsg IP_RECVERR: ECONNREFUSED, SO_EE_ORIGIN_ICMP, type 3 code 3, offender Linux's 192.0.2.1.
+    const ee = mm.bytes(control, 44).slice();
+    expect([...ee.subarray(0, 24)]).toEqual([44, 0, 0, 0, 0, 0, 0, 0, 11, 0, 0, 0, 111, 0, 0, 0, 2, 3, 3, 0, 0, 0, 0, 0]);
+    expect([...ee.subarray(28, 36)]).toEqual([2, 0, 0, 0, 192, 0, 2, 1]);
+  }, 30_000);
 });

@@ -23,7 +23,7 @@ const BUILTIN: readonly SyscallName[] = [
   "fstatfs", "chown", "fchown", "lchown", "fchownat", "utimes", "futimesat", "utimensat",
   "getuid", "geteuid", "getgid", "getegid", "setuid", "setgid", "setreuid", "setregid", "setresuid", "getresuid",
   "setresgid", "getresgid", "setfsuid", "setfsgid", "getgroups", "setgroups", "init_module", "finit_module", "delete_module",
-  "socket", "connect", "sendto", "recvfrom", "recvmsg", "bind", "getsockname", "setsockopt",
+  "socket", "connect", "sendto", "recvfrom", "recvmsg", "bind", "getsockname", "setsockopt", "getsockopt",
 ];
 
 describe("the table", () => {

@@ -7,13 +7,15 @@
 
 import { makedev, S_IFBLK, S_IFCHR } from "../../../abi/stat.js";
 import { discardRefusal, KernelError, refusal } from "../../kernel/error.js";
+import { setattrCopy } from "../../fs/attr.js";
 import type { Inode } from "../../fs/fs.js";
 import { mknod, unlink, walk, type WalkContext } from "../../fs/namei.js";
 import type { Module } from "../../module/internal.js";
 import type { KernelFunctions } from "../../module/ksyms.js";
 
 interface Created {
-  readonly owner: Module;
+  /** null for the kernel's own nodes (the tty core's), which no module removes. */
+  readonly owner: Module | null;
   /** S_IFCHR or S_IFBLK: a character and a block device may have the same numbers. */
   readonly type: number;
   readonly dev: number;
@@ -30,12 +32,17 @@ export class Devices {
     private readonly warn: (message: string) => void,
   ) {}
 
-  /** device_create(): EINVAL for a bad name, EEXIST when /dev/NAME exists. type: a disk's nodes are S_IFBLK. */
-  create(owner: Module, majorNr: number, minorNr: number, name: string, type: typeof S_IFCHR | typeof S_IFBLK = S_IFCHR): void {
+  /**
+   * device_create(): EINVAL for a bad name, EEXIST when /dev/NAME exists. type: a disk's nodes are S_IFBLK;
+   * mode: 0600 as devtmpfs makes a node, unless the device's class says otherwise (tty_devnode()).
+   */
+  create(owner: Module | null, majorNr: number, minorNr: number, name: string, type: typeof S_IFCHR | typeof S_IFBLK = S_IFCHR, mode = 0o600): void {
     if (name === "" || name.includes("/") || name === "." || name === "..") throw new KernelError("EINVAL", `device_create: bad name '${name}'`);
     const dev = makedev(majorNr, minorNr);
     const path = `/dev/${name}`;
-    const inode = mknod(this.walkContext(), path, type | 0o600, dev);
+    const inode = mknod(this.walkContext(), path, type | mode, dev);
+    // handle_create()'s "fixup possibly umasked mode": the node has the mode asked for.
+    setattrCopy(inode, { mode });
     this.created.set(path, { owner, type, dev, inode });
   }
 

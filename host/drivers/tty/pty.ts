@@ -1,12 +1,12 @@
 // Pseudo-terminals (drivers/tty/pty.c): Unix98 pairs of a slave tty line, /dev/pts/N, and a master that
 // types into it and reads its output.
 //
-// A program gets a pair as Linux gives one: open("/dev/pts/ptmx") (posix_openpt; /dev/ptmx where it is a
-// symlink to pts/ptmx, as devpts's documentation has it) gives the master, TIOCGPTN its number N,
-// TIOCSPTLCK 0 unlocks the slave (unlockpt), and /dev/pts/N opens it; the master's read(2) takes what the
-// slave wrote, its write(2) is the slave's input. The master's last close hangs the slave up (reads find
-// end of file, writes fail with EIO, its foreground task gets SIGHUP) and takes its name away; its number
-// is free again once the slave is closed too.
+// A program gets a pair as Linux gives one: open("/dev/ptmx") (posix_openpt; the chrdev 5:2, which
+// finds the devpts mounted on /dev/pts at boot; /dev/pts/ptmx opens the same) gives the master, TIOCGPTN
+// its number N, TIOCSPTLCK 0 unlocks the slave (unlockpt), and /dev/pts/N opens it; the master's read(2)
+// takes what the slave wrote, its write(2) is the slave's input. The master's last close hangs the slave
+// up (reads find end of file, writes fail with EIO, its foreground task gets SIGHUP) and takes its name
+// away; its number is free again once the slave is closed too.
 //
 // The host holds masters too: a shell session's task has a slave on descriptors 0, 1 and 2 whose output
 // goes to the session (through N_TTY, so ONLCR makes each newline CR NL, shown as a new line) and whose
@@ -19,15 +19,16 @@ import { POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../../../abi/p
 import { makedev, S_IFCHR, S_IFDIR } from "../../../abi/stat.js";
 import { B38400, CREAD, CS8, TIOCGPTLCK, TIOCGPTN, TIOCGWINSZ, TIOCSPTLCK, TIOCSWINSZ } from "../../../abi/termios.js";
 import { Dentry } from "../../fs/dcache.js";
-import { devptsFsType, ptsDirectory, type PtsSource } from "../../fs/devpts.js";
+import type { CharDevices } from "../../fs/char_dev.js";
+import { devptsAcquire, devptsFsType, ptsDirectory, type PtsSource } from "../../fs/devpts.js";
 import { SuperBlock, type File, type FileOperations, type FileSystemType, type Inode, type Timespec } from "../../fs/fs.js";
 import { Mount } from "../../fs/namespace.js";
 import type { Vfs } from "../../fs/vfs.js";
 import { KernelError } from "../../kernel/error.js";
-import { current } from "../../kernel/sched.js";
+import { current, type Task } from "../../kernel/sched.js";
 import { WaitQueue } from "../../kernel/wait.js";
 import { copyFromUser, copyToUser } from "../../mm/uaccess.js";
-import { ttyWait, type Tty, type TtyCore, type TtyDriver, type Winsize } from "./tty_io.js";
+import { ttyWait, TTYAUX_MAJOR, type Tty, type TtyClass, type TtyCore, type TtyDriver, type Winsize } from "./tty_io.js";
 import { winsizeIoctl } from "./tty_ioctl.js";
 import type { TtyPort } from "./tty_port.js";
 
@@ -115,19 +116,22 @@ export class Ptys {
   private readonly masters = new Map<number, PtyMaster>();
   private readonly slave: TtyDriver;
   private readonly master: TtyDriver;
+  /** ptmx's operations, the same on /dev/ptmx and on every devpts's ptmx. */
+  private readonly ptmxOps: FileOperations;
 
   constructor(
     private readonly vfs: Vfs,
     private readonly core: TtyCore,
     now: () => Timespec,
   ) {
+    this.ptmxOps = this.ptmxOperations();
     const source: PtsSource = {
       slave: (n) => {
         const pair = this.pairs.get(n);
         return pair && (!pair.ptmx || pair.masterOpen) ? pair.inode : null;
       },
       indexes: () => [...this.pairs.keys()].filter((n) => source.slave(n) !== null).sort((a, b) => a - b),
-      ptmxOps: this.ptmxOperations(),
+      ptmxOps: this.ptmxOps,
     };
     this.fsType = devptsFsType(source);
     const sb = new SuperBlock(this.fsType, 0, now);
@@ -145,19 +149,34 @@ export class Ptys {
     };
     core.register(this.master, false);
     core.register(this.slave, false);
+    core.onRelease.push((tty) => {
+      if (tty.driver === this.slave) this.slaveClosed(tty.index);
+    });
+  }
+
+  /**
+   * unix98_pty_init()'s /dev/ptmx: the chrdev region 5:2 and its node (crw-rw-rw-, as tty_devnode()
+   * makes it), whose open makes a pair as /dev/pts/ptmx's does.
+   */
+  init(chrdevs: CharDevices, cls: TtyClass): void {
+    chrdevs.register(TTYAUX_MAJOR, "/dev/ptmx", this.ptmxOps, null, 2, 1);
+    cls.create(makedev(TTYAUX_MAJOR, 2), "ptmx", 0o666);
   }
 
   /**
    * A new slave, /dev/pts/N, opened read-write (one reference: install it, dup it), whose output goes to
-   * `output` decoded as UTF-8, as a terminal shows it, and whose master sends nothing. Its number is free
-   * again once the last descriptor on it closes.
+   * `output` decoded as UTF-8, as a terminal shows it, and whose master sends nothing; `shell` is its
+   * foreground task, so the line is its controlling terminal (/dev/tty), as getty's open makes a login
+   * shell's. Its number is free again once the last descriptor on it closes.
    */
-  open(output: (text: string) => void): File {
+  open(output: (text: string) => void, shell: Task): File {
     const decoder = new TextDecoder();
     // The session is the terminal that shows the output: ONLCR's "\r\n" is a new line there.
     const show = (bytes: Uint8Array) => (output(decoder.decode(bytes, { stream: true }).replaceAll("\r\n", "\n")), bytes.length);
     const file = this.openSlave(this.newPair(false, () => ({ output: show, room: () => PTY_BUFFER })));
-    (file.private as Tty).inputEnded = true;
+    const tty = file.private as Tty;
+    tty.inputEnded = true;
+    tty.foreground = shell;
     return file;
   }
 
@@ -177,18 +196,7 @@ export class Ptys {
     while (this.pairs.has(index)) index++;
     if (index >= PTY_MAX) throw new KernelError("ENOSPC", "devpts: No space left on device");
     const port = this.core.addPort(this.slave, index);
-    const lines = this.core.lineOperations();
-    const inode = this.mnt.sb.newInode(S_IFCHR | 0o620, {}, {
-      ...lines,
-      open: (_inode, file) => this.slaveOpen(index, file),
-      release: (inode, file) => {
-        try {
-          lines.release!(inode, file);
-        } finally {
-          if (!port.tty) this.slaveClosed(index);
-        }
-      },
-    });
+    const inode = this.mnt.sb.newInode(S_IFCHR | 0o620, {}, { ...this.core.lineOperations(), open: (_inode, file) => this.slaveOpen(index, file) });
     inode.rdev = makedev(UNIX98_PTY_SLAVE_MAJOR, index);
     this.pairs.set(index, { port, inode, ...far(port, index), ptmx, masterOpen: true, locked: ptmx, slaveClosed: false, winsize: { rows: 0, cols: 0 } });
     return index;
@@ -202,7 +210,7 @@ export class Ptys {
     pair.slaveClosed = false;
   }
 
-  /** The slave's last close: a ptmx master reads EIO from now; the number is free once the master is gone too. */
+  /** The slave's last close (on its node or /dev/tty): a ptmx master reads EIO from now; the number is free once the master is gone too. */
   private slaveClosed(index: number): void {
     const pair = this.pairs.get(index)!;
     pair.slaveClosed = true;
@@ -231,11 +239,16 @@ export class Ptys {
     this.masters.delete(index);
   }
 
-  /** ptmx_open() and the master's file operations (pty_unix98_ops with n_tty's raw read and write). */
+  /**
+   * ptmx_open() and the master's file operations (pty_unix98_ops with n_tty's raw read and write). The
+   * open finds its devpts first (ENOENT, ENODEV: nothing is allocated); every devpts shows the same
+   * pairs here, so which one it found does not change the pair.
+   */
   private ptmxOperations(): FileOperations {
     const ptmxOf = (file: File) => file.private as PtmxFile;
     return {
       open: (_inode, file) => {
+        devptsAcquire(this.vfs.ns, file.path, this.fsType);
         const index = this.newPair(true, (port, n) => {
           const master = new PtyMaster(port);
           this.masters.set(n, master);

@@ -6,16 +6,25 @@
 // (tty_port_register_device). The first open of a line makes its tty: the termios the driver starts it
 // with (kept from the last close, as driver->termios[] keeps it), N_TTY opened on it, the driver's open;
 // the last close undoes that. The task that opens a line with no foreground task becomes its foreground
-// task, which the discipline's ISIG characters signal (there are no process groups here).
+// task (unless it opens with O_NOCTTY), which the discipline's ISIG characters signal (there are no
+// process groups here).
+//
+// tty_init() gives major 5 its first two minors: /dev/tty, the opener's controlling terminal, and
+// /dev/console (pty.ts adds /dev/ptmx, 5:2). There are no sessions here: a task's controlling terminal
+// is the line it is the foreground task of (it opened the line first, took it with TIOCSCTTY or
+// TIOCSPGRP, or is a session's shell), until that line's last close or hang-up, as session_clear_tty()
+// ends it in Linux; a forked child has none of its own.
 
-import { O_NONBLOCK } from "../../../abi/fcntl.js";
+import { O_NOCTTY, O_NONBLOCK } from "../../../abi/fcntl.js";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../../../abi/poll.js";
 import { signo } from "../../../abi/signal.js";
 import { ERESTARTSYS } from "../../../abi/errno.js";
-import { major, minor } from "../../../abi/stat.js";
+import { major, makedev, minor, S_IFCHR } from "../../../abi/stat.js";
 import { IXOFF, N_TTY, stdTermios, VSTART, VSTOP, type Termios } from "../../../abi/termios.js";
 import type { File, FileOperations, Inode } from "../../fs/fs.js";
 import type { CharDevices } from "../../fs/char_dev.js";
+import type { Kernfs } from "../../fs/kernfs.js";
+import type { Devices } from "../base/core.js";
 import { KernelError } from "../../kernel/error.js";
 import { current, currentOrNull, type Task } from "../../kernel/sched.js";
 import { sendSignal } from "../../kernel/signal.js";
@@ -201,9 +210,23 @@ const PSEUDO_DRIVERS = [
   ["/dev/console", "console", 1, "system:console"],
   ["/dev/ptmx", "ptmx", 2, "system"],
 ] as const;
-const TTYAUX_MAJOR = 5;
+export const TTYAUX_MAJOR = 5;
 /** hung_up_tty_poll(): everything at once. */
 const HUNG_UP_POLL = POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDNORM | POLLWRNORM;
+
+/** tty_class: a device's node in devtmpfs (mode as tty_devnode() gives it) and /sys/class/tty/NAME/dev. */
+export interface TtyClass {
+  create(dev: number, name: string, mode: number): void;
+}
+
+export function ttyClass(devices: Devices, kernfs: Kernfs): TtyClass {
+  return {
+    create: (dev, name, mode) => {
+      devices.create(null, major(dev), minor(dev), name, S_IFCHR, mode);
+      kernfs.add(`/sys/class/tty/${name}/dev`, { mode: 0o444, show: () => `${major(dev)}:${minor(dev)}\n` });
+    },
+  };
+}
 
 export class TtyCore {
   readonly ldiscs: Ldiscs;
@@ -218,6 +241,44 @@ export class TtyCore {
   constructor(private readonly ctx: TtyContext, nTty: LdiscOps) {
     this.ldiscs = new Ldiscs(ctx);
     this.ldiscs.register(nTty);
+  }
+
+  /**
+   * tty_init(): /dev/tty (5:0, crw-rw-rw-) and /dev/console (5:1, crw-------), each a chrdev region of
+   * its own, as /proc/devices lists them.
+   */
+  init(cls: TtyClass): void {
+    this.ctx.chrdevs.register(TTYAUX_MAJOR, "/dev/tty", { ...this.lineOperations(), open: (_inode, file) => this.openCurrent(file) }, null, 0, 1);
+    cls.create(makedev(TTYAUX_MAJOR, 0), "tty", 0o666);
+    this.ctx.chrdevs.register(TTYAUX_MAJOR, "/dev/console", { open: () => this.openConsole() }, null, 1, 1);
+    cls.create(makedev(TTYAUX_MAJOR, 1), "console", 0o600);
+  }
+
+  /** tty_open_current_tty(): the opener's controlling terminal, opened once more (tty_reopen); ENXIO without one. */
+  private openCurrent(file: File): void {
+    const tty = this.currentTty();
+    if (!tty) throw new KernelError("ENXIO", "/dev/tty: No such device or address");
+    tty.count++;
+    file.private = tty;
+  }
+
+  /** get_current_tty(): the open, not hung-up line whose foreground task is the caller. */
+  private currentTty(): Tty | null {
+    const task = currentOrNull();
+    if (!task) return null;
+    for (const ports of this.ports.values()) {
+      for (const { tty } of ports.values()) if (tty && tty.foreground === task && !tty.hungUp) return tty;
+    }
+    return null;
+  }
+
+  /**
+   * tty_lookup_driver() for 5:1: console_device() finds no console with a tty here (the kernel's console
+   * is the printk sink the host gives, KernelOptions.console, not a tty driver), so ENODEV, as on a Linux
+   * booted without a console driver.
+   */
+  private openConsole(): never {
+    throw new KernelError("ENODEV", "/dev/console: No such device");
   }
 
   /**
@@ -275,12 +336,15 @@ export class TtyCore {
     };
   }
 
-  /** tty_open() on a port: the first open makes the tty; each open counts; file.private is the tty. */
+  /**
+   * tty_open() on a port: the first open makes the tty; each open counts; file.private is the tty. The
+   * opener takes a line with no live foreground task, unless O_NOCTTY (tty_open_proc_set_tty()).
+   */
   open(port: TtyPort, file: File): Tty {
     const tty = port.tty ?? this.initDev(port);
     tty.count++;
     const task = currentOrNull();
-    if (task && (!tty.foreground || tty.foreground.exitCode !== null)) tty.foreground = task;
+    if (task && !(file.flags & O_NOCTTY) && (!tty.foreground || tty.foreground.exitCode !== null)) tty.foreground = task;
     file.private = tty;
     port.push();
     return tty;

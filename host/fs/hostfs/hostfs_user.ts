@@ -3,12 +3,13 @@
 //
 // Confinement is the host's, not the module's: a path is taken relative to the directory's real path,
 // refused with EACCES if it names '.' or '..', with ELOOP if any directory on the way is a symlink, and
-// its last component is never followed (lstat, O_NOFOLLOW). So no path, '..' or symlink leads outside,
-// whatever the module asks; symlinks are shown to the kernel, whose VFS follows them in its own tree.
+// its last component is never followed (lstat, O_NOFOLLOW, lchown, lutimes; chmod, which has no such form,
+// only once lstat has shown no symlink). So no path, '..' or symlink leads outside, whatever the module
+// asks; symlinks are shown to the kernel, whose VFS follows them in its own tree.
 
 import {
-  closeSync, constants, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, realpathSync,
-  renameSync, rmdirSync, statfsSync, statSync, symlinkSync, unlinkSync, writeSync,
+  chmodSync, closeSync, constants, fstatSync, ftruncateSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync,
+  readlinkSync, readSync, realpathSync, renameSync, rmdirSync, statfsSync, statSync, symlinkSync, unlinkSync, writeSync,
 } from "node:fs";
 import { join } from "node:path";
 import { ERRNO, errno, type ErrnoName } from "../../../abi/errno.js";
@@ -19,7 +20,8 @@ import { KernelError } from "../../kernel/error.js";
 import type { Idr } from "../../lib/idr.js";
 import type { Module } from "../../module/internal.js";
 import type { KernelFunctions } from "../../module/ksyms.js";
-import type { SuperBlock } from "../fs.js";
+import { IATTR_LAYOUT, iattrFrom } from "../attr.js";
+import type { Iattr, SuperBlock } from "../fs.js";
 
 const STAT = layoutStruct("host_stat", STRUCTS.host_stat);
 const KSTATFS = layoutStruct("kstatfs", STRUCTS.kstatfs);
@@ -29,8 +31,11 @@ const encoder = new TextEncoder();
 type HostfsSymbols = Pick<
   KernelFunctions,
   | "hostfs_set_root" | "hostfs_stat" | "hostfs_read" | "hostfs_write" | "hostfs_readdir" | "hostfs_create" | "hostfs_mkdir"
-  | "hostfs_unlink" | "hostfs_rmdir" | "hostfs_rename" | "hostfs_truncate" | "hostfs_readlink" | "hostfs_symlink" | "hostfs_statfs"
+  | "hostfs_unlink" | "hostfs_rmdir" | "hostfs_rename" | "hostfs_truncate" | "hostfs_set_attr" | "hostfs_readlink" | "hostfs_symlink"
+  | "hostfs_statfs"
 >;
+
+const NS = 1_000_000_000n;
 
 /** A host error as -errno: its code when Linux has it, else EIO. */
 function hostErrno(e: unknown): number {
@@ -39,6 +44,62 @@ function hostErrno(e: unknown): number {
   if (code && code in ERRNO) return -errno(code as ErrnoName);
   if (e instanceof Error && "code" in e) return -ERRNO.EIO[0];
   throw e;
+}
+
+/** stat_file(): a host file's lstat as struct host_stat, times to the nanosecond. */
+function hostStat(host: string): Uint8Array {
+  const st = lstatSync(host, { bigint: true });
+  const { set, done } = structWriter(STAT);
+  for (const [field, value] of [
+    ["mode", st.mode], ["nlink", st.nlink], ["uid", st.uid], ["gid", st.gid], ["size", st.size], ["ino", st.ino], ["blocks", st.blocks],
+  ] as const) set(field, Number(value));
+  for (const [name, ns] of [["atime", st.atimeNs], ["mtime", st.mtimeNs], ["ctime", st.ctimeNs], ["btime", st.birthtimeNs]] as const) {
+    const sec = ns >= 0n ? ns / NS : (ns + 1n) / NS - 1n;
+    set(`${name}_sec`, Number(sec));
+    set(`${name}_nsec`, Number(ns - sec * NS));
+  }
+  return done();
+}
+
+/**
+ * A time as the seconds lutimes takes: libuv keeps whole microseconds of them, truncating, as UML's
+ * set_attr keeps a struct timeval's; half a microsecond more makes the float land inside the intended one.
+ */
+function utimesSeconds(sec: number, nsec: number): number {
+  return sec + (Math.floor(nsec / 1000) + 0.5) / 1e6;
+}
+
+/** ftruncate of a regular host file, opened without following a symlink. */
+function truncateFile(host: string, size: number): void {
+  if (size < 0) throw new KernelError("EINVAL", "hostfs: bad size");
+  const fd = openSync(host, constants.O_WRONLY | constants.O_NOFOLLOW);
+  try {
+    if (!fstatSync(fd).isFile()) throw new KernelError("EINVAL", "hostfs: truncate of a file that is not regular");
+    ftruncateSync(fd, size);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * set_attr() (hostfs_user.c): owner, mode, size, then times, each stopping at the host's refusal. The owner
+ * comes first, where UML's takes the mode first, so that the chown a non-root host refuses changes nothing.
+ * A symlink is changed itself (lchown, lutimes; no mode, as Linux has no lchmod), never its target.
+ */
+function setAttr(host: string, attr: Iattr): void {
+  const st = lstatSync(host, { bigint: true });
+  if (attr.uid !== undefined || attr.gid !== undefined) lchownSync(host, attr.uid ?? -1, attr.gid ?? -1);
+  if (attr.mode !== undefined) {
+    if (st.isSymbolicLink()) throw new KernelError("EOPNOTSUPP", "hostfs: a symlink has no mode of its own");
+    chmodSync(host, attr.mode & 0o7777);
+  }
+  if (attr.size !== undefined) truncateFile(host, attr.size);
+  if (attr.atime || attr.mtime) {
+    const kept = (ns: bigint): number => utimesSeconds(Number(ns / NS), Number(ns % NS));
+    const atime = attr.atime ? utimesSeconds(attr.atime.sec, attr.atime.nsec) : kept(st.atimeNs);
+    const mtime = attr.mtime ? utimesSeconds(attr.mtime.sec, attr.mtime.nsec) : kept(st.mtimeNs);
+    lutimesSync(host, atime, mtime);
+  }
 }
 
 export class HostfsUser {
@@ -113,18 +174,7 @@ export class HostfsUser {
           return hostErrno(e);
         }
       },
-      hostfs_stat: (sb, ptr, len, stPtr) =>
-        on(sb, ptr, len, (host) => {
-          const st = lstatSync(host, { bigint: true });
-          const view = mod.memory.view(stPtr >>> 0, STAT.size);
-          const at = (name: string) => STAT.fields.find((f) => f.name === name)!.offset;
-          view.setUint32(at("mode"), Number(st.mode), true);
-          view.setUint32(at("nlink"), Number(st.nlink), true);
-          view.setBigInt64(at("size"), st.size, true);
-          view.setBigInt64(at("ino"), st.ino, true);
-          view.setBigInt64(at("mtime"), st.mtimeMs / 1000n, true);
-          return 0;
-        }),
+      hostfs_stat: (sb, ptr, len, stPtr) => on(sb, ptr, len, (host) => (mod.memory.bytes(stPtr >>> 0, STAT.size).set(hostStat(host)), 0)),
       hostfs_read: (sb, ptr, len, buf, n, pos) =>
         on(sb, ptr, len, (host) => this.withFile(host, constants.O_RDONLY, (fd) => readSync(fd, mod.memory.bytes(buf >>> 0, n), 0, n, Number(pos)))),
       hostfs_write: (sb, ptr, len, buf, n, pos) =>
@@ -142,13 +192,9 @@ export class HostfsUser {
       hostfs_rmdir: (sb, ptr, len) => on(sb, ptr, len, (host) => (rmdirSync(host), 0)),
       hostfs_rename: (sb, from, flen, to, tlen) =>
         on(sb, from, flen, (hostFrom, s) => (renameSync(hostFrom, this.resolve(s, str(to, tlen))), 0)),
-      hostfs_truncate: (sb, ptr, len, size) =>
-        on(sb, ptr, len, (host) => this.withFile(host, constants.O_WRONLY, (fd) => {
-          if (!fstatSync(fd).isFile()) throw new KernelError("EINVAL", "hostfs: truncate of a file that is not regular");
-          if (size < 0n) throw new KernelError("EINVAL", "hostfs: bad size");
-          ftruncateSync(fd, Number(size));
-          return 0;
-        })),
+      hostfs_truncate: (sb, ptr, len, size) => on(sb, ptr, len, (host) => (truncateFile(host, Number(size)), 0)),
+      hostfs_set_attr: (sb, ptr, len, attr) =>
+        on(sb, ptr, len, (host) => (setAttr(host, iattrFrom(mod.memory.readStruct(attr >>> 0, IATTR_LAYOUT))), 0)),
       hostfs_readlink: (sb, ptr, len, buf, size) => on(sb, ptr, len, (host) => out(buf, encoder.encode(readlinkSync(host)), size)),
       hostfs_symlink: (sb, ptr, len, target, tlen) => on(sb, ptr, len, (host) => (symlinkSync(str(target, tlen), host), 0)),
       // hostfs_user.c's do_statfs() of the host directory; Node does not give the host's f_namelen, so NAME_MAX.

@@ -68,11 +68,12 @@ export class Net {
     });
     this.ip = new Ip({ devinet: this.devinet, fib: this.fib, arp: this.arp });
     this.icmp = new Icmp(this.ip, (hdr, msg) => this.ping.rcv(hdr, msg), ctx.clock);
-    this.ping = new Ping(this.icmp, this.devinet);
+    this.ping = new Ping(this.icmp, this.devinet, this.ip);
     this.udp = new Udp(this.ip, this.devinet, this.icmp);
     this.ip.addProtocol(IPPROTO_ICMP, (hdr, msg) => this.icmp.rcv(hdr, msg));
     this.ip.addProtocol(IPPROTO_UDP, (hdr, seg) => this.udp.rcv(hdr, seg));
     this.icmp.errHandlers.set(IPPROTO_UDP, (err) => this.udp.err(err));
+    this.icmp.errHandlers.set(IPPROTO_ICMP, (err) => this.ping.err(err));
     this.core.addPack(ETH_P_IP, (pkt) => this.ip.rcv(pkt));
     this.core.addPack(ETH_P_ARP, (pkt) => this.arp.rcv(pkt));
     this.core.onDown((dev) => {

@@ -1,5 +1,6 @@
-// What every socket has (net/core/sock.c): a receive queue bounded by its receive buffer, the wait queue
-// its readers and pollers sleep on, and the address it is bound to and the peer it is connected to.
+// What every socket has (net/core/sock.c): a receive queue and an error queue (IP_RECVERR) bounded together
+// by its receive buffer, the pending error (sk_err), the wait queue its readers and pollers sleep on, and
+// the address it is bound to and the peer it is connected to.
 
 import { errno, strerror, type ErrnoName } from "../../../abi/errno.js";
 import { KernelError } from "../../kernel/error.js";
@@ -26,9 +27,33 @@ export interface Datagram {
   readonly ttl: number;
 }
 
+/** sock_extended_err's ee_origin (include/uapi/linux/errqueue.h): this host, or an ICMP message. */
+export const SO_EE_ORIGIN_LOCAL = 1;
+export const SO_EE_ORIGIN_ICMP = 2;
+
+/** An error on the error queue: struct sock_extended_err and what ip_recv_error gives with it. */
+export interface ExtendedErr {
+  readonly errno: ErrnoName;
+  readonly origin: typeof SO_EE_ORIGIN_LOCAL | typeof SO_EE_ORIGIN_ICMP;
+  readonly type: number;
+  readonly code: number;
+  readonly info: number;
+  /** SO_EE_OFFENDER: the address of who sent the ICMP message; null for a local error. */
+  readonly offender: number | null;
+  /** The TTL of the ICMP message (IP_RECVTTL), -1 for a local error. */
+  readonly ttl: number;
+  /** Where the offending packet was going (recvmsg's msg_name). */
+  readonly to: SockAddr;
+  /** The offending packet's data, as far as the ICMP message quoted it. */
+  readonly payload: Uint8Array;
+}
+
 export abstract class Sock {
   readonly wq = new WaitQueue();
   private readonly queue: Datagram[] = [];
+  /** sk_error_queue. */
+  private readonly errQueue: ExtendedErr[] = [];
+  /** sk_rmem_alloc: what both queues hold, against SK_RCVBUF. */
   private queued = 0;
   /** Datagrams dropped for want of room (RcvbufErrors). */
   drops = 0;
@@ -37,6 +62,8 @@ export abstract class Sock {
   closed = false;
   /** IP_RECVTTL: recvmsg gives each datagram's TTL as an IP_TTL control message. */
   recvTtl = false;
+  /** IP_RECVERR: ICMP and local errors are queued on the error queue, and every error sets sk_err. */
+  recvErr = false;
   /** sk_err: what an ICMP error reported, for the next send or receive to return. */
   private err: ErrnoName | null = null;
 
@@ -71,9 +98,50 @@ export abstract class Sock {
     return this.queue.length > 0;
   }
 
-  /** A pending error (poll's POLLERR). */
+  /** A pending error or a queued one (poll's POLLERR). */
   get failed(): boolean {
-    return this.err !== null;
+    return this.err !== null || this.errQueue.length > 0;
+  }
+
+  /** sock_queue_err_skb(): onto the error queue and whoever waits woken; false (dropped) past the buffer. */
+  queueErr(e: ExtendedErr): boolean {
+    const cost = e.payload.length + SKB_TRUESIZE;
+    if (this.closed || this.queued + cost >= SK_RCVBUF) return false;
+    this.errQueue.push(e);
+    this.queued += cost;
+    this.wq.wakeUp();
+    return true;
+  }
+
+  /** The oldest queued error, left on the queue; null when there is none. */
+  peekErr(): ExtendedErr | null {
+    return this.errQueue[0] ?? null;
+  }
+
+  /**
+   * sock_dequeue_err_skb(): the oldest queued error off the queue. sk_err becomes the next ICMP error's
+   * errno, or nothing once the ICMP errors are read, so that a reader learns there is more.
+   */
+  dequeueErr(): void {
+    const e = this.errQueue.shift();
+    if (!e) return;
+    this.queued -= e.payload.length + SKB_TRUESIZE;
+    const next = this.errQueue[0];
+    if (next?.origin === SO_EE_ORIGIN_ICMP) this.err = next.errno;
+    else if (e.origin === SO_EE_ORIGIN_ICMP) this.err = null;
+    if (next) this.wq.wakeUp();
+  }
+
+  /** IP_RECVERR turned off: the queued errors go (skb_errqueue_purge); sk_err stays as it is. */
+  purgeErrQueue(): void {
+    for (const e of this.errQueue.splice(0)) this.queued -= e.payload.length + SKB_TRUESIZE;
+  }
+
+  /** getsockopt(SO_ERROR): the pending error, cleared; null for none. */
+  takeErrno(): ErrnoName | null {
+    const code = this.err;
+    this.err = null;
+    return code;
   }
 
   /** sk_error_report(): the error kept for the next send or receive, and whoever waits woken to see it. */
@@ -84,9 +152,8 @@ export abstract class Sock {
 
   /** sock_error(): a pending error is thrown, and cleared, before a send or receive does anything else. */
   takeError(): void {
-    const code = this.err;
+    const code = this.takeErrno();
     if (code === null) return;
-    this.err = null;
     throw new KernelError(code, strerror(errno(code)));
   }
 
@@ -100,6 +167,7 @@ export abstract class Sock {
   release(): void {
     this.closed = true;
     this.queue.length = 0;
+    this.errQueue.length = 0;
     this.wq.wakeUp();
   }
 

@@ -12,14 +12,16 @@ import { IPPROTO_ICMP, type Ip, type IpHeader } from "./ip.js";
 
 export const ICMP_ECHOREPLY = 0;
 export const ICMP_DEST_UNREACH = 3;
-const ICMP_SOURCE_QUENCH = 4;
+export const ICMP_SOURCE_QUENCH = 4;
 export const ICMP_ECHO = 8;
-const ICMP_TIME_EXCEEDED = 11;
-const ICMP_PARAMETERPROB = 12;
+export const ICMP_TIME_EXCEEDED = 11;
+export const ICMP_PARAMETERPROB = 12;
 export const ICMP_HOST_UNREACH = 1;
 export const ICMP_PORT_UNREACH = 3;
 const ICMP_FRAG_NEEDED = 4;
 const ICMP_HDR = 8;
+/** What an ICMP error may take up (576 bytes, the minimum every host must accept) less its two headers. */
+const ICMP_QUOTE_MAX = 576 - 20 - ICMP_HDR;
 /** sysctl net.ipv4.icmp_ratelimit: 1000 ms between errors to one destination, after a burst (XRLIM_BURST_FACTOR) of 6. */
 const ICMP_RATELIMIT = HZ;
 const XRLIM_BURST_FACTOR = 6;
@@ -33,23 +35,32 @@ const UNREACH_ERRORS: readonly (readonly [ErrnoName, boolean])[] = [
   ["ENETUNREACH", false], ["EHOSTUNREACH", false], ["EHOSTUNREACH", true], ["EHOSTUNREACH", true], ["EHOSTUNREACH", true],
 ];
 
-/** An ICMP error as the protocol of the packet it quotes gets it: that packet's addresses and ports, the errno. */
+/** An ICMP error as the protocol of the packet it quotes gets it (icmp_socket_deliver's skb and info). */
 export interface IcmpError {
-  /** The quoted packet's source (this host's address) and destination, and its first 8 bytes' ports. */
+  readonly type: number;
+  readonly code: number;
+  /** The MTU for "fragmentation needed", the pointer for a parameter problem, else 0 (icmp_unreach). */
+  readonly info: number;
+  /** The source of the ICMP message and the TTL it came with. */
+  readonly offender: number;
+  readonly ttl: number;
+  /** The quoted packet's source (this host's address) and destination, and its first 4 bytes' ports. */
   readonly src: number;
   readonly dst: number;
   readonly sport: number;
   readonly dport: number;
-  readonly errno: ErrnoName;
-  /** A hard error: a connected socket is told; others are only for IP_RECVERR, which this stack lacks. */
-  readonly fatal: boolean;
+  /** The quoted packet from its transport header on, as far as it was quoted. */
+  readonly quoted: Uint8Array;
 }
 
 /** A protocol's err_handler: false when no socket of its sent the packet quoted. */
 export type IcmpErrHandler = (err: IcmpError) => boolean;
 
-/** __udp4_lib_err()'s reading of an error's type and code; null for what is ignored (source quench). */
-function icmpErrno(type: number, code: number): { errno: ErrnoName; fatal: boolean } | null {
+/**
+ * icmp_err_convert[] as __udp4_lib_err() reads an error's type and code: the errno, and whether it is
+ * fatal (a "hard" error, told to a connected socket); null for what is ignored (source quench).
+ */
+export function icmpErrno(type: number, code: number): { errno: ErrnoName; fatal: boolean } | null {
   if (type === ICMP_SOURCE_QUENCH) return null;
   if (type === ICMP_PARAMETERPROB) return { errno: "EPROTO", fatal: true };
   if (type !== ICMP_DEST_UNREACH) return { errno: "EHOSTUNREACH", fatal: false };
@@ -57,6 +68,11 @@ function icmpErrno(type: number, code: number): { errno: ErrnoName; fatal: boole
   if (code === ICMP_FRAG_NEEDED) return { errno: "EMSGSIZE", fatal: true };
   const [errno, fatal] = UNREACH_ERRORS[code] ?? ["EHOSTUNREACH", false];
   return { errno, fatal };
+}
+
+/** The error messages icmp_rcv hands to the protocol of the packet they quote (icmp_pointers[].error). */
+function isError(type: number): boolean {
+  return type === ICMP_DEST_UNREACH || type === ICMP_TIME_EXCEEDED || type === ICMP_PARAMETERPROB || type === ICMP_SOURCE_QUENCH;
 }
 
 /** icmpmibmap: the message types /proc/net/snmp counts In and Out, in its order. */
@@ -101,22 +117,28 @@ export class Icmp {
     this.inTypes.set(type, (this.inTypes.get(type) ?? 0) + 1);
     if (type === ICMP_ECHO && msg[1] === 0) this.echoReply(hdr, msg);
     else if (type === ICMP_ECHOREPLY) this.pingRcv(hdr, msg);
-    else if (type === ICMP_DEST_UNREACH || type === ICMP_TIME_EXCEEDED || type === ICMP_PARAMETERPROB || type === ICMP_SOURCE_QUENCH) {
-      if (!this.unreach(type, msg[1]!, msg.subarray(ICMP_HDR))) this.inErrors++;
+    else if (isError(type)) {
+      if (!this.unreach(hdr, msg)) this.inErrors++;
     }
   }
 
   /**
-   * icmp_unreach(): the error to the protocol of the packet it quotes (its IP header and first 8 bytes);
-   * false when the quote is too short or nobody here sent that packet.
+   * icmp_unreach(): the error to the protocol of the packet it quotes (its IP header and at least 8
+   * bytes); false when the quote is too short or nobody here sent that packet.
    */
-  private unreach(type: number, code: number, quoted: Uint8Array): boolean {
+  private unreach(hdr: IpHeader, msg: Uint8Array): boolean {
+    const type = msg[0]!;
+    const code = msg[1]!;
+    const quoted = msg.subarray(ICMP_HDR);
     const ihl = ((quoted[0] ?? 0) & 0x0f) * 4;
     if (ihl < 20 || quoted.length < ihl + 8) return false;
     const handler = this.errHandlers.get(quoted[9]!);
-    const meaning = icmpErrno(type, code);
-    if (!handler || !meaning) return true;
-    return handler({ src: get32(quoted, 12), dst: get32(quoted, 16), sport: get16(quoted, ihl), dport: get16(quoted, ihl + 2), ...meaning });
+    if (!handler) return true;
+    const info = type === ICMP_PARAMETERPROB ? msg[4]! : type === ICMP_DEST_UNREACH && code === ICMP_FRAG_NEEDED ? get16(msg, 6) : 0;
+    return handler({
+      type, code, info, offender: hdr.src, ttl: hdr.ttl, src: get32(quoted, 12), dst: get32(quoted, 16), sport: get16(quoted, ihl),
+      dport: get16(quoted, ihl + 2), quoted: quoted.subarray(ihl),
+    });
   }
 
   /** icmp_echo(): the request back to its sender, type 0, from the address it was sent to. */
@@ -127,13 +149,16 @@ export class Icmp {
   }
 
   /**
-   * icmp_send(ICMP_DEST_UNREACH, code): the offending packet's header and first 8 bytes of data quoted,
-   * from src (by default the address it was sent to; null: the one routing picks); not sent when its
-   * destination had its share (icmpv4_xrlim_allow), unless it came through lo.
+   * icmp_send(ICMP_DEST_UNREACH, code): the offending packet quoted from its header, as much as fits in
+   * 576 bytes, from src (by default the address it was sent to; null: the one routing picks). Not sent
+   * about an ICMP error, nor when its destination had its share (icmpv4_xrlim_allow) unless it came
+   * through lo.
    */
   unreachable(hdr: Pick<IpHeader, "src" | "dst" | "raw" | "dev">, code: number, src: number | null = hdr.dst): void {
+    const ihl = (hdr.raw[0]! & 0x0f) * 4;
+    if (hdr.raw[9] === IPPROTO_ICMP && isError(hdr.raw[ihl] ?? 0)) return;
     if (!(hdr.dev.flags & IFF_LOOPBACK) && !this.xrlimAllow(hdr.src)) return;
-    const quoted = hdr.raw.subarray(0, ((hdr.raw[0]! & 0x0f) * 4) + 8);
+    const quoted = hdr.raw.subarray(0, ICMP_QUOTE_MAX);
     const msg = new Uint8Array(ICMP_HDR + quoted.length);
     msg[0] = ICMP_DEST_UNREACH;
     msg[1] = code;

@@ -125,6 +125,11 @@ export class Ip {
     this.ctx.arp.output(rt.dev, rt.nexthop, p);
   }
 
+  /** The MTU of the route to dst (what ip_local_error reports); ENETUNREACH with no route. */
+  mtuFor(dst: number): number {
+    return this.ctx.fib.lookup(dst).dev.mtu;
+  }
+
   /** The source address a packet to dst would carry (a socket's connect). */
   sourceFor(dst: number): number {
     return this.ctx.fib.lookup(dst).src;

@@ -5,9 +5,10 @@
 import { KernelError } from "../../kernel/error.js";
 import { inetBind, Sock, type SockAddr } from "../core/sock.js";
 import type { Devinet } from "./devinet.js";
-import { ICMP_PORT_UNREACH, type Icmp, type IcmpError } from "./icmp.js";
+import { ICMP_PORT_UNREACH, icmpErrno, type Icmp, type IcmpError } from "./icmp.js";
 import { get16, ipChecksum, put16, put32 } from "./inet.js";
 import { IPPROTO_UDP, type Ip, type IpHeader } from "./ip.js";
+import { ipIcmpError, ipLocalError } from "./ip_sockglue.js";
 
 const UDP_HDR = 8;
 /** The largest UDP payload IPv4 can carry: 65535 - 20 - 8. */
@@ -84,15 +85,20 @@ export class Udp {
   }
 
   /**
-   * __udp4_lib_err(): an ICMP error for a datagram one of our sockets sent. A connected socket gets a hard
-   * error as sk_err (ECONNREFUSED for port unreachable), for its next send or receive; an unconnected one
-   * ignores it, as Linux's do without IP_RECVERR. False when no socket sent it.
+   * __udp4_lib_err(): an ICMP error for a datagram one of our sockets sent. Without IP_RECVERR only a
+   * connected socket is told, of a hard error (ECONNREFUSED for port unreachable), as sk_err for its next
+   * send or receive; with it, every error is queued with the datagram's data, and sets sk_err. False
+   * when no socket sent it.
    */
   err(e: IcmpError): boolean {
     const sock = this.ports.get(e.sport);
     if (!sock || (sock.bound!.addr !== 0 && sock.bound!.addr !== e.src)) return false;
     if (sock.peer && (sock.peer.addr !== e.dst || sock.peer.port !== e.dport)) return false;
-    if (e.fatal && sock.peer) sock.reportError(e.errno);
+    const meaning = icmpErrno(e.type, e.code);
+    if (!meaning) return true;
+    if (!sock.recvErr && (!meaning.fatal || !sock.peer)) return true;
+    ipIcmpError(sock, e, meaning.errno, e.dport, e.quoted.subarray(UDP_HDR));
+    sock.reportError(meaning.errno);
     return true;
   }
 
@@ -120,9 +126,17 @@ export class UdpSock extends Sock {
     this.peer = addr;
   }
 
+  /**
+   * udp_sendmsg(): EMSGSIZE past 65535 bytes; past what one IPv4 packet carries, EMSGSIZE too, and with
+   * IP_RECVERR a local error with the route's MTU (ip_local_error from __ip_append_data).
+   */
   send(data: Uint8Array, to: SockAddr | null): number {
     const dst = this.destination(to);
-    if (data.length > UDP_MAX_PAYLOAD) throw new KernelError("EMSGSIZE", "Message too long");
+    if (data.length > 0xffff) throw new KernelError("EMSGSIZE", "Message too long");
+    if (data.length > UDP_MAX_PAYLOAD) {
+      ipLocalError(this, "EMSGSIZE", dst.addr, this.peer?.port ?? 0, this.udp.ip.mtuFor(dst.addr));
+      throw new KernelError("EMSGSIZE", "Message too long");
+    }
     if (!this.bound) this.bind({ addr: 0, port: 0 });
     const src = this.bound!.addr || this.udp.ip.sourceFor(dst.addr);
     const seg = new Uint8Array(UDP_HDR + data.length);

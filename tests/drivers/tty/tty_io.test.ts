@@ -1,12 +1,14 @@
 // tty drivers from a module: tty_register_driver and its ports, what a bad registration is refused with,
-// and what rmmod takes back from a driver that forgot to unregister.
+// and what rmmod takes back from a driver that forgot to unregister; and the tty core's own major 5,
+// /dev/tty (the controlling terminal) and /dev/console.
 
 import { beforeEach, describe, expect, it } from "vitest";
-import { O_RDWR } from "../../../abi/fcntl.js";
+import { O_NOCTTY, O_RDWR } from "../../../abi/fcntl.js";
 import { Kernel } from "../../../host/init/main.js";
-import { dmesg, expectRefused, moduleFixtures } from "../../helpers.js";
-import { ECHO } from "../../../abi/termios.js";
-import { tcgetattr, tcsetattr, text } from "./tty_helpers.js";
+import { cliRunner, dmesg, expectErrno, expectRefused, moduleFixtures, snapshot } from "../../helpers.js";
+import { ECHO, TIOCGPTN, TIOCSCTTY, TIOCSPTLCK } from "../../../abi/termios.js";
+import type { Libc } from "../../../host/user/nolibc.js";
+import { int, intOf, ptyTask, tcgetattr, tcsetattr, text } from "./tty_helpers.js";
 
 /** A driver without hardware: ttyF0 on 240:0 whose output is kept for the test to read back as its input. */
 const TTYFIX = `
@@ -105,5 +107,85 @@ describe("tty_register_driver", () => {
     fd = sh.open("/dev/ttyF0", O_RDWR);
     expect(tcgetattr(sh, fd).lflag & ECHO).toBe(0);
     sh.close(fd);
+  });
+});
+
+describe("major 5 (tty_init)", () => {
+  /** The task's open descriptors, as /proc/self/fd lists them. */
+  const fds = (sh: Libc) => sh.readdir("/proc/self/fd").map((d) => d.name);
+
+  it("registers /dev/tty, /dev/console and /dev/ptmx as /proc/devices, devtmpfs and /sys/class/tty show them", async () => {
+    const k2 = new Kernel({ realtimeNs: () => 1_700_000_000_000_000_000n });
+    const run = cliRunner(k2);
+    expect((await run("cat /proc/devices")).out).toBe("Character devices:\n  5 /dev/tty\n  5 /dev/console\n  5 /dev/ptmx\n\nBlock devices:\n259 blkext\n");
+    expect((await run("ls -l /dev")).out).toBe(
+      "total 0\n" +
+        "crw------- 1 root root 5, 1 Nov 14 22:13 console\n" +
+        "crw-rw-rw- 1 root root 5, 2 Nov 14 22:13 ptmx\n" +
+        "drwxr-xr-x 2 root root    0 Nov 14 22:13 pts\n" +
+        "crw-rw-rw- 1 root root 5, 0 Nov 14 22:13 tty\n",
+    );
+    expect((await run("cat /sys/class/tty/tty/dev /sys/class/tty/console/dev /sys/class/tty/ptmx/dev")).out).toBe("5:0\n5:1\n5:2\n");
+  });
+
+  it("gives ENXIO for /dev/tty to a task without a controlling terminal, and opens nothing", () => {
+    const sh = k.spawn("daemon");
+    expectRefused(() => [snapshot(k), fds(sh)], () => sh.open("/dev/tty", O_RDWR), "ENXIO", "/dev/tty: No such device or address");
+  });
+
+  it("opens the task's controlling terminal as /dev/tty: the same line, one more open of it", () => {
+    const { sh, fd, master } = ptyTask(k);
+    const tty = sh.open("/dev/tty", O_RDWR);
+    sh.write(tty, "via /dev/tty\n");
+    expect(text(master.read())).toBe("via /dev/tty\r\n");
+    master.write("typed\n");
+    expect(text(sh.read(tty, 64))).toBe("typed\n");
+    tcsetattr(sh, tty, (t) => void (t.lflag &= ~ECHO));
+    expect(tcgetattr(sh, fd).lflag & ECHO).toBe(0);
+    sh.close(fd);
+    expect(master.tty).not.toBeNull();
+    sh.close(tty);
+    expect(master.tty).toBeNull();
+  });
+
+  it("follows the foreground task: the first opener of a line, or TIOCSCTTY's caller; not a forked child by itself", () => {
+    const sh = k.spawn("sh");
+    const m = sh.open("/dev/ptmx", O_RDWR);
+    sh.ioctl(m, TIOCSPTLCK, int(0));
+    const slave = sh.open(`/dev/pts/${intOf(sh.ioctl(m, TIOCGPTN, int(-1)).data)}`, O_RDWR);
+    sh.close(sh.open("/dev/tty", O_RDWR));
+    const child = k.fork(sh);
+    expectErrno(() => child.open("/dev/tty", O_RDWR), "ENXIO");
+    child.ioctl(slave, TIOCSCTTY, 0);
+    child.close(child.open("/dev/tty", O_RDWR));
+    expectErrno(() => sh.open("/dev/tty", O_RDWR), "ENXIO");
+  });
+
+  it("is not taken by an open with O_NOCTTY", () => {
+    const sh = k.spawn("sh");
+    const m = sh.open("/dev/ptmx", O_RDWR);
+    sh.ioctl(m, TIOCSPTLCK, int(0));
+    const slave = `/dev/pts/${intOf(sh.ioctl(m, TIOCGPTN, int(-1)).data)}`;
+    sh.open(slave, O_RDWR | O_NOCTTY);
+    expectErrno(() => sh.open("/dev/tty", O_RDWR), "ENXIO");
+    sh.open(slave, O_RDWR);
+    sh.close(sh.open("/dev/tty", O_RDWR));
+  });
+
+  it("ends the controlling terminal when the line hangs up or closes for the last time (session_clear_tty)", () => {
+    const { sh, fd } = ptyTask(k);
+    sh.close(fd);
+    expectErrno(() => sh.open("/dev/tty", O_RDWR), "ENXIO");
+    const hung = k.spawn("sh");
+    const m = hung.open("/dev/ptmx", O_RDWR);
+    hung.ioctl(m, TIOCSPTLCK, int(0));
+    hung.open(`/dev/pts/${intOf(hung.ioctl(m, TIOCGPTN, int(-1)).data)}`, O_RDWR);
+    hung.close(m);
+    expectErrno(() => hung.open("/dev/tty", O_RDWR), "ENXIO");
+  });
+
+  it("gives ENODEV for /dev/console: the kernel's console is the printk sink, no tty", () => {
+    const { sh } = ptyTask(k);
+    expectRefused(() => [snapshot(k), fds(sh)], () => sh.open("/dev/console", O_RDWR), "ENODEV", "/dev/console: No such device");
   });
 });

@@ -73,7 +73,7 @@ describe("the dummy driver", () => {
     // Nobody answers the ARP requests for 10.9.0.2: each goes out (42 bytes) and is counted.
     const r = await run("ping -c 1 -W 3 10.9.0.2");
     expect(r.status).toBe(1);
-    expect(r.out).toContain("1 packets transmitted, 0 received, 100% packet loss");
+    expect(r.out).toContain("1 packets transmitted, 0 received, +1 errors, 100% packet loss");
     expect(k.read("/sys/class/net/dummy0/statistics/tx_packets")).toBe("3\n");
     expect(k.read("/sys/class/net/dummy0/statistics/tx_bytes")).toBe("126\n");
   });
