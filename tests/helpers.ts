@@ -8,6 +8,7 @@ import { customSections, encodeSections, readSections, type Section } from "../a
 import { Session } from "../host/cli/session.js";
 import { Kernel } from "../host/init/main.js";
 import type { Module } from "../host/module/internal.js";
+import type { Libc } from "../host/user/nolibc.js";
 import { compileModule } from "../scripts/build.js";
 import { modpost } from "../scripts/mod/modpost.js";
 import { writeModuleSource } from "../scripts/mod/source.js";
@@ -173,3 +174,11 @@ export function moduleFixtures(tag: string, sources: Readonly<Record<string, str
   return fixtures;
 }
 
+
+/** A task that drops from root to uid and gid (and groups) in every field, as `setpriv --reuid --regid` does. */
+export function dropTo(libc: Libc, uid: number, gid: number, groups: readonly number[] = []): Libc {
+  libc.setgroups(groups);
+  libc.setresgid(gid, gid, gid);
+  libc.setresuid(uid, uid, uid);
+  return libc;
+}

@@ -19,8 +19,11 @@ export interface CommandContext {
    * prints, its environment this one's with `env` added (as setenv() before system() gives it).
    */
   system(line: string, env?: Readonly<Record<string, string>>): number;
-  /** Another command of this shell, run as a step of this one (as expect runs the command it checks), printing to io. */
-  subcommand(words: readonly string[], io: Pick<CommandContext, "out" | "err">): CommandSteps;
+  /**
+   * Another command of this shell, run as a step of this one (as expect runs the command it checks), printing
+   * to io; as another task (a child setpriv forked and changed), if given.
+   */
+  subcommand(words: readonly string[], io: Pick<CommandContext, "out" | "err">, libc?: Libc): CommandSteps;
 }
 
 /**

@@ -1,6 +1,7 @@
 // insmod [-f] MODULE [param=value...]: load one module file, as kmod's insmod does.
 
 import { KernelError } from "../kernel/error.js";
+import { mayInitModule } from "../module/syscalls.js";
 import { parseArgs, withUsage, type CliCommand } from "./command.js";
 import { readModuleFile } from "../kmod/file.js";
 import { modStrerror, modulePath } from "./kmod.js";
@@ -37,6 +38,7 @@ export const insmod: CliCommand = {
         return fail(e, e instanceof KernelError && e.code === "ENOENT");
       }
       try {
+        mayInitModule("init_module", ctx.libc.task.cred);
         ctx.kernel.insmod(bytes, { args: params.map(quoteParam).join(" "), force: cmd.opts().force === true, filename: path });
         return 0;
       } catch (e) {

@@ -97,7 +97,7 @@ function run(opts: Options, args: readonly string[], ordered: readonly string[],
   });
   const kmod = new KmodContext(dir, config, ctx.kernel, (priority, _fn, message) => {
     if (priority <= verbose) ctx.err(toolLine("modprobe", priority, message));
-  });
+  }, ctx.libc.task.cred);
   // env_modprobe_options_append(): set only once there is something to pass on.
   const inherited = ctx.env.get("MODPROBE_OPTIONS");
   const passed: Record<string, string> = inherited === undefined && ordered.length === 0 ? {} : { MODPROBE_OPTIONS: [...(inherited === undefined ? [] : [inherited]), ...ordered].join(" ") };

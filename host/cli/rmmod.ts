@@ -1,6 +1,7 @@
 // rmmod [-f] MODULE: unload a module, with kmod's checks first (not loaded, in use by, in use).
 
 import { KernelError } from "../kernel/error.js";
+import { mayInitModule } from "../module/syscalls.js";
 import { moduleRefcount } from "../module/ksyms.js";
 import { parseArgs, withUsage, type CliCommand } from "./command.js";
 import { pathToModname } from "../kmod/depmod.js";
@@ -28,6 +29,7 @@ export const rmmod: CliCommand = {
         return 1;
       }
       try {
+        mayInitModule("delete_module", ctx.libc.task.cred);
         ctx.kernel.rmmod(name, force);
         return 0;
       } catch (e) {

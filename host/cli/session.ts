@@ -62,6 +62,8 @@ import { syscall } from "./syscall.js";
 import { sync } from "./sync.js";
 import { exportCommand } from "./export.js";
 import { falseCommand, trueCommand } from "./true.js";
+import { id } from "./id.js";
+import { setpriv } from "./setpriv.js";
 import { umount } from "./umount.js";
 import { expandWords, parseLine, SyntaxError, type List, type ShellCommand } from "./words.js";
 
@@ -78,7 +80,7 @@ const help: CliCommand = {
 export const COMMANDS: readonly CliCommand[] = [
   insmod, rmmod, lsmod, modinfo, modprobe, depmod, dmesg,
   ls, cat, echo, mkdir, rmdir, rm, mv, ln, mknod, chmod, chown, touch, stat, df, mount, umount, cd, pwd, syscall,
-  dd, blockdev, losetup, sync, stty, slattach, hw, ip, pingCommand, ncCommand, trueCommand, falseCommand, exportCommand, expect, expectFail, help,
+  dd, blockdev, losetup, sync, stty, slattach, hw, ip, pingCommand, ncCommand, trueCommand, falseCommand, id, setpriv, exportCommand, expect, expectFail, help,
 ];
 
 /** Where this system keeps its programs: each command is also /bin/NAME, /sbin/NAME..., as busybox's applets are. */
@@ -191,9 +193,9 @@ export class Session implements CommandContext {
     this.env.set(name, value);
   }
 
-  subcommand(words: readonly string[], io: Pick<CommandContext, "out" | "err">): CommandSteps {
+  subcommand(words: readonly string[], io: Pick<CommandContext, "out" | "err">, libc = this.libc): CommandSteps {
     const ctx: CommandContext = {
-      kernel: this.kernel, libc: this.libc, out: io.out, err: io.err, env: this.env,
+      kernel: this.kernel, libc, out: io.out, err: io.err, env: this.env,
       setenv: (name, value) => this.setenv(name, value), system: (line, env) => this.system(line, env),
       subcommand: (w, io2) => this.subcommand(w, io2),
     };

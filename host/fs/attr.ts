@@ -1,8 +1,7 @@
 // notify_change() and setattr_copy() (fs/attr.c): every attribute change of chmod, chown and utimensat goes
 // through the filesystem's setattr, which writes it to the filesystem, then into the in-memory inode.
 //
-// Tasks have no credentials here: every task is root, whom inode_owner_or_capable() and chown_ok() let change
-// any inode, so the checks that remain are the mount's (EROFS).
+// Who may change what is setattr_prepare()'s (host/fs/permission.ts), checked here for every filesystem.
 
 import { ATTR_ATIME, ATTR_CTIME, ATTR_GID, ATTR_MODE, ATTR_MTIME, ATTR_SIZE, ATTR_UID } from "../../abi/attr.js";
 import { MS_RDONLY } from "../../abi/fcntl.js";
@@ -11,6 +10,7 @@ import { S_IFMT, S_ISDIR } from "../../abi/stat.js";
 import { layoutStruct, structWriter } from "../../abi/types.js";
 import { KernelError } from "../kernel/error.js";
 import type { Iattr, Inode, Path, Timespec } from "./fs.js";
+import { setattrPrepare, type TimesChange } from "./permission.js";
 
 /** struct iattr as a module's inode_operations.setattr reads it. */
 export const IATTR_LAYOUT = layoutStruct("iattr", STRUCTS.iattr);
@@ -77,14 +77,15 @@ export function setattrCopy(inode: Inode, attr: Iattr): void {
 }
 
 /**
- * notify_change(): EROFS on a read-only mount (mnt_want_write), then the filesystem's setattr with ctime now
- * added, which writes the change and setattr_copy()s it, or refuses it and changes nothing; without one, the
- * in-memory inode alone changes.
+ * notify_change(): EROFS on a read-only mount (mnt_want_write), EPERM or EACCES for a change the caller may
+ * not make (setattr_prepare, told how utimes changes the times), then the filesystem's setattr with
+ * ctime now added, which writes the change and setattr_copy()s it, or refuses it and changes nothing; without
+ * one, the in-memory inode alone changes.
  */
-export function notifyChange(path: Path, attr: Iattr, what: string): void {
+export function notifyChange(path: Path, attr: Iattr, what: string, times: TimesChange = null): void {
   if (path.mnt.sb.flags & MS_RDONLY) throw new KernelError("EROFS", `${what}: Read-only file system`);
   const inode = path.dentry.inode;
-  const full: Iattr = { ...attr, ctime: inode.sb.now() };
+  const full: Iattr = { ...setattrPrepare(inode, attr, times, what), ctime: inode.sb.now() };
   if (inode.op.setattr) inode.op.setattr(inode, full);
   else setattrCopy(inode, full);
 }

@@ -32,11 +32,9 @@ import { SoftLockup, type Watchdog } from "../kernel/watchdog.js";
 import { instrument } from "../module/instrument.js";
 import { MmStruct, TASK_SIZE_PAGES, WASM_PAGE } from "../mm/uaccess.js";
 import type { Exec, LinuxBinfmt, LinuxBinprm } from "./exec.js";
-import type { File } from "./fs.js";
 
 const MAGIC = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 const I32 = 0x7f;
-const READ_CHUNK = 65536;
 /** What a program may import from "linux", and of which kind. */
 const PROGRAM_IMPORTS = new Map<string, WebAssembly.ImportExportKind>([["memory", "memory"], ["syscall", "function"]]);
 
@@ -85,7 +83,7 @@ export class BinfmtWasm implements LinuxBinfmt {
    */
   loadBinary(bprm: LinuxBinprm): void {
     if (MAGIC.some((b, i) => bprm.buf[i] !== b)) throw noexec(bprm, "Exec format error");
-    const bytes = this.readAll(bprm.file);
+    const bytes = this.exec.readFile(bprm.file);
     let module: WebAssembly.Module;
     try {
       module = new WebAssembly.Module(bytes);
@@ -115,18 +113,6 @@ export class BinfmtWasm implements LinuxBinfmt {
       if (e instanceof WasmFormatError || e instanceof WebAssembly.CompileError) throw noexec(bprm, e.message);
       throw e;
     }
-  }
-
-  private readAll(file: File): Uint8Array<ArrayBuffer> {
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for (let chunk = this.exec.read(file, READ_CHUNK, 0); chunk.length > 0; chunk = this.exec.read(file, READ_CHUNK, size)) {
-      chunks.push(chunk);
-      size += chunk.length;
-    }
-    const out = new Uint8Array(size);
-    chunks.reduce((at, c) => (out.set(c, at), at + c.length), 0);
-    return out;
   }
 
   /** Imports only linux.memory (unshared, 32-bit) and linux.syscall of the right type; _start exported. */

@@ -16,6 +16,7 @@ import { errno } from "../../abi/errno.js";
 import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, MS_NOEXEC, O_RDONLY } from "../../abi/fcntl.js";
 import { signo } from "../../abi/signal.js";
 import { S_ISLNK, S_ISREG } from "../../abi/stat.js";
+import { genericPermission, MAY_EXEC } from "./permission.js";
 import { KernelError } from "../kernel/error.js";
 import type { Tasks } from "../kernel/fork.js";
 import type { Task } from "../kernel/sched.js";
@@ -23,7 +24,7 @@ import { getname, MmStruct } from "../mm/uaccess.js";
 import type { Module } from "../module/internal.js";
 import type { File, Path } from "./fs.js";
 import { walk } from "./namei.js";
-import { kernelRead } from "./read_write.js";
+import { kernelRead, kernelReadFile } from "./read_write.js";
 import type { Vfs } from "./vfs.js";
 
 /**
@@ -144,13 +145,13 @@ const encoder = new TextEncoder();
 
 /**
  * may_open() with MAY_EXEC, and do_open_execat()'s checks: only a regular file is executable (EACCES for a
- * directory, a device, a FIFO; ELOOP for a symlink not followed), not on a noexec mount, and, as root
- * passes every permission check but this one, only with at least one execute bit.
+ * directory, a device, a FIFO; ELOOP for a symlink not followed), not on a noexec mount, and only with
+ * execute permission (generic_permission: root too needs at least one execute bit).
  */
 function checkExec(path: Path, name: string): void {
   const mode = path.dentry.inode.mode;
   if (S_ISLNK(mode)) throw new KernelError("ELOOP", `${name}: Too many levels of symbolic links`);
-  const denied = !S_ISREG(mode) || (path.mnt.sb.flags & MS_NOEXEC) !== 0 || (mode & 0o111) === 0;
+  const denied = !S_ISREG(mode) || (path.mnt.sb.flags & MS_NOEXEC) !== 0 || !genericPermission(path.dentry.inode, MAY_EXEC);
   if (denied) throw new KernelError("EACCES", `${name}: Permission denied`);
 }
 
@@ -183,6 +184,11 @@ export class Exec {
   /** kernel_read() from a file: count bytes from pos (fewer at its end). */
   read(file: File, count: number, pos: number): Uint8Array {
     return kernelRead(this.bounce, file, count, pos);
+  }
+
+  /** kernel_read_file(): the whole file. */
+  readFile(file: File): Uint8Array<ArrayBuffer> {
+    return kernelReadFile(this.bounce, file);
   }
 
   fput(file: File): void {

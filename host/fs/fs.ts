@@ -136,7 +136,26 @@ export class SuperBlock {
 
   /** new_inode(): a fresh inode number on this superblock, unless the filesystem keeps its own (iget). */
   newInode(mode: number, iop: InodeOperations, fop: FileOperations, ino = this.nextIno++): Inode {
-    return new Inode(this, ino, mode, iop, fop);
+    const inode = new Inode(this, ino, mode, iop, fop);
+    if (newOwner) [inode.uid, inode.gid] = [newOwner.uid, newOwner.gid];
+    return inode;
+  }
+}
+
+/** The owner of what a create-style operation makes now (inode_init_owner, from the VFS: see withNewOwner). */
+let newOwner: { readonly uid: number; readonly gid: number } | null = null;
+
+/**
+ * Run a filesystem's create, mkdir, mknod or symlink with the inodes it makes owned by `owner`, the caller's
+ * (inode_init_owner, which Linux's filesystems call themselves): a module's filesystem then writes that owner.
+ */
+export function withNewOwner<T>(owner: { readonly uid: number; readonly gid: number }, create: () => T): T {
+  const saved = newOwner;
+  newOwner = owner;
+  try {
+    return create();
+  } finally {
+    newOwner = saved;
   }
 }
 

@@ -2,13 +2,16 @@
 // rmdir and rename, each with Linux's errno for each misuse.
 
 import { AT_REMOVEDIR, MAXSYMLINKS, MS_RDONLY, NAME_MAX } from "../../abi/fcntl.js";
-import { S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, S_ISDIR, S_ISLNK } from "../../abi/stat.js";
+import { CAP_MKNOD } from "../../abi/capability.js";
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, S_ISDIR, S_ISLNK } from "../../abi/stat.js";
+import { capable } from "../kernel/cred.js";
 import { KernelError } from "../kernel/error.js";
 import type { Task } from "../kernel/sched.js";
 import { getname } from "../mm/uaccess.js";
 import type { Dentry } from "./dcache.js";
-import type { Inode, InodeOperations, Path } from "./fs.js";
+import { withNewOwner, type Inode, type InodeOperations, type Path } from "./fs.js";
 import type { MountNamespace } from "./namespace.js";
+import { inodeInitOwner, inodePermission, MAY_WRITE, mayCreate, mayDelete, mayLookup } from "./permission.js";
 import type { Vfs } from "./vfs.js";
 
 /** Where a walk starts and where it may not climb above (the task's root). */
@@ -120,11 +123,13 @@ function resolveParent(ctx: WalkContext, path: string, budget: Budget): ParentWa
   if (comps.length === 0) return { parent: cur, last: "/", kind: "root", trailingSlash };
   for (const name of comps.slice(0, -1)) {
     if (!isDir(cur.dentry.inode)) throw new KernelError("ENOTDIR", `${path}: Not a directory`);
+    mayLookup(cur.dentry.inode, path);
     const next = lookupChild(ctx, cur, name);
     if (!next) throw enoent(path);
     cur = S_ISLNK(next.dentry.inode.mode) ? followLink(ctx, cur, next, budget) : next;
   }
   if (!isDir(cur.dentry.inode)) throw new KernelError("ENOTDIR", `${path}: Not a directory`);
+  mayLookup(cur.dentry.inode, path);
   const last = comps[comps.length - 1]!;
   const kind = last === "." ? "dot" : last === ".." ? "dotdot" : "normal";
   return { parent: cur, last, kind, trailingSlash };
@@ -179,7 +184,9 @@ export function mkdir(ctx: WalkContext, path: string, mode: number): void {
   const p = mustCreate(ctx, path);
   checkWritable(p.parent);
   const dir = p.parent.dentry.inode;
-  const inode = dirOp(dir, "mkdir")(dir, p.last, (mode & 0o1777) & ~0o022);
+  mayCreate(dir, path);
+  const owner = inodeInitOwner(dir, S_IFDIR | ((mode & 0o1777) & ~0o022));
+  const inode = withNewOwner(owner, () => dirOp(dir, "mkdir")(dir, p.last, owner.mode & ~S_IFMT));
   p.parent.dentry.add(p.last, inode);
 }
 
@@ -193,8 +200,11 @@ export function mknod(ctx: WalkContext, path: string, mode: number, dev: number)
   if (p.trailingSlash) throw new KernelError("ENOENT", `${path}: No such file or directory`);
   checkWritable(p.parent);
   const dir = p.parent.dentry.inode;
-  const perm = (mode & 0o7777) & ~0o022;
-  const inode = type === S_IFREG ? dirOp(dir, "create")(dir, p.last, S_IFREG | perm) : dirOp(dir, "mknod")(dir, p.last, type | perm, dev);
+  mayCreate(dir, path);
+  if ((type === S_IFCHR || type === S_IFBLK) && !capable(CAP_MKNOD)) throw new KernelError("EPERM", `${path}: Operation not permitted`);
+  const owner = inodeInitOwner(dir, type | ((mode & 0o7777) & ~0o022));
+  const inode = withNewOwner(owner, () =>
+    type === S_IFREG ? dirOp(dir, "create")(dir, p.last, owner.mode) : dirOp(dir, "mknod")(dir, p.last, owner.mode, dev));
   p.parent.dentry.add(p.last, inode);
   return inode;
 }
@@ -204,7 +214,9 @@ export function create(p: ParentWalk, mode: number): Path {
   checkAlive(p, p.last);
   checkWritable(p.parent);
   const dir = p.parent.dentry.inode;
-  const inode = dirOp(dir, "create")(dir, p.last, S_IFREG | ((mode & 0o7777) & ~0o022));
+  mayCreate(dir, p.last);
+  const owner = inodeInitOwner(dir, S_IFREG | ((mode & 0o7777) & ~0o022));
+  const inode = withNewOwner(owner, () => dirOp(dir, "create")(dir, p.last, owner.mode));
   return { mnt: p.parent.mnt, dentry: p.parent.dentry.add(p.last, inode) };
 }
 
@@ -215,7 +227,9 @@ export function symlink(ctx: WalkContext, target: string, path: string): void {
   if (p.trailingSlash) throw enoent(path);
   checkWritable(p.parent);
   const dir = p.parent.dentry.inode;
-  p.parent.dentry.add(p.last, dirOp(dir, "symlink")(dir, p.last, target));
+  mayCreate(dir, path);
+  const owner = inodeInitOwner(dir, S_IFLNK | 0o777);
+  p.parent.dentry.add(p.last, withNewOwner(owner, () => dirOp(dir, "symlink")(dir, p.last, target)));
 }
 
 function busy(ctx: WalkContext, victim: Path): boolean {
@@ -240,6 +254,7 @@ export function unlink(ctx: WalkContext, path: string): void {
   checkWritable(p.parent);
   const victim = existing(ctx, p, path);
   const dentry = underMounts(p);
+  mayDelete(p.parent.dentry.inode, dentry.inode, path);
   if (isDir(dentry.inode)) throw new KernelError("EISDIR", `${path}: Is a directory`);
   if (p.trailingSlash) throw new KernelError("ENOTDIR", `${path}: Not a directory`);
   if (busy(ctx, victim)) throw new KernelError("EBUSY", `${path}: Device or resource busy`);
@@ -258,6 +273,7 @@ export function rmdir(ctx: WalkContext, path: string): void {
   checkWritable(p.parent);
   const victim = existing(ctx, p, path);
   const dentry = underMounts(p);
+  mayDelete(p.parent.dentry.inode, dentry.inode, path);
   if (!isDir(dentry.inode)) throw new KernelError("ENOTDIR", `${path}: Not a directory`);
   if (busy(ctx, victim)) throw new KernelError("EBUSY", `${path}: Device or resource busy`);
   const dir = p.parent.dentry.inode;
@@ -287,6 +303,7 @@ export function rename(ctx: WalkContext, from: string, to: string, toCtx: WalkCo
   if (victim === old || victim?.inode === old.inode) return;
   if (oldIsDir && np.parent.dentry.isBelow(old)) throw new KernelError("EINVAL", `${from}: Invalid argument`);
   if (victim && op.parent.dentry.isBelow(victim)) throw new KernelError("ENOTEMPTY", `${to}: Directory not empty`);
+  mayRename(op, np, old, victim, from, to);
   if (victim && oldIsDir && !isDir(victim.inode)) throw new KernelError("ENOTDIR", `${to}: Not a directory`);
   if (victim && !oldIsDir && isDir(victim.inode)) throw new KernelError("EISDIR", `${to}: Is a directory`);
   if (busy(ctx, oldPath) || (target && busy(ctx, target))) throw new KernelError("EBUSY", `${from}: Device or resource busy`);
@@ -294,6 +311,17 @@ export function rename(ctx: WalkContext, from: string, to: string, toCtx: WalkCo
   dirOp(oldDir, "rename")(oldDir, op.last, np.parent.dentry.inode, np.last);
   old.move(np.parent.dentry, np.last);
   victim?.inode.evictIfUnused();
+}
+
+/**
+ * vfs_rename()'s permission checks: the old entry may be deleted, the new one deleted or created, and a
+ * directory that changes parent must be writable itself (its ".." changes).
+ */
+function mayRename(op: ParentWalk, np: ParentWalk, old: Dentry, victim: Dentry | null, from: string, to: string): void {
+  mayDelete(op.parent.dentry.inode, old.inode, from);
+  if (victim) mayDelete(np.parent.dentry.inode, victim.inode, to);
+  else mayCreate(np.parent.dentry.inode, to);
+  if (isDir(old.inode) && op.parent.dentry !== np.parent.dentry) inodePermission(old.inode, MAY_WRITE, from);
 }
 
 /** The system calls of this file: each reads its paths from the task's memory and walks from its dirfd. */

@@ -1,5 +1,7 @@
 // Mounts (fs/namespace.c): the mount tree, mount(2), umount2(2) and /proc/mounts.
 
+import { CAP_SYS_ADMIN } from "../../abi/capability.js";
+import { capable } from "../kernel/cred.js";
 import { AT_FDCWD, MNT_DETACH, MNT_FORCE, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, UMOUNT_NOFOLLOW } from "../../abi/fcntl.js";
 import { KernelError } from "../kernel/error.js";
 import type { Task } from "../kernel/sched.js";
@@ -124,6 +126,11 @@ const MS_UNSUPPORTED = 32 | 4096 | 8192 | (1 << 15) | (1 << 17) | (1 << 18) | (1
 const MS_KEPT = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
 /** mount(2) of a new filesystem: ENODEV for an unknown type, EINVAL for the kinds of mount not offered. */
+/** may_mount(): EPERM without CAP_SYS_ADMIN, once the mount point is found (path_mount, can_umount). */
+function mayMount(what: string, task: Task): void {
+  if (!capable(CAP_SYS_ADMIN, task.cred)) throw new KernelError("EPERM", `${what}: Operation not permitted`);
+}
+
 export function sys_mount(vfs: Vfs, task: Task, devName: number, dirName: number, type: number, flags: number, data: number): number {
   if (flags & MS_UNSUPPORTED) throw new KernelError("EINVAL", "mount: remount, bind, move and propagation are not supported");
   const fstype = getname(task.mm, type);
@@ -131,6 +138,7 @@ export function sys_mount(vfs: Vfs, task: Task, devName: number, dirName: number
   const options = data === 0 ? "" : getname(task.mm, data);
   const dir = getname(task.mm, dirName);
   const at = walk(vfs.at(task, AT_FDCWD, dir), dir);
+  mayMount("mount", task);
   const fs = vfs.getFsType(fstype);
   vfs.ns.mount(fs, dev, at, flags & MS_KEPT, options);
   return 0;
@@ -141,6 +149,7 @@ export function sys_umount2(vfs: Vfs, task: Task, name: number, flags: number): 
   if (flags & ~(MNT_FORCE | MNT_DETACH | UMOUNT_NOFOLLOW)) throw new KernelError("EINVAL", "umount: Invalid argument");
   const dir = getname(task.mm, name);
   const path = walk(vfs.at(task, AT_FDCWD, dir), dir, !(flags & UMOUNT_NOFOLLOW));
+  mayMount("umount", task);
   vfs.ns.umount(path, flags);
   return 0;
 }

@@ -11,6 +11,7 @@ import { getname } from "../mm/uaccess.js";
 import { killSuid, notifyChange } from "./attr.js";
 import type { File, Iattr, Inode, Path } from "./fs.js";
 import { create, lookupLast, readLink, walk, walkParent, type WalkContext } from "./namei.js";
+import { inodePermission, MAY_EXEC, MAY_READ, MAY_WRITE } from "./permission.js";
 import type { Vfs } from "./vfs.js";
 
 export const isWritable = (flags: number): boolean => (flags & O_ACCMODE) !== O_RDONLY;
@@ -31,14 +32,14 @@ export function doTruncate(inode: Inode, length: number): void {
  * path_openat()'s last step with O_CREAT: follow a final symlink (even a dangling one) and create what is
  * missing. A last component of ".", ".." or "/" or one with a trailing slash is EISDIR whether it exists or not.
  */
-function openCreate(ctx: WalkContext, path: string, flags: number, mode: number): Path {
+function openCreate(ctx: WalkContext, path: string, flags: number, mode: number): [Path, boolean] {
   for (let links = 0; ; links++) {
     const p = walkParent(ctx, path);
     if (p.kind !== "normal" || p.trailingSlash) throw new KernelError("EISDIR", `${path}: Is a directory`);
     const found = lookupLast(ctx, p);
-    if (!found) return create(p, mode);
+    if (!found) return [create(p, mode), true];
     if (flags & O_EXCL) throw new KernelError("EEXIST", `${path}: File exists`);
-    if (!S_ISLNK(found.dentry.inode.mode)) return found;
+    if (!S_ISLNK(found.dentry.inode.mode)) return [found, false];
     if (flags & O_NOFOLLOW) throw new KernelError("ELOOP", `${path}: Too many levels of symbolic links`);
     if (links >= MAXSYMLINKS) throw new KernelError("ELOOP", `${path}: Too many levels of symbolic links`);
     ctx = { ...ctx, start: p.parent };
@@ -51,13 +52,15 @@ function openCreate(ctx: WalkContext, path: string, flags: number, mode: number)
  * access as O_WRONLY does (build_open_flags), so it too is EISDIR on a directory and EROFS on a read-only mount.
  */
 export function doFilpOpen(vfs: Vfs, ctx: WalkContext, path: string, flags: number, mode: number): File {
-  const target = flags & O_CREAT ? openCreate(ctx, path, flags, mode) : walk(ctx, path, !(flags & O_NOFOLLOW));
+  const [target, created] = flags & O_CREAT ? openCreate(ctx, path, flags, mode) : [walk(ctx, path, !(flags & O_NOFOLLOW)), false];
   const inode = target.dentry.inode;
   const mayWrite = isWritable(flags) || (flags & O_TRUNC) !== 0;
   if (S_ISLNK(inode.mode)) throw new KernelError("ELOOP", `${path}: Too many levels of symbolic links`);
   if (S_ISDIR(inode.mode) && (mayWrite || flags & O_CREAT)) throw new KernelError("EISDIR", `${path}: Is a directory`);
   if (flags & O_DIRECTORY && !S_ISDIR(inode.mode)) throw new KernelError("ENOTDIR", `${path}: Not a directory`);
   if (mayWrite && target.mnt.sb.flags & MS_RDONLY) throw new KernelError("EROFS", `${path}: Read-only file system`);
+  // may_open(): a file this open just created is the caller's whatever its mode (FMODE_CREATED).
+  if (!created) inodePermission(inode, (isReadable(flags) ? MAY_READ : 0) | (mayWrite ? MAY_WRITE : 0), path);
   const file = vfs.openFile(target, flags);
   if (flags & O_TRUNC && S_ISREG(inode.mode)) {
     try {
@@ -99,6 +102,7 @@ export function sys_truncate(vfs: Vfs, task: Task, pathname: number, length: num
   const target = walk(vfs.at(task, AT_FDCWD, path), path);
   const inode = target.dentry.inode;
   if (S_ISREG(inode.mode) && target.mnt.sb.flags & MS_RDONLY) throw new KernelError("EROFS", `${path}: Read-only file system`);
+  if (S_ISREG(inode.mode)) inodePermission(inode, MAY_WRITE, path);
   doTruncate(inode, length);
   return 0;
 }
@@ -116,6 +120,7 @@ export function sys_chdir(vfs: Vfs, task: Task, pathname: number): number {
   const path = getname(task.mm, pathname);
   const target = walk(vfs.at(task, AT_FDCWD, path), path);
   if (!S_ISDIR(target.dentry.inode.mode)) throw new KernelError("ENOTDIR", `${path}: Not a directory`);
+  inodePermission(target.dentry.inode, MAY_EXEC, path);
   vfs.pathGet(target);
   vfs.pathPut(task.fs.pwd);
   task.fs.pwd = target;

@@ -109,6 +109,19 @@ export function sys_lseek(task: Task, fd: number, offset: number, whence: number
  * current task's memory, so for the length of the call the task's user copies reach `bounce` instead, as
  * set_fs(KERNEL_DS) once pointed them at kernel memory; the task's own memory is left alone.
  */
+/** kernel_read_file() (fs/kernel_read_file.c): the whole of a file, read through `bounce` a chunk at a time. */
+export function kernelReadFile(bounce: MmStruct, file: File, chunk = 64 * 1024): Uint8Array<ArrayBuffer> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let c = kernelRead(bounce, file, chunk, 0); c.length > 0; c = kernelRead(bounce, file, chunk, size)) {
+    chunks.push(c);
+    size += c.length;
+  }
+  const out = new Uint8Array(size);
+  chunks.reduce((at, c) => (out.set(c, at), at + c.length), 0);
+  return out;
+}
+
 export function kernelRead(bounce: MmStruct, file: File, count: number, pos: number): Uint8Array {
   const task = current();
   const [saved, mark] = [task.mm, bounce.mark];

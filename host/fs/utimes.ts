@@ -29,7 +29,9 @@ function vfsUtimes(path: Path, times: [bigint, bigint][] | null): number {
   const pick = ([sec, nsec]: [bigint, bigint]): Timespec | undefined =>
     nsec === BigInt(UTIME_OMIT) ? undefined : nsec === BigInt(UTIME_NOW) ? now : { sec: Number(sec), nsec: Number(nsec) };
   const attr: Iattr = times ? { atime: pick(times[0]!), mtime: pick(times[1]!) } : { atime: now, mtime: now };
-  notifyChange(path, attr, "utimensat");
+  // Both now is NULL times (ATTR_TOUCH); anything else given, even UTIME_OMIT, is ATTR_TIMES_SET.
+  const touch = !times || times.every(([, nsec]) => nsec === BigInt(UTIME_NOW));
+  notifyChange(path, attr, "utimensat", touch ? "touch" : "set");
   return 0;
 }
 

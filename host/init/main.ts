@@ -1,5 +1,6 @@
 // start_kernel(): one kernel instance, its subsystems wired together and its /proc files registered.
 
+import { moduleSyscalls } from "../module/syscalls.js";
 import { LOGLEVEL_DEFAULT } from "../../abi/kern_levels.js";
 import { AT_FDCWD, MS_NOEXEC, MS_NOSUID, MS_RDONLY, O_WRONLY } from "../../abi/fcntl.js";
 import { syscallName } from "../../abi/syscalls.js";
@@ -259,7 +260,10 @@ export class Kernel implements LoaderContext {
       getOwner: (owner) => tryModuleGet(owner, owner.handle),
       putOwner: (owner) => moduleRelease(owner),
     });
-    const syscalls = { ...builtinSyscalls(this.vfs, this.clock, this.exec, this.tasks, () => this.buffers.syncAll()), ...this.net.sockets.syscalls() };
+    const syscalls = {
+      ...builtinSyscalls(this.vfs, this.clock, this.exec, this.tasks, () => this.buffers.syncAll()), ...this.net.sockets.syscalls(),
+      ...moduleSyscalls({ load: (b, o) => this.modules.load(b, o), unload: (n, f) => this.modules.unload(n, f), readFile: (f) => this.exec.readFile(f) }),
+    };
     this.syscalls = new SyscallTable(syscalls, this.irqs);
     this.moduleFilesystems = new ModuleFilesystems(
       this.vfs.filesystems, guard, this.specialInode(), this.waits.tables, (m) => void this.printk(m, 3),

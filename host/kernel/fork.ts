@@ -12,13 +12,14 @@ export class Tasks {
 
   constructor(private readonly vfs: Vfs) {}
 
-  /** A new task with its own memory and no open files; root and cwd from `parent`, or / for the first. */
+  /** A new task with its own memory and no open files; credentials, root and cwd from `parent` (root and / for the first). */
   spawn(comm: string, parent: Task | null, mm: MmStruct = new MmStruct()): Task {
     const root: Path = parent?.fs.root ?? { mnt: this.vfs.ns.root, dentry: this.vfs.ns.root.root };
     const pwd = parent?.fs.pwd ?? root;
     this.vfs.pathGet(root);
     this.vfs.pathGet(pwd);
     const task = new Task(this.nextPid++, comm, mm, new FdTable((f) => this.vfs.fput(f)), { root, pwd });
+    if (parent) task.cred = parent.cred;
     this.tasks.set(task.pid, task);
     return task;
   }

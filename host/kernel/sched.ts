@@ -1,4 +1,4 @@
-// Tasks (include/linux/sched.h, kernel/pid.c): a pid, an address space, open files, a root and a cwd.
+// Tasks (include/linux/sched.h, kernel/pid.c): a pid, credentials, an address space, open files, a root and a cwd.
 //
 // The kernel is single-threaded: `current` is the task whose system call is running, set for the length of
 // the call, so code deep in a filesystem (copy_to_user) knows whose memory a user pointer is in.
@@ -6,6 +6,7 @@
 import type { FdTable } from "../fs/file.js";
 import type { Path } from "../fs/fs.js";
 import type { MmStruct } from "../mm/uaccess.js";
+import { INIT_CRED, type Cred } from "./cred.js";
 import type { WaitQueue } from "./wait.js";
 
 export interface FsStruct {
@@ -23,6 +24,8 @@ export class Task {
   sigpending = 0;
   /** Once the task has ended (do_exit): its wait status, as a parent's wait4 would read it (abi/signal.ts). */
   exitCode: number | null = null;
+  /** Who it is (host/kernel/cred.ts): inherited at fork, kept across execve, replaced by the set*id calls. */
+  cred: Cred = INIT_CRED;
 
   constructor(
     readonly pid: number,

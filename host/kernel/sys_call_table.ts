@@ -21,7 +21,8 @@ import type { Vfs } from "../fs/vfs.js";
 import type { Exec } from "../fs/exec.js";
 import { sys_exit } from "./exit.js";
 import type { Tasks } from "./fork.js";
-import { sys_getpid } from "./sys.js";
+import { sys_getgroups, sys_setgroups } from "./groups.js";
+import { sys_getpid, sys_getresid, sysSetFsId, sysSetId, sysSetReId, sysSetResId } from "./sys.js";
 import type { SyscallFn } from "./syscalls.js";
 import type { Clock } from "./time/timer.js";
 
@@ -54,6 +55,22 @@ export function builtinSyscalls(vfs: Vfs, clock: Clock, exec: Exec, tasks: Tasks
     dup: (t, a) => t.files.dup(s(a[0])),
     dup2: (t, a) => t.files.dup2(s(a[0]), s(a[1])),
     getpid: (t) => sys_getpid(t),
+    getuid: (t) => t.cred.uid,
+    geteuid: (t) => t.cred.euid,
+    getgid: (t) => t.cred.gid,
+    getegid: (t) => t.cred.egid,
+    setuid: (t, a) => sysSetId(t, "uid", u(a[0])),
+    setgid: (t, a) => sysSetId(t, "gid", u(a[0])),
+    setreuid: (t, a) => sysSetReId(t, "uid", u(a[0]), u(a[1])),
+    setregid: (t, a) => sysSetReId(t, "gid", u(a[0]), u(a[1])),
+    setresuid: (t, a) => sysSetResId(t, "uid", u(a[0]), u(a[1]), u(a[2])),
+    setresgid: (t, a) => sysSetResId(t, "gid", u(a[0]), u(a[1]), u(a[2])),
+    getresuid: (t, a) => sys_getresid(t, [t.cred.uid, t.cred.euid, t.cred.suid], [u(a[0]), u(a[1]), u(a[2])]),
+    getresgid: (t, a) => sys_getresid(t, [t.cred.gid, t.cred.egid, t.cred.sgid], [u(a[0]), u(a[1]), u(a[2])]),
+    setfsuid: (t, a) => sysSetFsId(t, "uid", u(a[0])),
+    setfsgid: (t, a) => sysSetFsId(t, "gid", u(a[0])),
+    getgroups: (t, a) => sys_getgroups(t, s(a[0]), u(a[1])),
+    setgroups: (t, a) => sys_setgroups(t, s(a[0]), u(a[1])),
     getdents64: (t, a) => sys_getdents64(t, s(a[0]), u(a[1]), u(a[2])),
     getcwd: (t, a) => sys_getcwd(t, u(a[0]), u(a[1])),
     chdir: (t, a) => sys_chdir(vfs, t, u(a[0])),

@@ -6,6 +6,7 @@
 import { LOGLEVELS } from "../../abi/kern_levels.js";
 import type { StructLayout } from "../../abi/types.js";
 import type { ModuleMemory } from "../mm/maccess.js";
+import { currentCred } from "./cred.js";
 import { KernelError } from "./error.js";
 import type { Taint } from "./panic.js";
 import { UTS_RELEASE } from "../../abi/version.js";
@@ -101,7 +102,7 @@ export function die(ctx: DieContext, err: Error, entered: string): { module: str
 /** show_regs(): the task line, where it was and the call trace. */
 function showRegs(ctx: DieContext, top: WasmFrame, frames: readonly WasmFrame[]): void {
   const warn = (m: string) => ctx.log(LOGLEVELS.KERN_WARNING, m);
-  warn(`CPU: 0 UID: 0 PID: ${ctx.pid} Comm: ${ctx.comm.slice(0, 20)} ${ctx.taint} ${UTS_RELEASE} #1`);
+  warn(`CPU: 0 UID: ${currentCred().uid} PID: ${ctx.pid} Comm: ${ctx.comm.slice(0, 20)} ${ctx.taint} ${UTS_RELEASE} #1`);
   warn(`RIP: ${top.func} [${top.module}] ${top.where}`.trimEnd());
   warn("Call Trace:");
   warn(" <TASK>");

@@ -6,7 +6,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { errno, strerror } from "../../abi/errno.js";
 import type { Kernel } from "../init/main.js";
+import { INIT_CRED, type Cred } from "../kernel/cred.js";
 import { KernelError, refusal } from "../kernel/error.js";
+import { mayInitModule } from "../module/syscalls.js";
 import { moduleRefcount } from "../module/ksyms.js";
 import { aliasNormalize, underscores, type KmodConfig } from "./config.js";
 import { pathToModname, readModulesDep, type DepEntry } from "./depmod.js";
@@ -68,6 +70,8 @@ export class KmodContext {
     readonly config: KmodConfig,
     private readonly kernel: Kernel,
     private readonly log: KmodLog,
+    /** Whose system calls init_module and delete_module are (the caller's capability decides): root's by default. */
+    private readonly cred: Cred = INIT_CRED,
   ) {}
 
   private deps(): Map<string, DepEntry> {
@@ -205,6 +209,7 @@ export class KmodContext {
       return -errno("ENOENT");
     }
     try {
+      mayInitModule("init_module", this.cred);
       this.kernel.insmod(readModuleFile(path), {
         args: options ?? "", ignoreVermagic: flags.forceVermagic, ignoreModversions: flags.forceModversion, filename: path,
       });
@@ -219,6 +224,7 @@ export class KmodContext {
   /** kmod_module_remove_module(): delete_module, O_NONBLOCK as kmod always asks; 0 or -errno, said unless `quiet`. */
   remove(mod: KmodModule, force: boolean, quiet = false): number {
     try {
+      mayInitModule("delete_module", this.cred);
       this.kernel.rmmod(mod.name, force);
       return 0;
     } catch (e) {

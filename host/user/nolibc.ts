@@ -41,6 +41,17 @@ export interface Dirent {
 
 const encoder = new TextEncoder();
 
+/** A task's ids, as getresuid(2), getresgid(2) and getgroups(2) read them. */
+export interface Ids {
+  uid: number;
+  euid: number;
+  suid: number;
+  gid: number;
+  egid: number;
+  sgid: number;
+  groups: number[];
+}
+
 /** What a driven task's step yields while its system call waits to be woken. */
 export const WAIT = "wait";
 export type Wait = typeof WAIT;
@@ -401,6 +412,37 @@ export class Libc {
 
   getpid(): number {
     return this.sys("getpid", "getpid");
+  }
+
+  /** getresuid(2), getresgid(2) and getgroups(2): the task's real, effective and saved ids and its groups. */
+  ids(): Ids {
+    return this.scratch((alloc) => {
+      const buf = alloc(24);
+      this.sys("getresuid", "getresuid", buf, buf + 4, buf + 8);
+      this.sys("getresgid", "getresgid", buf + 12, buf + 16, buf + 20);
+      const [uid, euid, suid, gid, egid, sgid] = [...new Uint32Array(this.task.mm.bytes(buf, 24).slice().buffer)] as number[];
+      const n = this.sys("getgroups", "getgroups", 0, 0);
+      const list = alloc(4 * n || 1);
+      this.sys("getgroups", "getgroups", n, list);
+      const groups = [...new Uint32Array(this.task.mm.bytes(list, 4 * n).slice().buffer)];
+      return { uid: uid!, euid: euid!, suid: suid!, gid: gid!, egid: egid!, sgid: sgid!, groups };
+    });
+  }
+
+  setresuid(ruid: number, euid: number, suid: number): void {
+    this.sys("setresuid", "setresuid", ruid, euid, suid);
+  }
+
+  setresgid(rgid: number, egid: number, sgid: number): void {
+    this.sys("setresgid", "setresgid", rgid, egid, sgid);
+  }
+
+  setgroups(groups: readonly number[]): void {
+    this.scratch((alloc) => {
+      const list = alloc(4 * groups.length || 1);
+      this.task.mm.bytes(list, 4 * groups.length).set(new Uint8Array(Uint32Array.from(groups).buffer));
+      this.sys("setgroups", "setgroups", groups.length, list);
+    });
   }
 
   getcwd(): string {

@@ -395,7 +395,7 @@ describe("help", () => {
       "insmod", "rmmod", "lsmod", "modinfo", "modprobe", "depmod", "dmesg",
       "ls", "cat", "echo", "mkdir", "rmdir", "rm", "mv", "ln", "mknod", "chmod", "chown", "touch", "stat", "df", "mount", "umount", "cd", "pwd", "syscall",
       "dd", "blockdev", "losetup", "sync", "stty", "slattach",
-      "hw", "ip", "ping", "nc", "true", "false", "export", "expect", "expect-fail",
+      "hw", "ip", "ping", "nc", "true", "false", "id", "setpriv", "export", "expect", "expect-fail",
       "help",
     ]);
     for (const c of COMMANDS) expect(out).toContain(`  ${c.usage.padEnd(52)}${c.help}\n`);

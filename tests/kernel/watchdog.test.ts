@@ -8,7 +8,7 @@ import { Kernel } from "../../host/init/main.js";
 import { KernelError } from "../../host/kernel/error.js";
 import { SoftLockup, Watchdog, WATCHDOG_BUDGET } from "../../host/kernel/watchdog.js";
 import { install, program, wat } from "../exec_helpers.js";
-import { cliSession, dmesg, loadBytes, moduleFixtures } from "../helpers.js";
+import { cliSession, dmesg, dropTo, loadBytes, moduleFixtures } from "../helpers.js";
 
 /** A loop the compiler cannot prove endless (spins never goes negative). */
 const SPIN = "while (spins >= 0) spins = (spins + 1) & 0x3fffffff;";
@@ -72,13 +72,13 @@ beforeEach(() => {
 });
 
 /** The soft lockup report: its first line (comm and pid), the function it names, and taint L. */
-function expectLockup(comm: string, pid: number, func: string, module: string): void {
+function expectLockup(comm: string, pid: number, func: string, module: string, uid = 0): void {
   const lines = dmesg(k);
   const at = lines.findIndex((l) => l.startsWith("watchdog: BUG: soft lockup"));
   expect(lines[at]).toMatch(new RegExp(`^watchdog: BUG: soft lockup - CPU#0 stuck for ([2-9]|\\d\\d)s! \\[${comm}:${pid}\\]$`));
   expect(lines[at + 1]).toMatch(new RegExp(`^Modules linked in:.* ${module}\\b`));
   // Linux taints L after the report, so its task line shows the taint from before (none, for these fixtures).
-  expect(lines[at + 2]).toMatch(new RegExp(`^CPU: 0 UID: 0 PID: ${pid} Comm: ${comm} Not tainted `));
+  expect(lines[at + 2]).toMatch(new RegExp(`^CPU: 0 UID: ${uid} PID: ${pid} Comm: ${comm} Not tainted `));
   expect(lines[at + 3]).toMatch(new RegExp(`^RIP: ${func} \\[${module}\\] `));
   expect(lines.filter((l) => l.startsWith("watchdog: BUG"))).toHaveLength(1);
   expect(k.taint.test("SOFTLOCKUP")).toBe(true);
@@ -185,11 +185,11 @@ describe("a module whose code never ends", () => {
     expectKernelWorks([]);
   });
 
-  it("in a system call handler: the call returns -ETIME and the slot is free after rmmod", () => {
+  it("in a system call handler: the call returns -ETIME, the report names the caller's uid, and the slot is free after rmmod", () => {
     k.insmod(fixtures.get("wd_syscall")!);
-    const task = k.spawn("caller");
+    const task = dropTo(k.spawn("caller"), 1000, 1000);
     expect(task.syscall(335)).toBe(-62);
-    expectLockup("caller", task.task.pid, "wd_call", "wd_syscall");
+    expectLockup("caller", task.task.pid, "wd_call", "wd_syscall", 1000);
     k.rmmod("wd_syscall");
     expect(task.syscall(335)).toBe(-38);
     expectKernelWorks([]);

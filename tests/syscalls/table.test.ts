@@ -21,6 +21,8 @@ const BUILTIN: readonly SyscallName[] = [
   "fsync", "getdents64", "getcwd", "chdir", "sync", "mount", "umount2", "openat", "mkdirat", "mknodat", "unlinkat",
   "renameat", "symlinkat", "poll", "execve", "execveat", "exit", "exit_group", "chmod", "fchmod", "fchmodat", "statfs",
   "fstatfs", "chown", "fchown", "lchown", "fchownat", "utimes", "futimesat", "utimensat",
+  "getuid", "geteuid", "getgid", "getegid", "setuid", "setgid", "setreuid", "setregid", "setresuid", "getresuid",
+  "setresgid", "getresgid", "setfsuid", "setfsgid", "getgroups", "setgroups", "init_module", "finit_module", "delete_module",
   "socket", "connect", "sendto", "recvfrom", "recvmsg", "bind", "getsockname", "setsockopt", "getsockopt",
 ];
 
