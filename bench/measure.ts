@@ -32,6 +32,14 @@ export function paired(id: string, timed: Pick<Timed, "stats">, other: Pick<Time
   return { id, ratio: timed.stats.median / other.stats.median, p10: timed.stats.p10 / other.stats.p10 };
 }
 
+const TIER_RANK: readonly Tier[] = ["uncompiled", "liftoff", "turbofan"];
+
+/** The lowest tier before and after among several functions' tiers. */
+function lowest(tiers: readonly NonNullable<Timed["tier"]>[]): NonNullable<Timed["tier"]> {
+  const min = (pick: (t: NonNullable<Timed["tier"]>) => Tier) => TIER_RANK[Math.min(...tiers.map((t) => TIER_RANK.indexOf(pick(t))))]!;
+  return { before: min((t) => t.before), after: min((t) => t.after) };
+}
+
 /** The process's CPU time in milliseconds. */
 export function cpuMs(): number {
   const { user, system } = process.cpuUsage();
@@ -63,6 +71,10 @@ export interface LoopOptions {
   readonly start?: number;
   /** The wasm function a loop runs, where the loop is a JS function calling it (the loop itself when it is one). */
   readonly code?: Readonly<Record<string, (...args: never[]) => unknown>>;
+  /** Wasm functions of other instances a loop calls (the kernel core's, a module's kmalloc fast path): tiered up
+   *  with the loop, since a callee left on Liftoff slows the figure as much as the loop would; the figure's tier
+   *  is the lowest of them all. */
+  readonly callees?: Readonly<Record<string, readonly ((...args: never[]) => unknown)[]>>;
 }
 
 /**
@@ -91,7 +103,8 @@ export async function perCallEach<K extends string>(
     await loops[key](n[key]);
     samples[key] = [];
     const code = opts.code?.[key] ?? loops[key];
-    if (isWasmFunction(code)) tiers[key] = optimise(code);
+    const wasm = [code, ...(opts.callees?.[key] ?? [])].filter(isWasmFunction);
+    if (wasm.length > 0) tiers[key] = lowest(wasm.map(optimise));
   }
   for (let r = 0; r < ctx.runs; r++) {
     for (const key of keys) samples[key].push(((await timeMs(loops[key], n[key])) * 1e6) / n[key]);

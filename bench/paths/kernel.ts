@@ -7,6 +7,7 @@
 import { benchKernel, pairedWithReference, REFERENCE, symbolFn } from "../lkm.js";
 import { perCallEach } from "../measure.js";
 import type { BenchPath, Figure } from "../path.js";
+import type { Kernel } from "../../host/init/main.js";
 
 type Loop = (n: number) => number;
 
@@ -39,6 +40,16 @@ const CHECKED = {
   label: "module → kernel (JS, slub_debug): kmalloc(64) + kfree",
 } as const;
 
+/** The wasm functions of other instances the loops call: the kernel core's get_jiffies and bench_ksym's kmalloc fast path. */
+function callees(k: Kernel): Record<string, ((...args: never[]) => unknown)[]> {
+  const fast = k.modules.find("bench_ksym")?.slab.fastPath()?.symbols;
+  const fn = (value: WebAssembly.ImportValue | undefined) => (typeof value === "function" ? [value as (...args: never[]) => unknown] : []);
+  return {
+    "kernel.jiffies": fn(k.core.symbols.get("get_jiffies")),
+    "kernel.kmalloc": [...fn(fast?.get("kmalloc")), ...fn(fast?.get("kfree"))],
+  };
+}
+
 export const kernel: BenchPath = {
   name: "kernel",
   async run(ctx) {
@@ -50,7 +61,7 @@ export const kernel: BenchPath = {
       ...[...LOOPS, ...INLINE].map((l) => [l.id, symbolFn<Loop>(k, l.fn)]),
       [CHECKED.id, symbolFn<Loop>(checked, CHECKED.fn)],
     ]);
-    const timed = await perCallEach(ctx, loops, { start: 100 });
+    const timed = await perCallEach(ctx, loops, { start: 100, callees: callees(k) });
     const figures: Figure[] = [...LOOPS, ...INLINE, CHECKED].map((l) => ({
       id: l.id,
       label: l.label,
