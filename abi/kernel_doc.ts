@@ -752,6 +752,15 @@ export const STRUCT_DOCS: { readonly [S in StructName]: StructDoc<S> } = {
       owner: { value: "SPINLOCK_OWNER_CURRENT (1) while held, SPINLOCK_OWNER_INIT (0xffffffff) while free." },
     },
   },
+  rwlock_t: {
+    doc: "A reader-writer lock (rwlock_t with CONFIG_DEBUG_SPINLOCK on one CPU), in the module's memory: made by DEFINE_RWLOCK() or given to rwlock_init() before its first use. Only abi/include/rwlock.ts's helpers touch its fields.",
+    fields: {
+      raw_lock: { value: "As qrwlock counts: 0 free, RW_LOCK_READER_BIAS (0x200) per reader, RW_LOCK_WRITE_LOCKED (0xff) while written." },
+      magic: { value: "RWLOCK_MAGIC (0xdeaf1eed) once initialised; anything else is \"bad magic\"." },
+      owner_cpu: { value: "0 while written, -1 otherwise (readers are not recorded)." },
+      owner: { value: "SPINLOCK_OWNER_CURRENT (1) while written, SPINLOCK_OWNER_INIT (0xffffffff) otherwise." },
+    },
+  },
   list_head: {
     doc: "A list head or an entry on a list (struct list_head), in the module's memory; an @unmanaged class embeds one by extending list_head. abi/include/list.ts's helpers link them.",
     fields: {
