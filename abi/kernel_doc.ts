@@ -752,6 +752,13 @@ export const STRUCT_DOCS: { readonly [S in StructName]: StructDoc<S> } = {
       owner: { value: "SPINLOCK_OWNER_CURRENT (1) while held, SPINLOCK_OWNER_INIT (0xffffffff) while free." },
     },
   },
+  mutex: {
+    doc: "A mutex (struct mutex with CONFIG_DEBUG_MUTEXES), in the module's memory: made by DEFINE_MUTEX() or given to mutex_init() before its first use. Only abi/include/mutex.ts's helpers touch its fields.",
+    fields: {
+      owner: { value: "0 free, SPINLOCK_OWNER_CURRENT (1), the task running module code, while held." },
+      magic: { value: "The mutex's own address once initialised (lock->magic = lock); 0 after mutex_destroy." },
+    },
+  },
   rwlock_t: {
     doc: "A reader-writer lock (rwlock_t with CONFIG_DEBUG_SPINLOCK on one CPU), in the module's memory: made by DEFINE_RWLOCK() or given to rwlock_init() before its first use. Only abi/include/rwlock.ts's helpers touch its fields.",
     fields: {

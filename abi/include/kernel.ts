@@ -868,6 +868,12 @@ export const ZERO_SIZE_PTR: usize = 16;
 }
 
 // @ts-ignore: decorator
+@unmanaged export class mutex {
+  owner: usize = 0;
+  magic: usize = 0;
+}
+
+// @ts-ignore: decorator
 @unmanaged export class rwlock_t {
   raw_lock: u32 = 0;
   magic: u32 = 0;
@@ -1905,6 +1911,16 @@ export declare function spin_bug(lock: spinlock_t, msg: string): void;
 // @ts-ignore: decorator
 @external("kernel", "rwlock_bug")
 export declare function rwlock_bug(lock: rwlock_t, msg: string): void;
+
+/** DEBUG_LOCKS_WARN_ON(cond) failed at WHERE (file and function), which abi/include/mutex.ts calls: the WARNING report, then BUG(): the module oopses. Does not return. */
+// @ts-ignore: decorator
+@external("kernel", "debug_locks_warn_on")
+export declare function debug_locks_warn_on(where: string, cond: string): void;
+
+/** lockdep's "WARNING: possible recursive locking detected" for a mutex_lock of a mutex the task holds, which abi/include/mutex.ts calls instead of waiting for ever; then BUG(): the module oopses. Does not return. */
+// @ts-ignore: decorator
+@external("kernel", "print_deadlock_bug")
+export declare function print_deadlock_bug(lock: mutex): void;
 
 /** CONFIG_DEBUG_LIST's check of an insertion between prev and next, which abi/include/list.ts calls when its inline check fails: lib/list_debug.c's message, then BUG(). True if the entries are sound after all. */
 // @ts-ignore: decorator

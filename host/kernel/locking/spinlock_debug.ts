@@ -66,10 +66,10 @@ export function spinlockSymbols(k: SpinDumpContext, mod: Module): Pick<KernelFun
   };
 }
 
-/** The check's name ("recursion", "bad magic"), as spinlock_debug.c's SPIN_BUG_ON passes it. */
-function readMessage(mod: Module, ptr: number): string {
+/** A check's text ("recursion", "bad magic", "lock->magic != lock"), as a module's inline lock code passes it. */
+export function readMessage(mod: Module, ptr: number): string {
   try {
-    return mod.memory.readString(ptr, 32);
+    return mod.memory.readString(ptr, 64);
   } catch {
     return "";
   }
