@@ -224,10 +224,10 @@ export const SYMBOL_SECTIONS: readonly { readonly title: string; readonly intro:
     ],
   },
   {
-    title: "Spinlocks and lists",
+    title: "Locks and lists",
     intro:
-      "A module takes spinlocks from `wasm-lkm/spinlock` (spin_lock_init, DEFINE_SPINLOCK, spin_lock, spin_unlock, spin_trylock, spin_is_locked, the _bh, _irq and _irqsave forms) and lists from `wasm-lkm/list` (LIST_HEAD, INIT_LIST_HEAD, list_add, list_add_tail, list_del, list_del_init, list_replace, list_move, list_splice, list_entry...): inline code on a spinlock_t or list_head in its own memory, with no call, as Linux's UP build with CONFIG_DEBUG_SPINLOCK and CONFIG_DEBUG_LIST. Only a failed check calls these reports, which log Linux's message and oops the module; see docs/kernel.md.",
-    symbols: ["spin_bug", "__list_add_valid_or_report", "__list_del_entry_valid_or_report"],
+      "A module takes spinlocks and rwlocks from `wasm-lkm/spinlock` (spin_lock_init, DEFINE_SPINLOCK, spin_lock, spin_unlock, spin_trylock, spin_is_locked, the _bh, _irq and _irqsave forms; rwlock_init, DEFINE_RWLOCK, read_lock, write_lock and their unlock, trylock, _bh and _irqsave forms), mutexes from `wasm-lkm/mutex` (mutex_init, DEFINE_MUTEX, mutex_lock, mutex_unlock, mutex_trylock, mutex_is_locked, mutex_lock_interruptible, mutex_destroy) and lists from `wasm-lkm/list` (LIST_HEAD, INIT_LIST_HEAD, list_add, list_add_tail, list_del, list_del_init, list_replace, list_move, list_splice, list_entry...): inline code on a spinlock_t, rwlock_t, mutex or list_head in its own memory, with no call, as Linux's UP build with CONFIG_DEBUG_SPINLOCK, CONFIG_DEBUG_MUTEXES, lockdep and CONFIG_DEBUG_LIST. Only a failed check calls these reports, which log Linux's message and oops the module; see docs/kernel.md.",
+    symbols: ["spin_bug", "rwlock_bug", "debug_locks_warn_on", "print_deadlock_bug", "__list_add_valid_or_report", "__list_del_entry_valid_or_report"],
   },
 ];
 

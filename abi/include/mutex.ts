@@ -41,7 +41,9 @@ export function DEFINE_MUTEX(): mutex {
 /** mutex_lock(): the mutex taken; a held one would never be released, which lockdep reports. */
 // @ts-ignore: decorator
 @inline export function mutex_lock(lock: mutex): void {
-  if (lock.magic != changetype<usize>(lock)) debug_locks_warn_on("kernel/locking/mutex.c __mutex_lock_common", "lock->magic != lock");
+  if (lock.magic != changetype<usize>(lock)) {
+    debug_locks_warn_on("kernel/locking/mutex.c __mutex_lock_common", "lock->magic != lock");
+  }
   if (lock.owner != 0) print_deadlock_bug(lock);
   lock.owner = SPINLOCK_OWNER_CURRENT;
 }
@@ -56,7 +58,9 @@ export function DEFINE_MUTEX(): mutex {
 /** mutex_trylock(): true with the mutex taken, false (and nothing changed) if it is held. */
 // @ts-ignore: decorator
 @inline export function mutex_trylock(lock: mutex): bool {
-  if (lock.magic != changetype<usize>(lock)) debug_locks_warn_on("kernel/locking/mutex.c mutex_trylock", "lock->magic != lock");
+  if (lock.magic != changetype<usize>(lock)) {
+    debug_locks_warn_on("kernel/locking/mutex.c mutex_trylock", "lock->magic != lock");
+  }
   if (lock.owner != 0) return false;
   lock.owner = SPINLOCK_OWNER_CURRENT;
   return true;
@@ -65,14 +69,20 @@ export function DEFINE_MUTEX(): mutex {
 /** mutex_unlock(): debug_mutex_unlock()'s and __mutex_unlock_slowpath()'s checks, and the mutex released. */
 // @ts-ignore: decorator
 @inline export function mutex_unlock(lock: mutex): void {
-  if (lock.magic != changetype<usize>(lock)) debug_locks_warn_on("kernel/locking/mutex-debug.c debug_mutex_unlock", "lock->magic != lock");
-  if (lock.owner != SPINLOCK_OWNER_CURRENT) debug_locks_warn_on("kernel/locking/mutex.c __mutex_unlock_slowpath", "__owner_task(owner) != current");
+  if (lock.magic != changetype<usize>(lock)) {
+    debug_locks_warn_on("kernel/locking/mutex-debug.c debug_mutex_unlock", "lock->magic != lock");
+  }
+  if (lock.owner != SPINLOCK_OWNER_CURRENT) {
+    debug_locks_warn_on("kernel/locking/mutex.c __mutex_unlock_slowpath", "__owner_task(owner) != current");
+  }
   lock.owner = 0;
 }
 
 /** mutex_destroy(): the mutex unusable until mutex_init; destroying a held one is a bug. */
 // @ts-ignore: decorator
 @inline export function mutex_destroy(lock: mutex): void {
-  if (mutex_is_locked(lock)) debug_locks_warn_on("kernel/locking/mutex-debug.c mutex_destroy", "mutex_is_locked(lock)");
+  if (mutex_is_locked(lock)) {
+    debug_locks_warn_on("kernel/locking/mutex-debug.c mutex_destroy", "mutex_is_locked(lock)");
+  }
   lock.magic = 0;
 }

@@ -22,7 +22,10 @@ export interface MutexDebugContext extends Pick<WarnContext, "taint" | "comm"> {
   printk(message: string, level: number): number;
 }
 
-/** print_deadlock_bug(): the task takes a mutex it holds. Lock classes have no names here: the address stands for one. */
+/**
+ * print_deadlock_bug(): the task takes a mutex it holds.
+ * Lock classes have no names here: the address stands for one.
+ */
 function printDeadlockBug(k: MutexDebugContext, lock: number): void {
   const task = currentOrNull();
   const who = `${task?.comm ?? k.comm}/${task?.pid ?? 1}`;
@@ -37,10 +40,15 @@ function printDeadlockBug(k: MutexDebugContext, lock: number): void {
 }
 
 /** debug_locks_warn_on and print_deadlock_bug as module `mod` imports them. */
-export function mutexDebugSymbols(k: MutexDebugContext, mod: Module): Pick<KernelFunctions, "debug_locks_warn_on" | "print_deadlock_bug"> {
+export function mutexDebugSymbols(
+  k: MutexDebugContext,
+  mod: Module,
+): Pick<KernelFunctions, "debug_locks_warn_on" | "print_deadlock_bug"> {
+  const log = (level: number, m: string) => void k.printk(m, level);
   return {
     debug_locks_warn_on(where, cond) {
-      warn({ log: (level, m) => void k.printk(m, level), taint: k.taint, comm: k.comm }, readMessage(mod, where), `DEBUG_LOCKS_WARN_ON(${readMessage(mod, cond)})`, new Error());
+      const message = `DEBUG_LOCKS_WARN_ON(${readMessage(mod, cond)})`;
+      warn({ log, taint: k.taint, comm: k.comm }, readMessage(mod, where), message, new Error());
       throw new ModuleBug("", "", 0);
     },
     print_deadlock_bug(lock) {

@@ -3,8 +3,9 @@
 //
 // The locks themselves are inline code in the module (abi/include/spinlock.ts, rwlock.ts) on the lock in its
 // own memory; when one of their checks fails they call spin_bug, which logs spin_dump()'s two lines, or
-// rwlock_bug, which logs its one, and each ends in BUG(): the module oopses and the kernel and other modules go on. Linux reports and carries on instead (a
-// recursive lock then spins for ever on SMP); a sandbox stops the module whose lock is broken.
+// rwlock_bug, which logs its one, and each ends in BUG(): the module oopses and the kernel and other modules
+// go on. Linux reports and carries on instead (a recursive lock then spins for ever on SMP); a sandbox stops
+// the module whose lock is broken.
 
 import { STRUCTS } from "../../../abi/kernel.js";
 import { LOGLEVELS } from "../../../abi/kern_levels.js";
