@@ -98,6 +98,10 @@ export const STRUCTS = {
   kunit: [["priv", "usize"], ["last_seen", "string"]],
   /** raw_spinlock_t with CONFIG_DEBUG_SPINLOCK on one CPU (include/linux/spinlock_types.h); abi/include/spinlock.ts takes it. */
   spinlock_t: [["slock", "u32"], ["magic", "u32"], ["owner_cpu", "i32"], ["owner", "usize"]],
+  /** rwlock_t with CONFIG_DEBUG_SPINLOCK on one CPU (include/linux/rwlock_types.h); abi/include/rwlock.ts takes it. */
+  /** struct mutex with CONFIG_DEBUG_MUTEXES, its owner and magic (include/linux/mutex_types.h); abi/include/mutex.ts takes it. */
+  mutex: [["owner", "usize"], ["magic", "usize"]],
+  rwlock_t: [["raw_lock", "u32"], ["magic", "u32"], ["owner_cpu", "i32"], ["owner", "usize"]],
   /** struct list_head (include/linux/types.h); its pointers are addresses, as abi/include/list.ts reads them. */
   list_head: [["next", "usize"], ["prev", "usize"]],
 } as const satisfies Record<string, StructDef>;
@@ -1533,6 +1537,27 @@ export const KERNEL_SYMBOLS = {
     ret: "void",
     gpl: false,
     doc: "CONFIG_DEBUG_SPINLOCK's report, which abi/include/spinlock.ts calls when a check fails: \"BUG: spinlock MSG on CPU#0, comm/pid\" and the lock's fields, then BUG(): the module oopses. Does not return.",
+  },
+  rwlock_bug: {
+    kind: "func",
+    params: [["lock", "struct rwlock_t"], ["msg", "string"]],
+    ret: "void",
+    gpl: false,
+    doc: "CONFIG_DEBUG_SPINLOCK's rwlock report, which abi/include/rwlock.ts calls when a check fails: \"BUG: rwlock MSG on CPU#0, comm/pid, LOCK\", then BUG(): the module oopses. Does not return.",
+  },
+  debug_locks_warn_on: {
+    kind: "func",
+    params: [["where", "string"], ["cond", "string"]],
+    ret: "void",
+    gpl: false,
+    doc: "DEBUG_LOCKS_WARN_ON(cond) failed at WHERE (file and function), which abi/include/mutex.ts calls: the WARNING report, then BUG(): the module oopses. Does not return.",
+  },
+  print_deadlock_bug: {
+    kind: "func",
+    params: [["lock", "struct mutex"]],
+    ret: "void",
+    gpl: false,
+    doc: "lockdep's \"WARNING: possible recursive locking detected\" for a mutex_lock of a mutex the task holds, which abi/include/mutex.ts calls instead of waiting for ever; then BUG(): the module oopses. Does not return.",
   },
   __list_add_valid_or_report: {
     kind: "func",

@@ -224,10 +224,10 @@ export const SYMBOL_SECTIONS: readonly { readonly title: string; readonly intro:
     ],
   },
   {
-    title: "Spinlocks and lists",
+    title: "Locks and lists",
     intro:
-      "A module takes spinlocks from `wasm-lkm/spinlock` (spin_lock_init, DEFINE_SPINLOCK, spin_lock, spin_unlock, spin_trylock, spin_is_locked, the _bh, _irq and _irqsave forms) and lists from `wasm-lkm/list` (LIST_HEAD, INIT_LIST_HEAD, list_add, list_add_tail, list_del, list_del_init, list_replace, list_move, list_splice, list_entry...): inline code on a spinlock_t or list_head in its own memory, with no call, as Linux's UP build with CONFIG_DEBUG_SPINLOCK and CONFIG_DEBUG_LIST. Only a failed check calls these reports, which log Linux's message and oops the module; see docs/kernel.md.",
-    symbols: ["spin_bug", "__list_add_valid_or_report", "__list_del_entry_valid_or_report"],
+      "A module takes spinlocks and rwlocks from `wasm-lkm/spinlock` (spin_lock_init, DEFINE_SPINLOCK, spin_lock, spin_unlock, spin_trylock, spin_is_locked, the _bh, _irq and _irqsave forms; rwlock_init, DEFINE_RWLOCK, read_lock, write_lock and their unlock, trylock, _bh and _irqsave forms), mutexes from `wasm-lkm/mutex` (mutex_init, DEFINE_MUTEX, mutex_lock, mutex_unlock, mutex_trylock, mutex_is_locked, mutex_lock_interruptible, mutex_destroy) and lists from `wasm-lkm/list` (LIST_HEAD, INIT_LIST_HEAD, list_add, list_add_tail, list_del, list_del_init, list_replace, list_move, list_splice, list_entry...): inline code on a spinlock_t, rwlock_t, mutex or list_head in its own memory, with no call, as Linux's UP build with CONFIG_DEBUG_SPINLOCK, CONFIG_DEBUG_MUTEXES, lockdep and CONFIG_DEBUG_LIST. Only a failed check calls these reports, which log Linux's message and oops the module; see docs/kernel.md.",
+    symbols: ["spin_bug", "rwlock_bug", "debug_locks_warn_on", "print_deadlock_bug", "__list_add_valid_or_report", "__list_del_entry_valid_or_report"],
   },
 ];
 
@@ -750,6 +750,22 @@ export const STRUCT_DOCS: { readonly [S in StructName]: StructDoc<S> } = {
       magic: { value: "SPINLOCK_MAGIC (0xdead4ead) once initialised; anything else is \"bad magic\"." },
       owner_cpu: { value: "0 while held, -1 while free." },
       owner: { value: "SPINLOCK_OWNER_CURRENT (1) while held, SPINLOCK_OWNER_INIT (0xffffffff) while free." },
+    },
+  },
+  mutex: {
+    doc: "A mutex (struct mutex with CONFIG_DEBUG_MUTEXES), in the module's memory: made by DEFINE_MUTEX() or given to mutex_init() before its first use. Only abi/include/mutex.ts's helpers touch its fields.",
+    fields: {
+      owner: { value: "0 free, SPINLOCK_OWNER_CURRENT (1), the task running module code, while held." },
+      magic: { value: "The mutex's own address once initialised (lock->magic = lock); 0 after mutex_destroy." },
+    },
+  },
+  rwlock_t: {
+    doc: "A reader-writer lock (rwlock_t with CONFIG_DEBUG_SPINLOCK on one CPU), in the module's memory: made by DEFINE_RWLOCK() or given to rwlock_init() before its first use. Only abi/include/rwlock.ts's helpers touch its fields.",
+    fields: {
+      raw_lock: { value: "As qrwlock counts: 0 free, RW_LOCK_READER_BIAS (0x200) per reader, RW_LOCK_WRITE_LOCKED (0xff) while written." },
+      magic: { value: "RWLOCK_MAGIC (0xdeaf1eed) once initialised; anything else is \"bad magic\"." },
+      owner_cpu: { value: "0 while written, -1 otherwise (readers are not recorded)." },
+      owner: { value: "SPINLOCK_OWNER_CURRENT (1) while written, SPINLOCK_OWNER_INIT (0xffffffff) otherwise." },
     },
   },
   list_head: {

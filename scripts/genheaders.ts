@@ -106,7 +106,7 @@ function constants(): string {
   for (const [k, v] of flags) if (typeof v === "number") lines.push(`export const ${k}: i32 = ${v};`);
   lines.push("", "// filesystem magic numbers, statfs's f_type (uapi/linux/magic.h)");
   for (const [k, v] of Object.entries(MAGIC).sort(([a], [b]) => (a < b ? -1 : 1))) lines.push(`export const ${k}: i64 = 0x${v.toString(16)};`);
-  lines.push("", "// spinlock_t's debug fields (spinlock_types.h) and list poison (poison.h), which spinlock.ts and list.ts use");
+  lines.push("", "// spinlock_t's and rwlock_t's debug fields (spinlock_types.h, rwlock_types.h) and list poison (poison.h), which spinlock.ts, rwlock.ts and list.ts use");
   for (const [k, v] of Object.entries({ ...SPINLOCK, ...POISON }).sort(([a], [b]) => (a < b ? -1 : 1))) lines.push(`export const ${k}: u32 = 0x${v.toString(16)};`);
   lines.push("", "// x86_64 system call numbers (asm/unistd_64.h)");
   for (const [k, v] of Object.entries(SYSCALLS)) lines.push(`export const __NR_${k}: i32 = ${v};`);

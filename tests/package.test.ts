@@ -68,7 +68,7 @@ describe("npm pack", () => {
       "package/dist/scripts/build.js", "package/build/modules/hello.wasm", "package/lib/modules/0.1.0-wasm-lkm/modules.dep",
       "package/docs/kernel-api.md", "package/docs/testing.md", "package/kunit.ts", "package/abi/include/kunit.ts",
       "package/abi/include/kunit_macros.ts", "package/spinlock.ts", "package/list.ts", "package/abi/include/spinlock.ts",
-      "package/abi/include/list.ts", "package/dist/testing/index.js", "package/dist/testing/index.d.ts",
+      "package/abi/include/list.ts", "package/mutex.ts", "package/abi/include/mutex.ts", "package/dist/testing/index.js", "package/dist/testing/index.d.ts",
     ]) {
       expect(files, f).toContain(f);
     }

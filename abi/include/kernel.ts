@@ -280,10 +280,13 @@ export const RAMFS_MAGIC: i64 = 0x858458f6;
 export const SYSFS_MAGIC: i64 = 0x62656572;
 export const TMPFS_MAGIC: i64 = 0x1021994;
 
-// spinlock_t's debug fields (spinlock_types.h) and list poison (poison.h), which spinlock.ts and list.ts use
+// spinlock_t's and rwlock_t's debug fields (spinlock_types.h, rwlock_types.h) and list poison (poison.h), which spinlock.ts, rwlock.ts and list.ts use
 export const LIST_POISON1: u32 = 0xdead0100;
 export const LIST_POISON2: u32 = 0xdead0122;
 export const POISON_POINTER_DELTA: u32 = 0xdead0000;
+export const RWLOCK_MAGIC: u32 = 0xdeaf1eed;
+export const RW_LOCK_READER_BIAS: u32 = 0x200;
+export const RW_LOCK_WRITE_LOCKED: u32 = 0xff;
 export const SPINLOCK_MAGIC: u32 = 0xdead4ead;
 export const SPINLOCK_OWNER_CURRENT: u32 = 0x1;
 export const SPINLOCK_OWNER_INIT: u32 = 0xffffffff;
@@ -859,6 +862,20 @@ export const ZERO_SIZE_PTR: usize = 16;
 // @ts-ignore: decorator
 @unmanaged export class spinlock_t {
   slock: u32 = 0;
+  magic: u32 = 0;
+  owner_cpu: i32 = 0;
+  owner: usize = 0;
+}
+
+// @ts-ignore: decorator
+@unmanaged export class mutex {
+  owner: usize = 0;
+  magic: usize = 0;
+}
+
+// @ts-ignore: decorator
+@unmanaged export class rwlock_t {
+  raw_lock: u32 = 0;
   magic: u32 = 0;
   owner_cpu: i32 = 0;
   owner: usize = 0;
@@ -1889,6 +1906,21 @@ export declare function kunit_kfree(test: kunit, ptr: usize): void;
 // @ts-ignore: decorator
 @external("kernel", "spin_bug")
 export declare function spin_bug(lock: spinlock_t, msg: string): void;
+
+/** CONFIG_DEBUG_SPINLOCK's rwlock report, which abi/include/rwlock.ts calls when a check fails: "BUG: rwlock MSG on CPU#0, comm/pid, LOCK", then BUG(): the module oopses. Does not return. */
+// @ts-ignore: decorator
+@external("kernel", "rwlock_bug")
+export declare function rwlock_bug(lock: rwlock_t, msg: string): void;
+
+/** DEBUG_LOCKS_WARN_ON(cond) failed at WHERE (file and function), which abi/include/mutex.ts calls: the WARNING report, then BUG(): the module oopses. Does not return. */
+// @ts-ignore: decorator
+@external("kernel", "debug_locks_warn_on")
+export declare function debug_locks_warn_on(where: string, cond: string): void;
+
+/** lockdep's "WARNING: possible recursive locking detected" for a mutex_lock of a mutex the task holds, which abi/include/mutex.ts calls instead of waiting for ever; then BUG(): the module oopses. Does not return. */
+// @ts-ignore: decorator
+@external("kernel", "print_deadlock_bug")
+export declare function print_deadlock_bug(lock: mutex): void;
 
 /** CONFIG_DEBUG_LIST's check of an insertion between prev and next, which abi/include/list.ts calls when its inline check fails: lib/list_debug.c's message, then BUG(). True if the entries are sound after all. */
 // @ts-ignore: decorator

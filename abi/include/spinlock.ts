@@ -113,3 +113,6 @@ export function DEFINE_SPINLOCK(): spinlock_t {
 @inline export function spin_unlock_irq(lock: spinlock_t): void {
   spin_unlock(lock);
 }
+
+// <linux/spinlock.h> brings <linux/rwlock.h> with it.
+export * from "./rwlock";

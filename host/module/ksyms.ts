@@ -31,6 +31,7 @@ import type { Vfs } from "../fs/vfs.js";
 import { syscallSymbols, type SyscallTable } from "../kernel/syscalls.js";
 import { uaccessSymbols } from "../mm/uaccess.js";
 import { SLAB_SYMBOLS } from "../mm/slub.js";
+import { mutexDebugSymbols } from "../kernel/locking/mutex_debug.js";
 import { spinlockSymbols } from "../kernel/locking/spinlock_debug.js";
 import { listDebugSymbols } from "../lib/list_debug.js";
 import type { KernelCore } from "../kernel/core.js";
@@ -112,6 +113,7 @@ const GROUPS = [
   (k: KsymContext, mod: Module) => k.waits.symbols(mod, (m) => k.warn(m)),
   (k: KsymContext, mod: Module) => k.kunit.symbols(mod, (fmt, args) => printkFormat(k, mod, fmt, args)),
   (k: KsymContext, mod: Module) => spinlockSymbols(k, mod),
+  (k: KsymContext, mod: Module) => mutexDebugSymbols(k, mod),
   (k: KsymContext, mod: Module) => listDebugSymbols(k, mod),
   coreSymbols,
 ] as const satisfies readonly SymbolGroup[];

@@ -31,7 +31,9 @@ describe("docs/kernel-api.md", () => {
   });
 
   /** usize fields that hold data, not a function's table index. */
-  const DATA_POINTERS = new Set(["kunit.priv", "spinlock_t.owner", "list_head.next", "list_head.prev"]);
+  const DATA_POINTERS = new Set([
+    "kunit.priv", "spinlock_t.owner", "rwlock_t.owner", "mutex.owner", "mutex.magic", "list_head.next", "list_head.prev",
+  ]);
 
   it("documents a function pointer field as an operation and any other field as a value", () => {
     for (const [name, def] of Object.entries(STRUCTS)) {
