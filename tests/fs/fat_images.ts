@@ -94,11 +94,12 @@ export function mdirNames(img: string, dir: string): string[] {
     .map((l) => l.replace(/^::\//, "").replace(/\/$/, ""));
 }
 
-/** mdir's listing of dir: each entry's 8.3 name ("ALONGC~1.TXT") by its long name. */
+/** mdir's listing of dir: each entry's 8.3 name ("ALONGC~1.TXT") by its long name. mdir pads an hour
+ * before 10:00 with a space (" 1:59"), so the hour may be one digit. */
 export function mdirShortNames(img: string, dir: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const line of tool("mdir", ["-i", img, `::/${dir}`]).split("\n")) {
-    const m = /^(.{8}) (.{3}) .*\d{4}-\d\d-\d\d\s+\d\d:\d\d\s+(.+)$/.exec(line);
+    const m = /^(.{8}) (.{3}) .*\d{4}-\d\d-\d\d\s+\d?\d:\d\d\s+(.+)$/.exec(line);
     if (m) out.set(m[3]!, m[1]!.trimEnd() + (m[2]!.trim() ? `.${m[2]!.trim()}` : ""));
   }
   return out;
