@@ -26,8 +26,9 @@ export const ENV_NAMESPACE = "env";
  */
 export const ENV_FUNCTIONS: ReadonlySet<string> = new Set(["abort", "trace", "seed"]);
 /**
- * The import the loader adds to every module and program it runs (host/module/instrument.ts): the budget
- * checks in its code call it, () -> i32, when their budget has run out (host/kernel/watchdog.ts).
+ * The import the loader adds to every module and program it runs (host/module/instrument.ts): a table of one
+ * function, () -> i32, which the budget checks in its code call when their budget has run out
+ * (host/kernel/watchdog.ts). A binary importing anything from this module itself is refused.
  */
 export const WATCHDOG_TICK = { module: "watchdog", name: "tick" } as const;
 

@@ -308,18 +308,27 @@ export function functionTypes(sections: readonly Section[]): { imports: Map<stri
   return { imports, exports };
 }
 
-/** The import kinds (0 function, 1 table, 2 memory, 3 global, 4 tag) of an import section, in order. */
-export function importKinds(r: Reader): number[] {
+/** The import kinds (0 function, 1 table, 2 memory, 3 global, 4 tag) of an import section, in order; an import
+ *  from the module named `reserved` (UTF-8) is refused. */
+export function importKinds(r: Reader, reserved?: Uint8Array): number[] {
   const kinds: number[] = [];
   for (let n = r.u32(); n > 0; n--) {
-    r.take(r.u32());
-    r.take(r.u32());
+    const at = r.at;
+    const module = r.take(r.u32());
+    const name = r.take(r.u32());
+    if (reserved && sameBytes(module, reserved)) {
+      r.fail(`import ${decodeUtf8(module)}.${decodeUtf8(name)}: module ${decodeUtf8(module)} is the kernel's`, at);
+    }
     const kind = r.byte();
     skipImportDesc(r, kind);
     kinds.push(kind);
   }
   if (r.at !== r.bytes.length) r.fail("import section longer than its entries");
   return kinds;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function skipImportDesc(r: Reader, kind: number): void {
@@ -449,25 +458,24 @@ export function setModuleName(binary: Uint8Array, moduleName: string): Uint8Arra
 }
 
 /** The sections with every name section renamed as `nameSection` does (a name section added if there is none). */
-export function withModuleName(sections: readonly Section[], moduleName: string, renumber?: Renumber): Section[] {
+export function withModuleName(sections: readonly Section[], moduleName: string, renumberTables?: Renumber): Section[] {
   const isNames = (s: Section) => s.id === SECTION.custom && s.name === "name";
   const rename = (s: Section | undefined): Section =>
-    ({ id: SECTION.custom, name: "name", payload: nameSection(s, moduleName, renumber) });
+    ({ id: SECTION.custom, name: "name", payload: nameSection(s, moduleName, renumberTables) });
   return sections.some(isNames) ? sections.map((s) => (isNames(s) ? rename(s) : s)) : [...sections, rename(undefined)];
 }
 
-/** A map from old function indices to new ones. */
+/** A map from old table indices to new ones. */
 type Renumber = (index: number) => number;
 
-// The name subsections whose entries start with a function index: function names, local names, label names.
-const NAMES_BY_FUNCTION = new Set([1, 2, 3]);
+// The extended name section's table names.
+const TABLE_NAMES = 5;
 
 /**
  * A name section's payload (a new one for undefined) with moduleName as its module name (subsection 0), and the
- * function indices of its function, local and label names (subsections 1-3) mapped through `renumber`; the other
- * subsections are kept as they are.
+ * table indices of its table names mapped through `renumberTables`; the other subsections are kept as they are.
  */
-function nameSection(section: Section | undefined, moduleName: string, renumber?: Renumber): Uint8Array {
+function nameSection(section: Section | undefined, moduleName: string, renumberTables?: Renumber): Uint8Array {
   const w = new Writer();
   const sub = encodeName(moduleName);
   w.byte(0);
@@ -479,7 +487,7 @@ function nameSection(section: Section | undefined, moduleName: string, renumber?
     const size = r.u32();
     const body = new Reader(r.take(size), r.base + r.at - size);
     if (id === 0) continue;
-    const payload = renumber && NAMES_BY_FUNCTION.has(id) ? renumberNameMap(body, id === 1, renumber) : body.bytes;
+    const payload = renumberTables && id === TABLE_NAMES ? renumberNameMap(body, renumberTables) : body.bytes;
     w.byte(id);
     w.u32(payload.length);
     w.bytes(payload);
@@ -487,19 +495,15 @@ function nameSection(section: Section | undefined, moduleName: string, renumber?
   return w.result();
 }
 
-// A name map (function names) or an indirect name map (local or label names, per function), renumbered.
-function renumberNameMap(r: Reader, direct: boolean, renumber: Renumber): Uint8Array {
+// A name map, renumbered.
+function renumberNameMap(r: Reader, renumber: Renumber): Uint8Array {
   const w = new Writer(r.bytes.length + 16);
   let n = r.u32();
   w.u32(n);
   for (; n > 0; n--) {
     w.u32(renumber(r.u32()));
     const from = r.at;
-    if (direct) r.take(r.u32());
-    else for (let m = r.u32(); m > 0; m--) {
-      r.u32();
-      r.take(r.u32());
-    }
+    r.take(r.u32());
     w.bytes(r.bytes.subarray(from, r.at));
   }
   if (r.at !== r.bytes.length) r.fail("name subsection longer than its entries");

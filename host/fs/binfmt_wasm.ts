@@ -153,7 +153,7 @@ export class BinfmtWasm implements LinuxBinfmt {
     const watchdog = this.ctx.watchdog;
     watchdog.enter();
     try {
-      const instance = new WebAssembly.Instance(module, { linux: { memory, syscall }, [WATCHDOG_TICK.module]: { [WATCHDOG_TICK.name]: watchdog.tick } });
+      const instance = new WebAssembly.Instance(module, { linux: { memory, syscall }, [WATCHDOG_TICK.module]: { [WATCHDOG_TICK.name]: watchdog.table } });
       (instance.exports._start as (...a: number[]) => void)(...args);
       if (!gone()) this.ctx.tasks.exit(task, W_EXITCODE(0));
     } catch (e) {

@@ -9,6 +9,7 @@
 // running wasm code, and whoever entered it reports the soft lockup and treats it as a fault: the module
 // is Oopsed dead as for a trap, a program is killed. No thread, no signal: the code stops itself.
 
+import { tickTable } from "../module/instrument.js";
 import { KernelError } from "./error.js";
 
 /** Linux's default watchdog_thresh, in seconds; a soft lockup is reported at twice it. */
@@ -67,7 +68,7 @@ export class Watchdog {
     this.since = NaN;
   }
 
-  /** The import every budget check calls: the next budget, or SoftLockup past the threshold. */
+  /** What every budget check calls when its budget has run out: the next budget, or SoftLockup past the threshold. */
   readonly tick = (): number => {
     if (this.thresh === 0) return WATCHDOG_BUDGET;
     const now = this.now();
@@ -79,6 +80,13 @@ export class Watchdog {
     if (ms > this.thresh * 2000) throw new SoftLockup(Math.floor(ms / 1000));
     return WATCHDOG_BUDGET;
   };
+
+  /** The table through which the budget checks call tick: what modules and programs are given as its import. */
+  get table(): WebAssembly.Table {
+    return (this.tickTable ??= tickTable(this.tick));
+  }
+
+  private tickTable: WebAssembly.Table | undefined;
 
   /** The sysctl's value, as /proc shows it. */
   show(): string {

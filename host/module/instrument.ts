@@ -20,18 +20,29 @@
 // make the cost small.
 //
 // The check compares a per-instance mutable global with its charge, takes the charge off, and when too little is
-// left calls the tick import, which returns the new budget or throws to stop the code. The global starts at 0, so
-// the first check calls tick. A tick that throws leaves the budget as it was, so the next check calls tick again: a
-// catch_all that swallows the exception cannot resume the loop for long. The module's own code cannot reach the
-// budget: it is neither exported nor nameable (a global index past the binary's own globals, invalid before the
-// rewrite, is refused rather than let through to name it).
+// left calls tick, which returns the new budget or throws to stop the code. The global starts at 0, so the first
+// check calls tick. A tick that throws leaves the budget as it was, so the next check calls tick again: a catch_all
+// that swallows the exception cannot resume the loop for long. The module's own code cannot reach the budget: it is
+// neither exported nor nameable (a global index past the binary's own globals, invalid before the rewrite, is
+// refused rather than let through to name it).
+//
+// tick is reached through an imported table of one entry (tickTable() makes it), with call_indirect, rather than as
+// a function import: V8 11.3 (Node 20) compiles a wasm-to-JS wrapper for every imported function signature into
+// each module it compiles, about 0.06 ms apiece, and ticks are rare. The table import comes after the binary's own
+// imports, so it is the table after the imported ones and the defined tables move up by one: every table index
+// in the code, the element segments and the exports is renumbered, and the binary's own code cannot name it
+// (an index past the binary's tables, invalid before, stays past them after). A binary that imports anything
+// from the tick's module itself is refused, so that no code holds the table it could write.
 
 import {
+  encodeName,
   encodeSections,
+  encodeVec,
   importKinds,
   insertSection,
   leb128,
   Reader,
+  rawSection,
   readSections,
   SECTION,
   withModuleName,
@@ -40,7 +51,9 @@ import {
 } from "../../abi/wasm.js";
 
 export interface InstrumentOptions {
-  /** The import the budget check calls when the budget has run out: a function () -> i32 returning the new budget. */
+  /** The import through which the budget check calls tick when the budget has run out: a funcref table of one
+   *  entry (tickTable()), a function () -> i32 returning the new budget. No import of the binary's may come from
+   *  the same module. */
   readonly tick: { readonly module: string; readonly name: string };
   /** The module name written into the name section (subsection 0), replacing whatever the file says (or adding a
    *  name section when there is none), so V8's stack frames read wasm://wasm/<moduleName>-<hash>. */
@@ -58,37 +71,62 @@ export function instrumentSections(sections: readonly Section[], opts: Instrumen
   const find = (id: number) => sections.find((s) => s.id === id);
   const typeCount = countTypes(find(SECTION.type));
   const imports = find(SECTION.import);
-  const kinds = imports ? importKinds(readerOf(imports)) : [];
+  const kinds = imports ? importKinds(readerOf(imports), UTF8.encode(opts.tick.module)) : [];
   const importedFuncs = kinds.filter((k) => k === 0).length;
   const globals = find(SECTION.global);
   const budget = kinds.filter((k) => k === 3).length + (globals ? readerOf(globals).u32() : 0);
-  // The tick import comes right after the imported functions: its index is their count.
-  const edits = new Edits(importedFuncs, budget, importedFuncs, bodySizes(find(SECTION.code)));
+  // The tick table comes right after the imported tables: its index is their count.
+  const tickTable = kinds.filter((k) => k === 1).length;
+  const edits = new Edits(importedFuncs, budget, typeCount, tickTable, bodySizes(find(SECTION.code)));
   const appended = new Map<number, Uint8Array>([
     [SECTION.type, rewriteVector(find(SECTION.type), copyRest, TICK_TYPE)],
-    [SECTION.import, rewriteVector(find(SECTION.import), copyRest, tickImport(opts.tick, typeCount))],
+    [SECTION.import, rewriteVector(find(SECTION.import), copyRest, tickImport(opts.tick))],
     [SECTION.global, rewriteVector(find(SECTION.global), (r, w) => global(r, w, edits), BUDGET_GLOBAL)],
   ]);
   let out = sections.map((s) => appended.get(s.id) ? { id: s.id, payload: appended.get(s.id)! } : rewrite(s, edits));
   for (const [id, payload] of appended) if (!find(id)) out = insertSection(out, { id, payload });
-  return encodeSections(withModuleName(out, opts.moduleName, edits.renumber));
+  return encodeSections(withModuleName(out, opts.moduleName, edits.renumberTable));
 }
 
-// The tick import's type, () -> i32, and the budget global: a mutable i32 initialised to 0.
+// tick's type, () -> i32, and the budget global: a mutable i32 initialised to 0.
 const TICK_TYPE = Uint8Array.of(0x60, 0x00, 0x01, 0x7f);
 const BUDGET_GLOBAL = Uint8Array.of(0x7f, 0x01, 0x41, 0x00, 0x0b);
+// The tick table's type: funcref, exactly one entry.
+const TICK_TABLE_TYPE = Uint8Array.of(0x01, 0x70, 0x01, 0x01, 0x01);
 
-function tickImport(tick: InstrumentOptions["tick"], type: number): Uint8Array {
+const UTF8 = new TextEncoder();
+
+function tickImport(tick: InstrumentOptions["tick"]): Uint8Array {
   const w = new Writer();
   for (const name of [tick.module, tick.name]) {
-    const utf8 = new TextEncoder().encode(name);
+    const utf8 = UTF8.encode(name);
     w.u32(utf8.length);
     w.bytes(utf8);
   }
-  w.byte(0x00);
-  w.u32(type);
+  w.bytes(TICK_TABLE_TYPE);
   return w.result();
 }
+
+/**
+ * The table tick is called through: of the funcref type the import names, its one entry `tick`. A table can
+ * hold only wasm functions, so `tick` goes in as the import of a small binary that puts it there (compiled once);
+ * calling it costs a wasm-to-JS wrapper compiled into that binary instead of into every module.
+ */
+export function tickTable(tick: () => number): WebAssembly.Table {
+  tickHolder ??= new WebAssembly.Module(TICK_HOLDER as Uint8Array<ArrayBuffer>);
+  return new WebAssembly.Instance(tickHolder, { tick: { tick } }).exports["table"] as WebAssembly.Table;
+}
+
+let tickHolder: WebAssembly.Module | undefined;
+
+// (module (import "tick" "tick" (func (result i32))) (table (export "table") 1 1 funcref) (elem (i32.const 0) 0))
+const TICK_HOLDER = encodeSections([
+  rawSection(SECTION.type, encodeVec([[...TICK_TYPE]])),
+  rawSection(SECTION.import, encodeVec([[...encodeName("tick"), ...encodeName("tick"), 0x00, 0x00]])),
+  rawSection(SECTION.table, encodeVec([[...TICK_TABLE_TYPE.subarray(1)]])),
+  rawSection(SECTION.export, encodeVec([[...encodeName("table"), 0x01, 0x00]])),
+  rawSection(SECTION.element, encodeVec([[0x00, 0x41, 0x00, 0x0b, ...encodeVec([[0x00]])]])),
+]);
 
 /**
  * The check: take `charge` off the budget when more than that is left, else off a new budget from tick. The
@@ -100,7 +138,7 @@ function tickImport(tick: InstrumentOptions["tick"], type: number): Uint8Array {
  * Made once per binary as the four runs of bytes between the three `i32.const charge`, so that writing a check is
  * seven appends and no allocation.
  */
-function budgetCheck(tick: number, budget: number): readonly Uint8Array[] {
+function budgetCheck(tickType: number, tickTable: number, budget: number): readonly Uint8Array[] {
   const g = leb128(budget);
   return [
     Uint8Array.of(
@@ -120,7 +158,8 @@ function budgetCheck(tick: number, budget: number): readonly Uint8Array[] {
       0x24, ...g, //               global.set $budget
       0x0c, 0x01, //               br 1
       0x0b, //                   end
-      0x10, ...leb128(tick), //  call $tick
+      0x41, 0x00, //             i32.const 0
+      0x11, ...leb128(tickType), ...leb128(tickTable), // call_indirect $tick (type () -> i32)
       0x41, //                   i32.const charge
     ),
     Uint8Array.of(
@@ -174,9 +213,7 @@ function copyRest(r: Reader, w: Writer): void {
 
 function rewrite(s: Section, edits: Edits): Section {
   const entry = ENTRY_REWRITES.get(s.id);
-  if (entry) return { id: s.id, payload: rewriteEntries(readerOf(s), (r, w) => entry(r, w, edits)) };
-  if (s.id === SECTION.start) return { id: s.id, payload: startSection(readerOf(s), edits) };
-  return s;
+  return entry ? { id: s.id, payload: rewriteEntries(readerOf(s), (r, w) => entry(r, w, edits)) } : s;
 }
 
 function rewriteEntries(r: Reader, entry: (r: Reader, w: Writer) => void): Uint8Array {
@@ -194,13 +231,6 @@ const ENTRY_REWRITES = new Map<number, (r: Reader, w: Writer, edits: Edits) => v
   [SECTION.element, element],
   [SECTION.code, functionBody],
 ]);
-
-function startSection(r: Reader, edits: Edits): Uint8Array {
-  const w = new Writer(6);
-  w.u32(edits.renumber(r.u32()));
-  if (r.at !== r.bytes.length) r.fail("start section longer than its function index");
-  return w.result();
-}
 
 /** A table: its type, or 0x40 0x00, its type and an initialiser expression. */
 function table(r: Reader, w: Writer, edits: Edits): void {
@@ -227,9 +257,9 @@ function exportEntry(r: Reader, w: Writer, edits: Edits): void {
   const from = r.at;
   r.take(r.u32());
   const kind = r.byte();
-  if (kind === 0x00) {
+  if (kind === 0x01) {
     w.bytes(r.bytes.subarray(from, r.at));
-    w.u32(edits.renumber(r.u32()));
+    w.u32(edits.renumberTable(r.u32()));
     return;
   }
   if (kind === 0x03) edits.globalIndex(r);
@@ -240,28 +270,38 @@ function exportEntry(r: Reader, w: Writer, edits: Edits): void {
 /**
  * An element segment, in any of its 8 forms. The flags: bit 0 passive or declarative, bit 1 an explicit table index
  * (when active) or declarative (when not), bit 2 expressions instead of function indices. A reference type or an
- * element kind follows the flags or offset except in forms 0 and 4.
+ * element kind follows the flags or offset except in forms 0 and 4, which name table 0 without saying so: when
+ * table 0 moves up, they are written as forms 2 and 6, naming it, with funcref's element kind or type.
  */
 function element(r: Reader, w: Writer, edits: Edits): void {
   const from = r.at;
-  edits.clear();
   const flags = r.u32();
   if (flags > 7) r.fail(`unknown element segment flags ${flags}`, from);
-  if ((flags & 1) === 0) {
-    if (flags & 2) r.u32();
-    walk(r, edits);
-  }
+  const active = (flags & 1) === 0;
+  const named = (flags & 2) !== 0;
   const expressions = (flags & 4) !== 0;
+  const table = active ? edits.renumberTable(named ? r.u32() : 0) : 0;
+  const implicit = active && !named && table !== 0;
+  w.u32(implicit ? flags | 2 : flags);
+  if (active && (named || implicit)) w.u32(table);
+  edits.clear();
+  if (active) {
+    const offset = r.at;
+    walk(r, edits);
+    edits.emit(r.bytes, offset, r.at, w);
+    edits.clear();
+  }
+  if (implicit) w.byte(expressions ? 0x70 : 0x00);
+  const items = r.at;
   if (flags & 3) {
-    const at = r.at;
     if (expressions) r.valType();
-    else if (r.byte() !== 0x00) r.fail("unknown element kind", at);
+    else if (r.byte() !== 0x00) r.fail("unknown element kind", items);
   }
   for (let n = r.u32(); n > 0; n--) {
     if (expressions) walk(r, edits);
-    else edits.functionIndex(r);
+    else r.u32();
   }
-  edits.emit(r.bytes, from, r.at, w);
+  edits.emit(r.bytes, items, r.at, w);
 }
 
 /** A function body: its size, locals and code, with the check at its entry when it needs one and in every loop. */
@@ -339,12 +379,12 @@ const BR_OUT_END = Uint8Array.of(0x0c, 0x02, 0x0b);
 const END_END = Uint8Array.of(0x0b, 0x0b);
 
 // Edit kinds.
-const RENUMBER = 0; // a function index: write `value` instead
+const RENUMBER = 0; // a table index: write `value` instead
 const CHECK = 1; //    a loop's check: `value` is the loop
 const LABEL = 2; //    a branch label inside a loop that may be unrolled: `value`, `inside` blocks deep in the loop
 
 /**
- * What a pass over one expression changes: function indices to renumber, places to insert the check, branch labels
+ * What a pass over one expression changes: table indices to renumber, places to insert the check, branch labels
  * that unrolling adjusts, in order of position; its loops; whether it calls and what it charges beyond its size.
  * Reused from one expression to the next, so the pass allocates little.
  */
@@ -365,19 +405,21 @@ class Edits {
   readonly body = new Writer(4096);
   private readonly checkParts: readonly Uint8Array[];
 
-  /** `budget` is the budget global's index (one past the binary's own globals), `tick` the tick import's function
-   *  index, `sizes` the sizes of the defined functions' bodies. */
+  /** `budget` is the budget global's index (one past the binary's own globals), `tickType` tick's type index (one
+   *  past the binary's types), `tickTable` the tick table's index (one past the imported tables), `sizes` the sizes
+   *  of the defined functions' bodies. */
   constructor(
     private readonly importedFuncs: number,
     private readonly budget: number,
-    tick: number,
+    tickType: number,
+    private readonly tickTable: number,
     private readonly sizes: readonly number[],
   ) {
-    this.checkParts = budgetCheck(tick, budget);
+    this.checkParts = budgetCheck(tickType, tickTable, budget);
   }
 
-  /** The new index of a function: the tick import comes after the imported functions, before the defined ones. */
-  readonly renumber = (index: number): number => (index < this.importedFuncs ? index : index + 1);
+  /** The new index of a table: the tick table comes after the imported tables, before the defined ones. */
+  readonly renumberTable = (index: number): number => (index < this.tickTable ? index : index + 1);
 
   clear(): void {
     this.at.length = this.end.length = this.kind.length = this.value.length = this.inside.length = 0;
@@ -400,12 +442,11 @@ class Edits {
     w.bytes(parts[3]!);
   }
 
-  /** Read a function index at the reader, to be renumbered; returns it as read. */
-  functionIndex(r: Reader): number {
+  /** Read a table index at the reader, to be renumbered. */
+  tableIndex(r: Reader): void {
     const at = r.at;
     const index = r.u32();
-    if (index >= this.importedFuncs) this.add(at, r.at, RENUMBER, index + 1, 0);
-    return index;
+    if (index >= this.tickTable) this.add(at, r.at, RENUMBER, index + 1, 0);
   }
 
   /**
@@ -562,12 +603,16 @@ const HEAP_TYPE = 23;
 const ZERO_BYTE = 24; //     atomic.fence
 const GLOBAL = 25; //        a global index
 const BULK = 26; //          one index, and the work of a whole memory or table (memory.grow, fill; table.grow, fill)
-const BULK_TWO = 27; //      two indices, and the same (memory.init, copy; table.init, copy)
+const BULK_TWO = 27; //      two indices, and the same (memory.init, copy)
+const TABLE = 28; //         a table index (table.get, set, size)
+const TABLE_BULK = 29; //    a table index, and the work of a whole table (table.grow, fill)
+const TABLE_INIT = 30; //    an element segment and a table index, and the same
+const TABLE_COPY = 31; //    two table indices, and the same
 // The prefixes come last: opcode() takes every kind from PREFIX_MISC on for one.
-const PREFIX_MISC = 28; //   0xfc: saturating truncation, bulk memory and table ops
-const PREFIX_SIMD = 29; //   0xfd
-const PREFIX_ATOMIC = 30; // 0xfe: threads
-const PREFIX_GC = 31; //     0xfb: refused
+const PREFIX_MISC = 32; //   0xfc: saturating truncation, bulk memory and table ops
+const PREFIX_SIMD = 33; //   0xfd
+const PREFIX_ATOMIC = 34; // 0xfe: threads
+const PREFIX_GC = 35; //     0xfb: refused
 
 /** A table of immediate kinds by opcode, from [kind, first, last] ranges; unlisted opcodes are UNKNOWN. */
 function opcodeTable(size: number, ranges: readonly (readonly [number, number, number?])[], holes: number[] = []): Uint8Array {
@@ -583,7 +628,7 @@ const OPCODES = opcodeTable(256, [
   [INDEX, 0x0c, 0x0d], [BR_TABLE, 0x0e], [NONE, 0x0f], // br br_if br_table return
   [CALL, 0x10], [CALL_INDIRECT, 0x11], [CALL, 0x12], [CALL_INDIRECT, 0x13], [CALL_REF, 0x14, 0x15], // and return_ forms
   [DELEGATE, 0x18], [NONE, 0x19, 0x1b], [SELECT_TYPES, 0x1c], [TRY_TABLE, 0x1f], // catch_all drop select
-  [INDEX, 0x20, 0x22], [GLOBAL, 0x23, 0x24], [INDEX, 0x25, 0x26], // locals, globals, table.get/set
+  [INDEX, 0x20, 0x22], [GLOBAL, 0x23, 0x24], [TABLE, 0x25, 0x26], // locals, globals, table.get/set
   [MEMARG, 0x28, 0x3e], [INDEX, 0x3f], [BULK, 0x40], //             loads and stores, memory.size/grow
   [I32, 0x41], [I64, 0x42], [F32, 0x43], [F64, 0x44], [NONE, 0x45, 0xc4], // numeric, sign extension
   [HEAP_TYPE, 0xd0], [NONE, 0xd1], [REF_FUNC, 0xd2], // ref.null ref.is_null ref.func
@@ -593,7 +638,7 @@ const OPCODES = opcodeTable(256, [
 
 const MISC = opcodeTable(18, [
   [NONE, 0, 7], [BULK_TWO, 8], [INDEX, 9], [BULK_TWO, 10], [BULK, 11], //  memory.init data.drop memory.copy memory.fill
-  [BULK_TWO, 12], [INDEX, 13], [BULK_TWO, 14], [BULK, 15], [INDEX, 16], [BULK, 17], // table.init elem.drop copy grow size fill
+  [TABLE_INIT, 12], [INDEX, 13], [TABLE_COPY, 14], [TABLE_BULK, 15], [TABLE, 16], [TABLE_BULK, 17], // table.init elem.drop copy grow size fill
 ]);
 
 // 0x00-0x0b loads and stores, 0x15-0x22 extract and replace lane, 0x54-0x5b load and store lane, 0x5c-0x5d load zero;
@@ -655,11 +700,15 @@ function walk(r: Reader, edits: Edits): void {
     } else if (kind === BR_TABLE) {
       for (let n = r.u32(); n >= 0; n--) edits.label(r);
     } else if (kind === CALL) {
-      edits.call(edits.functionIndex(r));
-    } else if (kind === REF_FUNC) {
-      edits.functionIndex(r);
+      edits.call(r.u32());
+    } else if (kind === CALL_INDIRECT) {
+      edits.call(-1);
+      r.u32();
+      edits.tableIndex(r);
+    } else if (kind >= TABLE) {
+      tableImmediates(r, kind, edits);
     } else {
-      if (kind === CALL_INDIRECT || kind === CALL_REF) edits.call(-1);
+      if (kind === CALL_REF) edits.call(-1);
       if (kind === BULK || kind === BULK_TWO) edits.bulk();
       immediates(r, kind);
     }
@@ -687,11 +736,19 @@ function catchClauses(r: Reader): void {
   }
 }
 
+/** The immediates of a table instruction, its table indices renumbered; all but get, set and size are bulk. */
+function tableImmediates(r: Reader, kind: number, edits: Edits): void {
+  if (kind !== TABLE) edits.bulk();
+  if (kind === TABLE_INIT) r.u32();
+  edits.tableIndex(r);
+  if (kind === TABLE_COPY) edits.tableIndex(r);
+}
+
 /** Step over the immediates of an instruction that neither opens nor closes a block. */
 function immediates(r: Reader, kind: number): void {
   switch (kind) {
-    case INDEX: case CALL_REF: case BULK: r.u32(); break;
-    case TWO_INDICES: case CALL_INDIRECT: case BULK_TWO: r.u32(); r.u32(); break;
+    case INDEX: case REF_FUNC: case CALL_REF: case BULK: r.u32(); break;
+    case TWO_INDICES: case BULK_TWO: r.u32(); r.u32(); break;
     case BR_TABLE: for (let n = r.u32(); n >= 0; n--) r.u32(); break;
     case MEMARG: memarg(r); break;
     case MEMARG_LANE: memarg(r); r.byte(); break;

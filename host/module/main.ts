@@ -294,8 +294,8 @@ export class ModuleLoader {
     const bindings: Binding[] = [];
     let error: KernelError | undefined;
     for (const imp of imports) {
-      if (imp.module === WATCHDOG_TICK.module && imp.name === WATCHDOG_TICK.name) {
-        bindings.push({ module: imp.module, name: imp.name, value: this.k.watchdog.tick, provider: null });
+      if (imp.module === WATCHDOG_TICK.module && imp.name === WATCHDOG_TICK.name && imp.kind === "table") {
+        bindings.push({ module: imp.module, name: imp.name, value: this.k.watchdog.table, provider: null });
         continue;
       }
       if (imp.module === ENV_NAMESPACE) {

@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import binaryen from "binaryen";
 import { describe, expect, it } from "vitest";
 import { leb128, readSections, WasmFormatError } from "../../abi/wasm.js";
-import { instrument } from "../../host/module/instrument.js";
+import { instrument, tickTable } from "../../host/module/instrument.js";
 import { BUILD_DIR } from "../../scripts/paths.js";
 import { wat } from "../exec_helpers.js";
 import { loadBytes } from "../helpers.js";
@@ -28,7 +28,7 @@ function ticker(budget: number, stopAt = Infinity, onCall: () => void = () => {}
 
 function run(bytes: Uint8Array, tick: () => number, imports: WebAssembly.Imports = {}): WebAssembly.Exports {
   const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
-  return new WebAssembly.Instance(module, { ...imports, [TICK.module]: { [TICK.name]: tick } }).exports;
+  return new WebAssembly.Instance(module, { ...imports, [TICK.module]: { [TICK.name]: tickTable(tick) } }).exports;
 }
 
 function instrumented(text: string, moduleName = "fixture"): Uint8Array {
@@ -284,7 +284,8 @@ describe("instrument: what a check charges", () => {
   });
 });
 
-// Imports a function and a global, so that defined functions shift and the budget global is not global 0. (binaryen
+// Imports a function and a global, so that the budget global is not global 0; its table moves up past the tick table,
+// and its element segments of forms 0 and 4 are written naming it. (binaryen
 // writes element segments in forms 0, 1 and 4 or 6 only; the other forms are assembled by hand below.)
 const EVERYTHING = `(module
   (import "env" "add" (func $add (param i32 i32) (result i32)))
@@ -338,8 +339,7 @@ const CALLS: [string, number[]][] = [
 ];
 
 // Instructions of proposals later than V8 in Node 20 knows (typed function references, the new exception handling,
-// multi-memory), and SIMD, threads, bulk memory; a table with an initialiser expression. $id is function 0, so a
-// ref.func left unrenumbered would name the tick import, whose type differs.
+// multi-memory), and SIMD, threads, bulk memory; a table with an initialiser expression.
 const LATER = `(module
   (type $ii (func (param i32) (result i32)))
   (tag $e (param i32))
@@ -424,7 +424,7 @@ const ELEMENT_FORMS = assemble(
 );
 
 describe("instrument: element segments", () => {
-  it("renumbers the functions of element segments in all 8 forms", () => {
+  it("renumbers the tables of element segments in all 8 forms, writing forms 0 and 4 as 2 and 6", () => {
     const slots = (bytes: Uint8Array) => {
       const exports = run(bytes, () => 1, { env: { imp: () => 100 } });
       (exports.init as Fn)();
@@ -435,6 +435,57 @@ describe("instrument: element segments", () => {
     const expected = [1, 2, 100, 3, null, 2, 1, null, 4, 3];
     expect(slots(ELEMENT_FORMS)).toEqual(expected);
     expect(slots(instrument(ELEMENT_FORMS, { tick: TICK, moduleName: "forms" }))).toEqual(expected);
+  });
+});
+
+// Table 0 imported, table 1 defined and exported: the tick table comes between them, as table 1.
+const TABLES = `(module
+  (import "env" "shared" (table $shared 2 funcref))
+  (type $r (func (result i32)))
+  (table $own 3 funcref)
+  (elem (table $shared) (i32.const 0) func $one)
+  (elem (table $own) (i32.const 1) func $two)
+  (func $one (result i32) (i32.const 1))
+  (func $two (result i32) (i32.const 2))
+  (func (export "shared") (result i32) (call_indirect $shared (type $r) (i32.const 0)))
+  (func (export "own") (result i32) (call_indirect $own (type $r) (i32.const 1)))
+  (func (export "size") (result i32) (table.size $own))
+  (func (export "copy") (result i32)
+    (table.copy $own $shared (i32.const 2) (i32.const 0) (i32.const 1))
+    (call_indirect $own (type $r) (i32.const 2)))
+  (export "table" (table $own)))`;
+
+describe("instrument: the tick table", () => {
+  it("comes after the imported tables: the defined ones, their uses and their exports move up past it", () => {
+    const shared = new WebAssembly.Table({ element: "anyfunc", initial: 2 });
+    const t = ticker(1);
+    const exports = run(instrument(watWithNames(TABLES), { tick: TICK, moduleName: "tables" }), t.tick, { env: { shared } });
+    expect([(exports.shared as Fn)(), (exports.own as Fn)(), (exports.size as Fn)(), (exports.copy as Fn)()]).toEqual([1, 2, 3, 1]);
+    expect((exports.table as WebAssembly.Table).length).toBe(3);
+    const mod = binaryen.readBinary(instrument(watWithNames(TABLES), { tick: TICK, moduleName: "tables" }));
+    try {
+      const names = [0, 1, 2].map((i) => binaryen.getTableInfo(mod.getTableByIndex(i)));
+      expect(names.map((n) => [n.name, n.module, n.base])).toEqual([["shared", "env", "shared"], [expect.any(String), TICK.module, TICK.name], ["own", "", ""]]);
+    } finally {
+      mod.dispose();
+    }
+  });
+
+  it("cannot be named by the binary's code: a table index past its tables stays past them", () => {
+    // No tables: call_indirect of table 0, invalid before, would be the tick table's index if not renumbered.
+    const calls = withCode([0x41, 0x00, 0x11, 0x00, 0x00, 0x0b]) as Uint8Array<ArrayBuffer>;
+    expect(WebAssembly.validate(calls)).toBe(false);
+    expect(WebAssembly.validate(instrument(calls, { tick: TICK, moduleName: "m" }) as Uint8Array<ArrayBuffer>)).toBe(false);
+    const sets = withCode([0x41, 0x00, 0xd0, 0x70, 0x26, 0x00, 0x0b]) as Uint8Array<ArrayBuffer>;
+    expect(WebAssembly.validate(sets)).toBe(false);
+    expect(WebAssembly.validate(instrument(sets, { tick: TICK, moduleName: "m" }) as Uint8Array<ArrayBuffer>)).toBe(false);
+  });
+
+  it("refuses a binary that imports anything from the tick's module itself", () => {
+    const imports = (kind: number[]) => assemble(section(2, vec([[...str("watchdog"), ...str("tick"), ...kind]])));
+    expect(outcome(imports([0x01, 0x70, 0x00, 0x01]))).toBe("import watchdog.tick: module watchdog is the kernel's at offset 11");
+    expect(outcome(assemble(section(1, vec([[0x60, 0, 1, 0x7f]])), section(2, vec([[...str("watchdog"), ...str("x"), 0x00, 0]])))))
+      .toBe("import watchdog.x: module watchdog is the kernel's at offset 18");
   });
 });
 
@@ -472,12 +523,11 @@ describe("instrument: names", () => {
     expect(stackOf(instrument(bytes, { tick: TICK, moduleName: "plain" }))).toContain("wasm://wasm/plain-");
   });
 
-  it("keeps the function and local names on their functions after the index shift", () => {
+  it("keeps the function and local names on their functions, whose indices do not change", () => {
     const out = instrument(watWithNames(text("$other")), { tick: TICK, moduleName: "mymod" });
     const stack = stackOf(out);
-    // Defined functions 1 and 2 became 2 and 3: the tick import is function 1.
-    expect(stack).toMatch(/at mymod\.inner \(wasm:\/\/wasm\/mymod-[0-9a-f]+:wasm-function\[2\]/);
-    expect(stack).toMatch(/at mymod\.outer \(wasm:\/\/wasm\/mymod-[0-9a-f]+:wasm-function\[3\]/);
+    expect(stack).toMatch(/at mymod\.inner \(wasm:\/\/wasm\/mymod-[0-9a-f]+:wasm-function\[1\]/);
+    expect(stack).toMatch(/at mymod\.outer \(wasm:\/\/wasm\/mymod-[0-9a-f]+:wasm-function\[2\]/);
     const mod = binaryen.readBinary(out);
     try {
       expect(mod.emitText()).toMatch(/\(func \$inner \(param \$depth i32\)/);
@@ -496,7 +546,7 @@ describe("instrument: built modules", () => {
     expect(WebAssembly.validate(out)).toBe(true);
     const before = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
     const after = new WebAssembly.Module(out);
-    const tick = { ...TICK, kind: "function" };
+    const tick = { ...TICK, kind: "table" };
     expect(WebAssembly.Module.imports(after)).toEqual([...WebAssembly.Module.imports(before), tick]);
     expect(WebAssembly.Module.exports(after)).toEqual(WebAssembly.Module.exports(before));
   });

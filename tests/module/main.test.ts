@@ -5,12 +5,13 @@ import { EWOULDBLOCK } from "../../abi/errno.js";
 import { LOGLEVELS } from "../../abi/kern_levels.js";
 import { SECTION_MODINFO, SECTION_VERSIONS } from "../../abi/module.js";
 import { VERMAGIC } from "../../abi/version.js";
+import { encodeName, leb128, rawSection, Reader, SECTION, type Section } from "../../abi/wasm.js";
 import { Kernel } from "../../host/init/main.js";
 import { bindKernelSymbols, kernelFunctions, tryModuleGet } from "../../host/module/ksyms.js";
 import { compileModule } from "../../scripts/build.js";
 import { modpost } from "../../scripts/mod/modpost.js";
 import {
-  cliRunner, dmesg, dropSection, expectRefused, loadBytes, removeModinfo, scratchDir, setModinfo, snapshot, writeModuleSource,
+  cliRunner, dmesg, dropSection, expectRefused, loadBytes, removeModinfo, rewriteSections, scratchDir, setModinfo, snapshot, writeModuleSource,
 } from "../helpers.js";
 
 const LEAK = /^faulty: leaked (\d+) bytes of kmalloc memory at [0-9a-f]{8}; reclaimed$/;
@@ -160,7 +161,23 @@ describe("insmod", () => {
     const empty = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
     expectRefused(k, () => k.insmod(empty, { filename: "empty.wasm" }), "ENOEXEC", "empty.wasm: invalid module format: no .modinfo section");
   });
+
+  it("refuses a module importing from the watchdog's own module with ENOEXEC: its code could write the tick table", () => {
+    const entry = [...encodeName("watchdog"), ...encodeName("tick"), 0x01, 0x70, 0x00, 0x01];
+    const bytes = rewriteSections(loadBytes("hello"), (sections) => sections.map((s) => (s.id === SECTION.import ? withImport(s, entry) : s)));
+    expect(WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>)).toBe(true);
+    const err = /^hello\.wasm: invalid module format: import watchdog\.tick: module watchdog is the kernel's at offset \d+$/;
+    expectRefused(k, () => k.insmod(bytes, { filename: "hello.wasm" }), "ENOEXEC", err);
+    expect(k.insmod(loadBytes("hello")).name).toBe("hello");
+  });
 });
+
+/** An import section with one more entry at its end. */
+function withImport(s: Section, entry: readonly number[]): Section {
+  const r = new Reader(s.payload);
+  const count = r.u32();
+  return rawSection(SECTION.import, [...leb128(count + 1), ...s.payload.subarray(r.at), ...entry]);
+}
 
 describe("lookup", () => {
   it("finds a module by name and by handle until it is removed, and lists the newest first", () => {
