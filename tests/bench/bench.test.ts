@@ -44,6 +44,12 @@ describe("runBench (quick)", () => {
     }
   });
 
+  it("times hello's cold loads after loads of their own, which it reports apart", () => {
+    const byId = new Map(results.figures.map((f) => [f.id, f]));
+    expect(byId.get("load.hello_first")!.label).toBe("hello insmod + init (cold, the path's first 1: the loader not yet optimised)");
+    expect([byId.get("load.hello_first")!.runs, byId.get("load.hello_cold")!.runs]).toEqual([1, 3]);
+  });
+
   it("times modprobe of the ten-deep chain and its removal, cold and warm", () => {
     const ids = new Set(results.figures.map((f) => f.id));
     for (const kind of ["cold", "warm"]) {
