@@ -10,8 +10,8 @@ import { encodeFuncExport, encodeName, encodeSections, encodeVec, leb128, rawSec
 
 const I32 = 0x7f;
 const OP = {
-  block: 0x02, loop: 0x03, end: 0x0b, br_if: 0x0d, call: 0x10, localGet: 0x20, localSet: 0x21, localTee: 0x22,
-  i32Const: 0x41, i32Eqz: 0x45, i32LtS: 0x48, i32Add: 0x6a, void: 0x40,
+  loop: 0x03, if: 0x04, end: 0x0b, br: 0x0c, call: 0x10, localGet: 0x20, localSet: 0x21, i32Const: 0x41, i32GtS: 0x4a,
+  i32Add: 0x6a, void: 0x40,
 } as const;
 
 /** A function body: its size, then locals and code. */
@@ -23,14 +23,15 @@ const body = (locals: readonly (readonly number[])[], code: readonly number[]): 
 const TYPE_I32_I32 = [0x60, 1, I32, 1, I32];
 const CALLEE = body([], [OP.localGet, 0, OP.i32Const, 1, OP.i32Add, OP.end]);
 
-/** loop(n): acc = f(acc) n times, f being function 0; locals: 0 n, 1 i, 2 acc. */
+/** loop(n): acc = f(acc) n times, f being function 0; locals: 0 n, 1 i, 2 acc. As asc writes bench_user_call's
+ *  loop: (loop (if (i32.gt_s n i) (then acc = f(acc), i = i + 1, (br loop)))), the test at the top. */
 const LOOP = body([[2, I32]], [
-  OP.block, OP.void,
-  OP.localGet, 0, OP.i32Eqz, OP.br_if, 0,
   OP.loop, OP.void,
+  OP.localGet, 0, OP.localGet, 1, OP.i32GtS,
+  OP.if, OP.void,
   OP.localGet, 2, OP.call, 0, OP.localSet, 2,
-  OP.localGet, 1, OP.i32Const, 1, OP.i32Add, OP.localTee, 1,
-  OP.localGet, 0, OP.i32LtS, OP.br_if, 0,
+  OP.localGet, 1, OP.i32Const, 1, OP.i32Add, OP.localSet, 1,
+  OP.br, 1,
   OP.end,
   OP.end,
   OP.localGet, 2,
@@ -82,10 +83,8 @@ export function floorLoop(f: WebAssembly.ImportValue): Loop {
   return instance(FLOOR_CALLER, { floor: { f } })["loop"] as Loop;
 }
 
-/** The two floor loops, freshly instantiated. */
-export function floorLoops(): { readonly intra: Loop; readonly cross: Loop } {
-  return {
-    intra: instance(FLOOR_INTRA)["loop"] as Loop,
-    cross: floorLoop(instance(FLOOR_CALLEE)["f"] as WebAssembly.ExportValue),
-  };
+/** The two floor loops, freshly instantiated, and the cross loop's callee (to tier up with it). */
+export function floorLoops(): { readonly intra: Loop; readonly cross: Loop; readonly callee: (x: number) => number } {
+  const callee = instance(FLOOR_CALLEE)["f"] as (x: number) => number;
+  return { intra: instance(FLOOR_INTRA)["loop"] as Loop, cross: floorLoop(callee), callee };
 }

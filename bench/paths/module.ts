@@ -49,6 +49,13 @@ export const module: BenchPath = {
       floor: floor.cross,
       floorIntra: floor.intra,
       trampoline: withTrampoline(user, symbolFn<Target>(k, "bench_target")),
+    }, {
+      callees: {
+        direct: [symbolFn<Target>(k, "bench_target")],
+        bare: [symbolFn<Target>(bare, "bench_target")],
+        floor: [floor.callee],
+        trampoline: [symbolFn<Target>(k, "bench_target")],
+      },
     });
     const call = { family: "wasm-lkm", loop: "wasm" } as const;
     const baseline = { family: "baseline", loop: "wasm" } as const;

@@ -19,7 +19,7 @@ export const watchdog: BenchPath = {
       intra: symbolFn<Loop>(checked, REFERENCE.loop),
       moduleBare: symbolFn<Loop>(bare, "bench_user_call"),
       module: symbolFn<Loop>(checked, "bench_user_call"),
-    });
+    }, { callees: { moduleBare: [symbolFn<Loop>(bare, "bench_target")], module: [symbolFn<Loop>(checked, "bench_target")] } });
     const figure = (id: string, label: string, t: (typeof timed)["intra"], twin?: string, twinT?: (typeof timed)["intra"]): Figure => ({
       id,
       label,
