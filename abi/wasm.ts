@@ -66,11 +66,17 @@ export class Reader {
   }
 
   u32(): number {
+    // Most indices and sizes are one byte: read without the loop.
+    const b = this.bytes[this.at];
+    if (b !== undefined && b < 0x80) {
+      this.at++;
+      return b;
+    }
     const start = this.at;
     let result = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
+    for (let scale = 1; scale < 2 ** 35; scale *= 128) {
       const b = this.byte();
-      result += (b & 0x7f) * 2 ** shift;
+      result += (b & 0x7f) * scale;
       if ((b & 0x80) === 0) return result > 0xffffffff ? this.fail("integer too large", start) : result;
     }
     return this.fail("LEB128 too long", start);
@@ -546,9 +552,21 @@ export class Writer {
   }
 
   bytes(part: Uint8Array): void {
-    this.room(part.length);
-    this.buf.set(part, this.length);
-    this.length += part.length;
+    const n = part.length;
+    this.room(n);
+    if (n > 32) this.buf.set(part, this.length);
+    else for (let i = 0; i < n; i++) this.buf[this.length + i] = part[i]!;
+    this.length += n;
+  }
+
+  /** bytes(src.subarray(from, to)) without making the view: most runs copied between edits are short. */
+  copy(src: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    if (n <= 0) return;
+    this.room(n);
+    if (n > 32) this.buf.set(src.subarray(from, to), this.length);
+    else for (let i = 0; i < n; i++) this.buf[this.length + i] = src[from + i]!;
+    this.length += n;
   }
 
   /** Start again, keeping the buffer: for scratch writers reused from one entry to the next. */

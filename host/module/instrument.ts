@@ -394,6 +394,8 @@ class Edits {
   private readonly kind: number[] = [];
   private readonly value: number[] = [];
   private readonly inside: number[] = [];
+  /** How many edits the arrays above hold: they are overwritten, not emptied, from one expression to the next. */
+  private count = 0;
   private readonly loops: Loop[] = [];
   /** For each open block: its loop's index, or -1. */
   private readonly blocks: number[] = [];
@@ -410,7 +412,7 @@ class Edits {
    *  of the defined functions' bodies. */
   constructor(
     private readonly importedFuncs: number,
-    private readonly budget: number,
+    readonly budget: number,
     tickType: number,
     private readonly tickTable: number,
     private readonly sizes: readonly number[],
@@ -422,8 +424,10 @@ class Edits {
   readonly renumberTable = (index: number): number => (index < this.tickTable ? index : index + 1);
 
   clear(): void {
-    this.at.length = this.end.length = this.kind.length = this.value.length = this.inside.length = 0;
-    this.loops.length = this.blocks.length = 0;
+    this.count = 0;
+    // Most expressions have no loop, and their blocks are all closed: setting a length costs even when it is 0.
+    if (this.loops.length > 0) this.loops.length = 0;
+    if (this.blocks.length > 0) this.blocks.length = 0;
     this.innermost = -1;
     this.calls = false;
     this.charged = 0;
@@ -493,7 +497,7 @@ class Edits {
     this.keepLoop();
     const index = this.loops.length;
     this.loops.push({
-      at, bodyFrom, endAt: 0, firstEdit: this.at.length, lastEdit: 0, chargedBefore: this.charged,
+      at, bodyFrom, endAt: 0, firstEdit: this.count, lastEdit: 0, chargedBefore: this.charged,
       depth: this.blocks.length, outer: this.innermost, weight: 0, copies: 1, unrollable: plainType,
     });
     this.add(bodyFrom, bodyFrom, CHECK, index, 0);
@@ -509,7 +513,7 @@ class Edits {
     const loop = this.loops[index]!;
     const size = endAt - loop.bodyFrom;
     loop.endAt = endAt;
-    loop.lastEdit = this.at.length;
+    loop.lastEdit = this.count;
     loop.weight = size + this.charged - loop.chargedBefore;
     if (loop.unrollable) loop.copies = Math.max(1, Math.min(UNROLL_MAX, Math.floor(UNROLL_BYTES / Math.max(size, 1))));
     this.innermost = loop.outer;
@@ -518,7 +522,7 @@ class Edits {
 
   /** Write bytes[from, to) with the edits made. */
   emit(bytes: Uint8Array, from: number, to: number, w: Writer): void {
-    this.emitRange(bytes, from, to, w, 0, this.at.length, 0);
+    this.emitRange(bytes, from, to, w, 0, this.count, 0);
   }
 
   /** Write bytes[from, to) with edits first to last made, labels escaping their loop moved out by `shift` blocks. */
@@ -529,19 +533,19 @@ class Edits {
       const kind = this.kind[i]!;
       if (kind === CHECK && this.loops[value]!.copies > 1) {
         const loop = this.loops[value]!;
-        w.bytes(bytes.subarray(pos, loop.at));
+        w.copy(bytes, pos, loop.at);
         this.unroll(bytes, loop, w);
         pos = loop.endAt + 1;
         i = loop.lastEdit - 1;
         continue;
       }
-      w.bytes(bytes.subarray(pos, this.at[i]));
+      w.copy(bytes, pos, this.at[i]!);
       if (kind === CHECK) this.check(this.loops[value]!.weight, w);
       else if (kind === RENUMBER || value <= this.inside[i]!) w.u32(value);
       else w.u32(value + shift);
       pos = this.end[i]!;
     }
-    w.bytes(bytes.subarray(pos, to));
+    w.copy(bytes, pos, to);
   }
 
   /**
@@ -567,11 +571,12 @@ class Edits {
   }
 
   private add(at: number, end: number, kind: number, value: number, inside: number): void {
-    this.at.push(at);
-    this.end.push(end);
-    this.kind.push(kind);
-    this.value.push(value);
-    this.inside.push(inside);
+    const i = this.count++;
+    this.at[i] = at;
+    this.end[i] = end;
+    this.kind[i] = kind;
+    this.value[i] = value;
+    this.inside[i] = inside;
   }
 }
 
@@ -676,7 +681,16 @@ function walk(r: Reader, edits: Edits): void {
       r.at = at + 1;
       continue;
     }
-    if (fast === INDEX && bytes[at + 1]! < 0x80) {
+    if ((fast === INDEX || fast === I32) && bytes[at + 1]! < 0x80) {
+      r.at = at + 2;
+      continue;
+    }
+    // A load or store of memory 0 with one-byte alignment and offset; a global below the budget's index.
+    if (fast === MEMARG && bytes[at + 1]! < 0x40 && bytes[at + 2]! < 0x80) {
+      r.at = at + 3;
+      continue;
+    }
+    if (fast === GLOBAL && bytes[at + 1]! < Math.min(0x80, edits.budget)) {
       r.at = at + 2;
       continue;
     }
@@ -720,10 +734,11 @@ const BR_IF = 0x0d;
 /** Instructions a loop's copies do not carry: exception handling (try, catch, rethrow, delegate, catch_all,
  *  try_table) and br_on_null, br_on_non_null, whose labels the copies would have to adjust. */
 const NOT_COPIED = opcodeTable(256, [[1, 0x06, 0x07], [1, 0x09], [1, 0x18, 0x19], [1, 0x1f], [1, 0xd5, 0xd6]]);
-/** OPCODES for the instructions walk steps over itself: those without immediates, and local.get, local.set,
- *  local.tee (an index walk reads as one byte when it is below 128); UNKNOWN for every other, and for those
- *  a loop's copies do not carry. */
-const FAST = OPCODES.map((kind, op) => (kind === NONE || (op >= 0x20 && op <= 0x22)) && !NOT_COPIED[op] ? kind : UNKNOWN);
+/** OPCODES for the instructions walk steps over itself when their immediates are short: those without
+ *  immediates; local.get, local.set, local.tee and i32.const with one byte; loads and stores; global.get and
+ *  global.set. UNKNOWN for every other, and for those a loop's copies do not carry. */
+const FAST = OPCODES.map((kind, op) =>
+  (kind === NONE || kind === I32 || kind === MEMARG || kind === GLOBAL || (op >= 0x20 && op <= 0x22)) && !NOT_COPIED[op] ? kind : UNKNOWN);
 
 /** try_table's catch clauses: catch and catch_ref (a tag and a label), catch_all and catch_all_ref (a label). */
 function catchClauses(r: Reader): void {
