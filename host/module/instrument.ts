@@ -637,7 +637,7 @@ const OPCODES = opcodeTable(256, [
   [MEMARG, 0x28, 0x3e], [INDEX, 0x3f], [BULK, 0x40], //             loads and stores, memory.size/grow
   [I32, 0x41], [I64, 0x42], [F32, 0x43], [F64, 0x44], [NONE, 0x45, 0xc4], // numeric, sign extension
   [HEAP_TYPE, 0xd0], [NONE, 0xd1], [REF_FUNC, 0xd2], // ref.null ref.is_null ref.func
-  [NONE, 0xd4], [INDEX, 0xd5, 0xd6], //                 ref.as_non_null br_on_null br_on_non_null
+  [NONE, 0xd3, 0xd4], [INDEX, 0xd5, 0xd6], //           ref.eq (V8 12 on) ref.as_non_null br_on_null br_on_non_null
   [PREFIX_GC, 0xfb], [PREFIX_MISC, 0xfc], [PREFIX_SIMD, 0xfd], [PREFIX_ATOMIC, 0xfe],
 ]);
 
