@@ -13,7 +13,8 @@ function knownFlags(): Set<string> {
   return new Set([...out.matchAll(/^\s+--([a-z0-9-]+)/gm)].map((m) => m[1]!));
 }
 
-/** The flags set, as given; a flag this V8 lacks (wasm-inlining before V8 9.x) is left out. */
+/** The flags set, as given; a flag this V8 lacks is left out (wasm-inlining: V8 12.4, Node 22's, has only
+ *  --experimental-wasm-inlining, which is off). */
 export const V8_FLAGS: readonly string[] = (() => {
   const known = knownFlags();
   const flags = ["--allow-natives-syntax", ...(known.has("wasm-inlining") ? ["--no-wasm-inlining"] : [])];
