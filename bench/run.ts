@@ -178,6 +178,20 @@ export function updateReadme(r: BenchResults, path: string = README): void {
   writeFileSync(path, text.replace(LATEST, (_m, begin: string, end: string) => `${begin}${markdownLines(r).join("\n")}\n${end}`));
 }
 
+/** The Node major package.json's engines field starts from (">=20": 20): the Node CI and the machine run. */
+export function enginesNodeMajor(pkg: string = join(ROOT, "package.json")): number {
+  const range = (JSON.parse(readFileSync(pkg, "utf8")) as { engines?: { node?: string } }).engines?.node ?? "";
+  const major = /^>=\s*(\d+)/.exec(range)?.[1];
+  if (!major) throw new Error(`${pkg}: engines.node is not ">=N" but "${range}"`);
+  return Number(major);
+}
+
+/** Whether a run under that Node version ("v20.20.2") writes the README's latest block: only the engines' own
+ *  Node does, so the block quotes one Node whatever else a user runs the bench under (its results file it has). */
+export function quotesReadme(node: string, pkg?: string): boolean {
+  return Number(/^v?(\d+)/.exec(node)?.[1]) === enginesNodeMajor(pkg);
+}
+
 /**
  * The machine's name for its results: the CPU model and Node's major version ("intel-xeon-processor-node20"),
  * so a run elsewhere adds its own file instead of overwriting another machine's.
@@ -209,6 +223,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (results.reference && !results.reference.kept) process.exit(1);
   if (!opts.quick && !opts.only) {
     writeResults(results);
-    updateReadme(results);
+    if (quotesReadme(results.node)) updateReadme(results);
+    else console.error(`bench: README's latest block is Node ${enginesNodeMajor()}'s; this run is in results/${resultsName(results)}.json`);
   }
 }

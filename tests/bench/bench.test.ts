@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stats } from "../../bench/measure.js";
-import { resultsName, runBench, updateReadme, writeResults, type BenchResults } from "../../bench/run.js";
+import { enginesNodeMajor, quotesReadme, resultsName, runBench, updateReadme, writeResults, type BenchResults } from "../../bench/run.js";
 
 /** Every call path that exists today; native.* may be skipped instead, on a machine without cc, and nothing else. */
 const CALL_PATHS = [
@@ -220,5 +220,14 @@ describe("updateReadme", () => {
     expect(text.endsWith("<!-- latest:end -->\nafter\n")).toBe(true);
     expect(text).not.toContain("old figures");
     expect(text).toMatch(/^\| intra-module direct call \| [\d.,]+ \|/m);
+  });
+
+  it("is written only by a run under the Node major package.json's engines start from", () => {
+    const pkg = join(out, "package.json");
+    writeFileSync(pkg, JSON.stringify({ engines: { node: ">=20" } }));
+    expect([quotesReadme("v20.20.2", pkg), quotesReadme("v22.23.5", pkg), quotesReadme("v2.0.0", pkg)]).toEqual([true, false, false]);
+    expect(quotesReadme("v20.20.2")).toBe(true);
+    writeFileSync(pkg, JSON.stringify({ engines: { node: "^20 || ^22" } }));
+    expect(() => enginesNodeMajor(pkg)).toThrow(/engines.node is not ">=N" but "\^20 \|\| \^22"/);
   });
 });
