@@ -64,6 +64,7 @@ function hostStat(host: string): Uint8Array {
 /**
  * A time as the seconds lutimes takes: libuv keeps whole microseconds of them, truncating, as UML's
  * set_attr keeps a struct timeval's; half a microsecond more makes the float land inside the intended one.
+ * (Node 24's libuv keeps the double's nanoseconds, a quarter microsecond's worth: the half lands there too.)
  */
 function utimesSeconds(sec: number, nsec: number): number {
   return sec + (Math.floor(nsec / 1000) + 0.5) / 1e6;
