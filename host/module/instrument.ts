@@ -71,7 +71,7 @@ export function instrumentSections(sections: readonly Section[], opts: Instrumen
   const find = (id: number) => sections.find((s) => s.id === id);
   const typeCount = countTypes(find(SECTION.type));
   const imports = find(SECTION.import);
-  const kinds = imports ? importKinds(readerOf(imports), UTF8.encode(opts.tick.module)) : [];
+  const kinds = imports ? importKinds(readerOf(imports), opts.tick.module) : [];
   const importedFuncs = kinds.filter((k) => k === 0).length;
   const globals = find(SECTION.global);
   const budget = kinds.filter((k) => k === 3).length + (globals ? readerOf(globals).u32() : 0);
@@ -412,13 +412,17 @@ class Edits {
    *  of the defined functions' bodies. */
   constructor(
     private readonly importedFuncs: number,
-    readonly budget: number,
+    private readonly budget: number,
     tickType: number,
     private readonly tickTable: number,
     private readonly sizes: readonly number[],
   ) {
     this.checkParts = budgetCheck(tickType, tickTable, budget);
+    this.oneByteGlobals = Math.min(0x80, budget);
   }
+
+  /** The globals below this index walk steps over without a check: those the budget check allows, in one byte. */
+  readonly oneByteGlobals: number;
 
   /** The new index of a table: the tick table comes after the imported tables, before the defined ones. */
   readonly renumberTable = (index: number): number => (index < this.tickTable ? index : index + 1);
@@ -589,7 +593,6 @@ const TRY_TABLE = 4; //      a block type and catch clauses; opens a block
 const END = 5; //            closes a block, or the expression
 const DELEGATE = 6; //       a label; closes a try
 const INDEX = 7; //          one u32 (label, local, table, tag, type, memory, data or element index)
-const TWO_INDICES = 8;
 const BR_TABLE = 9; //       a vector of labels and a default label
 const CALL = 10; //          a function index, and a call
 const REF_FUNC = 11; //      a function index
@@ -690,7 +693,7 @@ function walk(r: Reader, edits: Edits): void {
       r.at = at + 3;
       continue;
     }
-    if (fast === GLOBAL && bytes[at + 1]! < Math.min(0x80, edits.budget)) {
+    if (fast === GLOBAL && bytes[at + 1]! < edits.oneByteGlobals) {
       r.at = at + 2;
       continue;
     }
@@ -763,7 +766,7 @@ function tableImmediates(r: Reader, kind: number, edits: Edits): void {
 function immediates(r: Reader, kind: number): void {
   switch (kind) {
     case INDEX: case REF_FUNC: case CALL_REF: case BULK: r.u32(); break;
-    case TWO_INDICES: case BULK_TWO: r.u32(); r.u32(); break;
+    case BULK_TWO: r.u32(); r.u32(); break;
     case BR_TABLE: for (let n = r.u32(); n >= 0; n--) r.u32(); break;
     case MEMARG: memarg(r); break;
     case MEMARG_LANE: memarg(r); r.byte(); break;
