@@ -57,6 +57,9 @@ export class FuzzTarget {
   constructor(private readonly file: string, corpus: readonly Seed[]) {
     // The shell turns a command's host error into "internal error" and status 1; for the fuzzer it is a failure.
     this.session = new Session(this.kernel, () => {}, () => {}, { logInternalError: (_where, e) => void this.failures.push(hostException(e)) });
+    // A soft lockup is reported at 2 × watchdog_thresh: at 1 s, an input whose code never ends is stopped in 2 s,
+    // well inside the campaign's timeout, so what reaches the timeout is code the watchdog did not stop.
+    this.kernel.write("/proc/sys/kernel/watchdog_thresh", "1\n");
     const base = corpus.find((s) => s.file === PRELOADED);
     if (base) this.kernel.insmod(base.bytes, { filename: PRELOADED });
   }
